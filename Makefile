@@ -1,0 +1,50 @@
+# The two commands of the quick start:
+#   make lab   set everything up and open JupyterLab on the getting-started notebook
+#   make test  set everything up and run the whole suite (what CI runs)
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := widgets/node_modules/.installed-stamp
+
+.PHONY: setup lab test replay bench lint docs clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): widgets/package.json widgets/package-lock.json
+	cd widgets && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/01-getting-started.ipynb
+
+# Headless alternative to `make lab`: a self-contained HTML replay of a built-in scenario.
+replay: setup
+	$(BIN)/meshlab run supervision-tree --seed 1 --out supervision-tree.parquet
+	$(BIN)/meshlab replay supervision-tree.parquet --html supervision-tree.html
+	@echo "open supervision-tree.html in a browser"
+
+test: setup $(NODE_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd widgets && npm run --silent typecheck && npm run --silent test
+	$(BIN)/python -m pytest tests meshlab --nbval-lax notebooks -q
+
+bench: setup
+	$(BIN)/meshlab bench all
+
+lint: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+docs: setup
+	$(BIN)/mkdocs build --strict
+
+clean:
+	rm -rf $(VENV) widgets/node_modules site .pytest_cache

@@ -1,0 +1,64 @@
+"""The ``meshlab`` command. Each subcommand lives in its own module under ``meshlab.cli``.
+
+Errors a user can fix are raised as :class:`CliError` and printed as one line with a
+non-zero exit, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> module; each module defines ``add_parser(subparsers)`` and ``run(args) -> int``
+COMMANDS = {
+    "scenarios": "meshlab.cli.scenarios",
+    "run": "meshlab.cli.run",
+    "info": "meshlab.cli.info",
+    "bench": "meshlab.cli.bench",
+    "replay": "meshlab.cli.replay",
+    "serve": "meshlab.cli.serve",
+    "record": "meshlab.cli.record",
+    "attach": "meshlab.cli.attach",
+}
+
+
+class CliError(Exception):
+    """A problem with the user's input, printed as ``meshlab: error: <message>``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meshlab", description="See an actor mesh: simulate, record, replay, serve."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for modname in COMMANDS.values():
+        try:
+            module = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+            continue  # a command whose module is not present in this build
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"meshlab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, ValueError) as exc:
+        # A missing file, a corrupt trace, a bad value: one clear line, not a traceback.
+        print(f"meshlab: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
