@@ -1,0 +1,495 @@
+"""The simulated mesh: nodes, actors, message delivery, and the recording of all of it.
+
+Message path: ``send`` records ``msg_send`` and schedules the arrival after the link's
+latency; arrival records ``msg_recv`` (or ``msg_drop`` with its reason) and queues the message;
+the actor takes messages one at a time, recording ``msg_handle`` when its handler starts, and
+the handler's effects happen once its processing time has passed. These three functions are
+the simulator's hot path, so they read attributes into locals and avoid calls they can skip.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable
+from heapq import heappush
+from typing import Any
+
+import polars as pl
+
+from meshlab.events import KIND_CODE
+from meshlab.sim.actor import Actor, Cell
+from meshlab.sim.faults import Faults
+from meshlab.sim.kernel import Kernel
+from meshlab.sim.net import Constant, Latency, Network
+from meshlab.sim.recorder import K_HANDLE, K_RECV, K_SEND, Recorder
+from meshlab.trace import Trace, TraceMeta
+
+DOWN_STATES = ("down", "left")
+PLACEMENTS = ("round_robin", "random", "least_loaded", "local")
+
+_K = KIND_CODE
+
+
+class Mesh(Faults, Kernel):
+    """A deterministic simulated actor mesh.
+
+    Parameters are keyword-only. ``nodes`` is a count (named ``n0``, ``n1``, ...) or a list of
+    names; ``latency`` is the default network latency (seconds or a distribution from
+    :mod:`meshlab.sim.net`); ``placement`` decides where an actor goes when no node is given.
+
+    >>> import meshlab as ml
+    >>> class Hello(ml.Actor):
+    ...     def started(self, ctx):
+    ...         ctx.send(ctx.self, "hi")
+    ...     def on_hi(self, ctx, body):
+    ...         ctx.stop()
+    >>> mesh = ml.Mesh(seed=1, nodes=2)
+    >>> mesh.spawn(Hello, name="hello")
+    'hello'
+    >>> mesh.run(until=1.0)
+    >>> mesh.trace.events["kind"].to_list()[-4:]
+    ['actor_spawn', 'msg_send', 'msg_recv', 'msg_handle', 'actor_stop'][-4:]
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        nodes: int | Iterable[str] = 3,
+        latency: Latency | float = 0.001,
+        local_latency: Latency | float = 0.0,
+        loss: float = 0.0,
+        placement: str | Callable[[list[str]], str] = "round_robin",
+        record: bool = True,
+        scenario: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        Kernel.__init__(self)
+        if not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {seed!r}")
+        if not callable(placement) and placement not in PLACEMENTS:
+            raise ValueError(f"placement must be one of {PLACEMENTS} or a callable")
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.net = Network(latency=latency, local_latency=local_latency, loss=loss)
+        self.placement = placement
+        self.recording = record
+        self.scenario = scenario
+        self.params = dict(params or {})
+        self._rec = Recorder()
+        self._cells: dict[str, Cell] = {}
+        self._nodes: dict[str, str] = {}  # name -> state
+        self._timers: dict[int, tuple[Cell, int]] = {}
+        self._timer_ids = 0
+        self._mid = 0
+        self._rr = -1
+        self._auto: dict[str, int] = {}
+        self._listeners: list[Callable[[], None]] = []
+        names = [f"n{i}" for i in range(nodes)] if isinstance(nodes, int) else list(nodes)
+        if not names:
+            raise ValueError("a mesh needs at least one node")
+        for name in names:
+            self.add_node(name)
+
+    # running ---------------------------------------------------------------------------
+    def run(self, until: float | None = None) -> None:
+        """Advance virtual time to ``until`` (or until nothing is pending, if None)."""
+        if until is not None and until < self.now:
+            raise ValueError(f"until={until} is before now (t={self.now}); time only moves on")
+        before = len(self._rec)
+        self.run_kernel(math.inf if until is None else until)
+        if len(self._rec) != before:
+            for fn in list(self._listeners):
+                fn()
+
+    def add_listener(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Call ``fn()`` after each :meth:`run` that recorded events; returns an unsubscribe."""
+        self._listeners.append(fn)
+        return lambda: self._listeners.remove(fn) if fn in self._listeners else None
+
+    # reading ---------------------------------------------------------------------------
+    @property
+    def meta(self) -> TraceMeta:
+        return TraceMeta(
+            source="sim",
+            scenario=self.scenario,
+            seed=self.seed,
+            nodes=tuple(self._nodes),
+            params=self.params,
+        )
+
+    @property
+    def trace(self) -> Trace:
+        """Everything recorded so far, as a :class:`~meshlab.Trace`."""
+        if not self.recording:
+            raise RuntimeError("this mesh was created with record=False, so it has no trace")
+        return Trace(self._rec.frame(), self.meta, check=False)
+
+    def events_since(self, seq: int) -> pl.DataFrame:
+        """Events with ``seq >= seq`` (what a live view appends after its last batch)."""
+        return self._rec.since(seq)
+
+    def nodes_up(self) -> list[str]:
+        return [n for n, s in self._nodes.items() if s not in DOWN_STATES]
+
+    def node_state(self, node: str) -> str:
+        return self._nodes[self._known_node(node)]
+
+    def actors_alive(self, *, node: str | None = None) -> list[str]:
+        return [c.id for c in self._cells.values() if c.alive and (node is None or c.node == node)]
+
+    def is_alive(self, actor: str) -> bool:
+        cell = self._cells.get(actor)
+        return bool(cell and cell.alive)
+
+    # actors ----------------------------------------------------------------------------
+    def spawn(
+        self,
+        cls: type[Actor],
+        *args: Any,
+        name: str | None = None,
+        node: str | None = None,
+        placement: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """Start a top-level actor ``cls(*args, **kwargs)``; returns its id."""
+        return self._spawn(cls, args, kwargs, name, None, node, placement)
+
+    def _spawn(self, cls, args, kwargs, name, parent, node, placement, spec=None) -> str:
+        if not (isinstance(cls, type) and issubclass(cls, Actor)):
+            raise TypeError(f"spawn needs a subclass of meshlab.Actor, got {cls!r}")
+        if parent is not None and not parent.alive:
+            raise RuntimeError(f"{parent.id} has stopped and cannot spawn")
+        if name is None:
+            base = cls.__name__.lower()
+            self._auto[base] = self._auto.get(base, -1) + 1
+            name = f"{base}-{self._auto[base]}"
+        aid = name if parent is None else f"{parent.id}/{name}"
+        cell = self._cells.get(aid)
+        if cell is not None and cell.alive:
+            raise ValueError(f"actor id {aid!r} is already in use by a live actor")
+        where = self._place(node, placement, parent)
+        if cell is None:
+            cell = Cell(self, aid, cls, args, kwargs, parent.id if parent else None, where)
+            self._cells[aid] = cell
+            fresh = True
+        else:  # the same id again: a new incarnation of a stopped or failed actor
+            cell.cls, cell.args, cell.kwargs = cls, args, kwargs
+            fresh = False
+        cell.spec = spec
+        if parent is not None and aid not in parent.children:
+            parent.children.append(aid)
+        cell.begin_life(where)
+        if fresh:
+            self._record(
+                "actor_spawn",
+                where,
+                aid,
+                0,
+                cell.parent,
+                None,
+                None,
+                cls.__name__,
+                None,
+                "system" if cls.system else None,
+                None,
+            )
+        else:
+            reason = "supervisor_restart" if spec is not None else "respawn"
+            self._record(
+                "actor_restart",
+                where,
+                aid,
+                cell.inc,
+                cell.parent,
+                None,
+                None,
+                cls.__name__,
+                None,
+                reason,
+                0.0,
+            )
+        self._start(cell)
+        return aid
+
+    def _restart(self, cell: Cell, node: str, delay: float, reason: str) -> None:
+        cell.begin_life(node)
+        self._record(
+            "actor_restart",
+            node,
+            cell.id,
+            cell.inc,
+            cell.parent,
+            None,
+            None,
+            cell.cls.__name__,
+            None,
+            reason,
+            delay,
+        )
+        self._start(cell)
+
+    def _start(self, cell: Cell) -> None:
+        ctx = cell.ctx
+        ctx.sender = None
+        try:
+            cell.behaviour.started(ctx)
+        except Exception as exc:
+            self._fail(cell, _error_text(exc), cell.id)
+
+    def _place(self, node: str | None, placement: str | None, parent: Cell | None) -> str:
+        if node is not None:
+            self._known_node(node)
+            if self._nodes[node] in DOWN_STATES:
+                raise ValueError(
+                    f"node {node!r} is {self._nodes[node]}; spawn on a node that is up"
+                )
+            return node
+        up = self.nodes_up()
+        if not up:
+            raise RuntimeError("no node is up to place an actor on")
+        policy = placement or self.placement
+        if callable(policy):
+            return policy(up)
+        if policy == "local" and parent is not None and parent.node in up:
+            return parent.node
+        if policy == "random":
+            return self.rng.choice(up)
+        if policy == "least_loaded":
+            load = {n: 0 for n in up}
+            for c in self._cells.values():
+                if c.alive and c.node in load:
+                    load[c.node] += 1
+            return min(up, key=load.__getitem__)
+        self._rr += 1
+        return up[self._rr % len(up)]
+
+    def _known_node(self, node: str) -> str:
+        if node not in self._nodes:
+            raise ValueError(f"unknown node {node!r}; nodes are {', '.join(self._nodes)}")
+        return node
+
+    def _cell(self, actor: str) -> Cell:
+        cell = self._cells.get(actor)
+        if cell is None:
+            raise ValueError(f"unknown actor {actor!r}")
+        return cell
+
+    # stopping and failing ---------------------------------------------------------------
+    def _stop_id(self, actor: str, reason: str = "normal") -> None:
+        cell = self._cell(actor)
+        if cell.alive:
+            self._stop(cell, reason)
+
+    def _stop(self, cell: Cell, reason: str) -> None:
+        """A clean stop: children first, then the actor; queued messages are discarded."""
+        if reason == "normal":
+            try:
+                cell.behaviour.stopped(cell.ctx)
+            except Exception as exc:
+                self._fail(cell, _error_text(exc), cell.id)
+                return
+        self._end_life(cell)
+        self._record(
+            "actor_stop", cell.node, cell.id, cell.inc, None, None, None, None, None, reason, None
+        )
+
+    def _fail(self, cell: Cell, reason: str, root: str | None) -> None:
+        """A crash: children are shut down, then the supervisor hears of it."""
+        if not cell.alive:
+            return
+        self._end_life(cell)
+        self._record(
+            "actor_fail", cell.node, cell.id, cell.inc, None, root, None, None, None, reason, None
+        )
+        self._notify_supervisor(cell, reason, root)
+
+    def _end_life(self, cell: Cell) -> None:
+        cell.alive = False  # first, so that nothing below can re-enter this actor
+        for child in cell.children:
+            c = self._cells[child]
+            if c.alive:
+                self._stop(c, "shutdown")
+        mailbox = cell.mailbox
+        while mailbox:
+            mid, src, mtype, _ = mailbox.popleft()
+            self._record(
+                "msg_drop",
+                cell.node,
+                cell.id,
+                cell.inc,
+                None,
+                src,
+                mid,
+                mtype,
+                None,
+                "discarded",
+                None,
+            )
+        cell.busy = False
+
+    def _notify_supervisor(self, cell: Cell, reason: str, root: str | None) -> None:
+        if cell.spec is None or cell.parent is None:
+            return
+        sup = self._cells[cell.parent]
+        if sup.alive:
+            sup.behaviour.child_failed(self, sup, cell, reason, root)
+
+    # messages: the hot path ------------------------------------------------------------
+    def _send(self, cell, dst, mtype, body, size, reason=None, latency=None) -> None:
+        if not cell.alive:
+            raise RuntimeError(f"{cell.id} has stopped and cannot send")
+        now = self.now
+        src_node = cell.node
+        target = self._cells.get(dst)
+        dst_node = target.node if target is not None else src_node
+        net = self.net
+        if latency is None:
+            link = net.link(src_node, dst_node)
+            lat = link.latency
+            latency = lat.value if type(lat) is Constant else lat.sample(self.rng)
+            loss = link.loss
+        else:
+            loss = 0.0
+        mid = self._mid
+        self._mid = mid + 1
+        if self.recording:
+            rec = self._rec
+            rec.kinds.append(K_SEND)
+            rec.sends.append(
+                (now, src_node, cell.id, cell.inc, dst, dst_node, mtype, size, latency, reason)
+            )
+        if target is None:
+            self._drop(src_node, dst, cell.id, mid, mtype, "dead_letter")
+        elif net.cut and (src_node, dst_node) in net.cut:
+            self._drop(src_node, dst, cell.id, mid, mtype, "partition")
+        elif loss and self.rng.random() < loss:
+            self.schedule(now + latency, self._lose, (dst_node, dst, cell.id, mid, mtype))
+        else:
+            self._ticket = t = self._ticket + 1
+            heappush(
+                self._heap,
+                (
+                    now + latency,
+                    t,
+                    self._deliver,
+                    (mid, cell.id, src_node, dst, dst_node, mtype, body),
+                ),
+            )
+
+    def _deliver(self, m) -> None:
+        mid, src, src_node, dst, dst_node, mtype, body = m
+        cell = self._cells[dst]
+        if self._nodes[dst_node] in DOWN_STATES:
+            self._drop(dst_node, dst, src, mid, mtype, "node_down")
+        elif self.net.cut and (src_node, dst_node) in self.net.cut:
+            self._drop(dst_node, dst, src, mid, mtype, "partition")
+        elif not cell.alive or cell.node != dst_node:
+            self._drop(dst_node, dst, src, mid, mtype, "dead_letter")
+        elif cell.limit is not None and len(cell.mailbox) >= cell.limit:
+            self._drop(dst_node, dst, src, mid, mtype, "mailbox_full")
+        else:
+            if self.recording:
+                rec = self._rec
+                rec.kinds.append(K_RECV)
+                rec.recvs.append((self.now, mid, cell.inc))
+            if cell.busy:
+                cell.mailbox.append((mid, src, mtype, body))
+            else:
+                self._handle(cell, mid, src, mtype, body)
+                if cell.mailbox:
+                    self._drain(cell)
+
+    def _handle(self, cell, mid, src, mtype, body) -> None:
+        cost = cell.cost
+        if type(cost) is not float:
+            cost = float(cost(mtype, body))
+        if self.recording:
+            rec = self._rec
+            rec.kinds.append(K_HANDLE)
+            rec.handles.append((self.now, mid, cell.inc, cost))
+        if cost > 0.0:
+            cell.busy = True
+            self.schedule(self.now + cost, self._finish, (cell, cell.inc, src, mtype, body))
+        else:
+            self._invoke(cell, src, mtype, body)
+
+    def _finish(self, arg) -> None:
+        cell, inc, src, mtype, body = arg
+        if not cell.alive or cell.inc != inc:
+            return  # the actor died while busy: the handler's effects never happen
+        cell.busy = False
+        self._invoke(cell, src, mtype, body)
+        self._drain(cell)
+
+    def _drain(self, cell) -> None:
+        mailbox = cell.mailbox
+        while mailbox and cell.alive and not cell.busy:
+            mid, src, mtype, body = mailbox.popleft()
+            self._handle(cell, mid, src, mtype, body)
+
+    def _invoke(self, cell, src, mtype, body) -> None:
+        ctx = cell.ctx
+        ctx.sender = src
+        handler = cell.handlers.get(mtype) or cell.handler(mtype)
+        try:
+            handler(ctx, body)
+        except Exception as exc:
+            self._fail(cell, _error_text(exc), cell.id)
+
+    def _lose(self, arg) -> None:
+        dst_node, dst, src, mid, mtype = arg
+        self._drop(dst_node, dst, src, mid, mtype, "loss")
+
+    def _drop(self, node, dst, src, mid, mtype, reason) -> None:
+        target = self._cells.get(dst)
+        inc = target.inc if target is not None and target.inc >= 0 else 0
+        self._record("msg_drop", node, dst, inc, None, src, mid, mtype, None, reason, None)
+
+    def _set_timer(self, cell: Cell, delay: float, mtype: str, body: Any) -> int:
+        if delay < 0:
+            raise ValueError(f"a timer needs delay >= 0 seconds, got {delay}")
+        self._timer_ids += 1
+        tid = self._timer_ids
+        self._timers[tid] = (cell, cell.inc)
+        self.schedule(self.now + delay, self._fire_timer, (tid, mtype, body))
+        return tid
+
+    def _fire_timer(self, arg) -> None:
+        tid, mtype, body = arg
+        owner = self._timers.pop(tid, None)
+        if owner is None:
+            return  # cancelled: it was never sent, so there is nothing to record
+        cell, inc = owner
+        if cell.alive and cell.inc == inc:  # timers die with the life that set them
+            self._send(cell, cell.id, mtype, body, None, "timer", 0.0)
+
+    # recording of the rarer kinds ----------------------------------------------------------
+    def _record(
+        self, kind, node, actor, inc, parent, peer, msg_id, msg_type, size, reason, duration
+    ) -> None:
+        if self.recording:
+            code = _K[kind]
+            self._rec.kinds.append(code)
+            self._rec.other.append(
+                (
+                    code,
+                    self.now,
+                    node,
+                    actor,
+                    max(inc, 0),
+                    parent,
+                    peer,
+                    msg_id,
+                    msg_type,
+                    size,
+                    reason,
+                    duration,
+                )
+            )
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,163 @@
+"""The simulator's recorder: cheap appends while running, contract columns when asked.
+
+Message events dominate every trace, so they are recorded narrow: a send keeps what only the
+sender knows, and a receive or handle keeps just ``(t, msg_id, incarnation, ...)``; the other
+columns are joined back from the send by ``msg_id`` (which is the send's index) when the
+events are materialised. A one-byte kind log keeps the exact global order, so ``seq`` is the
+position in that log. Materialising is vectorised and incremental: each call turns only what
+was recorded since the last call into one contract-typed chunk.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import polars as pl
+import pyarrow as pa
+
+from meshlab.events import COLUMNS, KIND_CODE, KINDS, SCHEMA, empty_frame
+
+K_SEND = KIND_CODE["msg_send"]
+K_RECV = KIND_CODE["msg_recv"]
+K_HANDLE = KIND_CODE["msg_handle"]
+
+# Column layouts of the narrow tables; the mesh appends tuples in exactly this order.
+SEND_FIELDS = ("t", "node", "actor", "incarnation", "peer", "peer_node", "msg_type", "size")
+SEND_EXTRA = ("duration", "reason")
+RECV_FIELDS = ("t", "msg_id", "incarnation")
+HANDLE_FIELDS = ("t", "msg_id", "incarnation", "duration")
+OTHER_FIELDS = ("kind", "t", *(c for c in COLUMNS if c not in ("seq", "t", "kind")))
+
+_KIND_NAMES = pl.Series("kind", KINDS)
+
+
+class Recorder:
+    """Append-only event store of one mesh. The mesh writes the public lists directly."""
+
+    def __init__(self) -> None:
+        self.kinds = array("B")  # one code per event, in seq order
+        self.sends: list[tuple] = []  # SEND_FIELDS + SEND_EXTRA; index == msg_id
+        self.recvs: list[tuple] = []  # RECV_FIELDS
+        self.handles: list[tuple] = []  # HANDLE_FIELDS
+        self.other: list[tuple] = []  # OTHER_FIELDS, kind as its code
+        self._chunks: list[pl.DataFrame] = []
+        self._send_info: pl.DataFrame | None = None  # receiver-side columns by msg_id
+        self._done = 0  # events already materialised
+        self._offsets = [0, 0, 0, 0]  # sends, recvs, handles, other already materialised
+        self._frame: pl.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    # reading ---------------------------------------------------------------------------
+    def frame(self) -> pl.DataFrame:
+        """Every event so far as one contract-typed frame (cached until more is recorded)."""
+        self._materialise()
+        if self._frame is None:
+            self._frame = pl.concat(self._chunks, rechunk=True) if self._chunks else empty_frame()
+        return self._frame
+
+    def since(self, seq: int) -> pl.DataFrame:
+        """Events with ``seq >= seq``, reading only the chunks that can hold them."""
+        self._materialise()
+        picked, start = [], 0
+        for chunk in self._chunks:
+            end = start + chunk.height
+            if end > seq:
+                picked.append(chunk.slice(max(0, seq - start)))
+            start = end
+        return pl.concat(picked) if picked else empty_frame()
+
+    # materialising ---------------------------------------------------------------------
+    def _materialise(self) -> None:
+        n = len(self.kinds)
+        if n == self._done:
+            return
+        base = self._done
+        codes = pl.from_arrow(
+            pa.Array.from_buffers(pa.uint8(), n - base, [None, pa.py_buffer(self.kinds)], 0, base)
+        )
+        assert isinstance(codes, pl.Series)
+        s_off, r_off, h_off, o_off = self._offsets
+        parts = []
+        if sends := self.sends[s_off:]:
+            parts.append(self._send_rows(sends, s_off, _positions(codes, K_SEND, base)))
+        if recvs := self.recvs[r_off:]:
+            parts.append(self._joined_rows(recvs, RECV_FIELDS, "msg_recv", codes, K_RECV, base))
+        if handles := self.handles[h_off:]:
+            parts.append(
+                self._joined_rows(handles, HANDLE_FIELDS, "msg_handle", codes, K_HANDLE, base)
+            )
+        if other := self.other[o_off:]:
+            parts.append(self._other_rows(other, codes, base))
+        parts = [p.select(COLUMNS) for p in parts]
+        chunk = pl.concat(parts, how="vertical").sort("seq") if parts else empty_frame()
+        self._chunks.append(chunk)
+        self._offsets = [len(self.sends), len(self.recvs), len(self.handles), len(self.other)]
+        self._done = n
+        self._frame = None
+
+    def _send_rows(self, rows: list[tuple], first_id: int, seq: pl.Series) -> pl.DataFrame:
+        cols = list(zip(*rows, strict=True))
+        names = (*SEND_FIELDS, *SEND_EXTRA)
+        df = pl.DataFrame(
+            {
+                name: pl.Series(name, col, dtype=_dtype(name))
+                for name, col in zip(names, cols, strict=True)
+            }
+        )
+        df = df.with_columns(
+            seq=seq,
+            msg_id=pl.int_range(first_id, first_id + len(rows), dtype=pl.UInt64),
+        )
+        info = df.select(
+            node=pl.col("peer_node"),
+            actor=pl.col("peer"),
+            peer=pl.col("actor"),
+            msg_type=pl.col("msg_type"),
+            size=pl.col("size"),
+        )
+        self._send_info = info if self._send_info is None else self._send_info.vstack(info)
+        return df.drop("peer_node").with_columns(
+            kind=pl.lit("msg_send", dtype=SCHEMA["kind"]),
+            parent=pl.lit(None, dtype=pl.String),
+        )
+
+    def _joined_rows(
+        self, rows: list[tuple], fields: tuple[str, ...], kind: str, codes, code, base
+    ) -> pl.DataFrame:
+        cols = list(zip(*rows, strict=True))
+        df = pl.DataFrame(
+            {n: pl.Series(n, c, dtype=_dtype(n)) for n, c in zip(fields, cols, strict=True)}
+        )
+        assert self._send_info is not None, "a receive cannot precede every send"
+        joined = self._send_info.gather(df["msg_id"])
+        out = pl.concat([df, joined], how="horizontal").with_columns(
+            seq=_positions(codes, code, base),
+            kind=pl.lit(kind, dtype=SCHEMA["kind"]),
+            parent=pl.lit(None, dtype=pl.String),
+            reason=pl.lit(None, dtype=pl.String),
+        )
+        if "duration" not in out.columns:
+            out = out.with_columns(duration=pl.lit(None, dtype=pl.Float64))
+        return out
+
+    def _other_rows(self, rows: list[tuple], codes: pl.Series, base: int) -> pl.DataFrame:
+        cols = list(zip(*rows, strict=True))
+        data = {}
+        for name, col in zip(OTHER_FIELDS, cols, strict=True):
+            if name == "kind":
+                data[name] = _KIND_NAMES.gather(pl.Series(col, dtype=pl.UInt32)).cast(SCHEMA[name])
+            else:
+                data[name] = pl.Series(name, col, dtype=SCHEMA[name])
+        mask = ~codes.is_in([K_SEND, K_RECV, K_HANDLE])
+        seq = pl.int_range(base, base + codes.len(), dtype=pl.UInt64, eager=True).filter(mask)
+        return pl.DataFrame(data).with_columns(seq=seq)
+
+
+def _positions(codes: pl.Series, code: int, base: int) -> pl.Series:
+    return ((codes == code).arg_true() + base).cast(pl.UInt64).alias("seq")
+
+
+def _dtype(name: str) -> pl.DataType:
+    return pl.String() if name == "peer_node" else SCHEMA[name]
