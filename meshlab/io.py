@@ -1,0 +1,495 @@
+"""Trace storage: Parquet (compact, for keeping) and the msgpack log (append-only, for recording).
+
+``save`` and ``load`` pick the format from the file suffix. The two formats hold the same
+thing: the events in the contract and the :class:`~meshlab.trace.TraceMeta`.
+
+The log (``.mlog``) is what a recorder writes while a run is going on::
+
+    MAGIC (8 bytes)
+    frame: header  {"format": "meshlab-log", "schema_version": 1, "meta": {...}}
+    frame: batch   {"rows": n, "columns": {name: column, ...}}
+    frame: batch   ...
+
+Each frame is ``length:u32 | crc32(payload):u32 | crc32(first 8 bytes):u32 | payload`` (little
+endian), the payload being one msgpack map. The checksum of the frame head means a damaged
+length is caught as damage instead of being mistaken for a cut-off end. A batch column is
+``{"type": T, "data": bytes, "valid": bytes | None}`` where ``data`` holds the values packed
+little endian (``u64``, ``u32``, ``f64``; ``kind`` as a ``u8`` code into ``meshlab.events.KINDS``)
+and ``valid`` one byte per row (absent when no value is null); a string column is
+``{"type": "str", "values": [distinct strings in order of first use], "codes": u32 bytes,
+"valid": ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import warnings
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgpack
+import numpy as np
+import polars as pl
+import pyarrow.parquet as pq
+
+from meshlab.events import COLUMNS, KINDS, SCHEMA, SCHEMA_VERSION, ContractError, conform
+from meshlab.trace import SchemaVersionError, Trace, TraceMeta
+
+MAGIC = b"MESHLOG\x01"
+"""First bytes of every ``.mlog`` file."""
+
+PARQUET_META_KEY = "meshlab"
+"""Key of the Parquet key-value metadata entry holding ``TraceMeta.to_dict()`` as JSON."""
+
+SUFFIXES = (".parquet", ".mlog")
+
+_HEAD = struct.Struct("<III")
+_LOG_BATCH_ROWS = 1 << 20  # rows per batch frame in to_log_bytes: bounds memory per frame
+_PARQUET_ROW_GROUP = 1 << 22  # large groups read faster in parallel; 4M rows is ~60 MB on disk
+_DICTIONARY_COLUMNS = ("kind", *(c for c, t in SCHEMA.items() if t == pl.String()))
+_COLUMN_ENCODING = {
+    "seq": "DELTA_BINARY_PACKED",
+    "msg_id": "DELTA_BINARY_PACKED",
+    "t": "BYTE_STREAM_SPLIT",
+    "duration": "BYTE_STREAM_SPLIT",
+}
+_NUMERIC_TYPES = {"u64": np.dtype("<u8"), "u32": np.dtype("<u4"), "f64": np.dtype("<f8")}
+_TYPE_OF = {pl.UInt64(): "u64", pl.UInt32(): "u32", pl.Float64(): "f64"}
+
+
+class TraceCorruptError(ContractError):
+    """A trace file is damaged in the middle. ``partial`` holds every event before the damage.
+
+    Load it anyway with ``meshlab.load(path, recover=True)``.
+    """
+
+    def __init__(self, message: str, *, partial: Trace | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+class TraceDamageWarning(UserWarning):
+    """Part of a trace file could not be read; what was read before it is kept."""
+
+
+# ------------------------------------------------------------------------------------------
+# dispatch
+
+
+def save(trace: Trace, path: str | Path) -> Path:
+    """Write ``trace`` to ``path``; the suffix (``.parquet`` or ``.mlog``) picks the format.
+
+    The file is written next to its final name and renamed into place, so a reader never
+    sees half a Parquet file and an interrupted save leaves any older file intact.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, meshlab as ml
+    >>> from meshlab.events import empty_frame
+    >>> t = ml.Trace(empty_frame(), ml.TraceMeta(scenario="empty"))
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> ml.load(save(t, d / "run.parquet")).meta.scenario
+    'empty'
+    """
+    path = Path(path)
+    fmt = _format_of(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if fmt == ".parquet":
+            write_parquet(trace, tmp)
+        else:
+            with open(tmp, "wb") as f:
+                for chunk in _log_chunks(trace):
+                    f.write(chunk)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load(path: str | Path, *, recover: bool = False) -> Trace:
+    """Read a trace written by :func:`save` or by a :class:`LogWriter`.
+
+    A log whose last frame was cut off (a recorder that was killed) loads everything before
+    that frame and warns with :class:`TraceDamageWarning`. A frame damaged in the middle
+    raises :class:`TraceCorruptError`, whose ``partial`` holds the events before it;
+    ``recover=True`` returns that partial trace with a warning instead.
+    """
+    path = Path(path)
+    fmt = _format_of(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no trace file at {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a trace file")
+    if path.stat().st_size == 0:
+        raise ContractError(f"{path} is empty, so it holds no trace; was the recording started?")
+    if fmt == ".parquet":
+        return read_parquet(path)
+    try:
+        return read_log(path)
+    except TraceCorruptError as exc:
+        if not recover or exc.partial is None:
+            raise
+        warnings.warn(
+            f"{exc}; recovered the {len(exc.partial)} events before the damage",
+            TraceDamageWarning,
+            stacklevel=2,
+        )
+        return exc.partial
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValueError(
+            f"cannot tell the trace format of {path.name!r} from its suffix {suffix or '(none)'}; "
+            "use .parquet (compact, for keeping) or .mlog (append-only log)"
+        )
+    return suffix
+
+
+# ------------------------------------------------------------------------------------------
+# Parquet
+
+
+def write_parquet(trace: Trace, path: str | Path) -> None:
+    """Write the events as Parquet with the metadata in the file's key-value metadata.
+
+    The encodings are chosen per column for size at speed (measured by
+    ``bench/trace_storage.py``): ``seq`` and ``msg_id`` grow almost by steps of one, so delta
+    packing stores them in a few bits; times are floats whose high bytes repeat, so byte
+    stream splitting lets zstd find that; strings repeat a few thousand names, so they are
+    dictionary encoded. zstd level 1 is nearly as small as level 3 and faster to write.
+    """
+    meta = json.dumps(trace.meta.to_dict(), sort_keys=True)
+    table = trace.events.to_arrow()
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), PARQUET_META_KEY: meta})
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=1,
+        row_group_size=_PARQUET_ROW_GROUP,
+        use_dictionary=list(_DICTIONARY_COLUMNS),
+        column_encoding=_COLUMN_ENCODING,
+        write_statistics=["seq", "t"],
+    )
+
+
+def read_parquet(path: Path) -> Trace:
+    """Read a Parquet trace, checking its metadata and columns against the contract."""
+    try:
+        kv = pl.read_parquet_metadata(path)
+    except Exception as exc:  # polars reports a non-Parquet file as a ComputeError
+        raise ContractError(f"{path} is not a Parquet file ({_first_line(exc)})") from None
+    raw = kv.get(PARQUET_META_KEY)
+    if raw is None:
+        raise ContractError(
+            f"{path} is a Parquet file but not a meshlab trace: it has no '{PARQUET_META_KEY}' "
+            "metadata; to use its events, build one with meshlab.Trace(pl.read_parquet(path))"
+        )
+    try:
+        meta = TraceMeta.from_dict(json.loads(raw))
+    except SchemaVersionError as exc:
+        raise SchemaVersionError(f"{path}: {exc}") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ContractError(f"{path}: its meshlab metadata is unreadable ({exc})") from None
+    try:
+        df = pl.read_parquet(path)
+    except Exception as exc:
+        raise TraceCorruptError(f"{path}: cannot read its events ({_first_line(exc)})") from None
+    try:
+        events = conform(df)
+    except ContractError as exc:
+        raise ContractError(f"{path}: {exc}") from None
+    return Trace(events, meta)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# ------------------------------------------------------------------------------------------
+# msgpack log: writing
+
+
+def to_log_bytes(trace: Trace) -> bytes:
+    """The trace as ``.mlog`` bytes. Deterministic: the same trace always gives the same bytes.
+
+    Examples
+    --------
+    >>> import meshlab as ml
+    >>> from meshlab.events import empty_frame
+    >>> t = ml.Trace(empty_frame(), ml.TraceMeta(seed=3))
+    >>> to_log_bytes(t) == to_log_bytes(t)
+    True
+    >>> to_log_bytes(t)[:8]
+    b'MESHLOG\\x01'
+    """
+    return b"".join(_log_chunks(trace))
+
+
+def _log_chunks(trace: Trace) -> Iterator[bytes]:
+    yield MAGIC + _header_frame(trace.meta)
+    events = trace.events
+    for start in range(0, events.height, _LOG_BATCH_ROWS):
+        yield _batch_frame(events.slice(start, _LOG_BATCH_ROWS))
+
+
+class LogWriter:
+    """Append event batches to a ``.mlog`` file while a run or a live stream is going on.
+
+    Each ``append`` writes one complete frame with a single write, so a reader of the file
+    sees whole frames (at worst a cut-off last one, which it drops with a warning).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, meshlab as ml
+    >>> from meshlab.events import empty_frame
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "live.mlog"
+    >>> with LogWriter(path, ml.TraceMeta(source="live")) as log:
+    ...     log.append(empty_frame())
+    >>> len(ml.load(path))
+    0
+    """
+
+    def __init__(self, path: str | Path, meta: TraceMeta) -> None:
+        self.path = Path(path)
+        if self.path.suffix.lower() != ".mlog":
+            raise ValueError(f"a LogWriter writes .mlog files, not {self.path.name!r}")
+        self.meta = meta
+        self.rows = 0
+        self._file: BinaryIO | None = open(self.path, "wb")  # noqa: SIM115 (closed in close())
+        self._file.write(MAGIC + _header_frame(meta))
+        self._file.flush()
+
+    def append(self, events: pl.DataFrame) -> None:
+        """Append a frame of events in the contract (it is conformed, not re-validated)."""
+        if self._file is None:
+            raise ValueError(f"the log {self.path} is closed; open a new LogWriter to append")
+        events = conform(events)
+        if events.height == 0:
+            return
+        self._file.write(_batch_frame(events))
+        self.rows += events.height
+
+    def flush(self) -> None:
+        """Push written frames to the operating system so other readers see them."""
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> LogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _frame(payload: dict[str, Any]) -> bytes:
+    body = msgpack.packb(payload, use_bin_type=True)
+    head = struct.pack("<II", len(body), zlib.crc32(body))
+    return head + struct.pack("<I", zlib.crc32(head)) + body
+
+
+def _header_frame(meta: TraceMeta) -> bytes:
+    return _frame(
+        {
+            "format": "meshlab-log",
+            "schema_version": SCHEMA_VERSION,
+            "meta": _canonical(meta.to_dict()),
+        }
+    )
+
+
+def _canonical(value: Any) -> Any:
+    """Sort mapping keys so equal metadata always packs to equal bytes."""
+    if isinstance(value, dict):
+        return {k: _canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _batch_frame(events: pl.DataFrame) -> bytes:
+    columns: dict[str, Any] = {}
+    for name in COLUMNS:
+        columns[name] = _encode_column(events[name])
+    return _frame({"rows": events.height, "columns": columns})
+
+
+def _encode_column(s: pl.Series) -> dict[str, Any]:
+    valid = None
+    if s.null_count():
+        valid = s.is_not_null().cast(pl.UInt8).to_numpy().tobytes()
+    if s.name == "kind":
+        return {"type": "kind", "data": s.to_physical().cast(pl.UInt8).to_numpy().tobytes()}
+    if s.dtype == pl.String:
+        values = s.drop_nulls().unique(maintain_order=True)
+        codes = s.cast(pl.Enum(values.to_list())).to_physical().cast(pl.UInt32).fill_null(0)
+        return {
+            "type": "str",
+            "values": values.to_list(),
+            "codes": codes.to_numpy().astype("<u4", copy=False).tobytes(),
+            "valid": valid,
+        }
+    kind = _TYPE_OF[s.dtype]
+    data = s.fill_null(0).to_numpy().astype(_NUMERIC_TYPES[kind], copy=False).tobytes()
+    return {"type": kind, "data": data, "valid": valid}
+
+
+# ------------------------------------------------------------------------------------------
+# msgpack log: reading
+
+
+def read_log(path: Path) -> Trace:
+    """Read a ``.mlog`` file; see :func:`load` for what happens on damage."""
+    data = path.read_bytes()
+    if not data.startswith(MAGIC):
+        raise ContractError(
+            f"{path} is not a meshlab log: it does not start with the .mlog magic bytes"
+        )
+    offset = len(MAGIC)
+    frames = _frames(path, data, offset)
+    try:
+        header = next(frames)
+    except (StopIteration, _Truncated):
+        raise ContractError(
+            f"{path} ends inside its header frame, so it holds no events; "
+            "was the recorder stopped as it started?"
+        ) from None
+    meta = _read_header(path, header[2])
+    batches: list[pl.DataFrame] = []
+
+    def partial() -> Trace:
+        return Trace(_concat(batches), meta, check=False)
+
+    try:
+        for number, at, payload in frames:
+            try:
+                batches.append(_decode_batch(payload))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise TraceCorruptError(
+                    f"{path}: frame {number} at byte {at} is not a valid event batch ({exc})"
+                ) from None
+    except TraceCorruptError as exc:
+        raise TraceCorruptError(str(exc), partial=partial()) from None
+    except _Truncated as cut:
+        warnings.warn(
+            f"{path} ends inside frame {cut.number} (byte {cut.offset}): dropped the last "
+            f"{cut.dropped} bytes, kept the {sum(b.height for b in batches)} events before them",
+            TraceDamageWarning,
+            stacklevel=3,
+        )
+    return partial()
+
+
+class _Truncated(Exception):
+    def __init__(self, number: int, offset: int, dropped: int) -> None:
+        self.number, self.offset, self.dropped = number, offset, dropped
+
+
+def _frames(path: Path, data: bytes, offset: int) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """Yield (frame number, byte offset, payload); raise _Truncated at a cut-off end."""
+    number = 0
+    end = len(data)
+    while offset < end:
+        if end - offset < _HEAD.size:
+            raise _Truncated(number, offset, end - offset)
+        length, crc, head_crc = _HEAD.unpack_from(data, offset)
+        if zlib.crc32(data[offset : offset + 8]) != head_crc:
+            raise TraceCorruptError(
+                f"{path}: frame {number} at byte {offset} has a damaged frame head"
+            )
+        body_at = offset + _HEAD.size
+        if body_at + length > end:
+            raise _Truncated(number, offset, end - offset)
+        body = data[body_at : body_at + length]
+        if zlib.crc32(body) != crc:
+            raise TraceCorruptError(
+                f"{path}: frame {number} at byte {offset} fails its checksum (the file is damaged)"
+            )
+        try:
+            payload = msgpack.unpackb(body, raw=False)
+        except Exception as exc:  # msgpack raises several types for malformed input
+            raise TraceCorruptError(
+                f"{path}: frame {number} at byte {offset} is not msgpack ({exc})"
+            ) from None
+        if not isinstance(payload, dict):
+            raise TraceCorruptError(f"{path}: frame {number} at byte {offset} is not a map")
+        yield number, offset, payload
+        number += 1
+        offset = body_at + length
+
+
+def _read_header(path: Path, header: dict[str, Any]) -> TraceMeta:
+    if header.get("format") != "meshlab-log":
+        raise TraceCorruptError(f"{path}: its first frame is not a meshlab log header")
+    version = header.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{path} was written with schema_version {version!r}, but this meshlab reads "
+            f"version {SCHEMA_VERSION}; open it with the meshlab release that wrote it"
+        )
+    try:
+        return TraceMeta.from_dict(header.get("meta") or {})
+    except SchemaVersionError as exc:
+        raise SchemaVersionError(f"{path}: {exc}") from None
+
+
+def _decode_batch(payload: dict[str, Any]) -> pl.DataFrame:
+    rows = payload["rows"]
+    cols = payload["columns"]
+    missing = [c for c in COLUMNS if c not in cols]
+    if missing:
+        raise ValueError(f"missing column(s) {', '.join(missing)}")
+    series = [_decode_column(name, cols[name], rows) for name in COLUMNS]
+    return pl.DataFrame(series)
+
+
+def _decode_column(name: str, col: dict[str, Any], rows: int) -> pl.Series:
+    kind = col["type"]
+    if kind == "kind":
+        codes = np.frombuffer(col["data"], dtype=np.uint8)
+        _check_len(name, codes, rows)
+        if codes.size and int(codes.max()) >= len(KINDS):
+            raise ValueError(f"column 'kind' has an unknown kind code {int(codes.max())}")
+        return pl.Series(name, codes).cat.to(SCHEMA["kind"])
+    if kind == "str":
+        codes = np.frombuffer(col["codes"], dtype="<u4")
+        _check_len(name, codes, rows)
+        values = pl.Series(name, col["values"], dtype=pl.String)
+        if codes.size and values.len() == 0:
+            values = pl.Series(name, [None], dtype=pl.String)
+        s = values.gather(pl.Series(codes))
+    elif kind in _NUMERIC_TYPES:
+        arr = np.frombuffer(col["data"], dtype=_NUMERIC_TYPES[kind])
+        _check_len(name, arr, rows)
+        s = pl.Series(name, arr).cast(SCHEMA[name])
+    else:
+        raise ValueError(f"column '{name}' has unknown encoding {kind!r}")
+    valid = col.get("valid")
+    if valid is not None:
+        mask = np.frombuffer(valid, dtype=np.uint8)
+        _check_len(name, mask, rows)
+        s = pl.select(pl.when(pl.Series(mask.astype(bool))).then(s).otherwise(None)).to_series()
+    return s.alias(name)
+
+
+def _check_len(name: str, arr: np.ndarray, rows: int) -> None:
+    if arr.size != rows:
+        raise ValueError(f"column '{name}' has {arr.size} values for {rows} rows")
+
+
+def _concat(batches: list[pl.DataFrame]) -> pl.DataFrame:
+    if not batches:
+        return pl.DataFrame(schema=SCHEMA)
+    return pl.concat(batches, how="vertical", rechunk=True)
