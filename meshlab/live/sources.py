@@ -1,0 +1,197 @@
+"""What a live node publishes: a simulation paced to wall time, or a recorded trace replayed.
+
+A source drives a :class:`Feed` from the server's event loop and answers control actions.
+Both kinds keep the events' own ``seq`` and ``t`` (virtual seconds), so a client sees exactly
+what an offline run with the same seed records; the hello and heartbeats say how that clock
+maps to wall time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+from typing import Any
+
+import polars as pl
+
+from meshlab.live.feed import Feed
+from meshlab.live.pacing import PacedClock
+from meshlab.live.protocol import E_BAD_REQUEST, E_NOT_SUPPORTED, ProtocolError
+
+TICK = 0.02
+"""Wall seconds between pacing steps: small enough for smooth streams, large enough to batch."""
+
+
+class PacedSource:
+    """Shared pacing and the pause / resume / speed controls."""
+
+    kind = "source"
+
+    def __init__(self, *, speed: float, until: float, start: float = 0.0) -> None:
+        self.feed = Feed()
+        self.clock = PacedClock(speed=speed, start=start)
+        self.until = until
+        self.finished = False
+
+    @property
+    def state(self) -> str:
+        if self.finished:
+            return "finished"
+        return "paused" if self.clock.paused else "running"
+
+    def now(self) -> float:
+        return min(self.clock.now(), self.until)
+
+    def control(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        if action == "pause":
+            self.clock.pause()
+        elif action == "resume":
+            self.clock.resume()
+        elif action == "speed":
+            speed = args.get("speed")
+            if not isinstance(speed, int | float) or isinstance(speed, bool) or not speed > 0:
+                raise ProtocolError(E_BAD_REQUEST, "speed needs a positive number 'speed'")
+            self.clock.set_speed(float(speed))
+        else:
+            return self.fault(action, args)
+        self.feed.notify()
+        return {"state": self.state, "speed": self.clock.speed, "now": self.now()}
+
+    def fault(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        raise ProtocolError(E_NOT_SUPPORTED, f"a {self.kind} source does not support {action!r}")
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        """Advance with the clock until ``until``; then keep serving what was published."""
+        while True:
+            if not self.finished:
+                self.step()
+            await asyncio.sleep(TICK)
+
+
+class SimSource(PacedSource):
+    """A scenario run on the simulator, advanced to the virtual time wall time allows."""
+
+    kind = "sim"
+
+    def __init__(
+        self, mesh: Any, *, scenario: str | None, seed: int, until: float, speed: float
+    ) -> None:
+        super().__init__(speed=speed, until=until)
+        self.mesh = mesh
+        self.scenario = scenario
+        self.seed = seed
+
+    def describe(self) -> dict[str, Any]:
+        nodes = list(self.mesh.meta.nodes)
+        ident = f"sim:{self.scenario}:{self.seed}:{','.join(nodes)}"
+        return {
+            "source": self.kind,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "nodes": nodes,
+            "stream_id": hashlib.sha256(ident.encode()).hexdigest()[:16],
+        }
+
+    def step(self) -> None:
+        target = self.now()
+        if target > self.mesh.now or (target >= self.until and not self.finished):
+            self.mesh.run(until=target)
+            self.publish()
+        if target >= self.until:
+            self.finished = True
+            self.feed.notify()
+
+    def publish(self) -> None:
+        new = self.mesh.events_since(self.feed.head)
+        if new.height:
+            self.feed.append(new)
+
+    def fault(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        mesh = self.mesh
+        try:
+            if action == "kill_node":
+                mesh.kill_node(_text(args, "node"))
+            elif action == "crash":
+                mesh.crash(_text(args, "actor"))
+            elif action == "partition":
+                groups = args.get("groups")
+                if not isinstance(groups, list) or not all(
+                    isinstance(g, list) and all(isinstance(n, str) for n in g) for g in groups
+                ):
+                    raise ProtocolError(
+                        E_BAD_REQUEST, "partition needs 'groups', a list of lists of node names"
+                    )
+                mesh.partition(groups)
+            elif action == "heal":
+                mesh.heal()
+            else:
+                raise ProtocolError(E_NOT_SUPPORTED, f"unknown control action {action!r}")
+        except (KeyError, ValueError) as exc:
+            raise ProtocolError(E_BAD_REQUEST, f"{action} failed: {exc}") from None
+        # a fault "now" is recorded at once; publish it and let the mesh run on after it,
+        # since its consequences (restarts, drops) happen later in virtual time
+        self.publish()
+        self.finished = False
+        self.until = max(self.until, self.mesh.now + 1.0)
+        return {"state": self.state, "now": self.now()}
+
+
+class TraceSource(PacedSource):
+    """A recorded trace published event by event as its own clock reaches each ``t``."""
+
+    kind = "trace"
+
+    def __init__(self, trace: Any, *, speed: float, path: str | None = None) -> None:
+        events: pl.DataFrame = trace.events
+        if events.height and not (
+            events["seq"][0] == 0 and (events["seq"].diff().drop_nulls() == 1).all()
+        ):
+            # a stream numbers its events 0, 1, 2, ... so that a client can resume
+            events = events.with_columns(seq=pl.int_range(events.height, dtype=pl.UInt64))
+        start = float(events["t"].min()) if events.height else 0.0  # type: ignore[arg-type]
+        end = float(events["t"].max()) if events.height else 0.0  # type: ignore[arg-type]
+        super().__init__(speed=speed, until=end, start=start)
+        self.trace = trace
+        self.events = events
+        # release in seq order at the running maximum of t, so an out-of-order t never
+        # holds back or reorders what follows it
+        self._release = events["t"].cum_max().to_numpy() if events.height else None
+        self.path = path
+
+    def describe(self) -> dict[str, Any]:
+        meta = self.trace.meta
+        return {
+            "source": self.kind,
+            "scenario": meta.scenario,
+            "seed": meta.seed,
+            "nodes": list(meta.nodes),
+            "stream_id": self.trace.digest()[:16],
+        }
+
+    def step(self) -> None:
+        if self._release is None:
+            self.finished = True
+            return
+        import numpy as np
+
+        upto = int(np.searchsorted(self._release, self.now(), side="right"))
+        if upto > self.feed.head:
+            self.feed.append(self.events.slice(self.feed.head, upto - self.feed.head))
+        if upto >= self.events.height:
+            self.finished = True
+            self.feed.notify()
+
+
+def _text(args: dict[str, Any], key: str) -> str:
+    value = args.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(E_BAD_REQUEST, f"this action needs {key!r}, a non-empty string")
+    return value
+
+
+def finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
