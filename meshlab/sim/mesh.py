@@ -9,9 +9,11 @@ the simulator's hot path, so they read attributes into locals and avoid calls th
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from heapq import heappush
 from typing import Any
 
@@ -86,6 +88,7 @@ class Mesh(Faults, Kernel):
         self._rr = -1
         self._auto: dict[str, int] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._routes: dict[tuple[str, str], tuple[float | None, Latency, float]] = {}
         names = [f"n{i}" for i in range(nodes)] if isinstance(nodes, int) else list(nodes)
         if not names:
             raise ValueError("a mesh needs at least one node")
@@ -98,7 +101,8 @@ class Mesh(Faults, Kernel):
         if until is not None and until < self.now:
             raise ValueError(f"until={until} is before now (t={self.now}); time only moves on")
         before = len(self._rec)
-        self.run_kernel(math.inf if until is None else until)
+        with gc_paused():
+            self.run_kernel(math.inf if until is None else until)
         if len(self._rec) != before:
             for fn in list(self._listeners):
                 fn()
@@ -124,11 +128,13 @@ class Mesh(Faults, Kernel):
         """Everything recorded so far, as a :class:`~meshlab.Trace`."""
         if not self.recording:
             raise RuntimeError("this mesh was created with record=False, so it has no trace")
-        return Trace(self._rec.frame(), self.meta, check=False)
+        with gc_paused():
+            return Trace(self._rec.frame(), self.meta, check=False)
 
     def events_since(self, seq: int) -> pl.DataFrame:
         """Events with ``seq >= seq`` (what a live view appends after its last batch)."""
-        return self._rec.since(seq)
+        with gc_paused():
+            return self._rec.since(seq)
 
     def nodes_up(self) -> list[str]:
         return [n for n, s in self._nodes.items() if s not in DOWN_STATES]
@@ -344,14 +350,16 @@ class Mesh(Faults, Kernel):
         src_node = cell.node
         target = self._cells.get(dst)
         dst_node = target.node if target is not None else src_node
-        net = self.net
         if latency is None:
-            link = net.link(src_node, dst_node)
-            lat = link.latency
-            latency = lat.value if type(lat) is Constant else lat.sample(self.rng)
-            loss = link.loss
+            route = self._routes.get((src_node, dst_node))
+            if route is None:
+                route = self._route(src_node, dst_node)
+            latency, dist, loss = route
+            if latency is None:
+                latency = dist.sample(self.rng)
         else:
             loss = 0.0
+        net = self.net
         mid = self._mid
         self._mid = mid + 1
         if self.recording:
@@ -378,6 +386,22 @@ class Mesh(Faults, Kernel):
                 ),
             )
 
+    def _route(self, a: str, b: str) -> tuple[float | None, Latency, float]:
+        """(constant latency or None, distribution, loss) of a link, cached per pair."""
+        link = self.net.link(a, b)
+        const = link.latency.value if type(link.latency) is Constant else None
+        self._routes[(a, b)] = route = (const, link.latency, link.loss)
+        return route
+
+    def set_link(
+        self, a: str, b: str, *, latency: Latency | float | None = None, loss: float | None = None
+    ) -> None:
+        """Set the latency and/or loss between nodes ``a`` and ``b`` (both directions)."""
+        self._known_node(a)
+        self._known_node(b)
+        self.net.set_link(a, b, latency=latency, loss=loss)
+        self._routes.clear()
+
     def _deliver(self, m) -> None:
         mid, src, src_node, dst, dst_node, mtype, body = m
         cell = self._cells[dst]
@@ -396,10 +420,24 @@ class Mesh(Faults, Kernel):
                 rec.recvs.append((self.now, mid, cell.inc))
             if cell.busy:
                 cell.mailbox.append((mid, src, mtype, body))
+                return
+            cost = cell.cost
+            if type(cost) is float and cost == 0.0:
+                # The common path, inlined: record the handle and run the handler now.
+                if self.recording:
+                    rec.kinds.append(K_HANDLE)
+                    rec.handles.append((self.now, mid, cell.inc, 0.0))
+                ctx = cell.ctx
+                ctx.sender = src
+                handler = cell.handlers.get(mtype) or cell.handler(mtype)
+                try:
+                    handler(ctx, body)
+                except Exception as exc:
+                    self._fail(cell, _error_text(exc), cell.id)
             else:
                 self._handle(cell, mid, src, mtype, body)
-                if cell.mailbox:
-                    self._drain(cell)
+            if cell.mailbox:
+                self._drain(cell)
 
     def _handle(self, cell, mid, src, mtype, body) -> None:
         cost = cell.cost
@@ -488,6 +526,23 @@ class Mesh(Faults, Kernel):
                     duration,
                 )
             )
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while the kernel runs.
+
+    A run allocates millions of small acyclic objects (events, messages) that reference
+    counting frees on its own; letting the cyclic collector rescan them over and over costs
+    more than the simulation itself. Cycles that handlers create are collected afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _error_text(exc: BaseException) -> str:

@@ -1,0 +1,59 @@
+"""node-failure: a node dies mid-run and a supervisor respawns its workers elsewhere."""
+
+from __future__ import annotations
+
+from meshlab.scenarios import register
+from meshlab.sim import Actor, Backoff, ChildSpec, Mesh, Supervisor
+
+
+class Worker(Actor):
+    cost = 0.008
+
+    def on_job(self, ctx, n):
+        ctx.reply("done", n, size=256)
+
+
+class Dispatcher(Actor):
+    """Hands out a job every ``period`` seconds to the workers in turn."""
+
+    def __init__(self, workers: list[str], period: float) -> None:
+        self.workers, self.period, self.n = workers, period, 0
+
+    def started(self, ctx):
+        ctx.after(self.period, "tick")
+
+    def on_tick(self, ctx, _):
+        self.n += 1
+        ctx.send(self.workers[self.n % len(self.workers)], "job", self.n, size=1024)
+        ctx.after(self.period, "tick")
+
+    def on_done(self, ctx, n):
+        pass
+
+
+@register(
+    "node-failure",
+    summary="a worker node dies at t=3; its workers are respawned on the surviving nodes",
+    until=8.0,
+    nodes=4,
+)
+def build(*, seed: int, nodes: int, per_node: int = 2) -> Mesh:
+    mesh = Mesh(seed=seed, nodes=nodes, latency=0.003, placement="least_loaded",
+                scenario="node-failure")  # fmt: skip
+    names = mesh.nodes_up()
+    workers = names[1:] or names
+    specs = [
+        ChildSpec(f"worker-{i}", Worker, node=workers[i % len(workers)])
+        for i in range(per_node * len(workers))
+    ]
+    mesh.spawn(
+        Supervisor, specs, backoff=Backoff(base=0.2, jitter=0.0), intensity=20, name="pool",
+        node=names[0],
+    )  # fmt: skip
+    ids = [f"pool/{s.name}" for s in specs]
+    mesh.spawn(Dispatcher, ids, 0.02, name="dispatcher", node=names[0])
+    victim = workers[len(workers) // 2]
+    mesh.kill_node(victim, at=3.0)
+    mesh.node_up(victim, at=6.0)
+    mesh.params.update(per_node=per_node, killed=victim)
+    return mesh
