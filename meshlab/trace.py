@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
 from meshlab.events import SCHEMA_VERSION, ContractError, validate
+
+if TYPE_CHECKING:
+    from meshlab.fold import State
 
 
 class SchemaVersionError(ContractError):
@@ -70,7 +73,7 @@ class Trace:
     ['seq', 't', 'kind', 'node']
     """
 
-    __slots__ = ("_events", "_fold", "meta")
+    __slots__ = ("_derived", "_events", "_fold", "meta")
 
     def __init__(
         self, events: pl.DataFrame, meta: TraceMeta | None = None, *, check: bool = True
@@ -78,6 +81,7 @@ class Trace:
         self._events = validate(events) if check else events
         self.meta = meta or TraceMeta()
         self._fold: Any = None  # keyframe index, built on first state_at
+        self._derived: dict[str, Any] = {}  # tables the queries build once (meshlab.queries)
 
     @property
     def events(self) -> pl.DataFrame:
@@ -109,8 +113,58 @@ class Trace:
         return save(self, path)
 
     @staticmethod
-    def load(path: str | Path) -> Trace:
-        """Read a trace written by :meth:`save` (or by a live recorder)."""
+    def load(path: str | Path, *, recover: bool = False) -> Trace:
+        """Read a trace written by :meth:`save` (or by a live recorder); see ``meshlab.load``."""
         from meshlab.io import load
 
-        return load(path)
+        return load(path, recover=recover)
+
+    # queries (meshlab.fold, meshlab.queries) -------------------------------------------
+    def state_at(self, t: float) -> State:
+        """Every node and actor at time ``t``; see :func:`meshlab.fold.state_at`."""
+        from meshlab.fold import state_at
+
+        return state_at(self, t)
+
+    def in_flight(self, t: float) -> pl.DataFrame:
+        """Messages travelling at ``t``; see :func:`meshlab.queries.in_flight`."""
+        from meshlab.queries import in_flight
+
+        return in_flight(self, t)
+
+    def flows(
+        self,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        by: Literal["node", "actor"] = "node",
+    ) -> pl.DataFrame:
+        """Messages and bytes between pairs in a window; see :func:`meshlab.queries.flows`."""
+        from meshlab.queries import flows
+
+        return flows(self, start=start, end=end, by=by)
+
+    def failures(self) -> pl.DataFrame:
+        """Every crash with its root cause; see :func:`meshlab.queries.failures`."""
+        from meshlab.queries import failures
+
+        return failures(self)
+
+    def restarts(self) -> pl.DataFrame:
+        """Restart chains per actor; see :func:`meshlab.queries.restarts`."""
+        from meshlab.queries import restarts
+
+        return restarts(self)
+
+    def latency(self, *, by: Literal["msg_type"] | None = None) -> pl.DataFrame:
+        """Delivery, queueing and handling percentiles; see :func:`meshlab.queries.latency`."""
+        from meshlab.queries import latency
+
+        return latency(self, by=by)
+
+    def flight_recorder(self, actor: str, *, t: float | None = None, n: int = 20) -> pl.DataFrame:
+        """The last ``n`` events touching ``actor`` up to ``t``; see
+        :func:`meshlab.queries.flight_recorder`."""
+        from meshlab.queries import flight_recorder
+
+        return flight_recorder(self, actor, t=t, n=n)

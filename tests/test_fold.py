@@ -1,0 +1,243 @@
+"""state_at: known answers on hand-built traces, and agreement with a plain reference fold."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+from framekit import FrameKit, two_node_story
+
+import meshlab as ml
+from meshlab.fold import ACTOR_SCHEMA, NODE_SCHEMA, FoldIndex, State
+
+
+def actor(state: State, name: str) -> dict:
+    return state.actor(name)
+
+
+def test_story_before_anything_happened():
+    s = two_node_story().state_at(-1.0)
+    assert s.nodes.height == 0 and s.actors.height == 0
+    assert s.nodes.schema == pl.Schema(NODE_SCHEMA)
+    assert s.actors.schema == pl.Schema(ACTOR_SCHEMA)
+
+
+def test_story_busy_then_idle_with_counts():
+    trace = two_node_story()
+    b = actor(trace.state_at(1.6), "b")  # handling the first ping from 1.5 to 1.75
+    assert (b["status"], b["node"], b["class"], b["parent"]) == ("busy", "n1", "Ponger", "sup")
+    assert (b["processed"], b["last_handler"], b["processing_time"]) == (1, "ping", 0.25)
+    assert actor(trace.state_at(1.75), "b")["status"] == "idle"  # busy is [start, start+took)
+    assert actor(trace.state_at(1.6), "a")["processed"] == 0
+
+
+def test_story_failure_restarting_and_restart_clears_it():
+    trace = two_node_story()
+    b = actor(trace.state_at(3.2), "b")
+    assert b["status"] == "restarting"
+    assert b["error"] == "ZeroDivisionError: division by zero"
+    assert (b["root_cause"], b["propagated"], b["failed_at"]) == ("b", False, 3.0)
+    assert (b["incarnation"], b["restarts"]) == (0, 0)
+    after = actor(trace.state_at(3.5), "b")
+    assert (after["status"], after["incarnation"], after["restarts"]) == ("idle", 1, 1)
+    assert after["error"] is None and after["failed_at"] is None
+    # processed and processing time run over all lives
+    later = actor(trace.state_at(10.0), "b")
+    assert (later["processed"], later["processing_time"]) == (3, 0.875)
+
+
+def test_story_nodes():
+    trace = two_node_story()
+    nodes = trace.state_at(3.2).nodes
+    assert nodes.rows() == [("n0", "up", 0.0, 2), ("n1", "up", 0.0, 0)]
+    assert trace.state_at(5.0).nodes.row(1) == ("n1", "maintenance", 5.0, 1)
+
+
+def test_failed_when_no_restart_follows_and_propagated_failure():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "sup", node="n0", cls="Supervisor")
+    fk.spawn(0.0, "w", node="n0", parent="sup")
+    fk.fail(1.0, "w", node="n0", error="KeyError: 'x'")
+    fk.fail(1.0, "sup", node="n0", error="escalated: KeyError: 'x'", root="w")
+    s = fk.trace().state_at(2.0)
+    w, sup = actor(s, "w"), actor(s, "sup")
+    assert w["status"] == "failed" and w["propagated"] is False
+    assert sup["status"] == "failed"
+    assert (sup["root_cause"], sup["propagated"]) == ("w", True)
+    assert s.nodes.row(0) == ("n0", "up", 0.0, 0)
+
+
+def test_stops_shutdown_for_restart_and_node_down():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.node_join(0.0, "n1")
+    fk.spawn(0.0, "x", node="n0")
+    fk.spawn(0.0, "y", node="n0")
+    fk.spawn(0.0, "z", node="n1")
+    fk.stop(1.0, "x", node="n0", reason="normal")
+    fk.stop(1.0, "y", node="n0", reason="shutdown")
+    fk.restart(2.0, "y", node="n1", backoff=1.0, strategy="one_for_all")
+    fk.node_down(3.0, "n1")
+    fk.fail(3.0, "y", node="n1", error="node_down", root=None)
+    fk.fail(3.0, "z", node="n1", error="node_down", root=None)
+    trace = fk.trace()
+    s = trace.state_at(1.5)
+    assert actor(s, "x")["status"] == "stopped" and actor(s, "x")["error"] is None
+    assert actor(s, "y")["status"] == "restarting" and actor(s, "y")["error"] is None
+    s = trace.state_at(2.0)
+    assert (actor(s, "y")["status"], actor(s, "y")["node"]) == ("idle", "n1")
+    s = trace.state_at(3.0)
+    z = actor(s, "z")
+    assert (z["status"], z["root_cause"], z["propagated"]) == ("failed", None, False)
+    assert s.nodes.rows() == [("n0", "up", 0.0, 0), ("n1", "down", 3.0, 0)]
+
+
+def test_mailbox_depth_counts_the_current_life_only():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "p", node="n0")
+    fk.spawn(0.0, "q", node="n0")
+    ms = [fk.send(1.0, "p", "q", node="n0") for _ in range(3)]
+    for m in ms:
+        fk.recv(1.1, "q", "p", m, node="n0")
+    fk.handle(1.2, "q", "p", ms[0], node="n0", took=0.5)
+    fk.fail(1.5, "q", node="n0")
+    fk.drop(1.5, "q", "p", ms[1], node="n0", reason="discarded")
+    fk.drop(1.5, "q", "p", ms[2], node="n0", reason="discarded")
+    fk.restart(2.0, "q", node="n0")
+    m = fk.send(2.5, "p", "q", node="n0")
+    fk.recv(2.6, "q", "p", m, node="n0")
+    trace = fk.trace()
+    assert actor(trace.state_at(1.1), "q")["mailbox_depth"] == 3
+    assert actor(trace.state_at(1.3), "q")["mailbox_depth"] == 2
+    assert actor(trace.state_at(1.3), "q")["status"] == "busy"
+    assert actor(trace.state_at(1.5), "q")["mailbox_depth"] == 0
+    assert actor(trace.state_at(2.7), "q")["mailbox_depth"] == 1
+
+
+def test_unknown_actor_and_bad_time_are_clear_errors():
+    s = two_node_story().state_at(1.0)
+    with pytest.raises(KeyError, match=r"no actor 'zz'.*sup, a, b"):
+        s.actor("zz")
+    with pytest.raises(TypeError, match="number"):
+        two_node_story().state_at("1.0")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="NaN"):
+        two_node_story().state_at(math.nan)
+
+
+def test_keyframes_are_built_once_and_cached():
+    trace = two_node_story()
+    trace.state_at(1.0)
+    index = trace._fold
+    assert isinstance(index, FoldIndex)
+    trace.state_at(2.0)
+    assert trace._fold is index
+
+
+def test_times_out_of_seq_order_fold_by_time():
+    """Live traces merge clocks, so t may step back in seq; the fold goes by t."""
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "a", node="n0")
+    fk.fail(2.0, "a", node="n0")
+    fk.node_join(1.0, "n1")  # recorded later, happened earlier
+    fk.spawn(1.0, "b", node="n1")
+    s = fk.trace().state_at(1.5)
+    assert actor(s, "a")["status"] == "idle"
+    assert actor(s, "b")["status"] == "idle"
+    assert s.nodes["node"].to_list() == ["n0", "n1"]
+
+
+# --- a plain, slow reference fold: the contract's words, one event at a time --------------
+
+
+def reference_fold(events: pl.DataFrame, t: float) -> dict[str, dict]:
+    rows = events.sort(["t", "seq"]).filter(pl.col("t") <= t).iter_rows(named=True)
+    actors: dict[str, dict] = {}
+    for e in rows:
+        k, a = e["kind"], e["actor"]
+        if k in ("actor_spawn", "actor_restart"):
+            st = actors.setdefault(
+                a, {"processed": 0, "processing_time": 0.0, "last_handler": None, "restarts": 0}
+            )
+            st.update(
+                node=e["node"],
+                life="alive",
+                incarnation=e["incarnation"],
+                parent=e["parent"],
+                cls=e["msg_type"],
+                depth=0,
+                busy_until=-math.inf,
+                fail=None,
+                stop_reason=None,
+            )
+            st["restarts"] += k == "actor_restart"
+        elif a not in actors:
+            continue
+        elif k == "actor_fail":
+            actors[a].update(life="fail", fail=e, node=e["node"])
+        elif k == "actor_stop":
+            actors[a].update(life="stop", stop_reason=e["reason"], node=e["node"])
+        elif k == "msg_recv":
+            actors[a]["depth"] += 1
+        elif k == "msg_handle":
+            st = actors[a]
+            st["depth"] -= 1
+            st["processed"] += 1
+            st["processing_time"] += e["duration"] or 0.0
+            st["last_handler"] = e["msg_type"]
+            st["busy_until"] = e["t"] + (e["duration"] or 0.0)
+        elif k == "msg_drop" and e["reason"] == "discarded":
+            actors[a]["depth"] -= 1
+    later = events.filter(pl.col("t") > t)
+    return {a: _status(a, st, later, t) for a, st in actors.items()}
+
+
+def _status(a: str, st: dict, later: pl.DataFrame, t: float) -> dict:
+    nxt = later.filter(
+        (pl.col("actor") == a)
+        & pl.col("kind").is_in(["actor_spawn", "actor_restart", "actor_stop", "actor_fail"])
+    )
+    restart_follows = nxt.height > 0 and nxt["kind"][0] == "actor_restart"
+    if st["life"] == "alive":
+        status = "busy" if st["busy_until"] > t else "idle"
+    elif st["life"] == "fail":
+        status = "restarting" if restart_follows else "failed"
+    else:
+        status = "restarting" if st["stop_reason"] == "shutdown" and restart_follows else "stopped"
+    fail = st["fail"] if st["life"] == "fail" else None
+    return {
+        "node": st["node"],
+        "status": status,
+        "incarnation": st["incarnation"],
+        "mailbox_depth": st["depth"],
+        "processed": st["processed"],
+        "last_handler": st["last_handler"],
+        "restarts": st["restarts"],
+        "error": fail["reason"] if fail else None,
+        "root_cause": fail["peer"] if fail else None,
+        "class": st["cls"],
+    }
+
+
+SCENARIOS = ["supervision-tree", "node-failure", "partition", "spawn-storm", "ring"]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_keyframed_fold_agrees_with_the_reference_on_real_runs(name):
+    trace = ml.scenarios.run(name, seed=3)
+    ev = trace.events
+    # tiny keyframe spacing so that many queries start from a keyframe, plus the default
+    small = FoldIndex(ev, keyframe_rows=97)
+    times = sorted({*ev["t"].sample(12, seed=1).to_list(), float(ev["t"].max()) + 1.0})
+    fail_times = ev.filter(pl.col("kind") == "actor_fail")["t"].head(3).to_list()
+    for t in [*times, *fail_times, *(x + 1e-9 for x in fail_times)]:
+        want = reference_fold(ev, t)
+        for got_state in (small.state_at(t), trace.state_at(t)):
+            got = {r["actor"]: r for r in got_state.actors.iter_rows(named=True)}
+            assert set(got) == set(want), (name, t)
+            for a, w in want.items():
+                g = {k: got[a][k] for k in w}
+                assert g == w, (name, t, a)
