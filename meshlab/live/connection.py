@@ -31,6 +31,10 @@ class ServerGone(Exception):
     """The server refused us for good (wrong versions, bad token): do not reconnect."""
 
 
+class _Stalled(Exception):
+    """The heartbeat timed out (already recorded as an observation)."""
+
+
 class Connection:
     """The client's view of one server, kept across reconnects."""
 
@@ -101,11 +105,13 @@ class Connection:
                 self.first_attempt.set()
                 self._fail_requests(ConnectionError(f"{self.url}: {exc}"))
                 return
+            except _Stalled:
+                pass
             except asyncio.CancelledError:
                 self.status = "closed"
                 raise
             except TimeoutError:
-                self._lost(f"heartbeat timeout (no frame for {self._timeout():g} s)")
+                self._lost(f"no answer within {self.open_timeout:g} s")
             except (OSError, ConnectionClosed, InvalidHandshake, p.ProtocolError) as exc:
                 self._lost(f"connection lost ({_describe(exc)})")
             except InvalidURI as exc:
@@ -129,6 +135,7 @@ class Connection:
             self.url,
             open_timeout=self.open_timeout,
             ping_interval=None,
+            close_timeout=1.0,
             compression=None,
             proxy=None,
             max_size=p.MAX_SERVER_FRAME + 1024,
@@ -156,7 +163,13 @@ class Connection:
                 self.greeted.set()
                 self.first_attempt.set()
                 while True:
-                    message = await asyncio.wait_for(ws.recv(), self._timeout())
+                    try:
+                        message = await asyncio.wait_for(ws.recv(), self._timeout())
+                    except TimeoutError:
+                        # mark the nodes down now, not after the close handshake with a
+                        # server that may never answer it
+                        self._lost(f"heartbeat timeout (no frame for {self._timeout():g} s)")
+                        raise _Stalled from None
                     self._handle(codec.decode(message))
             finally:
                 self.ws = None
