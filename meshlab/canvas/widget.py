@@ -1,0 +1,224 @@
+"""``meshlab.Canvas``: the anywidget that shows a mesh at a playhead."""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from meshlab.canvas.encode import Chunk, ChunkEncoder
+from meshlab.canvas.html import BUNDLE, render_html
+from meshlab.canvas.source import Feed
+
+SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
+VIEWS = ("topology", "spacetime")
+LANES = ("auto", "actors", "nodes")
+SYNCED = (
+    "time",
+    "selected",
+    "playing",
+    "speed",
+    "view",
+    "lanes",
+    "hide_system",
+    "supervision",
+    "class_filter",
+    "type_filter",
+    "meta",
+    "height",
+)
+_FLUSH_GAP = 0.1  # seconds: appended events reach the browser in at most ten batches a second
+
+
+def default_speed(span: float) -> float:
+    """A speed that plays the whole span in about half a minute.
+
+    >>> default_speed(10.0), default_speed(600.0), default_speed(0.01)
+    (0.5, 25.0, 0.1)
+    """
+    for s in SPEEDS:
+        if s * 30 >= span:
+            return s
+    return SPEEDS[-1]
+
+
+class Canvas(anywidget.AnyWidget):
+    """An actor mesh drawn at a playhead, with a scrubber, an inspector and a space-time view.
+
+    ``source`` is a :class:`~meshlab.Trace` (replayed), or an event source that grows: a running
+    :class:`~meshlab.Mesh` or a live client. Events reach the browser as binary chunks that are
+    appended, never resent whole; the playback clock runs in the browser.
+
+    Synced traits: ``time`` (the playhead, seconds), ``selected`` (an actor id, ``"node:<name>"``
+    or ``""``), ``playing``, ``speed`` (0.1 to 100), ``view`` (``"topology"`` or
+    ``"spacetime"``), ``lanes`` (``"auto"``, ``"actors"``, ``"nodes"``), ``hide_system``,
+    ``supervision``, ``class_filter`` and ``type_filter``.
+
+    Examples
+    --------
+    >>> import meshlab as ml
+    >>> canvas = ml.Canvas(ml.scenarios.run("node-failure", seed=1))
+    >>> canvas.view, canvas.playing
+    ('topology', False)
+    >>> canvas.time = 2.5
+    >>> canvas.selected = "node:n1"
+    """
+
+    _esm = BUNDLE
+
+    time = traitlets.Float(0.0).tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    speed = traitlets.Float(1.0).tag(sync=True)
+    view = traitlets.Unicode("topology").tag(sync=True)
+    lanes = traitlets.Unicode("auto").tag(sync=True)
+    hide_system = traitlets.Bool(False).tag(sync=True)
+    supervision = traitlets.Bool(False).tag(sync=True)
+    class_filter = traitlets.Unicode("").tag(sync=True)
+    type_filter = traitlets.Unicode("").tag(sync=True)
+    meta = traitlets.Dict().tag(sync=True)
+    height = traitlets.Int(520).tag(sync=True)
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        time: float | None = None,
+        speed: float | None = None,
+        view: str = "topology",
+        height: int = 520,
+        **kwargs: Any,
+    ) -> None:
+        self._feed = Feed(source)
+        self._encoder = ChunkEncoder()
+        self._chunks: list[Chunk] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._last_flush = 0.0
+        self._t_range: tuple[float, float] | None = None
+        self._pull()
+        t0, t1 = self._t_range or (0.0, 0.0)
+        m = self._feed.meta
+        super().__init__(
+            time=t0 if time is None else float(time),
+            speed=default_speed(t1 - t0) if speed is None else float(speed),
+            view=view,
+            height=height,
+            meta={
+                "scenario": m.scenario,
+                "seed": m.seed,
+                "nodes": list(m.nodes),
+                "source": m.source,
+                "live": self._feed.live,
+            },
+            **kwargs,
+        )
+        self.on_msg(self._on_msg)
+        self._unsubscribe = self._feed.subscribe(self._on_new_events)
+
+    # validation --------------------------------------------------------------------------
+    @traitlets.validate("speed")
+    def _check_speed(self, proposal):
+        v = float(proposal["value"])
+        if not SPEEDS[0] <= v <= SPEEDS[-1]:
+            raise traitlets.TraitError(f"speed must be between 0.1 and 100, not {v}")
+        return v
+
+    @traitlets.validate("view")
+    def _check_view(self, proposal):
+        if proposal["value"] not in VIEWS:
+            raise traitlets.TraitError(f"view must be one of {', '.join(VIEWS)}")
+        return proposal["value"]
+
+    @traitlets.validate("lanes")
+    def _check_lanes(self, proposal):
+        if proposal["value"] not in LANES:
+            raise traitlets.TraitError(f"lanes must be one of {', '.join(LANES)}")
+        return proposal["value"]
+
+    # data path ---------------------------------------------------------------------------
+    @property
+    def rows(self) -> int:
+        """Events encoded for the browser so far."""
+        return sum(c.header["rows"] for c in self._chunks)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return list(self._chunks)
+
+    def _pull(self) -> list[Chunk]:
+        with self._lock:
+            events = self._feed.pull()
+            if not events.height:
+                return []
+            lo, hi = float(events["t"].min()), float(events["t"].max())
+            if self._t_range is None:
+                self._t_range = (lo, hi)
+            else:
+                self._t_range = (min(self._t_range[0], lo), max(self._t_range[1], hi))
+            new = self._encoder.encode(events)
+            self._chunks.extend(new)
+            return new
+
+    def _send_chunks(self, chunks: list[Chunk]) -> None:
+        for c in chunks:
+            self.send(c.header, buffers=[c.data])
+
+    def _on_msg(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("type") == "sync":
+            have = int(content.get("have", 0))
+            self._send_chunks(self._chunks[have:])
+
+    def _on_new_events(self) -> None:
+        # Coalesce bursts: at most one batch per _FLUSH_GAP, the rest waits for a timer.
+        now = _time.monotonic()
+        with self._lock:
+            if self._timer is not None:
+                return
+            wait = self._last_flush + _FLUSH_GAP - now
+            if wait > 0:
+                self._timer = threading.Timer(wait, self._flush)
+                self._timer.daemon = True
+                self._timer.start()
+                return
+        self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._last_flush = _time.monotonic()
+        self._send_chunks(self._pull())
+
+    def refresh(self) -> None:
+        """Pull and send any events the source has that the canvas has not seen yet."""
+        self._flush()
+
+    def close(self) -> None:
+        self._unsubscribe()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        super().close()
+
+    # replay ------------------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        return {n: getattr(self, n) for n in SYNCED}
+
+    def save_html(self, path: str | Path, *, title: str | None = None) -> Path:
+        """Write one self-contained HTML file that replays what this canvas holds.
+
+        The bundle and the events are inlined; the page loads nothing from the network.
+        """
+        self.refresh() if self._feed.appending else None
+        m = self._feed.meta
+        name = title or f"meshlab replay: {m.scenario or m.source}"
+        sub = f"seed {m.seed} · {self.rows:,} events" if m.seed is not None else ""
+        state = self._state() | {"playing": False, "selected": self.selected}
+        out = Path(path)
+        out.write_text(render_html(state, self._chunks, title=name, subtitle=sub), "utf-8")
+        return out

@@ -1,0 +1,301 @@
+// Paints a topology Scene on a 2D canvas. No state of its own: same scene, same pixels.
+import { K } from "./kinds";
+import { HEADER, type Rect } from "./layout";
+import { DROP, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
+import type { Scene, SceneLine } from "./scene";
+
+export interface PaintOptions {
+  selectedActor: number; // actor index or -1
+  selectedNode: number; // node index or -1
+  hoverActor: number;
+}
+
+function roundRect(ctx: CanvasRenderingContext2D, r: Rect, rad: number): void {
+  ctx.beginPath();
+  ctx.moveTo(r.x + rad, r.y);
+  ctx.arcTo(r.x + r.w, r.y, r.x + r.w, r.y + r.h, rad);
+  ctx.arcTo(r.x + r.w, r.y + r.h, r.x, r.y + r.h, rad);
+  ctx.arcTo(r.x, r.y + r.h, r.x, r.y, rad);
+  ctx.arcTo(r.x, r.y, r.x + r.w, r.y, rad);
+  ctx.closePath();
+}
+
+/** Where the segment from the centre of `r` towards (x, y) leaves `r`. */
+export function exitPoint(r: Rect, x: number, y: number): [number, number] {
+  const cx = r.x + r.w / 2;
+  const cy = r.y + r.h / 2;
+  const dx = x - cx;
+  const dy = y - cy;
+  if (dx === 0 && dy === 0) return [cx, cy];
+  const sx = dx !== 0 ? r.w / 2 / Math.abs(dx) : Infinity;
+  const sy = dy !== 0 ? r.h / 2 / Math.abs(dy) : Infinity;
+  const s = Math.min(sx, sy);
+  return [cx + dx * s, cy + dy * s];
+}
+
+function line(ctx: CanvasRenderingContext2D, l: SceneLine): void {
+  ctx.beginPath();
+  ctx.moveTo(l.x0, l.y0);
+  ctx.lineTo(l.x1, l.y1);
+  ctx.stroke();
+}
+
+function cross(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): void {
+  ctx.beginPath();
+  ctx.moveTo(x - r, y - r);
+  ctx.lineTo(x + r, y + r);
+  ctx.moveTo(x + r, y - r);
+  ctx.lineTo(x - r, y + r);
+  ctx.stroke();
+}
+
+export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): void {
+  ctx.save();
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, sc.width, sc.height);
+  ctx.font = "12px system-ui, -apple-system, 'Segoe UI', 'Liberation Sans', sans-serif";
+  ctx.textBaseline = "middle";
+
+  const boxOf = new Map(sc.nodes.map((n) => [n.idx, n.box]));
+
+  // node regions
+  for (const n of sc.nodes) {
+    const st = NODE_STYLE[n.state];
+    roundRect(ctx, n.box, 8);
+    ctx.fillStyle = st.fill;
+    ctx.fill();
+    ctx.lineWidth = n.idx === o.selectedNode ? 3 : n.state === "down" ? 2.5 : 1.2;
+    ctx.strokeStyle = n.idx === o.selectedNode ? "#111" : st.stroke;
+    ctx.setLineDash(n.state === "left" ? [5, 4] : []);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = st.text;
+    ctx.font = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+    ctx.textAlign = "left";
+    ctx.fillText(n.name, n.box.x + 8, n.box.y + HEADER / 2 + 1);
+    const nameW = ctx.measureText(n.name).width;
+    ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+    ctx.fillText(`· ${n.label}`, n.box.x + 12 + nameW, n.box.y + HEADER / 2 + 1);
+    if (n.state === "down") {
+      // a dead node is unmistakable: a large cross over the empty region
+      ctx.strokeStyle = "rgba(214,40,40,0.55)";
+      ctx.lineWidth = 4;
+      const cx = n.box.x + n.box.w / 2;
+      const cy = n.box.y + HEADER + (n.box.h - HEADER) / 2;
+      cross(ctx, cx, cy, Math.min(n.box.w, n.box.h - HEADER) * 0.22);
+    }
+  }
+
+  // aggregated actors: one stacked bar per node
+  if (sc.lod.aggregateActors) {
+    const order = ["busy", "idle", "restarting", "failed", "stopped"] as const;
+    for (const n of sc.nodes) {
+      const total = order.reduce((acc, k) => acc + n.counts[k], 0);
+      if (!total) continue;
+      const r = n.box.inner;
+      const bh = Math.min(22, r.h / 3);
+      let x = r.x;
+      const y = r.y + 6;
+      for (const k of order) {
+        const w = (r.w * n.counts[k]) / total;
+        if (w <= 0) continue;
+        ctx.fillStyle = STATUS_COLOR[k];
+        ctx.fillRect(x, y, w, bh);
+        x += w;
+      }
+      ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
+      ctx.textAlign = "left";
+      let ty = y + bh + 14;
+      ctx.fillText(`${total.toLocaleString("en-US")} actors`, r.x, ty);
+      for (const k of order) {
+        if (!n.counts[k] || ty + 16 > r.y + r.h) continue;
+        ty += 15;
+        ctx.fillStyle = STATUS_COLOR[k];
+        ctx.fillRect(r.x, ty - 5, 10, 10);
+        ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
+        ctx.fillText(`${n.counts[k].toLocaleString("en-US")} ${k}`, r.x + 15, ty);
+      }
+    }
+  }
+
+  // supervision links, under the glyphs
+  if (sc.supervision.length) {
+    ctx.strokeStyle = "rgba(80,80,80,0.35)";
+    ctx.lineWidth = 1;
+    for (const l of sc.supervision) line(ctx, l);
+  }
+
+  // partitions: the cut link drawn between the two regions, with a gap in the middle
+  for (const c of sc.cuts) {
+    const ba = sc.nodes.find((n) => n.name === c.a)?.box;
+    const bb = sc.nodes.find((n) => n.name === c.b)?.box;
+    if (!ba || !bb) continue;
+    const [x0, y0] = exitPoint(ba, c.x1, c.y1);
+    const [x1, y1] = exitPoint(bb, c.x0, c.y0);
+    const mx = (x0 + x1) / 2;
+    const my = (y0 + y1) / 2;
+    ctx.strokeStyle = PARTITION;
+    ctx.lineWidth = 3;
+    ctx.setLineDash([6, 4]);
+    const gx = (x1 - x0) * 0.12;
+    const gy = (y1 - y0) * 0.12;
+    line(ctx, { x0, y0, x1: mx - gx, y1: my - gy });
+    line(ctx, { x0: mx + gx, y0: my + gy, x1, y1 });
+    ctx.setLineDash([]);
+    ctx.lineWidth = 2.5;
+    cross(ctx, mx, my, 5);
+    ctx.fillStyle = PARTITION;
+    ctx.textAlign = "center";
+    ctx.font = "bold 11px system-ui, 'Liberation Sans', sans-serif";
+    ctx.fillText("partition", mx, my - 13);
+    ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+  }
+
+  // flows (aggregated messages)
+  for (const f of sc.flows) {
+    const ba = boxOf.get(f.from);
+    const bb = boxOf.get(f.to);
+    if (!ba || !bb) continue;
+    if (f.from === f.to) continue;
+    const [x0, y0] = exitPoint(ba, f.x1, f.y1);
+    const [x1, y1] = exitPoint(bb, f.x0, f.y0);
+    // offset each direction to its own side
+    const len = Math.hypot(x1 - x0, y1 - y0) || 1;
+    const ox = (-(y1 - y0) / len) * (f.width / 2 + 2);
+    const oy = ((x1 - x0) / len) * (f.width / 2 + 2);
+    ctx.strokeStyle = f.color;
+    ctx.globalAlpha = 0.7;
+    ctx.lineWidth = f.width;
+    line(ctx, { x0: x0 + ox, y0: y0 + oy, x1: x1 + ox, y1: y1 + oy });
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = "#222";
+    ctx.textAlign = "center";
+    ctx.fillText(`${f.count} in flight`, (x0 + x1) / 2 + ox * 2.2, (y0 + y1) / 2 + oy * 2.2);
+  }
+
+  // actors
+  if (!sc.lod.aggregateActors) {
+    const labels = sc.actors.length <= 80;
+    const downNodes = new Set(sc.nodes.filter((n) => n.state === "down").map((n) => n.idx));
+    for (const a of sc.actors) {
+      const r = a.r;
+      ctx.fillStyle = STATUS_COLOR[a.status] ?? "#999";
+      ctx.beginPath();
+      if (a.system) ctx.rect(a.x - r, a.y - r, 2 * r, 2 * r);
+      else ctx.arc(a.x, a.y, r, 0, Math.PI * 2);
+      if (a.status === "stopped") {
+        ctx.strokeStyle = STATUS_COLOR.stopped;
+        ctx.lineWidth = 1.5;
+        ctx.stroke();
+      } else ctx.fill();
+      if (a.status === "restarting") {
+        ctx.strokeStyle = STATUS_COLOR.restarting;
+        ctx.setLineDash([3, 2]);
+        ctx.lineWidth = 1.5;
+        ctx.beginPath();
+        ctx.arc(a.x, a.y, r + 3, 0, Math.PI * 2);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      if ((a.status === "failed" || a.status === "restarting") && r >= 4) {
+        ctx.strokeStyle = "#fff";
+        ctx.lineWidth = Math.max(1.5, r / 4);
+        cross(ctx, a.x, a.y, r * 0.45);
+      }
+      if (a.idx === o.selectedActor || a.idx === o.hoverActor) {
+        ctx.strokeStyle = a.idx === o.selectedActor ? "#111" : "#555";
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(a.x, a.y, r + 4, 0, Math.PI * 2);
+        ctx.stroke();
+      }
+      if (a.restarts > 0 && r >= 3) {
+        ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+        ctx.textAlign = "left";
+        ctx.fillStyle = "#b35900";
+        ctx.fillText(`↻${a.restarts}`, a.x + r + 1, a.y - r);
+        ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+      }
+      if (labels && r >= 6) {
+        ctx.font = "10px system-ui, 'Liberation Sans', sans-serif";
+        ctx.textAlign = "center";
+        ctx.fillStyle = downNodes.has(a.node) ? "#e9ecef" : "#444";
+        const id = a.id.length > 14 ? `${a.id.slice(0, 13)}…` : a.id;
+        ctx.fillText(id, a.x, a.y + r + 8);
+        ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+      }
+    }
+  }
+
+  // moments: rings that grow and fade, so spawns, failures and restarts are seen happening
+  for (const m of sc.moments) {
+    const fade = 1 - m.age;
+    if (m.box) {
+      const color = m.kind === K.node_down ? "#d62828" : m.kind === K.node_leave ? "#6b747d" : "#2b8a3e";
+      ctx.strokeStyle = color;
+      ctx.globalAlpha = fade;
+      ctx.lineWidth = 2 + 6 * fade;
+      roundRect(ctx, { x: m.box.x - 3, y: m.box.y - 3, w: m.box.w + 6, h: m.box.h + 6 }, 10);
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+      continue;
+    }
+    const grow = m.r + 4 + 18 * m.age;
+    ctx.globalAlpha = fade;
+    ctx.lineWidth = 2.5;
+    if (m.kind === K.actor_fail) {
+      ctx.strokeStyle = "#d62828";
+      for (let i = 0; i < 8; i++) {
+        const ang = (i * Math.PI) / 4;
+        ctx.beginPath();
+        ctx.moveTo(m.x + Math.cos(ang) * (m.r + 2), m.y + Math.sin(ang) * (m.r + 2));
+        ctx.lineTo(m.x + Math.cos(ang) * grow, m.y + Math.sin(ang) * grow);
+        ctx.stroke();
+      }
+    } else {
+      ctx.strokeStyle = m.kind === K.actor_spawn ? "#2b8a3e" : m.kind === K.actor_restart ? "#f08c00" : "#868e96";
+      ctx.beginPath();
+      ctx.arc(m.x, m.y, grow, 0, Math.PI * 2);
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  // messages in flight
+  for (const m of sc.msgs) {
+    ctx.strokeStyle = m.color;
+    ctx.globalAlpha = 0.45;
+    ctx.lineWidth = 2;
+    line(ctx, { x0: m.tx, y0: m.ty, x1: m.x, y1: m.y });
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = m.color;
+    ctx.beginPath();
+    ctx.arc(m.x, m.y, 3.5, 0, Math.PI * 2);
+    ctx.fill();
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 1;
+    ctx.stroke();
+  }
+
+  // drops: a red cross where the message was lost
+  ctx.strokeStyle = DROP;
+  for (const d of sc.drops) {
+    ctx.globalAlpha = 1 - 0.7 * d.age;
+    ctx.lineWidth = 2.5;
+    cross(ctx, d.x, d.y, 5);
+  }
+  ctx.globalAlpha = 1;
+
+  // say when detail was reduced
+  if (sc.lod.notes.length) {
+    ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
+    ctx.textAlign = "right";
+    const lines = sc.lod.notes.map((n) => `aggregated: ${n}`);
+    const w = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 12;
+    ctx.fillStyle = "rgba(255,249,219,0.95)";
+    ctx.fillRect(sc.width - w - 4, sc.height - 6 - 16 * lines.length, w, 16 * lines.length + 2);
+    ctx.fillStyle = "#5c4400";
+    lines.forEach((l, i) => ctx.fillText(l, sc.width - 10, sc.height - 14 - 16 * (lines.length - 1 - i)));
+  }
+  ctx.restore();
+}

@@ -1,0 +1,275 @@
+// State at the playhead, folded from the events (docs/contract.md, "State at a time").
+// Keyframes every few thousand events make a jump cost one copy plus a short replay, and
+// playback folds forward from where it was, so a frame never refolds from the start.
+import { K, N, S } from "./kinds";
+import type { EventStore } from "./store";
+
+export class MeshState {
+  /** Rows [0, row) are folded in. */
+  row = 0;
+  cap = 0;
+  status = new Uint8Array(0);
+  incarnation = new Uint32Array(0);
+  node = new Int32Array(0); // node index, -1 before spawn
+  processed = new Uint32Array(0);
+  mailbox = new Int32Array(0);
+  lastHandler = new Int32Array(0); // string code
+  procTime = new Float64Array(0);
+  busyUntil = new Float64Array(0);
+  restarts = new Uint32Array(0);
+  failRow = new Int32Array(0); // latest actor_fail of the current life, -1 none
+  lifeRow = new Int32Array(0); // latest lifecycle event of the actor, -1 none
+  nodeCap = 0;
+  nodeState = new Uint8Array(0);
+  nodeReason = new Int32Array(0); // string code of a node_state value
+  nodeRow = new Int32Array(0); // latest node event
+  /** Cut links: key lo*65536+hi of node indexes -> row of the link_down. */
+  links = new Map<number, number>();
+
+  ensure(actors: number, nodes: number): void {
+    if (actors > this.cap) {
+      const cap = Math.max(actors, this.cap * 2, 64);
+      this.status = grow(this.status, cap, 0);
+      this.incarnation = grow(this.incarnation, cap, 0);
+      this.node = grow(this.node, cap, -1);
+      this.processed = grow(this.processed, cap, 0);
+      this.mailbox = grow(this.mailbox, cap, 0);
+      this.lastHandler = grow(this.lastHandler, cap, -1);
+      this.procTime = grow(this.procTime, cap, 0);
+      this.busyUntil = grow(this.busyUntil, cap, -Infinity);
+      this.restarts = grow(this.restarts, cap, 0);
+      this.failRow = grow(this.failRow, cap, -1);
+      this.lifeRow = grow(this.lifeRow, cap, -1);
+      this.cap = cap;
+    }
+    if (nodes > this.nodeCap) {
+      const cap = Math.max(nodes, this.nodeCap * 2, 16);
+      this.nodeState = grow(this.nodeState, cap, N.unknown);
+      this.nodeReason = grow(this.nodeReason, cap, -1);
+      this.nodeRow = grow(this.nodeRow, cap, -1);
+      this.nodeCap = cap;
+    }
+  }
+
+  copyFrom(o: MeshState): void {
+    this.ensure(o.cap, o.nodeCap);
+    this.row = o.row;
+    copy(this.status, o.status, 0);
+    copy(this.incarnation, o.incarnation, 0);
+    copy(this.node, o.node, -1);
+    copy(this.processed, o.processed, 0);
+    copy(this.mailbox, o.mailbox, 0);
+    copy(this.lastHandler, o.lastHandler, -1);
+    copy(this.procTime, o.procTime, 0);
+    copy(this.busyUntil, o.busyUntil, -Infinity);
+    copy(this.restarts, o.restarts, 0);
+    copy(this.failRow, o.failRow, -1);
+    copy(this.lifeRow, o.lifeRow, -1);
+    copy(this.nodeState, o.nodeState, N.unknown);
+    copy(this.nodeReason, o.nodeReason, -1);
+    copy(this.nodeRow, o.nodeRow, -1);
+    this.links = new Map(o.links);
+  }
+
+  /** A compact copy (arrays trimmed to what exists), for keyframes. */
+  snapshot(actors: number, nodes: number): MeshState {
+    const s = new MeshState();
+    s.row = this.row;
+    s.cap = actors;
+    s.nodeCap = nodes;
+    s.status = this.status.slice(0, actors);
+    s.incarnation = this.incarnation.slice(0, actors);
+    s.node = this.node.slice(0, actors);
+    s.processed = this.processed.slice(0, actors);
+    s.mailbox = this.mailbox.slice(0, actors);
+    s.lastHandler = this.lastHandler.slice(0, actors);
+    s.procTime = this.procTime.slice(0, actors);
+    s.busyUntil = this.busyUntil.slice(0, actors);
+    s.restarts = this.restarts.slice(0, actors);
+    s.failRow = this.failRow.slice(0, actors);
+    s.lifeRow = this.lifeRow.slice(0, actors);
+    s.nodeState = this.nodeState.slice(0, nodes);
+    s.nodeReason = this.nodeReason.slice(0, nodes);
+    s.nodeRow = this.nodeRow.slice(0, nodes);
+    s.links = new Map(this.links);
+    return s;
+  }
+}
+
+type Arr = Uint8Array | Uint32Array | Int32Array | Float64Array;
+
+function grow<T extends Arr>(a: T, cap: number, fill: number): T {
+  const ctor = a.constructor as new (n: number) => T;
+  const next = new ctor(cap);
+  next.fill(fill);
+  next.set(a as never);
+  return next;
+}
+
+/** Copy `src` into the front of `dst` and reset the rest (entities unknown to the keyframe). */
+function copy<T extends Arr>(dst: T, src: T, fill: number): void {
+  dst.set(src as never);
+  if (src.length < dst.length) dst.fill(fill, src.length);
+}
+
+/** Fold one event into the state. Pure apart from mutating `s`; the unit of the fold. */
+export function applyRow(s: MeshState, st: EventStore, row: number): void {
+  const k = st.kind.data[row];
+  if (k >= K.actor_spawn) {
+    const code = st.actor.data[row];
+    if (k <= K.actor_restart) {
+      const a = st.actorOf.get(code);
+      if (a === undefined) return;
+      s.ensure(a + 1, st.nodeCodes.length);
+      s.lifeRow[a] = row;
+      if (k === K.actor_spawn || k === K.actor_restart) {
+        s.status[a] = S.alive;
+        s.incarnation[a] = st.incarnation.data[row];
+        s.node[a] = st.nodeOf.get(st.node.data[row]) ?? -1;
+        s.mailbox[a] = 0;
+        s.busyUntil[a] = -Infinity;
+        s.failRow[a] = -1;
+        if (k === K.actor_restart) s.restarts[a]++;
+      } else if (k === K.actor_fail) {
+        s.status[a] = st.restartFollows.has(row) ? S.restarting : S.failed;
+        s.failRow[a] = row;
+        s.busyUntil[a] = -Infinity;
+      } else {
+        const shutdown = st.restartFollows.has(row);
+        s.status[a] = shutdown ? S.restarting : S.stopped;
+        s.busyUntil[a] = -Infinity;
+      }
+      return;
+    }
+    if (k === K.msg_recv || k === K.msg_handle || k === K.msg_drop) {
+      const a = st.actorOf.get(code);
+      if (a === undefined || s.status[a] !== S.alive) {
+        if (a === undefined || k !== K.msg_drop) return;
+      }
+      if (a >= s.cap) s.ensure(a + 1, st.nodeCodes.length);
+      if (k === K.msg_recv) s.mailbox[a]++;
+      else if (k === K.msg_handle) {
+        const d = st.duration.data[row];
+        const dur = Number.isFinite(d) ? d : 0;
+        s.mailbox[a]--;
+        s.processed[a]++;
+        s.lastHandler[a] = st.msgType.data[row];
+        s.procTime[a] += dur;
+        s.busyUntil[a] = st.t.data[row] + dur;
+      } else if (st.str(st.reason.data[row]) === "discarded" && s.mailbox[a] > 0) {
+        s.mailbox[a]--;
+      }
+      return;
+    }
+    if (k === K.link_down || k === K.link_up) {
+      const a = st.nodeOf.get(st.node.data[row]);
+      const b = st.nodeOf.get(st.peer.data[row]);
+      if (a === undefined || b === undefined) return;
+      const key = Math.min(a, b) * 65536 + Math.max(a, b);
+      if (k === K.link_down) s.links.set(key, row);
+      else s.links.delete(key);
+    }
+    return; // msg_send changes no actor state
+  }
+  const n = st.nodeOf.get(st.node.data[row]);
+  if (n === undefined) return;
+  s.ensure(0, n + 1);
+  s.nodeRow[n] = row;
+  s.nodeReason[n] = -1;
+  if (k === K.node_join || k === K.node_up) s.nodeState[n] = N.up;
+  else if (k === K.node_down) s.nodeState[n] = N.down;
+  else if (k === K.node_leave) s.nodeState[n] = N.left;
+  else {
+    const r = st.reason.data[row];
+    if (st.str(r) === "up") s.nodeState[n] = N.up;
+    else {
+      s.nodeState[n] = N.other;
+      s.nodeReason[n] = r;
+    }
+  }
+}
+
+const EMPTY = new MeshState();
+
+/** Keeps keyframes over a store and answers "state at t" by copy + short replay. */
+export class Folder {
+  readonly state = new MeshState();
+  private keyframes: MeshState[] = [];
+  private readonly builder = new MeshState();
+  private readonly store: EventStore;
+  /** Minimum events between keyframes; grows with the number of actors (copy cost). */
+  minSpacing: number;
+
+  constructor(store: EventStore, minSpacing = 4096) {
+    this.store = store;
+    this.minSpacing = minSpacing;
+    store.onChange((dirty) => this.invalidate(dirty));
+  }
+
+  private spacing(): number {
+    return Math.max(this.minSpacing, 4 * this.store.actorCodes.length);
+  }
+
+  /** Drop keyframes (and the working state) that folded rows changed in hindsight. */
+  invalidate(dirtyFromRow: number): void {
+    while (this.keyframes.length && this.keyframes[this.keyframes.length - 1].row > dirtyFromRow) {
+      this.keyframes.pop();
+    }
+    if (this.state.row > dirtyFromRow) this.reset();
+  }
+
+  private reset(): void {
+    const kf = this.keyframes[this.keyframes.length - 1];
+    this.state.copyFrom(kf ?? EMPTY);
+  }
+
+  get keyframeCount(): number {
+    return this.keyframes.length;
+  }
+
+  /** Fold to exactly `rows` events. */
+  foldTo(rows: number): MeshState {
+    const st = this.store;
+    const s = this.state;
+    const actors = st.actorCodes.length;
+    const nodes = st.nodeCodes.length;
+    const spacing = this.spacing();
+    // Extend the keyframes forward until the next one would lie beyond `rows`.
+    let last = this.keyframes[this.keyframes.length - 1];
+    if (rows >= (last ? last.row : 0) + spacing) {
+      const b = this.builder;
+      if (last) b.copyFrom(last);
+      else b.copyFrom(EMPTY);
+      b.ensure(actors, nodes);
+      while (rows >= b.row + spacing) {
+        const target = b.row + spacing;
+        for (let r = b.row; r < target; r++) applyRow(b, st, r);
+        b.row = target;
+        last = b.snapshot(actors, nodes);
+        this.keyframes.push(last);
+      }
+    }
+    // Fold forward from where the working state is if that is no further than a keyframe;
+    // otherwise restore the nearest keyframe at or before `rows`.
+    let lo = 0;
+    let hi = this.keyframes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.keyframes[mid].row <= rows) lo = mid + 1;
+      else hi = mid;
+    }
+    const kf = this.keyframes[lo - 1];
+    const kfRow = kf ? kf.row : 0;
+    if (s.row > rows || s.row < kfRow) {
+      s.copyFrom(kf ?? EMPTY);
+    }
+    s.ensure(actors, nodes);
+    for (let r = s.row; r < rows; r++) applyRow(s, st, r);
+    s.row = rows;
+    return s;
+  }
+
+  stateAt(t: number): MeshState {
+    return this.foldTo(this.store.rowsAt(t));
+  }
+}

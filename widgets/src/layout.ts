@@ -1,0 +1,98 @@
+// Where things go: nodes as a grid of equal regions, actors in a fixed slot grid inside the
+// node they live on. Pure functions of the sizes, so a scrub never moves a glyph.
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface NodeBox extends Rect {
+  /** The part of the region below its header, where actors go. */
+  inner: Rect;
+  cols: number;
+  rows: number;
+  cell: number;
+  radius: number;
+}
+
+export const HEADER = 22;
+export const GAP = 14;
+const PAD = 8;
+
+/** Columns for n regions in a w x h area so that regions come out closest to `aspect`. */
+export function gridColumns(n: number, w: number, h: number, aspect = 1.4): number {
+  if (n <= 1) return 1;
+  let best = 1;
+  let bestScore = Infinity;
+  for (let cols = 1; cols <= n; cols++) {
+    const rows = Math.ceil(n / cols);
+    const rw = w / cols;
+    const rh = h / rows;
+    const score = Math.abs(Math.log(rw / rh / aspect)) + 0.15 * (cols * rows - n);
+    if (score < bestScore) {
+      bestScore = score;
+      best = cols;
+    }
+  }
+  return best;
+}
+
+/** Slot grid for `slots` actors inside a rect: columns, rows and the cell size. */
+export function slotGrid(slots: number, r: Rect): { cols: number; rows: number; cell: number } {
+  const n = Math.max(slots, 1);
+  let best = { cols: 1, rows: n, cell: Math.min(r.w, r.h / n) };
+  for (let cols = 1; cols <= n; cols++) {
+    const rows = Math.ceil(n / cols);
+    const cell = Math.min(r.w / cols, r.h / rows);
+    if (cell > best.cell) best = { cols, rows, cell };
+    if (rows === 1) break;
+  }
+  return best;
+}
+
+export function layoutNodes(slotCounts: number[], area: Rect): NodeBox[] {
+  const n = slotCounts.length;
+  if (!n) return [];
+  const cols = gridColumns(n, area.w, area.h);
+  const rows = Math.ceil(n / cols);
+  const w = (area.w - GAP * (cols - 1)) / cols;
+  const h = (area.h - GAP * (rows - 1)) / rows;
+  return slotCounts.map((slots, i) => {
+    const x = area.x + (i % cols) * (w + GAP);
+    const y = area.y + Math.floor(i / cols) * (h + GAP);
+    const inner = { x: x + PAD, y: y + HEADER + PAD / 2, w: w - 2 * PAD, h: h - HEADER - PAD };
+    const g = slotGrid(slots, inner);
+    const radius = Math.max(1.5, Math.min(12, g.cell * 0.36));
+    return { x, y, w, h, inner, ...g, radius };
+  });
+}
+
+/** Centre of slot `slot` of a node box. */
+export function slotCenter(box: NodeBox, slot: number): [number, number] {
+  const c = slot % box.cols;
+  const r = Math.floor(slot / box.cols);
+  // centre the used grid inside the inner rect
+  const gw = box.cols * box.cell;
+  const gh = box.rows * box.cell;
+  const ox = box.inner.x + (box.inner.w - gw) / 2;
+  const oy = box.inner.y + (box.inner.h - gh) / 2;
+  return [ox + (c + 0.5) * box.cell, oy + (r + 0.5) * box.cell];
+}
+
+export function center(r: Rect): [number, number] {
+  return [r.x + r.w / 2, r.y + r.h / 2];
+}
+
+/**
+ * Order of nodes on screen: the order the trace metadata lists them in, then any others in
+ * order of first appearance. Returns node indexes.
+ */
+export function nodeOrder(names: string[], metaOrder: string[]): number[] {
+  const pos = new Map(metaOrder.map((n, i) => [n, i]));
+  return names
+    .map((name, i) => ({ i, p: pos.get(name) ?? metaOrder.length + i }))
+    .sort((a, b) => a.p - b.p)
+    .map((x) => x.i);
+}

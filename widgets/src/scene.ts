@@ -1,0 +1,401 @@
+// What the topology view shows at the playhead, computed from the store and the fold, with no
+// drawing: node regions, actor glyphs, messages in flight, drops, moments, cuts and, when there
+// is too much to draw one by one, per-node summaries and flow bands.
+import { flashWindow } from "./clock";
+import type { Folder, MeshState } from "./fold";
+import { arcPoint, progress } from "./interp";
+import { K, N, S, type StatusName } from "./kinds";
+import { center, layoutNodes, nodeOrder, slotCenter, type NodeBox, type Rect } from "./layout";
+import { decideLod, flowWidth, type Lod } from "./lod";
+import { Grow } from "./grow";
+import type { EventStore } from "./store";
+
+export interface Filters {
+  hideSystem: boolean;
+  actorClass: string; // "" = all
+  msgType: string; // "" = all
+  supervision: boolean;
+}
+
+export type NodeStateName = "unknown" | "up" | "down" | "left" | "other";
+
+export interface SceneNode {
+  idx: number;
+  name: string;
+  box: NodeBox;
+  state: NodeStateName;
+  label: string; // the state as text ("up", "DOWN", "maintenance")
+  counts: Record<StatusName, number>;
+}
+
+export interface SceneActor {
+  idx: number;
+  id: string;
+  x: number;
+  y: number;
+  r: number;
+  status: StatusName;
+  restarts: number;
+  incarnation: number;
+  system: boolean;
+  node: number;
+}
+
+export interface SceneMsg {
+  m: number;
+  x: number;
+  y: number;
+  tx: number; // a point a little behind, for the tail
+  ty: number;
+  color: string;
+}
+
+export interface SceneDrop {
+  m: number;
+  row: number;
+  x: number;
+  y: number;
+  age: number; // 0 just happened .. 1 about to fade
+}
+
+export interface SceneMoment {
+  row: number;
+  kind: number;
+  x: number;
+  y: number;
+  r: number;
+  box: Rect | null;
+  age: number;
+}
+
+export interface SceneLine {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+export interface SceneFlow extends SceneLine {
+  from: number;
+  to: number;
+  count: number;
+  rate: number;
+  width: number;
+  color: string;
+}
+
+export interface Scene {
+  t: number;
+  width: number;
+  height: number;
+  nodes: SceneNode[];
+  actors: SceneActor[];
+  msgs: SceneMsg[];
+  drops: SceneDrop[];
+  moments: SceneMoment[];
+  cuts: (SceneLine & { a: string; b: string; row: number })[];
+  flows: SceneFlow[];
+  supervision: SceneLine[];
+  lod: Lod;
+  inFlight: number;
+  visibleActors: number;
+}
+
+const NO_COUNTS = (): Record<StatusName, number> => ({
+  absent: 0,
+  idle: 0,
+  busy: 0,
+  failed: 0,
+  restarting: 0,
+  stopped: 0,
+});
+
+export function statusName(s: MeshState, a: number, t: number): StatusName {
+  switch (s.status[a]) {
+    case S.alive:
+      return s.busyUntil[a] > t ? "busy" : "idle";
+    case S.failed:
+      return "failed";
+    case S.restarting:
+      return "restarting";
+    case S.stopped:
+      return "stopped";
+    default:
+      return "absent";
+  }
+}
+
+export function nodeStateName(s: MeshState, n: number): NodeStateName {
+  switch (s.nodeState[n]) {
+    case N.up:
+      return "up";
+    case N.down:
+      return "down";
+    case N.left:
+      return "left";
+    case N.other:
+      return "other";
+    default:
+      return "unknown";
+  }
+}
+
+/** Scratch buffers reused from frame to frame so playback does not churn the allocator. */
+export class SceneBuilder {
+  private flight = new Grow(Int32Array, 1024);
+  ax = new Float32Array(0);
+  ay = new Float32Array(0);
+  private typeOrder = new Map<number, number>();
+
+  typeIndex(store: EventStore, code: number): number {
+    if (this.typeOrder.size !== store.msgTypes.size) {
+      this.typeOrder.clear();
+      let i = 0;
+      for (const c of store.msgTypes) this.typeOrder.set(c, i++);
+    }
+    return this.typeOrder.get(code) ?? -1;
+  }
+
+  build(
+    store: EventStore,
+    folder: Folder,
+    t: number,
+    area: Rect,
+    f: Filters,
+    speed: number,
+    metaNodes: string[],
+    typeColor: (order: number) => string,
+  ): Scene {
+    const s = folder.stateAt(t);
+    const nNodes = store.nodeCodes.length;
+    const names = store.nodeCodes.map((c) => store.str(c));
+    const order = nodeOrder(names, metaNodes);
+    const boxes = layoutNodes(
+      order.map((i) => store.nodeSlots[i].length),
+      area,
+    );
+    const boxOf: NodeBox[] = new Array(nNodes);
+    order.forEach((i, k) => (boxOf[i] = boxes[k]));
+
+    const nodes: SceneNode[] = order.map((i) => {
+      const state = nodeStateName(s, i);
+      const label =
+        state === "other"
+          ? store.str(s.nodeReason[i])
+          : state === "down"
+            ? "DOWN"
+            : state === "unknown"
+              ? "not joined"
+              : state;
+      return { idx: i, name: names[i], box: boxOf[i], state, label, counts: NO_COUNTS() };
+    });
+    const nodeByIdx: SceneNode[] = new Array(nNodes);
+    for (const n of nodes) nodeByIdx[n.idx] = n;
+
+    // actors
+    const nActors = store.actorCodes.length;
+    if (this.ax.length < nActors) {
+      this.ax = new Float32Array(Math.max(nActors, this.ax.length * 2));
+      this.ay = new Float32Array(this.ax.length);
+    }
+    const ax = this.ax;
+    const ay = this.ay;
+    const classCode = f.actorClass ? store.strings.indexOf(f.actorClass) : -1;
+    const actors: SceneActor[] = [];
+    let smallestCell = Infinity;
+    for (let a = 0; a < nActors; a++) {
+      ax[a] = NaN;
+      const node = s.node[a];
+      if (node < 0 || s.status[a] === S.absent) continue;
+      if (f.hideSystem && store.actorSystem[a]) continue;
+      if (f.actorClass && store.actorClass[a] !== classCode) continue;
+      const box = boxOf[node];
+      const slot = store.slot(a, node);
+      if (!box || slot < 0) continue;
+      const status = statusName(s, a, t);
+      nodeByIdx[node].counts[status]++;
+      const [x, y] = slotCenter(box, slot);
+      ax[a] = x;
+      ay[a] = y;
+      if (box.cell < smallestCell) smallestCell = box.cell;
+      actors.push({
+        idx: a,
+        id: store.str(store.actorCodes[a]),
+        x,
+        y,
+        r: box.radius,
+        status,
+        restarts: s.restarts[a],
+        incarnation: s.incarnation[a],
+        system: store.actorSystem[a],
+        node,
+      });
+    }
+
+    // messages in flight
+    const typeCode = f.msgType ? store.strings.indexOf(f.msgType) : -1;
+    const flight = this.flight;
+    store.inFlight(t, flight);
+    const endpoints = (m: number): [number, number, number, number] | null => {
+      const src = store.mSrc.data[m];
+      const srcNode = store.mSrcNode.data[m];
+      let x0: number;
+      let y0: number;
+      if (src >= 0 && s.node[src] === srcNode && !Number.isNaN(ax[src])) {
+        x0 = ax[src];
+        y0 = ay[src];
+      } else if (boxOf[srcNode]) [x0, y0] = center(boxOf[srcNode]);
+      else return null;
+      const dst = store.mDst.data[m];
+      const endNode = store.mDstNode.data[m];
+      let x1: number;
+      let y1: number;
+      if (dst >= 0 && !Number.isNaN(ax[dst]) && (endNode < 0 || store.mDropped.data[m] || s.node[dst] === endNode)) {
+        x1 = ax[dst];
+        y1 = ay[dst];
+      } else if (endNode >= 0 && boxOf[endNode]) [x1, y1] = center(boxOf[endNode]);
+      else if (dst >= 0 && s.node[dst] >= 0 && boxOf[s.node[dst]]) [x1, y1] = center(boxOf[s.node[dst]]);
+      else return null;
+      return [x0, y0, x1, y1];
+    };
+
+    const shown: number[] = [];
+    for (let i = 0; i < flight.length; i++) {
+      const m = flight.data[i];
+      if (store.mSrc.data[m] >= 0 && store.mSrc.data[m] === store.mDst.data[m]) continue; // timers
+      if (f.msgType && store.mType.data[m] !== typeCode) continue;
+      shown.push(m);
+    }
+    const lod = decideLod({
+      actors: actors.length,
+      smallestCell: actors.length ? smallestCell : Infinity,
+      messages: shown.length,
+    });
+
+    const msgs: SceneMsg[] = [];
+    const flows: SceneFlow[] = [];
+    if (!lod.flows) {
+      for (const m of shown) {
+        const e = endpoints(m);
+        if (!e) continue;
+        const start = store.mStart.data[m];
+        const arrive = store.mArrive.data[m];
+        const p = progress(start, arrive, t);
+        const [x, y] = arcPoint(e[0], e[1], e[2], e[3], p);
+        const [tx, ty] = arcPoint(e[0], e[1], e[2], e[3], Math.max(0, p - 0.12));
+        msgs.push({ m, x, y, tx, ty, color: typeColor(this.typeIndex(store, store.mType.data[m])) });
+      }
+    } else {
+      const byPair = new Map<number, { count: number; types: Map<number, number> }>();
+      for (const m of shown) {
+        const a = store.mSrcNode.data[m];
+        const dst = store.mDst.data[m];
+        const b = store.mDstNode.data[m] >= 0 ? store.mDstNode.data[m] : dst >= 0 ? s.node[dst] : -1;
+        if (b < 0) continue;
+        const key = a * 65536 + b;
+        let agg = byPair.get(key);
+        if (!agg) byPair.set(key, (agg = { count: 0, types: new Map() }));
+        agg.count++;
+        const ty = store.mType.data[m];
+        agg.types.set(ty, (agg.types.get(ty) ?? 0) + 1);
+      }
+      let max = 0;
+      for (const v of byPair.values()) max = Math.max(max, v.count);
+      // Little's law: arrivals per second = messages in flight / mean time in flight.
+      const meanLatency = store.latencyCount ? store.latencySum / store.latencyCount : 0;
+      for (const [key, v] of byPair) {
+        const a = Math.floor(key / 65536);
+        const b = key % 65536;
+        if (!boxOf[a] || !boxOf[b]) continue;
+        let best = -1;
+        let bestN = -1;
+        for (const [ty, c] of v.types) if (c > bestN) [best, bestN] = [ty, c];
+        const [x0, y0] = center(boxOf[a]);
+        const [x1, y1] = center(boxOf[b]);
+        flows.push({
+          from: a,
+          to: b,
+          count: v.count,
+          rate: meanLatency > 0 ? v.count / meanLatency : 0,
+          width: flowWidth(v.count, max),
+          color: typeColor(this.typeIndex(store, best)),
+          x0,
+          y0,
+          x1,
+          y1,
+        });
+      }
+    }
+
+    // moments (spawn, fail, restart, node changes) and drops, recent enough to still show
+    const w = flashWindow(speed, store.t1 - store.t0);
+    const moments: SceneMoment[] = [];
+    const drops: SceneDrop[] = [];
+    for (const row of store.momentsIn(t - w, t, 400)) {
+      const k = store.kind.data[row];
+      const age = Math.min(1, Math.max(0, (t - store.t.data[row]) / w));
+      if (k === K.msg_drop) {
+        const m = store.msgIndex.get(store.msgId.data[row]);
+        if (m === undefined) continue;
+        if (f.msgType && store.mType.data[m] !== typeCode) continue;
+        if (store.str(store.reason.data[row]) === "discarded") {
+          const dst = store.mDst.data[m];
+          if (dst >= 0 && !Number.isNaN(ax[dst])) drops.push({ m, row, x: ax[dst], y: ay[dst], age });
+          continue;
+        }
+        const e = endpoints(m);
+        if (!e) continue;
+        const p = progress(store.mStart.data[m], store.mArrive.data[m], store.t.data[row]);
+        const [x, y] = arcPoint(e[0], e[1], e[2], e[3], p);
+        drops.push({ m, row, x, y, age });
+      } else if (k >= K.actor_spawn && k <= K.actor_restart) {
+        const a = store.actorOf.get(store.actor.data[row]);
+        if (a === undefined || Number.isNaN(ax[a]) || lod.aggregateActors) continue;
+        moments.push({ row, kind: k, x: ax[a], y: ay[a], r: boxOf[s.node[a]]?.radius ?? 4, box: null, age });
+      } else if (k <= K.node_state) {
+        const n = store.nodeOf.get(store.node.data[row]);
+        const box = n === undefined ? undefined : boxOf[n];
+        if (!box) continue;
+        const [x, y] = center(box);
+        moments.push({ row, kind: k, x, y, r: 0, box, age });
+      }
+    }
+
+    // partitions: cut links between node regions
+    const cuts: Scene["cuts"] = [];
+    for (const [key, row] of s.links) {
+      const a = Math.floor(key / 65536);
+      const b = key % 65536;
+      if (!boxOf[a] || !boxOf[b]) continue;
+      const [x0, y0] = center(boxOf[a]);
+      const [x1, y1] = center(boxOf[b]);
+      cuts.push({ x0, y0, x1, y1, a: names[a], b: names[b], row });
+    }
+
+    const supervision: SceneLine[] = [];
+    if (f.supervision && !lod.aggregateActors) {
+      for (const act of actors) {
+        const p = store.actorOf.get(store.actorParent[act.idx]);
+        if (p === undefined || Number.isNaN(ax[p])) continue;
+        supervision.push({ x0: ax[p], y0: ay[p], x1: act.x, y1: act.y });
+      }
+    }
+
+    return {
+      t,
+      width: area.w,
+      height: area.h,
+      nodes,
+      actors,
+      msgs,
+      drops,
+      moments,
+      cuts,
+      flows,
+      supervision,
+      lod,
+      inFlight: shown.length,
+      visibleActors: actors.length,
+    };
+  }
+}

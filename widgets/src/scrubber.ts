@@ -1,0 +1,194 @@
+// The timeline under the canvas: an event-density strip, markers for failures, restarts, node
+// deaths and partitions (buttons, so they can be clicked and read), and the playhead.
+import { K } from "./kinds";
+import { MARKER_COLOR } from "./palette";
+import type { EventStore } from "./store";
+
+export interface Marker {
+  row: number;
+  t: number;
+  kind: "fail" | "restart" | "node_down" | "partition";
+  count: number; // markers merged into this one (same pixel bucket)
+  label: string;
+}
+
+const PRIORITY = { node_down: 4, fail: 3, partition: 2, restart: 1 } as const;
+
+export function markerKind(k: number): Marker["kind"] | null {
+  if (k === K.actor_fail) return "fail";
+  if (k === K.actor_restart) return "restart";
+  if (k === K.node_down) return "node_down";
+  if (k === K.link_down) return "partition";
+  return null;
+}
+
+export function describeRow(store: EventStore, row: number): string {
+  const k = store.kind.data[row];
+  const t = store.t.data[row];
+  const who = store.str(store.actor.data[row]);
+  const node = store.str(store.node.data[row]);
+  const reason = store.str(store.reason.data[row]);
+  const at = `t=${fmtTime(t)}`;
+  switch (k) {
+    case K.actor_fail:
+      return `failure: ${who} on ${node} (${reason}) ${at}`;
+    case K.actor_restart:
+      return `restart: ${who} on ${node}, incarnation ${store.incarnation.data[row]} ${at}`;
+    case K.node_down:
+      return `node down: ${node}${reason ? ` (${reason})` : ""} ${at}`;
+    case K.link_down:
+      return `partition: ${node} ✂ ${store.str(store.peer.data[row])} ${at}`;
+    default:
+      return `${k} ${at}`;
+  }
+}
+
+/** Merge markers that would overlap: one per kind-priority per bucket of `px` pixels. */
+export function bucketMarkers(store: EventStore, t0: number, t1: number, width: number, px = 6): Marker[] {
+  const buckets = new Map<number, Marker>();
+  const span = t1 - t0 || 1;
+  const n = store.markers.length;
+  for (let i = 0; i < n; i++) {
+    const row = store.markers.data[i];
+    const kind = markerKind(store.kind.data[row]);
+    if (!kind) continue;
+    const t = store.t.data[row];
+    const b = Math.floor((((t - t0) / span) * width) / px);
+    const cur = buckets.get(b);
+    if (!cur) buckets.set(b, { row, t, kind, count: 1, label: describeRow(store, row) });
+    else {
+      cur.count++;
+      if (PRIORITY[kind] > PRIORITY[cur.kind]) {
+        cur.row = row;
+        cur.t = t;
+        cur.kind = kind;
+        cur.label = describeRow(store, row);
+      }
+    }
+  }
+  return [...buckets.values()].sort((a, b) => a.t - b.t);
+}
+
+export function fmtTime(t: number): string {
+  if (Math.abs(t) >= 1e8) return new Date(t * 1000).toISOString().slice(11, 23); // wall clock
+  return t.toFixed(Math.abs(t) < 10 ? 3 : 2);
+}
+
+export interface ScrubberHandlers {
+  scrub(t: number, final: boolean): void;
+  jump(m: Marker): void;
+}
+
+export class Scrubber {
+  readonly el: HTMLDivElement;
+  private readonly strip: HTMLCanvasElement;
+  private readonly head: HTMLDivElement;
+  private readonly markerLayer: HTMLDivElement;
+  private dragging = false;
+  private t0 = 0;
+  private t1 = 1;
+  private drawnKey = "";
+  private readonly h: ScrubberHandlers;
+
+  constructor(h: ScrubberHandlers) {
+    this.h = h;
+    this.el = document.createElement("div");
+    this.el.className = "ml-scrubber";
+    this.strip = document.createElement("canvas");
+    this.strip.className = "ml-density";
+    this.head = document.createElement("div");
+    this.head.className = "ml-playhead";
+    this.markerLayer = document.createElement("div");
+    this.markerLayer.className = "ml-markers";
+    this.el.append(this.strip, this.markerLayer, this.head);
+    this.el.addEventListener("pointerdown", this.onDown);
+    this.el.addEventListener("pointermove", this.onMove);
+    this.el.addEventListener("pointerup", this.onUp);
+    this.el.addEventListener("pointercancel", this.onUp);
+  }
+
+  private timeAt(clientX: number): number {
+    const r = this.strip.getBoundingClientRect();
+    const f = Math.max(0, Math.min(1, (clientX - r.left) / Math.max(1, r.width)));
+    return this.t0 + f * (this.t1 - this.t0);
+  }
+
+  private onDown = (e: PointerEvent) => {
+    if ((e.target as HTMLElement).closest(".ml-marker")) return; // a marker click, not a drag
+    this.dragging = true;
+    this.el.setPointerCapture?.(e.pointerId);
+    this.h.scrub(this.timeAt(e.clientX), false);
+    e.preventDefault();
+  };
+  private onMove = (e: PointerEvent) => {
+    if (this.dragging) this.h.scrub(this.timeAt(e.clientX), false);
+  };
+  private onUp = (e: PointerEvent) => {
+    if (!this.dragging) return;
+    this.dragging = false;
+    this.h.scrub(this.timeAt(e.clientX), true);
+  };
+
+  /** Redraw the strip and markers when the data or the width changed; move the playhead. */
+  update(store: EventStore, t: number): void {
+    const width = Math.max(50, Math.round(this.strip.clientWidth || 600));
+    this.t0 = store.t0;
+    this.t1 = store.t1 > store.t0 ? store.t1 : store.t0 + 1;
+    const key = `${store.n}:${width}`;
+    if (key !== this.drawnKey) {
+      this.drawnKey = key;
+      this.drawStrip(store, width);
+      this.drawMarkers(store, width);
+    }
+    const f = (t - this.t0) / (this.t1 - this.t0);
+    this.head.style.left = `${(Math.max(0, Math.min(1, f)) * 100).toFixed(3)}%`;
+  }
+
+  private drawStrip(store: EventStore, width: number): void {
+    const dpr = window.devicePixelRatio || 1;
+    const h = 28;
+    this.strip.width = Math.round(width * dpr);
+    this.strip.height = Math.round(h * dpr);
+    const ctx = this.strip.getContext("2d");
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, h);
+    const bins = Math.max(10, Math.floor(width / 2));
+    const d = store.density(this.t0, this.t1, bins);
+    let max = 0;
+    for (const v of d) max = Math.max(max, v);
+    ctx.fillStyle = "#adb5bd";
+    const bw = width / bins;
+    for (let i = 0; i < bins; i++) {
+      if (!d[i]) continue;
+      // log scale: a burst must not flatten everything else
+      const bh = (Math.log1p(d[i]) / Math.log1p(max)) * (h - 2);
+      ctx.fillRect(i * bw, h - bh, Math.max(1, bw - 0.5), bh);
+    }
+  }
+
+  private drawMarkers(store: EventStore, width: number): void {
+    this.markerLayer.replaceChildren();
+    for (const m of bucketMarkers(store, this.t0, this.t1, width)) {
+      const b = document.createElement("button");
+      b.className = `ml-marker ml-marker-${m.kind}`;
+      b.style.left = `${(((m.t - this.t0) / (this.t1 - this.t0)) * 100).toFixed(3)}%`;
+      b.style.background = MARKER_COLOR[m.kind];
+      b.title = m.count > 1 ? `${m.label} (+${m.count - 1} more here)` : m.label;
+      b.dataset.t = String(m.t);
+      b.dataset.kind = m.kind;
+      b.addEventListener("click", (e) => {
+        e.stopPropagation();
+        this.h.jump(m);
+      });
+      this.markerLayer.append(b);
+    }
+  }
+
+  destroy(): void {
+    this.el.removeEventListener("pointerdown", this.onDown);
+    this.el.removeEventListener("pointermove", this.onMove);
+    this.el.removeEventListener("pointerup", this.onUp);
+    this.el.removeEventListener("pointercancel", this.onUp);
+  }
+}

@@ -1,0 +1,94 @@
+// A page without Jupyter: an in-page model that holds the traits and answers the front end's
+// "sync" with chunks embedded in the page. Used by the HTML replay and the benchmarks.
+import { attach } from "./channel";
+import type { ChunkHeader } from "./decode";
+import type { Model } from "./model";
+import { createView, type ViewHandle } from "./view";
+
+export interface EmbeddedChunk {
+  header: ChunkHeader;
+  /** Arrow IPC bytes, base64 (HTML replay) or already decoded (benchmarks). */
+  data: string | Uint8Array;
+}
+
+export interface StandalonePayload {
+  state: Record<string, unknown>;
+  chunks: EmbeddedChunk[];
+}
+
+type Cb = (...args: unknown[]) => void;
+
+export class LocalModel implements Model {
+  private attrs: Record<string, unknown>;
+  private listeners = new Map<string, Set<Cb>>();
+  private readonly chunks: EmbeddedChunk[];
+
+  constructor(state: Record<string, unknown>, chunks: EmbeddedChunk[]) {
+    this.attrs = { ...state };
+    this.chunks = chunks;
+  }
+
+  get(name: string): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return this.attrs[name];
+  }
+
+  set(name: string, value: unknown): void {
+    if (this.attrs[name] === value) return;
+    this.attrs[name] = value;
+    this.emit(`change:${name}`);
+  }
+
+  save_changes(): void {}
+
+  on(event: string, cb: Cb): void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(cb);
+  }
+
+  off(event?: string | null, cb?: Cb | null): void {
+    if (!event) return this.listeners.clear();
+    if (!cb) this.listeners.delete(event);
+    else this.listeners.get(event)?.delete(cb);
+  }
+
+  private emit(event: string, ...args: unknown[]): void {
+    for (const cb of [...(this.listeners.get(event) ?? [])]) cb(...args);
+  }
+
+  send(content: unknown): void {
+    const msg = content as { type?: string; have?: number };
+    if (msg?.type !== "sync") return;
+    // Deliver asynchronously, as a kernel would, so the view is up before the data lands.
+    const from = msg.have ?? 0;
+    setTimeout(() => {
+      for (const c of this.chunks.slice(from)) {
+        this.emit("msg:custom", c.header, [typeof c.data === "string" ? fromBase64(c.data) : c.data]);
+      }
+    }, 0);
+  }
+
+  /** Append more chunks (benchmarks and tests of the appending path). */
+  push(chunk: EmbeddedChunk): void {
+    this.chunks.push(chunk);
+    this.emit("msg:custom", chunk.header, [typeof chunk.data === "string" ? fromBase64(chunk.data) : chunk.data]);
+  }
+}
+
+export function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export interface Mounted {
+  model: LocalModel;
+  view: ViewHandle;
+}
+
+export function mountStandalone(el: HTMLElement, payload: StandalonePayload): Mounted {
+  const model = new LocalModel(payload.state, payload.chunks);
+  const view = createView(el, model, attach(model));
+  return { model, view };
+}

@@ -1,0 +1,358 @@
+// The browser's copy of the event frame: appended chunk by chunk, never rebuilt, plus the
+// indexes the views need (entities, messages, moments). Everything drawn is derived from here.
+import { decodeChunk, type ChunkHeader, type EventColumns } from "./decode";
+import { Grow, upperBound } from "./grow";
+import { K, isMoment } from "./kinds";
+
+const BLOCK = 256; // messages per block of the in-flight index
+
+export type StoreListener = (dirtyFromRow: number) => void;
+
+export class EventStore {
+  strings: string[] = [];
+  chunks = 0;
+  n = 0;
+
+  readonly seq = new Grow(Float64Array);
+  readonly t = new Grow(Float64Array);
+  /** Running maximum of t: binary searches stay correct if a live merge is slightly out of order. */
+  readonly tmax = new Grow(Float64Array);
+  readonly kind = new Grow(Uint8Array);
+  readonly node = new Grow(Int32Array);
+  readonly actor = new Grow(Int32Array);
+  readonly incarnation = new Grow(Uint32Array);
+  readonly parent = new Grow(Int32Array);
+  readonly peer = new Grow(Int32Array);
+  readonly msgId = new Grow(Float64Array);
+  readonly msgType = new Grow(Int32Array);
+  readonly size = new Grow(Int32Array);
+  readonly reason = new Grow(Int32Array);
+  readonly duration = new Grow(Float64Array);
+
+  // entities, in order of first appearance
+  readonly nodeOf = new Map<number, number>(); // string code -> node index
+  nodeCodes: number[] = [];
+  readonly actorOf = new Map<number, number>(); // string code -> actor index
+  actorCodes: number[] = [];
+  actorClass: number[] = []; // string code of the class, -1 unknown
+  actorSystem: boolean[] = [];
+  actorParent: number[] = []; // string code, -1 none
+  /** Actors that ever lived on each node, in order of arrival: their slot in the node's grid. */
+  nodeSlots: number[][] = [];
+  private readonly slotOf = new Map<number, number>();
+  private lastTerminal: number[] = [];
+  /** Rows of actor_fail / actor_stop that an actor_restart of the same actor follows. */
+  readonly restartFollows = new Set<number>();
+
+  // messages, in order of their msg_send
+  readonly msgIndex = new Map<number, number>();
+  readonly mSendRow = new Grow(Int32Array);
+  readonly mEndRow = new Grow(Int32Array); // msg_recv or msg_drop row, -1 while unknown
+  readonly mStart = new Grow(Float64Array);
+  readonly mEnd = new Grow(Float64Array); // leaves flight (recv / drop), or expected arrival
+  readonly mArrive = new Grow(Float64Array); // where progress reaches 1 (the receiver)
+  readonly mSrc = new Grow(Int32Array); // actor index, -1 unknown
+  readonly mDst = new Grow(Int32Array);
+  readonly mSrcNode = new Grow(Int32Array);
+  readonly mDstNode = new Grow(Int32Array); // -1 until the message ends
+  readonly mType = new Grow(Int32Array);
+  readonly mDropped = new Grow(Uint8Array);
+  private blockMinStart: number[] = [];
+  private blockMaxEnd: number[] = [];
+  maxLatency = 0;
+  latencySum = 0;
+  latencyCount = 0;
+
+  /** Rows of lifecycle, link and drop events: what is animated and inspected. */
+  readonly moments = new Grow(Int32Array);
+  /** Rows that get a marker on the scrubber: failures, restarts, node deaths, partitions. */
+  readonly markers = new Grow(Int32Array);
+  msgTypes = new Set<number>();
+  actorClasses = new Set<number>();
+
+  private listeners = new Set<StoreListener>();
+
+  onChange(fn: StoreListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  get t0(): number {
+    return this.n ? this.t.data[0] : 0;
+  }
+  get t1(): number {
+    return this.n ? this.tmax.data[this.n - 1] : 0;
+  }
+
+  str(code: number): string {
+    return code >= 0 ? (this.strings[code] ?? "?") : "";
+  }
+
+  /** Number of events whose (running-max) time is <= t: the fold covers rows [0, rowsAt(t)). */
+  rowsAt(t: number): number {
+    return upperBound(this.tmax.data, this.n, t);
+  }
+
+  /** Append one decoded chunk. Returns false (and changes nothing) if it is out of order. */
+  appendChunk(header: ChunkHeader, bytes: Uint8Array): boolean {
+    if (header.index !== this.chunks) return false;
+    if (header.strings_base !== this.strings.length) {
+      throw new Error(
+        `meshlab chunk ${header.index} starts its strings at ${header.strings_base}, ` +
+          `but ${this.strings.length} are known`,
+      );
+    }
+    const cols = header.rows > 0 ? decodeChunk(bytes) : null;
+    for (const s of header.strings) this.strings.push(s);
+    this.chunks++;
+    if (cols) this.appendColumns(cols);
+    else this.emit(this.n);
+    return true;
+  }
+
+  appendColumns(c: EventColumns): void {
+    const start = this.n;
+    this.seq.appendArray(c.seq);
+    this.t.appendArray(c.t);
+    this.kind.appendArray(c.kind);
+    this.node.appendArray(c.node);
+    this.actor.appendArray(c.actor);
+    this.incarnation.appendArray(c.incarnation);
+    this.parent.appendArray(c.parent);
+    this.peer.appendArray(c.peer);
+    this.msgId.appendArray(c.msg_id);
+    this.msgType.appendArray(c.msg_type);
+    this.size.appendArray(c.size);
+    this.reason.appendArray(c.reason);
+    this.duration.appendArray(c.duration);
+    this.tmax.reserve(start + c.n);
+    let run = start ? this.tmax.data[start - 1] : -Infinity;
+    for (let i = 0; i < c.n; i++) {
+      const v = c.t[i];
+      if (v > run) run = v;
+      this.tmax.data[start + i] = run;
+    }
+    this.tmax.length = start + c.n;
+    this.n = start + c.n;
+    let dirty = this.n;
+    for (let row = start; row < this.n; row++) {
+      const d = this.index(row);
+      if (d < dirty) dirty = d;
+    }
+    this.emit(Math.min(dirty, start));
+  }
+
+  private emit(dirty: number): void {
+    for (const fn of this.listeners) fn(dirty);
+  }
+
+  private nodeIndex(code: number): number {
+    let i = this.nodeOf.get(code);
+    if (i === undefined) {
+      i = this.nodeCodes.length;
+      this.nodeOf.set(code, i);
+      this.nodeCodes.push(code);
+      this.nodeSlots.push([]);
+    }
+    return i;
+  }
+
+  private actorIndex(code: number): number {
+    let i = this.actorOf.get(code);
+    if (i === undefined) {
+      i = this.actorCodes.length;
+      this.actorOf.set(code, i);
+      this.actorCodes.push(code);
+      this.actorClass.push(-1);
+      this.actorSystem.push(false);
+      this.actorParent.push(-1);
+      this.lastTerminal.push(-1);
+    }
+    return i;
+  }
+
+  /** The slot of an actor inside a node's grid; assigned once, so glyphs never jump around. */
+  slot(actor: number, node: number): number {
+    return this.slotOf.get(actor * 65536 + node) ?? -1;
+  }
+
+  private place(actor: number, node: number): void {
+    const key = actor * 65536 + node;
+    if (this.slotOf.has(key)) return;
+    const slots = this.nodeSlots[node];
+    this.slotOf.set(key, slots.length);
+    slots.push(actor);
+  }
+
+  /** Index one row; returns the lowest row whose fold result changed in hindsight (or n). */
+  private index(row: number): number {
+    const k = this.kind.data[row];
+    const node = this.nodeIndex(this.node.data[row]);
+    let dirty = this.n;
+    if (isMoment(k)) this.moments.push(row);
+    if (k === K.actor_fail || k === K.actor_restart || k === K.node_down || k === K.link_down) {
+      this.markers.push(row);
+    }
+    if (k === K.link_down || k === K.link_up) {
+      const p = this.peer.data[row];
+      if (p >= 0) this.nodeIndex(p);
+    }
+    if (k >= K.actor_spawn && k <= K.actor_restart) {
+      const a = this.actorIndex(this.actor.data[row]);
+      if (k === K.actor_spawn || k === K.actor_restart) {
+        this.place(a, node);
+        const cls = this.msgType.data[row];
+        if (cls >= 0) {
+          this.actorClass[a] = cls;
+          this.actorClasses.add(cls);
+        }
+        if (this.parent.data[row] >= 0) this.actorParent[a] = this.parent.data[row];
+        if (k === K.actor_spawn && this.str(this.reason.data[row]) === "system") {
+          this.actorSystem[a] = true;
+        }
+        if (k === K.actor_restart && this.lastTerminal[a] >= 0) {
+          // The earlier failure is now known to be followed by a restart: its status is
+          // "restarting", not "failed", so folds from that row on must be redone.
+          const term = this.lastTerminal[a];
+          if (!this.restartFollows.has(term)) {
+            this.restartFollows.add(term);
+            dirty = term;
+          }
+          this.lastTerminal[a] = -1;
+        }
+      } else {
+        this.lastTerminal[a] = row;
+      }
+    } else if (k === K.msg_send) {
+      this.indexSend(row, node);
+    } else if (k === K.msg_recv || k === K.msg_drop) {
+      this.indexEnd(row, node, k === K.msg_drop);
+    }
+    return dirty;
+  }
+
+  private indexSend(row: number, node: number): void {
+    const id = this.msgId.data[row];
+    const m = this.mSendRow.length;
+    this.msgIndex.set(id, m);
+    const t = this.t.data[row];
+    const dur = this.duration.data[row];
+    const expected = Number.isFinite(dur) ? t + dur : t;
+    const src = this.actorOf.get(this.actor.data[row]) ?? -1;
+    const dst = this.actorOf.get(this.peer.data[row]) ?? -1;
+    this.mSendRow.push(row);
+    this.mEndRow.push(-1);
+    this.mStart.push(t);
+    this.mEnd.push(expected);
+    this.mArrive.push(expected);
+    this.mSrc.push(src);
+    this.mDst.push(dst);
+    this.mSrcNode.push(node);
+    this.mDstNode.push(-1);
+    const ty = this.msgType.data[row];
+    this.mType.push(ty);
+    if (ty >= 0) this.msgTypes.add(ty);
+    this.mDropped.push(0);
+    const b = m / BLOCK | 0;
+    if (b === this.blockMinStart.length) {
+      this.blockMinStart.push(t);
+      this.blockMaxEnd.push(expected);
+    } else {
+      if (t < this.blockMinStart[b]) this.blockMinStart[b] = t;
+      if (expected > this.blockMaxEnd[b]) this.blockMaxEnd[b] = expected;
+    }
+  }
+
+  private indexEnd(row: number, node: number, dropped: boolean): void {
+    const m = this.msgIndex.get(this.msgId.data[row]);
+    if (m === undefined) return; // its send is not in this frame (a live stream joined late)
+    if (this.mEndRow.data[m] >= 0) return; // already ended: a discarded drop after its recv
+    const t = this.t.data[row];
+    this.mEndRow.data[m] = row;
+    this.mEnd.data[m] = t;
+    this.mDstNode.data[m] = node;
+    const start = this.mStart.data[m];
+    if (dropped) {
+      this.mDropped.data[m] = 1;
+      // A drop ends the flight where it happened: partway if it was lost on the way.
+      if (this.mArrive.data[m] < t) this.mArrive.data[m] = t;
+    } else {
+      this.mArrive.data[m] = t;
+      const lat = t - start;
+      if (lat > this.maxLatency) this.maxLatency = lat;
+      this.latencySum += lat;
+      this.latencyCount++;
+    }
+    const b = m / BLOCK | 0;
+    if (t > this.blockMaxEnd[b]) this.blockMaxEnd[b] = t;
+  }
+
+  /**
+   * Messages in flight at t (sent at or before t, not yet received or dropped), written into
+   * `out`; returns how many. Blocks whose time span cannot contain t are skipped whole.
+   */
+  inFlight(t: number, out: Grow<Int32Array>): number {
+    out.length = 0;
+    const nb = this.blockMinStart.length;
+    const total = this.mSendRow.length;
+    for (let b = 0; b < nb; b++) {
+      if (this.blockMinStart[b] > t || this.blockMaxEnd[b] <= t) continue;
+      const end = Math.min(total, (b + 1) * BLOCK);
+      for (let m = b * BLOCK; m < end; m++) {
+        if (this.mStart.data[m] <= t && this.mEnd.data[m] > t) out.push(m);
+      }
+    }
+    return out.length;
+  }
+
+  /** Moment rows with time in (from, to], newest last. */
+  momentsIn(from: number, to: number, limit: number): number[] {
+    const mom = this.moments;
+    // moments are in row order, and tmax is monotone in row order
+    let lo = 0;
+    let hi = mom.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.tmax.data[mom.data[mid]] <= to) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: number[] = [];
+    for (let i = lo - 1; i >= 0 && out.length < limit; i--) {
+      const row = mom.data[i];
+      if (this.tmax.data[row] <= from) break;
+      out.push(row);
+    }
+    return out.reverse();
+  }
+
+  /** Events per bin over [t0, t1): the scrubber's density strip. */
+  density(t0: number, t1: number, bins: number): Uint32Array {
+    const out = new Uint32Array(bins);
+    if (!this.n || t1 <= t0) return out;
+    let prev = upperBound(this.tmax.data, this.n, t0 - 1e-12);
+    for (let b = 0; b < bins; b++) {
+      const edge = b === bins - 1 ? Infinity : t0 + ((b + 1) * (t1 - t0)) / bins;
+      const next = upperBound(this.tmax.data, this.n, edge);
+      out[b] = next - prev;
+      prev = next;
+    }
+    return out;
+  }
+
+  /** Time of the next event strictly after t, or of the last event at or before t (dir < 0). */
+  stepTime(t: number, dir: 1 | -1): number {
+    if (!this.n) return t;
+    if (dir > 0) {
+      const i = upperBound(this.tmax.data, this.n, t);
+      return i < this.n ? this.tmax.data[i] : this.t1;
+    }
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.tmax.data[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? this.tmax.data[lo - 1] : this.t0;
+  }
+}

@@ -1,0 +1,129 @@
+// Buttons and selects above the canvas. It only reports intents; the view decides.
+import { SPEEDS } from "./clock";
+
+// Icons as inline SVG: the media-control characters are missing from many system fonts.
+const svg = (d: string) => `<svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><path d="${d}" fill="currentColor"/></svg>`;
+const ICONS = {
+  play: svg("M2 1 L11 6 L2 11 Z"),
+  pause: svg("M2 1 H5 V11 H2 Z M7 1 H10 V11 H7 Z"),
+  prev: svg("M1 1 H3 V11 H1 Z M11 1 L4 6 L11 11 Z"),
+  next: svg("M9 1 H11 V11 H9 Z M1 1 L8 6 L1 11 Z"),
+};
+
+export interface ToolbarHandlers {
+  play(): void;
+  step(dir: 1 | -1): void;
+  speed(x: number): void;
+  view(v: "topology" | "spacetime"): void;
+  toggle(name: "hide_system" | "supervision", on: boolean): void;
+  filter(name: "class_filter" | "type_filter", value: string): void;
+  follow(): void;
+}
+
+export class Toolbar {
+  readonly el: HTMLDivElement;
+  readonly time: HTMLSpanElement;
+  private readonly playBtn: HTMLButtonElement;
+  private readonly speedSel: HTMLSelectElement;
+  private readonly viewBtns: Record<string, HTMLButtonElement>;
+  private readonly checks: Record<string, HTMLInputElement>;
+  private readonly classSel: HTMLSelectElement;
+  private readonly typeSel: HTMLSelectElement;
+  readonly liveBtn: HTMLButtonElement;
+  private optionsKey = "";
+
+  constructor(h: ToolbarHandlers) {
+    const el = (this.el = document.createElement("div"));
+    el.className = "ml-toolbar";
+    const btn = (text: string, title: string, fn: () => void, cls = "") => {
+      const b = document.createElement("button");
+      b.type = "button";
+      if (text.startsWith("<svg")) b.innerHTML = text;
+      else b.textContent = text;
+      b.title = title;
+      if (cls) b.className = cls;
+      b.addEventListener("click", fn);
+      return b;
+    };
+    const sep = () => Object.assign(document.createElement("span"), { className: "ml-sep" });
+    const prev = btn(ICONS.prev, "previous event (←)", () => h.step(-1), "ml-prev");
+    this.playBtn = btn(ICONS.play, "play / pause (space)", () => h.play(), "ml-play");
+    const next = btn(ICONS.next, "next event (→)", () => h.step(1), "ml-next");
+    this.speedSel = document.createElement("select");
+    this.speedSel.className = "ml-speed";
+    this.speedSel.title = "playback speed (+ / -)";
+    for (const s of SPEEDS) this.speedSel.add(new Option(`${s}×`, String(s)));
+    this.speedSel.addEventListener("change", () => h.speed(Number(this.speedSel.value)));
+    this.time = document.createElement("span");
+    this.time.className = "ml-time";
+    this.viewBtns = {
+      topology: btn("topology", "nodes, actors and messages (v)", () => h.view("topology"), "ml-view-topology"),
+      spacetime: btn("space-time", "lanes and arrows, a Lamport diagram (v)", () => h.view("spacetime"), "ml-view-spacetime"),
+    };
+    const check = (name: "hide_system" | "supervision", text: string, title: string) => {
+      const label = document.createElement("label");
+      label.title = title;
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.className = `ml-${name}`;
+      input.addEventListener("change", () => h.toggle(name, input.checked));
+      label.append(input, text);
+      return [label, input] as const;
+    };
+    const [sysL, sysI] = check("hide_system", "hide system", "hide supervisors and other infrastructure actors");
+    const [supL, supI] = check("supervision", "supervision", "draw supervision links (parent to child)");
+    this.checks = { hide_system: sysI, supervision: supI };
+    this.classSel = document.createElement("select");
+    this.classSel.className = "ml-class-filter";
+    this.classSel.title = "show only actors of one class";
+    this.classSel.addEventListener("change", () => h.filter("class_filter", this.classSel.value));
+    this.typeSel = document.createElement("select");
+    this.typeSel.className = "ml-type-filter";
+    this.typeSel.title = "show only messages of one type";
+    this.typeSel.addEventListener("change", () => h.filter("type_filter", this.typeSel.value));
+    this.liveBtn = btn("● live", "follow the live stream", () => h.follow(), "ml-live");
+    this.liveBtn.style.display = "none";
+    el.append(prev, this.playBtn, next, this.speedSel, this.time, sep(), this.viewBtns.topology, this.viewBtns.spacetime, sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
+  }
+
+  sync(s: {
+    playing: boolean;
+    speed: number;
+    view: string;
+    hide_system: boolean;
+    supervision: boolean;
+    class_filter: string;
+    type_filter: string;
+    live: boolean;
+    following: boolean;
+  }): void {
+    const icon = s.playing ? ICONS.pause : ICONS.play;
+    if (this.playBtn.innerHTML !== icon) this.playBtn.innerHTML = icon;
+    this.playBtn.dataset.playing = s.playing ? "1" : "0";
+    const sv = String(s.speed);
+    if (![...this.speedSel.options].some((o) => o.value === sv)) this.speedSel.add(new Option(`${s.speed}×`, sv));
+    this.speedSel.value = sv;
+    for (const [k, b] of Object.entries(this.viewBtns)) b.classList.toggle("ml-on", k === s.view);
+    this.checks.hide_system.checked = s.hide_system;
+    this.checks.supervision.checked = s.supervision;
+    this.classSel.value = s.class_filter;
+    this.typeSel.value = s.type_filter;
+    this.liveBtn.style.display = s.live ? "" : "none";
+    this.liveBtn.classList.toggle("ml-on", s.following);
+  }
+
+  /** Refill the filter choices when new classes or types appear in the data. */
+  options(classes: string[], types: string[], current: { class_filter: string; type_filter: string }): void {
+    const key = `${classes.join("\u0000")}\u0001${types.join("\u0000")}`;
+    if (key === this.optionsKey) return;
+    this.optionsKey = key;
+    const fill = (sel: HTMLSelectElement, all: string, values: string[], cur: string) => {
+      sel.replaceChildren(new Option(all, ""));
+      for (const v of values) sel.add(new Option(v, v));
+      if (cur && !values.includes(cur)) sel.add(new Option(cur, cur));
+      sel.value = cur;
+    };
+    fill(this.classSel, "all actor classes", classes, current.class_filter);
+    fill(this.typeSel, "all message types", types, current.type_filter);
+  }
+}
