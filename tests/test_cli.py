@@ -1,0 +1,58 @@
+"""The command line, run as a user runs it: a real subprocess."""
+
+import subprocess
+import sys
+
+import pytest
+
+import meshlab as ml
+
+
+def meshlab(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "meshlab", *args], capture_output=True, text=True, cwd=cwd,
+        timeout=120,
+    )  # fmt: skip
+
+
+def test_scenarios_lists_every_builtin_with_a_sentence():
+    out = meshlab("scenarios")
+    assert out.returncode == 0
+    for name in ml.scenarios.names():
+        assert name in out.stdout
+
+
+def test_run_prints_a_summary_and_saves_a_trace_that_loads_back(tmp_path):
+    path = tmp_path / "nf.parquet"
+    out = meshlab("run", "node-failure", "--seed", "2", "--until", "5", "--out", str(path))
+    assert out.returncode == 0, out.stderr
+    for word in ("events", "nodes", "actors", "failures", "restarts", "drops", "1 down"):
+        assert word in out.stdout
+    loaded = ml.load(path)
+    assert loaded.digest() == ml.scenarios.run("node-failure", seed=2, until=5).digest()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "nope"], "unknown scenario 'nope'; choose one of"),
+        (["run", "ring", "--until", "0"], "--until must be a positive number"),
+        (["run", "ring", "--nodes", "1"], "--nodes must be at least 2"),
+        (["run", "ring", "--out", "x.csv"], "--out must end in .parquet or .mlog"),
+        (["info", "does-not-exist.parquet"], "does-not-exist.parquet"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_a_nonzero_exit(args, message, tmp_path):
+    out = meshlab(*args, cwd=tmp_path)
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_info_on_a_corrupt_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"this is not a trace")
+    out = meshlab("info", str(bad))
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "bad.parquet" in out.stderr
