@@ -312,3 +312,14 @@ _REASONS = [
     "partition",
     "heal",
 ]
+
+
+_CACHE: dict[int, Trace] = {}
+
+
+def bench_trace(n_events: int) -> Trace:
+    """The benchmark trace of ``n_events``, generated once per process and shared."""
+    if n_events not in _CACHE:
+        _CACHE.clear()  # keep one large trace in memory at a time
+        _CACHE[n_events] = synthetic_trace(n_events, seed=0)
+    return _CACHE[n_events]

@@ -31,6 +31,7 @@ _LIFECYCLE = (*_LIFE_START, KIND_CODE["actor_stop"], KIND_CODE["actor_fail"])
 _NODE_STATE = {"node_join": "up", "node_up": "up", "node_down": "down", "node_leave": "left"}
 _KEYFRAME_ROWS = 1 << 16
 _KEYFRAME_BUDGET = 20_000_000  # keyframes x actors rows kept in memory at most
+_NO_ROW = np.iinfo(np.int64).max
 
 NODE_SCHEMA = {"node": pl.String, "state": pl.String, "since": pl.Float64, "actors": pl.UInt32}
 ACTOR_SCHEMA = {
@@ -129,8 +130,13 @@ class FoldIndex:
         actors = events["actor"].drop_nulls().unique(maintain_order=True)
         self.actor_names = actors
         kind = events["kind"].to_physical().cast(pl.Int8)
+        self.n_actors = actors.len()
         self.slim = self._slim(events, kind, actors)
-        self.slim_rows = self.slim["row"].to_numpy()
+        self.s_row = self.slim["row"].to_numpy().astype(np.int64)
+        self.s_a = self.slim["a"].to_numpy().astype(np.int64)
+        self.s_k = self.slim["k"].to_numpy()
+        self.s_delta = self.slim["delta"].to_numpy().astype(np.float64)
+        self.s_dur = self.slim["dur"].to_numpy()
         self.lifecycle_next_restart = self._next_restart(kind)
         self.nodes = self._node_events(events)
         n_actors = max(actors.len(), 1)
@@ -203,50 +209,71 @@ class FoldIndex:
 
     # ---- folding --------------------------------------------------------------------------
 
-    @staticmethod
-    def _fold_chunk(rows: pl.DataFrame) -> pl.DataFrame:
-        k, row = pl.col("k"), pl.col("row")
-        life_start = row.filter(k.is_in(_LIFE_START)).max()
+    def _fold_chunk(self, lo: int, hi: int) -> dict[str, np.ndarray]:
+        """Fold slim rows ``lo:hi`` into dense per-actor arrays (index = actor code)."""
+        n = self.n_actors
+        a, k, row = self.s_a[lo:hi], self.s_k[lo:hi], self.s_row[lo:hi]
+        delta, dur = self.s_delta[lo:hi], self.s_dur[lo:hi]
+        life, lc = np.isin(k, _LIFE_START), np.isin(k, _LIFECYCLE)
         handle = k == KIND_CODE["msg_handle"]
-        return rows.group_by("a").agg(
-            life_row=life_start,
-            lc_row=row.filter(k.is_in(_LIFECYCLE)).max(),
-            first_row=row.filter(k.is_in(_LIFECYCLE)).min(),
-            depth_total=pl.col("delta").sum(),
-            depth_life=pl.col("delta").filter(row > life_start).sum(),
-            processed=handle.sum().cast(pl.UInt32),
-            ptime=pl.col("dur").sum(),
-            handle_row=row.filter(handle).max(),
-            restarts=(k == KIND_CODE["actor_restart"]).sum().cast(pl.UInt32),
-        )
+        life_row = _last_row(a[life], row[life], n)
+        lc_row = _last_row(a[lc], row[lc], n)
+        first_row = np.full(n, _NO_ROW, np.int64)
+        np.minimum.at(first_row, a[lc], row[lc])
+        in_life = row > life_row[a]  # rows after the latest life start (all, if none)
+        return {
+            "life_row": life_row,
+            "lc_row": lc_row,
+            "first_row": first_row,
+            "depth_total": np.bincount(a, weights=delta, minlength=n).astype(np.int64),
+            "depth_life": np.bincount(a[in_life], weights=delta[in_life], minlength=n).astype(
+                np.int64
+            ),
+            "processed": np.bincount(a[handle], minlength=n),
+            "ptime": np.bincount(a, weights=dur, minlength=n),
+            "handle_row": _last_row(a[handle], row[handle], n),
+            "restarts": np.bincount(a[k == KIND_CODE["actor_restart"]], minlength=n),
+        }
 
     @staticmethod
-    def _combine(prev: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
-        j = prev.join(chunk, on="a", how="full", coalesce=True, suffix="_c")
-        return j.select(
-            "a",
-            life_row=pl.coalesce("life_row_c", "life_row"),
-            lc_row=pl.coalesce("lc_row_c", "lc_row"),
-            first_row=pl.coalesce("first_row", "first_row_c"),
+    def _combine(
+        prev: dict[str, np.ndarray], chunk: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        began = chunk["life_row"] >= 0
+        return {
+            "life_row": np.where(began, chunk["life_row"], prev["life_row"]),
+            "lc_row": np.maximum(chunk["lc_row"], prev["lc_row"]),
+            "first_row": np.minimum(chunk["first_row"], prev["first_row"]),
             # a life that starts inside the chunk resets the mailbox count
-            depth=pl.when(pl.col("life_row_c").is_not_null())
-            .then(pl.col("depth_life"))
-            .otherwise(pl.col("depth").fill_null(0) + pl.col("depth_total").fill_null(0))
-            .cast(pl.Int64),
-            processed=pl.col("processed").fill_null(0) + pl.col("processed_c").fill_null(0),
-            ptime=pl.col("ptime").fill_null(0.0) + pl.col("ptime_c").fill_null(0.0),
-            handle_row=pl.coalesce("handle_row_c", "handle_row"),
-            restarts=pl.col("restarts").fill_null(0) + pl.col("restarts_c").fill_null(0),
-        )
+            "depth": np.where(began, chunk["depth_life"], prev["depth"] + chunk["depth_total"]),
+            "processed": prev["processed"] + chunk["processed"],
+            "ptime": prev["ptime"] + chunk["ptime"],
+            "handle_row": np.maximum(chunk["handle_row"], prev["handle_row"]),
+            "restarts": prev["restarts"] + chunk["restarts"],
+        }
 
-    def _rows_between(self, start: int, stop: int) -> pl.DataFrame:
-        lo, hi = np.searchsorted(self.slim_rows, [start, stop], side="left")
-        return self.slim.slice(int(lo), int(hi - lo))
+    def _slim_range(self, start: int, stop: int) -> tuple[int, int]:
+        lo, hi = np.searchsorted(self.s_row, [start, stop], side="left")
+        return int(lo), int(hi)
 
-    def _build_keyframes(self) -> list[pl.DataFrame]:
-        frames = [_empty_fold()]
+    def _empty_fold(self) -> dict[str, np.ndarray]:
+        n = self.n_actors
+        none = np.full(n, -1, np.int64)
+        return {
+            "life_row": none,
+            "lc_row": none,
+            "first_row": np.full(n, _NO_ROW, np.int64),
+            "depth": np.zeros(n, np.int64),
+            "processed": np.zeros(n, np.int64),
+            "ptime": np.zeros(n, np.float64),
+            "handle_row": none,
+            "restarts": np.zeros(n, np.int64),
+        }
+
+    def _build_keyframes(self) -> list[dict[str, np.ndarray]]:
+        frames = [self._empty_fold()]
         for start in range(0, self.events.height - self.k + 1, self.k):
-            chunk = self._fold_chunk(self._rows_between(start, start + self.k))
+            chunk = self._fold_chunk(*self._slim_range(start, start + self.k))
             frames.append(self._combine(frames[-1], chunk))
         return frames
 
@@ -255,10 +282,27 @@ class FoldIndex:
     def state_at(self, t: float) -> State:
         cut = int(np.searchsorted(self.times, t, side="right"))
         base = cut // self.k
-        fold = self._combine(
-            self.keyframes[base], self._fold_chunk(self._rows_between(base * self.k, cut))
+        dense = self._combine(
+            self.keyframes[base], self._fold_chunk(*self._slim_range(base * self.k, cut))
         )
-        actors = self._finish_actors(fold.filter(pl.col("lc_row").is_not_null()), t)
+        seen = np.flatnonzero(dense["lc_row"] >= 0)
+        seen = seen[np.argsort(dense["first_row"][seen], kind="stable")]
+        rows = {name: dense[name][seen] for name in ("life_row", "lc_row", "handle_row")}
+        fold = pl.DataFrame(
+            {
+                "a": seen.astype(np.uint32),
+                **{
+                    name: pl.Series(v.astype(np.uint32)).set(pl.Series(v < 0), None)
+                    for name, v in rows.items()
+                },
+                "first_row": dense["first_row"][seen],
+                "depth": dense["depth"][seen],
+                "processed": dense["processed"][seen].astype(np.uint32),
+                "ptime": dense["ptime"][seen],
+                "restarts": dense["restarts"][seen].astype(np.uint32),
+            }
+        )
+        actors = self._finish_actors(fold, t)
         return State(t=t, nodes=self._finish_nodes(cut, actors), actors=actors)
 
     def _finish_actors(self, fold: pl.DataFrame, t: float) -> pl.DataFrame:
@@ -357,17 +401,8 @@ class FoldIndex:
         )
 
 
-def _empty_fold() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "a": pl.UInt32,
-            "life_row": pl.UInt32,
-            "lc_row": pl.UInt32,
-            "first_row": pl.UInt32,
-            "depth": pl.Int64,
-            "processed": pl.UInt32,
-            "ptime": pl.Float64,
-            "handle_row": pl.UInt32,
-            "restarts": pl.UInt32,
-        }
-    )
+def _last_row(codes: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per actor, the largest of ``rows`` (-1 where the actor has none)."""
+    out = np.full(n, -1, np.int64)
+    np.maximum.at(out, codes, rows)
+    return out

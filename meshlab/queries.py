@@ -51,7 +51,7 @@ def _build_messages(ev: pl.DataFrame) -> pl.DataFrame:
         sent_at="t",
         latency="duration",
         size="size",
-        timer=pl.col("reason") == "timer",
+        timer=pl.col("reason").eq_missing("timer"),
     )
     recvs = (
         ev.filter(_kind("msg_recv"))
