@@ -245,3 +245,20 @@ def test_no_warning_on_a_clean_log(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load(path)
+
+
+def test_cli_info_describes_a_trace_and_fails_cleanly_on_a_bad_file(tmp_path, capsys):
+    from meshlab.cli import main
+
+    path = save(two_node_story(), tmp_path / "story.mlog")
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "handmade   seed 7" in out and "nodes     2: n0, n1" in out
+    assert "failures  1 (0 propagated)" in out and "drops     dead_letter 1" in out
+    assert main(["info", "--json", str(path)]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["events"] == 19 and facts["restarts"] == 1
+    (tmp_path / "junk.mlog").write_bytes(b"not a trace at all")
+    assert main(["info", str(tmp_path / "junk.mlog")]) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a meshlab log" in err
