@@ -178,7 +178,12 @@ def flows(
         pairs = (
             m.sort("sent_at")
             .join_asof(
-                homes, left_on="sent_at", right_on="since", by="receiver", strategy="backward"
+                homes,
+                left_on="sent_at",
+                right_on="since",
+                by="receiver",
+                strategy="backward",
+                check_sortedness=False,  # both sides are sorted by time just above
             )
             .select(
                 src="src_node",
