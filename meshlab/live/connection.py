@@ -143,7 +143,8 @@ class Connection:
         ) as ws:
             self.ws = ws
             try:
-                hello = codec.decode(await asyncio.wait_for(ws.recv(), self.open_timeout))
+                async with asyncio.timeout(self.open_timeout):
+                    hello = codec.decode(await ws.recv())
                 self._check_hello(hello)
                 await ws.send(
                     codec.encode(
@@ -164,7 +165,10 @@ class Connection:
                 self.first_attempt.set()
                 while True:
                     try:
-                        message = await asyncio.wait_for(ws.recv(), self._timeout())
+                        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow
+                        # a cancellation that races with a frame, and close() would hang
+                        async with asyncio.timeout(self._timeout()):
+                            message = await ws.recv()
                     except TimeoutError:
                         # mark the nodes down now, not after the close handshake with a
                         # server that may never answer it
@@ -303,7 +307,8 @@ class Connection:
         self._waiting[request_id] = future
         await self.ws.send(codec.encode({**frame, "id": request_id}))
         try:
-            return await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                return await future
         finally:
             self._waiting.pop(request_id, None)
 

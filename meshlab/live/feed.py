@@ -75,7 +75,8 @@ class Feed:
         if self._changed is None:
             self._changed = asyncio.Event()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._changed.wait()
 
     def slice(self, from_seq: int, max_rows: int) -> pl.DataFrame:
         """Up to ``max_rows`` events from ``from_seq`` (empty when there are none yet)."""
