@@ -179,7 +179,9 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     const downNodes = new Set(sc.nodes.filter((n) => n.state === "down").map((n) => n.idx));
     for (const a of sc.actors) {
       const r = a.r;
-      ctx.fillStyle = STATUS_COLOR[a.status] ?? "#999";
+      // A restarting actor has failed and waits for its restart: red like a failure, with the
+      // dashed orange ring saying a restart is coming.
+      ctx.fillStyle = a.status === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[a.status] ?? "#999");
       ctx.beginPath();
       if (a.system) ctx.rect(a.x - r, a.y - r, 2 * r, 2 * r);
       else ctx.arc(a.x, a.y, r, 0, Math.PI * 2);
@@ -194,6 +196,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         ctx.lineWidth = 1.5;
         ctx.beginPath();
         ctx.arc(a.x, a.y, r + 3, 0, Math.PI * 2);
+        ctx.lineWidth = 2;
         ctx.stroke();
         ctx.setLineDash([]);
       }

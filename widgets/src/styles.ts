@@ -26,7 +26,7 @@ export const CSS = `
 .ml-chip{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;font-weight:600}
 .ml-failure{margin-top:8px;padding:6px;border:1px solid #f1aeb5;background:#fff5f5;border-radius:4px;word-break:break-word}
 .ml-dim{color:#777}
-.ml-link{font:inherit;border:none;background:none;padding:0;color:#1c64b4;cursor:pointer;text-decoration:underline}
+.ml-link{font:inherit;border:none;background:none;padding:0;margin:0;min-width:0;width:auto;height:auto;line-height:inherit;display:inline;color:#1c64b4;cursor:pointer;text-decoration:underline}
 .ml-recorder{margin:0;padding-left:18px;font-size:11px}
 .ml-recorder li{margin:1px 0;word-break:break-word}
 .ml-actors{margin:0;padding-left:4px;list-style:none;font-size:11px}

@@ -171,8 +171,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   }
 
   function renderLegend(): void {
-    const parts = Object.entries(STATUS_COLOR).map(
-      ([k, c]) => `<span><i class="ml-sw" style="background:${c}"></i>${k}</span>`,
+    const parts = Object.entries(STATUS_COLOR).map(([k, c]) =>
+      k === "restarting"
+        ? `<span><i class="ml-sw" style="background:${STATUS_COLOR.failed};outline:2px dashed ${c}"></i>${k}</span>`
+        : `<span><i class="ml-sw" style="background:${c}"></i>${k}</span>`,
     );
     let i = 0;
     for (const code of store.msgTypes) {
@@ -217,7 +219,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
         lastST = null;
         root.dataset.lod = lastScene.lod.aggregateActors || lastScene.lod.flows ? "aggregate" : "detail";
         const sel = selectedActor >= 0 ? lastScene.actors.find((a) => a.idx === selectedActor) : undefined;
-        if (sel) root.dataset.selectedXy = `${sel.x.toFixed(1)},${sel.y.toFixed(1)}`;
+        if (sel) root.dataset.selectedXy = `${sel.x.toFixed(1)},${sel.y.toFixed(1)},${sel.r.toFixed(1)}`;
         else delete root.dataset.selectedXy;
         root.dataset.inFlight = String(lastScene.inFlight);
       }
