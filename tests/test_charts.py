@@ -1,0 +1,63 @@
+"""Altair charts over a trace, and their link to a canvas playhead."""
+
+import altair as alt
+import polars as pl
+import pytest
+
+import meshlab as ml
+from meshlab import charts
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return ml.scenarios.run("supervision-tree", seed=1, until=6.0)
+
+
+def data_of(chart) -> list[dict]:
+    spec = chart.to_dict()
+    (rows,) = [v for v in spec["datasets"].values() if v and "rate" in v[0]]
+    return rows
+
+
+def test_throughput_counts_deliveries_per_second_and_fills_empty_buckets(trace):
+    rows = data_of(charts.throughput(trace, every=0.5))
+    delivered = trace.events.filter(pl.col("kind") == "msg_recv").height
+    assert sum(r["rate"] * 0.5 for r in rows) == pytest.approx(delivered)
+    per_type = {r["msg_type"] for r in rows}
+    buckets = {r["t"] for r in rows}
+    assert len(rows) == len(per_type) * len(buckets)  # every type has every bucket
+
+
+def test_lifecycle_has_one_bar_per_life_and_marks_failures(trace):
+    spec = charts.lifecycle(trace).to_dict()
+    lives = max(spec["datasets"].values(), key=len)
+    fails = trace.events.filter(pl.col("kind") == "actor_fail").height
+    assert sum(1 for r in lives if r["outcome"] == "failed") == fails
+    starts = trace.events.filter(pl.col("kind").is_in(["actor_spawn", "actor_restart"])).height
+    assert len(lives) == starts
+
+
+def test_latency_is_receive_minus_send_and_is_sampled():
+    tr = ml.scenarios.run("ping-pong", seed=0, until=0.5)
+    spec = charts.latency(tr, sample=100).to_dict()
+    rows = max(spec["datasets"].values(), key=len)
+    assert len(rows) == 100
+    assert all(r["latency"] == pytest.approx(0.001) for r in rows)
+
+
+def test_a_linked_chart_follows_the_canvas_and_a_click_moves_the_playhead(trace):
+    canvas = ml.Canvas(trace)
+    jchart = charts.throughput(trace, canvas=canvas)
+    assert isinstance(jchart, alt.JupyterChart)
+    canvas.time = 4.25
+    assert jchart.params.playhead == 4.25
+    # what the browser sends when a point near t=2.5 is clicked
+    jchart._vl_selections = {"pick": {"value": {"vlPoint": {"or": [{"t": 2.5}]}}, "store": []}}
+    assert canvas.time == 2.5
+
+
+def test_bad_options_say_what_is_allowed(trace):
+    with pytest.raises(ValueError, match="by must be"):
+        charts.throughput(trace, by="colour")
+    with pytest.raises(ValueError, match="every must be a positive"):
+        charts.throughput(trace, every=-1)
