@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := widgets/node_modules/.installed-stamp
+PY_TREES := meshlab tests bench
 
 .PHONY: setup lab test replay bench lint docs clean
 
@@ -31,8 +32,8 @@ replay: setup
 	@echo "open supervision-tree.html in a browser"
 
 test: setup $(NODE_STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check $(PY_TREES)
+	$(BIN)/ruff format --check $(PY_TREES)
 	cd widgets && npm run --silent typecheck && npm run --silent test
 	$(BIN)/python -m pytest tests meshlab --nbval-lax notebooks -q
 
@@ -40,8 +41,8 @@ bench: setup
 	$(BIN)/meshlab bench all
 
 lint: setup
-	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix $(PY_TREES)
+	$(BIN)/ruff format $(PY_TREES)
 
 docs: setup
 	$(BIN)/mkdocs build --strict
