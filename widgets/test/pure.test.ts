@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { SPEEDS, advance, clampSpeed, flashWindow, nextSpeed } from "../src/clock";
+import { arcPoint, progress } from "../src/interp";
+import { gridColumns, layoutNodes, nodeOrder, slotCenter, slotGrid } from "../src/layout";
+import { LOD_LIMITS, decideLod, flowWidth } from "../src/lod";
+import { formatSelected, parseSelected } from "../src/model";
+import { bucketMarkers } from "../src/scrubber";
+import { niceStep, timeWindow } from "../src/spacetime";
+import { randomRun, storeOf } from "./helpers";
+
+describe("layout", () => {
+  it("puts every slot inside its node and keeps regions apart", () => {
+    const area = { x: 0, y: 0, w: 900, h: 500 };
+    const boxes = layoutNodes([3, 40, 0, 7, 250], area);
+    for (const b of boxes) {
+      expect(b.x).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.w).toBeLessThanOrEqual(900.001);
+      expect(b.y + b.h).toBeLessThanOrEqual(500.001);
+    }
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i];
+        const b = boxes[j];
+        const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+        expect(apart).toBe(true);
+      }
+    }
+    const big = boxes[4];
+    for (let s = 0; s < 250; s++) {
+      const [x, y] = slotCenter(big, s);
+      expect(x).toBeGreaterThan(big.inner.x);
+      expect(x).toBeLessThan(big.inner.x + big.inner.w);
+      expect(y).toBeGreaterThan(big.inner.y);
+      expect(y).toBeLessThan(big.inner.y + big.inner.h);
+    }
+  });
+
+  it("chooses grids that fit", () => {
+    expect(gridColumns(1, 100, 100)).toBe(1);
+    expect(gridColumns(4, 800, 400)).toBeGreaterThanOrEqual(2);
+    const g = slotGrid(12, { x: 0, y: 0, w: 400, h: 100 });
+    expect(g.cols * g.rows).toBeGreaterThanOrEqual(12);
+    expect(g.cell * g.cols).toBeLessThanOrEqual(400.001);
+    expect(g.cell * g.rows).toBeLessThanOrEqual(100.001);
+  });
+
+  it("orders nodes as the metadata lists them, then by appearance", () => {
+    expect(nodeOrder(["b", "x", "a"], ["a", "b"])).toEqual([2, 0, 1]);
+  });
+});
+
+describe("interpolation", () => {
+  it("moves a message linearly in time from sender to receiver", () => {
+    expect(progress(1, 3, 0)).toBe(0);
+    expect(progress(1, 3, 2)).toBe(0.5);
+    expect(progress(1, 3, 9)).toBe(1);
+    expect(progress(1, 1, 1)).toBe(1);
+    expect(arcPoint(0, 0, 10, 0, 0)).toEqual([0, 0]);
+    expect(arcPoint(0, 0, 10, 0, 1)).toEqual([10, 0]);
+    const [, y] = arcPoint(0, 0, 10, 0, 0.5);
+    expect(y).not.toBe(0); // an arc, so both directions of a conversation stay visible
+    const [x2, y2] = arcPoint(10, 0, 0, 0, 0.5);
+    expect(x2).toBeCloseTo(5);
+    expect(Math.sign(y2)).toBe(-Math.sign(y));
+  });
+});
+
+describe("clock", () => {
+  it("advances with wall time times speed and stops at the end", () => {
+    expect(advance(0, 100, 2, 0, 10)).toEqual({ t: 0.2, atEnd: false });
+    expect(advance(9.9, 1000, 10, 0, 10)).toEqual({ t: 10, atEnd: true });
+    expect(advance(0, 10_000, 1, 0, 10).t).toBeCloseTo(0.25); // a stalled tab does not leap
+  });
+  it("keeps speed within 0.1x and 100x", () => {
+    expect(clampSpeed(1000)).toBe(100);
+    expect(clampSpeed(0)).toBe(0.1);
+    expect(nextSpeed(100, 1)).toBe(100);
+    expect(nextSpeed(0.1, -1)).toBe(0.1);
+    expect(nextSpeed(1, 1)).toBe(2);
+    expect(SPEEDS[0]).toBe(0.1);
+    expect(flashWindow(1, 10)).toBeGreaterThan(0);
+  });
+});
+
+describe("level of detail", () => {
+  it("draws one by one when it can, aggregates and says so when it cannot", () => {
+    expect(decideLod({ actors: 50, smallestCell: 30, messages: 20 })).toEqual({ aggregateActors: false, flows: false, notes: [] });
+    const many = decideLod({ actors: 10_000, smallestCell: 3, messages: 1000 });
+    expect(many.aggregateActors).toBe(true);
+    expect(many.flows).toBe(true);
+    expect(many.notes.join(" ")).toContain("10,000 actors");
+    expect(decideLod({ actors: 500, smallestCell: LOD_LIMITS.cell - 1, messages: 0 }).aggregateActors).toBe(true);
+    expect(decideLod({ actors: 0, smallestCell: Infinity, messages: LOD_LIMITS.messages }).flows).toBe(false);
+    expect(flowWidth(100, 100)).toBeGreaterThan(flowWidth(10, 100));
+    expect(flowWidth(0, 100)).toBe(0);
+  });
+});
+
+describe("scrubber and selection", () => {
+  it("merges markers per pixel bucket, preferring the more serious kind", () => {
+    const store = storeOf(randomRun(9));
+    const wide = bucketMarkers(store, store.t0, store.t1, 100_000);
+    const narrow = bucketMarkers(store, store.t0, store.t1, 60);
+    expect(wide.length).toBeGreaterThan(narrow.length);
+    expect(narrow.reduce((a, m) => a + m.count, 0)).toBe(store.markers.length);
+    expect(narrow.every((m) => m.label.length > 0)).toBe(true);
+  });
+  it("round-trips the selected trait", () => {
+    for (const s of ["", "root/api/worker-2", "node:n1"]) expect(formatSelected(parseSelected(s))).toBe(s);
+  });
+  it("places the playhead at 70% of the space-time window", () => {
+    const [a, b] = timeWindow(10, 2);
+    expect(a).toBeCloseTo(8.6);
+    expect(b).toBeCloseTo(10.6);
+    expect(niceStep(0.23)).toBeCloseTo(0.2);
+    expect(niceStep(7)).toBe(5);
+  });
+});
