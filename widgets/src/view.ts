@@ -7,7 +7,7 @@ import { K } from "./kinds";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection } from "./model";
 import { paintTopology } from "./draw_topology";
 import { STATUS_COLOR, typeColor } from "./palette";
-import { SceneBuilder, type Filters, type Scene } from "./scene";
+import { SceneBuilder, statusName, type Filters, type Scene } from "./scene";
 import { Scrubber, fmtTime, type Marker } from "./scrubber";
 import { chooseLanes, paintSpacetime, type LaneMode, type SpacetimeHit } from "./spacetime";
 import type { EventStore } from "./store";
@@ -22,6 +22,8 @@ export interface ViewHandle {
   drawNow(): number;
   /** Durations (ms) of recent frames drawn by the animation loop. */
   frameTimes: number[];
+  /** Every actor spawned by t: [status, incarnation, node, restarts, mailbox, processed]. */
+  statusAt(t: number): Record<string, [string, number, string, number, number, number]>;
   destroy(): void;
 }
 
@@ -199,6 +201,9 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     const ctx = canvas.getContext("2d");
     if (!ctx) return 0;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    // Clear the whole canvas: the topology scene only covers the padded area inside it.
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, w, h);
     if (store.n) {
       if (t < store.t0 || t > store.t1) t = Math.max(store.t0, Math.min(store.t1, t));
       resolveSelection();
@@ -491,6 +496,17 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       return draw();
     },
     drawNow: () => draw(),
+    statusAt(x: number) {
+      const s = folder.stateAt(x);
+      const out: Record<string, [string, number, string, number, number, number]> = {};
+      for (let a = 0; a < store.actorCodes.length; a++) {
+        const st = statusName(s, a, x);
+        if (st === "absent") continue;
+        out[store.str(store.actorCodes[a])] = [st, s.incarnation[a], store.str(store.nodeCodes[s.node[a]]), s.restarts[a], s.mailbox[a], s.processed[a]];
+      }
+      folder.stateAt(t);
+      return out;
+    },
     destroy() {
       cancelAnimationFrame(raf);
       ro?.disconnect();

@@ -1,0 +1,104 @@
+"""The standalone HTML replay, opened in Chromium with the network off: it renders and plays."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+import meshlab as ml
+
+CANVAS = ".meshlab-canvas"
+
+
+@pytest.fixture(scope="module")
+def replay_file(tmp_path_factory):
+    d = tmp_path_factory.mktemp("replay")
+    trace = ml.scenarios.run("node-failure", seed=1)
+    trace.save(d / "nf.parquet")
+    out = d / "nf.html"
+    # the CLI path, as a user runs it
+    subprocess.run(
+        [sys.executable, "-m", "meshlab", "replay", str(d / "nf.parquet"), "--html", str(out)],
+        check=True,
+    )
+    return out, trace
+
+
+def test_replay_offline_renders_and_plays(browser, replay_file, artifacts):
+    path, trace = replay_file
+    context = browser.new_context(
+        viewport={"width": 1300, "height": 800}, offline=True, bypass_csp=True
+    )
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=20_000)
+    assert int(page.get_attribute(CANVAS, "data-rows")) == len(trace)
+    # everything came from the file itself (and the blob it makes of its own bundle)
+    outside = [u for u in requests if not u.startswith(("file:", "blob:", "data:"))]
+    assert not outside, outside
+
+    # jump to the node death marker: the dead node is drawn as down
+    marker = page.locator(f"{CANVAS} .ml-marker-node_down").first
+    marker.click()
+    page.wait_for_selector(f"{CANVAS} .ml-inspector .ml-title")
+    title = page.inner_text(f"{CANVAS} .ml-inspector .ml-title")
+    assert "down" in title, title
+    dark = page.evaluate(
+        """() => {
+      const c = document.querySelector('.meshlab-canvas canvas.ml-main');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] === 0x3a && d[i + 1] === 0x3d && d[i + 2] === 0x42) n++;
+      }
+      return n;
+    }"""
+    )
+    assert dark > 10_000, dark  # the region of the dead node
+    page.screenshot(path=str(artifacts / "replay-01-node-down.png"))
+
+    # play: the playhead advances by itself, driven by requestAnimationFrame
+    start = float(page.get_attribute(CANVAS, "data-time"))
+    page.click(f"{CANVAS} .ml-play")
+    page.wait_for_function(
+        f"parseFloat(document.querySelector('{CANVAS}').dataset.time) > {start} + 0.3",
+        timeout=15_000,
+    )
+    frames = int(page.get_attribute(CANVAS, "data-frame"))
+    assert frames > 5
+    page.click(f"{CANVAS} .ml-play")
+    page.screenshot(path=str(artifacts / "replay-02-playing.png"))
+    assert not errors, errors
+    context.close()
+
+
+@pytest.mark.parametrize("scenario", ["node-failure", "supervision-tree", "partition", "ring"])
+def test_fold_in_browser_matches_python(browser, scenario, tmp_path):
+    """The state the canvas derives at the playhead is the state Trace.state_at derives."""
+    trace = ml.scenarios.run(scenario, seed=2)
+    path = ml.Canvas(trace).save_html(tmp_path / "r.html")
+    page = browser.new_page(bypass_csp=True)
+    page.goto(path.as_uri())
+    page.wait_for_selector(f"{CANVAS}[data-ready='1']")
+    t0, t1 = trace.events["t"].min(), trace.events["t"].max()
+    times = [t0 + (t1 - t0) * k / 13 for k in range(14)]
+    times += trace.events.filter(pl.col("kind") == "actor_fail")["t"].head(5).to_list()
+    for t in times:
+        got = page.evaluate("(t) => window.meshlabReplay.view.statusAt(t)", t)
+        want = trace.state_at(t).actors
+        expected = {
+            r["actor"]: [
+                *(r["status"], r["incarnation"], r["node"], r["restarts"]),
+                *(r["mailbox_depth"], r["processed"]),
+            ]
+            for r in want.iter_rows(named=True)
+        }
+        assert got == expected, (scenario, t)
+    page.close()
