@@ -157,12 +157,19 @@ class Connection:
                     )
                 )
                 await ws.send(codec.encode({"type": p.SUBSCRIBE, "from_seq": self.next_seq}))
+                # live only once the stream answers (a heartbeat comes first): a refusal,
+                # such as a wrong token, arrives here instead
+                async with asyncio.timeout(self.open_timeout):
+                    first = codec.decode(await ws.recv())
+                if first["type"] == p.ERROR and first.get("fatal"):
+                    raise ServerGone(f"server refused: {first.get('message')}")
                 self.hello = hello
                 on_hello(self)
                 self._resumed()
                 self.status, self.reason = "live", None
                 self.greeted.set()
                 self.first_attempt.set()
+                self._handle(first)
                 while True:
                     try:
                         # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow
@@ -192,6 +199,10 @@ class Connection:
             raise ServerGone(
                 f"server sends event schema version {hello.get('schema_version')!r}, this "
                 f"meshlab reads version {SCHEMA_VERSION}; use matching meshlab releases"
+            )
+        if hello.get("stream_auth") and not self.token:
+            raise ServerGone(
+                "this node requires a token to stream; pass token=... to meshlab.connect"
             )
         stream_id = hello.get("stream_id")
         if self.stream_id is not None and stream_id != self.stream_id:
