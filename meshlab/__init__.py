@@ -18,6 +18,8 @@ _EXPORTS = {
     "ContractError": "meshlab.events",
     "SchemaVersionError": "meshlab.trace",
     "load": "meshlab.io",
+    "TraceCorruptError": "meshlab.io",
+    "TraceDamageWarning": "meshlab.io",
     # simulator
     "Mesh": "meshlab.sim",
     "Actor": "meshlab.sim",
