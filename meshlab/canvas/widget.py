@@ -198,11 +198,14 @@ class Canvas(anywidget.AnyWidget):
         self._flush()
 
     def close(self) -> None:
-        self._unsubscribe()
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+        # getattr: close also runs from __del__ on a Canvas whose __init__ raised
+        unsubscribe = getattr(self, "_unsubscribe", None)
+        if unsubscribe is not None:
+            unsubscribe()
+        timer = getattr(self, "_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._timer = None
         super().close()
 
     # replay ------------------------------------------------------------------------------

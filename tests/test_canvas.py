@@ -1,0 +1,117 @@
+"""The Python side of the canvas: chunk encoding, the appending data path, traits, replay."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import pyarrow.ipc as ipc
+import pytest
+import traitlets
+
+import meshlab as ml
+from meshlab.canvas.encode import MAX_CHUNK_BYTES, ChunkEncoder
+from meshlab.canvas.synthetic import synthetic_trace
+from meshlab.canvas.widget import default_speed
+from meshlab.cli import main as cli
+from meshlab.events import KINDS
+
+
+def decode(chunks, strings):
+    """Read chunks back the way the browser does: Arrow columns plus the string table."""
+    frames = [ipc.open_stream(io.BytesIO(c.data)).read_all() for c in chunks]
+    out = pl.concat([pl.from_arrow(f) for f in frames])
+
+    def text(col):
+        return pl.col(col).map_elements(
+            lambda i: strings[i] if i >= 0 else None, return_dtype=pl.String
+        )
+
+    return out.select(
+        pl.col("seq").cast(pl.UInt64),
+        "t",
+        pl.col("kind").map_elements(lambda k: KINDS[k], return_dtype=pl.String),
+        *(text(c) for c in ("node", "actor", "parent", "peer", "msg_type", "reason")),
+        "incarnation",
+        pl.col("msg_id").fill_nan(None).cast(pl.UInt64),
+        pl.col("size").replace(-1, None).cast(pl.UInt32),
+        pl.col("duration").fill_nan(None),
+    )
+
+
+def test_chunks_round_trip_every_column():
+    trace = ml.scenarios.run("supervision-tree", seed=3)
+    enc = ChunkEncoder(rows_per_chunk=500)
+    chunks = enc.encode(trace.events)
+    assert len(chunks) == -(-len(trace) // 500)
+    assert [c.header["index"] for c in chunks] == list(range(len(chunks)))
+    # each chunk carries exactly the strings it added, in order
+    bases = [c.header["strings_base"] for c in chunks]
+    sizes = [len(c.header["strings"]) for c in chunks]
+    assert bases == [sum(sizes[:i]) for i in range(len(chunks))]
+    back = decode(chunks, enc.strings)
+    want = trace.events.with_columns(pl.col("kind").cast(pl.String)).select(back.columns)
+    assert back.equals(want)
+
+
+def test_chunks_stay_under_five_megabytes():
+    chunks = ChunkEncoder().encode(synthetic_trace(actors=50, messages=60_000).events)
+    assert len(chunks) >= 2
+    assert all(len(c.data) <= MAX_CHUNK_BYTES for c in chunks)
+
+
+def test_canvas_on_a_running_mesh_appends_only_new_events():
+    mesh = ml.Mesh(seed=0, nodes=3)
+    from meshlab.scenarios.ping_pong import Pinger, Ponger
+
+    mesh.spawn(Ponger, name="pong", node="n1")
+    canvas = ml.Canvas(mesh)
+    first = canvas.rows
+    sent: list[dict] = []
+    canvas.send = lambda content, buffers=None: sent.append(content)  # capture the comm
+    mesh.spawn(Pinger, "pong", name="ping", node="n0")
+    mesh.run(until=0.05)
+    canvas.refresh()
+    assert canvas.rows == len(mesh.trace) > first
+    assert sent and sent[0]["index"] == 1  # chunk 0 was not resent
+    # a front end that reconnects with nothing gets everything again, in order
+    sent.clear()
+    canvas._on_msg(canvas, {"type": "sync", "have": 0}, [])
+    assert [c["index"] for c in sent] == list(range(len(canvas.chunks)))
+    canvas.close()
+
+
+def test_traits_and_validation():
+    trace = ml.scenarios.run("node-failure", seed=1)
+    canvas = ml.Canvas(trace)
+    assert canvas.meta["nodes"] == ["n0", "n1", "n2", "n3"]
+    assert canvas.meta["live"] is False
+    assert canvas.time == 0.0
+    assert canvas.speed == default_speed(8.0)
+    with pytest.raises(traitlets.TraitError, match="speed"):
+        canvas.speed = 1000
+    with pytest.raises(traitlets.TraitError, match="view"):
+        canvas.view = "3d"
+    canvas.time = 3.0
+    canvas.selected = "pool/worker-1"
+    with pytest.raises(TypeError, match="Trace"):
+        ml.Canvas([1, 2, 3])
+
+
+def test_save_html_is_self_contained(tmp_path):
+    trace = ml.scenarios.run("partition", seed=1)
+    canvas = ml.Canvas(trace, time=2.0)
+    html = canvas.save_html(tmp_path / "p.html").read_text()
+    assert "meshlab-bundle" in html and "meshlab-data" in html
+    for needle in ("http://", "https://", 'src="', 'href="'):
+        assert needle not in html.split('<script type="application/octet-stream"')[0], needle
+    assert '"time":2.0' in html
+
+
+def test_cli_replay(tmp_path, capsys):
+    trace = ml.scenarios.run("ring", seed=1)
+    trace.save(tmp_path / "r.parquet")
+    assert cli(["replay", str(tmp_path / "r.parquet"), "--html", str(tmp_path / "r.html")]) == 0
+    assert (tmp_path / "r.html").stat().st_size > 100_000
+    assert cli(["replay", str(tmp_path / "missing.parquet"), "--html", "x.html"]) == 2
+    assert "no such trace" in capsys.readouterr().err
