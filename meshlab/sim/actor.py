@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from meshlab.sim._speedups import CellBase, ContextBase
+
 if TYPE_CHECKING:
     import random
 
@@ -55,28 +57,14 @@ class Actor:
         )
 
 
-class Cell:
-    """The runtime record of one actor id: where it lives, its mailbox, its current life."""
+class Cell(CellBase):
+    """The runtime record of one actor id: where it lives, its mailbox, its current life.
 
-    __slots__ = (
-        "alive",
-        "args",
-        "behaviour",
-        "busy",
-        "children",
-        "cls",
-        "cost",
-        "ctx",
-        "handlers",
-        "id",
-        "inc",
-        "kwargs",
-        "limit",
-        "mailbox",
-        "node",
-        "parent",
-        "spec",
-    )
+    Its fields live in ``CellBase`` (compiled, or slots in the pure-Python core), where the
+    message path reads them without attribute lookups.
+    """
+
+    __slots__ = ()
 
     def __init__(self, mesh: Mesh, aid: str, cls: type[Actor], args, kwargs, parent, node) -> None:
         self.id = aid
@@ -118,10 +106,16 @@ class Cell:
         return method
 
 
-class Context:
-    """What a handler can do: send, reply, spawn, stop, set timers; and who it is."""
+class Context(ContextBase):
+    """What a handler can do: send, reply, spawn, stop, set timers; and who it is.
 
-    __slots__ = ("_cell", "_mesh", "sender")
+    ``send(dst, msg_type, body=None, *, size=None)`` sends ``msg_type`` with ``body`` to actor
+    ``dst`` over the network; ``reply(msg_type, body=None, *, size=None)`` sends to the sender
+    of the message being handled. Both come from ``ContextBase``, compiled where possible,
+    because every message goes through them.
+    """
+
+    __slots__ = ()
 
     def __init__(self, mesh: Mesh, cell: Cell) -> None:
         self._mesh = mesh
@@ -149,16 +143,6 @@ class Context:
     def rng(self) -> random.Random:
         """The mesh's seeded RNG: use it (not ``random``) so runs stay deterministic."""
         return self._mesh.rng
-
-    def send(self, dst: str, msg_type: str, body: Any = None, *, size: int | None = None) -> None:
-        """Send ``msg_type`` with ``body`` to actor ``dst`` over the network."""
-        self._mesh._send(self._cell, dst, msg_type, body, size)
-
-    def reply(self, msg_type: str, body: Any = None, *, size: int | None = None) -> None:
-        """Send to the sender of the message being handled."""
-        if self.sender is None:
-            raise RuntimeError("reply() needs a message being handled; use send(dst, ...)")
-        self._mesh._send(self._cell, self.sender, msg_type, body, size)
 
     def spawn(
         self,

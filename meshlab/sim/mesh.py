@@ -1,10 +1,9 @@
-"""The simulated mesh: nodes, actors, message delivery, and the recording of all of it.
+"""The simulated mesh: nodes, actors, their lives and deaths, and the recording of it all.
 
-Message path: ``send`` records ``msg_send`` and schedules the arrival after the link's
-latency; arrival records ``msg_recv`` (or ``msg_drop`` with its reason) and queues the message;
-the actor takes messages one at a time, recording ``msg_handle`` when its handler starts, and
-the handler's effects happen once its processing time has passed. These three functions are
-the simulator's hot path, so they read attributes into locals and avoid calls they can skip.
+The message path (send, deliver, handle) and the event heap live in the engine this class
+extends: the compiled ``_core`` extension, or its pure-Python twin (see ``_speedups``). The
+engine calls back into the methods here for everything rarer than a message: drops, crashes,
+route lookups, losses.
 """
 
 from __future__ import annotations
@@ -14,32 +13,33 @@ import math
 import random
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from heapq import heappush
 from typing import Any
 
 import polars as pl
 
 from meshlab.events import KIND_CODE
+from meshlab.sim._core_frame import ColumnRecorder
+from meshlab.sim._core_py import DOWN_STATES
+from meshlab.sim._speedups import COMPILED, Engine
 from meshlab.sim.actor import Actor, Cell
 from meshlab.sim.faults import Faults
-from meshlab.sim.kernel import Kernel
 from meshlab.sim.net import Constant, Latency, Network
-from meshlab.sim.recorder import K_HANDLE, K_RECV, K_SEND, Recorder
 from meshlab.trace import Trace, TraceMeta
 
-DOWN_STATES = ("down", "left")
 PLACEMENTS = ("round_robin", "random", "least_loaded", "local")
 
 _K = KIND_CODE
 
 
-class Mesh(Faults, Kernel):
+class Mesh(Faults, Engine):
     """A deterministic simulated actor mesh.
 
     Parameters are keyword-only. ``nodes`` is a count (named ``n0``, ``n1``, ...) or a list of
     names; ``latency`` is the default network latency (seconds or a distribution from
     :mod:`meshlab.sim.net`); ``placement`` decides where an actor goes when no node is given.
 
+    Examples
+    --------
     >>> import meshlab as ml
     >>> class Hello(ml.Actor):
     ...     def started(self, ctx):
@@ -51,7 +51,7 @@ class Mesh(Faults, Kernel):
     'hello'
     >>> mesh.run(until=1.0)
     >>> mesh.trace.events["kind"].to_list()[-4:]
-    ['actor_spawn', 'msg_send', 'msg_recv', 'msg_handle', 'actor_stop'][-4:]
+    ['msg_send', 'msg_recv', 'msg_handle', 'actor_stop']
     """
 
     def __init__(
@@ -67,7 +67,7 @@ class Mesh(Faults, Kernel):
         scenario: str | None = None,
         params: dict[str, Any] | None = None,
     ) -> None:
-        Kernel.__init__(self)
+        Engine.__init__(self)
         if not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {seed!r}")
         if not callable(placement) and placement not in PLACEMENTS:
@@ -76,19 +76,17 @@ class Mesh(Faults, Kernel):
         self.rng = random.Random(seed)
         self.net = Network(latency=latency, local_latency=local_latency, loss=loss)
         self.placement = placement
-        self.recording = record
+        self.recording = bool(record)
         self.scenario = scenario
         self.params = dict(params or {})
-        self._rec = Recorder()
-        self._cells: dict[str, Cell] = {}
-        self._nodes: dict[str, str] = {}  # name -> state
+        if COMPILED:
+            self._rec = ColumnRecorder(self)
+        self._cut = self.net.cut  # the engine checks partitions on every message
         self._timers: dict[int, tuple[Cell, int]] = {}
         self._timer_ids = 0
-        self._mid = 0
         self._rr = -1
         self._auto: dict[str, int] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._routes: dict[tuple[str, str], tuple[float | None, Latency, float]] = {}
         names = [f"n{i}" for i in range(nodes)] if isinstance(nodes, int) else list(nodes)
         if not names:
             raise ValueError("a mesh needs at least one node")
@@ -342,50 +340,7 @@ class Mesh(Faults, Kernel):
         if sup.alive:
             sup.behaviour.child_failed(self, sup, cell, reason, root)
 
-    # messages: the hot path ------------------------------------------------------------
-    def _send(self, cell, dst, mtype, body, size, reason=None, latency=None) -> None:
-        if not cell.alive:
-            raise RuntimeError(f"{cell.id} has stopped and cannot send")
-        now = self.now
-        src_node = cell.node
-        target = self._cells.get(dst)
-        dst_node = target.node if target is not None else src_node
-        if latency is None:
-            route = self._routes.get((src_node, dst_node))
-            if route is None:
-                route = self._route(src_node, dst_node)
-            latency, dist, loss = route
-            if latency is None:
-                latency = dist.sample(self.rng)
-        else:
-            loss = 0.0
-        net = self.net
-        mid = self._mid
-        self._mid = mid + 1
-        if self.recording:
-            rec = self._rec
-            rec.kinds.append(K_SEND)
-            rec.sends.append(
-                (now, src_node, cell.id, cell.inc, dst, dst_node, mtype, size, latency, reason)
-            )
-        if target is None:
-            self._drop(src_node, dst, cell.id, mid, mtype, "dead_letter")
-        elif net.cut and (src_node, dst_node) in net.cut:
-            self._drop(src_node, dst, cell.id, mid, mtype, "partition")
-        elif loss and self.rng.random() < loss:
-            self.schedule(now + latency, self._lose, (dst_node, dst, cell.id, mid, mtype))
-        else:
-            self._ticket = t = self._ticket + 1
-            heappush(
-                self._heap,
-                (
-                    now + latency,
-                    t,
-                    self._deliver,
-                    (mid, cell.id, src_node, dst, dst_node, mtype, body),
-                ),
-            )
-
+    # messages: what the engine calls back for ------------------------------------------
     def _route(self, a: str, b: str) -> tuple[float | None, Latency, float]:
         """(constant latency or None, distribution, loss) of a link, cached per pair."""
         link = self.net.link(a, b)
@@ -402,79 +357,9 @@ class Mesh(Faults, Kernel):
         self.net.set_link(a, b, latency=latency, loss=loss)
         self._routes.clear()
 
-    def _deliver(self, m) -> None:
-        mid, src, src_node, dst, dst_node, mtype, body = m
-        cell = self._cells[dst]
-        if self._nodes[dst_node] in DOWN_STATES:
-            self._drop(dst_node, dst, src, mid, mtype, "node_down")
-        elif self.net.cut and (src_node, dst_node) in self.net.cut:
-            self._drop(dst_node, dst, src, mid, mtype, "partition")
-        elif not cell.alive or cell.node != dst_node:
-            self._drop(dst_node, dst, src, mid, mtype, "dead_letter")
-        elif cell.limit is not None and len(cell.mailbox) >= cell.limit:
-            self._drop(dst_node, dst, src, mid, mtype, "mailbox_full")
-        else:
-            if self.recording:
-                rec = self._rec
-                rec.kinds.append(K_RECV)
-                rec.recvs.append((self.now, mid, cell.inc))
-            if cell.busy:
-                cell.mailbox.append((mid, src, mtype, body))
-                return
-            cost = cell.cost
-            if type(cost) is float and cost == 0.0:
-                # The common path, inlined: record the handle and run the handler now.
-                if self.recording:
-                    rec.kinds.append(K_HANDLE)
-                    rec.handles.append((self.now, mid, cell.inc, 0.0))
-                ctx = cell.ctx
-                ctx.sender = src
-                handler = cell.handlers.get(mtype) or cell.handler(mtype)
-                try:
-                    handler(ctx, body)
-                except Exception as exc:
-                    self._fail(cell, _error_text(exc), cell.id)
-            else:
-                self._handle(cell, mid, src, mtype, body)
-            if cell.mailbox:
-                self._drain(cell)
-
-    def _handle(self, cell, mid, src, mtype, body) -> None:
-        cost = cell.cost
-        if type(cost) is not float:
-            cost = float(cost(mtype, body))
-        if self.recording:
-            rec = self._rec
-            rec.kinds.append(K_HANDLE)
-            rec.handles.append((self.now, mid, cell.inc, cost))
-        if cost > 0.0:
-            cell.busy = True
-            self.schedule(self.now + cost, self._finish, (cell, cell.inc, src, mtype, body))
-        else:
-            self._invoke(cell, src, mtype, body)
-
-    def _finish(self, arg) -> None:
-        cell, inc, src, mtype, body = arg
-        if not cell.alive or cell.inc != inc:
-            return  # the actor died while busy: the handler's effects never happen
-        cell.busy = False
-        self._invoke(cell, src, mtype, body)
-        self._drain(cell)
-
-    def _drain(self, cell) -> None:
-        mailbox = cell.mailbox
-        while mailbox and cell.alive and not cell.busy:
-            mid, src, mtype, body = mailbox.popleft()
-            self._handle(cell, mid, src, mtype, body)
-
-    def _invoke(self, cell, src, mtype, body) -> None:
-        ctx = cell.ctx
-        ctx.sender = src
-        handler = cell.handlers.get(mtype) or cell.handler(mtype)
-        try:
-            handler(ctx, body)
-        except Exception as exc:
-            self._fail(cell, _error_text(exc), cell.id)
+    def _crashed(self, cell: Cell, exc: Exception) -> None:
+        """A handler raised: the actor fails with the error as its reason."""
+        self._fail(cell, _error_text(exc), cell.id)
 
     def _lose(self, arg) -> None:
         dst_node, dst, src, mid, mtype = arg
@@ -509,7 +394,7 @@ class Mesh(Faults, Kernel):
     ) -> None:
         if self.recording:
             code = _K[kind]
-            self._rec.kinds.append(code)
+            self._note(code)
             self._rec.other.append(
                 (
                     code,

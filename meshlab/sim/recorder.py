@@ -31,25 +31,28 @@ OTHER_FIELDS = ("kind", "t", *(c for c in COLUMNS if c not in ("seq", "t", "kind
 _KIND_NAMES = pl.Series("kind", KINDS)
 
 
-class Recorder:
-    """Append-only event store of one mesh. The mesh writes the public lists directly."""
+class ChunkedFrames:
+    """Materialised events as a list of contract-typed chunks, read whole or from a ``seq``.
+
+    A subclass turns what was recorded since the last call into one chunk in ``_materialise``.
+    """
 
     def __init__(self) -> None:
-        self.kinds = array("B")  # one code per event, in seq order
-        self.sends: list[tuple] = []  # SEND_FIELDS + SEND_EXTRA; index == msg_id
-        self.recvs: list[tuple] = []  # RECV_FIELDS
-        self.handles: list[tuple] = []  # HANDLE_FIELDS
-        self.other: list[tuple] = []  # OTHER_FIELDS, kind as its code
         self._chunks: list[pl.DataFrame] = []
-        self._send_info: pl.DataFrame | None = None  # receiver-side columns by msg_id
         self._done = 0  # events already materialised
-        self._offsets = [0, 0, 0, 0]  # sends, recvs, handles, other already materialised
         self._frame: pl.DataFrame | None = None
 
     def __len__(self) -> int:
-        return len(self.kinds)
+        raise NotImplementedError
 
-    # reading ---------------------------------------------------------------------------
+    def _materialise(self) -> None:
+        raise NotImplementedError
+
+    def _add_chunk(self, chunk: pl.DataFrame, done: int) -> None:
+        self._chunks.append(chunk)
+        self._done = done
+        self._frame = None
+
     def frame(self) -> pl.DataFrame:
         """Every event so far as one contract-typed frame (cached until more is recorded)."""
         self._materialise()
@@ -68,6 +71,23 @@ class Recorder:
             start = end
         return pl.concat(picked) if picked else empty_frame()
 
+
+class Recorder(ChunkedFrames):
+    """Append-only event store of one mesh. The mesh writes the public lists directly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kinds = array("B")  # one code per event, in seq order
+        self.sends: list[tuple] = []  # SEND_FIELDS + SEND_EXTRA; index == msg_id
+        self.recvs: list[tuple] = []  # RECV_FIELDS
+        self.handles: list[tuple] = []  # HANDLE_FIELDS
+        self.other: list[tuple] = []  # OTHER_FIELDS, kind as its code
+        self._send_info: pl.DataFrame | None = None  # receiver-side columns by msg_id
+        self._offsets = [0, 0, 0, 0]  # sends, recvs, handles, other already materialised
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
     # materialising ---------------------------------------------------------------------
     def _materialise(self) -> None:
         n = len(self.kinds)
@@ -81,7 +101,7 @@ class Recorder:
         s_off, r_off, h_off, o_off = self._offsets
         parts = []
         if sends := self.sends[s_off:]:
-            parts.append(self._send_rows(sends, s_off, _positions(codes, K_SEND, base)))
+            parts.append(self._send_rows(sends, s_off, positions(codes, K_SEND, base)))
         if recvs := self.recvs[r_off:]:
             parts.append(self._joined_rows(recvs, RECV_FIELDS, "msg_recv", codes, K_RECV, base))
         if handles := self.handles[h_off:]:
@@ -92,10 +112,8 @@ class Recorder:
             parts.append(self._other_rows(other, codes, base))
         parts = [p.select(COLUMNS) for p in parts]
         chunk = pl.concat(parts, how="vertical").sort("seq") if parts else empty_frame()
-        self._chunks.append(chunk)
         self._offsets = [len(self.sends), len(self.recvs), len(self.handles), len(self.other)]
-        self._done = n
-        self._frame = None
+        self._add_chunk(chunk, n)
 
     def _send_rows(self, rows: list[tuple], first_id: int, seq: pl.Series) -> pl.DataFrame:
         cols = list(zip(*rows, strict=True))
@@ -133,7 +151,7 @@ class Recorder:
         assert self._send_info is not None, "a receive cannot precede every send"
         joined = self._send_info.gather(df["msg_id"])
         out = pl.concat([df, joined], how="horizontal").with_columns(
-            seq=_positions(codes, code, base),
+            seq=positions(codes, code, base),
             kind=pl.lit(kind, dtype=SCHEMA["kind"]),
             parent=pl.lit(None, dtype=pl.String),
             reason=pl.lit(None, dtype=pl.String),
@@ -147,7 +165,7 @@ class Recorder:
         data = {}
         for name, col in zip(OTHER_FIELDS, cols, strict=True):
             if name == "kind":
-                data[name] = _KIND_NAMES.gather(pl.Series(col, dtype=pl.UInt32)).cast(SCHEMA[name])
+                data[name] = kind_column(pl.Series(col, dtype=pl.UInt32))
             else:
                 data[name] = pl.Series(name, col, dtype=SCHEMA[name])
         mask = ~codes.is_in([K_SEND, K_RECV, K_HANDLE])
@@ -155,8 +173,14 @@ class Recorder:
         return pl.DataFrame(data).with_columns(seq=seq)
 
 
-def _positions(codes: pl.Series, code: int, base: int) -> pl.Series:
+def positions(codes: pl.Series, code: int, base: int) -> pl.Series:
+    """The ``seq`` of every event of kind ``code`` in a run of kind codes starting at ``base``."""
     return ((codes == code).arg_true() + base).cast(pl.UInt64).alias("seq")
+
+
+def kind_column(codes: pl.Series) -> pl.Series:
+    """Kind codes (positions in ``KINDS``) as the contract's ``kind`` enum column."""
+    return _KIND_NAMES.gather(codes.cast(pl.UInt32)).cast(SCHEMA["kind"]).alias("kind")
 
 
 def _dtype(name: str) -> pl.DataType:

@@ -1,0 +1,69 @@
+"""Contract frames from the compiled core's recording.
+
+The compiled engine writes every contract column itself, in ``seq`` order, with the receive
+and handle rows already joined to their sends (see ``_core_columns.h``); strings come as Arrow
+string views into one data buffer, which is how polars stores strings, so wrapping the
+buffers copies nothing. What is left here is naming the buffers and their types.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+
+from meshlab.events import COLUMNS, KINDS, SCHEMA
+from meshlab.sim.recorder import ChunkedFrames
+
+_KINDS = pa.array(KINDS, type=pa.string())
+_NUMBERS = {
+    "t": pa.float64(),
+    "incarnation": pa.uint32(),
+    "msg_id": pa.uint64(),
+    "size": pa.uint32(),
+    "duration": pa.float64(),
+}
+_STRINGS = ("node", "actor", "parent", "peer", "msg_type", "reason")
+
+
+def _wrap(arrow: pa.Array) -> pl.Series:
+    s = pl.from_arrow(arrow, rechunk=False)
+    assert isinstance(s, pl.Series)
+    return s
+
+
+class ColumnRecorder(ChunkedFrames):
+    """The recorder of a mesh on the compiled core: the engine owns the message columns."""
+
+    def __init__(self, engine) -> None:
+        super().__init__()
+        self._engine = engine
+        self.other: list[tuple] = []  # rarer kinds, as in the Python recorder
+        self._other_done = 0
+
+    def __len__(self) -> int:
+        return self._engine._nevents
+
+    def _materialise(self) -> None:
+        if len(self) == self._done:
+            return
+        cols = self._engine._take(self.other, self._other_done)
+        n = cols["n"]
+        data = pa.py_buffer(cols["strings"])
+
+        def validity(name: str) -> pa.Buffer | None:
+            return pa.py_buffer(cols[name + ".valid"]) if name + ".valid" in cols else None
+
+        series = {"seq": pl.int_range(self._done, self._done + n, dtype=pl.UInt64, eager=True)}
+        kind = pa.DictionaryArray.from_arrays(
+            pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(cols["kind"])]), _KINDS
+        )
+        series["kind"] = _wrap(kind).cast(SCHEMA["kind"])
+        for name, typ in _NUMBERS.items():
+            buffers = [validity(name), pa.py_buffer(cols[name])]
+            series[name] = _wrap(pa.Array.from_buffers(typ, n, buffers))
+        for name in _STRINGS:
+            buffers = [validity(name), pa.py_buffer(cols[name]), data]
+            series[name] = _wrap(pa.Array.from_buffers(pa.string_view(), n, buffers))
+        chunk = pl.DataFrame([series[c].alias(c) for c in COLUMNS])
+        self._other_done += cols["other_used"]
+        self._add_chunk(chunk, self._done + n)
