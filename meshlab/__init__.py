@@ -31,7 +31,17 @@ _EXPORTS = {
     "Canvas": "meshlab.canvas",
     "connect": "meshlab.live",
 }
-_SUBMODULES = {"scenarios", "charts", "checks", "prometheus", "events", "sim", "live", "net"}
+_SUBMODULES = {
+    "scenarios",
+    "charts",
+    "checks",
+    "labs",
+    "prometheus",
+    "events",
+    "sim",
+    "live",
+    "net",
+}
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 

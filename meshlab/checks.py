@@ -1,0 +1,527 @@
+"""Checks a teacher can autograde: assertions over a trace's events, with messages to act on.
+
+Each check reads only the event frame, so it grades a simulated run, a live recording or a
+saved file alike. It returns a :class:`CheckResult` that is truthy when the check passed and
+whose ``problems`` say *when* and *who*, so that a student can move the canvas there
+(``canvas.time = result.problems[0].t``). A protocol's decisions must show as messages for a
+check to see them: bodies are not recorded, so a leader sends ``lead``, a follower sends
+``ack`` to the leader it follows.
+
+>>> import meshlab as ml
+>>> from meshlab import checks
+>>> class Boss(ml.Actor):
+...     def started(self, ctx):
+...         ctx.after(0.1, "tick")
+...     def on_tick(self, ctx, _):
+...         ctx.send("worker", "lead")
+...         ctx.after(0.1, "tick")
+...     def on_ack(self, ctx, _):
+...         pass
+>>> class Worker(ml.Actor):
+...     def on_lead(self, ctx, _):
+...         ctx.reply("ack")
+>>> mesh = ml.Mesh(seed=1, nodes=3, latency=0.01)
+>>> for name, node in [("boss", "n0"), ("rival", "n1"), ("worker", "n2")]:
+...     _ = mesh.spawn(Worker if name == "worker" else Boss, name=name, node=node)
+>>> mesh.run(until=1.0)
+>>> one = checks.at_most_one(mesh.trace, msg_type="lead", window=0.5, role="leader")
+>>> bool(one)
+False
+>>> print(one.problems[0])
+two leaders from t=0.100 s to t=1.000 s: boss and rival both kept sending 'lead' within 0.5 s \
+of each other — scrub to t=0.100
+>>> print(checks.report(one, checks.no_crashes(mesh.trace), limit=1))
+1 of 2 checks passed
+  FAIL  at_most_one(msg_type='lead', window=0.5)
+        - two leaders from t=0.100 s to t=1.000 s: boss and rival both kept sending 'lead' \
+within 0.5 s of each other — scrub to t=0.100
+  PASS  no_crashes(allowed=('node_down', 'InjectedFault'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from meshlab.trace import Trace
+
+__all__ = [
+    "CheckResult",
+    "Problem",
+    "Report",
+    "at_most_one",
+    "eventually_agree",
+    "no_crashes",
+    "no_gap",
+    "no_unexplained_drops",
+    "report",
+]
+
+DROP_HINTS = {
+    "dead_letter": "no live actor had that id when it arrived: a wrong name, or it had died",
+    "mailbox_full": "the receiver's mailbox was full",
+    "discarded": "it was waiting in the receiver's mailbox when the receiver crashed or stopped",
+    "loss": "the network lost it",
+    "partition": "the link was cut",
+    "node_down": "the receiver's node was down",
+}
+
+
+class Problem(str):
+    """One problem, as a message for a student; also knows when (``t``) and who (``actors``).
+
+    >>> p = Problem("c2 crashed at t=1.000 s", t=1.0, actors=("c2",))
+    >>> p, p.t, p.actors
+    ('c2 crashed at t=1.000 s', 1.0, ('c2',))
+    """
+
+    t: float
+    actors: tuple[str, ...]
+
+    def __new__(cls, message: str, *, t: float, actors: Iterable[str] = ()) -> Problem:
+        self = super().__new__(cls, message)
+        self.t = float(t)
+        self.actors = tuple(actors)
+        return self
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check found: truthy when it passed; ``problems`` are in time order."""
+
+    name: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    @property
+    def times(self) -> list[float]:
+        """The time of each problem: where to scrub the canvas."""
+        return [p.t for p in self.problems]
+
+    def assert_ok(self) -> None:
+        """Raise ``AssertionError`` listing the problems, if there are any."""
+        if self.problems:
+            raise AssertionError(_describe(self, limit=20))
+
+    def __str__(self) -> str:
+        return _describe(self, limit=None)
+
+    def __repr__(self) -> str:
+        state = "passed" if self.passed else f"failed with {len(self.problems)} problem(s)"
+        return f"<CheckResult {self.name}: {state}>"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A pass/fail summary of several results; truthy when every one passed."""
+
+    results: tuple[CheckResult, ...]
+    title: str | None = None
+    limit: int = 5
+
+    @property
+    def passed(self) -> bool:
+        return all(self.results)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for r in self.results for p in r.problems]
+
+    def assert_ok(self) -> None:
+        if not self.passed:
+            raise AssertionError(str(self))
+
+    def __str__(self) -> str:
+        ok = sum(1 for r in self.results if r)
+        head = f"{ok} of {len(self.results)} checks passed"
+        lines = [f"{self.title}: {head}" if self.title else head]
+        for r in self.results:
+            lines.append(f"  {'PASS' if r else 'FAIL'}  {r.name}")
+            shown = r.problems if self.limit is None else r.problems[: self.limit]
+            lines.extend(f"        - {p}" for p in shown)
+            if len(shown) < len(r.problems):
+                lines.append(f"        … and {len(r.problems) - len(shown)} more")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def report(
+    *results: CheckResult | Iterable[CheckResult], title: str | None = None, limit: int = 5
+) -> Report:
+    """Gather results (or lists of them) into a :class:`Report` that prints a short summary.
+
+    ``limit`` caps the problems shown per check (all of them stay in ``Report.problems``).
+
+    >>> print(report(CheckResult("no_crashes()"), title="seed 0"))
+    seed 0: 1 of 1 checks passed
+      PASS  no_crashes()
+    """
+    flat: list[CheckResult] = []
+    for r in results:
+        if isinstance(r, CheckResult):
+            flat.append(r)
+        elif isinstance(r, Iterable):
+            flat.extend(_expect_result(x) for x in r)
+        else:
+            _expect_result(r)
+    return Report(tuple(flat), title=title, limit=limit)
+
+
+# the checks ------------------------------------------------------------------------------
+def no_crashes(
+    trace: Trace | pl.DataFrame, *, allowed: Sequence[str] = ("node_down", "InjectedFault")
+) -> CheckResult:
+    """No actor crashed by itself: every ``actor_fail`` was caused by an injected fault.
+
+    A failure whose reason starts with one of ``allowed`` (a node that died, a crash the
+    scenario injected) is the scenario's doing; any other is a bug in a handler. Propagated
+    failures (a supervisor giving up) are reported at their root cause only.
+    """
+    ev = _events(trace)
+    allowed = _strings("allowed", allowed)
+    fails = ev.filter(
+        (pl.col("kind") == "actor_fail")
+        & (pl.col("peer") == pl.col("actor"))
+        & ~pl.any_horizontal(False, *(pl.col("reason").str.starts_with(a) for a in allowed))
+    )
+    problems = [
+        Problem(
+            f"{actor} crashed at {_at(t)} with {reason} — scrub to t={t:.3f}; "
+            f"trace.flight_recorder({actor!r}, t={t:.3f}) shows what it handled last",
+            t=t,
+            actors=(actor,),
+        )
+        for t, actor, reason in fails.select("t", "actor", "reason").iter_rows()
+    ]
+    return CheckResult(f"no_crashes(allowed={tuple(allowed)!r})", problems)
+
+
+def no_unexplained_drops(
+    trace: Trace | pl.DataFrame, *, allowed: Sequence[str] = ("loss", "partition", "node_down")
+) -> CheckResult:
+    """No message was lost except by an injected fault: every drop's reason is ``allowed``.
+
+    A ``discarded`` drop (a message left in the mailbox of an actor that died) counts as
+    ``node_down`` when its actor died with its node; otherwise the actor crashed or stopped with
+    work queued, which the protocol has to answer for. Drops are reported grouped by reason,
+    sender, receiver and message type, at the first of each group.
+    """
+    ev = _events(trace)
+    allowed = _strings("allowed", allowed)
+    drops = ev.filter(pl.col("kind") == "msg_drop").select(
+        "seq", "t", "actor", "peer", "msg_type", "reason"
+    )
+    ends = (
+        ev.filter(pl.col("kind").is_in(["actor_fail", "actor_stop"]))
+        .select("seq", "actor", end_reason="reason")
+        .sort("seq")
+    )
+    # Discards are recorded just before the end of the life that held them: join forward.
+    drops = drops.sort("seq").join_asof(
+        ends, on="seq", by="actor", strategy="forward", check_sortedness=False
+    )
+    why = (
+        pl.when((pl.col("reason") == "discarded") & (pl.col("end_reason") == "node_down"))
+        .then(pl.lit("node_down"))
+        .otherwise(pl.col("reason"))
+    )
+    bad = (
+        drops.with_columns(why=why)
+        .filter(~pl.col("why").is_in(allowed))
+        .group_by("why", "peer", "actor", "msg_type")
+        .agg(pl.len().alias("n"), pl.col("t").min().alias("t"))
+        .sort("t", "peer", "actor")
+    )
+    problems = []
+    for why, src, dst, mtype, n, t in bad.select(
+        "why", "peer", "actor", "msg_type", "n", "t"
+    ).iter_rows():
+        what = f"a {mtype!r} message" if n == 1 else f"{n} {mtype!r} messages"
+        first = "at" if n == 1 else "the first at"
+        hint = DROP_HINTS.get(why, "not an injected fault")
+        problems.append(
+            Problem(
+                f"{what} from {src} to {dst} dropped as {why} ({hint}), {first} {_at(t)} — "
+                f"scrub to t={t:.3f}",
+                t=t,
+                actors=(src, dst),
+            )
+        )
+    return CheckResult(f"no_unexplained_drops(allowed={tuple(allowed)!r})", problems)
+
+
+def at_most_one(
+    trace: Trace | pl.DataFrame, *, msg_type: str, window: float, role: str | None = None
+) -> CheckResult:
+    """At most one actor sends ``msg_type`` at any time: no two within ``window`` seconds.
+
+    With ``msg_type="lead"`` this is "one leader at a time" for a protocol whose leader
+    heartbeats ``lead``. Timers (messages to self) do not count. ``role`` names the holder in
+    the messages ("two leaders at …"). A stretch of time in which the same two actors keep
+    sending is one problem, from its first clash to its last.
+    """
+    ev = _events(trace)
+    _positive("window", window)
+    s = (
+        _sends(ev, [msg_type])
+        .select("t", "seq", "actor")
+        .sort("t", "seq")
+        .with_columns(prev=pl.col("actor").shift(), prev_t=pl.col("t").shift())
+    )
+    # Two different senders within the window always have an adjacent pair (in time order)
+    # of different senders within it, so looking at neighbours finds every clash.
+    clash = s.filter(
+        (pl.col("actor") != pl.col("prev")) & (pl.col("t") - pl.col("prev_t") < window)
+    )
+    earlier = pl.col("actor") < pl.col("prev")
+    clash = clash.with_columns(
+        a=pl.when(earlier).then(pl.col("actor")).otherwise(pl.col("prev")),
+        b=pl.when(earlier).then(pl.col("prev")).otherwise(pl.col("actor")),
+    )
+    clash = clash.with_columns(
+        new=(pl.col("t") - pl.col("t").shift().over("a", "b") > window).fill_null(True)
+    ).with_columns(episode=pl.col("new").cast(pl.UInt32).cum_sum().over("a", "b"))
+    episodes = (
+        clash.group_by("a", "b", "episode")
+        .agg(start=pl.col("t").min(), end=pl.col("t").max())
+        .sort("start", "a", "b")
+    )
+    two = f"two {role}s" if role else f"two actors sending {msg_type!r}"
+    problems = []
+    for a, b, start, end in episodes.select("a", "b", "start", "end").iter_rows():
+        if end - start < window:
+            text = f"{two} at {_at(start)}: {a} and {b} both sent {msg_type!r} within {window} s"
+        else:
+            text = (
+                f"{two} from {_at(start)} to {_at(end)}: {a} and {b} both kept sending "
+                f"{msg_type!r} within {window} s of each other"
+            )
+        problems.append(Problem(f"{text} — scrub to t={start:.3f}", t=start, actors=(a, b)))
+    name = f"at_most_one(msg_type={msg_type!r}, window={window})"
+    return CheckResult(name, problems)
+
+
+def no_gap(
+    trace: Trace | pl.DataFrame,
+    *,
+    msg_type: str,
+    longer_than: float,
+    start: float | None = None,
+    end: float | None = None,
+    role: str | None = None,
+) -> CheckResult:
+    """Somebody sends ``msg_type`` at least every ``longer_than`` seconds from ``start`` to ``end``.
+
+    The liveness half of "one leader": without it, a protocol that never elects anybody would
+    pass :func:`at_most_one`. ``start`` and ``end`` default to the first and last event.
+    """
+    ev = _events(trace)
+    _positive("longer_than", longer_than)
+    lo = float(ev["t"].min() if start is None else start) if ev.height or start is not None else 0
+    hi = float(ev["t"].max() if end is None else end) if ev.height or end is not None else 0
+    s = _sends(ev, [msg_type]).filter(pl.col("t").is_between(lo, hi)).sort("t", "seq")
+    marks = pl.concat(
+        [
+            pl.DataFrame(
+                {"t": [lo], "actor": [None]}, schema={"t": pl.Float64, "actor": pl.String}
+            ),
+            s.select("t", "actor"),
+            pl.DataFrame(
+                {"t": [hi], "actor": [None]}, schema={"t": pl.Float64, "actor": pl.String}
+            ),
+        ]
+    )
+    gaps = marks.with_columns(until=pl.col("t").shift(-1)).filter(
+        pl.col("until") - pl.col("t") > longer_than
+    )
+    nobody = f"no {role}" if role else f"nobody sent {msg_type!r}"
+    problems = []
+    for t, last, until in gaps.select("t", "actor", "until").iter_rows():
+        after = f" after {last}'s last {msg_type!r}" if last else ""
+        problems.append(
+            Problem(
+                f"{nobody} for {until - t:.3f} s, from {_at(t)} to {_at(until)}{after} "
+                f"(allowed: {longer_than} s) — scrub to t={t:.3f}",
+                t=t,
+                actors=(last,) if last else (),
+            )
+        )
+    return CheckResult(f"no_gap(msg_type={msg_type!r}, longer_than={longer_than})", problems)
+
+
+def eventually_agree(
+    trace: Trace | pl.DataFrame,
+    *,
+    vote: str,
+    claim: str | None = None,
+    after: float | None = None,
+    participants: Iterable[str] | None = None,
+) -> CheckResult:
+    """Every surviving participant's last decision, after ``after``, names the same live actor.
+
+    A participant decides for actor X by sending ``vote`` to X (a follower's ``ack``), or for
+    itself by sending ``claim`` (a leader's ``lead``). Participants default to every actor that
+    ever sent either; survivors are those alive at the end of the trace, and only decisions
+    made in their current life count (a restarted actor must decide again).
+    """
+    ev = _events(trace)
+    types = [vote] if claim is None else [vote, claim]
+    sends = _sends(ev, types)
+    names = (
+        sends["actor"].unique(maintain_order=True).to_list()
+        if participants is None
+        else _strings("participants", participants)
+    )
+    lives = _lives(ev)
+    alive = lives.filter(pl.col("alive"))
+    survivors = [a for a in names if a in set(alive["actor"]) or a not in set(lives["actor"])]
+    end_t = float(ev["t"].max()) if ev.height else 0.0
+    since = float(ev["t"].min() if after is None else after) if ev.height else 0.0
+    name = f"eventually_agree(vote={vote!r}, claim={claim!r}, after={after})"
+    if not survivors:
+        return CheckResult(name, [Problem(f"no participant is alive at {_at(end_t)}", t=end_t)])
+    choice = pl.when(pl.col("msg_type") == vote).then(pl.col("peer")).otherwise(pl.col("actor"))
+    d = (
+        sends.filter(pl.col("actor").is_in(survivors) & (pl.col("t") >= since))
+        .join(lives.select("actor", "born"), on="actor", how="left")
+        .filter(pl.col("born").is_null() | (pl.col("t") >= pl.col("born")))
+        .sort("actor", "t", "seq")
+        .with_columns(choice=choice)
+        .with_columns(run=(pl.col("choice") != pl.col("choice").shift()).fill_null(True))
+        .with_columns(run=pl.col("run").cast(pl.UInt32).cum_sum().over("actor"))
+    )
+    # The final decision of each survivor, and since when it has held it.
+    final = (
+        d.filter(pl.col("run") == pl.col("run").max().over("actor"))
+        .group_by("actor")
+        .agg(choice=pl.col("choice").first(), since=pl.col("t").min())
+    )
+    chosen = dict(final.select("actor", "choice").iter_rows())
+    held = dict(final.select("actor", "since").iter_rows())
+    problems = []
+    said = f"{vote!r}" + (f" or {claim!r}" if claim else "")
+    for a in survivors:
+        if a not in chosen:
+            problems.append(
+                Problem(
+                    f"{a} made no decision after {_at(since)}: it sent no {said} — "
+                    f"scrub to t={since:.3f}",
+                    t=since,
+                    actors=(a,),
+                )
+            )
+    groups: dict[str, list[str]] = {}
+    for a in survivors:
+        if a in chosen:
+            groups.setdefault(chosen[a], []).append(a)
+    if len(groups) > 1:
+        t = max(held.values())
+        sides = "; ".join(
+            f"{_names(who)} follow{'s' * (len(who) == 1)} {x}" for x, who in groups.items()
+        )
+        problems.append(
+            Problem(
+                f"no agreement at the end ({_at(end_t)}): {sides}; they have disagreed "
+                f"since {_at(t)} — scrub to t={t:.3f}",
+                t=t,
+                actors=sorted(chosen),
+            )
+        )
+    elif len(groups) == 1:
+        ((x, who),) = groups.items()
+        ended = lives.filter((pl.col("actor") == x) & ~pl.col("alive"))
+        if ended.height:
+            t = float(ended["died"][0])
+            problems.append(
+                Problem(
+                    f"{_names(who)} all follow {x}, which is not alive at the end: it died at "
+                    f"{_at(t)} — scrub to t={t:.3f}",
+                    t=t,
+                    actors=(x, *who),
+                )
+            )
+    return CheckResult(name, sorted(problems, key=lambda p: p.t))
+
+
+# helpers ---------------------------------------------------------------------------------
+def _events(trace: Trace | pl.DataFrame) -> pl.DataFrame:
+    if isinstance(trace, Trace):
+        ev = trace.events
+    elif isinstance(trace, pl.DataFrame):
+        ev = trace
+    else:
+        raise TypeError(f"a check needs a meshlab.Trace or its events frame, got {type(trace)}")
+    return ev.with_columns(kind=pl.col("kind").cast(pl.String))
+
+
+def _sends(ev: pl.DataFrame, types: list[str]) -> pl.DataFrame:
+    for t in types:
+        if not isinstance(t, str) or not t:
+            raise TypeError(f"msg_type must be a message type name (a string), got {t!r}")
+    return ev.filter(
+        (pl.col("kind") == "msg_send")
+        & pl.col("msg_type").is_in(types)
+        & (pl.col("reason").is_null() | (pl.col("reason") != "timer"))
+    )
+
+
+def _lives(ev: pl.DataFrame) -> pl.DataFrame:
+    """Per actor: whether it is alive at the end, when its current life began, when it died."""
+    life = ev.filter(
+        pl.col("kind").is_in(["actor_spawn", "actor_restart", "actor_stop", "actor_fail"])
+    ).sort("seq")
+    return life.group_by("actor", maintain_order=True).agg(
+        alive=pl.col("kind").last().is_in(["actor_spawn", "actor_restart"]),
+        born=pl.col("t").filter(pl.col("kind").is_in(["actor_spawn", "actor_restart"])).last(),
+        died=pl.col("t").filter(pl.col("kind").is_in(["actor_stop", "actor_fail"])).last(),
+    )
+
+
+def _strings(what: str, values: Iterable[str]) -> list[str]:
+    if isinstance(values, str):
+        raise TypeError(f"{what} must be a sequence of strings such as ({values!r},), not a str")
+    out = list(values)
+    if not all(isinstance(v, str) for v in out):
+        raise TypeError(f"{what} must contain strings only, got {out!r}")
+    return out
+
+
+def _positive(what: str, value: float) -> None:
+    if not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{what} must be a positive number of seconds, got {value!r}")
+
+
+def _expect_result(x: object) -> CheckResult:
+    if not isinstance(x, CheckResult):
+        raise TypeError(f"report() takes check results (or lists of them), got {x!r}")
+    return x
+
+
+def _at(t: float) -> str:
+    return f"t={t:.3f} s"
+
+
+def _names(who: list[str]) -> str:
+    return who[0] if len(who) == 1 else ", ".join(who[:-1]) + f" and {who[-1]}"
+
+
+def _describe(result: CheckResult, *, limit: int | None) -> str:
+    if result.passed:
+        return f"{result.name}: passed"
+    shown = result.problems if limit is None else result.problems[:limit]
+    lines = [f"{result.name} failed:", *(f"  - {p}" for p in shown)]
+    if len(shown) < len(result.problems):
+        lines.append(f"  … and {len(result.problems) - len(shown)} more")
+    return "\n".join(lines)

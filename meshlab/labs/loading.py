@@ -1,0 +1,59 @@
+"""Load a student's actor class from a ``.py`` file or from their notebook, for grading."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+from typing import Any
+
+TAG = "answer"
+
+
+def load_actor(path: str | Path, *, name: str = "Candidate") -> type:
+    """The actor class ``name`` defined in ``path``: a Python file, or a notebook.
+
+    From a notebook only the code cells tagged ``answer`` run (the cells the student edits),
+    or, when no cell is tagged, the cells that define ``class <name>``; the rest of the
+    notebook (simulations, the canvas) never runs. ``ml`` is ``meshlab`` in those cells, as
+    in the lab notebooks.
+
+    >>> import tempfile, pathlib
+    >>> src = "class Candidate(ml.Actor):\\n    pass\\n"
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "student.py"
+    ...     _ = p.write_text("import meshlab as ml\\n" + src)
+    ...     load_actor(p).__name__
+    'Candidate'
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.suffix == ".ipynb":
+        namespace = _run_notebook_cells(path, name)
+    else:
+        namespace = runpy.run_path(str(path), run_name="student")
+    cls = namespace.get(name)
+    if not isinstance(cls, type):
+        raise ValueError(
+            f"{path} defines no class {name!r}; name the actor class {name!r}, "
+            f"or pass name= to load_actor"
+        )
+    return cls
+
+
+def _run_notebook_cells(path: Path, name: str) -> dict[str, Any]:
+    import meshlab as ml
+
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    tagged = [c for c in cells if TAG in c.get("metadata", {}).get("tags", [])]
+    chosen = tagged or [c for c in cells if f"class {name}" in _source(c)]
+    namespace: dict[str, Any] = {"__name__": "student", "ml": ml}
+    for cell in chosen:
+        exec(compile(_source(cell), f"{path}:answer", "exec"), namespace)
+    return namespace
+
+
+def _source(cell: dict[str, Any]) -> str:
+    src = cell["source"]
+    return src if isinstance(src, str) else "".join(src)
