@@ -48,12 +48,16 @@ class ChunkEncoder:
         self.strings: list[str] = []
         self._codes: dict[str, int] = {}
         self.count = 0
+        self.rows = 0
 
     def encode(self, events: pl.DataFrame) -> list[Chunk]:
         """Encode ``events`` (contract columns, in ``seq`` order) as one or more chunks."""
         out = []
+        total = self.rows + events.height
         for start in range(0, events.height, self.rows_per_chunk):
             out.extend(self._encode_slice(events.slice(start, self.rows_per_chunk)))
+        for c in out:
+            c.header["rows_total"] = total  # lets the browser size its columns once
         return out
 
     def _encode_slice(self, part: pl.DataFrame) -> list[Chunk]:
@@ -107,6 +111,7 @@ class ChunkEncoder:
             "strings": self.strings[base:],
         }
         self.count += 1
+        self.rows += frame.height
         return [Chunk(header, data)]
 
     def _codes_of(self, col: pl.Series) -> pl.Expr:

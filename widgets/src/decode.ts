@@ -26,6 +26,8 @@ export interface ChunkHeader {
   /** Position of the first new string in the string table. */
   strings_base: number;
   strings: string[];
+  /** Rows the kernel knew of when it sent this batch: room to reserve up front. */
+  rows_total?: number;
 }
 
 export interface EventColumns {

@@ -1,5 +1,6 @@
 // Paints a topology Scene on a 2D canvas. No state of its own: same scene, same pixels.
 import { K } from "./kinds";
+import { fmtInt } from "./lod";
 import { HEADER, type Rect } from "./layout";
 import { DROP, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
 import type { Scene, SceneLine } from "./scene";
@@ -106,14 +107,14 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
       ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
       ctx.textAlign = "left";
       let ty = y + bh + 14;
-      ctx.fillText(`${total.toLocaleString("en-US")} actors`, r.x, ty);
+      ctx.fillText(`${fmtInt(total)} actors`, r.x, ty);
       for (const k of order) {
         if (!n.counts[k] || ty + 16 > r.y + r.h) continue;
         ty += 15;
         ctx.fillStyle = STATUS_COLOR[k];
         ctx.fillRect(r.x, ty - 5, 10, 10);
         ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
-        ctx.fillText(`${n.counts[k].toLocaleString("en-US")} ${k}`, r.x + 15, ty);
+        ctx.fillText(`${fmtInt(n.counts[k])} ${k}`, r.x + 15, ty);
       }
     }
   }

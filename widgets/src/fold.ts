@@ -118,14 +118,14 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
   if (k >= K.actor_spawn) {
     const code = st.actor.data[row];
     if (k <= K.actor_restart) {
-      const a = st.actorOf.get(code);
-      if (a === undefined) return;
+      const a = code >= 0 ? st.actorByCode[code] : -1;
+      if (a < 0) return;
       s.ensure(a + 1, st.nodeCodes.length);
       s.lifeRow[a] = row;
       if (k === K.actor_spawn || k === K.actor_restart) {
         s.status[a] = S.alive;
         s.incarnation[a] = st.incarnation.data[row];
-        s.node[a] = st.nodeOf.get(st.node.data[row]) ?? -1;
+        s.node[a] = st.nodeByCode[st.node.data[row]];
         s.mailbox[a] = 0;
         s.busyUntil[a] = -Infinity;
         s.failRow[a] = -1;
@@ -142,10 +142,8 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
       return;
     }
     if (k === K.msg_recv || k === K.msg_handle || k === K.msg_drop) {
-      const a = st.actorOf.get(code);
-      if (a === undefined || s.status[a] !== S.alive) {
-        if (a === undefined || k !== K.msg_drop) return;
-      }
+      const a = code >= 0 ? st.actorByCode[code] : -1;
+      if (a < 0 || (s.status[a] !== S.alive && k !== K.msg_drop)) return;
       if (a >= s.cap) s.ensure(a + 1, st.nodeCodes.length);
       if (k === K.msg_recv) s.mailbox[a]++;
       else if (k === K.msg_handle) {
@@ -190,6 +188,8 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
 }
 
 const EMPTY = new MeshState();
+const KEYFRAME_BYTES_PER_ACTOR = 50;
+const KEYFRAME_BUDGET = 64 * 1024 * 1024;
 
 /** Keeps keyframes over a store and answers "state at t" by copy + short replay. */
 export class Folder {
@@ -206,8 +206,13 @@ export class Folder {
     store.onChange((dirty) => this.invalidate(dirty));
   }
 
+  /**
+   * Events between keyframes: as few as the memory budget allows, since a jump costs one
+   * keyframe copy plus replaying up to this many events.
+   */
   private spacing(): number {
-    return Math.max(this.minSpacing, 4 * this.store.actorCodes.length);
+    const bytes = this.store.n * this.store.actorCodes.length * KEYFRAME_BYTES_PER_ACTOR;
+    return Math.max(this.minSpacing, Math.ceil(bytes / KEYFRAME_BUDGET));
   }
 
   /** Drop keyframes (and the working state) that folded rows changed in hindsight. */

@@ -13,17 +13,23 @@ export interface Lod {
   notes: string[];
 }
 
+/** 12345 -> "12,345". Intl formatting is far too slow to call for every label of every frame. */
+export function fmtInt(n: number): string {
+  const s = String(Math.round(n));
+  return s.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
 export const LOD_LIMITS = { actors: 2000, cell: 7, messages: 400 };
 
 export function decideLod(x: LodInput, limits = LOD_LIMITS): Lod {
   const notes: string[] = [];
   const aggregateActors = x.actors > limits.actors || (x.actors > 0 && x.smallestCell < limits.cell);
   if (aggregateActors) {
-    notes.push(`${x.actors.toLocaleString("en-US")} actors shown as per-node summaries`);
+    notes.push(`${fmtInt(x.actors)} actors shown as per-node summaries`);
   }
   const flows = x.messages > limits.messages;
   if (flows) {
-    notes.push(`${x.messages.toLocaleString("en-US")} messages in flight shown as flows between nodes`);
+    notes.push(`${fmtInt(x.messages)} messages in flight shown as flows between nodes`);
   }
   return { aggregateActors, flows, notes };
 }

@@ -5,7 +5,7 @@ import { flashWindow } from "./clock";
 import type { Folder, MeshState } from "./fold";
 import { arcPoint, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
-import { center, layoutNodes, nodeOrder, slotCenter, type NodeBox, type Rect } from "./layout";
+import { center, layoutNodes, nodeOrder, type NodeBox, type Rect } from "./layout";
 import { decideLod, flowWidth, type Lod } from "./lod";
 import { Grow } from "./grow";
 import type { EventStore } from "./store";
@@ -201,8 +201,10 @@ export class SceneBuilder {
     const ax = this.ax;
     const ay = this.ay;
     const classCode = f.actorClass ? store.strings.indexOf(f.actorClass) : -1;
-    const actors: SceneActor[] = [];
+    // First pass: positions and counts only, so that an aggregated frame of thousands of
+    // actors allocates nothing per actor.
     let smallestCell = Infinity;
+    let visible = 0;
     for (let a = 0; a < nActors; a++) {
       ax[a] = NaN;
       const node = s.node[a];
@@ -212,19 +214,27 @@ export class SceneBuilder {
       const box = boxOf[node];
       const slot = store.slot(a, node);
       if (!box || slot < 0) continue;
-      const status = statusName(s, a, t);
-      nodeByIdx[node].counts[status]++;
-      const [x, y] = slotCenter(box, slot);
-      ax[a] = x;
-      ay[a] = y;
+      nodeByIdx[node].counts[statusName(s, a, t)]++;
+      // slotCenter, inlined: this loop runs for every actor on every frame
+      const gx = box.inner.x + (box.inner.w - box.cols * box.cell) / 2;
+      const gy = box.inner.y + (box.inner.h - box.rows * box.cell) / 2;
+      ax[a] = gx + ((slot % box.cols) + 0.5) * box.cell;
+      ay[a] = gy + (Math.floor(slot / box.cols) + 0.5) * box.cell;
+      visible++;
       if (box.cell < smallestCell) smallestCell = box.cell;
+    }
+    const aggregate = decideLod({ actors: visible, smallestCell, messages: 0 }).aggregateActors;
+    const actors: SceneActor[] = [];
+    for (let a = 0; a < nActors && !aggregate; a++) {
+      if (Number.isNaN(ax[a])) continue;
+      const node = s.node[a];
       actors.push({
         idx: a,
         id: store.str(store.actorCodes[a]),
-        x,
-        y,
-        r: box.radius,
-        status,
+        x: ax[a],
+        y: ay[a],
+        r: boxOf[node].radius,
+        status: statusName(s, a, t),
         restarts: s.restarts[a],
         incarnation: s.incarnation[a],
         system: store.actorSystem[a],
@@ -267,8 +277,8 @@ export class SceneBuilder {
       shown.push(m);
     }
     const lod = decideLod({
-      actors: actors.length,
-      smallestCell: actors.length ? smallestCell : Infinity,
+      actors: visible,
+      smallestCell: visible ? smallestCell : Infinity,
       messages: shown.length,
     });
 
@@ -335,8 +345,8 @@ export class SceneBuilder {
       const k = store.kind.data[row];
       const age = Math.min(1, Math.max(0, (t - store.t.data[row]) / w));
       if (k === K.msg_drop) {
-        const m = store.msgIndex.get(store.msgId.data[row]);
-        if (m === undefined) continue;
+        const m = store.messageOf(store.msgId.data[row]);
+        if (m < 0) continue;
         if (f.msgType && store.mType.data[m] !== typeCode) continue;
         if (store.str(store.reason.data[row]) === "discarded") {
           const dst = store.mDst.data[m];
@@ -395,7 +405,7 @@ export class SceneBuilder {
       supervision,
       lod,
       inFlight: shown.length,
-      visibleActors: actors.length,
+      visibleActors: visible,
     };
   }
 }

@@ -88,6 +88,8 @@ export class Scrubber {
   private t0 = 0;
   private t1 = 1;
   private drawnKey = "";
+  /** Set by the view's ResizeObserver, so drawing never reads layout. */
+  width = 0;
   private readonly h: ScrubberHandlers;
 
   constructor(h: ScrubberHandlers) {
@@ -131,7 +133,8 @@ export class Scrubber {
 
   /** Redraw the strip and markers when the data or the width changed; move the playhead. */
   update(store: EventStore, t: number): void {
-    const width = Math.max(50, Math.round(this.strip.clientWidth || 600));
+    if (this.width <= 0) this.width = this.el.clientWidth;
+    const width = Math.max(50, Math.round(this.width || 600));
     this.t0 = store.t0;
     this.t1 = store.t1 > store.t0 ? store.t1 : store.t0 + 1;
     const key = `${store.n}:${width}`;

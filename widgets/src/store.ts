@@ -40,6 +40,8 @@ export class EventStore {
   /** Actors that ever lived on each node, in order of arrival: their slot in the node's grid. */
   nodeSlots: number[][] = [];
   private readonly slotOf = new Map<number, number>();
+  private homeNode: number[] = [];
+  private homeSlot: number[] = [];
   private lastTerminal: number[] = [];
   /** Rows of actor_fail / actor_stop that an actor_restart of the same actor follows. */
   readonly restartFollows = new Set<number>();
@@ -69,6 +71,12 @@ export class EventStore {
   readonly markers = new Grow(Int32Array);
   msgTypes = new Set<number>();
   actorClasses = new Set<number>();
+
+  /** String code -> node / actor index (-1 none): array lookups for the per-row hot paths. */
+  nodeByCode = new Int32Array(0);
+  actorByCode = new Int32Array(0);
+  /** msg_id -> message index for small integer ids (the common case); others use msgIndex. */
+  private msgById = new Grow(Int32Array, 1024);
 
   private listeners = new Set<StoreListener>();
 
@@ -103,15 +111,34 @@ export class EventStore {
       );
     }
     const cols = header.rows > 0 ? decodeChunk(bytes) : null;
+    if (header.rows_total) this.reserve(header.rows_total);
     for (const s of header.strings) this.strings.push(s);
+    this.growCodeTables();
     this.chunks++;
     if (cols) this.appendColumns(cols);
     else this.emit(this.n);
     return true;
   }
 
+  /** Make room for `rows` events in all, so that a big trace is not copied while it grows. */
+  reserve(rows: number): void {
+    for (const g of [this.seq, this.t, this.tmax, this.kind, this.node, this.actor, this.incarnation, this.parent, this.peer, this.msgId, this.msgType, this.size, this.reason, this.duration]) {
+      g.reserve(rows);
+    }
+  }
+
+  private reserveMessages(more: number): void {
+    const want = this.mSendRow.length + more;
+    for (const g of [this.mSendRow, this.mEndRow, this.mStart, this.mEnd, this.mArrive, this.mSrc, this.mDst, this.mSrcNode, this.mDstNode, this.mType, this.mDropped]) {
+      g.reserve(want);
+    }
+  }
+
   appendColumns(c: EventColumns): void {
     const start = this.n;
+    let sends = 0;
+    for (let i = 0; i < c.n; i++) if (c.kind[i] === K.msg_send) sends++;
+    this.reserveMessages(sends);
     this.seq.appendArray(c.seq);
     this.t.appendArray(c.t);
     this.kind.appendArray(c.kind);
@@ -142,15 +169,38 @@ export class EventStore {
     this.emit(Math.min(dirty, start));
   }
 
+  private growCodeTables(): void {
+    const n = this.strings.length;
+    if (n <= this.nodeByCode.length) return;
+    const cap = Math.max(n, this.nodeByCode.length * 2, 64);
+    for (const name of ["nodeByCode", "actorByCode"] as const) {
+      const next = new Int32Array(cap).fill(-1);
+      next.set(this[name]);
+      this[name] = next;
+    }
+  }
+
+  /** Message index of a msg_id, or -1. */
+  messageOf(id: number): number {
+    if (id >= 0 && id < this.msgById.length && Number.isInteger(id)) {
+      const m = this.msgById.data[id];
+      if (m >= 0) return m;
+    }
+    return this.msgIndex.get(id) ?? -1;
+  }
+
   private emit(dirty: number): void {
     for (const fn of this.listeners) fn(dirty);
   }
 
   private nodeIndex(code: number): number {
+    const fast = this.nodeByCode[code];
+    if (fast >= 0) return fast;
     let i = this.nodeOf.get(code);
     if (i === undefined) {
       i = this.nodeCodes.length;
       this.nodeOf.set(code, i);
+      this.nodeByCode[code] = i;
       this.nodeCodes.push(code);
       this.nodeSlots.push([]);
     }
@@ -158,29 +208,40 @@ export class EventStore {
   }
 
   private actorIndex(code: number): number {
+    const fast = this.actorByCode[code];
+    if (fast >= 0) return fast;
     let i = this.actorOf.get(code);
     if (i === undefined) {
       i = this.actorCodes.length;
       this.actorOf.set(code, i);
+      this.actorByCode[code] = i;
       this.actorCodes.push(code);
       this.actorClass.push(-1);
       this.actorSystem.push(false);
       this.actorParent.push(-1);
       this.lastTerminal.push(-1);
+      this.homeNode.push(-1);
+      this.homeSlot.push(-1);
     }
     return i;
   }
 
   /** The slot of an actor inside a node's grid; assigned once, so glyphs never jump around. */
   slot(actor: number, node: number): number {
+    // Most actors only ever live on one node: arrays for that, a map for the movers.
+    if (this.homeNode[actor] === node) return this.homeSlot[actor];
     return this.slotOf.get(actor * 65536 + node) ?? -1;
   }
 
   private place(actor: number, node: number): void {
+    if (this.homeNode[actor] === node) return;
     const key = actor * 65536 + node;
     if (this.slotOf.has(key)) return;
     const slots = this.nodeSlots[node];
-    this.slotOf.set(key, slots.length);
+    if (this.homeNode[actor] < 0) {
+      this.homeNode[actor] = node;
+      this.homeSlot[actor] = slots.length;
+    } else this.slotOf.set(key, slots.length);
     slots.push(actor);
   }
 
@@ -234,12 +295,21 @@ export class EventStore {
   private indexSend(row: number, node: number): void {
     const id = this.msgId.data[row];
     const m = this.mSendRow.length;
-    this.msgIndex.set(id, m);
+    if (id >= 0 && id < 1 << 26 && Number.isInteger(id)) {
+      if (id >= this.msgById.length) {
+        this.msgById.reserve(id + 1);
+        this.msgById.data.fill(-1, this.msgById.length, id + 1);
+        this.msgById.length = id + 1;
+      }
+      this.msgById.data[id] = m;
+    } else this.msgIndex.set(id, m);
     const t = this.t.data[row];
     const dur = this.duration.data[row];
     const expected = Number.isFinite(dur) ? t + dur : t;
-    const src = this.actorOf.get(this.actor.data[row]) ?? -1;
-    const dst = this.actorOf.get(this.peer.data[row]) ?? -1;
+    const sc = this.actor.data[row];
+    const dc = this.peer.data[row];
+    const src = sc >= 0 ? this.actorByCode[sc] : -1;
+    const dst = dc >= 0 ? this.actorByCode[dc] : -1;
     this.mSendRow.push(row);
     this.mEndRow.push(-1);
     this.mStart.push(t);
@@ -264,8 +334,8 @@ export class EventStore {
   }
 
   private indexEnd(row: number, node: number, dropped: boolean): void {
-    const m = this.msgIndex.get(this.msgId.data[row]);
-    if (m === undefined) return; // its send is not in this frame (a live stream joined late)
+    const m = this.messageOf(this.msgId.data[row]);
+    if (m < 0) return; // its send is not in this frame (a live stream joined late)
     if (this.mEndRow.data[m] >= 0) return; // already ended: a discarded drop after its recv
     const t = this.t.data[row];
     this.mEndRow.data[m] = row;

@@ -31,6 +31,7 @@ export class Toolbar {
   private readonly typeSel: HTMLSelectElement;
   readonly liveBtn: HTMLButtonElement;
   private optionsKey = "";
+  private syncKey = "";
 
   constructor(h: ToolbarHandlers) {
     const el = (this.el = document.createElement("div"));
@@ -97,6 +98,10 @@ export class Toolbar {
     live: boolean;
     following: boolean;
   }): void {
+    // Called every frame: touch the DOM only when something changed.
+    const key = JSON.stringify(s);
+    if (key === this.syncKey) return;
+    this.syncKey = key;
     const icon = s.playing ? ICONS.pause : ICONS.play;
     if (this.playBtn.innerHTML !== icon) this.playBtn.innerHTML = icon;
     this.playBtn.dataset.playing = s.playing ? "1" : "0";

@@ -67,6 +67,9 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   let hoverActor = -1;
   let span = 0; // space-time window width, 0 = auto
   let lastScene: Scene | null = null;
+  let stageW = 0;
+  let stageH = 0;
+  let legendKey = "";
   let lastST: SpacetimeHit | null = null;
   let inspectorKey = "";
   let lastInspector = 0;
@@ -173,6 +176,9 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   }
 
   function renderLegend(): void {
+    const key = `${store.msgTypes.size}`;
+    if (key === legendKey) return;
+    legendKey = key;
     const parts = Object.entries(STATUS_COLOR).map(([k, c]) =>
       k === "restarting"
         ? `<span><i class="ml-sw" style="background:${STATUS_COLOR.failed};outline:2px dashed ${c}"></i>${k}</span>`
@@ -185,15 +191,16 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       i++;
     }
     parts.push(`<span style="color:#d62828">✕ drop / failure</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
-    const html = parts.join("");
-    if (legend.innerHTML !== html) legend.innerHTML = html;
+    legend.innerHTML = parts.join("");
   }
 
   function draw(): number {
     const start = performance.now();
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(50, stage.clientWidth);
-    const h = Math.max(50, stage.clientHeight);
+    // Sizes come from the ResizeObserver: reading layout here would force a reflow per frame.
+    if (stageW <= 0) [stageW, stageH] = [stage.clientWidth, stage.clientHeight];
+    const w = Math.max(50, stageW);
+    const h = Math.max(50, stageH);
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
@@ -265,7 +272,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   function updateInspector(): void {
     const now = performance.now();
     const s = folder.state;
-    const key = `${selectedActor}:${selectedNode}:${s.row}:${get.view()}`;
+    const nothing = selectedActor < 0 && selectedNode < 0;
+    const key = nothing ? "none" : `${selectedActor}:${selectedNode}:${s.row}:${get.view()}`;
     if (key === inspectorKey) return;
     if (get.playing() && now - lastInspector < 100) return; // DOM rebuilds at most ten per second
     inspectorKey = key;
@@ -482,8 +490,18 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   canvas.addEventListener("click", onClick);
   canvas.addEventListener("wheel", onWheel, { passive: false });
   root.addEventListener("keydown", onKey);
-  const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => (dirty = true)) : null;
+  const ro =
+    typeof ResizeObserver !== "undefined"
+      ? new ResizeObserver((entries) => {
+          for (const e of entries) {
+            if (e.target === stage) [stageW, stageH] = [e.contentRect.width, e.contentRect.height];
+            else scrubber.width = e.contentRect.width;
+          }
+          dirty = true;
+        })
+      : null;
   ro?.observe(stage);
+  ro?.observe(scrubber.el);
   raf = requestAnimationFrame(loop);
 
   return {
