@@ -106,6 +106,11 @@ typedef struct {
     } u;
 } View;
 
+typedef struct {
+    PyObject *obj; /* strong */
+    long code;
+} CodeCache;
+
 /* ---- object layouts --------------------------------------------------------------------- */
 
 typedef struct {
@@ -114,6 +119,12 @@ typedef struct {
         *behaviour, *handlers, *cost, *limit;
     int inc;
     char alive, busy;
+    /* Caches of the hot path, keyed by object identity (a miss just looks up again):
+     * string codes of this actor's id, its node and the last message type it sent, and the
+     * route it last sent on (valid while the engine's route epoch is unchanged). */
+    CodeCache c_id, c_node, c_mtype;
+    PyObject *rt_src, *rt_dst, *rt_route;
+    long long rt_epoch;
 } CellObject;
 
 typedef struct {
@@ -133,6 +144,7 @@ typedef struct {
     char *sdata; /* the UTF-8 bytes of every string in the table, back to back */
     Py_ssize_t slen, scap;
     Py_ssize_t send_cursor; /* sends already handed over in a frame */
+    long long routes_epoch; /* bumped by the mesh whenever it forgets its routes */
     Item *heap;
     Py_ssize_t hn, hcap;
     Payload **pool;
@@ -279,6 +291,17 @@ static long intern(EngineObject *e, PyObject *s) {
     return (long)n;
 }
 
+static inline long cached_code(EngineObject *e, CodeCache *c, PyObject *s) {
+    if (c->obj == s) return c->code;
+    long code = intern(e, s);
+    if (code >= 0) {
+        Py_INCREF(s);
+        Py_XSETREF(c->obj, s);
+        c->code = code;
+    }
+    return code;
+}
+
 static inline int log_kind(EngineObject *e, uint8_t code) {
     if (table_reserve(&e->kinds) < 0) return -1;
     COL(&e->kinds, 0, uint8_t)[e->kinds.rows++] = code;
@@ -286,9 +309,9 @@ static inline int log_kind(EngineObject *e, uint8_t code) {
     return 0;
 }
 
-static int record_send(EngineObject *e, CellObject *cell, PyObject *src_node, PyObject *dst,
-                       PyObject *dst_node, PyObject *mtype, PyObject *size, double latency,
-                       PyObject *reason) {
+static int record_send(EngineObject *e, CellObject *cell, CellObject *target, PyObject *src_node,
+                       PyObject *dst, PyObject *dst_node, PyObject *mtype, PyObject *size,
+                       double latency, PyObject *reason) {
     long long sz = -1;
     if (size != NULL && size != Py_None) {
         sz = PyLong_AsLongLong(size);
@@ -298,9 +321,11 @@ static int record_send(EngineObject *e, CellObject *cell, PyObject *src_node, Py
             return -1;
         }
     }
-    long c_node = intern(e, src_node), c_actor = intern(e, cell->id), c_peer = intern(e, dst),
-         c_pnode = intern(e, dst_node), c_mtype = intern(e, mtype),
-         c_reason = intern(e, reason);
+    long c_node = cached_code(e, &cell->c_node, src_node),
+         c_actor = cached_code(e, &cell->c_id, cell->id),
+         c_peer = target ? cached_code(e, &target->c_id, dst) : intern(e, dst),
+         c_pnode = target ? cached_code(e, &target->c_node, dst_node) : intern(e, dst_node),
+         c_mtype = cached_code(e, &cell->c_mtype, mtype), c_reason = intern(e, reason);
     if (c_node < 0 || c_actor < 0 || c_peer < 0 || c_pnode < 0 || c_mtype < 0 || c_reason < 0)
         return -1;
     Table *t = &e->sends;
@@ -556,15 +581,29 @@ static int esend(EngineObject *e, CellObject *cell, PyObject *dst, PyObject *mty
     PyObject *dst_node = target ? ((CellObject *)target)->node : src_node;
     Py_INCREF(dst_node);
     if (latency == NULL || latency == Py_None) {
-        key = PyTuple_Pack(2, src_node, dst_node);
-        if (!key) goto done2;
-        route = PyDict_GetItemWithError(e->routes, key);
-        if (route) {
+        if (cell->rt_route && cell->rt_src == src_node && cell->rt_dst == dst_node &&
+            cell->rt_epoch == e->routes_epoch) {
+            route = cell->rt_route;
             Py_INCREF(route);
         } else {
-            if (PyErr_Occurred()) goto done2;
-            route = PyObject_CallMethodObjArgs((PyObject *)e, s_route, src_node, dst_node, NULL);
-            if (!route) goto done2;
+            key = PyTuple_Pack(2, src_node, dst_node);
+            if (!key) goto done2;
+            route = PyDict_GetItemWithError(e->routes, key);
+            if (route) {
+                Py_INCREF(route);
+            } else {
+                if (PyErr_Occurred()) goto done2;
+                route = PyObject_CallMethodObjArgs((PyObject *)e, s_route, src_node, dst_node,
+                                                   NULL);
+                if (!route) goto done2;
+            }
+            Py_INCREF(src_node);
+            Py_XSETREF(cell->rt_src, src_node);
+            Py_INCREF(dst_node);
+            Py_XSETREF(cell->rt_dst, dst_node);
+            Py_INCREF(route);
+            Py_XSETREF(cell->rt_route, route);
+            cell->rt_epoch = e->routes_epoch;
         }
         if (!PyTuple_Check(route) || PyTuple_GET_SIZE(route) != 3) {
             PyErr_SetString(PyExc_TypeError, "a route is (latency or None, distribution, loss)");
@@ -588,7 +627,8 @@ static int esend(EngineObject *e, CellObject *cell, PyObject *dst, PyObject *mty
     }
     long long mid = e->mid++;
     if (e->recording &&
-        record_send(e, cell, src_node, dst, dst_node, mtype, size, lat, reason) < 0)
+        record_send(e, cell, (CellObject *)target, src_node, dst, dst_node, mtype, size, lat,
+                    reason) < 0)
         goto done2;
     int r;
     if (!target) {
@@ -816,6 +856,7 @@ static PyMemberDef Engine_members[] = {
     {"now", T_DOUBLE, OFF(EngineObject, now), 0, "virtual time, seconds"},
     {"_ticket", T_LONGLONG, OFF(EngineObject, ticket), 0, NULL},
     {"_mid", T_LONGLONG, OFF(EngineObject, mid), 0, NULL},
+    {"_routes_epoch", T_LONGLONG, OFF(EngineObject, routes_epoch), 0, NULL},
     {"_nevents", T_LONGLONG, OFF(EngineObject, nevents), READONLY, NULL},
     {"recording", T_BOOL, OFF(EngineObject, recording), 0, NULL},
     {"_cells", T_OBJECT_EX, OFF(EngineObject, cells), 0, NULL},
@@ -856,6 +897,12 @@ static int Cell_clear(CellObject *c) {
 #define C(f) Py_CLEAR(c->f);
     CELL_OBJS(C)
 #undef C
+    Py_CLEAR(c->c_id.obj);
+    Py_CLEAR(c->c_node.obj);
+    Py_CLEAR(c->c_mtype.obj);
+    Py_CLEAR(c->rt_src);
+    Py_CLEAR(c->rt_dst);
+    Py_CLEAR(c->rt_route);
     return 0;
 }
 
@@ -1044,6 +1091,7 @@ PyMODINIT_FUNC PyInit__core(void) {
         if (!*names[i].slot) return NULL;
     }
     if (PyType_Ready(&EngineType) < 0 || PyType_Ready(&CellType) < 0 ||
+        PyType_Ready(&BlockType) < 0 ||
         PyType_Ready(&ContextType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&coremodule);

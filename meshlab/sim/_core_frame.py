@@ -55,7 +55,7 @@ class ColumnRecorder(ChunkedFrames):
 
         series = {"seq": pl.int_range(self._done, self._done + n, dtype=pl.UInt64, eager=True)}
         kind = pa.DictionaryArray.from_arrays(
-            pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(cols["kind"])]), _KINDS
+            pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols["kind"])]), _KINDS
         )
         series["kind"] = _wrap(kind).cast(SCHEMA["kind"])
         for name, typ in _NUMBERS.items():

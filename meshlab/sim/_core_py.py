@@ -73,6 +73,7 @@ class Engine(Kernel):
         self._cells: dict = {}
         self._nodes: dict = {}
         self._routes: dict = {}
+        self._routes_epoch = 0  # the compiled core caches routes per actor; this one does not
         self._cut: set = set()
 
     def _note(self, code: int) -> None:

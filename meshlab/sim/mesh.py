@@ -356,6 +356,7 @@ class Mesh(Faults, Engine):
         self._known_node(b)
         self.net.set_link(a, b, latency=latency, loss=loss)
         self._routes.clear()
+        self._routes_epoch += 1  # the engine's per-actor route caches are stale now
 
     def _crashed(self, cell: Cell, exc: Exception) -> None:
         """A handler raised: the actor fails with the error as its reason."""
