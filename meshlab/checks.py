@@ -41,7 +41,7 @@ within 0.5 s of each other — scrub to t=0.100
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -139,8 +139,9 @@ class Report:
         return [p for r in self.results for p in r.problems]
 
     def assert_ok(self) -> None:
+        """Raise ``AssertionError`` with the summary (up to 20 problems per check)."""
         if not self.passed:
-            raise AssertionError(str(self))
+            raise AssertionError(str(replace(self, limit=max(self.limit, 20))))
 
     def __str__(self) -> str:
         ok = sum(1 for r in self.results if r)
@@ -301,7 +302,7 @@ def at_most_one(
     two = f"two {role}s" if role else f"two actors sending {msg_type!r}"
     problems = []
     for a, b, start, end in episodes.select("a", "b", "start", "end").iter_rows():
-        if end - start < window:
+        if end == start:
             text = f"{two} at {_at(start)}: {a} and {b} both sent {msg_type!r} within {window} s"
         else:
             text = (
