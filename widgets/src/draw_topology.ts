@@ -106,15 +106,18 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
       }
       ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
       ctx.textAlign = "left";
-      let ty = y + bh + 14;
+      const ty = y + bh + 14;
       ctx.fillText(`${fmtInt(total)} actors`, r.x, ty);
+      // every status on one line, so a small region still shows all of them
+      let x2 = r.x;
       for (const k of order) {
-        if (!n.counts[k] || ty + 16 > r.y + r.h) continue;
-        ty += 15;
+        if (!n.counts[k]) continue;
+        const label = `${fmtInt(n.counts[k])} ${k}`;
         ctx.fillStyle = STATUS_COLOR[k];
-        ctx.fillRect(r.x, ty - 5, 10, 10);
+        ctx.fillRect(x2, ty + 10, 10, 10);
         ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
-        ctx.fillText(`${fmtInt(n.counts[k])} ${k}`, r.x + 15, ty);
+        ctx.fillText(label, x2 + 13, ty + 15);
+        x2 += 22 + ctx.measureText(label).width;
       }
     }
   }
