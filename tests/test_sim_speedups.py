@@ -1,0 +1,186 @@
+"""The simulator's hot path, compiled or pure Python: what the golden traces do not pin.
+
+Run under both cores: ``pytest tests/test_sim_speedups.py`` and again with ``MESHLAB_PURE=1``.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import weakref
+
+import polars as pl
+import pytest
+
+import meshlab as ml
+from meshlab.sim import Actor, Mesh
+from meshlab.sim._speedups import COMPILED
+
+PURE = os.environ.get("MESHLAB_PURE", "") not in ("", "0")
+
+
+def test_the_compiled_core_is_built_and_used():
+    if PURE:
+        pytest.skip("MESHLAB_PURE asks for the pure-Python core")
+    assert COMPILED, "meshlab/sim/_core.c was not built; reinstall with pip install -e ."
+
+
+class Echo(Actor):
+    def on_ping(self, ctx, n):
+        ctx.reply(msg_type="pong", body=n, size=8)
+
+
+class Caller(Actor):
+    def __init__(self, peer: str, rounds: int) -> None:
+        self.peer, self.rounds = peer, rounds
+
+    def started(self, ctx):
+        ctx.send(dst=self.peer, msg_type="ping", body=0)
+
+    def on_pong(self, ctx, n):
+        if n < self.rounds:
+            ctx.send(self.peer, "ping", n + 1, size=4)
+
+
+def pair(**kw) -> Mesh:
+    mesh = Mesh(seed=0, nodes=2, **kw)
+    mesh.spawn(Echo, name="echo", node="n1")
+    mesh.spawn(Caller, "echo", 50, name="caller", node="n0")
+    return mesh
+
+
+def test_keyword_arguments_reach_the_trace():
+    mesh = pair()
+    mesh.run()
+    ev = mesh.trace.events
+    pongs = ev.filter((pl.col("kind") == "msg_send") & (pl.col("msg_type") == "pong"))
+    assert pongs.height == 51
+    assert pongs["size"].unique().to_list() == [8]
+    assert pongs["peer"].unique().to_list() == ["caller"]
+
+
+def test_materialising_in_steps_gives_the_same_frame():
+    whole = ml.scenarios.run("supervision-tree", seed=4).events
+    mesh, until = ml.scenarios.build("supervision-tree", seed=4)
+    seen = 0
+    parts = []
+    for k in range(1, 11):
+        mesh.run(until=until * k / 10)
+        if k % 3 == 0:
+            _ = mesh.trace.events  # materialise part of the way, then carry on
+        part = mesh.events_since(seen)
+        parts.append(part)
+        seen += part.height
+    assert mesh.trace.events.equals(whole)
+    assert pl.concat(parts).equals(whole)
+    assert mesh.events_since(100).equals(whole.slice(100))
+
+
+def test_set_link_applies_to_the_next_send():
+    class Twice(Actor):
+        def started(self, ctx):
+            ctx.send("sink", "a")
+            ctx.after(1.0, "again")
+
+        def on_again(self, ctx, _):
+            ctx.send("sink", "b")
+
+    class Sink(Actor):
+        def receive(self, ctx, msg_type, body):
+            pass
+
+    mesh = Mesh(seed=0, nodes=2, latency=0.001)
+    mesh.spawn(Sink, name="sink", node="n1")
+    mesh.spawn(Twice, name="twice", node="n0")
+    mesh.run(until=0.5)
+    mesh.set_link("n0", "n1", latency=0.25)
+    mesh.run(until=2.0)
+    sends = mesh.trace.events.filter(
+        (pl.col("kind") == "msg_send") & (pl.col("actor") == "twice") & pl.col("reason").is_null()
+    )
+    assert sends["duration"].to_list() == [0.001, 0.25]
+
+
+def test_send_and_reply_refuse_bad_calls():
+    errors = []
+
+    class Bad(Actor):
+        def started(self, ctx):
+            for call in (
+                lambda: ctx.reply("x"),
+                lambda: ctx.send("a"),
+                lambda: ctx.send("a", "b", colour="red"),
+            ):
+                try:
+                    call()
+                except (RuntimeError, TypeError) as exc:
+                    errors.append(type(exc).__name__)
+
+    mesh = Mesh(seed=0, nodes=1)
+    mesh.spawn(Bad, name="bad")
+    assert errors == ["RuntimeError", "TypeError", "TypeError"]
+
+
+def test_a_stopped_actor_cannot_send():
+    mesh = pair()
+    ctx = mesh._cells["caller"].ctx
+    mesh.stop("caller")
+    with pytest.raises(RuntimeError, match="caller has stopped and cannot send"):
+        ctx.send("echo", "ping", 1)
+
+
+def test_the_kernel_keeps_time_and_order():
+    mesh = Mesh(seed=0, nodes=1)
+    seen = []
+    mesh.schedule(2.0, seen.append, "b")
+    mesh.schedule(1.0, seen.append, "a")
+    mesh.schedule(2.0, seen.append, "c")  # same time: scheduling order
+    assert mesh.peek() == 1.0
+    assert mesh.step() is True
+    assert mesh.now == 1.0
+    mesh.run(until=5.0)
+    assert seen == ["a", "b", "c"]
+    assert mesh.now == 5.0
+    assert mesh.step() is False
+    with pytest.raises(ValueError, match="before now"):
+        mesh.schedule(4.0, seen.append, "late")
+
+
+def test_an_exception_crashes_the_actor_but_an_interrupt_stops_the_run():
+    class Fragile(Actor):
+        def on_boom(self, ctx, _):
+            raise ValueError("no")
+
+        def on_halt(self, ctx, _):
+            raise KeyboardInterrupt
+
+    mesh = Mesh(seed=0, nodes=1)
+    mesh.spawn(Fragile, name="f")
+    mesh._send(mesh._cells["f"], "f", "boom", None, None)
+    mesh.run()
+    fails = mesh.trace.events.filter(pl.col("kind") == "actor_fail")
+    assert fails["reason"].to_list() == ["ValueError: no"]
+    mesh.spawn(Fragile, name="f")
+    mesh._send(mesh._cells["f"], "f", "halt", None, None)
+    with pytest.raises(KeyboardInterrupt):
+        mesh.run()
+
+
+def test_a_finished_mesh_is_garbage_collected():
+    mesh = pair()
+    mesh.run(until=0.01)  # messages still in flight: the heap holds actors that hold the mesh
+    _ = mesh.trace
+    ref = weakref.ref(mesh)
+    del mesh
+    gc.collect()
+    assert ref() is None
+
+
+def test_recording_off_keeps_no_events_and_runs_the_same():
+    on, off = pair(), pair(record=False)
+    on.run()
+    off.run()
+    assert on._mid == off._mid
+    assert on.now == off.now
+    with pytest.raises(RuntimeError, match="record=False"):
+        _ = off.trace
