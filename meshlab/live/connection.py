@@ -101,6 +101,7 @@ class Connection:
                 await self._session(on_hello)
                 delays = iter(RECONNECT_DELAYS)
             except ServerGone as exc:
+                self._lost(f"server refused the stream ({exc})")
                 self.status, self.reason = "failed", str(exc)
                 self.first_attempt.set()
                 self._fail_requests(ConnectionError(f"{self.url}: {exc}"))

@@ -55,4 +55,7 @@ def test_three_servers_one_killed(servers, live_clients):
 
     canvas_module = pytest.importorskip("meshlab.canvas")
     canvas = canvas_module.Canvas(live)  # the live client is an event source for the canvas
-    assert canvas is not None
+    canvas.refresh()
+    assert canvas.rows >= frame.height  # it holds the merged frame, node_down rows included
+    assert canvas.meta["live"] and canvas.meta["source"] == "live"
+    canvas.close()
