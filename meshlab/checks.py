@@ -330,8 +330,9 @@ def no_gap(
     """
     ev = _events(trace)
     _positive("longer_than", longer_than)
-    lo = float(ev["t"].min() if start is None else start) if ev.height or start is not None else 0
-    hi = float(ev["t"].max() if end is None else end) if ev.height or end is not None else 0
+    first, last = _span(ev)
+    lo = first if start is None else float(start)
+    hi = last if end is None else float(end)
     s = _sends(ev, [msg_type]).filter(pl.col("t").is_between(lo, hi)).sort("t", "seq")
     marks = pl.concat(
         [
@@ -387,9 +388,11 @@ def eventually_agree(
     )
     lives = _lives(ev)
     alive = lives.filter(pl.col("alive"))
-    survivors = [a for a in names if a in set(alive["actor"]) or a not in set(lives["actor"])]
-    end_t = float(ev["t"].max()) if ev.height else 0.0
-    since = float(ev["t"].min() if after is None else after) if ev.height else 0.0
+    # An actor with no lifecycle events (a live source that joined late) counts as alive.
+    living, known = set(alive["actor"]), set(lives["actor"])
+    survivors = [a for a in names if a in living or a not in known]
+    first, end_t = _span(ev)
+    since = first if after is None else float(after)
     name = f"eventually_agree(vote={vote!r}, claim={claim!r}, after={after})"
     if not survivors:
         return CheckResult(name, [Problem(f"no participant is alive at {_at(end_t)}", t=end_t)])
@@ -465,6 +468,13 @@ def _events(trace: Trace | pl.DataFrame) -> pl.DataFrame:
     else:
         raise TypeError(f"a check needs a meshlab.Trace or its events frame, got {type(trace)}")
     return ev.with_columns(kind=pl.col("kind").cast(pl.String))
+
+
+def _span(ev: pl.DataFrame) -> tuple[float, float]:
+    """The first and last event times (0, 0 for an empty trace)."""
+    if ev.height == 0:
+        return 0.0, 0.0
+    return float(ev["t"].min()), float(ev["t"].max())
 
 
 def _sends(ev: pl.DataFrame, types: list[str]) -> pl.DataFrame:
