@@ -52,7 +52,7 @@ static void table_free(Table *t) {
 /* Room for one more row; doubling keeps appends amortised O(1). */
 static int table_reserve(Table *t) {
     if (t->rows < t->cap) return 0;
-    Py_ssize_t cap = t->cap ? t->cap * 2 : 4096;
+    Py_ssize_t cap = t->cap ? t->cap * 2 : 65536;
     for (int i = 0; i < t->ncol; i++) {
         char *p = PyMem_Realloc(t->col[i], (size_t)cap * t->width[i]);
         if (!p) {

@@ -14,7 +14,10 @@ import pyarrow as pa
 from meshlab.events import COLUMNS, KINDS, SCHEMA
 from meshlab.sim.recorder import ChunkedFrames
 
-_KINDS = pa.array(KINDS, type=pa.string())
+# The kind column arrives as dictionary codes; tagged the way polars tags its own Enum
+# columns on export, it is read back as the contract's Enum without a cast.
+_KIND_FIELD = pl.DataFrame(schema={"kind": SCHEMA["kind"]}).to_arrow().schema.field("kind")
+_KINDS = pa.array(KINDS, type=_KIND_FIELD.type.value_type)
 _NUMBERS = {
     "t": pa.float64(),
     "incarnation": pa.uint32(),
@@ -54,10 +57,12 @@ class ColumnRecorder(ChunkedFrames):
             return pa.py_buffer(cols[name + ".valid"]) if name + ".valid" in cols else None
 
         series = {"seq": pl.int_range(self._done, self._done + n, dtype=pl.UInt64, eager=True)}
-        kind = pa.DictionaryArray.from_arrays(
-            pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols["kind"])]), _KINDS
-        )
-        series["kind"] = _wrap(kind).cast(SCHEMA["kind"])
+        codes = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols["kind"])])
+        kind = pa.DictionaryArray.from_arrays(codes, _KINDS, ordered=_KIND_FIELD.type.ordered)
+        table = pa.table([kind], schema=pa.schema([_KIND_FIELD]))
+        series["kind"] = pl.from_arrow(table, rechunk=False).to_series()
+        if series["kind"].dtype != SCHEMA["kind"]:  # a polars that tags Enums differently
+            series["kind"] = series["kind"].cast(SCHEMA["kind"])
         for name, typ in _NUMBERS.items():
             buffers = [validity(name), pa.py_buffer(cols[name])]
             series[name] = _wrap(pa.Array.from_buffers(typ, n, buffers))
