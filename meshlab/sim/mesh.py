@@ -313,7 +313,9 @@ class Mesh(Faults, Engine):
         cell.alive = False  # first, so that nothing below can re-enter this actor
         for child in cell.children:
             c = self._cells[child]
-            if c.alive:
+            # A child on a node that is going down dies with it (as a failure), not by a
+            # shutdown from a parent that died in the same crash.
+            if c.alive and self._nodes[c.node] not in DOWN_STATES:
                 self._stop(c, "shutdown")
         mailbox = cell.mailbox
         while mailbox:
