@@ -169,7 +169,12 @@ def test_play_advances_and_space_time_view(lab_page, artifacts):
     )
     page.click(f"{CANVAS} .ml-play")
     page.click(f"{CANVAS} .ml-view-spacetime")
-    out = page.evaluate(KERNEL_EXEC, "print(canvas.view, canvas.playing)")
-    assert out.split() == ["spacetime", "False"], out
+    # the trait change travels to the kernel asynchronously: ask until the kernel agrees
+    page.wait_for_function(
+        f"async () => (await ({KERNEL_EXEC})('print(canvas.view, canvas.playing)')).trim()"
+        " === 'spacetime False'",
+        timeout=15_000,
+        polling=250,
+    )
     page.locator(CANVAS).screenshot(path=str(artifacts / "lab-05-spacetime.png"))
     page.evaluate(KERNEL_EXEC, "canvas.view = 'topology'")
