@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -63,13 +64,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def jupyter(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 serving a folder with the test notebooks."""
-    root = tmp_path_factory.mktemp("lab")
+APPS = {
+    # JupyterLab 4: window.jupyterapp exposed, no news, no update checks
+    "lab": [
+        "jupyterlab",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ],
+    # Notebook 7 (built on JupyterLab components): the same window.jupyterapp when exposed
+    "notebook": ["notebook", "--JupyterNotebookApp.expose_app_in_browser=True"],
+}
+
+
+@contextlib.contextmanager
+def jupyter_server(tmp_path_factory, app: str = "lab"):
+    """A Jupyter server (``lab`` or ``notebook``) on 127.0.0.1 in an isolated config, serving a
+    folder with the test notebooks; yields its URL and stops it afterwards."""
+    root = tmp_path_factory.mktemp(app)
     for nb in HERE.glob("*.ipynb"):
         shutil.copy(nb, root / nb.name)
-    cfg = tmp_path_factory.mktemp("jupyter-config")
+    cfg = tmp_path_factory.mktemp(f"{app}-config")
     env = dict(os.environ)
     for var, sub in (
         ("JUPYTER_CONFIG_DIR", "config"),
@@ -89,11 +104,12 @@ def jupyter(tmp_path_factory):
     )
     port = free_port()
     log = open(cfg / "server.log", "w")  # noqa: SIM115 - closed below
+    module, *app_args = APPS[app]
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            module,
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={port}",
@@ -101,31 +117,46 @@ def jupyter(tmp_path_factory):
             "--IdentityProvider.token=",
             "--ServerApp.password=",
             "--ServerApp.disable_check_xsrf=True",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--ServerApp.allow_root=True",
+            *app_args,
         ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                proc.kill()
-                pytest.fail(f"JupyterLab did not start:\n{(cfg / 'server.log').read_text()}")
-            time.sleep(0.2)  # polling a server that is starting: there is no signal to wait on
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(
+                        f"Jupyter ({app}) did not start:\n{(cfg / 'server.log').read_text()}"
+                    )
+                time.sleep(0.2)  # polling a server that is starting: there is no signal to wait on
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def jupyter(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 serving a folder with the test notebooks."""
+    with jupyter_server(tmp_path_factory, "lab") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory):
+    """A Jupyter Notebook 7 server on 127.0.0.1 serving a folder with the test notebooks."""
+    with jupyter_server(tmp_path_factory, "notebook") as url:
+        yield url
