@@ -44,8 +44,10 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # Package scope, not session: Playwright's sync API keeps an asyncio loop running in this
+    # thread while it is open, which would break later tests that call asyncio.run().
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Chromium is required in CI: apt-get install -y chromium fonts-liberation")
