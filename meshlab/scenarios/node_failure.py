@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshlab.scenarios import register
+from meshlab.scenarios.common import RoundRobin
 from meshlab.sim import Actor, Backoff, ChildSpec, Mesh, Supervisor
 
 
@@ -13,22 +14,10 @@ class Worker(Actor):
         ctx.reply("done", n, size=256)
 
 
-class Dispatcher(Actor):
+class Dispatcher(RoundRobin):
     """Hands out a job every ``period`` seconds to the workers in turn."""
 
-    def __init__(self, workers: list[str], period: float) -> None:
-        self.workers, self.period, self.n = workers, period, 0
-
-    def started(self, ctx):
-        ctx.after(self.period, "tick")
-
-    def on_tick(self, ctx, _):
-        self.n += 1
-        ctx.send(self.workers[self.n % len(self.workers)], "job", self.n, size=1024)
-        ctx.after(self.period, "tick")
-
-    def on_done(self, ctx, n):
-        pass
+    msg_type, size, reply_type = "job", 1024, "done"
 
 
 @register(

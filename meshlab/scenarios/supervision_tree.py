@@ -4,6 +4,7 @@ loop that exceeds its supervisor's intensity and escalates to the root."""
 from __future__ import annotations
 
 from meshlab.scenarios import register
+from meshlab.scenarios.common import RoundRobin
 from meshlab.sim import Actor, Backoff, ChildSpec, Mesh, Supervisor
 
 
@@ -52,22 +53,10 @@ class Cruncher(Actor):
         ctx.after(0.5, "tick")
 
 
-class Client(Actor):
+class Client(RoundRobin):
     """Sends a request every ``period`` seconds to the API workers in turn."""
 
-    def __init__(self, workers: list[str], period: float) -> None:
-        self.workers, self.period, self.n = workers, period, 0
-
-    def started(self, ctx):
-        ctx.after(self.period, "tick")
-
-    def on_tick(self, ctx, _):
-        self.n += 1
-        ctx.send(self.workers[self.n % len(self.workers)], "request", self.n, size=128)
-        ctx.after(self.period, "tick")
-
-    def on_response(self, ctx, n):
-        pass
+    msg_type, size, reply_type = "request", 128, "response"
 
 
 @register(
