@@ -103,9 +103,13 @@ class Canvas(anywidget.AnyWidget):
         self._pull()
         t0, t1 = self._t_range or (0.0, 0.0)
         m = self._feed.meta
+        if speed is None:
+            # A live stream's span so far is only what arrived before the canvas was made (a
+            # fraction of a second, which would pick 0.1x): scrubbed back, it plays at 1x.
+            speed = 1.0 if self._feed.live else default_speed(t1 - t0)
         super().__init__(
             time=t0 if time is None else float(time),
-            speed=default_speed(t1 - t0) if speed is None else float(speed),
+            speed=float(speed),
             view=view,
             height=height,
             meta={
