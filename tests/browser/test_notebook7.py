@@ -7,11 +7,9 @@ notebook commands (``notebook:run-all-cells``) are the same as in JupyterLab.
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
-import nbformat
 import pytest
+
+from .jupyter_page import KERNEL_EXEC, PIXELS, put_notebook, run_all
 
 CANVAS = ".meshlab-canvas"
 NOTEBOOK = "nb7_canvas.ipynb"
@@ -23,48 +21,6 @@ CELLS = [
     "canvas",
 ]
 
-# Runs Python in the notebook's kernel and resolves with what it printed (or the error).
-KERNEL_EXEC = """async (code) => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  let out = "";
-  const future = kernel.requestExecute({ code });
-  future.onIOPub = (msg) => {
-    if (msg.header.msg_type === "stream") out += msg.content.text;
-    const c = msg.content;
-    if (msg.header.msg_type === "error") out += "ERROR " + c.ename + ": " + c.evalue;
-  };
-  await future.done;
-  return out;
-}"""
-
-PIXELS = """(colors) => {
-  const c = document.querySelector('.meshlab-canvas canvas.ml-main');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  const out = {};
-  for (const k of Object.keys(colors)) out[k] = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    for (const [k, [r, g, b]] of Object.entries(colors)) {
-      if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 24) out[k]++;
-    }
-  }
-  return out;
-}"""
-
-
-def put_notebook(server: str, name: str, cells: list[str]) -> None:
-    """Save a notebook into the server's root through its contents API."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    body = json.dumps({"type": "notebook", "format": "json", "content": nb}).encode()
-    req = urllib.request.Request(
-        f"{server}/api/contents/{name}",
-        data=body,
-        method="PUT",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as r:
-        assert r.status in (200, 201), r.status
-
 
 @pytest.fixture(scope="module")
 def nb7_page(browser, notebook7, artifacts):
@@ -74,18 +30,9 @@ def nb7_page(browser, notebook7, artifacts):
     page.on("pageerror", lambda e: errors.append(str(e)))
     # Notebook 7 opens a notebook on its own page, /notebooks/<path>, and starts its kernel
     page.goto(f"{notebook7}/notebooks/{NOTEBOOK}")
-    page.wait_for_function(
-        """() => {
-      const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-      const s = w && w.sessionContext && w.sessionContext.session;
-      const k = s && s.kernel;
-      return k && k.status === 'idle';
-    }""",
-        timeout=60_000,
-    )
+    run_all(page)
     # this is Notebook 7, not JupyterLab
     assert page.evaluate("window.jupyterapp.name") == "Jupyter Notebook"
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=60_000)
     page.locator(CANVAS).scroll_into_view_if_needed()
     yield page
