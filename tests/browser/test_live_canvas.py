@@ -10,7 +10,7 @@ import signal
 
 import pytest
 
-from .jupyter_page import KERNEL_EXEC, kernel, put_notebook, run_all, wait_kernel
+from .jupyter_page import kernel, put_notebook, run_all, wait_kernel
 
 CANVAS = ".meshlab-canvas"
 NOTEBOOK = "live_canvas.ipynb"
@@ -50,24 +50,24 @@ def live_page(browser, jupyter, artifacts):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{jupyter}/lab/tree/{NOTEBOOK}")
     run_all(page)
-    pid = None
+    pid = stopped = None
     try:
-        page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=60_000)
+        # queued behind the cells just started, so it answers once they have run
         pid = int(kernel(page, "print(server.pid)"))
+        page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=60_000)
         page.locator(CANVAS).scroll_into_view_if_needed()
         yield page
     finally:
         # stop the client and the server from the notebook, as a user would ...
         with contextlib.suppress(Exception):
-            out = page.evaluate(
-                KERNEL_EXEC, "live.close()\nprint(server.stop(), server.alive)", timeout=20_000
-            )
-            assert out.split()[-1] == "False", out
-        # ... and make sure, whatever happened in the kernel, that no server outlives the test
-        if pid is not None:
+            out = kernel(page, "live.close()\nprint(server.stop(), server.alive)")
+            stopped = out.split()[-1] == "False"
+        # ... and whatever happened in the kernel, no server outlives the test
+        if pid is not None and not stopped:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         page.close()
+    assert stopped, "the notebook could not stop its server; it was killed"
     assert not [e for e in errors if "meshlab" in e.lower()], errors
 
 
