@@ -4,6 +4,47 @@ import { K } from "./kinds";
 import { MARKER_COLOR } from "./palette";
 import type { EventStore } from "./store";
 
+/** What each marker colour means, in the order the legend shows them. */
+export const MARKER_NAMES: [Marker["kind"], string][] = [
+  ["fail", "failure"],
+  ["restart", "restart"],
+  ["node_down", "node death"],
+  ["partition", "partition"],
+];
+
+/** The smallest 1, 2 or 5 times a power of ten that is at least x. */
+export function roundUp(x: number): number {
+  const p = Math.pow(10, Math.floor(Math.log10(x)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x * (1 - 1e-12)) return m * p;
+  return 10 * p;
+}
+
+export interface Tick {
+  f: number; // 0..1 along the timeline
+  label: string;
+}
+
+/**
+ * A light time axis: round steps at least `minPx` pixels apart, labelled in seconds (counted
+ * from the start when times are wall-clock seconds since the epoch).
+ */
+export function timeTicks(t0: number, t1: number, width: number, minPx = 90): Tick[] {
+  const span = t1 - t0;
+  if (!(span > 0) || !(width > 0)) return [];
+  const step = roundUp((span * minPx) / width);
+  const wall = Math.abs(t0) >= 1e8;
+  const base = wall ? t0 : 0;
+  const ticks: Tick[] = [];
+  const first = Math.ceil((t0 - base) / step - 1e-9) * step + base;
+  for (let i = 0; i < 1000; i++) {
+    const tt = first + i * step;
+    if (tt > t1 + 1e-9 * Math.max(1, Math.abs(t1))) break;
+    const v = +(tt - base).toPrecision(12);
+    ticks.push({ f: (tt - t0) / span, label: `${wall ? "+" : ""}${+v.toFixed(6)}s` });
+  }
+  return ticks;
+}
+
 export interface Marker {
   row: number;
   t: number;
@@ -84,6 +125,7 @@ export class Scrubber {
   private readonly strip: HTMLCanvasElement;
   private readonly head: HTMLDivElement;
   private readonly markerLayer: HTMLDivElement;
+  private readonly axis: HTMLDivElement;
   private dragging = false;
   private t0 = 0;
   private t1 = 1;
@@ -102,7 +144,9 @@ export class Scrubber {
     this.head.className = "ml-playhead";
     this.markerLayer = document.createElement("div");
     this.markerLayer.className = "ml-markers";
-    this.el.append(this.strip, this.markerLayer, this.head);
+    this.axis = document.createElement("div");
+    this.axis.className = "ml-axis";
+    this.el.append(this.strip, this.axis, this.markerLayer, this.head);
     this.el.addEventListener("pointerdown", this.onDown);
     this.el.addEventListener("pointermove", this.onMove);
     this.el.addEventListener("pointerup", this.onUp);
@@ -142,6 +186,7 @@ export class Scrubber {
       this.drawnKey = key;
       this.drawStrip(store, width);
       this.drawMarkers(store, width);
+      this.drawAxis(width);
     }
     const f = (t - this.t0) / (this.t1 - this.t0);
     this.head.style.left = `${(Math.max(0, Math.min(1, f)) * 100).toFixed(3)}%`;
@@ -167,6 +212,17 @@ export class Scrubber {
       // log scale: a burst must not flatten everything else
       const bh = (Math.log1p(d[i]) / Math.log1p(max)) * (h - 2);
       ctx.fillRect(i * bw, h - bh, Math.max(1, bw - 0.5), bh);
+    }
+  }
+
+  private drawAxis(width: number): void {
+    this.axis.replaceChildren();
+    for (const tk of timeTicks(this.t0, this.t1, width)) {
+      const s = document.createElement("span");
+      s.className = tk.f > 0.96 ? "ml-tick ml-tick-end" : "ml-tick";
+      s.style.left = `${(tk.f * 100).toFixed(3)}%`;
+      s.textContent = tk.label;
+      this.axis.append(s);
     }
   }
 

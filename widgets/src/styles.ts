@@ -31,15 +31,21 @@ export const CSS = `
 .ml-recorder li{margin:1px 0;word-break:break-word}
 .ml-actors{margin:0;padding-left:4px;list-style:none;font-size:11px}
 .ml-dot{display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:4px}
-.ml-scrubber{position:relative;height:40px;margin:0 10px 0 10px;cursor:ew-resize;touch-action:none;user-select:none}
+.ml-scrubber{position:relative;height:52px;margin:0 10px 0 10px;cursor:ew-resize;touch-action:none;user-select:none}
 .ml-density{position:absolute;left:0;right:0;top:8px;width:100%;height:28px;background:#f8f9fa;border-radius:3px}
 .ml-markers{position:absolute;left:0;right:0;top:0;height:10px}
 .ml-marker{position:absolute;top:0;width:9px;height:9px;margin-left:-4.5px;border:1px solid #fff;border-radius:2px;padding:0;cursor:pointer;transform:rotate(45deg)}
 .ml-marker:hover{outline:2px solid #222}
-.ml-playhead{position:absolute;top:2px;bottom:0;width:2px;margin-left:-1px;background:#e8590c;pointer-events:none}
+.ml-axis{position:absolute;left:0;right:0;top:36px;height:14px;pointer-events:none}
+.ml-tick{position:absolute;top:0;height:14px;border-left:1px solid #ced4da;padding-left:2px;font-size:9px;line-height:14px;color:#868e96;white-space:nowrap;font-variant-numeric:tabular-nums}
+.ml-tick-end{border-left:none;border-right:1px solid #ced4da;padding:0 2px 0 0;transform:translateX(-100%)}
+.ml-playhead{position:absolute;top:2px;bottom:12px;width:2px;margin-left:-1px;background:#e8590c;pointer-events:none}
 .ml-legend{display:flex;flex-wrap:wrap;gap:10px;padding:3px 10px 6px;color:#555;font-size:11px}
 .ml-legend span{display:inline-flex;align-items:center;gap:3px}
 .ml-sw{display:inline-block;width:10px;height:10px;border-radius:5px}
+.ml-legend .ml-lg-group{gap:8px;padding-right:8px;border-right:1px solid #e3e6ea}
+.ml-legend .ml-lg-title{color:#888}
+.ml-dia{display:inline-block;width:8px;height:8px;border-radius:1px;transform:rotate(45deg);margin:0 2px}
 .ml-tip{position:absolute;pointer-events:none;background:rgba(33,37,41,.94);color:#fff;padding:4px 7px;border-radius:4px;
   font-size:11px;max-width:320px;white-space:pre-line;z-index:5;display:none}
 .ml-empty{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#888;pointer-events:none}

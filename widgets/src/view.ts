@@ -6,9 +6,9 @@ import { renderActor, renderNode } from "./inspector";
 import { K } from "./kinds";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection } from "./model";
 import { paintTopology } from "./draw_topology";
-import { STATUS_COLOR, typeColor } from "./palette";
+import { MARKER_COLOR, STATUS_COLOR, typeColor } from "./palette";
 import { SceneBuilder, statusName, type Filters, type Scene } from "./scene";
-import { Scrubber, fmtTime, type Marker } from "./scrubber";
+import { MARKER_NAMES, Scrubber, fmtTime, type Marker } from "./scrubber";
 import { chooseLanes, paintSpacetime, type LaneMode, type SpacetimeHit } from "./spacetime";
 import type { EventStore } from "./store";
 import { CSS } from "./styles";
@@ -191,7 +191,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       i++;
     }
     parts.push(`<span style="color:#d62828">✕ drop / failure</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
-    legend.innerHTML = parts.join("");
+    const markers = MARKER_NAMES.map(([k, name]) => `<span><i class="ml-dia" style="background:${MARKER_COLOR[k]}"></i>${name}</span>`);
+    legend.innerHTML = `<span class="ml-lg-group ml-lg-markers"><span class="ml-lg-title">timeline ◆</span>${markers.join("")}</span>${parts.join("")}`;
   }
 
   function draw(): number {

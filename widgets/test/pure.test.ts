@@ -4,7 +4,7 @@ import { arcPoint, progress } from "../src/interp";
 import { gridColumns, layoutNodes, nodeOrder, slotCenter, slotGrid } from "../src/layout";
 import { LOD_LIMITS, decideLod, flowWidth } from "../src/lod";
 import { formatSelected, parseSelected } from "../src/model";
-import { bucketMarkers } from "../src/scrubber";
+import { bucketMarkers, timeTicks } from "../src/scrubber";
 import { niceStep, timeWindow } from "../src/spacetime";
 import { randomRun, storeOf } from "./helpers";
 
@@ -114,5 +114,28 @@ describe("scrubber and selection", () => {
     expect(b).toBeCloseTo(10.6);
     expect(niceStep(0.23)).toBeCloseTo(0.2);
     expect(niceStep(7)).toBe(5);
+  });
+});
+
+describe("scrubber time axis", () => {
+  it("chooses a few round ticks in seconds, inside the run", () => {
+    const ticks = timeTicks(0, 7, 1200);
+    expect(ticks.map((t) => t.label)).toEqual(["0s", "1s", "2s", "3s", "4s", "5s", "6s", "7s"]);
+    expect(timeTicks(0.05, 0.3, 600).map((t) => t.label)).toEqual(["0.05s", "0.1s", "0.15s", "0.2s", "0.25s", "0.3s"]);
+    const few = timeTicks(0, 9.964, 600);
+    expect(few.length).toBeGreaterThanOrEqual(3);
+    expect(few.length).toBeLessThanOrEqual(6);
+    for (const t of few) {
+      expect(t.f).toBeGreaterThanOrEqual(0);
+      expect(t.f).toBeLessThanOrEqual(1);
+    }
+    // ticks are at least minPx apart
+    for (let i = 1; i < few.length; i++) expect((few[i].f - few[i - 1].f) * 600).toBeGreaterThanOrEqual(90 - 1e-9);
+  });
+  it("counts from the start for wall-clock times and survives empty spans", () => {
+    const wall = timeTicks(1.7e9 + 0.3, 1.7e9 + 30.3, 600);
+    expect(wall[0].label).toBe("+0s");
+    expect(wall.at(-1)!.label).toBe("+30s");
+    expect(timeTicks(5, 5, 600)).toEqual([]);
   });
 });
