@@ -22,14 +22,18 @@ $(NODE_STAMP): widgets/package.json widgets/package-lock.json
 
 setup: $(STAMP)
 
+# Jupyter refuses to run as root unless told; containers and fresh machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/01-getting-started.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/01-getting-started.ipynb
 
 # Headless alternative to `make lab`: a self-contained HTML replay of a built-in scenario.
 replay: setup
-	$(BIN)/meshlab run supervision-tree --seed 1 --out supervision-tree.parquet
-	$(BIN)/meshlab replay supervision-tree.parquet --html supervision-tree.html
-	@echo "open supervision-tree.html in a browser"
+	mkdir -p build
+	$(BIN)/meshlab run supervision-tree --seed 1 --out build/supervision-tree.parquet
+	$(BIN)/meshlab replay build/supervision-tree.parquet --html build/supervision-tree.html
+	@echo "open build/supervision-tree.html in a browser"
 
 test: setup $(NODE_STAMP)
 	$(BIN)/ruff check $(PY_TREES)

@@ -36,10 +36,13 @@ def test_run_prints_a_summary_and_saves_a_trace_that_loads_back(tmp_path):
     ("args", "message"),
     [
         (["run", "nope"], "unknown scenario 'nope'; choose one of"),
-        (["run", "ring", "--until", "0"], "--until must be a positive number"),
+        (["run", "ring", "--until", "0"], "--until must be a positive, finite number"),
+        (["run", "ring", "--until", "inf"], "--until must be a positive, finite number"),
+        (["run", "ring", "--out", "no/such/dir/x.parquet"], "does not exist; create it first"),
         (["run", "ring", "--nodes", "1"], "--nodes must be at least 2"),
         (["run", "ring", "--out", "x.csv"], "--out must end in .parquet or .mlog"),
         (["info", "does-not-exist.parquet"], "does-not-exist.parquet"),
+        (["info", "."], "is a folder"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_a_nonzero_exit(args, message, tmp_path):
@@ -48,6 +51,18 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(args, message, tmp_path)
     assert message in out.stderr
     assert "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_info_on_a_log_cut_before_any_event_warns_in_one_line_and_fails(tmp_path):
+    log = tmp_path / "r.mlog"
+    assert meshlab("run", "ring", "--until", "0.5", "--out", str(log)).returncode == 0
+    cut = tmp_path / "cut.mlog"
+    cut.write_bytes(log.read_bytes()[:300])
+    out = meshlab("info", str(cut))
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert lines[0].startswith("meshlab: warning:") and "cut.mlog ends inside frame" in lines[0]
+    assert lines[1].startswith("meshlab: error:") and "no events could be read" in lines[1]
 
 
 def test_info_on_a_corrupt_file_is_a_clear_error(tmp_path):

@@ -13,7 +13,7 @@ def test_same_scenario_and_seed_give_the_same_trace_hash(name):
     assert a.events.equals(b.events)
 
 
-@pytest.mark.parametrize("name", ["ring", "supervision-tree"])  # the ones that draw randoms
+@pytest.mark.parametrize("name", ["ring", "supervision-tree", "node-failure"])  # draw randoms
 def test_a_different_seed_gives_different_events(name):
     until = 6.0 if name == "supervision-tree" else 1.5
     a = ml.scenarios.run(name, seed=1, until=until)

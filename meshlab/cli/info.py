@@ -59,7 +59,12 @@ def run(args) -> int:
     path = Path(args.file)
     if not path.exists():
         raise CliError(f"no trace file at {path}")
+    if path.is_dir():
+        raise CliError(f"{path} is a folder; give a trace file (.parquet or .mlog)")
     facts = describe(path)
+    if facts["events"] == 0 and path.stat().st_size > 0:
+        # a damaged file from which nothing could be kept is an error, not an empty trace
+        raise CliError(f"{path}: no events could be read from it (see the warning above)")
     if args.json:
         print(json.dumps(facts, indent=2))
         return 0

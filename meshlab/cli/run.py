@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -27,12 +28,14 @@ def run(args) -> int:
         raise CliError(
             f"unknown scenario {args.scenario!r}; choose one of: {', '.join(scenarios.names())}"
         )
-    if args.until is not None and args.until <= 0:
-        raise CliError(f"--until must be a positive number of seconds, got {args.until}")
+    if args.until is not None and not (0 < args.until < math.inf):
+        raise CliError(f"--until must be a positive, finite number of seconds, got {args.until}")
     if args.nodes is not None and args.nodes < 2:
         raise CliError(f"--nodes must be at least 2, got {args.nodes}")
     if args.out is not None and args.out.suffix not in SAVE_SUFFIXES:
         raise CliError(f"--out must end in {' or '.join(SAVE_SUFFIXES)}, got {args.out}")
+    if args.out is not None and not args.out.resolve().parent.is_dir():
+        raise CliError(f"--out: the folder {args.out.resolve().parent} does not exist; create it first")
     started = time.perf_counter()
     trace = scenarios.run(args.scenario, seed=args.seed, until=args.until, nodes=args.nodes)
     elapsed = time.perf_counter() - started

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meshlab.scenarios import register
 from meshlab.scenarios.common import RoundRobin
-from meshlab.sim import Actor, Backoff, ChildSpec, Mesh, Supervisor
+from meshlab.sim import Actor, Backoff, ChildSpec, Mesh, Supervisor, Uniform
 
 
 class Worker(Actor):
@@ -22,12 +22,12 @@ class Dispatcher(RoundRobin):
 
 @register(
     "node-failure",
-    summary="a worker node dies at t=3; its workers are respawned on the surviving nodes",
+    summary="a node dies at t=3, its workers are respawned elsewhere; it returns empty at t=6",
     until=8.0,
     nodes=4,
 )
 def build(*, seed: int, nodes: int, per_node: int = 2) -> Mesh:
-    mesh = Mesh(seed=seed, nodes=nodes, latency=0.003, placement="least_loaded",
+    mesh = Mesh(seed=seed, nodes=nodes, latency=Uniform(0.002, 0.006), placement="least_loaded",
                 scenario="node-failure")  # fmt: skip
     names = mesh.nodes_up()
     workers = names[1:] or names
@@ -36,7 +36,7 @@ def build(*, seed: int, nodes: int, per_node: int = 2) -> Mesh:
         for i in range(per_node * len(workers))
     ]
     mesh.spawn(
-        Supervisor, specs, backoff=Backoff(base=0.2, jitter=0.0), intensity=20, name="pool",
+        Supervisor, specs, backoff=Backoff(base=0.2, jitter=0.25), intensity=20, name="pool",
         node=names[0],
     )  # fmt: skip
     ids = [f"pool/{s.name}" for s in specs]
