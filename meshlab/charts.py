@@ -137,6 +137,7 @@ def latency(
 
 def link(chart: alt.Chart | alt.LayerChart, canvas: Canvas) -> alt.JupyterChart:
     """Wrap a chart that has the playhead and pick params so that it follows ``canvas``."""
+    _offline()
     jchart = alt.JupyterChart(chart)
     jchart.params.playhead = float(canvas.time)
 
@@ -181,6 +182,16 @@ def _finish(
     )
     layered = alt.layer(sized, targets, rule).add_params(playhead).properties(title=title)
     return link(layered, canvas)
+
+
+def _offline() -> None:
+    """Serve the chart widget's JavaScript from vl-convert when it is installed, as the canvas
+    does with its own bundle, so that linked charts draw without network access; without
+    vl-convert, altair loads it from a CDN."""
+    try:
+        alt.JupyterChart.enable_offline()
+    except ImportError:
+        pass
 
 
 def _default_bucket(ev: pl.DataFrame) -> float:
