@@ -1,6 +1,7 @@
 // Paints a topology Scene on a 2D canvas. No state of its own: same scene, same pixels.
 import { K } from "./kinds";
 import { fmtInt } from "./lod";
+import { fitLabels } from "./labels";
 import { HEADER, type Rect } from "./layout";
 import { DROP, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
 import type { Scene, SceneLine } from "./scene";
@@ -48,6 +49,28 @@ function cross(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): 
   ctx.moveTo(x + r, y - r);
   ctx.lineTo(x - r, y + r);
   ctx.stroke();
+}
+
+/** Actor names under the glyphs: the distinguishing end when space is short, never overlapping. */
+function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<number>): void {
+  ctx.font = "10px system-ui, 'Liberation Sans', sans-serif";
+  ctx.textAlign = "center";
+  const cell = new Map(sc.nodes.map((n) => [n.idx, n.box.cell]));
+  const shown = sc.actors.filter((a) => a.r >= 6);
+  const widths = new Map<string, number>();
+  const measure = (s: string) => {
+    let w = widths.get(s);
+    if (w === undefined) widths.set(s, (w = ctx.measureText(s).width));
+    return w;
+  };
+  // The slot grid spaces glyphs one cell apart: a label narrower than that cannot reach its
+  // neighbour's; fitLabels also checks, for glyphs of different nodes or sizes.
+  const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3), group: a.node }));
+  for (const l of fitLabels(items, measure)) {
+    ctx.fillStyle = downNodes.has(shown[l.idx].node) ? "#e9ecef" : "#444";
+    ctx.fillText(l.text, l.x, l.y);
+  }
+  ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
 }
 
 export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): void {
@@ -223,15 +246,8 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         ctx.fillText(`↻${a.restarts}`, a.x + r + 1, a.y - r);
         ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
       }
-      if (labels && r >= 6) {
-        ctx.font = "10px system-ui, 'Liberation Sans', sans-serif";
-        ctx.textAlign = "center";
-        ctx.fillStyle = downNodes.has(a.node) ? "#e9ecef" : "#444";
-        const id = a.id.length > 14 ? `${a.id.slice(0, 13)}…` : a.id;
-        ctx.fillText(id, a.x, a.y + r + 8);
-        ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
-      }
     }
+    if (labels) paintLabels(ctx, sc, downNodes);
   }
 
   // moments: rings that grow and fade, so spawns, failures and restarts are seen happening

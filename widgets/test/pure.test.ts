@@ -3,6 +3,7 @@ import { SPEEDS, advance, clampSpeed, flashWindow, nextSpeed } from "../src/cloc
 import { arcPoint, progress } from "../src/interp";
 import { gridColumns, layoutNodes, nodeOrder, slotCenter, slotGrid } from "../src/layout";
 import { LOD_LIMITS, decideLod, flowWidth } from "../src/lod";
+import { fitLabels, labelForms, lastSegment } from "../src/labels";
 import { formatSelected, parseSelected } from "../src/model";
 import { bucketMarkers, timeTicks } from "../src/scrubber";
 import { niceStep, timeWindow } from "../src/spacetime";
@@ -137,5 +138,53 @@ describe("scrubber time axis", () => {
     expect(wall[0].label).toBe("+0s");
     expect(wall.at(-1)!.label).toBe("+30s");
     expect(timeTicks(5, 5, 600)).toEqual([]);
+  });
+});
+
+describe("actor labels", () => {
+  const measure = (s: string) => s.length * 6; // 6 px a character
+  it("keeps the end that tells siblings apart", () => {
+    expect(lastSegment("root/api/worker-2")).toBe("worker-2");
+    expect(lastSegment("detector@n1")).toBe("detector@n1");
+    expect(labelForms("root/store/shard-1", 36, measure)).toEqual(["root/store/shard-1", "shard-1", "…ard-1"]);
+    const out = fitLabels(
+      [
+        { id: "root/store/shard-0", x: 100, y: 50, maxW: 70 },
+        { id: "root/store/shard-1", x: 200, y: 50, maxW: 70 },
+        { id: "client", x: 300, y: 50, maxW: 70 },
+      ],
+      measure,
+    );
+    expect(out.map((l) => l.text)).toEqual(["shard-0", "shard-1", "client"]);
+  });
+  it("never lets two labels overlap", () => {
+    // "pool/worker-2" and "pool/worker-5" side by side, 75 px apart, each allowed 80 px
+    const out = fitLabels(
+      [
+        { id: "pool/worker-2", x: 100, y: 50, maxW: 80 },
+        { id: "pool/worker-5", x: 175, y: 50, maxW: 80 },
+        { id: "pool/worker-7", x: 190, y: 50, maxW: 80 },
+      ],
+      measure,
+    );
+    for (let i = 0; i < out.length; i++)
+      for (let j = i + 1; j < out.length; j++) {
+        const [a, b] = [out[i], out[j]];
+        expect(a.x + a.w / 2 <= b.x - b.w / 2 || b.x + b.w / 2 <= a.x - a.w / 2).toBe(true);
+      }
+    expect(out[0].text).toBe("pool/worker-2");
+    expect(out[1].text).toBe("worker-5");
+    expect(out.length).toBe(2); // the third has no room at all: shown on hover only
+  });
+  it("shortens a whole group alike when one of its ids does not fit", () => {
+    const out = fitLabels(
+      [
+        { id: "root/api", x: 100, y: 50, maxW: 60, group: 0 },
+        { id: "root/api/worker-2", x: 170, y: 50, maxW: 60, group: 0 },
+        { id: "root/jobs", x: 100, y: 90, maxW: 60, group: 1 },
+      ],
+      measure,
+    );
+    expect(out.map((l) => l.text)).toEqual(["api", "worker-2", "root/jobs"]);
   });
 });

@@ -1,0 +1,71 @@
+// Actor labels: show the end of an id that tells siblings apart (`worker-2`, not `root/api/wo…`)
+// when space is short, and never let two labels overlap. Pure, so it can be tested without a
+// canvas: the caller passes a text measure.
+
+export interface LabelIn {
+  id: string;
+  x: number; // centre
+  y: number; // baseline middle
+  maxW: number; // the widest this label may be (about the spacing of its glyphs)
+  group?: number; // labels of one group (a node) are shortened alike
+}
+
+export interface LabelOut {
+  idx: number; // index into the input
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+}
+
+/** The last path segment of an actor id (`root/api/worker-2` -> `worker-2`). */
+export function lastSegment(id: string): string {
+  const i = id.lastIndexOf("/", id.length - 2);
+  return i >= 0 ? id.slice(i + 1) : id;
+}
+
+/** The longest end of `s`, after a leading ellipsis, that fits `maxW`; "" if not even that. */
+export function keepEnd(s: string, maxW: number, measure: (s: string) => number): string {
+  if (measure(s) <= maxW) return s;
+  for (let k = s.length - 1; k >= 2; k--) {
+    const c = `…${s.slice(s.length - k)}`;
+    if (measure(c) <= maxW) return c;
+  }
+  return "";
+}
+
+/** Forms of a label from the most to the least informative. */
+export function labelForms(id: string, maxW: number, measure: (s: string) => number): string[] {
+  const seg = lastSegment(id);
+  const forms = [id];
+  if (seg !== id) forms.push(seg);
+  const end = keepEnd(seg, maxW, measure);
+  if (end && end !== seg) forms.push(end);
+  return forms;
+}
+
+/**
+ * Choose each label's text and drop what would overlap: each label takes the longest form no
+ * wider than its `maxW`; a label that would touch one already placed tries its shorter forms, then
+ * is left out (its full id stays on hover and in the inspector). When one full id of a group
+ * does not fit, the whole group shows last segments, so siblings read alike.
+ */
+export function fitLabels(items: LabelIn[], measure: (s: string) => number, height = 11, gap = 3): LabelOut[] {
+  const placed: LabelOut[] = [];
+  const hits = (x: number, y: number, w: number) =>
+    placed.some((p) => Math.abs(p.y - y) < height && x - w / 2 < p.x + p.w / 2 + gap && p.x - p.w / 2 < x + w / 2 + gap);
+  const short = new Set<number | undefined>();
+  for (const it of items) if (measure(it.id) > it.maxW) short.add(it.group);
+  items.forEach((it, idx) => {
+    const forms = labelForms(it.id, it.maxW, measure);
+    if (short.has(it.group) && forms.length > 1) forms.shift();
+    for (const text of forms) {
+      const w = measure(text);
+      if (w > it.maxW) continue;
+      if (hits(it.x, it.y, w)) continue;
+      placed.push({ idx, text, x: it.x, y: it.y, w });
+      return;
+    }
+  });
+  return placed;
+}
