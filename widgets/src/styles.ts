@@ -9,6 +9,8 @@ export const CSS = `
 .ml-toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:5px 8px;border-bottom:1px solid #eceff2;background:#f8f9fa}
 .ml-toolbar button,.ml-toolbar select{font:inherit;border:1px solid #c9ced4;background:#fff;border-radius:4px;padding:2px 7px;cursor:pointer;color:#222}
 .ml-toolbar button:hover{background:#eef2f6}
+.ml-toolbar button svg{vertical-align:-1px}
+.ml-prev,.ml-next{display:inline-flex;align-items:center;gap:2px;font-size:11px}
 .ml-toolbar button.ml-on{background:#24466b;color:#fff;border-color:#24466b}
 .ml-toolbar label{display:flex;align-items:center;gap:3px;cursor:pointer}
 .ml-time{font-variant-numeric:tabular-nums;min-width:150px;color:#333}

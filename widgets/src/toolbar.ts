@@ -2,17 +2,22 @@
 import { SPEEDS } from "./clock";
 
 // Icons as inline SVG: the media-control characters are missing from many system fonts.
-const svg = (d: string) => `<svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><path d="${d}" fill="currentColor"/></svg>`;
+const svg = (d: string, w = 12) => `<svg width="${w}" height="12" viewBox="0 0 ${w} 12" aria-hidden="true"><path d="${d}" fill="currentColor"/></svg>`;
 const ICONS = {
   play: svg("M2 1 L11 6 L2 11 Z"),
   pause: svg("M2 1 H5 V11 H2 Z M7 1 H10 V11 H7 Z"),
-  prev: svg("M1 1 H3 V11 H1 Z M11 1 L4 6 L11 11 Z"),
-  next: svg("M9 1 H11 V11 H9 Z M1 1 L8 6 L1 11 Z"),
+  // step one event: a thin chevron, so it does not read as "go to start/end"
+  prev: svg("M8 1.5 L9.5 3 L6.5 6 L9.5 9 L8 10.5 L3.5 6 Z"),
+  next: svg("M4 1.5 L2.5 3 L5.5 6 L2.5 9 L4 10.5 L8.5 6 Z"),
+  // step to a timeline marker: chevron and the marker's diamond
+  prevMarker: svg("M5 1.5 L6.5 3 L3.5 6 L6.5 9 L5 10.5 L0.5 6 Z M12 2 L16 6 L12 10 L8 6 Z", 16),
+  nextMarker: svg("M11 1.5 L9.5 3 L12.5 6 L9.5 9 L11 10.5 L15.5 6 Z M4 2 L8 6 L4 10 L0 6 Z", 16),
 };
 
 export interface ToolbarHandlers {
   play(): void;
   step(dir: 1 | -1): void;
+  marker(dir: 1 | -1): void;
   speed(x: number): void;
   view(v: "topology" | "spacetime"): void;
   toggle(name: "hide_system" | "supervision", on: boolean): void;
@@ -39,7 +44,7 @@ export class Toolbar {
     const btn = (text: string, title: string, fn: () => void, cls = "") => {
       const b = document.createElement("button");
       b.type = "button";
-      if (text.startsWith("<svg")) b.innerHTML = text;
+      if (text.includes("<svg")) b.innerHTML = text;
       else b.textContent = text;
       b.title = title;
       if (cls) b.className = cls;
@@ -47,9 +52,11 @@ export class Toolbar {
       return b;
     };
     const sep = () => Object.assign(document.createElement("span"), { className: "ml-sep" });
-    const prev = btn(ICONS.prev, "previous event (←)", () => h.step(-1), "ml-prev");
+    const prevM = btn(ICONS.prevMarker, "previous marker: failure, restart, node death or partition (shift+←)", () => h.marker(-1), "ml-prev-marker");
+    const prev = btn(`${ICONS.prev}<span>event</span>`, "step back one event (←)", () => h.step(-1), "ml-prev");
     this.playBtn = btn(ICONS.play, "play / pause (space)", () => h.play(), "ml-play");
-    const next = btn(ICONS.next, "next event (→)", () => h.step(1), "ml-next");
+    const next = btn(`<span>event</span>${ICONS.next}`, "step forward one event (→)", () => h.step(1), "ml-next");
+    const nextM = btn(ICONS.nextMarker, "next marker: failure, restart, node death or partition (shift+→)", () => h.marker(1), "ml-next-marker");
     this.speedSel = document.createElement("select");
     this.speedSel.className = "ml-speed";
     this.speedSel.title = "playback speed (+ / -)";
@@ -84,7 +91,7 @@ export class Toolbar {
     this.typeSel.addEventListener("change", () => h.filter("type_filter", this.typeSel.value));
     this.liveBtn = btn("● live", "follow the live stream", () => h.follow(), "ml-live");
     this.liveBtn.style.display = "none";
-    el.append(prev, this.playBtn, next, this.speedSel, this.time, sep(), this.viewBtns.topology, this.viewBtns.spacetime, sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
+    el.append(prevM, prev, this.playBtn, next, nextM, this.speedSel, this.time, sep(), this.viewBtns.topology, this.viewBtns.spacetime, sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
   }
 
   sync(s: {

@@ -131,6 +131,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     step: (dir) => {
       setPlayhead(store.stepTime(t, dir), true);
     },
+    marker: (dir) => {
+      const m = nextMarker(store, t, dir);
+      if (m !== null) setPlayhead(m, true);
+    },
     speed: (x) => setTraits({ speed: clampSpeed(x) }),
     view: (v) => setTraits({ view: v }),
     toggle: (name, on) => setTraits({ [name]: on }),
