@@ -2,7 +2,7 @@
 import { K } from "./kinds";
 import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
-import { HEADER, type Rect } from "./layout";
+import { HEADER, exitPoint, type Rect } from "./layout";
 import { DROP, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
 import type { Scene, SceneLine } from "./scene";
 
@@ -20,19 +20,6 @@ function roundRect(ctx: CanvasRenderingContext2D, r: Rect, rad: number): void {
   ctx.arcTo(r.x, r.y + r.h, r.x, r.y, rad);
   ctx.arcTo(r.x, r.y, r.x + r.w, r.y, rad);
   ctx.closePath();
-}
-
-/** Where the segment from the centre of `r` towards (x, y) leaves `r`. */
-export function exitPoint(r: Rect, x: number, y: number): [number, number] {
-  const cx = r.x + r.w / 2;
-  const cy = r.y + r.h / 2;
-  const dx = x - cx;
-  const dy = y - cy;
-  if (dx === 0 && dy === 0) return [cx, cy];
-  const sx = dx !== 0 ? r.w / 2 / Math.abs(dx) : Infinity;
-  const sy = dy !== 0 ? r.h / 2 / Math.abs(dy) : Infinity;
-  const s = Math.min(sx, sy);
-  return [cx + dx * s, cy + dy * s];
 }
 
 function line(ctx: CanvasRenderingContext2D, l: SceneLine): void {
@@ -300,12 +287,16 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.stroke();
   }
 
-  // drops: a red cross where the message was lost
-  ctx.strokeStyle = DROP;
+  // drops: a small dark cross on the link where the message was lost, with a white halo, fading
+  // (a failed actor is a white cross on a red glyph: the two must not be confused)
   for (const d of sc.drops) {
-    ctx.globalAlpha = 1 - 0.7 * d.age;
-    ctx.lineWidth = 2.5;
-    cross(ctx, d.x, d.y, 5);
+    ctx.globalAlpha = 1 - 0.8 * d.age;
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 4;
+    cross(ctx, d.x, d.y, 3.5);
+    ctx.strokeStyle = DROP;
+    ctx.lineWidth = 1.8;
+    cross(ctx, d.x, d.y, 3.5);
   }
   ctx.globalAlpha = 1;
 

@@ -25,3 +25,15 @@ export function arcPoint(
   const q = 1 - p;
   return [q * q * x0 + 2 * q * p * cx + p * p * x1, q * q * y0 + 2 * q * p * cy + p * p * y1];
 }
+
+/**
+ * Progress at which to draw a lost message: where it was lost, but at least `clear` pixels from
+ * both ends of a link `len` long, so the mark never sits on an actor's glyph (where it would
+ * read as that actor failing).
+ */
+export function dropProgress(p: number, len: number, clear: number): number {
+  if (!(len > 0)) return 0.5;
+  const lo = clear / len;
+  if (lo >= 0.5) return 0.5;
+  return Math.max(lo, Math.min(1 - lo, p));
+}

@@ -96,3 +96,16 @@ export function nodeOrder(names: string[], metaOrder: string[]): number[] {
     .sort((a, b) => a.p - b.p)
     .map((x) => x.i);
 }
+
+/** Where the segment from the centre of `r` towards (x, y) leaves `r`. */
+export function exitPoint(r: Rect, x: number, y: number): [number, number] {
+  const cx = r.x + r.w / 2;
+  const cy = r.y + r.h / 2;
+  const dx = x - cx;
+  const dy = y - cy;
+  if (dx === 0 && dy === 0) return [cx, cy];
+  const sx = dx !== 0 ? r.w / 2 / Math.abs(dx) : Infinity;
+  const sy = dy !== 0 ? r.h / 2 / Math.abs(dy) : Infinity;
+  const s = Math.min(sx, sy);
+  return [cx + dx * s, cy + dy * s];
+}

@@ -42,4 +42,5 @@ export const MARKER_COLOR: Record<string, string> = {
 };
 
 export const PARTITION = "#7b2cbf";
-export const DROP = "#d62828";
+/** A lost message: dark slate, unlike the red of a failed actor. */
+export const DROP = "#343a40";

@@ -3,9 +3,9 @@
 // is too much to draw one by one, per-node summaries and flow bands.
 import { flashWindow } from "./clock";
 import type { Folder, MeshState } from "./fold";
-import { arcPoint, progress } from "./interp";
+import { arcPoint, dropProgress, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
-import { center, layoutNodes, nodeOrder, type NodeBox, type Rect } from "./layout";
+import { center, exitPoint, layoutNodes, nodeOrder, type NodeBox, type Rect } from "./layout";
 import { decideLod, flowWidth, type Lod } from "./lod";
 import { Grow } from "./grow";
 import type { EventStore } from "./store";
@@ -348,15 +348,24 @@ export class SceneBuilder {
         const m = store.messageOf(store.msgId.data[row]);
         if (m < 0) continue;
         if (f.msgType && store.mType.data[m] !== typeCode) continue;
-        if (store.str(store.reason.data[row]) === "discarded") {
+        const reason = store.str(store.reason.data[row]);
+        const e = endpoints(m);
+        if (!e) {
           const dst = store.mDst.data[m];
-          if (dst >= 0 && !Number.isNaN(ax[dst])) drops.push({ m, row, x: ax[dst], y: ay[dst], age });
+          if (dst >= 0 && !Number.isNaN(ax[dst])) drops.push({ m, row, x: ax[dst] + 10, y: ay[dst] - 10, age });
           continue;
         }
-        const e = endpoints(m);
-        if (!e) continue;
-        const p = progress(store.mStart.data[m], store.mArrive.data[m], store.t.data[row]);
-        const [x, y] = arcPoint(e[0], e[1], e[2], e[3], p);
+        // On the link, where it was lost: a discarded message at the receiver's end, one cut by
+        // a partition where the link leaves the sender's region; never on a glyph.
+        const len = Math.hypot(e[2] - e[0], e[3] - e[1]);
+        let p = reason === "discarded" ? 1 : progress(store.mStart.data[m], store.mArrive.data[m], store.t.data[row]);
+        const srcBox = boxOf[store.mSrcNode.data[m]];
+        if (reason === "partition" && srcBox && len > 0) {
+          const [bx, by] = exitPoint(srcBox, e[2], e[3]);
+          p = Math.max(0, Math.hypot(bx - e[0], by - e[1]) - 8) / len;
+        }
+        const r = srcBox?.radius ?? 6;
+        const [x, y] = arcPoint(e[0], e[1], e[2], e[3], dropProgress(p, len, r + 8));
         drops.push({ m, row, x, y, age });
       } else if (k >= K.actor_spawn && k <= K.actor_restart) {
         const a = store.actorOf.get(store.actor.data[row]);

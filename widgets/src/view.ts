@@ -6,7 +6,7 @@ import { renderActor, renderNode } from "./inspector";
 import { K } from "./kinds";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection } from "./model";
 import { paintTopology } from "./draw_topology";
-import { MARKER_COLOR, STATUS_COLOR, typeColor } from "./palette";
+import { DROP, MARKER_COLOR, STATUS_COLOR, typeColor } from "./palette";
 import { SceneBuilder, statusName, type Filters, type Scene } from "./scene";
 import { MARKER_NAMES, Scrubber, fmtTime, type Marker } from "./scrubber";
 import { chooseLanes, paintSpacetime, type LaneMode, type SpacetimeHit } from "./spacetime";
@@ -194,7 +194,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       parts.push(`<span><i class="ml-sw" style="background:${typeColor(i)};border-radius:2px"></i>${escapeHtml(store.str(code))}</span>`);
       i++;
     }
-    parts.push(`<span style="color:#d62828">✕ drop / failure</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
+    parts.push(`<span style="color:${DROP}">✕ dropped message</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
     const markers = MARKER_NAMES.map(([k, name]) => `<span><i class="ml-dia" style="background:${MARKER_COLOR[k]}"></i>${name}</span>`);
     legend.innerHTML = `<span class="ml-lg-group ml-lg-markers"><span class="ml-lg-title">timeline ◆</span>${markers.join("")}</span>${parts.join("")}`;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SPEEDS, advance, clampSpeed, flashWindow, nextSpeed } from "../src/clock";
-import { arcPoint, progress } from "../src/interp";
+import { arcPoint, dropProgress, progress } from "../src/interp";
 import { gridColumns, layoutNodes, nodeOrder, slotCenter, slotGrid } from "../src/layout";
 import { LOD_LIMITS, decideLod, flowWidth } from "../src/lod";
 import { fitLabels, labelForms, lastSegment } from "../src/labels";
@@ -186,5 +186,14 @@ describe("actor labels", () => {
       measure,
     );
     expect(out.map((l) => l.text)).toEqual(["api", "worker-2", "root/jobs"]);
+  });
+});
+
+describe("drops", () => {
+  it("are drawn on the link, never on either glyph", () => {
+    expect(dropProgress(0, 200, 20)).toBeCloseTo(0.1);
+    expect(dropProgress(1, 200, 20)).toBeCloseTo(0.9);
+    expect(dropProgress(0.4, 200, 20)).toBeCloseTo(0.4);
+    expect(dropProgress(0, 30, 20)).toBe(0.5);
   });
 });
