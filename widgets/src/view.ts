@@ -271,6 +271,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     root.dataset.selected = String(model.get("selected") || "");
     if (store.n && root.dataset.ready !== "1") root.dataset.ready = "1";
     dirty = false;
+    if (pointer) updateTip(); // may mark a new hover ring dirty, for the next frame
     return performance.now() - start;
   }
 
@@ -328,6 +329,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     dirty = true;
   };
   model.on("change:time", onTime);
+  const onView = () => hideTip();
+  model.on("change:view", onView);
   const others = ["selected", "playing", "speed", "view", "lanes", "hide_system", "supervision", "class_filter", "type_filter", "meta"];
   for (const name of others) model.on(`change:${name}`, onAny);
   const offStore = store.onChange(() => {
@@ -356,8 +359,19 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     const r = canvas.getBoundingClientRect();
     return [e.clientX - r.left, e.clientY - r.top];
   };
+  // The tooltip follows the pointer and the playhead: recomputed on every draw while shown.
+  let pointer: [number, number] | null = null;
+  const hideTip = () => {
+    pointer = null;
+    tip.style.display = "none";
+  };
   const onMove = (e: MouseEvent) => {
-    const [x, y] = local(e);
+    pointer = local(e);
+    updateTip();
+  };
+  const updateTip = () => {
+    if (!pointer) return;
+    const [x, y] = pointer;
     let text = "";
     if (lastScene) {
       const a = hitActor(x, y);
@@ -406,7 +420,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     }
   };
   const onLeave = () => {
-    tip.style.display = "none";
+    hideTip();
     if (hoverActor >= 0) {
       hoverActor = -1;
       dirty = true;
@@ -477,9 +491,11 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
         setPlayhead(store.t1, true);
         break;
       case "v":
+        hideTip();
         setTraits({ view: get.view() === "topology" ? "spacetime" : "topology" });
         break;
       case "Escape":
+        hideTip();
         select({ kind: "none" });
         break;
       default:
@@ -534,6 +550,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       cancelAnimationFrame(raf);
       ro?.disconnect();
       model.off("change:time", onTime);
+      model.off("change:view", onView);
       for (const name of others) model.off(`change:${name}`, onAny);
       offStore();
       canvas.removeEventListener("mousemove", onMove);
