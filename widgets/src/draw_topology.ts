@@ -141,6 +141,9 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
 
   // partitions: the cut link drawn between the two regions, with a gap in the middle
   for (const c of sc.cuts) {
+    // a cut between regions that are not neighbours would cross other regions: the cuts with
+    // the regions in between already show the partition
+    if (!c.adjacent) continue;
     const ba = sc.nodes.find((n) => n.name === c.a)?.box;
     const bb = sc.nodes.find((n) => n.name === c.b)?.box;
     if (!ba || !bb) continue;
@@ -158,11 +161,8 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.setLineDash([]);
     ctx.lineWidth = 2.5;
     cross(ctx, mx, my, 5);
-    ctx.fillStyle = PARTITION;
-    ctx.textAlign = "center";
-    ctx.font = "bold 11px system-ui, 'Liberation Sans', sans-serif";
-    ctx.fillText("partition", mx, my - 13);
-    ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+    // no text per cut: several cuts meet at region corners and their labels collided; the
+    // legend names the dashed line, and hovering a cut says which nodes it separates
   }
 
   // flows (aggregated messages)

@@ -109,3 +109,10 @@ export function exitPoint(r: Rect, x: number, y: number): [number, number] {
   const s = Math.min(sx, sy);
   return [cx + dx * s, cy + dy * s];
 }
+
+/** Whether two regions of the grid touch (side by side or diagonally), with no region between. */
+export function neighbours(a: Rect, b: Rect): boolean {
+  const gapX = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
+  const gapY = Math.max(a.y, b.y) - Math.min(a.y + a.h, b.y + b.h);
+  return gapX <= GAP + 1 && gapY <= GAP + 1;
+}

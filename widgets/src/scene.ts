@@ -5,7 +5,7 @@ import { flashWindow } from "./clock";
 import type { Folder, MeshState } from "./fold";
 import { arcPoint, dropProgress, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
-import { center, exitPoint, layoutNodes, nodeOrder, type NodeBox, type Rect } from "./layout";
+import { center, exitPoint, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
 import { decideLod, flowWidth, type Lod } from "./lod";
 import { Grow } from "./grow";
 import type { EventStore } from "./store";
@@ -93,7 +93,7 @@ export interface Scene {
   msgs: SceneMsg[];
   drops: SceneDrop[];
   moments: SceneMoment[];
-  cuts: (SceneLine & { a: string; b: string; row: number })[];
+  cuts: (SceneLine & { a: string; b: string; row: number; adjacent: boolean })[];
   flows: SceneFlow[];
   supervision: SceneLine[];
   lod: Lod;
@@ -388,7 +388,7 @@ export class SceneBuilder {
       if (!boxOf[a] || !boxOf[b]) continue;
       const [x0, y0] = center(boxOf[a]);
       const [x1, y1] = center(boxOf[b]);
-      cuts.push({ x0, y0, x1, y1, a: names[a], b: names[b], row });
+      cuts.push({ x0, y0, x1, y1, a: names[a], b: names[b], row, adjacent: neighbours(boxOf[a], boxOf[b]) });
     }
 
     const supervision: SceneLine[] = [];
