@@ -4,40 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-CANVAS = ".meshlab-canvas"
+from .jupyter_page import KERNEL_EXEC, KERNEL_IDLE, PIXELS
 
-# Runs Python in the notebook's kernel and resolves with what it printed.
-KERNEL_EXEC = """async (code) => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  let out = "";
-  const future = kernel.requestExecute({ code });
-  future.onIOPub = (msg) => {
-    if (msg.header.msg_type === "stream") out += msg.content.text;
-    const c = msg.content;
-    if (msg.header.msg_type === "error") out += "ERROR " + c.ename + ": " + c.evalue;
-  };
-  await future.done;
-  return out;
-}"""
+CANVAS = ".meshlab-canvas"
 
 
 def pixel_counts(page, colors: dict[str, tuple[int, int, int]]) -> dict[str, int]:
     """How many pixels of the main canvas are (nearly) each colour."""
-    return page.evaluate(
-        """(colors) => {
-      const c = document.querySelector('.meshlab-canvas canvas.ml-main');
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      const out = {};
-      for (const k of Object.keys(colors)) out[k] = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        for (const [k, [r, g, b]] of Object.entries(colors)) {
-          if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 24) out[k]++;
-        }
-      }
-      return out;
-    }""",
-        colors,
-    )
+    return page.evaluate(PIXELS, colors)
 
 
 def pixel_at(page, x: float, y: float) -> tuple[int, int, int]:
@@ -64,15 +38,7 @@ def lab_page(browser, jupyter, artifacts):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{jupyter}/lab/tree/canvas_supervision.ipynb")
-    page.wait_for_function(
-        """() => {
-      const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-      const s = w && w.sessionContext && w.sessionContext.session;
-      const k = s && s.kernel;
-      return k && k.status === 'idle';
-    }""",
-        timeout=90_000,
-    )
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=90_000)
     page.locator(CANVAS).scroll_into_view_if_needed()
