@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
@@ -188,10 +189,8 @@ def _offline() -> None:
     """Serve the chart widget's JavaScript from vl-convert when it is installed, as the canvas
     does with its own bundle, so that linked charts draw without network access; without
     vl-convert, altair loads it from a CDN."""
-    try:
+    with contextlib.suppress(ImportError):
         alt.JupyterChart.enable_offline()
-    except ImportError:
-        pass
 
 
 def _default_bucket(ev: pl.DataFrame) -> float:

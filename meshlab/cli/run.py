@@ -34,8 +34,9 @@ def run(args) -> int:
         raise CliError(f"--nodes must be at least 2, got {args.nodes}")
     if args.out is not None and args.out.suffix not in SAVE_SUFFIXES:
         raise CliError(f"--out must end in {' or '.join(SAVE_SUFFIXES)}, got {args.out}")
-    if args.out is not None and not args.out.resolve().parent.is_dir():
-        raise CliError(f"--out: the folder {args.out.resolve().parent} does not exist; create it first")
+    folder = args.out.resolve().parent if args.out is not None else None
+    if folder is not None and not folder.is_dir():
+        raise CliError(f"--out: the folder {folder} does not exist; create it first")
     started = time.perf_counter()
     trace = scenarios.run(args.scenario, seed=args.seed, until=args.until, nodes=args.nodes)
     elapsed = time.perf_counter() - started
