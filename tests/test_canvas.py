@@ -115,3 +115,11 @@ def test_cli_replay(tmp_path, capsys):
     assert (tmp_path / "r.html").stat().st_size > 100_000
     assert cli(["replay", str(tmp_path / "missing.parquet"), "--html", "x.html"]) == 2
     assert "no such trace" in capsys.readouterr().err
+
+
+def test_cli_replay_refuses_a_start_time_outside_the_trace(tmp_path, capsys):
+    ml.scenarios.run("ring", seed=1, until=1.0).save(tmp_path / "r.parquet")
+    args = ["replay", str(tmp_path / "r.parquet"), "--html", str(tmp_path / "r.html")]
+    assert cli([*args, "--time", "99"]) == 2
+    assert "--time 99.0 is outside the trace" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()

@@ -29,6 +29,12 @@ def run(args) -> int:
     if not args.html.parent.exists():
         raise CliError(f"the folder {args.html.parent} does not exist")
     trace = Trace.load(args.trace)
+    if args.time is not None and len(trace):
+        start, end = trace.events["t"].min(), trace.events["t"].max()
+        if not start <= args.time <= end:
+            raise CliError(
+                f"--time {args.time} is outside the trace, which spans {start:g}..{end:g} s"
+            )
     canvas = Canvas(trace, time=args.time)
     out = canvas.save_html(args.html, title=args.title)
     size = out.stat().st_size
