@@ -7,6 +7,7 @@ cheap: the tracker already aggregates each batch, and a scrape only reads the to
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,59 +34,55 @@ class NodeCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         tr = self.tracker
-        events = CounterMetricFamily(
-            "meshlab_events", "Events published by this node, by kind.", labels=["kind"]
+        yield _family(
+            CounterMetricFamily,
+            "meshlab_events",
+            "Events published by this node, by kind.",
+            ["kind"],
+            tr.events_by_kind,
         )
-        for kind, n in sorted(tr.events_by_kind.items()):
-            events.add_metric([kind], n)
-        yield events
-
-        messages = CounterMetricFamily(
+        yield _family(
+            CounterMetricFamily,
             "meshlab_messages",
             "Messages by outcome: sent, received (into a mailbox), handled, dropped.",
-            labels=["node", "outcome"],
+            ["node", "outcome"],
+            tr.messages,
         )
-        for (node, outcome), n in sorted(tr.messages.items()):
-            messages.add_metric([node, outcome], n)
-        yield messages
-
-        drops = CounterMetricFamily(
-            "meshlab_message_drops", "Dropped messages by reason.", labels=["node", "reason"]
+        yield _family(
+            CounterMetricFamily,
+            "meshlab_message_drops",
+            "Dropped messages by reason.",
+            ["node", "reason"],
+            tr.drops,
         )
-        for (node, reason), n in sorted(tr.drops.items()):
-            drops.add_metric([node, reason], n)
-        yield drops
-
-        restarts = CounterMetricFamily(
-            "meshlab_actor_restarts", "Actor restarts by a supervisor.", labels=["node"]
+        yield _family(
+            CounterMetricFamily,
+            "meshlab_actor_restarts",
+            "Actor restarts by a supervisor.",
+            ["node"],
+            tr.restarts,
         )
-        for node, n in sorted(tr.restarts.items()):
-            restarts.add_metric([node], n)
-        yield restarts
-
-        failures = CounterMetricFamily(
-            "meshlab_actor_failures", "Actor failures (crashes).", labels=["node"]
+        yield _family(
+            CounterMetricFamily,
+            "meshlab_actor_failures",
+            "Actor failures (crashes).",
+            ["node"],
+            tr.failures,
         )
-        for node, n in sorted(tr.failures.items()):
-            failures.add_metric([node], n)
-        yield failures
-
-        actors = GaugeMetricFamily(
+        yield _family(
+            GaugeMetricFamily,
             "meshlab_actors",
             "Actors by status: idle, busy, failed, stopped.",
-            labels=["node", "status"],
+            ["node", "status"],
+            tr.actors_by_status(),
         )
-        for (node, status), n in sorted(tr.actors_by_status().items()):
-            actors.add_metric([node, status], n)
-        yield actors
-
-        nodes = GaugeMetricFamily("meshlab_nodes", "Nodes by state.", labels=["state"])
-        by_state: dict[str, int] = {}
-        for state in tr.nodes.values():
-            by_state[state] = by_state.get(state, 0) + 1
-        for state, n in sorted(by_state.items()):
-            nodes.add_metric([state], n)
-        yield nodes
+        yield _family(
+            GaugeMetricFamily,
+            "meshlab_nodes",
+            "Nodes by state.",
+            ["state"],
+            Counter(tr.nodes.values()),
+        )
 
         queued = GaugeMetricFamily(
             "meshlab_mailbox_messages",
@@ -126,6 +123,15 @@ class NodeCollector(Collector):
             gauge = GaugeMetricFamily(name, help_text)
             gauge.add_metric([], float(info[name]))
             yield gauge
+
+
+def _family(cls, name: str, help_text: str, labels: list[str], values: dict) -> Any:
+    """A metric family with one sample per key of ``values`` (a label value or a tuple of
+    them), in sorted order so that scrapes are stable."""
+    family = cls(name, help_text, labels=labels)
+    for key, n in sorted(values.items()):
+        family.add_metric(list(key) if isinstance(key, tuple) else [key], n)
+    return family
 
 
 def _bound(x: float) -> str:
