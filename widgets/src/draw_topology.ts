@@ -5,6 +5,7 @@ import { fitLabels } from "./labels";
 import { HEADER, exitPoint, type Rect } from "./layout";
 import { DROP, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
 import type { Scene, SceneLine } from "./scene";
+import { cross } from "./shapes";
 
 export interface PaintOptions {
   selectedActor: number; // actor index or -1
@@ -26,15 +27,6 @@ function line(ctx: CanvasRenderingContext2D, l: SceneLine): void {
   ctx.beginPath();
   ctx.moveTo(l.x0, l.y0);
   ctx.lineTo(l.x1, l.y1);
-  ctx.stroke();
-}
-
-function cross(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): void {
-  ctx.beginPath();
-  ctx.moveTo(x - r, y - r);
-  ctx.lineTo(x + r, y + r);
-  ctx.moveTo(x + r, y - r);
-  ctx.lineTo(x - r, y + r);
   ctx.stroke();
 }
 

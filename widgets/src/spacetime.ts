@@ -5,6 +5,7 @@ import { lowerBound } from "./grow";
 import { K } from "./kinds";
 import { DROP, PARTITION, STATUS_COLOR } from "./palette";
 import type { Filters } from "./scene";
+import { cross } from "./shapes";
 import type { EventStore } from "./store";
 
 export type LaneMode = "auto" | "actors" | "nodes";
@@ -234,15 +235,6 @@ export function paintSpacetime(
   }
   ctx.restore();
   return { lanes, laneY, xOf, arrows: Math.min(arrows, MAX_ARROWS), capped };
-}
-
-function cross(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): void {
-  ctx.beginPath();
-  ctx.moveTo(x - r, y - r);
-  ctx.lineTo(x + r, y + r);
-  ctx.moveTo(x + r, y - r);
-  ctx.lineTo(x - r, y + r);
-  ctx.stroke();
 }
 
 function arrowHead(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number, color: string): void {
