@@ -14,7 +14,7 @@ from pathlib import Path
 
 from synthetic import bench_trace
 
-from meshlab.io import load, save
+from meshlab.trace import load
 
 FULL, QUICK = 10_000_000, 1_000_000
 
@@ -35,10 +35,10 @@ def run(*, quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         pq_path = Path(tmp) / "trace.parquet"
         log_path = Path(tmp) / "trace.mlog"
-        write = best_of(2, lambda: save(trace, pq_path))
+        write = best_of(2, lambda: trace.save(pq_path))
         read = best_of(2, lambda: load(pq_path))
         per_event = pq_path.stat().st_size / len(trace)
-        log_write = best_of(1, lambda: save(trace, log_path))
+        log_write = best_of(1, lambda: trace.save(log_path))
         log_read = best_of(1, lambda: load(log_path))
         log_per_event = log_path.stat().st_size / len(trace)
     return [

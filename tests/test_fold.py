@@ -9,7 +9,7 @@ import pytest
 from framekit import FrameKit, two_node_story
 
 import meshlab as ml
-from meshlab.fold import ACTOR_SCHEMA, NODE_SCHEMA, FoldIndex, State
+from meshlab.trace.fold import ACTOR_SCHEMA, NODE_SCHEMA, FoldIndex, State
 
 
 def actor(state: State, name: str) -> dict:
@@ -130,10 +130,10 @@ def test_unknown_actor_and_bad_time_are_clear_errors():
 def test_keyframes_are_built_once_and_cached():
     trace = two_node_story()
     trace.state_at(1.0)
-    index = trace._fold
+    index = trace.cached("fold", FoldIndex)
     assert isinstance(index, FoldIndex)
     trace.state_at(2.0)
-    assert trace._fold is index
+    assert trace.cached("fold", FoldIndex) is index
 
 
 def test_times_out_of_seq_order_fold_by_time():

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import meshlab as ml
-from meshlab.invariants import violations
+from meshlab.trace.invariants import violations
 
 FAULTS = st.lists(
     st.tuples(

@@ -17,16 +17,14 @@ from polars.testing import assert_frame_equal
 
 import meshlab as ml
 from meshlab.events import ContractError, empty_frame
-from meshlab.io import (
+from meshlab.trace import SchemaVersionError, Trace, TraceMeta, load
+from meshlab.trace.storage import (
     MAGIC,
     LogWriter,
     TraceCorruptError,
     TraceDamageWarning,
-    load,
-    save,
     to_log_bytes,
 )
-from meshlab.trace import SchemaVersionError, Trace, TraceMeta
 
 
 def batches_trace(n_batches: int = 3) -> list[pl.DataFrame]:
@@ -51,7 +49,7 @@ def write_log(path: Path, batches: list[pl.DataFrame]) -> list[int]:
 def test_round_trip_keeps_events_and_meta(tmp_path, suffix):
     trace = two_node_story()
     trace = Trace(trace.events, replace(trace.meta, params={"k": [1, 2], "a": "x"}))
-    back = load(save(trace, tmp_path / f"run{suffix}"))
+    back = load(trace.save(tmp_path / f"run{suffix}"))
     assert_frame_equal(back.events, trace.events)
     assert back.meta == trace.meta
     assert back.digest() == trace.digest()
@@ -60,7 +58,7 @@ def test_round_trip_keeps_events_and_meta(tmp_path, suffix):
 @pytest.mark.parametrize("suffix", [".parquet", ".mlog"])
 def test_round_trip_of_an_empty_trace(tmp_path, suffix):
     trace = Trace(empty_frame(), TraceMeta(scenario="nothing"))
-    back = load(save(trace, tmp_path / f"e{suffix}"))
+    back = load(trace.save(tmp_path / f"e{suffix}"))
     assert back.events.schema == trace.events.schema
     assert len(back) == 0 and back.meta.scenario == "nothing"
 
@@ -70,28 +68,28 @@ def test_all_null_string_column_round_trips_in_the_log(tmp_path):
     fk.node_join(0.0, "n0")
     fk.node_join(0.5, "n1")
     trace = fk.trace()
-    back = load(save(trace, tmp_path / "n.mlog"))
+    back = load(trace.save(tmp_path / "n.mlog"))
     assert_frame_equal(back.events, trace.events)
 
 
 def test_log_bytes_are_deterministic_and_differ_when_the_trace_does():
     a, b = two_node_story(), two_node_story()
-    assert to_log_bytes(a) == to_log_bytes(b)
+    assert to_log_bytes(a.events, a.meta) == to_log_bytes(b.events, b.meta)
     changed = Trace(a.events.with_columns(pl.col("t") * 2), a.meta)
-    assert to_log_bytes(changed) != to_log_bytes(a)
+    assert to_log_bytes(changed.events, changed.meta) != to_log_bytes(a.events, a.meta)
     other_meta = Trace(a.events, TraceMeta(seed=8))
-    assert to_log_bytes(other_meta) != to_log_bytes(a)
+    assert to_log_bytes(other_meta.events, other_meta.meta) != to_log_bytes(a.events, a.meta)
 
 
 def test_meshlab_load_is_the_io_load(tmp_path):
-    path = save(two_node_story(), tmp_path / "x.parquet")
+    path = two_node_story().save(tmp_path / "x.parquet")
     assert ml.load(path).meta.seed == 7
     assert Trace.load(path).meta.seed == 7
 
 
 def test_unknown_suffix_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"\.parquet .*\.mlog"):
-        save(two_node_story(), tmp_path / "run.csv")
+        two_node_story().save(tmp_path / "run.csv")
     with pytest.raises(ValueError, match="suffix"):
         load(tmp_path / "run")
 
@@ -178,11 +176,11 @@ def test_damaged_frame_length_is_corruption_not_truncation(tmp_path):
 
 def test_log_of_unknown_schema_version(tmp_path):
     path = tmp_path / "v9.mlog"
-    save(two_node_story(), path)
+    two_node_story().save(path)
     data = path.read_bytes()
     import msgpack
 
-    from meshlab.io import _frame
+    from meshlab.trace.storage import _frame
 
     length = struct.unpack_from("<I", data, len(MAGIC))[0]
     header = msgpack.unpackb(data[len(MAGIC) + 12 : len(MAGIC) + 12 + length])
@@ -204,14 +202,14 @@ def _rewrite_parquet(src: Path, dst: Path, *, meta=None, drop: str | None = None
 
 
 def test_parquet_with_a_missing_column_names_it(tmp_path):
-    src = save(two_node_story(), tmp_path / "ok.parquet")
+    src = two_node_story().save(tmp_path / "ok.parquet")
     _rewrite_parquet(src, tmp_path / "bad.parquet", drop="msg_id")
     with pytest.raises(ContractError, match=r"missing column.*msg_id"):
         load(tmp_path / "bad.parquet")
 
 
 def test_parquet_of_unknown_schema_version(tmp_path):
-    src = save(two_node_story(), tmp_path / "ok.parquet")
+    src = two_node_story().save(tmp_path / "ok.parquet")
     meta = {**two_node_story().meta.to_dict(), "schema_version": 2}
     _rewrite_parquet(src, tmp_path / "v2.parquet", meta=meta)
     with pytest.raises(SchemaVersionError, match=r"v2\.parquet.*schema_version 2"):
@@ -226,7 +224,7 @@ def test_parquet_without_meshlab_metadata(tmp_path):
 
 
 def test_truncated_parquet_is_a_clear_error(tmp_path):
-    path = save(two_node_story(), tmp_path / "t.parquet")
+    path = two_node_story().save(tmp_path / "t.parquet")
     path.write_bytes(path.read_bytes()[:-30])
     with pytest.raises(ContractError, match="not a Parquet file"):
         load(path)
@@ -234,14 +232,14 @@ def test_truncated_parquet_is_a_clear_error(tmp_path):
 
 def test_save_replaces_atomically_and_leaves_no_temp_file(tmp_path):
     path = tmp_path / "a.parquet"
-    save(two_node_story(), path)
-    save(Trace(empty_frame()), path)
+    two_node_story().save(path)
+    Trace(empty_frame()).save(path)
     assert len(load(path)) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet"]
 
 
 def test_no_warning_on_a_clean_log(tmp_path):
-    path = save(two_node_story(), tmp_path / "clean.mlog")
+    path = two_node_story().save(tmp_path / "clean.mlog")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load(path)
@@ -250,7 +248,7 @@ def test_no_warning_on_a_clean_log(tmp_path):
 def test_cli_info_describes_a_trace_and_fails_cleanly_on_a_bad_file(tmp_path, capsys):
     from meshlab.cli import main
 
-    path = save(two_node_story(), tmp_path / "story.mlog")
+    path = two_node_story().save(tmp_path / "story.mlog")
     assert main(["info", str(path)]) == 0
     out = capsys.readouterr().out
     assert "handmade   seed 7" in out and "nodes     2: n0, n1" in out

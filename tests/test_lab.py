@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from meshlab.invariants import violations
 from meshlab.labs import leader_election as lab
 from meshlab.labs import load_actor
+from meshlab.trace.invariants import violations
 
 LABS = Path(__file__).resolve().parents[1] / "notebooks" / "labs"
 STARTER = LABS / "leader-election.ipynb"

@@ -4,7 +4,7 @@ import pytest
 from simkit import Boom, Bounded, Echo, Sender, Sink, Slow, kinds, rows
 
 import meshlab as ml
-from meshlab.invariants import assert_valid
+from meshlab.trace.invariants import assert_valid
 
 
 def test_a_round_trip_records_send_recv_handle_on_both_sides():

@@ -7,8 +7,8 @@ import pytest
 from simkit import Echo, Sender, Sink, rows
 
 import meshlab as ml
-from meshlab.invariants import assert_valid
 from meshlab.sim.net import Constant, Exponential, LogNormal, Uniform
+from meshlab.trace.invariants import assert_valid
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 from simkit import Boom, Sink, rows
 
 import meshlab as ml
-from meshlab.invariants import assert_valid
+from meshlab.trace.invariants import assert_valid
 
 
 def tree(strategy: str, *, intensity: int = 3, backoff=None, restart="transient"):

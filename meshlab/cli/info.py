@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
 
 def describe(path: Path) -> dict:
     """The facts ``meshlab info`` prints, as a dict."""
-    from meshlab.io import load
+    from meshlab.trace import load
 
     trace = load(path)
     ev, meta = trace.events, trace.meta

@@ -47,7 +47,7 @@ def run(args) -> int:
         servers = live.servers
         live.close()
     if out.suffix == ".parquet":
-        from meshlab.io import load
+        from meshlab.trace import load
 
         load(log).save(out)
         log.unlink()

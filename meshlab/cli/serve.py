@@ -90,7 +90,7 @@ def _source(args):
     path = Path(args.trace)
     if not path.exists():
         raise CliError(f"no trace file at {path}; record one with `meshlab run ... --out FILE`")
-    from meshlab.io import load
+    from meshlab.trace import load
 
     trace = load(path)
     return TraceSource(trace, speed=args.speed, path=str(path)), args.name or path.stem

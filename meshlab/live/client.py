@@ -188,7 +188,7 @@ class LiveSource:
 
     def _writer_for(self) -> Any:
         if self._writer is None:
-            from meshlab.io import LogWriter
+            from meshlab.trace import LogWriter
 
             self._writer = LogWriter(self.record_path, self.meta)
         return self._writer
@@ -219,7 +219,7 @@ class LiveSource:
             oldest = self._starts[0]
             if seq < oldest and self._writer is not None:
                 self._writer.flush()
-                from meshlab.io import load
+                from meshlab.trace import load
 
                 return load(self.record_path).events.filter(pl.col("seq") >= seq)
             seq = max(seq, oldest)
@@ -253,7 +253,7 @@ class LiveSource:
         with self._lock:
             if self._writer is not None:
                 self._writer.flush()
-                from meshlab.io import load
+                from meshlab.trace import load
 
                 return Trace(load(self.record_path).events, self.meta)
         return Trace(self.events_since(0), self.meta)

@@ -8,7 +8,7 @@ import sys
 import polars as pl
 
 import meshlab as ml
-from meshlab.io import load
+from meshlab.trace import load
 
 
 def meshlab(*args, timeout=60):

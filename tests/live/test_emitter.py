@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 import meshlab as ml
-from meshlab.io import load
 from meshlab.live import Emitter
+from meshlab.trace import load
 
 
 def test_emitter_to_client_with_bounded_memory(tmp_path, live_clients):

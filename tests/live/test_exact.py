@@ -7,7 +7,7 @@ import pytest
 
 import meshlab as ml
 from meshlab.events import validate
-from meshlab.io import load
+from meshlab.trace import load
 
 
 @pytest.mark.parametrize(("scenario", "seed", "speed"), [("supervision-tree", 3, 20.0)])

@@ -4,7 +4,7 @@ Every source must produce traces that pass these checks; the test suite runs the
 scenarios, seeds and injected faults, and a live recording can be checked the same way.
 
 >>> import meshlab as ml
->>> from meshlab.invariants import violations
+>>> from meshlab.trace.invariants import violations
 >>> violations(ml.scenarios.run("supervision-tree", seed=2, until=6.0))
 []
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from meshlab.trace import Trace
+from meshlab.trace.core import Trace
 
 LIFE_STARTS = ("actor_spawn", "actor_restart")
 LIFE_ENDS = ("actor_stop", "actor_fail")

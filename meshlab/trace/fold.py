@@ -2,7 +2,7 @@
 
 ``state_at(trace, t)`` folds the events with ``t_event <= t`` as ``docs/contract.md`` ("State
 at a time") describes. A full fold of a large trace is far too slow for a scrubber, so the
-first call builds keyframes, kept on ``trace._fold``: the per-actor fold state after every
+first call builds keyframes, kept with ``trace.cached``: the per-actor fold state after every
 ``K`` rows. A query starts from the keyframe just before ``t`` and folds only the rows in
 between, so its cost does not grow with the length of the trace.
 
@@ -24,7 +24,7 @@ import polars as pl
 from meshlab.events import KIND_CODE
 
 if TYPE_CHECKING:
-    from meshlab.trace import Trace
+    from meshlab.trace.core import Trace
 
 _LIFE_START = (KIND_CODE["actor_spawn"], KIND_CODE["actor_restart"])
 _LIFECYCLE = (*_LIFE_START, KIND_CODE["actor_stop"], KIND_CODE["actor_fail"])
@@ -111,10 +111,7 @@ def state_at(trace: Trace, t: float) -> State:
         raise TypeError(f"state_at needs a time in seconds (a number), not {type(t).__name__}")
     if t != t:
         raise ValueError("state_at needs a time, not NaN")
-    index = trace._fold
-    if not isinstance(index, FoldIndex):
-        index = trace._fold = FoldIndex(trace.events)
-    return index.state_at(float(t))
+    return trace.cached("fold", FoldIndex).state_at(float(t))
 
 
 class FoldIndex:

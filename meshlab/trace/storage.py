@@ -1,7 +1,8 @@
 """Trace storage: Parquet (compact, for keeping) and the msgpack log (append-only, for recording).
 
 ``save`` and ``load`` pick the format from the file suffix. The two formats hold the same
-thing: the events in the contract and the :class:`~meshlab.trace.TraceMeta`.
+thing: the events in the contract and the :class:`~meshlab.trace.TraceMeta`. This module knows
+frames and metadata only; :func:`meshlab.trace.load` wraps what it reads into a ``Trace``.
 
 The log (``.mlog``) is what a recorder writes while a run is going on::
 
@@ -29,7 +30,7 @@ import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import msgpack
 import numpy as np
@@ -37,7 +38,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from meshlab.events import COLUMNS, KINDS, SCHEMA, SCHEMA_VERSION, ContractError, conform
-from meshlab.trace import SchemaVersionError, Trace, TraceMeta
+from meshlab.trace.meta import SchemaVersionError, TraceMeta
 
 MAGIC = b"MESHLOG\x01"
 """First bytes of every ``.mlog`` file."""
@@ -67,9 +68,25 @@ class TraceCorruptError(ContractError):
     Load it anyway with ``meshlab.load(path, recover=True)``.
     """
 
-    def __init__(self, message: str, *, partial: Trace | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial_events: pl.DataFrame | None = None,
+        meta: TraceMeta | None = None,
+    ) -> None:
         super().__init__(message)
-        self.partial = partial
+        self.partial_events = partial_events
+        self.meta = meta
+        self.partial: Any = None  # the Trace of partial_events, set by meshlab.trace.load
+
+
+class Loaded(NamedTuple):
+    """What :func:`read` found in a file; ``check`` says whether the events need validating."""
+
+    events: pl.DataFrame
+    meta: TraceMeta
+    check: bool = True
 
 
 class TraceDamageWarning(UserWarning):
@@ -80,30 +97,22 @@ class TraceDamageWarning(UserWarning):
 # dispatch
 
 
-def save(trace: Trace, path: str | Path) -> Path:
-    """Write ``trace`` to ``path``; the suffix (``.parquet`` or ``.mlog``) picks the format.
+def save(events: pl.DataFrame, meta: TraceMeta, path: str | Path) -> Path:
+    """Write a trace's ``events`` and ``meta`` to ``path``; the suffix picks the format
+    (``.parquet`` or ``.mlog``).
 
     The file is written next to its final name and renamed into place, so a reader never
     sees half a Parquet file and an interrupted save leaves any older file intact.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, meshlab as ml
-    >>> from meshlab.events import empty_frame
-    >>> t = ml.Trace(empty_frame(), ml.TraceMeta(scenario="empty"))
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> ml.load(save(t, d / "run.parquet")).meta.scenario
-    'empty'
     """
     path = Path(path)
     fmt = _format_of(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         if fmt == ".parquet":
-            write_parquet(trace, tmp)
+            write_parquet(events, meta, tmp)
         else:
             with open(tmp, "wb") as f:
-                for chunk in _log_chunks(trace):
+                for chunk in log_chunks(events, meta):
                     f.write(chunk)
         os.replace(tmp, path)
     finally:
@@ -111,14 +120,9 @@ def save(trace: Trace, path: str | Path) -> Path:
     return path
 
 
-def load(path: str | Path, *, recover: bool = False) -> Trace:
-    """Read a trace written by :func:`save` or by a :class:`LogWriter`.
-
-    A log whose last frame was cut off (a recorder that was killed) loads everything before
-    that frame and warns with :class:`TraceDamageWarning`. A frame damaged in the middle
-    raises :class:`TraceCorruptError`, whose ``partial`` holds the events before it;
-    ``recover=True`` returns that partial trace with a warning instead.
-    """
+def read(path: str | Path, *, recover: bool = False) -> Loaded:
+    """Read a file written by :func:`save` or by a :class:`LogWriter`; see
+    :func:`meshlab.trace.load`, which is what users call."""
     path = Path(path)
     fmt = _format_of(path)
     if not path.exists():
@@ -132,14 +136,14 @@ def load(path: str | Path, *, recover: bool = False) -> Trace:
     try:
         return read_log(path)
     except TraceCorruptError as exc:
-        if not recover or exc.partial is None:
+        if not recover or exc.partial_events is None or exc.meta is None:
             raise
         warnings.warn(
-            f"{exc}; recovered the {len(exc.partial)} events before the damage",
+            f"{exc}; recovered the {exc.partial_events.height} events before the damage",
             TraceDamageWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-        return exc.partial
+        return Loaded(exc.partial_events, exc.meta, check=False)
 
 
 def _format_of(path: Path) -> str:
@@ -156,7 +160,7 @@ def _format_of(path: Path) -> str:
 # Parquet
 
 
-def write_parquet(trace: Trace, path: str | Path) -> None:
+def write_parquet(events: pl.DataFrame, meta: TraceMeta, path: str | Path) -> None:
     """Write the events as Parquet with the metadata in the file's key-value metadata.
 
     The encodings are chosen per column for size at speed (measured by
@@ -165,9 +169,11 @@ def write_parquet(trace: Trace, path: str | Path) -> None:
     stream splitting lets zstd find that; strings repeat a few thousand names, so they are
     dictionary encoded. zstd level 1 is nearly as small as level 3 and faster to write.
     """
-    meta = json.dumps(trace.meta.to_dict(), sort_keys=True)
-    table = trace.events.to_arrow()
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), PARQUET_META_KEY: meta})
+    meta_json = json.dumps(meta.to_dict(), sort_keys=True)
+    table = events.to_arrow()
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), PARQUET_META_KEY: meta_json}
+    )
     pq.write_table(
         table,
         path,
@@ -180,7 +186,7 @@ def write_parquet(trace: Trace, path: str | Path) -> None:
     )
 
 
-def read_parquet(path: Path) -> Trace:
+def read_parquet(path: Path) -> Loaded:
     """Read a Parquet trace, checking its metadata and columns against the contract."""
     try:
         kv = pl.read_parquet_metadata(path)
@@ -206,7 +212,7 @@ def read_parquet(path: Path) -> Trace:
         events = conform(df)
     except ContractError as exc:
         raise ContractError(f"{path}: {exc}") from None
-    return Trace(events, meta)
+    return Loaded(events, meta)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -217,25 +223,22 @@ def _first_line(exc: BaseException) -> str:
 # msgpack log: writing
 
 
-def to_log_bytes(trace: Trace) -> bytes:
-    """The trace as ``.mlog`` bytes. Deterministic: the same trace always gives the same bytes.
+def to_log_bytes(events: pl.DataFrame, meta: TraceMeta) -> bytes:
+    """A trace as ``.mlog`` bytes. Deterministic: the same trace always gives the same bytes.
 
     Examples
     --------
     >>> import meshlab as ml
     >>> from meshlab.events import empty_frame
-    >>> t = ml.Trace(empty_frame(), ml.TraceMeta(seed=3))
-    >>> to_log_bytes(t) == to_log_bytes(t)
+    >>> to_log_bytes(empty_frame(), ml.TraceMeta(seed=3))[:8] == MAGIC
     True
-    >>> to_log_bytes(t)[:8]
-    b'MESHLOG\\x01'
     """
-    return b"".join(_log_chunks(trace))
+    return b"".join(log_chunks(events, meta))
 
 
-def _log_chunks(trace: Trace) -> Iterator[bytes]:
-    yield MAGIC + _header_frame(trace.meta)
-    events = trace.events
+def log_chunks(events: pl.DataFrame, meta: TraceMeta) -> Iterator[bytes]:
+    """The ``.mlog`` bytes of a trace, a frame at a time (what :func:`to_log_bytes` joins)."""
+    yield MAGIC + _header_frame(meta)
     for start in range(0, events.height, _LOG_BATCH_ROWS):
         yield _batch_frame(events.slice(start, _LOG_BATCH_ROWS))
 
@@ -350,7 +353,7 @@ def _encode_column(s: pl.Series) -> dict[str, Any]:
 # msgpack log: reading
 
 
-def read_log(path: Path) -> Trace:
+def read_log(path: Path) -> Loaded:
     """Read a ``.mlog`` file; see :func:`load` for what happens on damage."""
     data = path.read_bytes()
     if not data.startswith(MAGIC):
@@ -369,8 +372,8 @@ def read_log(path: Path) -> Trace:
     meta = _read_header(path, header[2])
     batches: list[pl.DataFrame] = []
 
-    def partial() -> Trace:
-        return Trace(_concat(batches), meta, check=False)
+    def partial() -> pl.DataFrame:
+        return _concat(batches)
 
     try:
         for number, at, payload in frames:
@@ -381,7 +384,7 @@ def read_log(path: Path) -> Trace:
                     f"{path}: frame {number} at byte {at} is not a valid event batch ({exc})"
                 ) from None
     except TraceCorruptError as exc:
-        raise TraceCorruptError(str(exc), partial=partial()) from None
+        raise TraceCorruptError(str(exc), partial_events=partial(), meta=meta) from None
     except _Truncated as cut:
         warnings.warn(
             f"{path} ends inside frame {cut.number} (byte {cut.offset}): dropped the last "
@@ -389,7 +392,7 @@ def read_log(path: Path) -> Trace:
             TraceDamageWarning,
             stacklevel=3,
         )
-    return partial()
+    return Loaded(partial(), meta, check=False)
 
 
 class _Truncated(Exception):

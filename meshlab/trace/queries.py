@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 if TYPE_CHECKING:
-    from meshlab.trace import Trace
+    from meshlab.trace.core import Trace
 
 _LIFECYCLE = ["actor_spawn", "actor_stop", "actor_fail", "actor_restart"]
 
@@ -35,10 +35,7 @@ def messages(trace: Trace) -> pl.DataFrame:
     >>> messages(trace).columns[:4]
     ['msg_id', 'msg_type', 'sender', 'receiver']
     """
-    cache = trace._derived
-    if "messages" not in cache:
-        cache["messages"] = _build_messages(trace.events)
-    return cache["messages"]
+    return trace.cached("messages", _build_messages)
 
 
 def _build_messages(ev: pl.DataFrame) -> pl.DataFrame:
