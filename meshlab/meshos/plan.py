@@ -1,0 +1,288 @@
+"""Reconciliation: the minimal list of actions that moves the actual state towards the desired.
+
+:func:`plan` is a pure function of the desired and the actual state, so a round can be tested,
+replayed and explained on its own. It is deterministic (nodes, daemons and blobs are visited
+in sorted order, and ties in placement are broken by name) and minimal: an action already in
+flight is counted as done, nothing healthy is touched, and it never plans more copies than a
+blob lacks. Every action carries its cause, the sentence an operator reads in the deck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from meshlab.meshos.actual import ActualState
+from meshlab.meshos.desired import Blob, DesiredState
+
+ActionKind = Literal[
+    "start_daemon",
+    "stop_daemon",
+    "pull_replica",
+    "migrate_blob",
+    "drop_replica",
+    "start_instance",
+    "stop_instance",
+    "mark_avoid",
+]
+
+ACTION_KINDS: Final[tuple[str, ...]] = (
+    "start_daemon",
+    "stop_daemon",
+    "pull_replica",
+    "migrate_blob",
+    "drop_replica",
+    "start_instance",
+    "stop_instance",
+    "mark_avoid",
+    "reduce_heat",
+    "apply_backoff",
+)
+"""Every action the engine can take. ``reduce_heat`` and ``apply_backoff`` come from the
+engine's own signals (saturation, a crashing daemon), not from the desired-state diff."""
+
+SLOW_RTT: Final = 0.05
+"""An RTT sample above this many seconds marks a node as slow (placement avoids it)."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step of a round: ``kind`` on ``node`` (and ``target``: a daemon, blob or service;
+    ``src`` for a copy), because of ``cause``."""
+
+    kind: str
+    node: str
+    target: str | None = None
+    src: str | None = None
+    cause: str = ""
+
+
+def plan(desired: DesiredState, actual: ActualState) -> list[Action]:
+    """The actions of one reconcile round, in the order they should start.
+
+    >>> from meshlab.meshos.actual import NodeView
+    >>> from meshlab.meshos.desired import Blob, Daemon
+    >>> want = DesiredState(daemons=(Daemon("agent"),), blobs=(Blob("b", replicas=2),))
+    >>> have = ActualState(nodes={"n0": NodeView(), "n1": NodeView()}, replicas={"b": {"n0"}})
+    >>> [(a.kind, a.node, a.target) for a in plan(want, have)]
+    [('start_daemon', 'n0', 'agent'), ('start_daemon', 'n1', 'agent'), ('pull_replica', 'n1', 'b')]
+    """
+    actions: list[Action] = []
+    actions += _daemons(desired, actual)
+    for blob in sorted(desired.blobs, key=lambda b: b.name):
+        actions += _blob(blob, desired, actual)
+    actions += _services(desired, actual)
+    actions += _slow_nodes(actual)
+    return actions
+
+
+# daemons --------------------------------------------------------------------------------------
+
+
+def _daemons(desired: DesiredState, actual: ActualState) -> list[Action]:
+    out: list[Action] = []
+    wanted_names = {d.name for d in desired.daemons}
+    for node in sorted(actual.nodes):
+        view = actual.nodes[node]
+        if not view.up:
+            continue
+        role = desired.role_of(node)
+        draining = view.state in ("entering_maintenance", "maintenance", "drain_failed")
+        for d in sorted(desired.daemons, key=lambda d: d.name):
+            dv = actual.daemons.get((node, d.name))
+            status = dv.status if dv else "stopped"
+            should_run = d.wanted_on(role) and (d.essential or not draining)
+            if should_run and status in ("stopped", "crashed"):
+                if dv is not None and dv.gated_until is not None and actual.now < dv.gated_until:
+                    continue  # crash-loop gate: held down until its cooldown ends
+                why = "it crashed" if status == "crashed" else f"role {role} wants it"
+                out.append(Action("start_daemon", node, d.name, cause=f"{d.name} on {node}: {why}"))
+            elif not should_run and status in ("starting", "running"):
+                why = f"{node} is {view.state}" if draining else f"role {role} does not want it"
+                out.append(Action("stop_daemon", node, d.name, cause=f"{d.name} on {node}: {why}"))
+        for (n, name), dv in sorted(actual.daemons.items()):
+            if n == node and name not in wanted_names and dv.status in ("starting", "running"):
+                out.append(
+                    Action("stop_daemon", node, name, cause=f"{name} is not in the desired state")
+                )
+    return out
+
+
+# blobs ----------------------------------------------------------------------------------------
+
+
+def _blob(blob: Blob, desired: DesiredState, actual: ActualState) -> list[Action]:
+    holders = actual.replicas.get(blob.name, set())
+    present = sorted(n for n in holders if n in actual.nodes and actual.nodes[n].present())
+    in_flight = actual.transfers_of(blob.name)
+    arriving = {tr.dst for tr in in_flight}
+    leaving = {tr.src for tr in in_flight if tr.move}
+    have = len([n for n in present if n not in leaving]) + len(arriving)
+    out: list[Action] = []
+
+    # Copies on draining nodes are moved off first, one migration per blob at a time (two
+    # concurrent moves of one blob could leave it with no settled copy); each counts as a copy
+    # to come.
+    draining = sorted(
+        n
+        for n in holders
+        if n in actual.nodes
+        and actual.nodes[n].up
+        and actual.nodes[n].state == "entering_maintenance"
+        and n not in leaving
+    )
+    busy = set(holders) | arriving
+    for src in [] if leaving else draining[:1]:
+        if have >= blob.replicas:
+            break  # enough copies elsewhere: the node's copy is simply left behind
+        dst = _best_target(blob, desired, actual, src, busy)
+        if dst is None:
+            break
+        busy.add(dst)
+        have += 1
+        out.append(
+            Action("migrate_blob", dst, blob.name, src, cause=f"{blob.name}: {src} is draining")
+        )
+
+    sources = [n for n in present if n not in leaving] or draining
+    while have < blob.replicas and sources:
+        src_for = sources
+        dst = _best_target(blob, desired, actual, None, busy)
+        if dst is None:
+            break
+        src = min(src_for, key=lambda s: (actual.rtt_between(s, dst), s))
+        busy.add(dst)
+        out.append(
+            Action(
+                "pull_replica",
+                dst,
+                blob.name,
+                src,
+                cause=f"{blob.name} has {have} of {blob.replicas} replicas",
+            )
+        )
+        have += 1
+
+    # Extra copies (a node that rejoined with a stale duplicate) go only when nothing for this
+    # blob is in flight, so a repair and a drop never race each other below the count.
+    if not in_flight and not out and len(present) > blob.replicas:
+        extra = sorted(present, key=lambda n: _keep_score(actual, n), reverse=True)
+        for node in extra[: len(present) - blob.replicas]:
+            out.append(
+                Action(
+                    "drop_replica",
+                    node,
+                    blob.name,
+                    cause=f"{blob.name} has {len(present)} replicas, wants {blob.replicas}",
+                )
+            )
+    return out
+
+
+def _best_target(
+    blob: Blob, desired: DesiredState, actual: ActualState, near: str | None, busy: set[str]
+) -> str | None:
+    candidates = [
+        n
+        for n in sorted(actual.nodes)
+        if n not in busy
+        and actual.nodes[n].placeable(actual.now)
+        and blob.may_live_on(desired.role_of(n))
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda n: _place_score(actual, n, near))
+
+
+def _place_score(actual: ActualState, node: str, near: str | None) -> tuple[float, float, str]:
+    view = actual.nodes[node]
+    distance = actual.rtt_between(near, node) if near is not None else 0.0
+    return (round(view.heat, 3), distance, node)
+
+
+def _keep_score(actual: ActualState, node: str) -> tuple[bool, float, str]:
+    """Higher is dropped first: avoided nodes, then hot ones; names break ties."""
+    view = actual.nodes[node]
+    avoided = view.avoid_until is not None and actual.now < view.avoid_until
+    return (avoided, round(view.heat, 3), node)
+
+
+# services -------------------------------------------------------------------------------------
+
+
+def _services(desired: DesiredState, actual: ActualState) -> list[Action]:
+    out: list[Action] = []
+    for svc in sorted(desired.services, key=lambda s: s.name):
+        on = sorted(
+            n
+            for n in actual.instances.get(svc.name, set())
+            if n in actual.nodes and actual.nodes[n].up
+        )
+        draining = [n for n in on if actual.nodes[n].state != "active"]
+        for node in draining:
+            out.append(
+                Action(
+                    "stop_instance",
+                    node,
+                    svc.name,
+                    cause=f"{svc.name} on {node}: {node} is {actual.nodes[node].state}",
+                )
+            )
+        keep = [n for n in on if n not in draining]
+        busy = set(on)
+        while len(keep) < svc.replicas:
+            candidates = [
+                n
+                for n in sorted(actual.nodes)
+                if n not in busy
+                and actual.nodes[n].placeable(actual.now)
+                and svc.may_live_on(desired.role_of(n))
+            ]
+            if not candidates:
+                break
+            node = min(candidates, key=lambda n: _place_score(actual, n, None))
+            busy.add(node)
+            keep.append(node)
+            out.append(
+                Action(
+                    "start_instance",
+                    node,
+                    svc.name,
+                    cause=f"{svc.name} has {len(keep) - 1} of {svc.replicas} instances",
+                )
+            )
+        for node in sorted(keep, key=lambda n: _keep_score(actual, n), reverse=True)[
+            : max(0, len(keep) - svc.replicas)
+        ]:
+            out.append(
+                Action(
+                    "stop_instance",
+                    node,
+                    svc.name,
+                    cause=f"{svc.name} has {len(keep)} instances, wants {svc.replicas}",
+                )
+            )
+    return out
+
+
+# locality -------------------------------------------------------------------------------------
+
+
+def _slow_nodes(actual: ActualState) -> list[Action]:
+    """A node whose every known RTT is slow is avoided (it is the slow end, not its peers)."""
+    out: list[Action] = []
+    for node in sorted(actual.nodes):
+        view = actual.nodes[node]
+        if not view.up or (view.avoid_until is not None and actual.now < view.avoid_until):
+            continue
+        samples = [v for (a, b), v in actual.rtt.items() if node in (a, b)]
+        if len(samples) >= 2 and min(samples) > SLOW_RTT:
+            out.append(
+                Action(
+                    "mark_avoid",
+                    node,
+                    cause=f"{node}: every RTT sample is over {SLOW_RTT * 1000:.0f} ms "
+                    f"(best {min(samples) * 1000:.0f} ms)",
+                )
+            )
+    return out
