@@ -7,12 +7,17 @@ meshlab may invent a column or a kind; ``docs/contract.md`` describes each of th
 
 from __future__ import annotations
 
-from typing import Final
+import json
+from typing import Any, Final
 
 import polars as pl
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """Bumped whenever a column or kind changes meaning; loaders refuse versions they do not know."""
+
+READABLE_VERSIONS: Final[tuple[int, ...]] = (1, 2)
+"""Schema versions this meshlab reads. Version 2 only added kinds, so a v1 trace is a v2 trace
+that happens to use none of them."""
 
 KINDS: Final[tuple[str, ...]] = (
     "node_join",
@@ -30,8 +35,36 @@ KINDS: Final[tuple[str, ...]] = (
     "msg_drop",
     "link_down",
     "link_up",
+    # version 2: appended, so the codes above never change
+    "handler_start",
+    "handler_end",
+    "attrs",
 )
-"""Event kinds, in the order of their physical codes (the recorder stores the index)."""
+"""Event kinds, in the order of their physical codes (the recorder stores the index).
+
+New kinds are only ever appended: a kind's code is its position, and codes are on disk."""
+
+KINDS_SINCE: Final[dict[int, tuple[str, ...]]] = {
+    1: KINDS[:15],
+    2: KINDS[15:18],
+}
+"""The kinds each schema version introduced; a reader of version v knows ``kinds_of(v)``."""
+
+
+def kinds_of(version: int) -> tuple[str, ...]:
+    """Every kind a reader of schema ``version`` knows, in code order.
+
+    Examples
+    --------
+    >>> kinds_of(1)[-1], kinds_of(2)[-1]
+    ('link_up', 'attrs')
+    """
+    if version not in KINDS_SINCE:
+        raise ContractError(
+            f"unknown schema version {version!r}; this meshlab knows {sorted(KINDS_SINCE)}"
+        )
+    return tuple(k for v, ks in sorted(KINDS_SINCE.items()) if v <= version for k in ks)
+
 
 KIND_CODE: Final[dict[str, int]] = {k: i for i, k in enumerate(KINDS)}
 
@@ -59,6 +92,8 @@ COLUMNS: Final[tuple[str, ...]] = tuple(SCHEMA)
 REQUIRED_NON_NULL: Final[tuple[str, ...]] = ("seq", "t", "kind", "node", "incarnation")
 
 MESSAGE_KINDS: Final = frozenset({"msg_send", "msg_recv", "msg_handle", "msg_drop"})
+HANDLER_KINDS: Final = frozenset({"handler_start", "handler_end"})
+"""A handler in two rows: started (duration unknown), then ended with duration and outcome."""
 ACTOR_KINDS: Final = frozenset({"actor_spawn", "actor_stop", "actor_fail", "actor_restart"})
 NODE_KINDS: Final = frozenset({"node_join", "node_leave", "node_down", "node_up", "node_state"})
 LINK_KINDS: Final = frozenset({"link_down", "link_up"})
@@ -73,9 +108,105 @@ DROP_REASONS: Final = (
 )
 """The reasons a ``msg_drop`` may carry."""
 
+OUTCOME_KINDS: Final = frozenset({"msg_handle", "handler_end"})
+"""Kinds whose ``reason`` is a handler outcome: null or ``ok`` (it returned) or
+``error: <text>`` (it raised and the actor lived on)."""
+
+ATTRS_MAX_KEYS: Final = 32
+ATTRS_MAX_KEY_LEN: Final = 64
+ATTRS_MAX_BYTES: Final = 4096
+"""Bounds on one ``attrs`` event: keys per event, characters per key, bytes of its JSON."""
+
 
 class ContractError(ValueError):
     """A frame or trace does not follow the event contract; the message says where and how."""
+
+
+def outcome_error(reason: str | None) -> str | None:
+    """What is wrong with a handler outcome, or None if it is well formed.
+
+    Examples
+    --------
+    >>> outcome_error("ok") is None, outcome_error("error: boom") is None
+    (True, True)
+    >>> outcome_error("error:")
+    "an error outcome needs text after 'error: ', got 'error:'"
+    """
+    if reason is None or reason == "ok":
+        return None
+    if reason.startswith("error: ") and reason[len("error: ") :].strip():
+        return None
+    if reason.startswith("error"):
+        return f"an error outcome needs text after 'error: ', got {reason!r}"
+    return f"an outcome is null, 'ok' or 'error: <text>', got {reason!r}"
+
+
+def parse_attrs(reason: str | None) -> dict[str, str | int | float | bool | None]:
+    """The key/value object an ``attrs`` event carries, checked against the contract's bounds.
+
+    Raises :class:`ContractError` saying what is wrong (not JSON, not an object, a value that
+    is not a scalar, too many keys, a key too long, too many bytes).
+
+    Examples
+    --------
+    >>> parse_attrs('{"role":"leader","term":3}')
+    {'role': 'leader', 'term': 3}
+    """
+    if reason is None:
+        raise ContractError("an attrs event needs a JSON object in 'reason', got null")
+    if len(reason.encode()) > ATTRS_MAX_BYTES:
+        raise ContractError(
+            f"attrs JSON is {len(reason.encode())} bytes, over the limit of {ATTRS_MAX_BYTES}; "
+            "publish fewer or shorter values"
+        )
+    try:
+        obj = json.loads(reason, parse_constant=_no_constant)
+    except ValueError as exc:
+        raise ContractError(f"attrs 'reason' is not JSON ({exc}): {reason[:60]!r}") from None
+    if not isinstance(obj, dict):
+        raise ContractError(f"attrs 'reason' must be a JSON object, got {type(obj).__name__}")
+    if len(obj) > ATTRS_MAX_KEYS:
+        raise ContractError(
+            f"attrs has {len(obj)} keys, over the limit of {ATTRS_MAX_KEYS} per event; "
+            "split it over several events"
+        )
+    for key, value in obj.items():
+        if len(key) > ATTRS_MAX_KEY_LEN:
+            raise ContractError(
+                f"attrs key {key[:20]!r}... is {len(key)} characters, "
+                f"over the limit of {ATTRS_MAX_KEY_LEN}"
+            )
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise ContractError(
+                f"attrs value of {key!r} must be a string, number, bool or null, "
+                f"got {type(value).__name__}"
+            )
+    return obj
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def attrs_json(values: dict[str, Any]) -> str:
+    """The compact JSON an ``attrs`` event carries in ``reason``, checked against the bounds.
+
+    Examples
+    --------
+    >>> attrs_json({"role": "leader", "term": 3})
+    '{"role":"leader","term":3}'
+    """
+    bad = [k for k in values if not isinstance(k, str)]
+    if bad:
+        raise ContractError(f"attrs keys must be strings, got {bad[0]!r}")
+    try:
+        text = json.dumps(values, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise ContractError(
+            f"attrs values must be strings, numbers, bools or null: {exc}"
+        ) from None
+    parse_attrs(text)
+    return text
 
 
 def empty_frame() -> pl.DataFrame:
@@ -171,7 +302,78 @@ def validate(df: pl.DataFrame) -> pl.DataFrame:
                 f"column '{col}' must be set on {bad['kind'][0]} events, "
                 f"but it is null at {_where(df, bad)}"
             )
+    _validate_v2(df)
     return df
+
+
+def _validate_v2(df: pl.DataFrame) -> None:
+    """The version 2 rules: handler pairs, outcomes, attrs. Cheap when none of it is present."""
+    kind = pl.col("kind").cast(pl.String)
+    rows = df.filter(kind.is_in([*HANDLER_KINDS, *OUTCOME_KINDS, "attrs"]))
+    if rows.height == 0:
+        return
+    handlers = rows.filter(kind.is_in(list(HANDLER_KINDS)))
+    for col in ("actor", "msg_id"):
+        bad = handlers.filter(pl.col(col).is_null())
+        if bad.height:
+            raise ContractError(
+                f"column '{col}' must be set on {bad['kind'][0]} events, "
+                f"but it is null at {_where(df, bad)}"
+            )
+    ends = handlers.filter(kind == "handler_end")
+    bad = ends.filter(pl.col("duration").is_null() | (pl.col("duration") < 0))
+    if bad.height:
+        raise ContractError(
+            f"column 'duration' must be a number >= 0 on handler_end events (seconds since the "
+            f"handler started), but it is {bad['duration'][0]} at {_where(df, bad)}"
+        )
+    outcomes = rows.filter(kind.is_in(list(OUTCOME_KINDS)) & pl.col("reason").is_not_null())
+    for seq, k, reason in outcomes.select("seq", kind, "reason").iter_rows():
+        problem = outcome_error(reason)
+        if problem:
+            raise ContractError(f"column 'reason' of {k} at seq={seq}: {problem}")
+    for seq, reason in rows.filter(kind == "attrs").select("seq", "reason").iter_rows():
+        try:
+            parse_attrs(reason)
+        except ContractError as exc:
+            raise ContractError(f"column 'reason' of attrs at seq={seq}: {exc}") from None
+    if ends.height:
+        _check_handler_pairs(handlers)
+
+
+def _check_handler_pairs(handlers: pl.DataFrame) -> None:
+    """Every handler_end has exactly one handler_start before it (same actor and msg_id), and
+    nothing ends twice."""
+    ranked = handlers.select(
+        "seq",
+        "actor",
+        "msg_id",
+        end=pl.col("kind").cast(pl.String) == "handler_end",
+    ).with_columns(
+        starts=(~pl.col("end")).cast(pl.UInt32).cum_sum().over("actor", "msg_id"),
+        ends=pl.col("end").cast(pl.UInt32).cum_sum().over("actor", "msg_id"),
+    )
+    ends = ranked.filter(pl.col("end"))
+    for what, cond in (
+        ("has no handler_start before it", pl.col("starts") == 0),
+        ("ends a handler that already ended", pl.col("ends") > 1),
+    ):
+        bad = ends.filter(cond)
+        if bad.height:
+            seq, actor, mid = bad.row(0)[:3]
+            raise ContractError(
+                f"column 'msg_id': handler_end at seq={seq} (actor {actor!r}, msg_id {mid}) "
+                f"{what}; a handler ends once, after its one start"
+            )
+    starts = ranked.filter(~pl.col("end") & (pl.col("starts") > 1))
+    total_ends = ranked.group_by("actor", "msg_id").agg(n=pl.col("end").sum())
+    bad = starts.join(total_ends.filter(pl.col("n") > 0), on=["actor", "msg_id"])
+    if bad.height:
+        seq, actor, mid = bad.row(0)[:3]
+        raise ContractError(
+            f"column 'msg_id': handler_start at seq={seq} (actor {actor!r}, msg_id {mid}) "
+            "starts a handler that already started; an ended handler has exactly one start"
+        )
 
 
 def _where(df: pl.DataFrame, rows: pl.DataFrame) -> str:

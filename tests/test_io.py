@@ -210,10 +210,10 @@ def test_parquet_with_a_missing_column_names_it(tmp_path):
 
 def test_parquet_of_unknown_schema_version(tmp_path):
     src = two_node_story().save(tmp_path / "ok.parquet")
-    meta = {**two_node_story().meta.to_dict(), "schema_version": 2}
-    _rewrite_parquet(src, tmp_path / "v2.parquet", meta=meta)
-    with pytest.raises(SchemaVersionError, match=r"v2\.parquet.*schema_version 2"):
-        load(tmp_path / "v2.parquet")
+    meta = {**two_node_story().meta.to_dict(), "schema_version": 3}
+    _rewrite_parquet(src, tmp_path / "v3.parquet", meta=meta)
+    with pytest.raises(SchemaVersionError, match=r"v3\.parquet.*schema_version 3"):
+        load(tmp_path / "v3.parquet")
 
 
 def test_parquet_without_meshlab_metadata(tmp_path):

@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from meshlab.events import SCHEMA_VERSION, ContractError
+from meshlab.events import READABLE_VERSIONS, SCHEMA_VERSION, ContractError
 
 
 class SchemaVersionError(ContractError):
     """A trace was written with a schema version this meshlab does not know."""
+
+
+def check_version(version: object) -> None:
+    """Refuse a schema version this meshlab cannot read, with what to do about it."""
+    if version not in READABLE_VERSIONS:
+        raise SchemaVersionError(
+            f"trace has schema_version {version!r}, but this meshlab reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}; open it with the meshlab release "
+            "that wrote it"
+        )
 
 
 @dataclass(frozen=True)
@@ -34,13 +44,12 @@ class TraceMeta:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TraceMeta:
-        """Read metadata written by :meth:`to_dict`, refusing unknown schema versions."""
-        version = d.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"trace has schema_version {version!r}, but this meshlab reads version "
-                f"{SCHEMA_VERSION}; open it with the meshlab release that wrote it"
-            )
+        """Read metadata written by :meth:`to_dict`, refusing unknown schema versions.
+
+        Every version in ``READABLE_VERSIONS`` reads: version 2 only added kinds, so a version 1
+        trace loads as it is (and keeps saying which version wrote it).
+        """
+        check_version(d.get("schema_version"))
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: v for k, v in d.items() if k in known}
         kwargs["nodes"] = tuple(kwargs.get("nodes") or ())

@@ -38,7 +38,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from meshlab.events import COLUMNS, KINDS, SCHEMA, SCHEMA_VERSION, ContractError, conform
-from meshlab.trace.meta import SchemaVersionError, TraceMeta
+from meshlab.trace.meta import SchemaVersionError, TraceMeta, check_version
 
 MAGIC = b"MESHLOG\x01"
 """First bytes of every ``.mlog`` file."""
@@ -436,13 +436,8 @@ def _frames(path: Path, data: bytes, offset: int) -> Iterator[tuple[int, int, di
 def _read_header(path: Path, header: dict[str, Any]) -> TraceMeta:
     if header.get("format") != "meshlab-log":
         raise TraceCorruptError(f"{path}: its first frame is not a meshlab log header")
-    version = header.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"{path} was written with schema_version {version!r}, but this meshlab reads "
-            f"version {SCHEMA_VERSION}; open it with the meshlab release that wrote it"
-        )
     try:
+        check_version(header.get("schema_version"))
         return TraceMeta.from_dict(header.get("meta") or {})
     except SchemaVersionError as exc:
         raise SchemaVersionError(f"{path}: {exc}") from None

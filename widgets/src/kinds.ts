@@ -16,6 +16,9 @@ export const KINDS = [
   "msg_drop",
   "link_down",
   "link_up",
+  "handler_start",
+  "handler_end",
+  "attrs",
 ] as const;
 
 export type KindName = (typeof KINDS)[number];
@@ -36,6 +39,9 @@ export const K = {
   msg_drop: 12,
   link_down: 13,
   link_up: 14,
+  handler_start: 15,
+  handler_end: 16,
+  attrs: 17,
 } as const;
 
 export function isNodeKind(k: number): boolean {
