@@ -163,6 +163,54 @@ class FrameKit:
             duration=took,
         )
 
+    def handler_start(
+        self, t: float, dst: str, src: str, msg: int, *, node: str, msg_type: str = "ping"
+    ) -> None:
+        inc = self._incarnation.get(dst, 0)
+        self.event(
+            "handler_start",
+            t,
+            node,
+            actor=dst,
+            incarnation=inc,
+            peer=src,
+            msg_id=msg,
+            msg_type=msg_type,
+        )
+
+    def handler_end(
+        self,
+        t: float,
+        dst: str,
+        src: str,
+        msg: int,
+        *,
+        node: str,
+        took: float,
+        outcome: str | None = "ok",
+        msg_type: str = "ping",
+    ) -> None:
+        inc = self._incarnation.get(dst, 0)
+        self.event(
+            "handler_end",
+            t,
+            node,
+            actor=dst,
+            incarnation=inc,
+            peer=src,
+            msg_id=msg,
+            msg_type=msg_type,
+            duration=took,
+            reason=outcome,
+        )
+
+    def attrs(self, t: float, *, node: str, actor: str | None = None, **values: Any) -> None:
+        import json
+
+        inc = self._incarnation.get(actor, 0) if actor else 0
+        text = json.dumps(values, separators=(",", ":"))
+        self.event("attrs", t, node, actor=actor, incarnation=inc, reason=text)
+
     def drop(
         self,
         t: float,
