@@ -39,6 +39,14 @@ KINDS: Final[tuple[str, ...]] = (
     "handler_start",
     "handler_end",
     "attrs",
+    # also version 2: the MeshOS engine's actions, replicas, admin actions and RTT samples
+    "action_start",
+    "action_end",
+    "action_queued",
+    "replica_add",
+    "replica_drop",
+    "admin",
+    "rtt_sample",
 )
 """Event kinds, in the order of their physical codes (the recorder stores the index).
 
@@ -46,7 +54,7 @@ New kinds are only ever appended: a kind's code is its position, and codes are o
 
 KINDS_SINCE: Final[dict[int, tuple[str, ...]]] = {
     1: KINDS[:15],
-    2: KINDS[15:18],
+    2: KINDS[15:],
 }
 """The kinds each schema version introduced; a reader of version v knows ``kinds_of(v)``."""
 
