@@ -13,10 +13,8 @@
 #include <stdint.h>
 #include <structmember.h>
 
-/* kind codes: the positions in meshlab.events.KINDS */
-#define K_SEND 9
-#define K_RECV 10
-#define K_HANDLE 11
+/* kind codes (K_SEND, K_RECV, K_HANDLE, ...): generated from meshlab.events.KINDS */
+#include "_core_kinds.h"
 
 static PyObject *s_drop, *s_route, *s_lose, *s_crashed, *s_handler, *s_sample, *s_random,
     *s_append, *s_popleft, *s_down, *s_left, *s_dead_letter, *s_partition, *s_node_down,

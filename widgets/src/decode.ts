@@ -3,21 +3,9 @@
 // chunk). Codes keep every column a plain typed array, so nothing is parsed per row.
 import { tableFromIPC } from "apache-arrow";
 
-export const COLUMNS = [
-  "seq",
-  "t",
-  "kind",
-  "node",
-  "actor",
-  "incarnation",
-  "parent",
-  "peer",
-  "msg_id",
-  "msg_type",
-  "size",
-  "reason",
-  "duration",
-] as const;
+import { COLUMNS } from "./contract";
+
+export { COLUMNS };
 
 export interface ChunkHeader {
   type: "chunk";

@@ -1,48 +1,10 @@
-// Event kinds in the order of meshlab.events.KINDS: the Python side sends each kind as its
-// index in that tuple, so this order is part of the wire format between kernel and browser.
-export const KINDS = [
-  "node_join",
-  "node_leave",
-  "node_down",
-  "node_up",
-  "node_state",
-  "actor_spawn",
-  "actor_stop",
-  "actor_fail",
-  "actor_restart",
-  "msg_send",
-  "msg_recv",
-  "msg_handle",
-  "msg_drop",
-  "link_down",
-  "link_up",
-  "handler_start",
-  "handler_end",
-  "attrs",
-] as const;
+// The kind list and codes are generated from meshlab/events.py (widgets/src/contract.ts);
+// this module adds what the views derive from them.
+import { K, KINDS } from "./contract";
+
+export { K, KINDS, V1_KIND_COUNT } from "./contract";
 
 export type KindName = (typeof KINDS)[number];
-
-export const K = {
-  node_join: 0,
-  node_leave: 1,
-  node_down: 2,
-  node_up: 3,
-  node_state: 4,
-  actor_spawn: 5,
-  actor_stop: 6,
-  actor_fail: 7,
-  actor_restart: 8,
-  msg_send: 9,
-  msg_recv: 10,
-  msg_handle: 11,
-  msg_drop: 12,
-  link_down: 13,
-  link_up: 14,
-  handler_start: 15,
-  handler_end: 16,
-  attrs: 17,
-} as const;
 
 export function isNodeKind(k: number): boolean {
   return k <= K.node_state;
@@ -56,9 +18,14 @@ export function isMessageKind(k: number): boolean {
 export function isLinkKind(k: number): boolean {
   return k === K.link_down || k === K.link_up;
 }
+/** A handler's two-row form (v2): started, then ended with its duration and outcome. */
+export function isHandlerKind(k: number): boolean {
+  return k === K.handler_start || k === K.handler_end;
+}
 
 /** Kinds that are "moments" worth animating or marking; message traffic is not among them. */
 export function isMoment(k: number): boolean {
+  if (isHandlerKind(k) || k === K.attrs) return false; // traffic and properties, not moments
   return !isMessageKind(k) || k === K.msg_drop;
 }
 

@@ -10,19 +10,9 @@ export interface Model {
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
-/** Trait names synced with Python (meshlab/canvas/widget.py). UI-only state lives in the view. */
-export const SYNCED = [
-  "time",
-  "selected",
-  "playing",
-  "speed",
-  "view",
-  "lanes",
-  "hide_system",
-  "supervision",
-  "class_filter",
-  "type_filter",
-] as const;
+/** Trait names synced with Python (generated from meshlab/canvas/widget.py). UI-only state lives
+ * in the view. */
+export { SYNCED } from "./contract";
 
 export interface Meta {
   scenario?: string | null;
