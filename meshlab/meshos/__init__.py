@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from meshlab.meshos.actual import ActualState, DaemonView, NodeView, Transfer
 from meshlab.meshos.desired import Blob, Daemon, DesiredState, Service
+from meshlab.meshos.engine import MeshOS, Policy
 from meshlab.meshos.maintenance import EDGES, IllegalTransition, check_transition
 from meshlab.meshos.plan import Action, plan
 
@@ -24,7 +25,9 @@ __all__ = [
     "DaemonView",
     "DesiredState",
     "IllegalTransition",
+    "MeshOS",
     "NodeView",
+    "Policy",
     "Service",
     "Transfer",
     "check_transition",

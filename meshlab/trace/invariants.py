@@ -20,6 +20,16 @@ from meshlab.trace.core import Trace
 LIFE_STARTS = ("actor_spawn", "actor_restart")
 LIFE_ENDS = ("actor_stop", "actor_fail")
 CLEAN_STOPS = ("normal", "node_leave")
+# Who may bring an actor back after a clean stop: a supervisor (OTP restarts a permanent child
+# after any exit, and a transient one when a sibling's group restart takes it along; a trace
+# does not say which type a child is) or an explicit respawn of the same id.
+RESTARTS_AFTER_CLEAN = (
+    "one_for_one",
+    "one_for_all",
+    "rest_for_one",
+    "supervisor_restart",
+    "respawn",
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,9 @@ def _actor_events(ev: pl.DataFrame) -> pl.DataFrame:
     """Events that happen *in* an actor's life, with the lifecycle event before each."""
     mine = ev.filter(
         pl.col("actor").is_not_null()
-        & ~pl.col("kind").is_in(["msg_drop"])  # a drop to a dead actor is about the message
+        # A drop to a dead actor is about the message, and an engine's action on an actor
+        # (MeshOS starting a daemon) happens to it from outside, often before its life.
+        & ~pl.col("kind").is_in(["msg_drop", "action_start", "action_end", "action_queued"])
     ).sort("seq")
     is_life = pl.col("kind").is_in([*LIFE_STARTS, *LIFE_ENDS])
     return mine.with_columns(
@@ -132,7 +144,7 @@ def _root_causes(ev: pl.DataFrame) -> list[Violation]:
 
 
 def _clean_stops(ev: pl.DataFrame) -> list[Violation]:
-    """4. After a clean stop: no failure, and no restart but an explicit respawn."""
+    """4. After a clean stop: no failure, and a restart only by a supervisor or a respawn."""
     out = []
     a = _actor_events(ev)
     after_clean = (pl.col("prev_kind") == "actor_stop") & pl.col("prev_reason").is_in(CLEAN_STOPS)
@@ -140,7 +152,10 @@ def _clean_stops(ev: pl.DataFrame) -> list[Violation]:
         after_clean
         & (
             (pl.col("kind") == "actor_fail")
-            | ((pl.col("kind") == "actor_restart") & (pl.col("reason") != "respawn"))
+            | (
+                (pl.col("kind") == "actor_restart")
+                & ~pl.col("reason").fill_null("").is_in(RESTARTS_AFTER_CLEAN)
+            )
         )
     )
     for seq, kind, actor in bad.select("seq", "kind", "actor").iter_rows():
