@@ -93,11 +93,11 @@ class Trace:
         return load(path, recover=recover)
 
     # queries (meshlab.trace.fold, meshlab.trace.queries) ------------------------------
-    def state_at(self, t: float) -> State:
+    def state_at(self, t: float, *, hung_after: float = 5.0) -> State:
         """Every node and actor at time ``t``; see :func:`meshlab.trace.fold.state_at`."""
         from meshlab.trace.fold import state_at
 
-        return state_at(self, t)
+        return state_at(self, t, hung_after=hung_after)
 
     def in_flight(self, t: float) -> pl.DataFrame:
         """Messages travelling at ``t``; see :func:`meshlab.trace.queries.in_flight`."""
@@ -142,6 +142,47 @@ class Trace:
         from meshlab.trace.queries import flight_recorder
 
         return flight_recorder(self, actor, t=t, n=n)
+
+    # exports (meshlab.export) ----------------------------------------------------------
+    def to_perfetto(self, path: str | Path) -> Path:
+        """Perfetto's native protobuf trace; see :mod:`meshlab.export.perfetto_proto`."""
+        from meshlab.export import export
+
+        return export(self, "perfetto", path)
+
+    def to_chrome_json(self, path: str | Path) -> Path:
+        """Chrome / Perfetto trace-event JSON; see :mod:`meshlab.export.chrome_json`."""
+        from meshlab.export import export
+
+        return export(self, "chrome-json", path)
+
+    def to_otlp(self, path: str | Path | None = None, *, endpoint: str | None = None) -> int:
+        """OpenTelemetry spans to an OTLP/JSON lines file or an OTLP/HTTP ``endpoint``;
+        returns the span count. See :mod:`meshlab.export.otel`."""
+        from meshlab.export import otel
+
+        if (path is None) == (endpoint is None):
+            raise ValueError("give exactly one of a path or endpoint=")
+        return otel.write(self, path) if path is not None else otel.send(self, endpoint)
+
+    def to_mermaid(
+        self,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        actors: list[str] | None = None,
+        limit: int = 200,
+    ) -> str:
+        """A Mermaid sequence diagram; see :func:`meshlab.export.mermaid.diagram`."""
+        from meshlab.export.mermaid import diagram
+
+        return diagram(self, start=start, end=end, actors=actors, limit=limit)
+
+    def to_shiviz(self, path: str | Path, **options: Any) -> Path:
+        """A ShiViz log with vector clocks; see :mod:`meshlab.export.shiviz`."""
+        from meshlab.export import export
+
+        return export(self, "shiviz", path, **options)
 
 
 def load(path: str | Path, *, recover: bool = False) -> Trace:
