@@ -54,7 +54,7 @@ def test_cost_may_be_per_message_type_or_a_callable():
             pass
 
     class ByBody(Sink):
-        cost = staticmethod(lambda msg_type, body: body / 10)
+        cost = staticmethod(lambda msg, ctx: msg.body / 10)
 
     mesh = ml.Mesh(seed=0, nodes=1)
     mesh.spawn(Mixed, name="m")

@@ -92,8 +92,8 @@ class Chatty(Actor):
 
 class Slow(Actor):
     @staticmethod
-    def cost(msg_type, body):
-        return 0.001 * (1 + (body or 0) % 3)
+    def cost(msg, ctx):
+        return 0.001 * (1 + (msg.body or 0) % 3)
 
     def on_work(self, ctx, n):
         ctx.reply("ack", n)

@@ -11,6 +11,7 @@ the engine sees it), :mod:`~meshlab.meshos.plan` (the minimal actions between th
 from __future__ import annotations
 
 from meshlab.meshos.actual import ActualState, DaemonView, NodeView, Transfer
+from meshlab.meshos.behaviour import Behaviour, behaviour_at
 from meshlab.meshos.desired import Blob, Daemon, DesiredState, Service
 from meshlab.meshos.engine import MeshOS, Policy
 from meshlab.meshos.maintenance import EDGES, IllegalTransition, check_transition
@@ -20,6 +21,7 @@ __all__ = [
     "EDGES",
     "Action",
     "ActualState",
+    "Behaviour",
     "Blob",
     "Daemon",
     "DaemonView",
@@ -30,6 +32,7 @@ __all__ = [
     "Policy",
     "Service",
     "Transfer",
+    "behaviour_at",
     "check_transition",
     "plan",
 ]

@@ -7,7 +7,8 @@ reported where it is made rather than as a strange action later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,10 @@ class DesiredState:
                         f"give each {what} its own name"
                     )
                 seen.add(item.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible, as kept in a trace's metadata (``meta.params["meshos"]``)."""
+        return asdict(self)
 
     def role_of(self, node: str) -> str:
         return self.roles.get(node, "worker")

@@ -71,6 +71,7 @@ class Policy:
     max_transfers: int = 16
     pull_cooldown: float = 5.0
     rtt_every: float = 5.0
+    rtt_fanout: int = 3
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -133,6 +134,9 @@ class MeshOS:
         self._pull_block: dict[str, float] = {}
         self._drain_deadline: dict[str, float] = {}
         self._stale: dict[str, set[str]] = {}  # node -> blobs it held when it went down
+        self._probe_round = 0
+        # The trace carries what was desired, so behaviour_at can show drift from it alone.
+        mesh.params["meshos"] = desired.to_dict()
         mesh.schedule(mesh.now, self._round, None)
         if self.policy.rtt_every > 0:
             mesh.schedule(mesh.now, self._probe_rtt, None)
@@ -231,8 +235,8 @@ class MeshOS:
 
     def _on_daemon_exit(self, key: tuple[str, str]) -> None:
         dv = self.actual.daemon(*key)
-        if dv.status == "stopping":
-            return
+        if dv.status not in ("starting", "running"):
+            return  # stopped on purpose, or gone with its node: not a crash
         p = self.policy
         now = self.mesh.now
         crashes = [t for t in self._crash_times.get(key, []) if now - t <= p.crash_window]
@@ -255,7 +259,7 @@ class MeshOS:
                     cause=f"{name} on {node}: crash loop ({len(crashes)} crashes in "
                     f"{p.crash_window:g} s), held down for {p.cooldown:g} s",
                 ),
-                actor=_daemon_id(node, name),
+                target=_daemon_id(node, name),
                 duration=p.cooldown,
             )
             self._next_start[key] = now + p.cooldown
@@ -269,7 +273,7 @@ class MeshOS:
                     name,
                     cause=f"{name} on {node}: crash {len(crashes)}, restart in {delay:g} s",
                 ),
-                actor=_daemon_id(node, name),
+                target=_daemon_id(node, name),
                 duration=delay,
             )
 
@@ -458,14 +462,14 @@ class MeshOS:
             getattr(self, f"_do_{a.kind}")(a)
         self._queued = wanted
 
-    def _begin(self, a: Action, *, actor: str | None = None, size: int | None = None) -> int:
+    def _begin(self, a: Action, *, target: str | None = None, size: int | None = None) -> int:
         self._action_ids += 1
         aid = self._action_ids
         self._running[aid] = _Running(a, aid, self.mesh.now)
         self._emit(
             "action_start",
             a.node,
-            actor=actor,
+            parent=target,
             peer=a.src,
             msg_id=aid,
             msg_type=a.kind,
@@ -485,9 +489,9 @@ class MeshOS:
             duration=self.mesh.now - run.started,
         )
 
-    def _instant(self, a: Action, *, actor: str | None = None, duration: float = 0.0) -> None:
+    def _instant(self, a: Action, *, target: str | None = None, duration: float = 0.0) -> None:
         """An action that takes effect at once; ``duration`` is how long its effect lasts."""
-        aid = self._begin(a, actor=actor)
+        aid = self._begin(a, target=target)
         run = self._running.pop(aid)
         self._emit(
             "action_end",
@@ -504,23 +508,23 @@ class MeshOS:
         dv.status = "starting"
         dv.gated_until = None
         aid = _daemon_id(node, name)
-        self._begin(a, actor=aid)
+        self._begin(a, target=aid)
         self.mesh.spawn(
             DaemonActor, self, node, name, self.faults.get((node, name)), name=aid, node=node
         )
 
     def _do_stop_daemon(self, a: Action) -> None:
         self.actual.daemon(a.node, a.target or "").status = "stopping"
-        self._begin(a, actor=_daemon_id(a.node, a.target or ""))
+        self._begin(a, target=_daemon_id(a.node, a.target or ""))
 
     def _do_start_instance(self, a: Action) -> None:
         aid = _instance_id(a)
         self.actual.instances.setdefault(a.target or "", set()).add(a.node)
-        self._instant(a, actor=aid)
+        self._instant(a, target=aid)
         self.mesh.spawn(InstanceActor, name=aid, node=a.node)
 
     def _do_stop_instance(self, a: Action) -> None:
-        self._begin(a, actor=_instance_id(a))
+        self._begin(a, target=_instance_id(a))
 
     def _do_pull_replica(self, a: Action) -> None:
         self._copy(a)
@@ -531,7 +535,7 @@ class MeshOS:
     def _copy(self, a: Action) -> None:
         assert a.src is not None and a.target is not None
         size = self.desired.blob(a.target).size
-        aid = self._begin(a, size=size)
+        aid = self._begin(a, target=a.target, size=size)
         self.actual.transfers[aid] = Transfer(
             aid, a.target, a.src, a.node, a.kind == "migrate_blob"
         )
@@ -541,7 +545,7 @@ class MeshOS:
 
     def _do_drop_replica(self, a: Action) -> None:
         self.actual.replicas.get(a.target or "", set()).discard(a.node)
-        self._instant(a)
+        self._instant(a, target=a.target)
         self._emit("replica_drop", a.node, msg_type=a.target, reason="drop")
 
     def _do_mark_avoid(self, a: Action) -> None:
@@ -550,11 +554,18 @@ class MeshOS:
 
     # RTT probes ------------------------------------------------------------------------------
     def _probe_rtt(self, _: Any) -> None:
-        """Sample the RTT of every pair of live nodes from the network model."""
+        """Each live node probes ``rtt_fanout`` peers, a different few each time (rotating
+        through the ring of nodes), so every pair is sampled now and then at a cost that
+        grows with the nodes, not with their square."""
         mesh = self.mesh
         up = sorted(n for n, v in self.actual.nodes.items() if v.up)
+        n = len(up)
+        fanout = min(self.policy.rtt_fanout, n - 1)
+        self._probe_round += 1
         for i, a in enumerate(up):
-            for b in up[i + 1 :]:
+            for j in range(fanout):
+                step = 1 + (self._probe_round * fanout + j) % (n - 1)
+                b = up[(i + step) % n]
                 if mesh.net.is_cut(a, b):
                     continue  # a probe across a cut never returns: the old sample ages
                 link = mesh.net.link(a, b)

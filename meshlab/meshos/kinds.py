@@ -5,8 +5,9 @@ kind               fields
 =================  =========================================================================
 ``action_start``   an action begins: ``msg_id`` = action id, ``msg_type`` = the action
                    (``start_daemon``, ``pull_replica``, ...), ``node`` = where it acts,
-                   ``actor`` = the daemon or instance it acts on, ``peer`` = the source node
-                   of a copy, ``size`` = bytes to copy, ``reason`` = its cause
+                   ``parent`` = what it acts on (a daemon or instance id, or a blob),
+                   ``peer`` = the source node of a copy, ``size`` = bytes to copy,
+                   ``reason`` = its cause; ``actor`` stays null (the action is the engine's)
 ``action_end``     it ends: same ``msg_id`` and ``msg_type``, ``duration`` since its start,
                    ``reason`` = ``ok``, ``failed: <why>`` or ``cancelled: <why>``
 ``action_queued``  the reconciler wants it but backpressure holds it (``reason`` = cause)

@@ -1,6 +1,7 @@
 """The deterministic actor simulator: a small discrete-event kernel with actors on top."""
 
 from meshlab.sim.actor import Actor, Context, UnhandledMessage
+from meshlab.sim.cost import CostError, Message
 from meshlab.sim.mesh import Mesh
 from meshlab.sim.net import Constant, Exponential, LogNormal, Uniform
 from meshlab.sim.supervision import Backoff, ChildSpec, Supervisor
@@ -11,9 +12,11 @@ __all__ = [
     "ChildSpec",
     "Constant",
     "Context",
+    "CostError",
     "Exponential",
     "LogNormal",
     "Mesh",
+    "Message",
     "Supervisor",
     "UnhandledMessage",
     "Uniform",

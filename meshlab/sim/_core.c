@@ -16,9 +16,12 @@
 /* kind codes (K_SEND, K_RECV, K_HANDLE, ...): generated from meshlab.events.KINDS */
 #include "_core_kinds.h"
 
-static PyObject *s_drop, *s_route, *s_lose, *s_crashed, *s_handler, *s_sample, *s_random,
-    *s_append, *s_popleft, *s_down, *s_left, *s_dead_letter, *s_partition, *s_node_down,
-    *s_mailbox_full;
+/* The mesh methods the core calls back: exactly those of meshlab.sim.hooks.MeshHooks
+ * (tests/test_sim_hooks.py reads HOOK_NAMES below). */
+static PyObject *s_drop, *s_route, *s_lose, *s_crashed, *s_cost;
+static PyObject *s_handler, *s_sample, *s_random, *s_append, *s_popleft, *s_dead_letter,
+    *s_partition, *s_node_down, *s_mailbox_full;
+static PyObject *down_states; /* meshlab.sim.hooks.DOWN_STATES, read at import */
 
 /* ---- growable column tables ------------------------------------------------------------ */
 
@@ -442,8 +445,13 @@ static int handle(EngineObject *e, CellObject *cell, long long mid, PyObject *sr
     PyObject *c = cell->cost;
     if (PyFloat_CheckExact(c)) {
         cost = PyFloat_AS_DOUBLE(c);
-    } else {
-        PyObject *r = PyObject_CallFunctionObjArgs(c, mtype, body, NULL);
+    } else { /* a dict, a distribution or a callable: the mesh evaluates and checks it */
+        PyObject *m = PyLong_FromLongLong(mid);
+        if (!m) return -1;
+        PyObject *args[] = {(PyObject *)e, (PyObject *)cell, m, src, mtype, body};
+        PyObject *r = PyObject_VectorcallMethod(s_cost, args,
+                                                6 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        Py_DECREF(m);
         if (!r) return -1;
         cost = PyFloat_AsDouble(r);
         Py_DECREF(r);
@@ -505,11 +513,10 @@ static int deliver(EngineObject *e, Payload *m) {
         return -1;
     }
     int r;
-    if ((r = str_eq(state, s_down)) || (r == 0 && (r = str_eq(state, s_left)))) {
+    if ((r = PySequence_Contains(down_states, state)) != 0) {
         if (r < 0) return -1;
         return call_drop(e, dst_node, dst, src, m->mid, mtype, s_node_down);
     }
-    if (r < 0) return -1;
     if ((r = is_cut(e, src_node, dst_node)) != 0) {
         if (r < 0) return -1;
         return call_drop(e, dst_node, dst, src, m->mid, mtype, s_partition);
@@ -1065,29 +1072,40 @@ static struct PyModuleDef coremodule = {PyModuleDef_HEAD_INIT, "_core",
                                         "Compiled hot path of the meshlab simulator.", -1,
                                         NULL};
 
-PyMODINIT_FUNC PyInit__core(void) {
-    struct {
-        PyObject **slot;
-        const char *text;
-    } names[] = {{&s_drop, "_drop"},
-                 {&s_route, "_route"},
-                 {&s_lose, "_lose"},
-                 {&s_crashed, "_crashed"},
-                 {&s_handler, "handler"},
-                 {&s_sample, "sample"},
-                 {&s_random, "random"},
-                 {&s_append, "append"},
-                 {&s_popleft, "popleft"},
-                 {&s_down, "down"},
-                 {&s_left, "left"},
-                 {&s_dead_letter, "dead_letter"},
-                 {&s_partition, "partition"},
-                 {&s_node_down, "node_down"},
-                 {&s_mailbox_full, "mailbox_full"}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+typedef struct {
+    PyObject **slot;
+    const char *text;
+} Name;
+
+/* HOOK_NAMES */
+static Name hook_names[] = {
+    {&s_drop, "_drop"}, {&s_route, "_route"}, {&s_lose, "_lose"}, {&s_crashed, "_crashed"},
+    {&s_cost, "_cost"}};
+/* END HOOK_NAMES */
+
+static Name other_names[] = {{&s_handler, "handler"},         {&s_sample, "sample"},
+                             {&s_random, "random"},           {&s_append, "append"},
+                             {&s_popleft, "popleft"},         {&s_dead_letter, "dead_letter"},
+                             {&s_partition, "partition"},     {&s_node_down, "node_down"},
+                             {&s_mailbox_full, "mailbox_full"}};
+
+static int intern_names(Name *names, size_t n) {
+    for (size_t i = 0; i < n; i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
-        if (!*names[i].slot) return NULL;
+        if (!*names[i].slot) return -1;
     }
+    return 0;
+}
+
+PyMODINIT_FUNC PyInit__core(void) {
+    if (intern_names(hook_names, sizeof hook_names / sizeof hook_names[0]) < 0 ||
+        intern_names(other_names, sizeof other_names / sizeof other_names[0]) < 0)
+        return NULL;
+    PyObject *hooks = PyImport_ImportModule("meshlab.sim.hooks");
+    if (!hooks) return NULL;
+    down_states = PyObject_GetAttrString(hooks, "DOWN_STATES");
+    Py_DECREF(hooks);
+    if (!down_states) return NULL;
     if (PyType_Ready(&EngineType) < 0 || PyType_Ready(&CellType) < 0 ||
         PyType_Ready(&BlockType) < 0 ||
         PyType_Ready(&ContextType) < 0)

@@ -6,9 +6,9 @@ message; the actor takes messages one at a time, recording ``msg_handle`` when i
 starts, and the handler's effects happen once its processing time has passed.
 
 This module and ``_core.c`` must stay step-for-step alike: the same heap order, the same
-callbacks into the mesh (``_drop``, ``_route``, ``_lose``, ``_crashed``) and the same RNG
-draws, so a scenario and seed give the same trace with or without the compiler.
-``tests/test_sim_golden.py`` checks both. The code reads attributes into locals and inlines
+callbacks into the mesh (those of ``hooks.MeshHooks``) and the same RNG draws, so a scenario
+and seed give the same trace with or without the compiler. ``tests/test_sim_golden.py``
+checks both. The code reads attributes into locals and inlines
 the common case because every message runs through it.
 """
 
@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from heapq import heappush
 
+from meshlab.sim.hooks import DOWN_STATES
 from meshlab.sim.kernel import Kernel
 from meshlab.sim.recorder import K_HANDLE, K_RECV, K_SEND, Recorder
-
-DOWN_STATES = ("down", "left")
 
 
 class CellBase:
@@ -162,8 +161,8 @@ class Engine(Kernel):
 
     def _handle(self, cell, mid, src, mtype, body) -> None:
         cost = cell.cost
-        if type(cost) is not float:
-            cost = float(cost(mtype, body))
+        if type(cost) is not float:  # a dict, a distribution or a callable: the mesh checks it
+            cost = self._cost(cell, mid, src, mtype, body)
         if self.recording:
             rec = self._rec
             rec.kinds.append(K_HANDLE)

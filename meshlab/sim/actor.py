@@ -6,10 +6,11 @@ that raises crashes the actor; its supervisor decides what happens next. ``start
 every (re)start and ``stopped`` at a clean stop.
 
 Processing time is simulated: ``cost`` is seconds per message, a dict by message type (key
-``"*"`` for the rest), or a callable ``(msg_type, body) -> seconds``. A handler's effects
-(sends, spawns, a crash) happen when its processing time has elapsed, and the mailbox queues
-meanwhile. ``mailbox_limit`` bounds the mailbox; an arrival beyond it is dropped as
-``mailbox_full``.
+``"*"`` for the rest), a distribution from :mod:`meshlab.sim.net`, or a callable
+``(msg, ctx) -> seconds`` (a method ``cost(self, msg, ctx)`` works too; see
+:mod:`meshlab.sim.cost`). A handler's effects (sends, spawns, a crash) happen when its
+processing time has elapsed, and the mailbox queues meanwhile. ``mailbox_limit`` bounds the
+mailbox; an arrival beyond it is dropped as ``mailbox_full``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from meshlab.sim._speedups import CellBase, ContextBase
+from meshlab.sim.cost import Message, cost_of
 
 if TYPE_CHECKING:
     import random
 
     from meshlab.sim.mesh import Mesh
 
-Cost = float | dict[str, float] | Callable[[str, Any], float]
+Cost = float | dict[str, float] | Callable[[Message, "Context"], float]
 
 
 class UnhandledMessage(Exception):
@@ -82,7 +84,7 @@ class Cell(CellBase):
         self.ctx = Context(mesh, self)
         self.behaviour: Actor = None  # type: ignore[assignment]
         self.handlers: dict[str, Callable] = {}
-        self.cost = _cost_function(cls.cost)
+        self.cost: Any = 0.0  # resolved for each life: the cost may be per instance
         self.limit = cls.mailbox_limit
 
     def begin_life(self, node: str) -> None:
@@ -93,6 +95,8 @@ class Cell(CellBase):
         self.busy = False
         self.behaviour = self.cls(*self.args, **self.kwargs)
         self.handlers = {}
+        self.cost = cost_of(self.behaviour)
+        self.limit = self.cls.mailbox_limit
 
     def handler(self, msg_type: str) -> Callable[[Context, Any], None]:
         method = getattr(self.behaviour, f"on_{msg_type}", None)
@@ -175,18 +179,3 @@ class Context(ContextBase):
     def actors(self, *, node: str | None = None) -> list[str]:
         """Ids of live actors, optionally only those on ``node``."""
         return self._mesh.actors_alive(node=node)
-
-
-def _cost_function(cost: Cost) -> Callable[[str, Any], float] | float:
-    """A constant stays a float (the hot path checks for it); others become callables."""
-    if isinstance(cost, int | float):
-        if cost < 0:
-            raise ValueError(f"cost must be >= 0 seconds, got {cost}")
-        return float(cost)
-    if isinstance(cost, dict):
-        table = dict(cost)
-        default = float(table.pop("*", 0.0))
-        return lambda msg_type, body: table.get(msg_type, default)
-    if callable(cost):
-        return cost
-    raise TypeError(f"cost must be seconds, a dict by message type, or a callable; got {cost!r}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from meshlab.sim.hooks import DOWN_STATES
+
 if TYPE_CHECKING:
     from meshlab.sim.mesh import Mesh
 
@@ -33,7 +35,7 @@ class Faults:
 
     def _join(self: Mesh, name: str) -> None:
         self._nodes[name] = "up"
-        self._record("node_join", name, None, 0, None, None, None, None, None, None, None)
+        self._record("node_join", node=name)
 
     def remove_node(self: Mesh, name: str, *, at: float | None = None) -> None:
         """A node leaves gracefully: its actors stop cleanly, then it is ``left``."""
@@ -41,13 +43,13 @@ class Faults:
         self._when(at, self._leave, name)
 
     def _leave(self: Mesh, name: str) -> None:
-        if self._nodes[name] in ("down", "left"):
+        if self._nodes[name] in DOWN_STATES:
             return
         for cell in self._cells_on(name):
             if cell.alive:
                 self._stop(cell, "node_leave")
         self._nodes[name] = "left"
-        self._record("node_leave", name, None, 0, None, None, None, None, None, None, None)
+        self._record("node_leave", node=name)
 
     def kill_node(
         self: Mesh, name: str, *, at: float | None = None, reason: str = "killed"
@@ -57,28 +59,16 @@ class Faults:
         self._when(at, self._down, name, reason)
 
     def _down(self: Mesh, name: str, reason: str) -> None:
-        if self._nodes[name] in ("down", "left"):
+        if self._nodes[name] in DOWN_STATES:
             return
         self._nodes[name] = "down"
-        self._record("node_down", name, None, 0, None, None, None, None, None, reason, None)
+        self._record("node_down", node=name, reason=reason)
         # Every actor on the node dies at this instant; only then do cascades run, so that an
         # actor is never "shut down" by a parent that died in the same crash.
         dying = [c for c in self._cells_on(name) if c.alive]
         for cell in dying:
             self._end_life(cell)
-            self._record(
-                "actor_fail",
-                name,
-                cell.id,
-                cell.inc,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "node_down",
-                None,
-            )
+            self._record("actor_fail", node=name, actor=cell.id, inc=cell.inc, reason="node_down")
         for cell in dying:
             self._notify_supervisor(cell, "node_down", None)
 
@@ -100,20 +90,20 @@ class Faults:
         if self._nodes[name] != "down":
             return
         self._nodes[name] = "up"
-        self._record("node_up", name, None, 0, None, None, None, None, None, None, None)
+        self._record("node_up", node=name)
 
     def set_node_state(self: Mesh, name: str, state: str, *, at: float | None = None) -> None:
         """An operational state such as ``maintenance``, ``drain`` or ``cordon`` (or ``up``)."""
         self._known_node(name)
-        if state in ("down", "left"):
+        if state in DOWN_STATES:
             raise ValueError(f"use kill_node or remove_node for {state!r}, not set_node_state")
         self._when(at, self._set_state, name, state)
 
     def _set_state(self: Mesh, name: str, state: str) -> None:
-        if self._nodes[name] in ("down", "left"):
+        if self._nodes[name] in DOWN_STATES:
             return
         self._nodes[name] = state
-        self._record("node_state", name, None, 0, None, None, None, None, None, state, None)
+        self._record("node_state", node=name, reason=state)
 
     def _cells_on(self: Mesh, name: str):
         return [c for c in self._cells.values() if c.node == name]
@@ -134,9 +124,7 @@ class Faults:
             for b in names[i + 1 :]:
                 if side.get(a, -1) != side.get(b, -1) and (a, b) not in self.net.cut:
                     self.net.cut.update({(a, b), (b, a)})
-                    self._record(
-                        "link_down", a, None, 0, None, b, None, None, None, "partition", None
-                    )
+                    self._record("link_down", node=a, peer=b, reason="partition")
 
     def heal(self: Mesh, *, at: float | None = None) -> None:
         """Restore every cut link."""
@@ -148,7 +136,7 @@ class Faults:
             for b in names[i + 1 :]:
                 if (a, b) in self.net.cut:
                     self.net.cut.difference_update({(a, b), (b, a)})
-                    self._record("link_up", a, None, 0, None, b, None, None, None, "heal", None)
+                    self._record("link_up", node=a, peer=b, reason="heal")
 
     # actors ------------------------------------------------------------------------------
     def crash(

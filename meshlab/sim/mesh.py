@@ -3,7 +3,7 @@
 The message path (send, deliver, handle) and the event heap live in the engine this class
 extends: the compiled ``_core`` extension, or its pure-Python twin (see ``_speedups``). The
 engine calls back into the methods here for everything rarer than a message: drops, crashes,
-route lookups, losses.
+route lookups, losses, costs that are not constants (declared in ``hooks.MeshHooks``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import polars as pl
 
 from meshlab.events import KIND_CODE
 from meshlab.sim._core_frame import ColumnRecorder
-from meshlab.sim._core_py import DOWN_STATES
 from meshlab.sim._speedups import COMPILED, Engine
 from meshlab.sim.actor import Actor, Cell
+from meshlab.sim.cost import ByType, CostError, Message, check, class_cost
 from meshlab.sim.faults import Faults
+from meshlab.sim.hooks import DOWN_STATES
 from meshlab.sim.net import Constant, Latency, Network
 from meshlab.trace import Trace, TraceMeta
 
@@ -87,6 +88,7 @@ class Mesh(Faults, Engine):
         self._rr = -1
         self._auto: dict[str, int] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._stopped_by: BaseException | None = None  # what ended a run that raised
         names = [f"n{i}" for i in range(nodes)] if isinstance(nodes, int) else list(nodes)
         if not names:
             raise ValueError("a mesh needs at least one node")
@@ -96,14 +98,27 @@ class Mesh(Faults, Engine):
     # running ---------------------------------------------------------------------------
     def run(self, until: float | None = None) -> None:
         """Advance virtual time to ``until`` (or until nothing is pending, if None)."""
+        if self._stopped_by is not None:
+            raise RuntimeError(
+                f"this mesh stopped at t={self.now:.9g} on an error "
+                f"({type(self._stopped_by).__name__}: {self._stopped_by}); its trace up to then "
+                "is in mesh.trace; build a new mesh to run again"
+            )
         if until is not None and until < self.now:
             raise ValueError(f"until={until} is before now (t={self.now}); time only moves on")
         before = len(self._rec)
-        with gc_paused():
-            self.run_kernel(math.inf if until is None else until)
-        if len(self._rec) != before:
-            for fn in list(self._listeners):
-                fn()
+        try:
+            with gc_paused():
+                self.run_kernel(math.inf if until is None else until)
+        except BaseException as exc:
+            # The event being processed is half done and cannot be resumed: the mesh keeps
+            # what it recorded up to here, and refuses to run on as if nothing happened.
+            self._stopped_by = exc
+            raise
+        finally:
+            if len(self._rec) != before:
+                for fn in list(self._listeners):
+                    fn()
 
     def add_listener(self, fn: Callable[[], None]) -> Callable[[], None]:
         """Call ``fn()`` after each :meth:`run` that recorded events; returns an unsubscribe."""
@@ -163,6 +178,7 @@ class Mesh(Faults, Engine):
     def _spawn(self, cls, args, kwargs, name, parent, node, placement, spec=None) -> str:
         if not (isinstance(cls, type) and issubclass(cls, Actor)):
             raise TypeError(f"spawn needs a subclass of meshlab.Actor, got {cls!r}")
+        class_cost(cls)  # a bad cost on the class fails here, before anything changes
         if parent is not None and not parent.alive:
             raise RuntimeError(f"{parent.id} has stopped and cannot spawn")
         if name is None:
@@ -188,31 +204,23 @@ class Mesh(Faults, Engine):
         if fresh:
             self._record(
                 "actor_spawn",
-                where,
-                aid,
-                0,
-                cell.parent,
-                None,
-                None,
-                cls.__name__,
-                None,
-                "system" if cls.system else None,
-                None,
+                node=where,
+                actor=aid,
+                parent=cell.parent,
+                msg_type=cls.__name__,
+                reason="system" if cls.system else None,
             )
         else:
             reason = "supervisor_restart" if spec is not None else "respawn"
             self._record(
                 "actor_restart",
-                where,
-                aid,
-                cell.inc,
-                cell.parent,
-                None,
-                None,
-                cls.__name__,
-                None,
-                reason,
-                0.0,
+                node=where,
+                actor=aid,
+                inc=cell.inc,
+                parent=cell.parent,
+                msg_type=cls.__name__,
+                reason=reason,
+                duration=0.0,
             )
         self._start(cell)
         return aid
@@ -221,16 +229,13 @@ class Mesh(Faults, Engine):
         cell.begin_life(node)
         self._record(
             "actor_restart",
-            node,
-            cell.id,
-            cell.inc,
-            cell.parent,
-            None,
-            None,
-            cell.cls.__name__,
-            None,
-            reason,
-            delay,
+            node=node,
+            actor=cell.id,
+            inc=cell.inc,
+            parent=cell.parent,
+            msg_type=cell.cls.__name__,
+            reason=reason,
+            duration=delay,
         )
         self._start(cell)
 
@@ -295,9 +300,7 @@ class Mesh(Faults, Engine):
                 self._fail(cell, _error_text(exc), cell.id)
                 return
         self._end_life(cell)
-        self._record(
-            "actor_stop", cell.node, cell.id, cell.inc, None, None, None, None, None, reason, None
-        )
+        self._record("actor_stop", node=cell.node, actor=cell.id, inc=cell.inc, reason=reason)
 
     def _fail(self, cell: Cell, reason: str, root: str | None) -> None:
         """A crash: children are shut down, then the supervisor hears of it."""
@@ -305,7 +308,7 @@ class Mesh(Faults, Engine):
             return
         self._end_life(cell)
         self._record(
-            "actor_fail", cell.node, cell.id, cell.inc, None, root, None, None, None, reason, None
+            "actor_fail", node=cell.node, actor=cell.id, inc=cell.inc, peer=root, reason=reason
         )
         self._notify_supervisor(cell, reason, root)
 
@@ -322,16 +325,13 @@ class Mesh(Faults, Engine):
             mid, src, mtype, _ = mailbox.popleft()
             self._record(
                 "msg_drop",
-                cell.node,
-                cell.id,
-                cell.inc,
-                None,
-                src,
-                mid,
-                mtype,
-                None,
-                "discarded",
-                None,
+                node=cell.node,
+                actor=cell.id,
+                inc=cell.inc,
+                peer=src,
+                msg_id=mid,
+                msg_type=mtype,
+                reason="discarded",
             )
         cell.busy = False
 
@@ -364,6 +364,27 @@ class Mesh(Faults, Engine):
         """A handler raised: the actor fails with the error as its reason."""
         self._fail(cell, _error_text(exc), cell.id)
 
+    def _cost(self, cell: Cell, mid: int, src: str, mtype: str, body: Any) -> float:
+        """Seconds of processing for one message when the actor's cost is not a constant."""
+        cost = cell.cost
+        if type(cost) is ByType:
+            return cost.get(mtype)  # checked when the actor was spawned
+        ctx = cell.ctx
+        ctx.sender = src
+        try:
+            value = cost(Message(mtype, body, src, mid), ctx)
+        except Exception as exc:
+            raise self._cost_error(cell, mtype, f"raised {_one_line(_error_text(exc))}") from exc
+        if type(value) is float and 0.0 <= value < math.inf:
+            return value
+        seconds, problem = check(value)
+        if problem is not None:
+            raise self._cost_error(cell, mtype, problem)
+        return seconds
+
+    def _cost_error(self, cell: Cell, mtype: str, problem: str) -> CostError:
+        return CostError(cell.id, cell.cls.__name__, mtype, self.now, problem)
+
     def _lose(self, arg) -> None:
         dst_node, dst, src, mid, mtype = arg
         self._drop(dst_node, dst, src, mid, mtype, "loss")
@@ -371,7 +392,16 @@ class Mesh(Faults, Engine):
     def _drop(self, node, dst, src, mid, mtype, reason) -> None:
         target = self._cells.get(dst)
         inc = target.inc if target is not None and target.inc >= 0 else 0
-        self._record("msg_drop", node, dst, inc, None, src, mid, mtype, None, reason, None)
+        self._record(
+            "msg_drop",
+            node=node,
+            actor=dst,
+            inc=inc,
+            peer=src,
+            msg_id=mid,
+            msg_type=mtype,
+            reason=reason,
+        )
 
     def _set_timer(self, cell: Cell, delay: float, mtype: str, body: Any) -> int:
         if delay < 0:
@@ -393,8 +423,22 @@ class Mesh(Faults, Engine):
 
     # recording of the rarer kinds ----------------------------------------------------------
     def _record(
-        self, kind, node, actor, inc, parent, peer, msg_id, msg_type, size, reason, duration
+        self,
+        kind: str,
+        *,
+        node: str,
+        actor: str | None = None,
+        inc: int = 0,
+        parent: str | None = None,
+        peer: str | None = None,
+        msg_id: int | None = None,
+        msg_type: str | None = None,
+        size: int | None = None,
+        reason: str | None = None,
+        duration: float | None = None,
     ) -> None:
+        """Record one event of a rarer kind (the engine records the message path itself);
+        the columns are those of the contract, named, so that none can be swapped."""
         if self.recording:
             code = _K[kind]
             self._note(code)
@@ -436,3 +480,7 @@ def gc_paused():
 def _error_text(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -99,6 +99,12 @@ class Trace:
 
         return state_at(self, t, hung_after=hung_after)
 
+    def behaviour_at(self, t: float, *, window: float = 30.0) -> Any:
+        """What a MeshOS engine is doing at ``t``; see :func:`meshlab.meshos.behaviour_at`."""
+        from meshlab.meshos.behaviour import behaviour_at
+
+        return behaviour_at(self, t, window=window)
+
     def in_flight(self, t: float) -> pl.DataFrame:
         """Messages travelling at ``t``; see :func:`meshlab.trace.queries.in_flight`."""
         from meshlab.trace.queries import in_flight
