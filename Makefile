@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := widgets/node_modules/.installed-stamp
 PY_TREES := meshlab tests bench
 
-.PHONY: setup lab test replay bench lint docs clean
+.PHONY: setup core lab test test-pure sanitize replay bench lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,26 +22,47 @@ $(NODE_STAMP): widgets/package.json widgets/package-lock.json
 
 setup: $(STAMP)
 
+# The simulator's C core, rebuilt when _core.c or one of its headers changed. Importing meshlab
+# never compiles: a stale core is skipped (pure Python, with a warning) until this runs.
+core: setup
+	$(BIN)/python meshlab/sim/_core_build.py
+
 # Jupyter refuses to run as root unless told; containers and fresh machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: setup
+lab: setup core
 	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/01-getting-started.ipynb
 
 # Headless alternative to `make lab`: a self-contained HTML replay of a built-in scenario.
-replay: setup
+replay: setup core
 	mkdir -p build
 	$(BIN)/meshlab run supervision-tree --seed 1 --out build/supervision-tree.parquet
 	$(BIN)/meshlab replay build/supervision-tree.parquet --html build/supervision-tree.html
 	@echo "open build/supervision-tree.html in a browser"
 
-test: setup $(NODE_STAMP)
+test: setup core $(NODE_STAMP)
 	$(BIN)/ruff check $(PY_TREES)
 	$(BIN)/ruff format --check $(PY_TREES)
 	cd widgets && npm run --silent typecheck && npm run --silent test
 	$(BIN)/python -m pytest tests meshlab --nbval-lax notebooks -q
+	$(MAKE) --no-print-directory test-pure sanitize
 
-bench: setup
+# The simulator tests again on the pure-Python twin of the C core (both must agree).
+SIM_TESTS = $(filter-out tests/test_sim_core_build.py,$(wildcard tests/test_sim_*.py))
+test-pure: setup
+	MESHLAB_PURE=1 $(BIN)/python -m pytest $(SIM_TESTS) -q -m "not slow"
+
+# The C core built with AddressSanitizer and UBSan, running the golden traces: any memory
+# error or undefined behaviour aborts. Python itself is not instrumented, so the ASan runtime
+# is preloaded, and PYTHONMALLOC=malloc lets ASan see every allocation, pymalloc's included.
+SAN_DIR := build/sanitize
+sanitize: setup
+	$(BIN)/python meshlab/sim/_core_build.py --sanitize $(SAN_DIR)
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
+	  PYTHONMALLOC=malloc MESHLAB_CORE="$$(ls $(SAN_DIR)/_core*.so)" \
+	  $(BIN)/python -m pytest tests/test_sim_golden.py tests/test_sim_speedups.py -q -m "not slow"
+
+bench: setup core
 	$(BIN)/meshlab bench all
 
 lint: setup

@@ -36,7 +36,7 @@ class CoreBuildHook(BuildHookInterface):
         root = Path(self.root)
         build = _builder(root)
         try:
-            out = build.compile_core() if build.is_stale() else build.target()
+            out = build.compile_core() if build.stale_reason() else build.target()
         except (OSError, subprocess.CalledProcessError) as exc:
             detail = getattr(exc, "stderr", "") or str(exc)
             warnings.warn(

@@ -22,7 +22,7 @@ PURE = os.environ.get("MESHLAB_PURE", "") not in ("", "0")
 def test_the_compiled_core_is_built_and_used():
     if PURE:
         pytest.skip("MESHLAB_PURE asks for the pure-Python core")
-    assert COMPILED, "meshlab/sim/_core.c was not built; reinstall with pip install -e ."
+    assert COMPILED, "meshlab/sim/_core.c is not built or stale; run make core"
 
 
 class Echo(Actor):
