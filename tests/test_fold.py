@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import polars as pl
@@ -50,8 +51,8 @@ def test_story_failure_restarting_and_restart_clears_it():
 def test_story_nodes():
     trace = two_node_story()
     nodes = trace.state_at(3.2).nodes
-    assert nodes.rows() == [("n0", "up", 0.0, 2), ("n1", "up", 0.0, 0)]
-    assert trace.state_at(5.0).nodes.row(1) == ("n1", "maintenance", 5.0, 1)
+    assert nodes.rows() == [("n0", "up", 0.0, 2, None), ("n1", "up", 0.0, 0, None)]
+    assert trace.state_at(5.0).nodes.row(1) == ("n1", "maintenance", 5.0, 1, None)
 
 
 def test_failed_when_no_restart_follows_and_propagated_failure():
@@ -66,7 +67,7 @@ def test_failed_when_no_restart_follows_and_propagated_failure():
     assert w["status"] == "failed" and w["propagated"] is False
     assert sup["status"] == "failed"
     assert (sup["root_cause"], sup["propagated"]) == ("w", True)
-    assert s.nodes.row(0) == ("n0", "up", 0.0, 0)
+    assert s.nodes.row(0) == ("n0", "up", 0.0, 0, None)
 
 
 def test_stops_shutdown_for_restart_and_node_down():
@@ -91,7 +92,7 @@ def test_stops_shutdown_for_restart_and_node_down():
     s = trace.state_at(3.0)
     z = actor(s, "z")
     assert (z["status"], z["root_cause"], z["propagated"]) == ("failed", None, False)
-    assert s.nodes.rows() == [("n0", "up", 0.0, 0), ("n1", "down", 3.0, 0)]
+    assert s.nodes.rows() == [("n0", "up", 0.0, 0, None), ("n1", "down", 3.0, 0, None)]
 
 
 def test_mailbox_depth_counts_the_current_life_only():
@@ -241,3 +242,155 @@ def test_keyframed_fold_agrees_with_the_reference_on_real_runs(name):
             for a, w in want.items():
                 g = {k: got[a][k] for k in w}
                 assert g == w, (name, t, a)
+
+
+# --- version 2: handlers in two rows, busy_since and hung, attrs --------------------------
+
+
+def handler_story(*, two_rows: bool) -> FrameKit:
+    """a handles three messages; the second runs 7 s (a wedged handler)."""
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "a", node="n0")
+    fk.spawn(0.0, "b", node="n0")
+    for start, took in ((1.0, 0.5), (2.0, 7.0), (9.5, 0.25)):
+        m = fk.send(start - 0.5, "b", "a", node="n0", msg_type=f"m{start}")
+        fk.recv(start - 0.4, "a", "b", m, node="n0", msg_type=f"m{start}")
+        if two_rows:
+            fk.handler_start(start, "a", "b", m, node="n0", msg_type=f"m{start}")
+            fk.handler_end(start + took, "a", "b", m, node="n0", took=took, msg_type=f"m{start}")
+        else:
+            fk.handle(start, "a", "b", m, node="n0", took=took, msg_type=f"m{start}")
+    return fk
+
+
+def _sorted_trace(fk: FrameKit):
+    """The kit's events in t order (an end written after later starts is fine for the fold,
+    but a clean trace keeps seq in time order)."""
+    rows = sorted(fk.rows, key=lambda r: (r["t"], r["seq"]))
+    for i, r in enumerate(rows):
+        r["seq"] = i
+    fk.rows = rows
+    return fk.trace()
+
+
+@pytest.mark.parametrize("two_rows", [False, True])
+def test_busy_since_and_hung(two_rows):
+    trace = _sorted_trace(handler_story(two_rows=two_rows))
+    cases = {
+        0.95: ("idle", None, False, 1),
+        1.2: ("busy", 1.0, False, 0),
+        1.5: ("idle", None, False, 0),
+        3.0: ("busy", 2.0, False, 0),
+        7.0: ("busy", 2.0, False, 0),
+        7.01: ("busy", 2.0, True, 0),
+        8.9: ("busy", 2.0, True, 0),
+        9.0: ("idle", None, False, 0),
+        9.2: ("idle", None, False, 1),
+        9.6: ("busy", 9.5, False, 0),
+    }
+    for t, (status, since, hung, depth) in cases.items():
+        a = actor(trace.state_at(t), "a")
+        got = (a["status"], a["busy_since"], a["hung"], a["mailbox_depth"])
+        assert got == (status, since, hung, depth), (two_rows, t)
+    assert actor(trace.state_at(3.0, hung_after=0.5), "a")["hung"] is True
+    assert actor(trace.state_at(3.0), "b")["busy_since"] is None
+
+
+def test_the_two_forms_read_the_same():
+    """A handler_start + handler_end folds as a msg_handle with that start and duration,
+    except that its processing time is known only once it ends."""
+    one = _sorted_trace(handler_story(two_rows=False))
+    two = _sorted_trace(handler_story(two_rows=True))
+    fields = ["status", "mailbox_depth", "processed", "last_handler", "busy_since", "hung"]
+    for t in (0.0, 0.7, 1.0, 1.3, 1.5, 2.0, 5.0, 8.99, 9.0, 9.5, 9.7, 20.0):
+        for kf in (None, 3):
+            s1 = FoldIndex(one.events, keyframe_rows=kf).state_at(t) if kf else one.state_at(t)
+            s2 = FoldIndex(two.events, keyframe_rows=kf).state_at(t) if kf else two.state_at(t)
+            assert s1.actors.select(fields).equals(s2.actors.select(fields)), (t, kf)
+    assert actor(one.state_at(3.0), "a")["processing_time"] == 7.5  # known at the start
+    assert actor(two.state_at(3.0), "a")["processing_time"] == 0.5  # known at the end
+    assert actor(two.state_at(9.1), "a")["processing_time"] == 7.5
+
+
+def test_a_handler_that_never_ends_stays_busy_until_its_life_ends():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "a", node="n0")
+    m = fk.send(0.0, "a", "a", node="n0")
+    fk.recv(0.1, "a", "a", m, node="n0")
+    fk.handler_start(0.2, "a", "a", m, node="n0")
+    fk.fail(30.0, "a", node="n0")
+    fk.restart(31.0, "a", node="n0")
+    trace = fk.trace()
+    a = actor(trace.state_at(29.0), "a")
+    assert (a["status"], a["busy_since"], a["hung"], a["processed"]) == ("busy", 0.2, True, 1)
+    assert actor(trace.state_at(30.5), "a")["busy_since"] is None  # restarting: no handler
+    a = actor(trace.state_at(32.0), "a")
+    assert (a["status"], a["busy_since"], a["hung"]) == ("idle", None, False)
+
+
+def test_an_error_outcome_leaves_the_actor_alive():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "a", node="n0")
+    m = fk.send(0.0, "a", "a", node="n0")
+    fk.recv(0.1, "a", "a", m, node="n0")
+    fk.handler_start(0.2, "a", "a", m, node="n0")
+    fk.handler_end(0.3, "a", "a", m, node="n0", took=0.1, outcome="error: ValueError: no")
+    a = actor(fk.trace().state_at(1.0), "a")
+    assert (a["status"], a["error"], a["processed"]) == ("idle", None, 1)
+
+
+def test_attrs_merge_per_actor_life_and_per_node():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "a", node="n0")
+    fk.attrs(0.5, node="n0", version="1.2", zone="eu")
+    fk.attrs(1.0, node="n0", actor="a", role="follower", term=1)
+    fk.attrs(2.0, node="n0", actor="a", role="leader", term=2, shard=7)
+    fk.attrs(3.0, node="n0", actor="a", shard=None)
+    fk.attrs(3.0, node="n0", zone=None)
+    fk.fail(4.0, "a", node="n0")
+    fk.restart(5.0, "a", node="n0")
+    trace = fk.trace()
+
+    def attrs(t, who="a"):
+        s = trace.state_at(t)
+        if who == "node":
+            raw = s.nodes.filter(pl.col("node") == "n0")["attrs"].item()
+        else:
+            raw = actor(s, who)["attrs"]
+        return None if raw is None else json.loads(raw)
+
+    assert attrs(0.9) is None and attrs(0.9, "node") == {"version": "1.2", "zone": "eu"}
+    assert attrs(1.5) == {"role": "follower", "term": 1}
+    assert attrs(2.5) == {"role": "leader", "term": 2, "shard": 7}
+    assert attrs(3.5) == {"role": "leader", "term": 2}
+    assert attrs(3.5, "node") == {"version": "1.2"}
+    assert attrs(4.5) == {"role": "leader", "term": 2}  # a failed actor keeps its last life's
+    assert attrs(5.5) is None  # a new life starts with none
+
+
+def test_out_of_order_handlers_and_attrs_fold_by_time():
+    """Merged streams: the handler's end and an attrs event arrive before earlier events."""
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "a", node="n0")
+    m = fk.send(0.0, "a", "a", node="n0")
+    fk.recv(0.1, "a", "a", m, node="n0")
+    fk.handler_start(1.0, "a", "a", m, node="n0")
+    fk.attrs(3.0, node="n0", actor="a", role="leader")
+    fk.handler_end(2.0, "a", "a", m, node="n0", took=1.0)  # recorded later, happened earlier
+    fk.attrs(2.5, node="n0", actor="a", role="follower")  # recorded later, happened earlier
+    trace = fk.trace()
+    assert actor(trace.state_at(1.5), "a")["busy_since"] == 1.0
+    assert actor(trace.state_at(2.0), "a")["status"] == "idle"
+    assert actor(trace.state_at(2.7), "a")["attrs"] == '{"role":"follower"}'
+    assert actor(trace.state_at(3.0), "a")["attrs"] == '{"role":"leader"}'
+
+
+def test_bad_hung_after_is_a_clear_error():
+    trace = _sorted_trace(handler_story(two_rows=True))
+    with pytest.raises(ValueError, match="hung_after needs a number of seconds >= 0"):
+        trace.state_at(1.0, hung_after=-1)

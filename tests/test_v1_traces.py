@@ -28,6 +28,9 @@ def test_v1_file_loads(name):
     assert used <= set(kinds_of(1)) and "node_down" in used
     state = trace.state_at(3.0)
     assert state.nodes.filter(pl.col("node") == "n2")["state"].item() == "down"
+    # v2 state columns read sensibly on a v1 trace: no attrs, busy from msg_handle alone
+    assert state.actors["attrs"].null_count() == state.actors.height
+    assert set(state.actors.filter(pl.col("busy_since").is_not_null())["status"]) <= {"busy"}
 
 
 def test_v1_parquet_and_mlog_hold_the_same_events():

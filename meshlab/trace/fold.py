@@ -15,13 +15,14 @@ that matter.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from meshlab.events import KIND_CODE
+from meshlab.events import KIND_CODE, parse_attrs
 
 if TYPE_CHECKING:
     from meshlab.trace.core import Trace
@@ -29,11 +30,21 @@ if TYPE_CHECKING:
 _LIFE_START = (KIND_CODE["actor_spawn"], KIND_CODE["actor_restart"])
 _LIFECYCLE = (*_LIFE_START, KIND_CODE["actor_stop"], KIND_CODE["actor_fail"])
 _NODE_STATE = {"node_join": "up", "node_up": "up", "node_down": "down", "node_leave": "left"}
+_HANDLE, _START, _END = (KIND_CODE[k] for k in ("msg_handle", "handler_start", "handler_end"))
+_STARTS = (_HANDLE, _START)  # a handler starts: one message out of the mailbox
+HUNG_AFTER = 5.0
+"""Seconds an actor may stay busy in one handler before the fold calls it hung."""
 _KEYFRAME_ROWS = 1 << 16
 _KEYFRAME_BUDGET = 20_000_000  # keyframes x actors rows kept in memory at most
 _NO_ROW = np.iinfo(np.int64).max
 
-NODE_SCHEMA = {"node": pl.String, "state": pl.String, "since": pl.Float64, "actors": pl.UInt32}
+NODE_SCHEMA = {
+    "node": pl.String,
+    "state": pl.String,
+    "since": pl.Float64,
+    "actors": pl.UInt32,
+    "attrs": pl.String,
+}
 ACTOR_SCHEMA = {
     "actor": pl.String,
     "node": pl.String,
@@ -50,6 +61,9 @@ ACTOR_SCHEMA = {
     "propagated": pl.Boolean,
     "failed_at": pl.Float64,
     "restarts": pl.UInt32,
+    "busy_since": pl.Float64,
+    "hung": pl.Boolean,
+    "attrs": pl.String,
 }
 
 
@@ -58,14 +72,17 @@ class State:
     """Every node and actor at time ``t``.
 
     ``nodes``: node, state (``up``, ``down``, ``left`` or a ``node_state`` value; null before
-    the node's first node event), since (time of that event), actors (alive actors on it).
+    the node's first node event), since (time of that event), actors (alive actors on it),
+    attrs (the properties the node published, merged, as JSON text; null if none).
 
     ``actors``: one row per actor spawned by ``t``: its node, status (``idle``, ``busy``,
     ``failed``, ``restarting``, ``stopped``), incarnation, parent, class, mailbox depth (in its
     current life), messages processed, last handler and total processing time (over all its
     lives, counting each handler that started by ``t`` in full), and, when its current life
     ended in a crash, the error, root-cause actor, whether the failure was propagated, and
-    when it happened; restarts so far.
+    when it happened; restarts so far; busy_since (when the running handler started, null
+    when idle), hung (busy in one handler for more than ``hung_after`` seconds), and attrs
+    (the properties its current life published, merged, as JSON text; null if none).
 
     Examples
     --------
@@ -101,17 +118,20 @@ class State:
         )
 
 
-def state_at(trace: Trace, t: float) -> State:
+def state_at(trace: Trace, t: float, *, hung_after: float = HUNG_AFTER) -> State:
     """The state of every node and actor after the events with ``t_event <= t``.
 
     The first call on a trace builds its keyframes (about a second per 10 million events);
-    later calls take milliseconds at any ``t``.
+    later calls take milliseconds at any ``t``. An actor busy in one handler for more than
+    ``hung_after`` seconds is ``hung``.
     """
     if isinstance(t, bool) or not isinstance(t, int | float | np.floating | np.integer):
         raise TypeError(f"state_at needs a time in seconds (a number), not {type(t).__name__}")
     if t != t:
         raise ValueError("state_at needs a time, not NaN")
-    return trace.cached("fold", FoldIndex).state_at(float(t))
+    if isinstance(hung_after, bool) or not isinstance(hung_after, int | float) or hung_after < 0:
+        raise ValueError(f"hung_after needs a number of seconds >= 0, not {hung_after!r}")
+    return trace.cached("fold", FoldIndex).state_at(float(t), hung_after=float(hung_after))
 
 
 class FoldIndex:
@@ -134,6 +154,7 @@ class FoldIndex:
         self.s_k = self.slim["k"].to_numpy()
         self.s_delta = self.slim["delta"].to_numpy().astype(np.float64)
         self.s_dur = self.slim["dur"].to_numpy()
+        self.attrs = _attrs_table(events)
         self.lifecycle_next_restart = self._next_restart(kind)
         self.nodes = self._node_events(events)
         n_actors = max(actors.len(), 1)
@@ -146,7 +167,8 @@ class FoldIndex:
     def _slim(events: pl.DataFrame, kind: pl.Series, actors: pl.Series) -> pl.DataFrame:
         """The rows that change an actor's fold state, with integer codes only."""
         k = pl.col("k")
-        recv, handle, drop = (KIND_CODE[x] for x in ("msg_recv", "msg_handle", "msg_drop"))
+        recv, drop = KIND_CODE["msg_recv"], KIND_CODE["msg_drop"]
+        msgs = [recv, _HANDLE, _START, _END]
         discarded = (k == drop) & (pl.col("reason") == "discarded")
         return (
             events.select(
@@ -156,20 +178,25 @@ class FoldIndex:
                 dur=pl.col("duration"),
                 reason=pl.col("reason"),
             )
-            .filter(k.is_in([*_LIFECYCLE, recv, handle]) | discarded)
+            .filter((k.is_in([*_LIFECYCLE, *msgs]) | discarded) & pl.col("a").is_not_null())
+            # a message received or handled outside the actor's life (before its spawn, after
+            # its stop or crash, until its restart) changes nothing (docs/contract.md)
+            .filter(~k.is_in(msgs) | _alive().over("a").fill_null(False))
             .select(
                 "row",
                 "a",
                 "k",
-                dur=pl.when(k == handle).then(pl.col("dur").fill_null(0.0)).otherwise(0.0),
+                # processing time: known at the start of a msg_handle, at a handler's end
+                dur=pl.when(k.is_in([_HANDLE, _END]))
+                .then(pl.col("dur").fill_null(0.0))
+                .otherwise(0.0),
                 delta=pl.when(k == recv)
                 .then(1)
-                .when((k == handle) | discarded)
+                .when(k.is_in(_STARTS) | discarded)
                 .then(-1)
                 .otherwise(0)
                 .cast(pl.Int32),
             )
-            .filter(pl.col("a").is_not_null())
         )
 
     def _next_restart(self, kind: pl.Series) -> pl.DataFrame:
@@ -212,7 +239,9 @@ class FoldIndex:
         a, k, row = self.s_a[lo:hi], self.s_k[lo:hi], self.s_row[lo:hi]
         delta, dur = self.s_delta[lo:hi], self.s_dur[lo:hi]
         life, lc = np.isin(k, _LIFE_START), np.isin(k, _LIFECYCLE)
-        handle = k == KIND_CODE["msg_handle"]
+        handle = np.isin(k, _STARTS)
+        start, end = k == _START, k == _END
+        opened = start.astype(np.int64) - end.astype(np.int64)  # handlers running: +1, -1
         life_row = _last_row(a[life], row[life], n)
         lc_row = _last_row(a[lc], row[lc], n)
         first_row = np.full(n, _NO_ROW, np.int64)
@@ -229,6 +258,11 @@ class FoldIndex:
             "processed": np.bincount(a[handle], minlength=n),
             "ptime": np.bincount(a, weights=dur, minlength=n),
             "handle_row": _last_row(a[handle], row[handle], n),
+            "start_row": _last_row(a[start], row[start], n),
+            "open_total": np.bincount(a, weights=opened, minlength=n).astype(np.int64),
+            "open_life": np.bincount(a[in_life], weights=opened[in_life], minlength=n).astype(
+                np.int64
+            ),
             "restarts": np.bincount(a[k == KIND_CODE["actor_restart"]], minlength=n),
         }
 
@@ -246,6 +280,9 @@ class FoldIndex:
             "processed": prev["processed"] + chunk["processed"],
             "ptime": prev["ptime"] + chunk["ptime"],
             "handle_row": np.maximum(chunk["handle_row"], prev["handle_row"]),
+            "start_row": np.maximum(chunk["start_row"], prev["start_row"]),
+            # like the mailbox: handlers still running in the current life
+            "open": np.where(began, chunk["open_life"], prev["open"] + chunk["open_total"]),
             "restarts": prev["restarts"] + chunk["restarts"],
         }
 
@@ -264,6 +301,8 @@ class FoldIndex:
             "processed": np.zeros(n, np.int64),
             "ptime": np.zeros(n, np.float64),
             "handle_row": none,
+            "start_row": none,
+            "open": np.zeros(n, np.int64),
             "restarts": np.zeros(n, np.int64),
         }
 
@@ -276,7 +315,7 @@ class FoldIndex:
 
     # ---- query ----------------------------------------------------------------------------
 
-    def state_at(self, t: float) -> State:
+    def state_at(self, t: float, *, hung_after: float = HUNG_AFTER) -> State:
         cut = int(np.searchsorted(self.times, t, side="right"))
         base = cut // self.k
         dense = self._combine(
@@ -284,7 +323,9 @@ class FoldIndex:
         )
         seen = np.flatnonzero(dense["lc_row"] >= 0)
         seen = seen[np.argsort(dense["first_row"][seen], kind="stable")]
-        rows = {name: dense[name][seen] for name in ("life_row", "lc_row", "handle_row")}
+        rows = {
+            name: dense[name][seen] for name in ("life_row", "lc_row", "handle_row", "start_row")
+        }
         fold = pl.DataFrame(
             {
                 "a": seen.astype(np.uint32),
@@ -297,12 +338,15 @@ class FoldIndex:
                 "processed": dense["processed"][seen].astype(np.uint32),
                 "ptime": dense["ptime"][seen],
                 "restarts": dense["restarts"][seen].astype(np.uint32),
+                "open": dense["open"][seen],
             }
         )
-        actors = self._finish_actors(fold, t)
+        actors = self._finish_actors(fold, t, cut, hung_after)
         return State(t=t, nodes=self._finish_nodes(cut, actors), actors=actors)
 
-    def _finish_actors(self, fold: pl.DataFrame, t: float) -> pl.DataFrame:
+    def _finish_actors(
+        self, fold: pl.DataFrame, t: float, cut: int, hung_after: float
+    ) -> pl.DataFrame:
         if fold.height == 0:
             return pl.DataFrame(schema=ACTOR_SCHEMA)
         fold = fold.sort("first_row")
@@ -318,13 +362,22 @@ class FoldIndex:
             .get_column("next_restart")
         )
         kind = lc["kind"].cast(pl.String)
-        busy_until = pl.Series(
-            np.where(
-                has_handle.to_numpy() & (hrow.fill_null(0) > fold["life_row"]).to_numpy(),
-                (handle["t"] + handle["duration"].fill_null(0.0)).to_numpy(),
-                -np.inf,
-            )
+        life_row = fold["life_row"].cast(pl.Int64).fill_null(-1)
+        in_life = has_handle.to_numpy() & (hrow.fill_null(0) > life_row).to_numpy()
+        one_row = in_life & (handle["kind"].cast(pl.String) == "msg_handle").to_numpy()
+        # a msg_handle runs from t to t + duration; a handler_start until its handler_end
+        ends = (handle["t"] + handle["duration"].fill_null(0.0)).to_numpy()
+        since_one = np.where(one_row & (ends > t), handle["t"].to_numpy(), np.nan)
+        srow = fold["start_row"]
+        started = self.events["t"].gather(srow.fill_null(0)).to_numpy()
+        open_now = (
+            (fold["open"].to_numpy() > 0)
+            & srow.is_not_null().to_numpy()
+            & (srow.fill_null(0) > life_row).to_numpy()
         )
+        since_two = np.where(open_now, started, np.nan)
+        busy_since = pl.Series(np.fmin(since_one, since_two)).fill_nan(None)
+        attrs = self._actor_attrs(fold, cut)
         frame = pl.DataFrame(
             {
                 "actor": self.actor_names.gather(fold["a"]),
@@ -334,7 +387,9 @@ class FoldIndex:
                 "peer": lc["peer"],
                 "lc_t": lc["t"],
                 "next_restart": nxt,
-                "busy": busy_until > t,
+                "busy": busy_since.is_not_null(),
+                "busy_since": busy_since,
+                "attrs": attrs,
                 "incarnation": lc["incarnation"],
                 "parent": life["parent"],
                 "class": life["msg_type"],
@@ -370,7 +425,28 @@ class FoldIndex:
             ),
             failed_at=pl.when(failed).then("lc_t"),
             restarts="restarts",
+            busy_since=pl.when(pl.col("kind").is_in(["actor_spawn", "actor_restart"])).then(
+                "busy_since"
+            ),
+            hung=pl.col("kind").is_in(["actor_spawn", "actor_restart"])
+            & (pl.lit(t) - pl.col("busy_since") > hung_after).fill_null(False),
+            attrs="attrs",
         ).cast(ACTOR_SCHEMA)
+
+    def _actor_attrs(self, fold: pl.DataFrame, cut: int) -> pl.Series:
+        """Per actor of ``fold``, the attrs its current life published before ``cut``."""
+        table = self.attrs.filter(pl.col("row") < cut, pl.col("a").is_not_null())
+        if table.height == 0:
+            return pl.Series("attrs", [None] * fold.height, dtype=pl.String)
+        code = pl.Enum(self.actor_names.to_list())
+        lives = fold.select(a=pl.col("a").cast(pl.UInt32), life_row=pl.col("life_row"))
+        table = (
+            table.with_columns(a=pl.col("a").cast(code).to_physical().cast(pl.UInt32))
+            .join(lives, on="a")
+            .filter(pl.col("row") > pl.col("life_row").cast(pl.Int64).fill_null(-1))
+        )
+        merged = _merge(table, "a")
+        return fold.select(a=pl.col("a").cast(pl.UInt32)).join(merged, on="a", how="left")["attrs"]
 
     def _finish_nodes(self, cut: int, actors: pl.DataFrame) -> pl.DataFrame:
         seen = self.nodes.filter(pl.col("first") < cut)
@@ -390,12 +466,56 @@ class FoldIndex:
             .group_by("node")
             .agg(actors=pl.len().cast(pl.UInt32))
         )
+        attrs = _merge(self.attrs.filter(pl.col("row") < cut, pl.col("a").is_null()), "node")
         return (
             nodes.join(alive, on="node", how="left")
+            .join(attrs, on="node", how="left")
             .sort("first")
-            .select("node", "state", "since", actors=pl.col("actors").fill_null(0))
+            .select("node", "state", "since", actors=pl.col("actors").fill_null(0), attrs="attrs")
             .cast(NODE_SCHEMA)
         )
+
+
+def _attrs_table(events: pl.DataFrame) -> pl.DataFrame:
+    """Every key an ``attrs`` event set, one row each: row (fold order), actor (null for a
+    node's own), node, key, and the value as JSON text (``null`` removes the key)."""
+    rows = events.with_row_index("row").filter(pl.col("kind").cast(pl.String) == "attrs")
+    out: dict[str, list[Any]] = {"row": [], "a": [], "node": [], "key": [], "value": []}
+    for row, actor, node, reason in rows.select("row", "actor", "node", "reason").iter_rows():
+        for key, value in parse_attrs(reason).items():
+            out["row"].append(row)
+            out["a"].append(actor)
+            out["node"].append(node)
+            out["key"].append(key)
+            out["value"].append(json.dumps(value))
+    schema = {"row": pl.Int64, "a": pl.String, "node": pl.String, "key": pl.String}
+    return pl.DataFrame(out, schema={**schema, "value": pl.String})
+
+
+def _merge(table: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Per ``by``, the latest value of each key (dropping keys set to null) as a JSON object."""
+    if table.height == 0:
+        return pl.DataFrame(schema={by: table.schema[by], "attrs": pl.String})
+    latest = table.sort("row").group_by(by, "key", maintain_order=True).agg(pl.col("value").last())
+    merged: dict[Any, dict[str, Any]] = {}
+    for owner, key, value in latest.iter_rows():
+        obj = merged.setdefault(owner, {})
+        if value != "null":
+            obj[key] = json.loads(value)
+    return pl.DataFrame(
+        {
+            by: list(merged),
+            "attrs": [json.dumps(v, separators=(",", ":")) if v else None for v in merged.values()],
+        },
+        schema={by: table.schema[by], "attrs": pl.String},
+    )
+
+
+def _alive() -> pl.Expr:
+    """Per row (in fold order, within an actor): is the actor's latest lifecycle event so far a
+    spawn or restart? Null before its first."""
+    k = pl.col("k")
+    return pl.when(k.is_in(_LIFECYCLE)).then(k.is_in(_LIFE_START)).forward_fill()
 
 
 def _last_row(codes: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
