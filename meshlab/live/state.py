@@ -78,14 +78,26 @@ class StateTracker:
         self.events += df.height
         self.now = max(self.now, float(df["t"].max()))  # type: ignore[arg-type]
         kind = pl.col("kind").cast(pl.String)
-        framed = df.with_columns(kind_s=kind)
+        # One rule for time (docs/contract.md): a batch is folded in (t, seq) order, so a
+        # merged stream whose times are out of order in seq folds as a sorted one would.
+        framed = df.with_columns(kind_s=kind).sort("t", "seq", maintain_order=True)
         for k, n in framed.group_by("kind_s").len().iter_rows():
             self.events_by_kind[k] = self.events_by_kind.get(k, 0) + n
-        for row in framed.filter(pl.col("kind_s").is_in(_LIFECYCLE)).iter_rows(named=True):
+        # Lifecycle events are rare and folded one by one; the message events between two of
+        # them are folded together.
+        lifecycle = framed.with_row_index("_row").filter(pl.col("kind_s").is_in(_LIFECYCLE))
+        start = 0
+        for row in lifecycle.iter_rows(named=True):
+            self._message_run(framed, start, row["_row"])
             self._lifecycle(row)
-        msgs = framed.filter(pl.col("kind_s").is_in(list(OUTCOMES)))
-        if msgs.height:
-            self._messages(msgs)
+            start = row["_row"] + 1
+        self._message_run(framed, start, framed.height)
+
+    def _message_run(self, framed: pl.DataFrame, start: int, stop: int) -> None:
+        if stop > start:
+            msgs = framed.slice(start, stop - start).filter(pl.col("kind_s").is_in(list(OUTCOMES)))
+            if msgs.height:
+                self._messages(msgs)
 
     def _messages(self, msgs: pl.DataFrame) -> None:
         for node, k, n in msgs.group_by("node", "kind_s").len().iter_rows():
@@ -96,12 +108,14 @@ class StateTracker:
             key = (node, reason or "unknown")
             self.drops[key] = self.drops.get(key, 0) + n
         # mailbox depth: +1 on arrival, -1 when handled or discarded from the mailbox
+        alive = [a for a, info in self.actors.items() if info["status"] == "alive"]
+        in_life = pl.col("actor").is_in(alive)
         delta = msgs.select(
             "actor",
-            d=pl.when(pl.col("kind_s") == "msg_recv")
+            d=pl.when((pl.col("kind_s") == "msg_recv") & in_life)
             .then(1)
             .when(
-                (pl.col("kind_s") == "msg_handle")
+                ((pl.col("kind_s") == "msg_handle") & in_life)
                 | ((pl.col("kind_s") == "msg_drop") & (pl.col("reason") == "discarded"))
             )
             .then(-1)
@@ -109,9 +123,11 @@ class StateTracker:
         ).filter(pl.col("d") != 0)
         for actor, d in delta.group_by("actor").agg(pl.col("d").sum()).iter_rows():
             info = self.actors.get(actor)
+            # a message received or handled outside the actor's life changes nothing; a
+            # discarded drop (after the actor stopped) still empties its mailbox
             if info is not None:
                 info["mailbox"] = max(0, info["mailbox"] + d)
-        handled = msgs.filter(pl.col("kind_s") == "msg_handle")
+        handled = msgs.filter((pl.col("kind_s") == "msg_handle") & in_life)
         if handled.height:
             self._handled(handled)
 
@@ -120,7 +136,8 @@ class StateTracker:
             n=pl.len(),
             busy=pl.col("duration").fill_null(0.0).sum(),
             last=pl.col("msg_type").last(),
-            until=(pl.col("t") + pl.col("duration").fill_null(0.0)).max(),
+            # the latest handler decides, as in the trace's fold (handlers do not overlap)
+            until=(pl.col("t") + pl.col("duration").fill_null(0.0)).last(),
         )
         for actor, n, busy, last, until in per_actor.iter_rows():
             info = self.actors.get(actor)
@@ -129,7 +146,7 @@ class StateTracker:
             info["processed"] += n
             info["processing_time"] += busy
             info["last_handler"] = last
-            info["busy_until"] = max(info["busy_until"], until)
+            info["busy_until"] = until
         edges = np.asarray(HANDLER_BUCKETS)
         timed = handled.filter(pl.col("duration").is_not_null())
         for (msg_type,), part in timed.group_by("msg_type"):

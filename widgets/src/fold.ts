@@ -5,7 +5,7 @@ import { K, N, S } from "./kinds";
 import type { EventStore } from "./store";
 
 export class MeshState {
-  /** Rows [0, row) are folded in. */
+  /** The rows at positions [0, row) of the store's fold order are folded in. */
   row = 0;
   cap = 0;
   status = new Uint8Array(0);
@@ -135,13 +135,16 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         s.failRow[a] = row;
         s.busyUntil[a] = -Infinity;
       } else {
-        const shutdown = st.restartFollows.has(row);
-        s.status[a] = shutdown ? S.restarting : S.stopped;
+        // only a supervisor's shutdown is part of a restart; a normal stop stays a stop
+        const restart = st.restartFollows.has(row) && st.str(st.reason.data[row]) === "shutdown";
+        s.status[a] = restart ? S.restarting : S.stopped;
         s.busyUntil[a] = -Infinity;
       }
       return;
     }
     if (k === K.msg_recv || k === K.msg_handle || k === K.msg_drop) {
+      // An actor that is not alive neither receives nor handles (docs/contract.md); a
+      // discarded drop still empties the mailbox of the life that just ended.
       const a = code >= 0 ? st.actorByCode[code] : -1;
       if (a < 0 || (s.status[a] !== S.alive && k !== K.msg_drop)) return;
       if (a >= s.cap) s.ensure(a + 1, st.nodeCodes.length);
@@ -232,7 +235,7 @@ export class Folder {
     return this.keyframes.length;
   }
 
-  /** Fold to exactly `rows` events. */
+  /** Fold the first `rows` events of the store's fold order. */
   foldTo(rows: number): MeshState {
     const st = this.store;
     const s = this.state;
@@ -248,7 +251,7 @@ export class Folder {
       b.ensure(actors, nodes);
       while (rows >= b.row + spacing) {
         const target = b.row + spacing;
-        for (let r = b.row; r < target; r++) applyRow(b, st, r);
+        for (let p = b.row; p < target; p++) applyRow(b, st, st.order.data[p]);
         b.row = target;
         last = b.snapshot(actors, nodes);
         this.keyframes.push(last);
@@ -269,7 +272,7 @@ export class Folder {
       s.copyFrom(kf ?? EMPTY);
     }
     s.ensure(actors, nodes);
-    for (let r = s.row; r < rows; r++) applyRow(s, st, r);
+    for (let p = s.row; p < rows; p++) applyRow(s, st, st.order.data[p]);
     s.row = rows;
     return s;
   }

@@ -1,7 +1,7 @@
 // The side panel: introspection of the selected actor or node at the playhead, computed from
 // the fold and the events. Links in it select other actors or jump the playhead.
 import type { MeshState } from "./fold";
-import { K, KINDS } from "./kinds";
+import { K, KINDS, isMessageKind } from "./kinds";
 import { STATUS_COLOR } from "./palette";
 import { nodeStateName, statusName } from "./scene";
 import { fmtTime } from "./scrubber";
@@ -35,12 +35,17 @@ function row(label: string, ...value: Child[]): HTMLElement {
   return h("tr", {}, h("th", {}, label), h("td", {}, ...value));
 }
 
-/** The last `n` events touching actor code `code` (as actor or peer) before row `upTo`. */
+/**
+ * The last `n` events of actor code `code` among the first `upTo` in fold order, newest first:
+ * its own events, and messages it is the other end of. The `peer` of a lifecycle event is not
+ * a participant (an escalation names its root cause there), so it does not count.
+ */
 export function flightRecorder(store: EventStore, code: number, upTo: number, n: number, maxScan = 500_000): number[] {
   const out: number[] = [];
   const stop = Math.max(0, upTo - maxScan);
-  for (let r = upTo - 1; r >= stop && out.length < n; r--) {
-    if (store.actor.data[r] === code || store.peer.data[r] === code) out.push(r);
+  for (let p = upTo - 1; p >= stop && out.length < n; p--) {
+    const r = store.order.data[p];
+    if (store.actor.data[r] === code || (store.peer.data[r] === code && isMessageKind(store.kind.data[r]))) out.push(r);
   }
   return out;
 }
@@ -49,7 +54,8 @@ export function flightRecorder(store: EventStore, code: number, upTo: number, n:
 export function rootCauseRow(store: EventStore, failRow: number): number {
   const root = store.peer.data[failRow];
   if (root < 0) return -1;
-  for (let r = failRow; r >= 0; r--) {
+  for (let p = store.pos.data[failRow]; p >= 0; p--) {
+    const r = store.order.data[p];
     if (store.kind.data[r] === K.actor_fail && store.actor.data[r] === root && store.peer.data[r] === root) return r;
   }
   return -1;
@@ -161,7 +167,7 @@ export function renderNode(
   const hist = h("ol", { class: "ml-recorder" });
   for (let i = 0; i < store.moments.length; i++) {
     const r = store.moments.data[i];
-    if (r >= s.row) break;
+    if (store.pos.data[r] >= s.row) continue;
     const k = store.kind.data[r];
     if (store.node.data[r] !== code || !(k <= K.node_state || k === K.link_down || k === K.link_up)) continue;
     const reason = store.str(store.reason.data[r]);

@@ -1,7 +1,7 @@
 // The browser's copy of the event frame: appended chunk by chunk, never rebuilt, plus the
 // indexes the views need (entities, messages, moments). Everything drawn is derived from here.
 import { decodeChunk, type ChunkHeader, type EventColumns } from "./decode";
-import { Grow, upperBound } from "./grow";
+import { Grow, lowerBound, upperBound } from "./grow";
 import { K, isMoment } from "./kinds";
 
 const BLOCK = 256; // messages per block of the in-flight index
@@ -15,8 +15,16 @@ export class EventStore {
 
   readonly seq = new Grow(Float64Array);
   readonly t = new Grow(Float64Array);
-  /** Running maximum of t: binary searches stay correct if a live merge is slightly out of order. */
+  /** Running maximum of t, in row order: the moments' binary search (animation only). */
   readonly tmax = new Grow(Float64Array);
+  /**
+   * The one rule for time (docs/contract.md): the state at T folds the events with t <= T in
+   * (t, seq) order, even when a merged live stream delivers t out of order in seq. `order`
+   * holds the rows in that order, `ts` their times (sorted), `pos` each row's position.
+   */
+  readonly order = new Grow(Int32Array);
+  readonly ts = new Grow(Float64Array);
+  readonly pos = new Grow(Int32Array);
   readonly kind = new Grow(Uint8Array);
   readonly node = new Grow(Int32Array);
   readonly actor = new Grow(Int32Array);
@@ -42,8 +50,9 @@ export class EventStore {
   private readonly slotOf = new Map<number, number>();
   private homeNode: number[] = [];
   private homeSlot: number[] = [];
-  private lastTerminal: number[] = [];
-  /** Rows of actor_fail / actor_stop that an actor_restart of the same actor follows. */
+  /** Per actor, its lifecycle rows in fold order. */
+  private lifecycleRows: number[][] = [];
+  /** Rows of actor_fail / actor_stop whose actor's next lifecycle event (in fold order) is an actor_restart. */
   readonly restartFollows = new Set<number>();
 
   // messages, in order of their msg_send
@@ -86,19 +95,64 @@ export class EventStore {
   }
 
   get t0(): number {
-    return this.n ? this.t.data[0] : 0;
+    return this.n ? this.ts.data[0] : 0;
   }
   get t1(): number {
-    return this.n ? this.tmax.data[this.n - 1] : 0;
+    return this.n ? this.ts.data[this.n - 1] : 0;
   }
 
   str(code: number): string {
     return code >= 0 ? (this.strings[code] ?? "?") : "";
   }
 
-  /** Number of events whose (running-max) time is <= t: the fold covers rows [0, rowsAt(t)). */
+  /** Number of events with time <= t: the fold covers positions [0, rowsAt(t)) of `order`. */
   rowsAt(t: number): number {
-    return upperBound(this.tmax.data, this.n, t);
+    return upperBound(this.ts.data, this.n, t);
+  }
+
+  /** Does row `a` come before row `b` in fold order, (t, seq)? */
+  before(a: number, b: number): boolean {
+    const ta = this.t.data[a];
+    const tb = this.t.data[b];
+    if (ta !== tb) return ta < tb;
+    const sa = this.seq.data[a];
+    const sb = this.seq.data[b];
+    return sa !== sb ? sa < sb : a < b;
+  }
+
+  /** Put rows [start, n) into fold order; returns the first position whose row changed. */
+  private extendOrder(start: number): number {
+    const n = this.n;
+    for (const g of [this.order, this.ts, this.pos]) g.reserve(n);
+    const fresh: number[] = [];
+    let sorted = true;
+    for (let r = start; r < n; r++) {
+      if (r > start && this.before(r, r - 1)) sorted = false;
+      fresh.push(r);
+    }
+    if (!sorted) fresh.sort((a, b) => (this.before(a, b) ? -1 : this.before(b, a) ? 1 : 0));
+    const o = this.order.data;
+    // the first old position that a fresh row goes before (binary search on (t, seq))
+    let lo = 0;
+    let hi = start;
+    if (start > 0 && !this.before(fresh[0], o[start - 1])) lo = start;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.before(fresh[0], o[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    const p0 = lo;
+    const tail = Array.from(o.subarray(p0, start));
+    let i = 0;
+    let j = 0;
+    for (let p = p0; p < n; p++) {
+      const r = j >= fresh.length || (i < tail.length && this.before(tail[i], fresh[j])) ? tail[i++] : fresh[j++];
+      o[p] = r;
+      this.ts.data[p] = this.t.data[r];
+      this.pos.data[r] = p;
+    }
+    this.order.length = this.ts.length = this.pos.length = n;
+    return p0;
   }
 
   /** Append one decoded chunk. Returns false (and changes nothing) if it is out of order. */
@@ -122,7 +176,7 @@ export class EventStore {
 
   /** Make room for `rows` events in all, so that a big trace is not copied while it grows. */
   reserve(rows: number): void {
-    for (const g of [this.seq, this.t, this.tmax, this.kind, this.node, this.actor, this.incarnation, this.parent, this.peer, this.msgId, this.msgType, this.size, this.reason, this.duration]) {
+    for (const g of [this.seq, this.t, this.tmax, this.order, this.ts, this.pos, this.kind, this.node, this.actor, this.incarnation, this.parent, this.peer, this.msgId, this.msgType, this.size, this.reason, this.duration]) {
       g.reserve(rows);
     }
   }
@@ -161,12 +215,12 @@ export class EventStore {
     }
     this.tmax.length = start + c.n;
     this.n = start + c.n;
-    let dirty = this.n;
+    let dirty = this.extendOrder(start);
     for (let row = start; row < this.n; row++) {
       const d = this.index(row);
       if (d < dirty) dirty = d;
     }
-    this.emit(Math.min(dirty, start));
+    this.emit(dirty);
   }
 
   private growCodeTables(): void {
@@ -219,7 +273,7 @@ export class EventStore {
       this.actorClass.push(-1);
       this.actorSystem.push(false);
       this.actorParent.push(-1);
-      this.lastTerminal.push(-1);
+      this.lifecycleRows.push([]);
       this.homeNode.push(-1);
       this.homeSlot.push(-1);
     }
@@ -245,7 +299,7 @@ export class EventStore {
     slots.push(actor);
   }
 
-  /** Index one row; returns the lowest row whose fold result changed in hindsight (or n). */
+  /** Index one row; returns the lowest position whose fold result changed in hindsight (or n). */
   private index(row: number): number {
     const k = this.kind.data[row];
     const node = this.nodeIndex(this.node.data[row]);
@@ -271,25 +325,38 @@ export class EventStore {
         if (k === K.actor_spawn && this.str(this.reason.data[row]) === "system") {
           this.actorSystem[a] = true;
         }
-        if (k === K.actor_restart && this.lastTerminal[a] >= 0) {
-          // The earlier failure is now known to be followed by a restart: its status is
-          // "restarting", not "failed", so folds from that row on must be redone.
-          const term = this.lastTerminal[a];
-          if (!this.restartFollows.has(term)) {
-            this.restartFollows.add(term);
-            dirty = term;
-          }
-          this.lastTerminal[a] = -1;
-        }
-      } else {
-        this.lastTerminal[a] = row;
       }
+      dirty = this.placeLifecycle(a, row);
     } else if (k === K.msg_send) {
       this.indexSend(row, node);
     } else if (k === K.msg_recv || k === K.msg_drop) {
       this.indexEnd(row, node, k === K.msg_drop);
     }
     return dirty;
+  }
+
+  /**
+   * Insert a lifecycle row into its actor's list (fold order). A failure or stop whose next
+   * lifecycle event turns out to be a restart reads "restarting", not "failed" or "stopped",
+   * so the folds from its position on must be redone: returns that position (or n).
+   */
+  private placeLifecycle(a: number, row: number): number {
+    const list = this.lifecycleRows[a];
+    let i = list.length;
+    while (i > 0 && this.before(row, list[i - 1])) i--;
+    list.splice(i, 0, row);
+    const mark = (j: number): boolean => {
+      const r = list[j];
+      const k = this.kind.data[r];
+      if (k !== K.actor_fail && k !== K.actor_stop) return false;
+      const follows = j + 1 < list.length && this.kind.data[list[j + 1]] === K.actor_restart;
+      if (follows === this.restartFollows.has(r)) return false;
+      if (follows) this.restartFollows.add(r);
+      else this.restartFollows.delete(r);
+      return true;
+    };
+    mark(i);
+    return i > 0 && mark(i - 1) ? this.pos.data[list[i - 1]] : this.n;
   }
 
   private indexSend(row: number, node: number): void {
@@ -399,10 +466,10 @@ export class EventStore {
   density(t0: number, t1: number, bins: number): Uint32Array {
     const out = new Uint32Array(bins);
     if (!this.n || t1 <= t0) return out;
-    let prev = upperBound(this.tmax.data, this.n, t0 - 1e-12);
+    let prev = upperBound(this.ts.data, this.n, t0 - 1e-12);
     for (let b = 0; b < bins; b++) {
       const edge = b === bins - 1 ? Infinity : t0 + ((b + 1) * (t1 - t0)) / bins;
-      const next = upperBound(this.tmax.data, this.n, edge);
+      const next = upperBound(this.ts.data, this.n, edge);
       out[b] = next - prev;
       prev = next;
     }
@@ -413,16 +480,10 @@ export class EventStore {
   stepTime(t: number, dir: 1 | -1): number {
     if (!this.n) return t;
     if (dir > 0) {
-      const i = upperBound(this.tmax.data, this.n, t);
-      return i < this.n ? this.tmax.data[i] : this.t1;
+      const i = upperBound(this.ts.data, this.n, t);
+      return i < this.n ? this.ts.data[i] : this.t1;
     }
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.tmax.data[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 ? this.tmax.data[lo - 1] : this.t0;
+    const lo = lowerBound(this.ts.data, this.n, t);
+    return lo > 0 ? this.ts.data[lo - 1] : this.t0;
   }
 }
