@@ -16,7 +16,8 @@ from meshlab.cli import CliError
 GROUPS: dict[str, tuple[str, ...]] = {
     "sim": ("sim_throughput", "trace_storage", "state_at"),
     "widget": ("widget",),
-    "live": ("live",),
+    "live": ("live", "emitter"),
+    "meshos": ("meshos",),
 }
 
 

@@ -58,3 +58,48 @@ def test_emitter_rejects_bad_events():
             em.emit("msg_sent", node="a")
         with pytest.raises(ValueError, match="unknown field"):
             em.emit("msg_send", node="a", colour="red")
+
+
+def test_emitting_from_many_threads_keeps_seq_in_order_without_gaps():
+    import threading
+
+    with Emitter(name="threads", flush_interval=0.001) as em:
+
+        def work(k: int) -> None:
+            for i in range(2_000):
+                em.emit("msg_send", node=f"n{k}", actor=f"a{k}", peer="b", msg_id=k * 10_000 + i)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for th in threads:
+            th.start()
+        first = em.emit_frame(
+            pl.DataFrame({"t": [1.0], "kind": ["node_join"], "node": ["nf"]}).with_columns(
+                [pl.lit(None).alias(c) for c in ("actor", "parent", "peer", "msg_type", "reason")]
+                + [pl.lit(None, pl.UInt64).alias("msg_id"), pl.lit(None, pl.UInt32).alias("size"),
+                   pl.lit(None, pl.Float64).alias("duration"), pl.lit(0).alias("incarnation")]
+            )
+        )  # fmt: skip
+        for th in threads:
+            th.join()
+        em.flush()
+        feed = em.server.source.feed
+        events = feed.slice(0, 100_000)
+        assert events["seq"].to_list() == list(range(8_001))
+        assert events.filter(pl.col("seq") == first)["node"].item() == "nf"
+        for k in range(4):  # each thread's events in the order it emitted them
+            ids = events.filter(pl.col("actor") == f"a{k}")["msg_id"].to_list()
+            assert ids == sorted(ids) and len(ids) == 2_000
+        assert {"n0", "n3", "nf"} <= set(em.nodes)
+
+
+def test_a_field_of_the_wrong_type_is_reported_and_the_stream_stays_whole():
+    with Emitter(name="types") as em:
+        em.emit("node_join", node="n0")
+        bad = em.emit("msg_send", node="n0", actor="a", peer="b", msg_id="seven")
+        em.emit("msg_send", node="n0", actor="a", peer="b", msg_id=8)
+        em.flush()
+        events = em.server.source.feed.slice(0, 10)
+        assert events["seq"].to_list() == [0, 1, 2]
+        assert events["msg_id"].to_list() == [None, None, 8]
+        assert events["reason"][bad].startswith("emitter: fields dropped:")
+        assert len(em.errors) == 1 and em.errors[0].startswith(f"seq {bad}: ")
