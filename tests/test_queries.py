@@ -251,3 +251,62 @@ def test_flight_recorder_on_real_runs(real):
         ((pl.col("actor") == who) | (pl.col("peer") == who)) & (pl.col("t") <= t)
     )
     assert fr["seq"].to_list() == everything.tail(10)["seq"].to_list()
+
+
+# --- version 2: handlers in either form, attrs ------------------------------------------------
+
+
+def v2_story():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(0.0, "a", node="n0")
+    fk.spawn(0.0, "b", node="n0")
+    m0 = fk.send(0.0, "b", "a", node="n0", msg_type="get")
+    fk.recv(0.1, "a", "b", m0, node="n0", msg_type="get")
+    fk.handle(0.2, "a", "b", m0, node="n0", took=0.1, msg_type="get")
+    m1 = fk.send(1.0, "b", "a", node="n0", msg_type="put")
+    fk.recv(1.1, "a", "b", m1, node="n0", msg_type="put")
+    fk.handler_start(1.4, "a", "b", m1, node="n0", msg_type="put")
+    fk.attrs(1.5, node="n0", actor="a", role="leader", term=2)
+    fk.handler_end(1.9, "a", "b", m1, node="n0", took=0.5, outcome="error: KeyError: 'k'")
+    m2 = fk.send(2.0, "b", "a", node="n0", msg_type="put")
+    fk.recv(2.1, "a", "b", m2, node="n0", msg_type="put")
+    fk.handler_start(2.2, "a", "b", m2, node="n0", msg_type="put")
+    fk.attrs(2.5, node="n0", version="3.1")
+    fk.attrs(2.6, node="n0", actor="a", term=None)
+    return fk.trace()
+
+
+def test_handlers_joins_both_forms():
+    h = v2_story().handlers()
+    got = h.select("msg_type", "started_at", "ended_at", "duration", "outcome", "running").rows()
+    assert got == [
+        ("get", 0.2, pytest.approx(0.3), 0.1, None, False),
+        ("put", 1.4, pytest.approx(1.9), 0.5, "error: KeyError: 'k'", False),
+        ("put", 2.2, None, None, None, True),
+    ]
+
+
+def test_latency_reads_handler_end():
+    lat = v2_story().latency(by="msg_type")
+    row = lat.filter((pl.col("msg_type") == "put") & (pl.col("metric") == "handling")).row(
+        0, named=True
+    )
+    assert (row["count"], row["max"]) == (1, 0.5)  # the running one has no duration yet
+    queue = lat.filter((pl.col("msg_type") == "put") & (pl.col("metric") == "queueing"))
+    assert queue["count"].item() == 2 and queue["max"].item() == pytest.approx(0.3)
+
+
+def test_attrs_long_table():
+    a = v2_story().attrs()
+    assert a.select("node", "actor", "key", "value").rows() == [
+        ("n0", "a", "role", '"leader"'),
+        ("n0", "a", "term", "2"),
+        ("n0", None, "version", '"3.1"'),
+        ("n0", "a", "term", "null"),
+    ]
+
+
+def test_flight_recorder_shows_the_v2_kinds():
+    kinds = v2_story().flight_recorder("a", n=6)["kind"].cast(pl.String).to_list()
+    assert kinds == ["attrs", "handler_end", "msg_send", "msg_recv", "handler_start", "attrs"]

@@ -142,6 +142,18 @@ class Trace:
 
         return latency(self, by=by)
 
+    def handlers(self) -> pl.DataFrame:
+        """One row per handler run, either form; see :func:`meshlab.trace.queries.handlers`."""
+        from meshlab.trace.queries import handlers
+
+        return handlers(self)
+
+    def attrs(self) -> pl.DataFrame:
+        """Every published key/value (long table); see :func:`meshlab.trace.queries.attrs`."""
+        from meshlab.trace.queries import attrs
+
+        return attrs(self)
+
     def flight_recorder(self, actor: str, *, t: float | None = None, n: int = 20) -> pl.DataFrame:
         """The last ``n`` events touching ``actor`` up to ``t``; see
         :func:`meshlab.trace.queries.flight_recorder`."""

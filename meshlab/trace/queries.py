@@ -6,9 +6,12 @@ also a method of Trace (``trace.in_flight(t)`` and so on). They read only the ev
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Literal
 
 import polars as pl
+
+from meshlab.events import parse_attrs
 
 if TYPE_CHECKING:
     from meshlab.trace.core import Trace
@@ -279,8 +282,9 @@ def restarts(trace: Trace) -> pl.DataFrame:
 def latency(trace: Trace, *, by: Literal["msg_type"] | None = None) -> pl.DataFrame:
     """Percentiles of delivery (receive t - send t), queueing and handling time, in seconds.
 
-    One row per metric (``delivery``, ``queueing``: handle start - receive, ``handling``: the
-    handler's processing time), per message type with ``by="msg_type"``. Timers an actor set
+    One row per metric (``delivery``, ``queueing``: handler start - receive, ``handling``: the
+    handler's processing time, from ``msg_handle`` or ``handler_end``; a handler still running
+    has none yet), per message type with ``by="msg_type"``. Timers an actor set
     for itself are left out of delivery (their delay is the actor's choice, not the network's).
     Columns: [msg_type], metric, count, mean, p50, p95, p99, max.
 
@@ -295,7 +299,8 @@ def latency(trace: Trace, *, by: Literal["msg_type"] | None = None) -> pl.DataFr
         raise ValueError(f"latency(by=...) must be None or 'msg_type', not {by!r}")
     ev = trace.events
     m = messages(trace).filter(~pl.col("timer") & pl.col("received_at").is_not_null())
-    handles = ev.filter(_kind("msg_handle")).select("msg_id", "msg_type", "t", took="duration")
+    # both forms of a handler: a msg_handle, or a handler_start and its handler_end
+    handles = handlers(trace).select("msg_id", "msg_type", t="started_at", took="duration")
     first_recv = ev.filter(_kind("msg_recv")).group_by("msg_id").agg(recv_t=pl.col("t").min())
     samples = pl.concat(
         [
@@ -331,6 +336,105 @@ def latency(trace: Trace, *, by: Literal["msg_type"] | None = None) -> pl.DataFr
             .with_columns(pl.col("count").fill_null(0))
         )
     return out.sort([*(["msg_type"] if by else []), order])
+
+
+def handlers(trace: Trace) -> pl.DataFrame:
+    """One row per handler run, whichever form recorded it: a ``msg_handle`` (start and
+    duration in one row), or a ``handler_start`` joined with its ``handler_end``.
+
+    Columns: actor, node, incarnation, msg_id, msg_type, sender, started_at, ended_at and
+    duration (null while it runs), outcome (``ok``, ``error: <text>``, or null when the source
+    did not say), running (no end yet), seq (of the start). In start order; built once per
+    trace and cached.
+
+    Examples
+    --------
+    >>> import meshlab as ml
+    >>> handlers(ml.scenarios.run("ping-pong", seed=1, until=1.0)).columns[:4]
+    ['actor', 'node', 'incarnation', 'msg_id']
+    """
+    return trace.cached("handlers", _build_handlers)
+
+
+def _build_handlers(ev: pl.DataFrame) -> pl.DataFrame:
+    cols = ("actor", "node", "incarnation", "msg_id", "msg_type")
+    one = ev.filter(_kind("msg_handle")).select(
+        *cols,
+        sender="peer",
+        started_at="t",
+        ended_at=pl.col("t") + pl.col("duration").fill_null(0.0),
+        duration="duration",
+        outcome="reason",
+        running=pl.lit(False),
+        seq="seq",
+    )
+    ends = ev.filter(_kind("handler_end")).select(
+        "actor", "msg_id", end_t="t", took="duration", outcome="reason"
+    )
+    two = (
+        ev.filter(_kind("handler_start"))
+        .join(ends.unique(["actor", "msg_id"], keep="first"), on=["actor", "msg_id"], how="left")
+        .select(
+            *cols,
+            sender="peer",
+            started_at="t",
+            ended_at=pl.when(pl.col("took").is_not_null()).then(pl.col("t") + pl.col("took")),
+            duration="took",
+            outcome="outcome",
+            running=pl.col("end_t").is_null(),
+            seq="seq",
+        )
+    )
+    return (
+        pl.concat([one, two])
+        .sort("started_at", "seq")
+        .select(
+            *cols,
+            "sender",
+            "started_at",
+            "ended_at",
+            "duration",
+            "outcome",
+            running=pl.col("ended_at").is_null(),
+            seq="seq",
+        )
+    )
+
+
+def attrs(trace: Trace) -> pl.DataFrame:
+    """Every key/value an ``attrs`` event published: t, seq, node, actor (null for the node's
+    own), key, value (the value as JSON text: ``"leader"``, ``3``, ``true``; ``null`` when the
+    event removed the key). In (t, seq) order; ``state_at(t)`` gives the merged latest.
+
+    Examples
+    --------
+    >>> import meshlab as ml
+    >>> attrs(ml.scenarios.run("ping-pong", seed=1, until=1.0)).columns
+    ['t', 'seq', 'node', 'actor', 'key', 'value']
+    """
+    return trace.cached("attrs", _build_attrs)
+
+
+def _build_attrs(ev: pl.DataFrame) -> pl.DataFrame:
+    out: dict[str, list] = {k: [] for k in ("t", "seq", "node", "actor", "key", "value")}
+    rows = ev.filter(_kind("attrs")).sort("t", "seq")
+    for t, seq, node, actor, reason in rows.select(
+        "t", "seq", "node", "actor", "reason"
+    ).iter_rows():
+        for key, value in parse_attrs(reason).items():
+            for name, v in zip(out, (t, seq, node, actor, key, json.dumps(value)), strict=True):
+                out[name].append(v)
+    return pl.DataFrame(
+        out,
+        schema={
+            "t": pl.Float64,
+            "seq": pl.UInt64,
+            "node": pl.String,
+            "actor": pl.String,
+            "key": pl.String,
+            "value": pl.String,
+        },
+    )
 
 
 def flight_recorder(
