@@ -71,3 +71,38 @@ def test_info_on_a_corrupt_file_is_a_clear_error(tmp_path):
     out = meshlab("info", str(bad))
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "bad.parquet" in out.stderr
+
+
+BAD_COST_RUN = """
+import sys
+import meshlab as ml
+from meshlab import scenarios
+from meshlab.cli import main
+
+class Server(ml.Actor):
+    cost = lambda msg, ctx: -1.0 if msg.body == 3 else 0.01
+
+    def on_job(self, ctx, n):
+        pass
+
+def build(*, seed, nodes):
+    mesh = ml.Mesh(seed=seed, nodes=nodes, scenario="bad-cost")
+    mesh.spawn(Server, name="server", node="n1")
+    mesh.spawn(scenarios.common.RoundRobin, ["server"], 0.1, name="client", node="n0")
+    return mesh
+
+# a scenario of the user's, run through the real command line
+scenarios.SCENARIOS += (scenarios.Scenario("bad-cost", "a cost that goes negative", 5.0, 2, build),)
+sys.exit(main(["run", "bad-cost"]))
+"""
+
+
+def test_an_unusable_cost_is_one_error_line_through_the_cli(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", BAD_COST_RUN], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "meshlab: error: actor 'server' (Server) at t=0.301: the cost of a 'job' message is "
+        "-1.0 seconds; a cost must be a finite number of seconds >= 0"
+    ]

@@ -10,49 +10,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
+from meshlab.scenarios import (
+    node_failure,
+    partition,
+    ping_pong,
+    ring,
+    spawn_storm,
+    supervision_tree,
+)
+from meshlab.scenarios.spec import Scenario
 from meshlab.sim import Mesh
 from meshlab.trace import Trace
 
+# The built-in scenarios, in teaching order. This tuple is the one list of them: a scenario
+# module whose SCENARIO is not here is not shown (tests/test_scenarios.py fails on that).
+SCENARIOS: tuple[Scenario, ...] = (
+    ping_pong.SCENARIO,
+    ring.SCENARIO,
+    spawn_storm.SCENARIO,
+    supervision_tree.SCENARIO,
+    node_failure.SCENARIO,
+    partition.SCENARIO,
+)
 
-@dataclass(frozen=True)
-class Scenario:
-    """A named recipe: ``build(seed=, nodes=)`` returns a mesh ready to run until ``until``."""
-
-    name: str
-    summary: str
-    until: float
-    nodes: int
-    build: Callable[..., Mesh]
-
-
-_REGISTRY: dict[str, Scenario] = {}
-
-
-def register(name: str, *, summary: str, until: float, nodes: int):
-    """Decorator for a scenario builder ``fn(*, seed, nodes) -> Mesh``."""
-
-    def wrap(fn: Callable[..., Mesh]) -> Callable[..., Mesh]:
-        _REGISTRY[name] = Scenario(name, summary, until, nodes, fn)
-        return fn
-
-    return wrap
+__all__ = ["SCENARIOS", "Scenario", "build", "get", "names", "run"]
 
 
 def names() -> list[str]:
     """The built-in scenario names, in a teaching order."""
-    return list(_REGISTRY)
+    return [sc.name for sc in SCENARIOS]
 
 
 def get(name: str) -> Scenario:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown scenario {name!r}; choose one of: {', '.join(_REGISTRY)}"
-        ) from None
+    for sc in SCENARIOS:
+        if sc.name == name:
+            return sc
+    raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(names())}")
 
 
 def build(name: str, *, seed: int = 0, nodes: int | None = None) -> tuple[Mesh, float]:
@@ -69,17 +62,3 @@ def run(name: str, *, seed: int = 0, until: float | None = None, nodes: int | No
     mesh, default_until = build(name, seed=seed, nodes=nodes)
     mesh.run(until=default_until if until is None else until)
     return mesh.trace
-
-
-# Registration happens on import; the order here is the order of names().
-from meshlab.scenarios import (  # noqa: E402
-    node_failure,  # noqa: F401
-    partition,  # noqa: F401
-    ping_pong,  # noqa: F401
-    ring,  # noqa: F401
-    spawn_storm,  # noqa: F401
-    supervision_tree,  # noqa: F401
-)
-
-_ORDER = ["ping-pong", "ring", "spawn-storm", "supervision-tree", "node-failure", "partition"]
-_REGISTRY = {k: _REGISTRY[k] for k in _ORDER}

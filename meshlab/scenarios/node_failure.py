@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from meshlab.scenarios import register
 from meshlab.scenarios.common import RoundRobin
+from meshlab.scenarios.spec import Scenario
 from meshlab.sim import Actor, Backoff, ChildSpec, Mesh, Supervisor, Uniform
 
 
@@ -20,12 +20,6 @@ class Dispatcher(RoundRobin):
     msg_type, size, reply_type = "job", 1024, "done"
 
 
-@register(
-    "node-failure",
-    summary="a node dies at t=3, its workers are respawned elsewhere; it returns empty at t=6",
-    until=8.0,
-    nodes=4,
-)
 def build(*, seed: int, nodes: int, per_node: int = 2) -> Mesh:
     mesh = Mesh(seed=seed, nodes=nodes, latency=Uniform(0.002, 0.006), placement="least_loaded",
                 scenario="node-failure")  # fmt: skip
@@ -46,3 +40,12 @@ def build(*, seed: int, nodes: int, per_node: int = 2) -> Mesh:
     mesh.node_up(victim, at=6.0)
     mesh.params.update(per_node=per_node, killed=victim)
     return mesh
+
+
+SCENARIO = Scenario(
+    "node-failure",
+    summary="a node dies at t=3, its workers are respawned elsewhere; it returns empty at t=6",
+    until=8.0,
+    nodes=4,
+    build=build,
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from meshlab.scenarios import register
-from meshlab.sim import Actor, Mesh
+from meshlab.scenarios.spec import Scenario
+from meshlab.sim import Actor, Mesh, Uniform
 
 
 class Detector(Actor):
@@ -80,14 +80,10 @@ class Replica(Actor):
         ctx.reply("ack", n, size=16)
 
 
-@register(
-    "partition",
-    summary="the mesh splits in two at t=2, detectors suspect the far side, it heals at t=5",
-    until=7.0,
-    nodes=5,
-)
 def build(*, seed: int, nodes: int) -> Mesh:
-    mesh = Mesh(seed=seed, nodes=nodes, latency=0.004, scenario="partition")
+    # Jittered links (3-5 ms, drawn from the seeded RNG), so the moment each detector gives up
+    # on a peer, and what is in flight at the cut, depend on the seed.
+    mesh = Mesh(seed=seed, nodes=nodes, latency=Uniform(0.003, 0.005), scenario="partition")
     names = mesh.nodes_up()
     detectors = [f"detector@{n}" for n in names]
     for n in names:
@@ -103,3 +99,12 @@ def build(*, seed: int, nodes: int) -> Mesh:
     mesh.heal(at=5.0)
     mesh.params.update(split=[names[:split], names[split:]])
     return mesh
+
+
+SCENARIO = Scenario(
+    "partition",
+    summary="the mesh splits in two at t=2, detectors suspect the far side, it heals at t=5",
+    until=7.0,
+    nodes=5,
+    build=build,
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meshlab.scenarios import register
+from meshlab.scenarios.spec import Scenario
 from meshlab.sim import Actor, Mesh, Uniform
 
 
@@ -28,12 +28,6 @@ class Starter(Hop):
             ctx.send(self.next_id, "token", 0, size=32)
 
 
-@register(
-    "ring",
-    summary="a ring of actors spanning every node passes two tokens around",
-    until=2.0,
-    nodes=4,
-)
 def build(*, seed: int, nodes: int, size: int = 8, tokens: int = 2) -> Mesh:
     mesh = Mesh(seed=seed, nodes=nodes, latency=Uniform(0.002, 0.008), scenario="ring")
     mesh.params.update(size=size, tokens=tokens)
@@ -43,3 +37,12 @@ def build(*, seed: int, nodes: int, size: int = 8, tokens: int = 2) -> Mesh:
         mesh.spawn(Hop, ids[(i + 1) % size], name=ids[i], node=names[i % len(names)])
     mesh.spawn(Starter, ids[1], tokens, name=ids[0], node=names[0])
     return mesh
+
+
+SCENARIO = Scenario(
+    "ring",
+    summary="a ring of actors spanning every node passes two tokens around",
+    until=2.0,
+    nodes=4,
+    build=build,
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from meshlab.scenarios import register
-from meshlab.sim import Actor, Mesh
+from meshlab.scenarios.spec import Scenario
+from meshlab.sim import Actor, Mesh, Uniform
 
 
 class Worker(Actor):
@@ -48,14 +48,19 @@ class Spawner(Actor):
         pass
 
 
-@register(
+def build(*, seed: int, nodes: int, bursts: int = 6, per_burst: int = 40) -> Mesh:
+    # Jittered links (2-4 ms, drawn from the seeded RNG): a burst's reports reach the spawner
+    # spread over a few milliseconds, in an order that depends on the seed.
+    mesh = Mesh(seed=seed, nodes=nodes, latency=Uniform(0.002, 0.004), scenario="spawn-storm")
+    mesh.params.update(bursts=bursts, per_burst=per_burst)
+    mesh.spawn(Spawner, bursts, per_burst, name="spawner", node=mesh.nodes_up()[0])
+    return mesh
+
+
+SCENARIO = Scenario(
     "spawn-storm",
     summary="bursts of short-lived workers are spawned across the least loaded nodes",
     until=2.0,
     nodes=4,
+    build=build,
 )
-def build(*, seed: int, nodes: int, bursts: int = 6, per_burst: int = 40) -> Mesh:
-    mesh = Mesh(seed=seed, nodes=nodes, latency=0.003, scenario="spawn-storm")
-    mesh.params.update(bursts=bursts, per_burst=per_burst)
-    mesh.spawn(Spawner, bursts, per_burst, name="spawner", node=mesh.nodes_up()[0])
-    return mesh

@@ -3,8 +3,8 @@ loop that exceeds its supervisor's intensity and escalates to the root."""
 
 from __future__ import annotations
 
-from meshlab.scenarios import register
 from meshlab.scenarios.common import RoundRobin
+from meshlab.scenarios.spec import Scenario
 from meshlab.sim import Actor, Backoff, ChildSpec, Mesh, Supervisor
 
 
@@ -59,12 +59,6 @@ class Client(RoundRobin):
     msg_type, size, reply_type = "request", 128, "response"
 
 
-@register(
-    "supervision-tree",
-    summary="crashes under each restart strategy, backoff, and a crash loop that escalates",
-    until=10.0,
-    nodes=3,
-)
 def build(*, seed: int, nodes: int) -> Mesh:
     mesh = Mesh(seed=seed, nodes=nodes, latency=0.002, scenario="supervision-tree")
     names = mesh.nodes_up()
@@ -93,3 +87,12 @@ def build(*, seed: int, nodes: int) -> Mesh:
     workers = [f"root/api/worker-{i}" for i in range(3)]
     mesh.spawn(Client, workers, 0.05, name="client", node=on(0))
     return mesh
+
+
+SCENARIO = Scenario(
+    "supervision-tree",
+    summary="crashes under each restart strategy, backoff, and a crash loop that escalates",
+    until=10.0,
+    nodes=3,
+    build=build,
+)
