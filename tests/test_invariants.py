@@ -1,9 +1,11 @@
 """The contract's invariants: property tests over random scenarios, seeds and faults, and proof
 that the checker catches each kind of violation."""
 
+import pytest
 from framekit import FrameKit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from simkit import Sink, rows
 
 import meshlab as ml
 from meshlab.trace.invariants import violations
@@ -80,7 +82,11 @@ def base() -> FrameKit:
 
 
 def names(fk: FrameKit) -> set[str]:
-    return {v.invariant for v in violations(fk.trace())}
+    return names_of(fk.trace())
+
+
+def names_of(trace) -> set[str]:
+    return {v.invariant for v in violations(trace)}
 
 
 def test_a_clean_trace_has_no_violations():
@@ -116,8 +122,44 @@ def test_catches_a_failure_without_root_cause_and_an_escalation_naming_itself():
     assert names(fk) == {"root-cause"}
 
 
-def test_catches_a_failure_or_restart_after_a_clean_stop():
+def test_catches_a_failure_or_a_restart_nobody_made_after_a_clean_stop():
     fk = base()
     fk.stop(0.1, "a", node="n0")
-    fk.restart(0.2, "a", node="n0")
+    fk.fail(0.2, "a", node="n0")
     assert "clean-stop" in names(fk)
+    fk2 = base()
+    fk2.stop(0.1, "a", node="n0")
+    fk2.restart(0.2, "a", node="n0", strategy="retry-loop")  # not a supervisor's, nor a respawn
+    assert names(fk2) == {"clean-stop"}
+
+
+def test_a_supervisor_may_restart_a_child_that_stopped_cleanly_as_otp_does():
+    # A transient child that stopped cleanly comes back with a sibling's one_for_all restart,
+    # and a permanent child (OTP's default) is restarted after a clean stop.
+    fk = base()
+    fk.stop(0.1, "a", node="n0")
+    fk.fail(0.2, "b", node="n0")
+    fk.restart(0.2, "a", node="n0", strategy="one_for_all")
+    fk.restart(0.2, "b", node="n0", strategy="one_for_all")
+    fk.stop(0.3, "a", node="n0")
+    fk.restart(0.3, "a", node="n0", strategy="one_for_one")
+    assert names(fk) == set()
+
+
+@pytest.mark.parametrize("backoff", [None, ml.Backoff(jitter=0.0)], ids=["otp", "backoff"])
+def test_the_simulators_clean_stops_and_restarts_pass_the_checker(backoff):
+    mesh = ml.Mesh(seed=3, nodes=2)
+    specs = [
+        ml.ChildSpec("a", Sink, restart="transient"),
+        ml.ChildSpec("b", Sink),
+        ml.ChildSpec("c", Sink, restart="temporary"),
+    ]
+    mesh.spawn(ml.Supervisor, specs, strategy="one_for_all", intensity=5, backoff=backoff,
+               name="sup")  # fmt: skip
+    mesh.stop("sup/a", at=0.5)  # transient, clean: stays down...
+    mesh.stop("sup/b", at=1.0)  # ...until permanent b's restart takes the group along
+    mesh.crash("sup/b", at=2.0)
+    mesh.run(until=3.0)
+    restarted = [r["actor"] for r in rows(mesh.trace, "actor_restart")]
+    assert restarted == ["sup/a", "sup/b", "sup/a", "sup/b"]  # c, temporary, is gone
+    assert names_of(mesh.trace) == set()

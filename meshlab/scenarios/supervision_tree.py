@@ -70,8 +70,10 @@ def build(*, seed: int, nodes: int) -> Mesh:
     store = [ChildSpec(f"shard-{i}", Shard, (41,), node=on(i + 2)) for i in range(3)]
     jobs = [ChildSpec("cruncher", Cruncher, (4.0, 5.2), node=on(1))]
     root = [
-        ChildSpec("api", Supervisor, (api,), dict(strategy="one_for_one"), node=on(0)),
-        ChildSpec("store", Supervisor, (store,), dict(strategy="one_for_all"), node=on(0)),
+        ChildSpec("api", Supervisor, (api,), dict(strategy="one_for_one", intensity=3), node=on(0)),
+        ChildSpec(
+            "store", Supervisor, (store,), dict(strategy="one_for_all", intensity=3), node=on(0)
+        ),
         ChildSpec(
             "jobs",
             Supervisor,

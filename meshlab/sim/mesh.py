@@ -292,7 +292,8 @@ class Mesh(Faults, Engine):
             self._stop(cell, reason)
 
     def _stop(self, cell: Cell, reason: str) -> None:
-        """A clean stop: children first, then the actor; queued messages are discarded."""
+        """A clean stop: children first, then the actor; queued messages are discarded; then
+        its supervisor hears of it (OTP restarts a ``permanent`` child after a clean exit too)."""
         if reason == "normal":
             try:
                 cell.behaviour.stopped(cell.ctx)
@@ -301,20 +302,22 @@ class Mesh(Faults, Engine):
                 return
         self._end_life(cell)
         self._record("actor_stop", node=cell.node, actor=cell.id, inc=cell.inc, reason=reason)
+        self._notify_supervisor(cell, reason, None, clean=True)
 
-    def _fail(self, cell: Cell, reason: str, root: str | None) -> None:
-        """A crash: children are shut down, then the supervisor hears of it."""
+    def _fail(self, cell: Cell, reason: str, root: str | None, *, clean: bool = False) -> None:
+        """A crash: children are shut down, then the supervisor hears of it. ``clean`` is for
+        a supervisor that gave up: a failure on the record, but an OTP ``shutdown`` exit."""
         if not cell.alive:
             return
         self._end_life(cell)
         self._record(
             "actor_fail", node=cell.node, actor=cell.id, inc=cell.inc, peer=root, reason=reason
         )
-        self._notify_supervisor(cell, reason, root)
+        self._notify_supervisor(cell, reason, root, clean=clean)
 
     def _end_life(self, cell: Cell) -> None:
         cell.alive = False  # first, so that nothing below can re-enter this actor
-        for child in cell.children:
+        for child in reversed(cell.children):  # last started first, as OTP shuts down
             c = self._cells[child]
             # A child on a node that is going down dies with it (as a failure), not by a
             # shutdown from a parent that died in the same crash.
@@ -335,12 +338,14 @@ class Mesh(Faults, Engine):
             )
         cell.busy = False
 
-    def _notify_supervisor(self, cell: Cell, reason: str, root: str | None) -> None:
+    def _notify_supervisor(
+        self, cell: Cell, reason: str, root: str | None, *, clean: bool = False
+    ) -> None:
         if cell.spec is None or cell.parent is None:
             return
         sup = self._cells[cell.parent]
         if sup.alive:
-            sup.behaviour.child_failed(self, sup, cell, reason, root)
+            sup.behaviour.child_exited(self, sup, cell, reason, root, clean)
 
     # messages: what the engine calls back for ------------------------------------------
     def _route(self, a: str, b: str) -> tuple[float | None, Latency, float]:

@@ -1,19 +1,29 @@
-"""Supervision with OTP semantics, plus exponential backoff between restarts.
+"""Supervision as Erlang/OTP's ``supervisor`` does it, plus backoff between restarts.
 
 A :class:`Supervisor` starts its children from :class:`ChildSpec` s in order. When a child
-crashes it applies its strategy — ``one_for_one`` (restart that child), ``one_for_all``
-(shut down and restart every child) or ``rest_for_one`` (the child and those started after
-it) — unless more than ``intensity`` restarts happened within ``period`` seconds: then it shuts
-its children down and fails itself with ``escalated: ...``, naming the original root cause,
-so its own supervisor can act. Restarts wait ``Backoff`` delays that grow with each restart in
-the window, so a crash loop shows as widening gaps.
+exits it looks at the child's restart type — ``permanent`` (always restarted), ``transient``
+(restarted after a crash, not after a clean stop) or ``temporary`` (never restarted, and
+removed) — and, if the child is to be restarted, applies its strategy: ``one_for_one`` (that
+child), ``one_for_all`` (every child) or ``rest_for_one`` (the child and those started after
+it). The other children of the group are shut down in reverse start order, then the group is
+restarted in start order. More than ``intensity`` restarts within ``period`` seconds and the
+supervisor gives up: it shuts its children down (reverse start order) and exits with reason
+``shutdown``, recorded as an ``actor_fail`` whose reason starts ``escalated: shutdown`` and
+whose ``peer`` names the original root cause; its own supervisor then treats it as a clean
+``shutdown`` exit (restarted if ``permanent``, not if ``transient``).
 
-Supervision signals are out of band: a supervisor hears of a child's crash at the instant it
-happens, wherever the child runs (as with Erlang monitors on a healthy network).
+Restarts wait a :class:`Backoff` delay that grows with each restart of the child within the
+window, so a crash loop shows as widening gaps: meshlab's addition. ``backoff=None`` restarts at
+once, and such a supervisor behaves exactly as OTP's (``tests/test_otp_differential.py`` runs
+the same cases on a real Erlang/OTP and compares event by event).
+
+Supervision signals are out of band: a supervisor hears of a child's exit at the instant it
+happens, wherever the child runs (as with Erlang links on a healthy network).
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,7 +34,9 @@ if TYPE_CHECKING:
     from meshlab.sim.mesh import Mesh
 
 STRATEGIES = ("one_for_one", "one_for_all", "rest_for_one")
-RESTART_TYPES = ("transient", "temporary")
+RESTART_TYPES = ("permanent", "transient", "temporary")
+_STARTING = -2  # in Supervisor._running: the child is being started right now
+_GONE = -3  # not a child (any more): a temporary child that exited is removed
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,9 @@ class ChildSpec:
     """How a supervisor starts one child: ``cls(*args, **kwargs)`` named ``name``.
 
     ``node`` pins the child to a node while that node is up (elsewhere by the mesh's placement
-    otherwise). ``restart`` is ``"transient"`` (restart after a crash, not after a clean stop)
-    or ``"temporary"`` (never restart).
+    otherwise). ``restart`` is OTP's restart type: ``"permanent"`` (the default, as in OTP:
+    restarted whenever it exits), ``"transient"`` (restarted after a crash, not after a clean
+    stop) or ``"temporary"`` (never restarted; removed from its supervisor when it exits).
     """
 
     name: str
@@ -68,7 +81,7 @@ class ChildSpec:
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     node: str | None = None
-    restart: str = "transient"
+    restart: str = "permanent"
 
     def __post_init__(self) -> None:
         if self.restart not in RESTART_TYPES:
@@ -77,8 +90,20 @@ class ChildSpec:
             raise ValueError(f"a child name may not contain '/', got {self.name!r}")
 
 
+DEFAULT_BACKOFF = Backoff()
+
+
 class Supervisor(Actor):
-    """An actor whose job is to start, watch and restart its children."""
+    """An actor whose job is to start, watch and restart its children, as OTP's supervisor.
+
+    Options are keyword-only and mean what OTP's supervisor flags mean, with OTP's defaults:
+    ``strategy="one_for_one"``, ``intensity=1``, ``period=5`` (whole seconds: as OTP does, the
+    supervisor counts restarts by the whole second of the clock in which they happen, and one
+    ``period`` seconds before the current one still counts). ``backoff`` is meshlab's addition:
+    the delay before each restart, ``Backoff()`` by default (0.1 s, doubling per restart of
+    the same child in the window, at most 5 s, ±10 % seeded jitter); ``backoff=None`` restarts
+    at once, which makes the supervisor behave exactly as OTP's.
+    """
 
     system = True
 
@@ -87,72 +112,126 @@ class Supervisor(Actor):
         children: list[ChildSpec],
         *,
         strategy: str = "one_for_one",
-        intensity: int = 3,
-        period: float = 5.0,
-        backoff: Backoff | None = None,
+        intensity: int = 1,
+        period: float = 5,
+        backoff: Backoff | None = DEFAULT_BACKOFF,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
-        if intensity < 0 or period <= 0:
-            raise ValueError(f"need intensity >= 0 and period > 0, got {intensity}, {period}")
+        if isinstance(intensity, bool) or not isinstance(intensity, int) or intensity < 0:
+            raise ValueError(f"intensity must be a whole number >= 0, got {intensity!r}")
+        if (
+            isinstance(period, bool)
+            or not isinstance(period, int | float)
+            or not (period >= 1 and float(period).is_integer())
+        ):
+            raise ValueError(
+                f"period must be a whole number of seconds >= 1 (as in OTP, restarts are "
+                f"counted by the whole second), got {period!r}"
+            )
+        if backoff is not None and not isinstance(backoff, Backoff):
+            raise TypeError(f"backoff must be a meshlab.Backoff or None, got {backoff!r}")
         names = [c.name for c in children]
         if len(set(names)) != len(names):
             raise ValueError(f"child names must be unique, got {names}")
         self.children = list(children)
         self.strategy = strategy
         self.intensity = intensity
-        self.period = period
-        self.backoff = backoff if backoff is not None else Backoff()
-        self._restarts: list[tuple[float, str]] = []  # (time, child name) in the window
+        self.period = int(period)
+        self.backoff = backoff
+        # What OTP's supervisor keeps per child: the incarnation it started and believes
+        # alive, None while the child is not running, _GONE once a temporary child has gone.
+        self._running: dict[str, int | None] = {}
+        self._restarts: list[tuple[int, str]] = []  # (whole second, child), newest first
+        self._rounds = 0  # restart decisions taken; a group restart stops if one happens
 
     def started(self, ctx: Context) -> None:
         mesh, me = ctx._mesh, ctx._cell
         for spec in self.children:
+            if not me.alive:
+                return  # a child's start made this supervisor give up
             node = spec.node if spec.node in mesh.nodes_up() else None
-            mesh._spawn(spec.cls, spec.args, spec.kwargs, spec.name, me, node, None, spec)
+            self._running[spec.name] = _STARTING
+            aid = mesh._spawn(spec.cls, spec.args, spec.kwargs, spec.name, me, node, None, spec)
+            self._started(spec.name, mesh._cells[aid])
 
-    def child_failed(
-        self, mesh: Mesh, me: Cell, child: Cell, reason: str, root: str | None
+    def _started(self, name: str, cell: Cell) -> None:
+        if self._running.get(name) == _STARTING:  # unless it already exited while starting
+            self._running[name] = cell.inc
+
+    def child_exited(
+        self, mesh: Mesh, me: Cell, child: Cell, reason: str, root: str | None, clean: bool
     ) -> None:
+        """A child exited: ``clean`` for OTP's ``normal`` or ``shutdown`` exit reasons."""
         spec = child.spec
+        name = spec.name
+        if child.alive or self._running.get(name, _GONE) not in (child.inc, _STARTING):
+            return  # not the life this supervisor runs: one it shut down itself, or stale
         if spec.restart == "temporary":
+            self._running[name] = _GONE
             return
-        now = mesh.now
-        self._restarts = [(t, n) for t, n in self._restarts if t > now - self.period]
-        self._restarts.append((now, spec.name))
+        self._running[name] = None
+        if spec.restart == "transient" and clean:
+            return  # not restarted, but still a child: a group restart brings it back
+        self._rounds += 1
+        now = math.floor(mesh.now)
+        window = [(t, n) for t, n in self._restarts if t >= now - self.period]
+        self._restarts = [(now, name), *window]
         if len(self._restarts) > self.intensity:
-            self._escalate(mesh, me, reason, root)
+            self._give_up(mesh, me, reason, root or child.id)
             return
-        attempt = sum(1 for _, n in self._restarts if n == spec.name) - 1
-        delay = self.backoff.delay(attempt, mesh.rng)
-        group = self._group(mesh, me, child)
-        for cell in group:
-            if cell.alive:
-                mesh._stop(cell, "shutdown")
-        for cell in group:
-            mesh.schedule(now + delay, self._restart_child, (mesh, me, me.inc, cell, delay))
+        group = self._group(name)
+        for other in reversed(group):  # shut the rest of the group down, last started first
+            if other != name:
+                self._shut_down(mesh, me, other)
+        delay = 0.0
+        if self.backoff is not None:
+            attempt = sum(1 for _, n in self._restarts if n == name) - 1
+            delay = self.backoff.delay(attempt, mesh.rng)
+        todo = [n for n in group if self._running.get(n) is None]
+        mesh.schedule(mesh.now + delay, self._restart_group, (mesh, me, me.inc, todo, delay))
 
-    def _group(self, mesh: Mesh, me: Cell, failed: Cell) -> list[Cell]:
-        cells = [mesh._cells[f"{me.id}/{s.name}"] for s in self.children]
+    def _group(self, name: str) -> list[str]:
+        present = [s.name for s in self.children if self._running.get(s.name, _GONE) != _GONE]
         if self.strategy == "one_for_all":
-            return cells
+            return present
         if self.strategy == "rest_for_one":
-            return cells[cells.index(failed) :]
-        return [failed]
+            return present[present.index(name) :]
+        return [name]
 
-    def _restart_child(self, arg: tuple[Mesh, Cell, int, Cell, float]) -> None:
-        mesh, me, inc, cell, delay = arg
-        if not me.alive or me.inc != inc or cell.alive:
-            return  # the supervisor itself died or restarted meanwhile, or the child is back
-        spec = cell.spec
-        up = mesh.nodes_up()
-        if not up:
+    def _shut_down(self, mesh: Mesh, me: Cell, name: str) -> None:
+        if self._running.get(name, _GONE) == _GONE:
             return
-        node = spec.node if spec.node in up else mesh._place(None, None, me)
-        mesh._restart(cell, node, delay, self.strategy)
+        cell = mesh._cells[f"{me.id}/{name}"]
+        # A temporary child shut down for a group restart is removed, not restarted.
+        self._running[name] = _GONE if cell.spec.restart == "temporary" else None
+        if cell.alive:
+            mesh._stop(cell, "shutdown")
 
-    def _escalate(self, mesh: Mesh, me: Cell, reason: str, root: str | None) -> None:
+    def _restart_group(self, arg: tuple[Mesh, Cell, int, list[str], float]) -> None:
+        mesh, me, inc, names, delay = arg
+        rounds = self._rounds
+        for name in names:
+            if not me.alive or me.inc != inc or self._rounds != rounds:
+                return  # the supervisor died or restarted, or a restarted child exited again
+            if self._running.get(name, _GONE) is not None:
+                continue  # removed meanwhile, or already back
+            up = mesh.nodes_up()
+            if not up:
+                return
+            cell = mesh._cells[f"{me.id}/{name}"]
+            spec = cell.spec
+            node = spec.node if spec.node in up else mesh._place(None, None, me)
+            self._running[name] = _STARTING
+            mesh._restart(cell, node, delay, self.strategy)
+            self._started(name, cell)
+
+    def _give_up(self, mesh: Mesh, me: Cell, reason: str, root: str) -> None:
+        """OTP's reached_max_restart_intensity: the children are shut down (reverse start
+        order, by the mesh) and the supervisor exits with reason ``shutdown``."""
+        many = "restart" if self.intensity == 1 else "restarts"
         detail = (
-            f"escalated: more than {self.intensity} restarts in {self.period:g}s; last: {reason}"
+            f"escalated: shutdown, more than {self.intensity} {many} in {self.period}s; "
+            f"last: {reason}"
         )
-        mesh._fail(me, detail, root)
+        mesh._fail(me, detail, root, clean=True)

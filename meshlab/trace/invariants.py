@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from meshlab.events import OUTCOME_KINDS, ContractError, outcome_error, parse_attrs
 from meshlab.trace.core import Trace
 
 LIFE_STARTS = ("actor_spawn", "actor_restart")
@@ -49,7 +50,7 @@ def violations(trace: Trace | pl.DataFrame, *, limit: int = 20) -> list[Violatio
     ev = trace.events if isinstance(trace, Trace) else trace
     ev = ev.with_columns(kind=pl.col("kind").cast(pl.String))
     found: list[Violation] = []
-    for check in (_messages, _lives, _root_causes, _clean_stops):
+    for check in (_messages, _lives, _root_causes, _clean_stops, _handlers, _well_formed):
         found.extend(check(ev)[:limit])
     return found
 
@@ -160,4 +161,66 @@ def _clean_stops(ev: pl.DataFrame) -> list[Violation]:
     )
     for seq, kind, actor in bad.select("seq", "kind", "actor").iter_rows():
         out.append(Violation("clean-stop", seq, f"{kind} of {actor} after a clean stop"))
+    return out
+
+
+def _handlers(ev: pl.DataFrame) -> list[Violation]:
+    """5. A handler_end follows exactly one handler_start of its (actor, msg_id); nothing ends
+    twice."""
+    out: list[Violation] = []
+    rows = ev.filter(pl.col("kind").is_in(["handler_start", "handler_end"]))
+    if rows.height == 0:
+        return out
+    ranked = rows.sort("seq").with_columns(
+        starts=(pl.col("kind") == "handler_start")
+        .cast(pl.UInt32)
+        .cum_sum()
+        .over("actor", "msg_id"),
+        ends=(pl.col("kind") == "handler_end").cast(pl.UInt32).cum_sum().over("actor", "msg_id"),
+        total_ends=(pl.col("kind") == "handler_end").sum().over("actor", "msg_id"),
+    )
+    ends = ranked.filter(pl.col("kind") == "handler_end")
+    for seq, actor, mid in (
+        ends.filter(pl.col("starts") == 0).select("seq", "actor", "msg_id").rows()
+    ):
+        out.append(
+            Violation("handler-start", seq, f"handler_end of {actor} msg_id {mid} has no start")
+        )
+    for seq, actor, mid in ends.filter(pl.col("ends") > 1).select("seq", "actor", "msg_id").rows():
+        out.append(
+            Violation("ends-once", seq, f"handler of {actor} msg_id {mid} ends a second time")
+        )
+    again = ranked.filter(
+        (pl.col("kind") == "handler_start") & (pl.col("starts") > 1) & (pl.col("total_ends") > 0)
+    )
+    for seq, actor, mid in again.select("seq", "actor", "msg_id").rows():
+        out.append(
+            Violation("one-start", seq, f"ended handler of {actor} msg_id {mid} starts twice")
+        )
+    return out
+
+
+def _well_formed(ev: pl.DataFrame) -> list[Violation]:
+    """6. Outcomes are null, ``ok`` or ``error: <text>``; attrs are bounded JSON objects."""
+    out = []
+    outcomes = ev.filter(
+        pl.col("kind").is_in(list(OUTCOME_KINDS)) & pl.col("reason").is_not_null()
+    ).filter(~pl.col("reason").is_in(["ok"]) & ~pl.col("reason").str.starts_with("error: "))
+    outcomes = pl.concat(
+        [
+            outcomes,
+            ev.filter(
+                pl.col("kind").is_in(list(OUTCOME_KINDS))
+                & pl.col("reason").str.starts_with("error: ")
+                & (pl.col("reason").str.slice(7).str.strip_chars() == "")
+            ),
+        ]
+    )
+    for seq, kind, reason in outcomes.sort("seq").select("seq", "kind", "reason").rows():
+        out.append(Violation("outcome", seq, f"{kind}: {outcome_error(reason)}"))
+    for seq, reason in ev.filter(pl.col("kind") == "attrs").select("seq", "reason").rows():
+        try:
+            parse_attrs(reason)
+        except ContractError as exc:
+            out.append(Violation("attrs", seq, str(exc)))
     return out
