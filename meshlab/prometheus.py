@@ -105,6 +105,62 @@ def rates(samples: pl.DataFrame) -> pl.DataFrame:
     ).filter(pl.col("rate").is_not_null() & pl.col("rate").is_finite())
 
 
+def histogram_quantile(q: float, samples: pl.DataFrame, *, name: str) -> pl.DataFrame:
+    """PromQL's ``histogram_quantile(q, …)`` over the scraped buckets of histogram ``name``
+    (the family, e.g. ``meshlab_handler_seconds``): one row per label set and scrape time,
+    with the quantile in ``value``.
+
+    As Prometheus does: find the bucket where the cumulative count reaches ``q`` x total and
+    interpolate linearly inside it (from 0 for the first bucket); a quantile that falls in
+    the ``+Inf`` bucket is the highest finite bound; no observations give NaN.
+
+    Examples
+    --------
+    >>> text = '''# TYPE rpc_seconds histogram
+    ... rpc_seconds_bucket{le="0.1"} 50
+    ... rpc_seconds_bucket{le="0.2"} 90
+    ... rpc_seconds_bucket{le="+Inf"} 100
+    ... rpc_seconds_count 100
+    ... rpc_seconds_sum 12
+    ... '''
+    >>> p70 = histogram_quantile(0.7, parse(text, time=0.0), name="rpc_seconds")
+    >>> p70["value"].round(6).to_list()
+    [0.15]
+    """
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must be between 0 and 1, got {q}")
+    buckets = samples.filter(pl.col("name") == f"{name}_bucket")
+    if buckets.height == 0:
+        raise ValueError(f"no buckets of a histogram named {name!r} in these samples")
+    labels = [c for c in buckets.columns if c not in (*FIXED, "le")]
+    labels = [c for c in labels if buckets[c].null_count() < buckets.height]
+    buckets = buckets.with_columns(bound=pl.col("le").cast(pl.Float64)).sort("bound")
+    rows = []
+    for key, part in buckets.group_by(["time", *labels], maintain_order=True):
+        rows.append(
+            {
+                **dict(zip(["time", *labels], key, strict=True)),
+                "value": _quantile(q, part["bound"].to_list(), part["value"].to_list()),
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def _quantile(q: float, bounds: list[float], counts: list[float]) -> float:
+    total = counts[-1]
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    for i, (bound, count) in enumerate(zip(bounds, counts, strict=True)):
+        if count >= rank:
+            if bound == float("inf"):
+                return bounds[i - 1] if i else float("nan")
+            lower, below = (bounds[i - 1], counts[i - 1]) if i else (0.0, 0.0)
+            inside = count - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside else 1.0)
+    return float("nan")
+
+
 def chart(samples: pl.DataFrame, *, name: str, by: str | None = None, rate: bool = False):
     """An altair line chart of one sample ``name`` over time, one line per ``by`` label.
 

@@ -20,6 +20,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from meshlab.live.latency import LatencyTracker
 from meshlab.live.state import HANDLER_BUCKETS, StateTracker
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -28,9 +29,15 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 class NodeCollector(Collector):
     """Yields meshlab's metric families; ``stream_info`` adds the server's own gauges."""
 
-    def __init__(self, tracker: StateTracker, stream_info: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        tracker: StateTracker,
+        stream_info: Callable[[], dict[str, Any]],
+        latency: LatencyTracker | None = None,
+    ) -> None:
         self.tracker = tracker
         self.stream_info = stream_info
+        self.latency = latency
 
     def collect(self) -> Iterator[Any]:
         tr = self.tracker
@@ -112,6 +119,8 @@ class NodeCollector(Collector):
                 sum_value=tr.handler_sum[msg_type],
             )
         yield handler
+        if self.latency is not None:
+            yield from self.latency.families()
 
         info = self.stream_info()
         for name, help_text in (
@@ -138,10 +147,14 @@ def _bound(x: float) -> str:
     return repr(float(x))
 
 
-def registry_for(tracker: StateTracker, stream_info: Callable[[], dict[str, Any]]):
+def registry_for(
+    tracker: StateTracker,
+    stream_info: Callable[[], dict[str, Any]],
+    latency: LatencyTracker | None = None,
+):
     """A registry holding only this node's metrics (no process metrics of the host)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(NodeCollector(tracker, stream_info))
+    registry.register(NodeCollector(tracker, stream_info, latency))
     return registry
 
 

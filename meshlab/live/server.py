@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from meshlab.events import SCHEMA_VERSION
 from meshlab.live import codec
 from meshlab.live import protocol as p
+from meshlab.live.latency import LatencyTracker
 from meshlab.live.metrics import CONTENT_TYPE, exposition, registry_for
 from meshlab.live.state import StateTracker
 
@@ -60,9 +61,10 @@ class NodeServer:
         self.heartbeat = heartbeat
         self.clock = clock
         self.tracker = StateTracker()
+        self.latency = LatencyTracker()  # HDR histograms: /metrics, heartbeats, introspection
         source.feed.add_listener(self._on_events)
         self.subscribers = 0
-        self.registry = registry_for(self.tracker, self._stream_info)
+        self.registry = registry_for(self.tracker, self._stream_info, self.latency)
         self._server: Any = None
         self._tasks: list[asyncio.Task] = []
 
@@ -95,6 +97,7 @@ class NodeServer:
     # state -------------------------------------------------------------------------------
     def _on_events(self, df) -> None:
         self.tracker.update(df)
+        self.latency.update(df)
 
     def _stream_info(self) -> dict[str, Any]:
         return {
@@ -259,6 +262,7 @@ class _Session:
             "head_seq": feed.head,
             "state": self.server.source.state,
             "clock": self.server.clock_info(),
+            "latency": self.server.latency.summary(),
         }
 
     async def subscribe(self, frame: dict) -> None:
@@ -323,6 +327,9 @@ class _Session:
             return
         reply = {"type": p.INTROSPECTION, "id": frame.get("id"), "state": state}
         reply["now"] = self.server.source.now()
+        # the HDR latency percentiles: of the actor's class, or every family for a node
+        latency = self.server.latency.summary(actor=actor if isinstance(actor, str) else None)
+        reply["state"] = {**state, "latency": latency}
         await self.send(reply)
 
     async def control(self, frame: dict) -> None:
