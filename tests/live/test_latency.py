@@ -101,3 +101,43 @@ def test_heartbeats_and_introspection_carry_p50_p95_p99(served):
     state = live.introspect(actor=actor["actor"])
     assert state["latency"]["class"] == actor["msg_type"]
     assert set(state["latency"]) == {"class", "handler", "delivery"}
+
+
+def test_the_grafana_dashboard_queries_metrics_a_node_serves(served):
+    """docs/grafana/meshlab-dashboard.json: a dashboard model Grafana imports (panels with
+    ids, positions, targets; a Prometheus datasource variable), every query naming only
+    metrics a real node exposes. (No Grafana runs here: the model is checked, not rendered.)"""
+    import json
+    import re
+    from pathlib import Path
+
+    srv, _, _ = served
+    path = Path(__file__).resolve().parents[2] / "docs" / "grafana" / "meshlab-dashboard.json"
+    dash = json.loads(path.read_text())
+    assert dash["title"] and dash["uid"] and isinstance(dash["schemaVersion"], int)
+    variables = {v["name"]: v for v in dash["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    assert variables["datasource"]["query"] == "prometheus"
+    served_names = set(prometheus.scrape(srv.metrics_url)["name"])
+    ids, cells = set(), set()
+    kinds = set()
+    for panel in dash["panels"]:
+        assert panel["id"] not in ids
+        ids.add(panel["id"])
+        kinds.add(panel["type"])
+        g = panel["gridPos"]
+        assert g["x"] >= 0 and g["x"] + g["w"] <= 24
+        cover = {
+            (x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])
+        }
+        assert not cover & cells, f"panel {panel['title']!r} overlaps another"
+        cells |= cover
+        for target in panel["targets"]:
+            expr = target["expr"]
+            assert expr.count("(") == expr.count(")") and expr.count("{") == expr.count("}")
+            for metric in re.findall(r"\b(meshlab_[a-z_]+)", expr):
+                assert metric in served_names, f"{metric} is not served"
+    assert {"timeseries", "heatmap"} <= kinds
+    titles = " ".join(p["title"] for p in dash["panels"]).lower()
+    for words in ("dispatch outcomes", "heatmap", "queue depths"):
+        assert words in titles
