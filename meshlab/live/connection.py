@@ -17,8 +17,8 @@ import polars as pl
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from meshlab.events import NODE_KINDS, SCHEMA_VERSION
-from meshlab.live import codec
+from meshlab.events import NODE_KINDS, READABLE_VERSIONS
+from meshlab.live import codec, schema
 from meshlab.live import protocol as p
 from meshlab.live.merge import namespace
 from meshlab.live.observations import node_rows
@@ -153,6 +153,8 @@ class Connection:
                         {
                             "type": p.HELLO,
                             "protocols": list(p.SUPPORTED_PROTOCOLS),
+                            # every schema this client reads: the node sends the newest
+                            "schema_versions": list(READABLE_VERSIONS),
                             "client": CLIENT_NAME,
                             **({"token": self.token} if self.token else {}),
                         }
@@ -197,10 +199,11 @@ class Connection:
             p.choose_protocol(hello.get("protocols"))
         except p.ProtocolError as exc:
             raise ServerGone(str(exc)) from None
-        if hello.get("schema_version") != SCHEMA_VERSION:
+        if schema.served_schema(hello) is None:
+            offered = hello.get("schema_versions", hello.get("schema_version"))
             raise ServerGone(
-                f"server sends event schema version {hello.get('schema_version')!r}, this "
-                f"meshlab reads version {SCHEMA_VERSION}; use matching meshlab releases"
+                f"server sends event schema version {offered!r}, this meshlab reads "
+                f"{list(READABLE_VERSIONS)}; use matching meshlab releases"
             )
         if hello.get("stream_auth") and not self.token:
             raise ServerGone(

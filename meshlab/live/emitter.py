@@ -15,15 +15,26 @@ the feed clients read from. ``bench/emitter.py`` measures both costs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
-from meshlab.events import COLUMNS, KIND_CODE, KINDS, SCHEMA, Kind, conform
+from meshlab.events import (
+    COLUMNS,
+    KIND_CODE,
+    KINDS,
+    SCHEMA,
+    Kind,
+    attrs_json,
+    conform,
+    outcome_error,
+)
 from meshlab.live.feed import Feed
 from meshlab.live.protocol import E_NOT_SUPPORTED, ProtocolError
 from meshlab.live.server import NodeServer
@@ -167,6 +178,128 @@ class Emitter:
                  peer, msg_id, msg_type, size, reason, duration)
             )  # fmt: skip
         return seq
+
+    # contract v2: handlers in two rows, published attributes ------------------------------
+    def handler_start(
+        self,
+        *,
+        node: str,
+        actor: str,
+        msg_id: int,
+        msg_type: str | None = None,
+        peer: str | None = None,
+        incarnation: int = 0,
+        t: float | None = None,
+    ) -> int:
+        """A handler of ``actor`` started on message ``msg_id`` (from ``peer``); how long it
+        takes is not known yet. Returns the event's ``seq``."""
+        return self.emit(
+            "handler_start",
+            node=node,
+            t=t,
+            actor=actor,
+            incarnation=incarnation,
+            peer=peer,
+            msg_id=msg_id,
+            msg_type=msg_type,
+        )
+
+    def handler_end(
+        self,
+        *,
+        node: str,
+        actor: str,
+        msg_id: int,
+        duration: float,
+        outcome: str | None = "ok",
+        msg_type: str | None = None,
+        peer: str | None = None,
+        incarnation: int = 0,
+        t: float | None = None,
+    ) -> int:
+        """That handler finished after ``duration`` seconds. ``outcome`` is ``"ok"`` (or None)
+        when it returned, ``"error: <text>"`` when it raised and the actor lived on."""
+        problem = outcome_error(outcome)
+        if problem:
+            raise ValueError(f"handler_end of {actor} msg_id {msg_id}: {problem}")
+        if not duration >= 0:
+            raise ValueError(f"handler_end needs a duration >= 0 seconds, got {duration!r}")
+        return self.emit(
+            "handler_end",
+            node=node,
+            t=t,
+            actor=actor,
+            incarnation=incarnation,
+            peer=peer,
+            msg_id=msg_id,
+            msg_type=msg_type,
+            duration=duration,
+            reason=outcome,
+        )
+
+    @contextlib.contextmanager
+    def handler(
+        self,
+        *,
+        node: str,
+        actor: str,
+        msg_id: int,
+        msg_type: str | None = None,
+        peer: str | None = None,
+        incarnation: int = 0,
+    ) -> Iterator[None]:
+        """Emit ``handler_start`` now and ``handler_end`` when the block exits, with outcome
+        ``ok``, or ``error: <ExceptionType>: <message>`` if it raised (the error propagates).
+
+        Examples
+        --------
+        >>> em = Emitter(nodes=["w0"])
+        >>> with em.handler(node="w0", actor="w0/a", msg_id=1, msg_type="get"):
+        ...     pass
+        >>> em.close()
+        """
+        ids = {"node": node, "actor": actor, "msg_id": msg_id, "msg_type": msg_type}
+        ids |= {"peer": peer, "incarnation": incarnation}
+        start = self._time()
+        self.handler_start(t=start, **ids)
+        try:
+            yield
+        except BaseException as exc:
+            end = self._time()
+            text = f"{type(exc).__name__}: {exc}".strip()
+            self.handler_end(t=end, duration=max(0.0, end - start), outcome=f"error: {text}", **ids)
+            raise
+        end = self._time()
+        self.handler_end(t=end, duration=max(0.0, end - start), outcome="ok", **ids)
+
+    def attrs(
+        self,
+        *,
+        node: str,
+        actor: str | None = None,
+        incarnation: int = 0,
+        t: float | None = None,
+        **values: str | int | float | bool | None,
+    ) -> int:
+        """Publish key/value properties of ``actor`` (or of ``node`` itself when ``actor`` is
+        None), merged into what it published before; a value of None removes the key. At
+        most 32 keys of up to 64 characters, 4096 bytes of JSON (``ContractError`` beyond).
+
+        Examples
+        --------
+        >>> em = Emitter(nodes=["w0"])
+        >>> em.attrs(node="w0", actor="w0/a", role="leader", term=3)
+        0
+        >>> em.close()
+        """
+        return self.emit(
+            "attrs",
+            node=node,
+            t=t,
+            actor=actor,
+            incarnation=incarnation,
+            reason=attrs_json(values),
+        )
 
     @staticmethod
     def _bad(kind: str, unknown: dict[str, Any]) -> ValueError:

@@ -20,11 +20,11 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from meshlab.events import SCHEMA_VERSION
-from meshlab.live import codec
+from meshlab.live import codec, schema
 from meshlab.live import protocol as p
 from meshlab.live.latency import LatencyTracker
 from meshlab.live.metrics import CONTENT_TYPE, exposition, registry_for
+from meshlab.live.schema import V1Index
 from meshlab.live.state import StateTracker
 
 log = logging.getLogger("meshlab.live.server")
@@ -62,6 +62,8 @@ class NodeServer:
         self.clock = clock
         self.tracker = StateTracker()
         self.latency = LatencyTracker()  # HDR histograms: /metrics, heartbeats, introspection
+        self.v1 = V1Index()  # rows of newer kinds, for version 1 subscribers (live/schema.py)
+        source.feed.add_listener(self.v1.add)
         source.feed.add_listener(self._on_events)
         self.subscribers = 0
         self.registry = registry_for(self.tracker, self._stream_info, self.latency)
@@ -119,7 +121,7 @@ class NodeServer:
         return {
             "type": p.HELLO,
             "protocols": list(p.SUPPORTED_PROTOCOLS),
-            "schema_version": SCHEMA_VERSION,
+            **schema.hello_fields(),
             "name": self.name,
             "id_scope": getattr(self.source, "id_scope", "server"),
             **self.source.describe(),
@@ -187,6 +189,7 @@ class _Session:
         self.ws = ws
         self.errors = 0
         self.greeted = False
+        self.schema = schema.DEFAULT_SCHEMA  # the event schema this client reads (its hello)
         self.streamer: asyncio.Task | None = None
 
     def stop(self) -> None:
@@ -229,6 +232,7 @@ class _Session:
                     fatal=True,
                 )
             p.choose_protocol(frame.get("protocols"))
+            self.schema = schema.choose_schema(frame)
             needed = self.server.stream_token
             if needed is not None and not _same(frame.get("token"), needed):
                 raise p.ProtocolError(
@@ -255,28 +259,48 @@ class _Session:
                 f"{', '.join(sorted(p.CLIENT_TYPES))}",
             )
 
+    @property
+    def _v1(self) -> V1Index | None:
+        """The version 1 view, when this client reads version 1 and the stream has rows of
+        newer kinds; None when it gets the stream as it is."""
+        v1 = self.server.v1
+        return v1 if self.schema == 1 and not v1.empty else None
+
+    def _pos(self, seq: int) -> int:
+        """A full-stream position in this client's numbering."""
+        v1 = self._v1
+        return seq if v1 is None else v1.to_v1(seq)
+
     def heartbeat(self) -> dict:
         feed = self.server.source.feed
-        return {
+        beat = {
             "type": p.HEARTBEAT,
-            "head_seq": feed.head,
+            "head_seq": self._pos(feed.head),
             "state": self.server.source.state,
             "clock": self.server.clock_info(),
             "latency": self.server.latency.summary(),
         }
+        if self._v1 is not None:
+            # say so: this version 1 subscription leaves rows of newer kinds out
+            beat["schema_version"] = 1
+            beat["withheld"] = self.server.v1.withheld(feed.head)
+        return beat
 
     async def subscribe(self, frame: dict) -> None:
         start = p.require(frame, "from_seq", int, "subscribe")
         feed = self.server.source.feed
         if start < 0:
             raise p.ProtocolError(p.E_BAD_REQUEST, f"from_seq must be >= 0, got {start}")
+        if self._v1 is not None:
+            start = self._v1.from_v1(start)  # the client counts without the withheld rows
         if start < feed.oldest:
+            oldest = self._pos(feed.oldest)
             err = p.error_frame(
                 p.E_SEQ_GONE,
-                f"events before seq {feed.oldest} are no longer held by this node; "
-                f"subscribe from {feed.oldest} or later",
+                f"events before seq {oldest} are no longer held by this node; "
+                f"subscribe from {oldest} or later",
             )
-            err["oldest_seq"] = feed.oldest
+            err["oldest_seq"] = oldest
             self.errors += 1
             await self.send(err)
             return
@@ -294,9 +318,11 @@ class _Session:
             while True:
                 batch = feed.slice(pos, p.MAX_BATCH_ROWS)
                 if batch.height:
-                    for data in _fit(batch):
-                        await self.ws.send(data)
                     pos += batch.height
+                    if self._v1 is not None:
+                        batch = self._v1.view(batch)  # rows of newer kinds left out, renumbered
+                    for data in _fit(batch) if batch.height else []:
+                        await self.ws.send(data)
                 now = time.monotonic()
                 if now - last_beat >= interval:
                     await self.send(self.heartbeat())

@@ -38,7 +38,7 @@ async def _session(url, *frames, greet=True):
     replies, code = [], None
     async with ws_connect(url, proxy=None, compression=None, max_size=2**24) as ws:
         hello = codec.decode(await ws.recv())
-        assert hello["type"] == "hello" and hello["schema_version"] == 2
+        assert hello["type"] == "hello" and hello["schema_versions"] == [1, 2]
         if greet:
             await ws.send(codec.encode(HELLO))
         for frame in frames:

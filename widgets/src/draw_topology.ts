@@ -185,13 +185,14 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     const downNodes = new Set(sc.nodes.filter((n) => n.state === "down").map((n) => n.idx));
     for (const a of sc.actors) {
       const r = a.r;
-      // A restarting actor has failed and waits for its restart: red like a failure, with the
-      // dashed orange ring saying a restart is coming.
+      // A restarting actor waits for its restart (the dashed orange ring): red with a ✕ if its
+      // life ended in a crash, hollow like a clean stop if its supervisor shut it down.
+      const shutDown = a.status === "restarting" && !a.crashed;
       ctx.fillStyle = a.status === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[a.status] ?? "#999");
       ctx.beginPath();
       if (a.system) ctx.rect(a.x - r, a.y - r, 2 * r, 2 * r);
       else ctx.arc(a.x, a.y, r, 0, Math.PI * 2);
-      if (a.status === "stopped") {
+      if (a.status === "stopped" || shutDown) {
         ctx.strokeStyle = STATUS_COLOR.stopped;
         ctx.lineWidth = 1.5;
         ctx.stroke();
@@ -206,7 +207,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         ctx.stroke();
         ctx.setLineDash([]);
       }
-      if ((a.status === "failed" || a.status === "restarting") && r >= 4) {
+      if (a.crashed && (a.status === "failed" || a.status === "restarting") && r >= 4) {
         ctx.strokeStyle = "#fff";
         ctx.lineWidth = Math.max(1.5, r / 4);
         cross(ctx, a.x, a.y, r * 0.45);

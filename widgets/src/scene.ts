@@ -35,6 +35,8 @@ export interface SceneActor {
   y: number;
   r: number;
   status: StatusName;
+  /** Its current life ended in a crash (drawn with a ✕); a shutdown for a restart did not. */
+  crashed: boolean;
   restarts: number;
   incarnation: number;
   system: boolean;
@@ -235,6 +237,7 @@ export class SceneBuilder {
         y: ay[a],
         r: boxOf[node].radius,
         status: statusName(s, a, t),
+        crashed: s.failRow[a] >= 0,
         restarts: s.restarts[a],
         incarnation: s.incarnation[a],
         system: store.actorSystem[a],

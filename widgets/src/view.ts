@@ -23,7 +23,10 @@ export interface ViewHandle {
   /** Durations (ms) of recent frames drawn by the animation loop. */
   frameTimes: number[];
   /** Every actor spawned by t: [status, incarnation, node, restarts, mailbox, processed]. */
-  statusAt(t: number): Record<string, [string, number, string, number, number, number]>;
+  /** Per actor at t: status, incarnation, node, restarts, mailbox, processed, crashed (drawn with a ✕). */
+  statusAt(t: number): Record<string, [string, number, string, number, number, number, boolean]>;
+  /** statusAt at many times (sorted ascending folds forward once, without jumping back). */
+  statusesAt(ts: number[]): Record<string, [string, number, string, number, number, number, boolean]>[];
   destroy(): void;
 }
 
@@ -185,7 +188,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     legendKey = key;
     const parts = Object.entries(STATUS_COLOR).map(([k, c]) =>
       k === "restarting"
-        ? `<span><i class="ml-sw" style="background:${STATUS_COLOR.failed};outline:2px dashed ${c}"></i>${k}</span>`
+        ? `<span><i class="ml-sw" style="background:${STATUS_COLOR.failed};outline:2px dashed ${c}"></i>${k}</span>` +
+          `<span><i class="ml-sw" style="background:transparent;border:1.5px solid ${STATUS_COLOR.stopped};outline:2px dashed ${c}"></i>shut down to restart</span>`
         : `<span><i class="ml-sw" style="background:${c}"></i>${k}</span>`,
     );
     let i = 0;
@@ -525,6 +529,18 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   ro?.observe(scrubber.el);
   raf = requestAnimationFrame(loop);
 
+  /** The fold's state of every actor at x, as the tests compare it with Trace.state_at. */
+  function statusOf(x: number): Record<string, [string, number, string, number, number, number, boolean]> {
+    const s = folder.stateAt(x);
+    const out: Record<string, [string, number, string, number, number, number, boolean]> = {};
+    for (let a = 0; a < store.actorCodes.length; a++) {
+      const st = statusName(s, a, x);
+      if (st === "absent") continue;
+      out[store.str(store.actorCodes[a])] = [st, s.incarnation[a], store.str(store.nodeCodes[s.node[a]]), s.restarts[a], s.mailbox[a], s.processed[a], s.failRow[a] >= 0];
+    }
+    return out;
+  }
+
   return {
     root,
     store,
@@ -536,13 +552,12 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     },
     drawNow: () => draw(),
     statusAt(x: number) {
-      const s = folder.stateAt(x);
-      const out: Record<string, [string, number, string, number, number, number]> = {};
-      for (let a = 0; a < store.actorCodes.length; a++) {
-        const st = statusName(s, a, x);
-        if (st === "absent") continue;
-        out[store.str(store.actorCodes[a])] = [st, s.incarnation[a], store.str(store.nodeCodes[s.node[a]]), s.restarts[a], s.mailbox[a], s.processed[a]];
-      }
+      const out = statusOf(x);
+      folder.stateAt(t);
+      return out;
+    },
+    statusesAt(ts: number[]) {
+      const out = ts.map(statusOf);
       folder.stateAt(t);
       return out;
     },
