@@ -1,4 +1,10 @@
-"""``meshlab attach URL [URL...]``: a terminal live view that refreshes in place."""
+"""``meshlab attach URL [URL...]``: the terminal companion of the canvas.
+
+In a terminal it is interactive (:mod:`meshlab.cli.attach_tui`): a sortable live actor
+table, introspection with the flight recorder, control actions, follow or freeze. With
+``--plain``, or when its output is not a terminal, it prints a read-only summary every
+``--interval`` seconds instead, for logs and scripts.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +20,23 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "attach",
         help="a live terminal view of one or more nodes",
-        description="Attach to running nodes and show nodes, actors by state, message rates "
-        "and recent failures, refreshed in place. Ctrl-C leaves.",
+        description="Attach to running nodes. In a terminal: a live actor table sorted by any "
+        "column (s, r), introspection of the selected actor with its flight recorder (Enter), "
+        "control actions (c; needs --token), follow or freeze (f), quit (q). Otherwise, or "
+        "with --plain: nodes, actors by state, message rates and recent failures, printed "
+        "every --interval seconds. Ctrl-C leaves.",
     )
     p.add_argument("urls", nargs="+", metavar="URL", help="ws:// address of a node")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes")
     p.add_argument("--seconds", type=float, default=None, help="leave after this long")
-    p.add_argument("--token", default=None, help="token, for nodes that require one to stream")
+    p.add_argument(
+        "--token", default=None, help="the node's token: to stream, where it is required, and "
+        "for control actions",
+    )  # fmt: skip
+    p.add_argument(
+        "--plain", action="store_true", help="print a read-only summary instead of the "
+        "interactive view (the default when the output is not a terminal)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -35,6 +51,8 @@ def run(args) -> int:
     except (ConnectionError, ValueError) as exc:
         raise CliError(str(exc)) from None
     tracker = StateTracker(recent=5)
+    if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+        return _interactive(live, tracker, args)
     seen, started = 0, time.monotonic()
     in_place = sys.stdout.isatty()
     try:
@@ -49,6 +67,21 @@ def run(args) -> int:
             if args.seconds is not None and time.monotonic() - started >= args.seconds:
                 break
             time.sleep(args.interval)  # the refresh period of a human-facing view
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.close()
+    return 0
+
+
+def _interactive(live, tracker, args) -> int:
+    import curses
+
+    from meshlab.cli.attach_tui import Board, main
+
+    board = Board(live, tracker)
+    try:
+        curses.wrapper(main, board, interval=min(args.interval, 0.5), seconds=args.seconds)
     except KeyboardInterrupt:
         pass
     finally:
