@@ -119,6 +119,22 @@ def test_an_unusable_cost_stops_the_run_naming_actor_message_type_and_value(valu
     assert_valid(trace)
     with pytest.raises(RuntimeError, match=r"stopped at t=0\.2 on an error \(CostError: actor"):
         mesh.run(until=20.0)
+    with pytest.raises(RuntimeError, match="build a new mesh to run again"):
+        mesh.step()
+
+
+def test_stepping_stops_on_an_unusable_cost_as_running_does():
+    class Negative(Sink):
+        cost = lambda msg, ctx: -1.0  # noqa: E731
+
+    mesh = ml.Mesh(seed=0, nodes=1)
+    mesh.spawn(Negative, name="server")
+    mesh.spawn(Sender, "server", 1, name="client")
+    with pytest.raises(CostError, match=r"is -1\.0 seconds"):
+        while mesh.step():
+            pass
+    with pytest.raises(RuntimeError, match="stopped at t=0 on an error"):
+        mesh.step()
 
 
 def test_a_cost_that_raises_stops_the_run_with_the_error_in_one_line():

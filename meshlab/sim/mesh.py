@@ -97,28 +97,46 @@ class Mesh(Faults, Engine):
 
     # running ---------------------------------------------------------------------------
     def run(self, until: float | None = None) -> None:
-        """Advance virtual time to ``until`` (or until nothing is pending, if None)."""
+        """Advance virtual time to ``until`` (or until nothing is pending, if None).
+
+        If something raises while it runs (a :class:`~meshlab.sim.CostError`, a bug in a
+        scheduled fault), the run stops there: :attr:`trace` keeps what was recorded up to
+        that moment, and the mesh refuses to run on."""
+        self._check_runnable()
+        if until is not None and until < self.now:
+            raise ValueError(f"until={until} is before now (t={self.now}); time only moves on")
+        before = len(self._rec)
+        try:
+            with self._stopping_on_error(), gc_paused():
+                self.run_kernel(math.inf if until is None else until)
+        finally:
+            if len(self._rec) != before:
+                for fn in list(self._listeners):
+                    fn()
+
+    def step(self) -> bool:
+        """Run the next pending entry; False when there was none."""
+        self._check_runnable()
+        with self._stopping_on_error():
+            return Engine.step(self)
+
+    def _check_runnable(self) -> None:
         if self._stopped_by is not None:
             raise RuntimeError(
                 f"this mesh stopped at t={self.now:.9g} on an error "
                 f"({type(self._stopped_by).__name__}: {self._stopped_by}); its trace up to then "
                 "is in mesh.trace; build a new mesh to run again"
             )
-        if until is not None and until < self.now:
-            raise ValueError(f"until={until} is before now (t={self.now}); time only moves on")
-        before = len(self._rec)
+
+    @contextmanager
+    def _stopping_on_error(self):
         try:
-            with gc_paused():
-                self.run_kernel(math.inf if until is None else until)
+            yield
         except BaseException as exc:
             # The event being processed is half done and cannot be resumed: the mesh keeps
             # what it recorded up to here, and refuses to run on as if nothing happened.
             self._stopped_by = exc
             raise
-        finally:
-            if len(self._rec) != before:
-                for fn in list(self._listeners):
-                    fn()
 
     def add_listener(self, fn: Callable[[], None]) -> Callable[[], None]:
         """Call ``fn()`` after each :meth:`run` that recorded events; returns an unsubscribe."""
