@@ -8,6 +8,8 @@ import math
 import polars as pl
 import pytest
 from framekit import FrameKit, two_node_story
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import meshlab as ml
 from meshlab.trace.fold import ACTOR_SCHEMA, NODE_SCHEMA, FoldIndex, State
@@ -394,3 +396,105 @@ def test_bad_hung_after_is_a_clear_error():
     trace = _sorted_trace(handler_story(two_rows=True))
     with pytest.raises(ValueError, match="hung_after needs a number of seconds >= 0"):
         trace.state_at(1.0, hung_after=-1)
+
+
+# --- v2 property: keyframes agree with a one-event-at-a-time reference ----------------------
+
+
+def _reference_v2(rows: list[dict], t: float, hung_after: float) -> dict[str, tuple]:
+    """busy_since, hung, processed, processing time and attrs per actor, the contract's words."""
+    out: dict[str, dict] = {}
+    for e in sorted((r for r in rows if r["t"] <= t), key=lambda r: (r["t"], r["seq"])):
+        a, k = e["actor"], e["kind"]
+        if k == "actor_spawn":
+            out[a] = {"open": {}, "until": None, "processed": 0, "ptime": 0.0, "attrs": {}}
+        elif a not in out:
+            continue
+        elif k == "msg_handle":
+            out[a]["processed"] += 1
+            out[a]["ptime"] += e["duration"]
+            out[a]["until"] = (e["t"], e["t"] + e["duration"])
+        elif k == "handler_start":
+            out[a]["processed"] += 1
+            out[a]["open"][e["msg_id"]] = e["t"]
+        elif k == "handler_end":
+            out[a]["ptime"] += e["duration"]
+            out[a]["open"].pop(e["msg_id"], None)
+        elif k == "attrs":
+            for key, v in json.loads(e["reason"]).items():
+                if v is None:
+                    out[a]["attrs"].pop(key, None)
+                else:
+                    out[a]["attrs"][key] = v
+    result = {}
+    for a, info in out.items():
+        starts = list(info["open"].values())
+        if info["until"] and info["until"][1] > t:
+            starts.append(info["until"][0])
+        since = min(starts) if starts else None
+        hung = since is not None and t - since > hung_after
+        result[a] = (since, hung, info["processed"], round(info["ptime"], 9), info["attrs"] or None)
+    return result
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.sampled_from(["one", "start", "end", "attrs"]),
+            st.floats(0.0, 3.0, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    probes=st.lists(st.floats(0.0, 60.0, allow_nan=False), min_size=1, max_size=6),
+    hung_after=st.sampled_from([0.5, 5.0]),
+)
+def test_v2_fold_agrees_with_the_reference_at_any_keyframe_spacing(steps, probes, hung_after):
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    names = ["a", "b", "c"]
+    for a in names:
+        fk.spawn(0.0, a, node="n0")
+    running: dict[str, tuple[int, float]] = {}
+    t = 0.0
+    for i, (who, what, took) in enumerate(steps):
+        a = names[who]
+        t += 0.25
+        if what == "attrs":
+            fk.attrs(t, node="n0", actor=a, **{f"k{i % 3}": None if i % 4 == 0 else i})
+        elif what == "end" and a in running:
+            m, since = running.pop(a)
+            fk.handler_end(t + took, a, a, m, node="n0", took=t + took - since)
+            t += took
+        elif a not in running:
+            m = fk.send(t, a, a, node="n0")
+            fk.recv(t, a, a, m, node="n0")
+            if what == "one":
+                fk.handle(t, a, a, m, node="n0", took=took)
+                t += took
+            else:
+                fk.handler_start(t, a, a, m, node="n0")
+                running[a] = (m, t)
+    trace = fk.trace()
+    for kf in (2, 7, None):
+        index = FoldIndex(trace.events, keyframe_rows=kf) if kf else None
+        for probe in probes:
+            s = (
+                index.state_at(probe, hung_after=hung_after)
+                if index
+                else trace.state_at(probe, hung_after=hung_after)
+            )
+            want = _reference_v2(fk.rows, probe, hung_after)
+            got = {
+                r["actor"]: (
+                    r["busy_since"],
+                    r["hung"],
+                    r["processed"],
+                    round(r["processing_time"], 9),
+                    json.loads(r["attrs"]) if r["attrs"] else None,
+                )
+                for r in s.actors.iter_rows(named=True)
+            }
+            assert got == want, (kf, probe)
