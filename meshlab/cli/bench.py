@@ -17,6 +17,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "sim": ("sim_throughput", "trace_storage", "state_at"),
     "widget": ("widget",),
     "live": ("live", "emitter"),
+    "export": ("export",),
     "meshos": ("meshos",),
 }
 
