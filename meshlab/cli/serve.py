@@ -28,6 +28,11 @@ def add_parser(sub) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--scenario", metavar="NAME", help="a built-in scenario to run")
     what.add_argument("--trace", metavar="FILE", help="a recorded trace to replay")
+    what.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="follow a running Ray cluster: 'auto' or its GCS HOST:PORT (see docs/ray.md)",
+    )
     p.add_argument("--seed", type=int, default=0, help="scenario seed (default 0)")
     p.add_argument("--nodes", type=int, default=None, help="number of scenario nodes")
     p.add_argument(
@@ -36,34 +41,91 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--speed", type=float, default=1.0, help="virtual seconds per wall second (default 1)"
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1); any other address needs a stream token "
+        "or --public",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="allow binding a non-loopback --host without a stream token (anyone who can "
+        "reach the port can read the stream)",
+    )
+    p.add_argument(
+        "--retain",
+        type=int,
+        default=None,
+        metavar="EVENTS",
+        help="events a served scenario keeps for late subscribers (default 1,000,000, about "
+        "150 MB); older ones are answered with seq_gone",
+    )
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks one)")
     p.add_argument("--name", default=None, help="this node's name in hellos (default: scenario)")
     p.add_argument(
         "--token",
         default=None,
-        help="token that control actions need (default: $MESHLAB_TOKEN; none disables control)",
+        help="token that control actions need (default: $MESHLAB_TOKEN; none disables "
+        "control). Visible in `ps`: prefer $MESHLAB_TOKEN or --token-file",
+    )
+    p.add_argument(
+        "--token-file", metavar="FILE", default=None, help="read the control token from FILE"
     )
     p.add_argument(
         "--stream-token",
         default=None,
-        help="also require a token to stream (default: streaming is open)",
+        help="also require a token to stream and to read /metrics (default: "
+        "$MESHLAB_STREAM_TOKEN; none leaves streaming open). Visible in `ps`: prefer "
+        "$MESHLAB_STREAM_TOKEN or --stream-token-file",
+    )
+    p.add_argument(
+        "--stream-token-file",
+        metavar="FILE",
+        default=None,
+        help="read the stream token from FILE",
     )
     p.add_argument("--heartbeat", type=float, default=1.0, help="heartbeat seconds (default 1)")
+    from meshlab.ray.cli import add_arguments as ray_arguments
+
+    ray_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    if not args.speed > 0 or not math.isfinite(args.speed):
-        raise CliError(f"--speed must be a positive number, got {args.speed}")
+    from meshlab.live.protocol import MAX_SPEED
+
+    if not 0 < args.speed <= MAX_SPEED or not math.isfinite(args.speed):
+        raise CliError(f"--speed must be a number in (0, {MAX_SPEED:g}], got {args.speed}")
+    if args.retain is not None and args.retain < 1:
+        raise CliError(f"--retain must be a positive number of events, got {args.retain}")
+    if args.retain is not None and args.trace:
+        raise CliError("--retain applies to --scenario; a served trace is held whole")
     if not args.heartbeat > 0:
         raise CliError(f"--heartbeat must be a positive number of seconds, got {args.heartbeat}")
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port must be between 0 and 65535, got {args.port}")
+    token = _token(args.token, args.token_file, "MESHLAB_TOKEN", "--token")
+    stream_token = _token(
+        args.stream_token, args.stream_token_file, "MESHLAB_STREAM_TOKEN", "--stream-token"
+    )
+    if not _loopback(args.host):
+        if stream_token is None and not args.public:
+            raise CliError(
+                f"--host {args.host} would let anyone who can reach this machine read the "
+                "stream; set a stream token ($MESHLAB_STREAM_TOKEN or --stream-token-file) "
+                "or pass --public to allow it"
+            )
+        if stream_token is None:
+            print(
+                f"meshlab serve: WARNING: serving on {args.host} with no stream token: anyone "
+                "who can reach this port can read the stream and /metrics",
+                file=sys.stderr,
+                flush=True,
+            )
     source, name = _source(args)
-    token = args.token or os.environ.get("MESHLAB_TOKEN") or None
     try:
-        asyncio.run(_serve(source, name, args, token))
+        asyncio.run(_serve(source, name, args, token, stream_token))
     except OSError as exc:
         raise CliError(
             f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
@@ -72,8 +134,44 @@ def run(args) -> int:
     return 0
 
 
+def _token(given: str | None, file: str | None, env: str, flag: str) -> str | None:
+    """A token from its flag, its file or its environment variable, in that order."""
+    if given:
+        print(
+            f"meshlab serve: warning: {flag} on the command line is visible to every user in "
+            f"`ps`; prefer ${env} or {flag}-file",
+            file=sys.stderr,
+            flush=True,
+        )
+        return given
+    if file:
+        try:
+            text = Path(file).read_text().strip()
+        except OSError as exc:
+            raise CliError(f"cannot read {flag}-file {file} ({exc.strerror or exc})") from None
+        if not text:
+            raise CliError(f"{flag}-file {file} is empty")
+        return text
+    return os.environ.get(env) or None
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _source(args):
-    from meshlab.live.sources import SimSource, TraceSource
+    if args.ray:
+        from meshlab.ray.cli import source
+
+        return source(args)
+    from meshlab.live.sources import DEFAULT_RETAIN, SimSource, TraceSource
 
     if args.scenario:
         from meshlab import scenarios
@@ -83,8 +181,14 @@ def _source(args):
         except ValueError as exc:
             raise CliError(str(exc)) from None
         until = default_until if args.until is None else args.until
+        retain = DEFAULT_RETAIN if args.retain is None else args.retain
         source = SimSource(
-            mesh, scenario=args.scenario, seed=args.seed, until=until, speed=args.speed
+            mesh,
+            scenario=args.scenario,
+            seed=args.seed,
+            until=until,
+            speed=args.speed,
+            retain=retain,
         )
         return source, args.name or args.scenario
     path = Path(args.trace)
@@ -96,7 +200,7 @@ def _source(args):
     return TraceSource(trace, speed=args.speed, path=str(path)), args.name or path.stem
 
 
-async def _serve(source, name: str, args, token: str | None) -> None:
+async def _serve(source, name: str, args, token: str | None, stream_token: str | None) -> None:
     from meshlab.live.server import NodeServer
 
     server = NodeServer(
@@ -105,9 +209,12 @@ async def _serve(source, name: str, args, token: str | None) -> None:
         host=args.host,
         port=args.port,
         token=token,
-        stream_token=args.stream_token,
+        stream_token=stream_token,
         heartbeat=args.heartbeat,
+        clock=getattr(source, "clock_kind", "virtual"),
     )
+    if hasattr(source, "collector"):
+        server.registry.register(source.collector())
     await server.start()
     base = f"http://{args.host}:{server.port}"
     ready = {
@@ -119,9 +226,11 @@ async def _serve(source, name: str, args, token: str | None) -> None:
         "port": server.port,
         "pid": os.getpid(),
         "control": token is not None,
+        **(source.ready_info() if hasattr(source, "ready_info") else {}),
     }
     print(json.dumps(ready), flush=True)
     what = f"scenario {args.scenario} (seed {args.seed})" if args.scenario else args.trace
+    what = source.title() if hasattr(source, "title") else what
     print(
         f"meshlab serve: {what} as {name!r} on {server.url}  metrics {ready['metrics']}  "
         f"control {'on (token)' if token else 'off'}  — Ctrl-C stops",

@@ -70,6 +70,13 @@ class PacedClock:
         self._rebase()
         self._speed = float(speed)
 
+    def hold(self, virtual_t: float) -> None:
+        """Set the clock back to ``virtual_t`` if it is past it: the source could not keep
+        up, so virtual time runs slower than ``speed`` rather than leaving the events behind."""
+        if self.now() > virtual_t:
+            self._anchor_virtual = float(virtual_t)
+            self._anchor_wall = self._wall()
+
     def wall_delay(self, virtual_t: float) -> float:
         """Wall seconds until virtual time reaches ``virtual_t`` (inf while paused)."""
         ahead = virtual_t - self.now()

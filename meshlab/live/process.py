@@ -85,6 +85,7 @@ def serve_subprocess(
     token: str | None = None,
     stream_token: str | None = None,
     heartbeat: float | None = None,
+    retain: int | None = None,
     startup_timeout: float = 30.0,
 ) -> ServerProcess:
     """Start ``meshlab serve`` for a scenario (or a recorded ``trace``) and wait until it listens.
@@ -107,13 +108,18 @@ def serve_subprocess(
         ("--nodes", nodes),
         ("--name", name),
         ("--heartbeat", heartbeat),
-        ("--stream-token", stream_token),
+        ("--retain", retain),
     ):
         if value is not None:
             args += [flag, str(value)]
     env = dict(os.environ)
+    # tokens go in the environment, not on the command line, where `ps` would show them
+    env.pop("MESHLAB_TOKEN", None)
+    env.pop("MESHLAB_STREAM_TOKEN", None)
     if token is not None:
-        env["MESHLAB_TOKEN"] = token  # not on the command line, where `ps` would show it
+        env["MESHLAB_TOKEN"] = token
+    if stream_token is not None:
+        env["MESHLAB_STREAM_TOKEN"] = stream_token
     proc = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )

@@ -153,3 +153,41 @@ def choose_protocol(offered: Any) -> int:
             fatal=True,
         )
     return max(common)
+
+
+# ---- limits a server enforces on every connection (docs/protocol.md, "Limits") -----------
+E_RATE_LIMITED: Final = "rate_limited"
+"""Error code: the peer sent requests faster than ``MAX_REQUESTS_PER_SECOND``."""
+
+HELLO_TIMEOUT: Final = 10.0
+"""Seconds a client has, after the server's hello, to send its own; then it is closed."""
+
+SEND_TIMEOUT: Final = 30.0
+"""Seconds one frame may wait for a client to read; a client that stops reading is closed."""
+
+MAX_WRITE_BUFFER: Final = 4 * 1024 * 1024
+"""Bytes a connection may hold unsent (pongs and frames a client does not read); above it
+the connection is closed, so a client that floods pings and never reads costs little."""
+
+MAX_REQUESTS_PER_SECOND: Final = 100.0
+"""Sustained client frames per second on one connection (a burst of ``REQUEST_BURST`` is
+allowed); each frame over it is answered with a ``rate_limited`` error, which counts toward
+``MAX_ERRORS_BEFORE_CLOSE``."""
+
+REQUEST_BURST: Final = 200
+
+MAX_AUTH_FAILURES: Final = 3
+"""Wrong or missing tokens one connection may send before it is closed."""
+
+MAX_AUTH_FAILURES_PER_ADDRESS: Final = 20
+"""Wrong or missing tokens one address may send within ``AUTH_WINDOW`` seconds; after that
+its new connections are refused (HTTP 429) until the window has passed."""
+
+AUTH_WINDOW: Final = 60.0
+
+MAX_SPEED: Final = 10_000.0
+"""Largest pacing speed (virtual seconds per wall second) a ``speed`` control may set."""
+
+HISTORY_BLOCK: Final = 4096
+"""Rows per frame when a subscriber catches up on history; such frames are encoded once
+and shared between subscribers, off the event loop, so readers from seq 0 stay fair."""

@@ -13,7 +13,9 @@ import contextlib
 import hmac
 import json
 import logging
+import sys
 import time
+from collections import deque
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from meshlab.live import codec, schema
 from meshlab.live import protocol as p
+from meshlab.live.history import History
 from meshlab.live.latency import LatencyTracker
 from meshlab.live.metrics import CONTENT_TYPE, exposition, registry_for
 from meshlab.live.schema import V1Index
@@ -69,6 +72,11 @@ class NodeServer:
         self.registry = registry_for(self.tracker, self._stream_info, self.latency)
         self._server: Any = None
         self._tasks: list[asyncio.Task] = []
+        self.source_error: str | None = None  # set when the source's task fails
+        self.history = History(_fit)
+        self.sessions: set[_Session] = set()
+        # address -> times of its recent failed authentications (bounded, see _auth_failed)
+        self._auth_failures: dict[str, deque[float]] = {}
 
     # lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -83,7 +91,34 @@ class NodeServer:
             compression=None,
         )
         self.port = self._server.sockets[0].getsockname()[1]
-        self._tasks.append(asyncio.create_task(self.source.run()))
+        self._tasks.append(asyncio.create_task(self._run_source()))
+        self._tasks.append(asyncio.create_task(self._watch()))
+
+    async def _run_source(self) -> None:
+        """Run the source; if it fails, say so everywhere instead of dying silently."""
+        try:
+            await self.source.run()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # MemoryError too: the node must report, not vanish
+            self.source_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            log.error("source failed: %s", self.source_error)
+            print(
+                f"meshlab serve: error: the source stopped ({self.source_error}); "
+                "clients and /healthz now report state 'failed'",
+                file=sys.stderr,
+                flush=True,
+            )
+            self.source.feed.notify()  # streams send a heartbeat with the new state
+
+    async def _watch(self) -> None:
+        """Close connections that cost the server: unsent bytes piling up for a client that
+        does not read (pongs to a ping flood, frames), or no hello within HELLO_TIMEOUT."""
+        while True:
+            await asyncio.sleep(0.2)
+            now = time.monotonic()
+            for session in list(self.sessions):
+                session.check(now)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -109,6 +144,11 @@ class NodeServer:
             "meshlab_source_paused": 1.0 if self.source.state == "paused" else 0.0,
         }
 
+    @property
+    def state(self) -> str:
+        """The source's state, or ``failed`` once its task has died."""
+        return "failed" if self.source_error is not None else self.source.state
+
     def clock_info(self) -> dict[str, Any]:
         clock = getattr(self.source, "clock", None)
         speed = clock.speed if clock is not None and self.source.state == "running" else 0.0
@@ -132,26 +172,42 @@ class NodeServer:
             "control": self.token is not None,
             "stream_auth": self.stream_token is not None,
             "clock": self.clock_info(),
-            "state": self.source.state,
+            "state": self.state,
+            **({"error": self.source_error} if self.source_error else {}),
         }
 
     # HTTP --------------------------------------------------------------------------------
     def _http(self, connection: ServerConnection, request: Any) -> Any:
         path = request.path.split("?", 1)[0]
+        address = _address(connection)
         if path == "/metrics":
+            if self.stream_token is not None and not _same(
+                _bearer(request.headers.get("Authorization", "")), self.stream_token
+            ):
+                self._auth_failed(address)
+                response = connection.respond(
+                    HTTPStatus.UNAUTHORIZED,
+                    "this node requires its stream token for /metrics: send the header "
+                    "'Authorization: Bearer <token>' (Prometheus: authorization.credentials)\n",
+                )
+                response.headers["WWW-Authenticate"] = 'Bearer realm="meshlab"'
+                return response
             response = connection.respond(HTTPStatus.OK, exposition(self.registry).decode())
             _set_header(response, "Content-Type", CONTENT_TYPE)
             return response
         if path == "/healthz":
+            failed = self.source_error is not None
             status = {
-                "status": "ok",
+                "status": "failed" if failed else "ok",
                 "name": self.name,
-                "state": self.source.state,
+                "state": self.state,
                 "head_seq": self.source.feed.head,
                 "now": self.source.now(),
                 "subscribers": self.subscribers,
+                **({"error": self.source_error} if failed else {}),
             }
-            response = connection.respond(HTTPStatus.OK, json.dumps(status) + "\n")
+            code = HTTPStatus.SERVICE_UNAVAILABLE if failed else HTTPStatus.OK
+            response = connection.respond(code, json.dumps(status) + "\n")
             _set_header(response, "Content-Type", "application/json")
             return response
         if path not in ("/", "/stream"):
@@ -159,6 +215,12 @@ class NodeServer:
                 HTTPStatus.NOT_FOUND,
                 f"no such path {path!r}: the event stream is a WebSocket on '/', "
                 "metrics are on '/metrics', health on '/healthz'\n",
+            )
+        wait = self._auth_blocked(address)
+        if wait:
+            return connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                f"too many failed authentications from {address}; try again in {wait:.0f} s\n",
             )
         if "websocket" not in request.headers.get("Upgrade", "").lower():
             return connection.respond(
@@ -168,9 +230,30 @@ class NodeServer:
             )
         return None
 
+    # failed authentications per address ---------------------------------------------------
+    def _auth_failed(self, address: str) -> None:
+        times = self._auth_failures.get(address)
+        if times is None:
+            if len(self._auth_failures) >= 10_000:  # bounded: forget the oldest address
+                self._auth_failures.pop(next(iter(self._auth_failures)))
+            times = self._auth_failures[address] = deque(maxlen=p.MAX_AUTH_FAILURES_PER_ADDRESS)
+        times.append(time.monotonic())
+
+    def _auth_blocked(self, address: str) -> float:
+        """Seconds until ``address`` may try again (0 when it may now)."""
+        times = self._auth_failures.get(address)
+        if times is None or len(times) < p.MAX_AUTH_FAILURES_PER_ADDRESS:
+            return 0.0
+        wait = times[0] + p.AUTH_WINDOW - time.monotonic()
+        if wait <= 0:
+            del self._auth_failures[address]
+            return 0.0
+        return wait
+
     # WebSocket ---------------------------------------------------------------------------
     async def _session(self, ws: ServerConnection) -> None:
         session = _Session(self, ws)
+        self.sessions.add(session)
         try:
             await session.run()
         except ConnectionClosed:
@@ -180,6 +263,7 @@ class NodeServer:
             with contextlib.suppress(Exception):
                 await ws.close(1011, "internal error")
         finally:
+            self.sessions.discard(session)
             session.stop()
 
 
@@ -187,40 +271,98 @@ class _Session:
     def __init__(self, server: NodeServer, ws: ServerConnection) -> None:
         self.server = server
         self.ws = ws
+        self.address = _address(ws)
         self.errors = 0
+        self.auth_failures = 0
         self.greeted = False
         self.schema = schema.DEFAULT_SCHEMA  # the event schema this client reads (its hello)
+        self.opened = time.monotonic()
         self.streamer: asyncio.Task | None = None
+        # token bucket of client frames
+        self._allowance = float(p.REQUEST_BURST)
+        self._refilled = self.opened
 
     def stop(self) -> None:
         if self.streamer is not None:
             self.streamer.cancel()
+            self.streamer = None
             self.server.subscribers -= 1
 
-    async def send(self, frame: dict) -> None:
-        await self.ws.send(codec.encode(frame))
+    def check(self, now: float) -> None:
+        """Called by the server's watchdog: cut off a connection that costs without paying."""
+        transport = self.ws.transport
+        if transport is None or transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > p.MAX_WRITE_BUFFER:
+            log.info("closing %s: it does not read what it is sent", self.address)
+            transport.abort()
+        elif not self.greeted and now - self.opened > p.HELLO_TIMEOUT:
+            log.info("closing %s: no hello within %g s", self.address, p.HELLO_TIMEOUT)
+            transport.abort()
+
+    async def send(self, frame: dict | bytes) -> None:
+        data = frame if isinstance(frame, bytes) else codec.encode(frame)
+        try:
+            async with asyncio.timeout(p.SEND_TIMEOUT):
+                await self.ws.send(data)
+        except TimeoutError:
+            # the client stopped reading: its frames would pile up here for ever
+            self.ws.transport.abort()
+            raise ConnectionClosed(None, None) from None
 
     async def run(self) -> None:
         await self.send(self.server.hello())
         async for message in self.ws:
             try:
+                if not self._allow():
+                    raise p.ProtocolError(
+                        p.E_RATE_LIMITED,
+                        f"more than {p.MAX_REQUESTS_PER_SECOND:g} requests per second; slow down",
+                    )
                 frame = codec.decode(message)
                 await self.handle(frame)
             except p.ProtocolError as err:
-                await self.refuse(err, message)
-                if err.fatal or self.errors >= p.MAX_ERRORS_BEFORE_CLOSE:
+                if isinstance(message, str):
+                    err = p.ProtocolError(err.code, str(err), fatal=True)
+                if await self.refuse(err):
                     return
 
-    async def refuse(self, err: p.ProtocolError, message: Any) -> None:
+    def _allow(self) -> bool:
+        now = time.monotonic()
+        rate = p.MAX_REQUESTS_PER_SECOND
+        self._allowance = min(p.REQUEST_BURST, self._allowance + (now - self._refilled) * rate)
+        self._refilled = now
+        if self._allowance < 1.0:
+            return False
+        self._allowance -= 1.0
+        return True
+
+    async def refuse(self, err: p.ProtocolError, *, id: Any = None, **extra: Any) -> bool:
+        """Answer with an error frame; every error counts toward the cut-off, and failed
+        authentications toward their own, lower one. Returns True when the connection closes."""
         self.errors += 1
-        fatal = err.fatal or self.errors >= p.MAX_ERRORS_BEFORE_CLOSE
-        await self.send(p.error_frame(err.code, str(err), fatal=fatal))
-        if isinstance(message, str):
+        if err.code == p.E_UNAUTHORIZED:
+            self.auth_failures += 1
+            self.server._auth_failed(self.address)
+        fatal = (
+            err.fatal
+            or self.errors >= p.MAX_ERRORS_BEFORE_CLOSE
+            or self.auth_failures >= p.MAX_AUTH_FAILURES
+        )
+        frame = p.error_frame(err.code, str(err), fatal=fatal, id=id)
+        frame.update(extra)
+        await self.send(frame)
+        if not fatal:
+            return False
+        if err.code == p.E_MALFORMED and "not text" in str(err):
             await self.ws.close(p.CLOSE_UNSUPPORTED_DATA, "frames must be binary msgpack")
-        elif err.code == p.E_UNAUTHORIZED and fatal:
+        elif err.code == p.E_UNAUTHORIZED or self.auth_failures >= p.MAX_AUTH_FAILURES:
             await self.ws.close(p.CLOSE_POLICY, "unauthorized")
-        elif fatal:
+        elif err.code == p.E_RATE_LIMITED:
+            await self.ws.close(p.CLOSE_POLICY, "rate limited")
+        else:
             await self.ws.close(p.CLOSE_PROTOCOL_ERROR, err.code)
+        return True
 
     async def handle(self, frame: dict) -> None:
         kind = frame["type"]
@@ -276,15 +418,25 @@ class _Session:
         beat = {
             "type": p.HEARTBEAT,
             "head_seq": self._pos(feed.head),
-            "state": self.server.source.state,
+            "state": self.server.state,
             "clock": self.server.clock_info(),
             "latency": self.server.latency.summary(),
         }
+        if self.server.source_error:
+            beat["error"] = self.server.source_error
         if self._v1 is not None:
             # say so: this version 1 subscription leaves rows of newer kinds out
             beat["schema_version"] = 1
             beat["withheld"] = self.server.v1.withheld(feed.head)
         return beat
+
+    def _seq_gone(self) -> p.ProtocolError:
+        oldest = self._pos(self.server.source.feed.oldest)
+        return p.ProtocolError(
+            p.E_SEQ_GONE,
+            f"events before seq {oldest} are no longer held by this node; "
+            f"subscribe from {oldest} or later",
+        )
 
     async def subscribe(self, frame: dict) -> None:
         start = p.require(frame, "from_seq", int, "subscribe")
@@ -294,15 +446,8 @@ class _Session:
         if self._v1 is not None:
             start = self._v1.from_v1(start)  # the client counts without the withheld rows
         if start < feed.oldest:
-            oldest = self._pos(feed.oldest)
-            err = p.error_frame(
-                p.E_SEQ_GONE,
-                f"events before seq {oldest} are no longer held by this node; "
-                f"subscribe from {oldest} or later",
-            )
-            err["oldest_seq"] = oldest
-            self.errors += 1
-            await self.send(err)
+            if await self.refuse(self._seq_gone(), oldest_seq=self._pos(feed.oldest)):
+                raise ConnectionClosed(None, None)
             return
         if self.streamer is not None:
             self.streamer.cancel()
@@ -312,23 +457,34 @@ class _Session:
 
     async def stream(self, pos: int) -> None:
         feed = self.server.source.feed
+        history = self.server.history
         interval = self.server.heartbeat
         last_beat = 0.0
         with contextlib.suppress(ConnectionClosed):
             while True:
-                batch = feed.slice(pos, p.MAX_BATCH_ROWS)
-                if batch.height:
+                if pos < feed.oldest:
+                    # this reader fell behind what the node keeps: say so; it resubscribes
+                    await self.refuse(self._seq_gone(), oldest_seq=self._pos(feed.oldest))
+                    return
+                v1 = self._v1
+                if v1 is None and history.behind(pos, feed.head):
+                    frames, pos = await history.read(feed, pos)
+                else:
+                    batch = feed.slice(pos, p.MAX_BATCH_ROWS)
                     pos += batch.height
-                    if self._v1 is not None:
-                        batch = self._v1.view(batch)  # rows of newer kinds left out, renumbered
-                    for data in _fit(batch) if batch.height else []:
-                        await self.ws.send(data)
+                    if v1 is not None:
+                        batch = v1.view(batch)  # rows of newer kinds left out, renumbered
+                    frames = _fit(batch) if batch.height else []
+                for data in frames:
+                    await self.send(data)
                 now = time.monotonic()
                 if now - last_beat >= interval:
                     await self.send(self.heartbeat())
                     last_beat = now
                 if pos >= feed.head:
                     await feed.wait(max(0.0, interval - (time.monotonic() - last_beat)))
+                else:
+                    await asyncio.sleep(0)  # catching up: let every other task run between
 
     async def introspect(self, frame: dict) -> None:
         tracker = self.server.tracker
@@ -342,14 +498,9 @@ class _Session:
         else:
             raise p.ProtocolError(p.E_BAD_REQUEST, "introspect needs 'actor' or 'node' (string)")
         if state is None:
-            self.errors += 1
-            await self.send(
-                p.error_frame(
-                    p.E_NOT_FOUND,
-                    f"{what} does not appear in this node's stream",
-                    id=frame.get("id"),
-                )
-            )
+            err = p.ProtocolError(p.E_NOT_FOUND, f"{what} does not appear in this node's stream")
+            if await self.refuse(err, id=frame.get("id")):
+                raise ConnectionClosed(None, None)
             return
         reply = {"type": p.INTROSPECTION, "id": frame.get("id"), "state": state}
         reply["now"] = self.server.source.now()
@@ -382,10 +533,14 @@ class _Session:
             args = frame.get("args") or {}
             if not isinstance(args, dict):
                 raise p.ProtocolError(p.E_BAD_REQUEST, "control 'args' must be a map")
+            if self.server.source_error is not None:
+                raise p.ProtocolError(
+                    p.E_NOT_SUPPORTED, f"the source has failed ({self.server.source_error})"
+                )
             result = self.server.source.control(action, args)
         except p.ProtocolError as err:
-            self.errors += 1
-            await self.send(p.error_frame(err.code, str(err), id=request_id))
+            if await self.refuse(err, id=request_id):
+                raise ConnectionClosed(None, None) from None
             return
         await self.send({"type": p.CONTROL_OK, "id": request_id, "action": action, **result})
 
@@ -407,3 +562,13 @@ def _set_header(response: Any, name: str, value: str) -> None:
 
 def _same(given: Any, expected: str) -> bool:
     return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _address(connection: Any) -> str:
+    peer = connection.remote_address
+    return str(peer[0]) if peer else "unknown"
+
+
+def _bearer(header: str) -> str | None:
+    scheme, _, credentials = header.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None

@@ -17,10 +17,18 @@ import polars as pl
 
 from meshlab.live.feed import Feed
 from meshlab.live.pacing import PacedClock
-from meshlab.live.protocol import E_BAD_REQUEST, E_NOT_SUPPORTED, ProtocolError
+from meshlab.live.protocol import E_BAD_REQUEST, E_NOT_SUPPORTED, MAX_SPEED, ProtocolError
 
 TICK = 0.02
 """Wall seconds between pacing steps: small enough for smooth streams, large enough to batch."""
+
+MAX_STEP_EVENTS = 10_000
+"""Most events a simulation step records; a speed the simulator cannot keep up with slows
+the virtual clock instead of growing one step (and its memory) without bound."""
+
+DEFAULT_RETAIN = 1_000_000
+"""Events a served scenario keeps for late subscribers (about 150 MB); older ones are
+answered with ``seq_gone``."""
 
 
 class PacedSource:
@@ -28,8 +36,10 @@ class PacedSource:
 
     kind = "source"
 
-    def __init__(self, *, speed: float, until: float, start: float = 0.0) -> None:
-        self.feed = Feed()
+    def __init__(
+        self, *, speed: float, until: float, start: float = 0.0, retain: int | None = None
+    ) -> None:
+        self.feed = Feed(retain=retain)
         self.clock = PacedClock(speed=speed, start=start)
         self.until = until
         self.finished = False
@@ -50,8 +60,15 @@ class PacedSource:
             self.clock.resume()
         elif action == "speed":
             speed = args.get("speed")
-            if not isinstance(speed, int | float) or isinstance(speed, bool) or not speed > 0:
-                raise ProtocolError(E_BAD_REQUEST, "speed needs a positive number 'speed'")
+            if (
+                not isinstance(speed, int | float)
+                or isinstance(speed, bool)
+                or not 0 < speed <= MAX_SPEED
+            ):
+                raise ProtocolError(
+                    E_BAD_REQUEST,
+                    f"speed needs a number 'speed' with 0 < speed <= {MAX_SPEED:g}, got {speed!r}",
+                )
             self.clock.set_speed(float(speed))
         else:
             return self.fault(action, args)
@@ -78,12 +95,29 @@ class SimSource(PacedSource):
     kind = "sim"
 
     def __init__(
-        self, mesh: Any, *, scenario: str | None, seed: int, until: float, speed: float
+        self,
+        mesh: Any,
+        *,
+        scenario: str | None,
+        seed: int,
+        until: float,
+        speed: float,
+        retain: int | None = DEFAULT_RETAIN,
     ) -> None:
-        super().__init__(speed=speed, until=until)
+        super().__init__(speed=speed, until=until, retain=retain)
         self.mesh = mesh
         self.scenario = scenario
         self.seed = seed
+        self._rate = 0.0  # recorded events per virtual second, measured by the last step
+        self._reach = TICK  # virtual seconds a step may advance while the rate is unknown
+
+    def _step_reach(self) -> float:
+        return MAX_STEP_EVENTS / self._rate if self._rate > 0 else self._reach
+
+    def now(self) -> float:
+        # never report a time the next step cannot reach: when the simulator falls behind,
+        # the clock is held back to what it ran (see step), and time must not go backwards
+        return min(super().now(), self.mesh.now + self._step_reach())
 
     def describe(self) -> dict[str, Any]:
         nodes = list(self.mesh.meta.nodes)
@@ -97,10 +131,24 @@ class SimSource(PacedSource):
         }
 
     def step(self) -> None:
-        target = self.now()
-        if target > self.mesh.now or (target >= self.until and not self.finished):
-            self.mesh.run(until=target)
+        mesh = self.mesh
+        target = min(self.clock.now(), self.until)
+        reach = self._step_reach()
+        if target - mesh.now > reach:
+            # more than one step can hold: run what it can and let the clock wait for us
+            target = mesh.now + reach
+            self.clock.hold(target)
+        if target > mesh.now or (target >= self.until and not self.finished):
+            before, start = self.feed.head, mesh.now
+            mesh.run(until=target)
             self.publish()
+            if mesh.now > start:
+                rate = (self.feed.head - before) / (mesh.now - start)
+                self._rate = max(self._rate * 0.5, rate)
+                if self._rate < 1e-9:  # quiet so far: reach further each step
+                    self._rate, self._reach = 0.0, self._reach * 2
+            # the feed holds what late subscribers may ask for; the mesh need not keep more
+            mesh.forget(self.feed.oldest)
         if target >= self.until:
             self.finished = True
             self.feed.notify()
@@ -157,6 +205,8 @@ class TraceSource(PacedSource):
         super().__init__(speed=speed, until=end, start=start)
         self.trace = trace
         self.events = events
+        # computed once, here: a hello must never cost work proportional to the trace
+        self.stream_id = trace.digest()[:16]
         # release in seq order at the running maximum of t, so an out-of-order t never
         # holds back or reorders what follows it
         self._release = events["t"].cum_max().to_numpy() if events.height else None
@@ -169,7 +219,7 @@ class TraceSource(PacedSource):
             "scenario": meta.scenario,
             "seed": meta.seed,
             "nodes": list(meta.nodes),
-            "stream_id": self.trace.digest()[:16],
+            "stream_id": self.stream_id,
         }
 
     def step(self) -> None:

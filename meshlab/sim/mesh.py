@@ -167,6 +167,11 @@ class Mesh(Faults, Engine):
         with gc_paused():
             return self._rec.since(seq)
 
+    def forget(self, before_seq: int) -> None:
+        """Let go of recorded events before ``before_seq`` (a live server that keeps only a
+        window); :attr:`trace` then holds the events from there on."""
+        self._rec.forget(before_seq)
+
     def nodes_up(self) -> list[str]:
         return [n for n, s in self._nodes.items() if s not in DOWN_STATES]
 

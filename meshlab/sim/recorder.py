@@ -39,6 +39,7 @@ class ChunkedFrames:
 
     def __init__(self) -> None:
         self._chunks: list[pl.DataFrame] = []
+        self._base = 0  # seq of the first event in _chunks (older ones were forgotten)
         self._done = 0  # events already materialised
         self._frame: pl.DataFrame | None = None
 
@@ -60,10 +61,17 @@ class ChunkedFrames:
             self._frame = pl.concat(self._chunks, rechunk=True) if self._chunks else empty_frame()
         return self._frame
 
+    def forget(self, before: int) -> None:
+        """Drop materialised chunks that end before ``before`` (a live server keeps a
+        bounded window); the frame and ``since`` then start at the first chunk kept."""
+        while self._chunks and self._base + self._chunks[0].height <= before:
+            self._base += self._chunks.pop(0).height
+            self._frame = None
+
     def since(self, seq: int) -> pl.DataFrame:
         """Events with ``seq >= seq``, reading only the chunks that can hold them."""
         self._materialise()
-        picked, start = [], 0
+        picked, start = [], self._base
         for chunk in self._chunks:
             end = start + chunk.height
             if end > seq:
@@ -78,12 +86,12 @@ class Recorder(ChunkedFrames):
     def __init__(self) -> None:
         super().__init__()
         self.kinds = array("B")  # one code per event, in seq order
-        self.sends: list[tuple] = []  # SEND_FIELDS + SEND_EXTRA; index == msg_id
+        self.sends: list[tuple] = []  # SEND_FIELDS + SEND_EXTRA; msg_id == _offsets[0] + index
         self.recvs: list[tuple] = []  # RECV_FIELDS
         self.handles: list[tuple] = []  # HANDLE_FIELDS
         self.other: list[tuple] = []  # OTHER_FIELDS, kind as its code
         self._send_info: pl.DataFrame | None = None  # receiver-side columns by msg_id
-        self._offsets = [0, 0, 0, 0]  # sends, recvs, handles, other already materialised
+        self._offsets = [0, 0, 0, 0]  # sends materialised (the others are dropped when done)
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -98,21 +106,25 @@ class Recorder(ChunkedFrames):
             pa.Array.from_buffers(pa.uint8(), n - base, [None, pa.py_buffer(self.kinds)], 0, base)
         )
         assert isinstance(codes, pl.Series)
-        s_off, r_off, h_off, o_off = self._offsets
+        s_off = self._offsets[0]  # msg_id of the first send not yet materialised
         parts = []
-        if sends := self.sends[s_off:]:
+        if sends := self.sends:
             parts.append(self._send_rows(sends, s_off, positions(codes, K_SEND, base)))
-        if recvs := self.recvs[r_off:]:
+        if recvs := self.recvs:
             parts.append(self._joined_rows(recvs, RECV_FIELDS, "msg_recv", codes, K_RECV, base))
-        if handles := self.handles[h_off:]:
+        if handles := self.handles:
             parts.append(
                 self._joined_rows(handles, HANDLE_FIELDS, "msg_handle", codes, K_HANDLE, base)
             )
-        if other := self.other[o_off:]:
+        if other := self.other:
             parts.append(self._other_rows(other, codes, base))
         parts = [p.select(COLUMNS) for p in parts]
         chunk = pl.concat(parts, how="vertical").sort("seq") if parts else empty_frame()
-        self._offsets = [len(self.sends), len(self.recvs), len(self.handles), len(self.other)]
+        # the tuples are in the chunk now: drop them (the joins need only _send_info), so a
+        # long live run holds its events once; msg_id keeps counting from _offsets[0]
+        self._offsets = [s_off + len(self.sends), 0, 0, 0]
+        for rows in (self.sends, self.recvs, self.handles, self.other):
+            del rows[:]
         self._add_chunk(chunk, n)
 
     def _send_rows(self, rows: list[tuple], first_id: int, seq: pl.Series) -> pl.DataFrame:
