@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: a real subprocess."""
 
+import json
 import subprocess
 import sys
 
@@ -26,8 +27,12 @@ def test_run_prints_a_summary_and_saves_a_trace_that_loads_back(tmp_path):
     path = tmp_path / "nf.parquet"
     out = meshlab("run", "node-failure", "--seed", "2", "--until", "5", "--out", str(path))
     assert out.returncode == 0, out.stderr
-    for word in ("events", "nodes", "actors", "failures", "restarts", "drops", "1 down"):
+    for word in ("events", "nodes", "actors", "failures", "restarts", "drops"):
         assert word in out.stdout
+    # n2 goes down at 3 s and comes back at 6 s: down at 5 s, up at the end of the whole run
+    assert "4: 1 down, 3 up at the end (during the run: 1 went down, 0 came back up" in out.stdout
+    whole = meshlab("run", "node-failure", "--seed", "2")
+    assert "4: 4 up at the end (during the run: 1 went down, 1 came back up" in whole.stdout
     loaded = ml.load(path)
     assert loaded.digest() == ml.scenarios.run("node-failure", seed=2, until=5).digest()
 
@@ -63,6 +68,17 @@ def test_info_on_a_log_cut_before_any_event_warns_in_one_line_and_fails(tmp_path
     lines = out.stderr.strip().splitlines()
     assert lines[0].startswith("meshlab: warning:") and "cut.mlog ends inside frame" in lines[0]
     assert lines[1].startswith("meshlab: error:") and "no events could be read" in lines[1]
+
+
+def test_info_counts_nodes_by_their_state_at_the_end(tmp_path):
+    """node-failure: n2 goes down at 3 s and comes back at 6 s, so all four are up at the end."""
+    path = tmp_path / "nf.parquet"
+    assert meshlab("run", "node-failure", "--seed", "2", "--out", str(path)).returncode == 0
+    out = meshlab("info", str(path))
+    assert "at end    4 up" in out.stdout, out.stdout
+    assert "down" not in out.stdout.split("at end")[1].splitlines()[0]
+    facts = json.loads(meshlab("info", str(path), "--json").stdout)
+    assert facts["nodes_at_end"] == {"up": 4}
 
 
 def test_info_on_a_corrupt_file_is_a_clear_error(tmp_path):

@@ -42,6 +42,15 @@ def describe(path: Path) -> dict:
         "scenario": meta.scenario,
         "seed": meta.seed,
         "nodes": sorted(set(meta.nodes) | set(ev["node"].unique().to_list())),
+        # the fold's state of each node after the last event: a node that went down and came
+        # back counts as up
+        "nodes_at_end": dict(
+            trace.state_at(ev["t"].max() if ev.height else 0.0)
+            .nodes.group_by(pl.col("state").fill_null("not joined"))
+            .len()
+            .sort("state")
+            .rows()
+        ),
         "events": ev.height,
         "t_start": ev["t"].min() if ev.height else None,
         "t_end": ev["t"].max() if ev.height else None,
@@ -83,6 +92,7 @@ def run(args) -> int:
             f"{facts['scenario'] or '-'}   seed {facts['seed']}   source {facts['source']}",
         ),
         ("nodes", f"{len(facts['nodes'])}: {', '.join(facts['nodes'])}"),
+        ("at end", ", ".join(f"{n} {s}" for s, n in facts["nodes_at_end"].items()) or "-"),
         ("events", f"{facts['events']:,}{span}"),
         ("by kind", by_kind),
         ("actors", f"{facts['actors']:,} ({facts['system_actors']} system)"),

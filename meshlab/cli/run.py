@@ -60,8 +60,7 @@ def summary(trace, elapsed: float | None = None) -> str:
     lines = [
         f"{m.scenario} seed={m.seed}: {len(trace):,} events over {span:.3f}s virtual"
         + (f" in {elapsed:.2f}s wall" if elapsed is not None else ""),
-        f"  nodes     {len(m.nodes)} ({counts.get('node_down', 0)} down, "
-        f"{counts.get('node_leave', 0)} left)",
+        f"  nodes     {_node_line(trace, counts, span)}",
         f"  actors    {ev.filter(pl.col('actor').is_not_null())['actor'].n_unique()} "
         f"({counts.get('actor_spawn', 0)} spawned, {counts.get('actor_stop', 0)} stops)",
         f"  failures  {counts.get('actor_fail', 0)}",
@@ -70,3 +69,18 @@ def summary(trace, elapsed: float | None = None) -> str:
         f"  drops     {counts.get('msg_drop', 0):,} ({drop_text})",
     ]
     return "\n".join(lines)
+
+
+def _node_line(trace, counts: dict[str, int], end: float) -> str:
+    """Nodes by their state at the end (the fold's), then what happened to them on the way:
+    a node that went down and came back is up at the end, not "down"."""
+    import polars as pl
+
+    nodes = trace.state_at(end).nodes
+    states = nodes.group_by(pl.col("state").fill_null("not joined")).len().sort("state")
+    at_end = ", ".join(f"{n} {s}" for s, n in states.iter_rows()) or "none"
+    return (
+        f"{len(trace.meta.nodes) or nodes.height}: {at_end} at the end (during the run: "
+        f"{counts.get('node_down', 0)} went down, {counts.get('node_up', 0)} came back up, "
+        f"{counts.get('node_leave', 0)} left)"
+    )

@@ -106,3 +106,51 @@ def test_fold_in_browser_matches_python_at_every_event_time(browser, scenario, t
         }
         assert seen == expected, (scenario, t)
     page.close()
+
+
+def test_replay_keys_markers_and_layout(browser, replay_file, tmp_path, artifacts):
+    """Keys work before any click; a node's return and a partition's heal have markers; the
+    marker row stays below the inspector's last line, at 1280 px and at notebook width."""
+    path, trace = replay_file
+    for width in (1280, 900):
+        page = browser.new_page(viewport={"width": width, "height": 800}, bypass_csp=True)
+        page.goto(path.as_uri())
+        page.wait_for_selector(f"{CANVAS}[data-ready='1']")
+        page.keyboard.press("End")  # no click first
+        end = float(trace.events["t"].max())
+        page.wait_for_function(
+            f"Math.abs(parseFloat(document.querySelector('{CANVAS}').dataset.time) - {end}) < 1e-6"
+        )
+        page.click("h1, body", position={"x": 5, "y": 5})  # focus falls back to the page
+        page.keyboard.press("Home")
+        page.wait_for_function(
+            f"parseFloat(document.querySelector('{CANVAS}').dataset.time) < {end} / 2"
+        )
+        assert page.locator(f"{CANVAS} .ml-marker-node_up").count() >= 1
+        # a long flight recorder fills the inspector down to the scrubber
+        busiest = trace.events["actor"].drop_nulls().mode()[0]
+        page.evaluate("(id) => window.meshlabReplay.model.set('selected', id)", busiest)
+        page.keyboard.press("End")
+        page.wait_for_selector(f"{CANVAS} .ml-recorder li")
+        gap = page.evaluate(
+            """() => {
+          const ins = document.querySelector('.meshlab-canvas .ml-inspector')
+            .getBoundingClientRect();
+          const tops = [...document.querySelectorAll('.meshlab-canvas .ml-marker')]
+            .map((m) => m.getBoundingClientRect().top);
+          return Math.min(...tops) - ins.bottom;
+        }"""
+        )
+        assert gap >= 0, f"the marker row overlaps the inspector by {-gap:.1f} px at {width} px"
+        page.screenshot(path=str(artifacts / f"replay-03-keys-markers-{width}.png"))
+        page.close()
+
+    trace = ml.scenarios.run("partition", seed=1)
+    out = ml.Canvas(trace).save_html(tmp_path / "p.html")
+    page = browser.new_page(bypass_csp=True)
+    page.goto(out.as_uri())
+    page.wait_for_selector(f"{CANVAS}[data-ready='1']")
+    heal = page.locator(f"{CANVAS} .ml-marker-heal")
+    assert heal.count() >= 1
+    assert "healed" in (heal.first.get_attribute("title") or heal.first.inner_text())
+    page.close()

@@ -44,7 +44,7 @@ function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<nu
   };
   // The slot grid spaces glyphs one cell apart: a label narrower than that cannot reach its
   // neighbour's; fitLabels also checks, for glyphs of different nodes or sizes.
-  const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3), group: a.node }));
+  const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3) }));
   for (const l of fitLabels(items, measure)) {
     ctx.fillStyle = downNodes.has(shown[l.idx].node) ? "#e9ecef" : "#444";
     ctx.fillText(l.text, l.x, l.y);

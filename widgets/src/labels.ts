@@ -7,7 +7,6 @@ export interface LabelIn {
   x: number; // centre
   y: number; // baseline middle
   maxW: number; // the widest this label may be (about the spacing of its glyphs)
-  group?: number; // labels of one group (a node) are shortened alike
 }
 
 export interface LabelOut {
@@ -47,18 +46,18 @@ export function labelForms(id: string, maxW: number, measure: (s: string) => num
 /**
  * Choose each label's text and drop what would overlap: each label takes the longest form no
  * wider than its `maxW`; a label that would touch one already placed tries its shorter forms, then
- * is left out (its full id stays on hover and in the inspector). When one full id of a group
- * does not fit, the whole group shows last segments, so siblings read alike.
+ * is left out (its full id stays on hover and in the inspector). When one full id does not fit,
+ * every label shows last segments, in every node, so that the picture never mixes short labels
+ * with full paths.
  */
 export function fitLabels(items: LabelIn[], measure: (s: string) => number, height = 11, gap = 3): LabelOut[] {
   const placed: LabelOut[] = [];
   const hits = (x: number, y: number, w: number) =>
     placed.some((p) => Math.abs(p.y - y) < height && x - w / 2 < p.x + p.w / 2 + gap && p.x - p.w / 2 < x + w / 2 + gap);
-  const short = new Set<number | undefined>();
-  for (const it of items) if (measure(it.id) > it.maxW) short.add(it.group);
+  const short = items.some((it) => measure(it.id) > it.maxW);
   items.forEach((it, idx) => {
     const forms = labelForms(it.id, it.maxW, measure);
-    if (short.has(it.group) && forms.length > 1) forms.shift();
+    if (short && forms.length > 1) forms.shift();
     for (const text of forms) {
       const w = measure(text);
       if (w > it.maxW) continue;

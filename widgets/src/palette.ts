@@ -38,7 +38,9 @@ export const MARKER_COLOR: Record<string, string> = {
   fail: "#d62828",
   restart: "#f08c00",
   node_down: "#212529",
+  node_up: "#2b8a3e",
   partition: "#7b2cbf",
+  heal: "#b197fc",
 };
 
 export const PARTITION = "#7b2cbf";

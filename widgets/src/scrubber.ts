@@ -9,7 +9,9 @@ export const MARKER_NAMES: [Marker["kind"], string][] = [
   ["fail", "failure"],
   ["restart", "restart"],
   ["node_down", "node death"],
+  ["node_up", "node back"],
   ["partition", "partition"],
+  ["heal", "healed"],
 ];
 
 /** The smallest 1, 2 or 5 times a power of ten that is at least x. */
@@ -48,18 +50,21 @@ export function timeTicks(t0: number, t1: number, width: number, minPx = 90): Ti
 export interface Marker {
   row: number;
   t: number;
-  kind: "fail" | "restart" | "node_down" | "partition";
+  kind: "fail" | "restart" | "node_down" | "node_up" | "partition" | "heal";
   count: number; // markers merged into this one (same pixel bucket)
   label: string;
 }
 
-const PRIORITY = { node_down: 4, fail: 3, partition: 2, restart: 1 } as const;
+const PRIORITY = { node_down: 5, fail: 4, partition: 3, node_up: 2, heal: 2, restart: 1 } as const;
 
+/** The marker of a row the store lists in `markers` (a node_join there is a rejoin). */
 export function markerKind(k: number): Marker["kind"] | null {
   if (k === K.actor_fail) return "fail";
   if (k === K.actor_restart) return "restart";
   if (k === K.node_down) return "node_down";
+  if (k === K.node_up || k === K.node_join) return "node_up";
   if (k === K.link_down) return "partition";
+  if (k === K.link_up) return "heal";
   return null;
 }
 
@@ -79,6 +84,11 @@ export function describeRow(store: EventStore, row: number): string {
       return `node down: ${node}${reason ? ` (${reason})` : ""} ${at}`;
     case K.link_down:
       return `partition: ${node} ✂ ${store.str(store.peer.data[row])} ${at}`;
+    case K.link_up:
+      return `healed: ${node} ↔ ${store.str(store.peer.data[row])} ${at}`;
+    case K.node_up:
+    case K.node_join:
+      return `node back: ${node} ${at}`;
     default:
       return `${k} ${at}`;
   }

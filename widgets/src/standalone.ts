@@ -90,5 +90,13 @@ export interface Mounted {
 export function mountStandalone(el: HTMLElement, payload: StandalonePayload): Mounted {
   const model = new LocalModel(payload.state, payload.chunks);
   const view = createView(el, model, attach(model));
+  // The replay is the whole page: its keys work from the start, without a click first, and
+  // keep working when the focus falls back to the page (a click on the heading, say).
+  view.root.focus({ preventScroll: true });
+  document.addEventListener("keydown", (e) => {
+    if (e.target !== document.body || !view.root.isConnected) return;
+    view.root.focus({ preventScroll: true });
+    if (!view.root.dispatchEvent(new KeyboardEvent("keydown", e))) e.preventDefault();
+  });
   return { model, view };
 }

@@ -76,8 +76,9 @@ export class EventStore {
 
   /** Rows of lifecycle, link and drop events: what is animated and inspected. */
   readonly moments = new Grow(Int32Array);
-  /** Rows that get a marker on the scrubber: failures, restarts, node deaths, partitions. */
+  /** Rows that get a marker on the scrubber: failures, restarts, node deaths and returns, partitions and heals. */
   readonly markers = new Grow(Int32Array);
+  private readonly joined = new Set<number>();
   msgTypes = new Set<number>();
   actorClasses = new Set<number>();
 
@@ -305,7 +306,11 @@ export class EventStore {
     const node = this.nodeIndex(this.node.data[row]);
     let dirty = this.n;
     if (isMoment(k)) this.moments.push(row);
-    if (k === K.actor_fail || k === K.actor_restart || k === K.node_down || k === K.link_down) {
+    // markers: failures, restarts, node deaths and returns (a join after the first is a
+    // rejoin), partitions and their heals
+    const rejoin = k === K.node_join && this.joined.has(node);
+    if (k === K.node_join) this.joined.add(node);
+    if (k === K.actor_fail || k === K.actor_restart || k === K.node_down || k === K.node_up || k === K.link_down || k === K.link_up || rejoin) {
       this.markers.push(row);
     }
     if (k === K.link_down || k === K.link_up) {

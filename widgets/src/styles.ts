@@ -19,7 +19,7 @@ export const CSS = `
 .ml-body{display:flex;flex:1;min-height:0}
 .ml-stage{position:relative;flex:1;min-width:0}
 .ml-stage canvas{position:absolute;inset:0;width:100%;height:100%;cursor:default}
-.ml-inspector{width:270px;border-left:1px solid #eceff2;padding:8px 10px;overflow:auto;background:#fcfcfd}
+.ml-inspector{width:270px;border-left:1px solid #eceff2;padding:8px 10px 12px;overflow:auto;background:#fcfcfd}
 .ml-inspector .ml-title{font-size:13px;margin-bottom:6px;word-break:break-all}
 .ml-inspector .ml-subtitle{margin:8px 0 3px;font-weight:600;color:#555}
 .ml-kv{border-collapse:collapse;width:100%}
@@ -33,7 +33,7 @@ export const CSS = `
 .ml-recorder li{margin:1px 0;word-break:break-word}
 .ml-actors{margin:0;padding-left:4px;list-style:none;font-size:11px}
 .ml-dot{display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:4px}
-.ml-scrubber{position:relative;height:52px;margin:0 10px 0 10px;cursor:ew-resize;touch-action:none;user-select:none}
+.ml-scrubber{position:relative;height:52px;margin:6px 10px 0 10px;cursor:ew-resize;touch-action:none;user-select:none}
 .ml-density{position:absolute;left:0;right:0;top:8px;width:100%;height:28px;background:#f8f9fa;border-radius:3px}
 .ml-markers{position:absolute;left:0;right:0;top:0;height:10px}
 .ml-marker{position:absolute;top:0;width:9px;height:9px;margin-left:-4.5px;border:1px solid #fff;border-radius:2px;padding:0;cursor:pointer;transform:rotate(45deg)}

@@ -106,6 +106,28 @@ describe("scrubber and selection", () => {
     expect(narrow.reduce((a, m) => a + m.count, 0)).toBe(store.markers.length);
     expect(narrow.every((m) => m.label.length > 0)).toBe(true);
   });
+  it("marks partition heals and node returns, not only the cuts and deaths", () => {
+    const store = storeOf([
+      { t: 0, kind: "node_join", node: "n0" },
+      { t: 0, kind: "node_join", node: "n1" },
+      { t: 1, kind: "link_down", node: "n0", peer: "n1", reason: "partition" },
+      { t: 2, kind: "link_up", node: "n0", peer: "n1", reason: "heal" },
+      { t: 3, kind: "node_down", node: "n1" },
+      { t: 4, kind: "node_up", node: "n1" },
+      { t: 5, kind: "node_leave", node: "n0" },
+      { t: 6, kind: "node_join", node: "n0" },
+    ]);
+    const ms = bucketMarkers(store, store.t0, store.t1, 1000);
+    expect(ms.map((m) => [m.t, m.kind])).toEqual([
+      [1, "partition"],
+      [2, "heal"],
+      [3, "node_down"],
+      [4, "node_up"],
+      [6, "node_up"],
+    ]);
+    expect(ms[1].label).toContain("healed: n0 ↔ n1");
+    expect(ms[4].label).toContain("node back: n0");
+  });
   it("round-trips the selected trait", () => {
     for (const s of ["", "root/api/worker-2", "node:n1"]) expect(formatSelected(parseSelected(s))).toBe(s);
   });
@@ -176,16 +198,17 @@ describe("actor labels", () => {
     expect(out[1].text).toBe("worker-5");
     expect(out.length).toBe(2); // the third has no room at all: shown on hover only
   });
-  it("shortens a whole group alike when one of its ids does not fit", () => {
+  it("shortens every label alike, in every node, when one id does not fit", () => {
     const out = fitLabels(
       [
-        { id: "root/api", x: 100, y: 50, maxW: 60, group: 0 },
-        { id: "root/api/worker-2", x: 170, y: 50, maxW: 60, group: 0 },
-        { id: "root/jobs", x: 100, y: 90, maxW: 60, group: 1 },
+        { id: "root/api", x: 100, y: 50, maxW: 60 },
+        { id: "root/api/worker-2", x: 170, y: 50, maxW: 60 },
+        { id: "root/jobs", x: 100, y: 90, maxW: 60 },
       ],
       measure,
     );
-    expect(out.map((l) => l.text)).toEqual(["api", "worker-2", "root/jobs"]);
+    // at notebook width, one node's labels fit in full and another's did not: never mixed
+    expect(out.map((l) => l.text)).toEqual(["api", "worker-2", "jobs"]);
   });
 });
 
