@@ -73,10 +73,10 @@ def throughput(
 
 
 def lifecycle(trace: Trace, *, canvas: Canvas | None = None) -> alt.Chart | alt.JupyterChart:
-    """One lane per actor: a bar per life (start to end), coloured by how it ended."""
-    lives = _lives(trace.events)
+    """One lane per actor, coloured by its status over time (as ``state_at`` calls it): alive
+    while a life runs, then failed, restarting or stopped until the next life or the end."""
     end = float(trace.events["t"].max() or 0.0)
-    data = lives.with_columns(pl.col("end").fill_null(end))
+    data = _status_spans(_lives(trace.events), end)
     bars = (
         alt.Chart(data)
         .mark_bar(height=8)
@@ -85,24 +85,14 @@ def lifecycle(trace: Trace, *, canvas: Canvas | None = None) -> alt.Chart | alt.
             x2="end:Q",
             y=alt.Y("actor:N", sort=None, title=None),
             color=alt.Color(
-                "outcome:N",
-                scale=alt.Scale(
-                    domain=["running", "stopped", "failed"], range=["#4c9f70", "#9aa5b1", "#d64545"]
-                ),
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
             ),
-            tooltip=[
-                "actor:N",
-                "incarnation:Q",
-                "node:N",
-                "start:Q",
-                "end:Q",
-                "outcome:N",
-                "why:N",
-            ],
+            tooltip=["actor:N", "incarnation:Q", "node:N", "start:Q", "end:Q", "status:N", "why:N"],
         )
     )
     # A life that fails as it starts has no length; a tick makes every failure visible.
-    fails = data.filter(pl.col("outcome") == "failed")
+    fails = _lives(trace.events).filter(pl.col("outcome") == "failed")
     ticks = (
         alt.Chart(fails)
         .mark_tick(color="#d64545", thickness=2, size=12)
@@ -203,6 +193,44 @@ def _default_bucket(ev: pl.DataFrame) -> float:
 def _buckets(ev: pl.DataFrame, width: float) -> int:
     end = float(ev["t"].max() or 0.0) if ev.height else 0.0
     return min(int(end / width) + 1, 20_000)
+
+
+STATUS_COLORS = {
+    "alive": "#4c9f70",
+    "restarting": "#f08c00",
+    "failed": "#d64545",
+    "stopped": "#9aa5b1",
+}
+
+
+def _status_spans(lives: pl.DataFrame, end: float) -> pl.DataFrame:
+    """Each life as an ``alive`` span, and the time from its end to the next life (or to the
+    end of the trace) as ``restarting`` (a crash or a supervisor's shutdown that a restart
+    follows), ``failed`` or ``stopped`` (docs/contract.md, "State at a time")."""
+    lives = lives.with_columns(next_start=pl.col("start").shift(-1).over("actor"))
+    alive = lives.select(
+        "actor",
+        "incarnation",
+        "node",
+        "start",
+        end=pl.col("end").fill_null(end),
+        status=pl.lit("alive"),
+        why=pl.lit(None, pl.String),
+    )
+    restart = pl.col("next_start").is_not_null() & (
+        (pl.col("outcome") == "failed") | (pl.col("why") == "shutdown")
+    )
+    after = lives.filter(pl.col("end").is_not_null()).select(
+        "actor",
+        "incarnation",
+        "node",
+        start="end",
+        end=pl.col("next_start").fill_null(end),
+        status=pl.when(restart).then(pl.lit("restarting")).otherwise("outcome"),
+        why="why",
+    )
+    order = pl.col("actor").cast(pl.Enum(lives["actor"].unique(maintain_order=True).to_list()))
+    return pl.concat([alive, after]).sort(order, "start", "end")
 
 
 def _lives(ev: pl.DataFrame) -> pl.DataFrame:

@@ -28,13 +28,32 @@ def test_throughput_counts_deliveries_per_second_and_fills_empty_buckets(trace):
     assert len(rows) == len(per_type) * len(buckets)  # every type has every bucket
 
 
-def test_lifecycle_has_one_bar_per_life_and_marks_failures(trace):
+def test_lifecycle_colours_each_actor_by_its_status_over_time(trace):
+    """Not a whole life by how it ended: the status a span shows is state_at's in that span."""
     spec = charts.lifecycle(trace).to_dict()
-    lives = max(spec["datasets"].values(), key=len)
-    fails = trace.events.filter(pl.col("kind") == "actor_fail").height
-    assert sum(1 for r in lives if r["outcome"] == "failed") == fails
+    spans = max(spec["datasets"].values(), key=len)
     starts = trace.events.filter(pl.col("kind").is_in(["actor_spawn", "actor_restart"])).height
-    assert len(lives) == starts
+    assert sum(1 for r in spans if r["status"] == "alive") == starts
+    name = {"idle": "alive", "busy": "alive"}
+    checked = 0
+    for r in spans:
+        if r["end"] - r["start"] < 1e-6:
+            continue
+        mid = (r["start"] + r["end"]) / 2
+        got = name.get(s := trace.state_at(mid).actor(r["actor"])["status"], s)
+        assert got == r["status"], (r, mid)
+        checked += 1
+    assert checked > 20
+    # root/api escalates at ~7 s in the full run: before that it is alive, not red
+    api = [r for r in spans if r["actor"] == "root/api"]
+    assert api[0]["status"] == "alive" and api[0]["end"] >= 5.9
+
+
+def test_lifecycle_marks_every_failure_with_a_tick(trace):
+    spec = charts.lifecycle(trace).to_dict()
+    ticks = min((v for v in spec["datasets"].values() if v and "why" in v[0]), key=len)
+    fails = trace.events.filter(pl.col("kind") == "actor_fail").height
+    assert len(ticks) == fails
 
 
 def test_latency_is_receive_minus_send_and_is_sampled():
