@@ -113,19 +113,25 @@ def _actions(ev: pl.DataFrame) -> pl.DataFrame:
         since=pl.col("t"),
         status=pl.lit("running"),
     )
-    # Pending: the latest hold of each (action, node) with no start of it since.
+    # Pending: what was held back (a copy of a blob, keyed by action and blob) and has not
+    # started since it was last held.
     queued = ev.filter(pl.col("kind") == "action_queued")
-    last_start = starts.group_by("msg_type", "node").agg(started=pl.col("t").max())
+    last_start = starts.group_by("msg_type", "parent").agg(started=pl.col("t").max())
     pending = (
-        queued.group_by("msg_type", "node", "reason")
-        .agg(since=pl.col("t").min(), last=pl.col("t").max())
-        .join(last_start, on=["msg_type", "node"], how="left")
+        queued.group_by("msg_type", "parent")
+        .agg(
+            since=pl.col("t").min(),
+            last=pl.col("t").max(),
+            node=pl.col("node").last(),
+            reason=pl.col("reason").last(),
+        )
+        .join(last_start, on=["msg_type", "parent"], how="left", nulls_equal=True)
         .filter(pl.col("started").is_null() | (pl.col("started") < pl.col("last")))
         .select(
             id=pl.lit(None, pl.UInt64),
             action=pl.col("msg_type"),
             node="node",
-            target=pl.lit(None, pl.String),
+            target=pl.col("parent"),
             src=pl.lit(None, pl.String),
             cause=pl.col("reason"),
             since="since",

@@ -126,7 +126,7 @@ class MeshOS:
         self._arrivals = 0
         self._action_ids = 0
         self._running: dict[int, _Running] = {}
-        self._queued: set[Action] = set()
+        self._queued: set[tuple[str, str | None]] = set()
         self._beats: dict[tuple[str, str], float] = {}
         self._healthy_since: dict[tuple[str, str], float] = {}
         self._crash_times: dict[tuple[str, str], list[float]] = {}
@@ -192,7 +192,8 @@ class MeshOS:
         self._check_health()
         self._progress_maintenance()
         self._progress_stops()
-        self._start(plan(self.desired, actual))
+        room = max(0, self.policy.max_transfers - len(actual.transfers))
+        self._start(plan(self.desired, actual, copies=room))
         mesh.schedule(mesh.now + self.policy.interval, self._round, None)
 
     def _observe_mesh(self) -> None:
@@ -438,11 +439,11 @@ class MeshOS:
 
     # acting ----------------------------------------------------------------------------------
     def _start(self, actions: list[Action]) -> None:
-        now, p = self.mesh.now, self.policy
+        now = self.mesh.now
         in_flight = {
             (r.action.kind, r.action.node, r.action.target) for r in self._running.values()
         }
-        wanted: set[Action] = set()
+        wanted: set[tuple[str, str | None]] = set()
         for a in actions:
             if (a.kind, a.node, a.target) in in_flight:
                 continue
@@ -450,15 +451,18 @@ class MeshOS:
                 key = (a.node, a.target or "")
                 if now < self._next_start.get(key, 0.0):
                     continue  # backing off; the apply_backoff action already says so
-            if a.kind in ("pull_replica", "migrate_blob"):
-                held = len(self.actual.transfers) >= p.max_transfers or now < self._pull_block.get(
-                    a.node, 0.0
-                )
-                if held:
-                    wanted.add(a)
-                    if a not in self._queued:
-                        self._emit("action_queued", a.node, msg_type=a.kind, reason=a.cause)
-                    continue
+            if a.kind in ("pull_replica", "migrate_blob") and (
+                not a.node or now < self._pull_block.get(a.node, 0.0)
+            ):
+                # Held back: past the round's room for copies (unplaced) or a cooling node.
+                key = (a.kind, a.target)
+                wanted.add(key)
+                if key not in self._queued:
+                    where = a.node or min(self.actual.replicas.get(a.target or "", ()), default="")
+                    self._emit(
+                        "action_queued", where, msg_type=a.kind, parent=a.target, reason=a.cause
+                    )
+                continue
             getattr(self, f"_do_{a.kind}")(a)
         self._queued = wanted
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from meshlab.meshos.actual import ActualState
+from meshlab.meshos.actual import ActualState, Transfer
 from meshlab.meshos.desired import Blob, DesiredState
 
 ActionKind = Literal[
@@ -57,8 +57,12 @@ class Action:
     cause: str = ""
 
 
-def plan(desired: DesiredState, actual: ActualState) -> list[Action]:
+def plan(desired: DesiredState, actual: ActualState, *, copies: int | None = None) -> list[Action]:
     """The actions of one reconcile round, in the order they should start.
+
+    ``copies`` caps the blob copies the round places (the engine passes the room left under
+    its backpressure limit); a copy past the cap is still listed, unplaced (``node`` empty),
+    so the engine can show it as pending without the round paying to place it.
 
     >>> from meshlab.meshos.actual import NodeView
     >>> from meshlab.meshos.desired import Blob, Daemon
@@ -69,8 +73,24 @@ def plan(desired: DesiredState, actual: ActualState) -> list[Action]:
     """
     actions: list[Action] = []
     actions += _daemons(desired, actual)
+    flights: dict[str, list[Transfer]] = {}
+    for tr in actual.transfers.values():
+        flights.setdefault(tr.blob, []).append(tr)
+    placer = _Placer(desired, actual, copies)
     for blob in sorted(desired.blobs, key=lambda b: b.name):
-        actions += _blob(blob, desired, actual)
+        holders = actual.replicas.get(blob.name, ())
+        in_flight = flights.get(blob.name, [])
+        if (
+            not in_flight
+            and len(holders) == blob.replicas
+            and all(
+                actual.nodes[n].state == "active" and actual.nodes[n].up
+                for n in holders
+                if n in actual.nodes
+            )
+        ):
+            continue  # settled: the common case, kept cheap for large meshes
+        actions += _blob(blob, actual, in_flight, placer)
     actions += _services(desired, actual)
     actions += _slow_nodes(actual)
     return actions
@@ -82,13 +102,18 @@ def plan(desired: DesiredState, actual: ActualState) -> list[Action]:
 def _daemons(desired: DesiredState, actual: ActualState) -> list[Action]:
     out: list[Action] = []
     wanted_names = {d.name for d in desired.daemons}
+    daemons = sorted(desired.daemons, key=lambda d: d.name)
+    unwanted: dict[str, list[str]] = {}
+    for (n, name), dv in sorted(actual.daemons.items()):
+        if name not in wanted_names and dv.status in ("starting", "running"):
+            unwanted.setdefault(n, []).append(name)
     for node in sorted(actual.nodes):
         view = actual.nodes[node]
         if not view.up:
             continue
         role = desired.role_of(node)
         draining = view.state in ("entering_maintenance", "maintenance", "drain_failed")
-        for d in sorted(desired.daemons, key=lambda d: d.name):
+        for d in daemons:
             dv = actual.daemons.get((node, d.name))
             status = dv.status if dv else "stopped"
             should_run = d.wanted_on(role) and (d.essential or not draining)
@@ -100,21 +125,21 @@ def _daemons(desired: DesiredState, actual: ActualState) -> list[Action]:
             elif not should_run and status in ("starting", "running"):
                 why = f"{node} is {view.state}" if draining else f"role {role} does not want it"
                 out.append(Action("stop_daemon", node, d.name, cause=f"{d.name} on {node}: {why}"))
-        for (n, name), dv in sorted(actual.daemons.items()):
-            if n == node and name not in wanted_names and dv.status in ("starting", "running"):
-                out.append(
-                    Action("stop_daemon", node, name, cause=f"{name} is not in the desired state")
-                )
+        for name in unwanted.get(node, ()):
+            out.append(
+                Action("stop_daemon", node, name, cause=f"{name} is not in the desired state")
+            )
     return out
 
 
 # blobs ----------------------------------------------------------------------------------------
 
 
-def _blob(blob: Blob, desired: DesiredState, actual: ActualState) -> list[Action]:
+def _blob(
+    blob: Blob, actual: ActualState, in_flight: list[Transfer], placer: _Placer
+) -> list[Action]:
     holders = actual.replicas.get(blob.name, set())
     present = sorted(n for n in holders if n in actual.nodes and actual.nodes[n].present())
-    in_flight = actual.transfers_of(blob.name)
     arriving = {tr.dst for tr in in_flight}
     leaving = {tr.src for tr in in_flight if tr.move}
     have = len([n for n in present if n not in leaving]) + len(arriving)
@@ -135,32 +160,28 @@ def _blob(blob: Blob, desired: DesiredState, actual: ActualState) -> list[Action
     for src in [] if leaving else draining[:1]:
         if have >= blob.replicas:
             break  # enough copies elsewhere: the node's copy is simply left behind
-        dst = _best_target(blob, desired, actual, src, busy)
+        cause = f"{blob.name}: {src} is draining"
+        if placer.spent():
+            return [Action("migrate_blob", "", blob.name, src, cause=cause)]
+        dst = placer.best(blob, src, busy)
         if dst is None:
             break
         busy.add(dst)
         have += 1
-        out.append(
-            Action("migrate_blob", dst, blob.name, src, cause=f"{blob.name}: {src} is draining")
-        )
+        out.append(Action("migrate_blob", dst, blob.name, src, cause=cause))
 
     sources = [n for n in present if n not in leaving] or draining
     while have < blob.replicas and sources:
-        src_for = sources
-        dst = _best_target(blob, desired, actual, None, busy)
+        cause = f"{blob.name} has {have} of {blob.replicas} replicas"
+        if placer.spent():
+            out.append(Action("pull_replica", "", blob.name, cause=cause))
+            break
+        dst = placer.best(blob, None, busy)
         if dst is None:
             break
-        src = min(src_for, key=lambda s: (actual.rtt_between(s, dst), s))
+        src = min(sources, key=lambda s: (actual.rtt_between(s, dst), s))
         busy.add(dst)
-        out.append(
-            Action(
-                "pull_replica",
-                dst,
-                blob.name,
-                src,
-                cause=f"{blob.name} has {have} of {blob.replicas} replicas",
-            )
-        )
+        out.append(Action("pull_replica", dst, blob.name, src, cause=cause))
         have += 1
 
     # Extra copies (a node that rejoined with a stale duplicate) go only when nothing for this
@@ -179,19 +200,50 @@ def _blob(blob: Blob, desired: DesiredState, actual: ActualState) -> list[Action
     return out
 
 
-def _best_target(
-    blob: Blob, desired: DesiredState, actual: ActualState, near: str | None, busy: set[str]
-) -> str | None:
-    candidates = [
-        n
-        for n in sorted(actual.nodes)
-        if n not in busy
-        and actual.nodes[n].placeable(actual.now)
-        and blob.may_live_on(desired.role_of(n))
-    ]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda n: _place_score(actual, n, near))
+class _Placer:
+    """Chooses where copies go in one round: the placeable node with the least heat, then
+    nearest the source, then holding the fewest copies (counting those placed this round, so a
+    round spreads its copies), then by name. Built once per round, and only its first use
+    counts the copies per node."""
+
+    def __init__(self, desired: DesiredState, actual: ActualState, budget: int | None) -> None:
+        self.desired, self.actual = desired, actual
+        self.budget = budget
+        self._candidates: list[tuple[str, str]] | None = None
+        self._load: dict[str, int] = {}
+
+    def spent(self) -> bool:
+        return self.budget is not None and self.budget <= 0
+
+    def best(self, blob: Blob, near: str | None, busy: set[str]) -> str | None:
+        if self._candidates is None:
+            actual = self.actual
+            self._candidates = [
+                (n, self.desired.role_of(n))
+                for n in sorted(actual.nodes)
+                if actual.nodes[n].placeable(actual.now)
+            ]
+            load = dict.fromkeys(actual.nodes, 0)
+            for holders in actual.replicas.values():
+                for n in holders:
+                    load[n] = load.get(n, 0) + 1
+            for tr in actual.transfers.values():
+                load[tr.dst] = load.get(tr.dst, 0) + 1
+            self._load = load
+        nodes, load = self.actual.nodes, self._load
+        best_node, best_score = None, None
+        for n, role in self._candidates:
+            if n in busy or not blob.may_live_on(role):
+                continue
+            distance = self.actual.rtt_between(near, n) if near is not None else 0.0
+            score = (round(nodes[n].heat, 3), distance, load[n], n)
+            if best_score is None or score < best_score:
+                best_node, best_score = n, score
+        if best_node is not None:
+            load[best_node] += 1
+            if self.budget is not None:
+                self.budget -= 1
+        return best_node
 
 
 def _place_score(actual: ActualState, node: str, near: str | None) -> tuple[float, float, str]:
@@ -270,19 +322,26 @@ def _services(desired: DesiredState, actual: ActualState) -> list[Action]:
 
 def _slow_nodes(actual: ActualState) -> list[Action]:
     """A node whose every known RTT is slow is avoided (it is the slow end, not its peers)."""
+    best: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for (a, b), v in actual.rtt.items():
+        for n in (a, b):
+            best[n] = min(best.get(n, v), v)
+            count[n] = count.get(n, 0) + 1
     out: list[Action] = []
-    for node in sorted(actual.nodes):
-        view = actual.nodes[node]
-        if not view.up or (view.avoid_until is not None and actual.now < view.avoid_until):
+    for node in sorted(best):
+        view = actual.nodes.get(node)
+        if view is None or not view.up:
             continue
-        samples = [v for (a, b), v in actual.rtt.items() if node in (a, b)]
-        if len(samples) >= 2 and min(samples) > SLOW_RTT:
+        if view.avoid_until is not None and actual.now < view.avoid_until:
+            continue
+        if count[node] >= 2 and best[node] > SLOW_RTT:
             out.append(
                 Action(
                     "mark_avoid",
                     node,
                     cause=f"{node}: every RTT sample is over {SLOW_RTT * 1000:.0f} ms "
-                    f"(best {min(samples) * 1000:.0f} ms)",
+                    f"(best {best[node] * 1000:.0f} ms)",
                 )
             )
     return out
