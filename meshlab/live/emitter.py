@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -104,7 +106,7 @@ class Emitter:
         id_scope: str = "cluster",
         heartbeat: float = 1.0,
         stream_id: str | None = None,
-        flush_interval: float = 0.01,
+        flush_interval: float = 0.1,
     ) -> None:
         if id_scope not in ("cluster", "server"):
             raise ValueError(f"id_scope must be 'cluster' or 'server', got {id_scope!r}")
@@ -114,11 +116,18 @@ class Emitter:
         self.nodes = list(nodes)
         self.stream_id = stream_id or f"emitter:{name}:{time.time_ns()}"
         self.flush_interval = flush_interval
-        self._lock = threading.Lock()
+        # Lock-free under the GIL: next() on a count and list.append are each atomic. A thread
+        # may be preempted between taking its seq and appending, so a drain can find a gap;
+        # it publishes the gapless prefix and holds the rest for the next drain.
+        self._seq = itertools.count()
         self._rows: list[tuple] = []
-        self._chunks: list[list[tuple] | pl.DataFrame] = []  # in seq order, before _rows
-        self._next_seq = 0
+        self._frames: list[pl.DataFrame] = []
+        self._held: pl.DataFrame | None = None  # rows after a gap, waiting for the next drain
+        self._published = 0  # the seq the next published event must carry
         self._time = time.time
+        # build one batch now: pyarrow loads modules (and pandas) on its first array, which
+        # would otherwise land on the first drain
+        _frame([(0, 0.0, 0, "", None, 0, None, None, 0, None, 0, None, 0.0)])
         self.errors: list[str] = []
         """Events whose fields had the wrong type (found when the batch was built), by seq."""
         self._loop = asyncio.new_event_loop()
@@ -165,18 +174,16 @@ class Emitter:
     ) -> int:
         """Publish one event now; returns its ``seq``. Fields are the contract's columns.
 
-        The hot path: a lookup, a clock read and one append under a lock. A value of the wrong
+        The hot path: a lookup, a counter, a clock read and one append. A value of the wrong
         type is found when the batch is built and reported there (see :attr:`errors`)."""
         code = KIND_CODE.get(kind)
         if code is None or unknown:
             raise self._bad(kind, unknown)
-        with self._lock:
-            seq = self._next_seq
-            self._next_seq = seq + 1
-            self._rows.append(
-                (seq, self._time() if t is None else t, code, node, actor, incarnation, parent,
-                 peer, msg_id, msg_type, size, reason, duration)
-            )  # fmt: skip
+        seq = next(self._seq)
+        self._rows.append(
+            (seq, self._time() if t is None else t, code, node, actor, incarnation, parent,
+             peer, msg_id, msg_type, size, reason, duration)
+        )  # fmt: skip
         return seq
 
     # contract v2: handlers in two rows, published attributes ------------------------------
@@ -312,17 +319,14 @@ class Emitter:
     def emit_frame(self, df: pl.DataFrame) -> int:
         """Publish a frame of events (contract columns; its ``seq`` is replaced). Returns
         the ``seq`` of its first row."""
+        if df.height == 0:
+            raise ValueError("emit_frame got an empty frame: nothing to publish")
         df = conform(df.with_columns(seq=pl.lit(0, pl.UInt64)))
-        with self._lock:
-            first = self._next_seq
-            self._next_seq += df.height
-            if self._rows:
-                self._chunks.append(self._rows)
-                self._rows = []
-            self._chunks.append(
-                df.with_columns(seq=pl.int_range(df.height, dtype=pl.UInt64) + first)
-            )
-        return first
+        # one seq per row from the shared counter: events other threads emit meanwhile
+        # interleave by seq, as they happened
+        seqs = [next(self._seq) for _ in range(df.height)]
+        self._frames.append(df.with_columns(seq=pl.Series(seqs, dtype=pl.UInt64)))
+        return seqs[0]
 
     def flush(self) -> None:
         """Hand everything emitted so far to the server now (it also does so every
@@ -333,17 +337,33 @@ class Emitter:
         self._drain_into(self.server.source.feed)
 
     def _drain_into(self, feed: Feed) -> None:
-        with self._lock:
-            chunks = self._chunks
-            if self._rows:
-                chunks.append(self._rows)
-            self._chunks, self._rows = [], []
-        for chunk in chunks:
-            frame = chunk if isinstance(chunk, pl.DataFrame) else self._columns(chunk)
-            for node in frame["node"].unique().to_list():
-                if node not in self.nodes:
-                    self.nodes.append(node)
-            feed.append(frame)
+        # take what is there now; appends that land meanwhile stay for the next drain (a
+        # slice and a slice deletion are each one atomic operation)
+        rows, frames = self._rows, self._frames
+        n, m = len(rows), len(frames)
+        batch, taken = rows[:n], frames[:m]
+        del rows[:n], frames[:m]
+        parts = [self._held] if self._held is not None else []
+        if batch:
+            parts.append(self._columns(batch))
+        parts += taken
+        if not parts:
+            return
+        df = pl.concat(parts) if len(parts) > 1 else parts[0]
+        if not df["seq"].is_sorted():
+            df = df.sort("seq")
+        # publish the gapless prefix; a seq taken but not yet appended holds back the rest
+        expected = np.arange(self._published, self._published + df.height, dtype=np.uint64)
+        gap = np.flatnonzero(df["seq"].to_numpy() != expected)
+        ready = df if gap.size == 0 else df.head(int(gap[0]))
+        self._held = None if gap.size == 0 else df.slice(int(gap[0]))
+        if ready.height == 0:
+            return
+        self._published += ready.height
+        for node in ready["node"].unique().to_list():
+            if node not in self.nodes:
+                self.nodes.append(node)
+        feed.append(ready)
 
     def _columns(self, rows: list[tuple]) -> pl.DataFrame:
         try:

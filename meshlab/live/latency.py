@@ -12,6 +12,7 @@ introspection carry p50 / p95 / p99 read from the HDR histograms directly.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,10 +125,12 @@ class LatencyTracker:
         if handled.height:
             self._record("handler", handled)
         sends = df.filter(kind == "msg_send", pl.col("msg_id").is_not_null())
-        for mid, t, msg_type in sends.select("msg_id", "t", "msg_type").iter_rows():
-            self.pending[mid] = (t, msg_type)
-        if len(self.pending) > MAX_PENDING:  # dicts keep insertion order: drop the oldest
-            for mid in list(self.pending)[: len(self.pending) - MAX_PENDING]:
+        if sends.height:
+            times = zip(sends["t"].to_list(), sends["msg_type"].to_list(), strict=True)
+            self.pending.update(zip(sends["msg_id"].to_list(), times, strict=True))
+        excess = len(self.pending) - MAX_PENDING
+        if excess > 0:  # dicts keep insertion order: forget the oldest sends
+            for mid in list(itertools.islice(self.pending, excess)):
                 del self.pending[mid]
         recvs = df.filter(kind == "msg_recv", pl.col("msg_id").is_not_null())
         rows = []
