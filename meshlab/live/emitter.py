@@ -6,7 +6,7 @@ An :class:`Emitter` is a live node in a background thread: the program calls :me
 seconds) as they are emitted.
 
 Emitting is meant to sit inside a program's hot path, so :meth:`Emitter.emit` only appends one
-tuple to a list under a lock (well under a microsecond). Turning rows into columns, encoding
+tuple to a list, without a lock (well under a microsecond). Turning rows into columns, encoding
 and serving happen off that path: the server's thread drains the list every
 ``flush_interval`` seconds, builds the columns with pyarrow, and hands one frame per drain to
 the feed clients read from. ``bench/emitter.py`` measures both costs.
