@@ -35,9 +35,18 @@ from typing import Any, BinaryIO, NamedTuple
 import msgpack
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from meshlab.events import COLUMNS, KINDS, SCHEMA, SCHEMA_VERSION, ContractError, conform
+from meshlab.events import (
+    COLUMNS,
+    KINDS,
+    REQUIRED_NON_NULL,
+    SCHEMA,
+    SCHEMA_VERSION,
+    ContractError,
+    conform,
+)
 from meshlab.trace.meta import SchemaVersionError, TraceMeta, check_version
 
 MAGIC = b"MESHLOG\x01"
@@ -45,6 +54,12 @@ MAGIC = b"MESHLOG\x01"
 
 PARQUET_META_KEY = "meshlab"
 """Key of the Parquet key-value metadata entry holding ``TraceMeta.to_dict()`` as JSON."""
+
+PARQUET_CHECK_KEY = "meshlab_check"
+"""Key of the entry holding CRC-32s of the metadata JSON and of each number column, so that a
+flipped bit anywhere (pages carry their own checksums too) is reported, not loaded."""
+
+_CHECKED_COLUMNS = ("seq", "t", "incarnation", "msg_id", "size", "duration")
 
 SUFFIXES = (".parquet", ".mlog")
 
@@ -170,9 +185,14 @@ def write_parquet(events: pl.DataFrame, meta: TraceMeta, path: str | Path) -> No
     dictionary encoded. zstd level 1 is nearly as small as level 3 and faster to write.
     """
     meta_json = json.dumps(meta.to_dict(), sort_keys=True)
+    check = json.dumps({"meta": zlib.crc32(meta_json.encode()), **_column_crcs(events)})
     table = events.to_arrow()
     table = table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), PARQUET_META_KEY: meta_json}
+        {
+            **(table.schema.metadata or {}),
+            PARQUET_META_KEY: meta_json,
+            PARQUET_CHECK_KEY: check,
+        }
     )
     pq.write_table(
         table,
@@ -183,36 +203,100 @@ def write_parquet(events: pl.DataFrame, meta: TraceMeta, path: str | Path) -> No
         use_dictionary=list(_DICTIONARY_COLUMNS),
         column_encoding=_COLUMN_ENCODING,
         write_statistics=["seq", "t"],
+        # every data and dictionary page carries a CRC-32, verified on read
+        write_page_checksum=True,
     )
 
 
+def _column_crcs(events: pl.DataFrame) -> dict[str, int]:
+    """CRC-32 of each number column's values (nulls as 0) and of its null mask."""
+    crcs = {}
+    for name in _CHECKED_COLUMNS:
+        col = events[name]
+        crc = zlib.crc32(col.fill_null(0).to_numpy().astype(_NUMERIC_TYPES[_TYPE_OF[col.dtype]]))
+        if col.null_count():
+            crc = zlib.crc32(col.is_null().to_numpy().view(np.uint8), crc)
+        crcs[name] = crc
+    return crcs
+
+
 def read_parquet(path: Path) -> Loaded:
-    """Read a Parquet trace, checking its metadata and columns against the contract."""
+    """Read a Parquet trace, checking its metadata and columns against the contract.
+
+    pyarrow reads it (not polars, whose reader can panic on a damaged file), verifying page
+    checksums; the metadata and number columns are checked against the CRC-32s written with
+    them. A file written before those checks existed loads as before.
+    """
     try:
-        kv = pl.read_parquet_metadata(path)
-    except Exception as exc:  # polars reports a non-Parquet file as a ComputeError
-        raise ContractError(f"{path} is not a Parquet file ({_first_line(exc)})") from None
+        pf = pq.ParquetFile(path, page_checksum_verification=True)
+        kv = {
+            k.decode(errors="replace"): v.decode(errors="replace")
+            for k, v in (pf.schema_arrow.metadata or {}).items()
+        }
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise ContractError(
+            f"{path} is not a Parquet file, or a damaged one ({_first_line(exc)})"
+        ) from None
     raw = kv.get(PARQUET_META_KEY)
     if raw is None:
         raise ContractError(
             f"{path} is a Parquet file but not a meshlab trace: it has no '{PARQUET_META_KEY}' "
             "metadata; to use its events, build one with meshlab.Trace(pl.read_parquet(path))"
         )
+    check = _parquet_check(path, kv.get(PARQUET_CHECK_KEY))
+    if check is not None and check.get("meta") != zlib.crc32(raw.encode()):
+        raise TraceCorruptError(f"{path}: its meshlab metadata fails its checksum (damaged file)")
     try:
-        meta = TraceMeta.from_dict(json.loads(raw))
+        meta = TraceMeta.from_dict(_json_map(json.loads(raw)))
     except SchemaVersionError as exc:
         raise SchemaVersionError(f"{path}: {exc}") from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise ContractError(f"{path}: its meshlab metadata is unreadable ({exc})") from None
     try:
-        df = pl.read_parquet(path)
-    except Exception as exc:
-        raise TraceCorruptError(f"{path}: cannot read its events ({_first_line(exc)})") from None
+        if "kind" in pf.schema_arrow.names:
+            # kind as the dictionary it is stored as: it becomes the Enum without string work
+            pf = pq.ParquetFile(path, page_checksum_verification=True, read_dictionary=["kind"])
+        table = pf.read()
+        # polars would trust the stored schema's field metadata, and panics on a damaged one;
+        # the columns' types are checked by conform below
+        table = table.cast(pa.schema([f.remove_metadata() for f in table.schema]))
+        df = pl.from_arrow(table.replace_schema_metadata(None))
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # a Rust panic is a BaseException: damage, not a crash
+        raise TraceCorruptError(
+            f"{path}: cannot read its events ({_first_line(exc)}); the file is damaged"
+        ) from None
+    assert isinstance(df, pl.DataFrame)
     try:
         events = conform(df)
     except ContractError as exc:
         raise ContractError(f"{path}: {exc}") from None
+    if check is not None:
+        bad = [c for c, crc in _column_crcs(events).items() if check.get(c) != crc]
+        if bad:
+            raise TraceCorruptError(
+                f"{path}: column(s) {', '.join(bad)} fail their checksum (damaged file)"
+            )
     return Loaded(events, meta)
+
+
+def _parquet_check(path: Path, raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None  # written before checksums: nothing to compare with
+    try:
+        check = json.loads(raw)
+    except ValueError:
+        check = None
+    if not isinstance(check, dict):
+        raise TraceCorruptError(f"{path}: its checksum entry is unreadable (damaged file)")
+    return check
+
+
+def _json_map(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    return value
 
 
 def _first_line(exc: BaseException) -> str:
@@ -379,7 +463,7 @@ def read_log(path: Path) -> Loaded:
         for number, at, payload in frames:
             try:
                 batches.append(_decode_batch(payload))
-            except (ValueError, KeyError, TypeError) as exc:
+            except Exception as exc:  # polars and numpy raise several types on bad input
                 raise TraceCorruptError(
                     f"{path}: frame {number} at byte {at} is not a valid event batch ({exc})"
                 ) from None
@@ -438,9 +522,20 @@ def _read_header(path: Path, header: dict[str, Any]) -> TraceMeta:
         raise TraceCorruptError(f"{path}: its first frame is not a meshlab log header")
     try:
         check_version(header.get("schema_version"))
-        return TraceMeta.from_dict(header.get("meta") or {})
+        meta = header.get("meta")
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise TraceCorruptError(
+                f"{path}: its header's 'meta' is a {type(meta).__name__}, not a map"
+            )
+        return TraceMeta.from_dict(meta)
     except SchemaVersionError as exc:
         raise SchemaVersionError(f"{path}: {exc}") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        if isinstance(exc, ContractError):
+            raise
+        raise TraceCorruptError(f"{path}: its header's metadata is unreadable ({exc})") from None
 
 
 def _decode_batch(payload: dict[str, Any]) -> pl.DataFrame:
@@ -449,8 +544,14 @@ def _decode_batch(payload: dict[str, Any]) -> pl.DataFrame:
     missing = [c for c in COLUMNS if c not in cols]
     if missing:
         raise ValueError(f"missing column(s) {', '.join(missing)}")
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        raise ValueError(f"'rows' must be a count, got {rows!r}")
     series = [_decode_column(name, cols[name], rows) for name in COLUMNS]
-    return pl.DataFrame(series)
+    df = pl.DataFrame(series)
+    for name in REQUIRED_NON_NULL:
+        if df[name].null_count():
+            raise ValueError(f"column {name!r} holds a null, which the contract forbids")
+    return df
 
 
 def _decode_column(name: str, col: dict[str, Any], rows: int) -> pl.Series:
@@ -464,7 +565,13 @@ def _decode_column(name: str, col: dict[str, Any], rows: int) -> pl.Series:
     if kind == "str":
         codes = np.frombuffer(col["codes"], dtype="<u4")
         _check_len(name, codes, rows)
+        if not isinstance(col["values"], list) or not all(
+            isinstance(v, str) for v in col["values"]
+        ):
+            raise ValueError(f"column '{name}' has values that are not a list of strings")
         values = pl.Series(name, col["values"], dtype=pl.String)
+        if codes.size and int(codes.max()) >= max(1, values.len()):
+            raise ValueError(f"column '{name}' has a string code {int(codes.max())} out of range")
         if codes.size and values.len() == 0:
             values = pl.Series(name, [None], dtype=pl.String)
         s = values.gather(pl.Series(codes))
