@@ -89,6 +89,7 @@ class DesiredState:
     roles: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_blobs", {b.name: b for b in self.blobs})
         for what, items in (
             ("daemon", self.daemons),
             ("service", self.services),
@@ -105,16 +106,16 @@ class DesiredState:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible, as kept in a trace's metadata (``meta.params["meshos"]``)."""
-        return asdict(self)
+        return {f: v for f, v in asdict(self).items() if not f.startswith("_")}
 
     def role_of(self, node: str) -> str:
         return self.roles.get(node, "worker")
 
     def blob(self, name: str) -> Blob:
-        for b in self.blobs:
-            if b.name == name:
-                return b
-        raise KeyError(f"no blob {name!r} in the desired state")
+        try:
+            return self._blobs[name]  # type: ignore[attr-defined,no-any-return]
+        except KeyError:
+            raise KeyError(f"no blob {name!r} in the desired state") from None
 
 
 def _name(what: str, name: object) -> None:

@@ -135,6 +135,7 @@ class MeshOS:
         self._drain_deadline: dict[str, float] = {}
         self._stale: dict[str, set[str]] = {}  # node -> blobs it held when it went down
         self._probe_round = 0
+        self._rtt_fresh = False  # a sample arrived since the last round looked at the RTT map
         # The trace carries what was desired, so behaviour_at can show drift from it alone.
         mesh.params["meshos"] = desired.to_dict()
         mesh.schedule(mesh.now, self._round, None)
@@ -193,7 +194,8 @@ class MeshOS:
         self._progress_maintenance()
         self._progress_stops()
         room = max(0, self.policy.max_transfers - len(actual.transfers))
-        self._start(plan(self.desired, actual, copies=room))
+        self._start(plan(self.desired, actual, copies=room, locality=self._rtt_fresh))
+        self._rtt_fresh = False
         mesh.schedule(mesh.now + self.policy.interval, self._round, None)
 
     def _observe_mesh(self) -> None:
@@ -330,6 +332,7 @@ class MeshOS:
 
     def _on_rtt(self, a: str, b: str, value: float) -> None:
         self.actual.rtt[(a, b) if a < b else (b, a)] = value
+        self._rtt_fresh = True
 
     def _on_admin(self, op: str, node: str | None) -> None:
         outcome = ADMIN_OPS[op](self, node)

@@ -9,6 +9,7 @@ blob lacks. Every action carries its cause, the sentence an operator reads in th
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -57,12 +58,20 @@ class Action:
     cause: str = ""
 
 
-def plan(desired: DesiredState, actual: ActualState, *, copies: int | None = None) -> list[Action]:
+def plan(
+    desired: DesiredState,
+    actual: ActualState,
+    *,
+    copies: int | None = None,
+    locality: bool = True,
+) -> list[Action]:
     """The actions of one reconcile round, in the order they should start.
 
     ``copies`` caps the blob copies the round places (the engine passes the room left under
     its backpressure limit); a copy past the cap is still listed, unplaced (``node`` empty),
-    so the engine can show it as pending without the round paying to place it.
+    so the engine can show it as pending without the round paying to place it. ``locality``
+    says whether to look at the RTT map for slow nodes (the engine skips it in rounds that
+    brought no new sample).
 
     >>> from meshlab.meshos.actual import NodeView
     >>> from meshlab.meshos.desired import Blob, Daemon
@@ -92,7 +101,8 @@ def plan(desired: DesiredState, actual: ActualState, *, copies: int | None = Non
             continue  # settled: the common case, kept cheap for large meshes
         actions += _blob(blob, actual, in_flight, placer)
     actions += _services(desired, actual)
-    actions += _slow_nodes(actual)
+    if locality:
+        actions += _slow_nodes(actual)
     return actions
 
 
@@ -203,47 +213,55 @@ def _blob(
 class _Placer:
     """Chooses where copies go in one round: the placeable node with the least heat, then
     nearest the source, then holding the fewest copies (counting those placed this round, so a
-    round spreads its copies), then by name. Built once per round, and only its first use
-    counts the copies per node."""
+    round spreads its copies), then by name. Built once per round; its first use counts the
+    copies per node and orders the candidates, so each later choice is a short scan."""
 
     def __init__(self, desired: DesiredState, actual: ActualState, budget: int | None) -> None:
         self.desired, self.actual = desired, actual
         self.budget = budget
-        self._candidates: list[tuple[str, str]] | None = None
-        self._load: dict[str, int] = {}
+        self._order: list[tuple[float, int, str, str]] | None = None  # heat, load, node, role
 
     def spent(self) -> bool:
         return self.budget is not None and self.budget <= 0
 
-    def best(self, blob: Blob, near: str | None, busy: set[str]) -> str | None:
-        if self._candidates is None:
+    def _ordered(self) -> list[tuple[float, int, str, str]]:
+        if self._order is None:
             actual = self.actual
-            self._candidates = [
-                (n, self.desired.role_of(n))
-                for n in sorted(actual.nodes)
-                if actual.nodes[n].placeable(actual.now)
-            ]
             load = dict.fromkeys(actual.nodes, 0)
             for holders in actual.replicas.values():
                 for n in holders:
                     load[n] = load.get(n, 0) + 1
             for tr in actual.transfers.values():
                 load[tr.dst] = load.get(tr.dst, 0) + 1
-            self._load = load
-        nodes, load = self.actual.nodes, self._load
-        best_node, best_score = None, None
-        for n, role in self._candidates:
-            if n in busy or not blob.may_live_on(role):
-                continue
-            distance = self.actual.rtt_between(near, n) if near is not None else 0.0
-            score = (round(nodes[n].heat, 3), distance, load[n], n)
-            if best_score is None or score < best_score:
-                best_node, best_score = n, score
-        if best_node is not None:
-            load[best_node] += 1
-            if self.budget is not None:
-                self.budget -= 1
-        return best_node
+            self._order = sorted(
+                (round(actual.nodes[n].heat, 3), load[n], n, self.desired.role_of(n))
+                for n in actual.nodes
+                if actual.nodes[n].placeable(actual.now)
+            )
+        return self._order
+
+    def best(self, blob: Blob, near: str | None, busy: set[str]) -> str | None:
+        order = self._ordered()
+        if near is None:
+            # Without a source to be near, the order is the score: the first fit wins.
+            pick = next(
+                (i for i, e in enumerate(order) if e[2] not in busy and blob.may_live_on(e[3])),
+                None,
+            )
+        else:
+            scored = [
+                ((e[0], self.actual.rtt_between(near, e[2]), e[1], e[2]), i)
+                for i, e in enumerate(order)
+                if e[2] not in busy and blob.may_live_on(e[3])
+            ]
+            pick = min(scored)[1] if scored else None
+        if pick is None:
+            return None
+        heat, load, node, role = order.pop(pick)
+        bisect.insort(order, (heat, load + 1, node, role))
+        if self.budget is not None:
+            self.budget -= 1
+        return node
 
 
 def _place_score(actual: ActualState, node: str, near: str | None) -> tuple[float, float, str]:
