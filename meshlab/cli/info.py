@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from meshlab.cli import CliError
+from meshlab.cli.traces import open_trace
 
 
 def add_parser(sub) -> None:
@@ -17,11 +17,12 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def describe(path: Path) -> dict:
+def describe(path: Path, trace=None) -> dict:
     """The facts ``meshlab info`` prints, as a dict."""
     from meshlab.trace import load
 
-    trace = load(path)
+    if trace is None:
+        trace = load(path)
     ev, meta = trace.events, trace.meta
     kinds = dict(
         ev.group_by("kind").len().sort("kind").select(pl.col("kind").cast(pl.String), "len").rows()
@@ -66,14 +67,7 @@ def describe(path: Path) -> dict:
 
 def run(args) -> int:
     path = Path(args.file)
-    if not path.exists():
-        raise CliError(f"no trace file at {path}")
-    if path.is_dir():
-        raise CliError(f"{path} is a folder; give a trace file (.parquet or .mlog)")
-    facts = describe(path)
-    if facts["events"] == 0 and path.stat().st_size > 0:
-        # a damaged file from which nothing could be kept is an error, not an empty trace
-        raise CliError(f"{path}: no events could be read from it (see the warning above)")
+    facts = describe(path, open_trace(path))
     if args.json:
         print(json.dumps(facts, indent=2))
         return 0

@@ -20,15 +20,13 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from meshlab.canvas import Canvas
-    from meshlab.trace import Trace
+    from meshlab.cli.traces import open_trace
 
-    if not args.trace.exists():
-        raise CliError(f"no such trace file: {args.trace}")
     if args.html.suffix.lower() not in (".html", ".htm"):
         raise CliError(f"--html must name an .html file, got {args.html}")
     if not args.html.parent.exists():
         raise CliError(f"the folder {args.html.parent} does not exist")
-    trace = Trace.load(args.trace)
+    trace = open_trace(args.trace)
     if args.time is not None and len(trace):
         start, end = trace.events["t"].min(), trace.events["t"].max()
         if not start <= args.time <= end:

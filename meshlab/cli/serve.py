@@ -191,12 +191,10 @@ def _source(args):
             retain=retain,
         )
         return source, args.name or args.scenario
-    path = Path(args.trace)
-    if not path.exists():
-        raise CliError(f"no trace file at {path}; record one with `meshlab run ... --out FILE`")
-    from meshlab.trace import load
+    from meshlab.cli.traces import open_trace
 
-    trace = load(path)
+    path = Path(args.trace)
+    trace = open_trace(path)
     return TraceSource(trace, speed=args.speed, path=str(path)), args.name or path.stem
 
 
