@@ -154,6 +154,7 @@ class FoldIndex:
         self.s_k = self.slim["k"].to_numpy()
         self.s_delta = self.slim["delta"].to_numpy().astype(np.float64)
         self.s_dur = self.slim["dur"].to_numpy()
+        self.two_rows = bool(np.isin(self.s_k, (_START, _END)).any())  # any handler_start/end
         self.attrs = _attrs_table(events)
         self.lifecycle_next_restart = self._next_restart(kind)
         self.nodes = self._node_events(events)
@@ -240,14 +241,13 @@ class FoldIndex:
         delta, dur = self.s_delta[lo:hi], self.s_dur[lo:hi]
         life, lc = np.isin(k, _LIFE_START), np.isin(k, _LIFECYCLE)
         handle = np.isin(k, _STARTS)
-        start, end = k == _START, k == _END
-        opened = start.astype(np.int64) - end.astype(np.int64)  # handlers running: +1, -1
         life_row = _last_row(a[life], row[life], n)
         lc_row = _last_row(a[lc], row[lc], n)
         first_row = np.full(n, _NO_ROW, np.int64)
         np.minimum.at(first_row, a[lc], row[lc])
         in_life = row > life_row[a]  # rows after the latest life start (all, if none)
         return {
+            **self._fold_two_rows(a, k, row, in_life),
             "life_row": life_row,
             "lc_row": lc_row,
             "first_row": first_row,
@@ -258,12 +258,25 @@ class FoldIndex:
             "processed": np.bincount(a[handle], minlength=n),
             "ptime": np.bincount(a, weights=dur, minlength=n),
             "handle_row": _last_row(a[handle], row[handle], n),
+            "restarts": np.bincount(a[k == KIND_CODE["actor_restart"]], minlength=n),
+        }
+
+    def _fold_two_rows(
+        self, a: np.ndarray, k: np.ndarray, row: np.ndarray, in_life: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Handlers in two rows: the latest start, and how many run (in all, in the life)."""
+        n = self.n_actors
+        if not self.two_rows:  # the simulator's traces: nothing to count
+            zeros = np.zeros(n, np.int64)
+            return {"start_row": np.full(n, -1, np.int64), "open_total": zeros, "open_life": zeros}
+        start, end = k == _START, k == _END
+        opened = start.astype(np.int64) - end.astype(np.int64)  # handlers running: +1, -1
+        return {
             "start_row": _last_row(a[start], row[start], n),
             "open_total": np.bincount(a, weights=opened, minlength=n).astype(np.int64),
             "open_life": np.bincount(a[in_life], weights=opened[in_life], minlength=n).astype(
                 np.int64
             ),
-            "restarts": np.bincount(a[k == KIND_CODE["actor_restart"]], minlength=n),
         }
 
     @staticmethod
@@ -466,11 +479,14 @@ class FoldIndex:
             .group_by("node")
             .agg(actors=pl.len().cast(pl.UInt32))
         )
-        attrs = _merge(self.attrs.filter(pl.col("row") < cut, pl.col("a").is_null()), "node")
+        nodes = nodes.join(alive, on="node", how="left")
+        if self.attrs.height:
+            published = self.attrs.filter(pl.col("row") < cut, pl.col("a").is_null())
+            nodes = nodes.join(_merge(published, "node"), on="node", how="left")
+        else:
+            nodes = nodes.with_columns(attrs=pl.lit(None, pl.String))
         return (
-            nodes.join(alive, on="node", how="left")
-            .join(attrs, on="node", how="left")
-            .sort("first")
+            nodes.sort("first")
             .select("node", "state", "since", actors=pl.col("actors").fill_null(0), attrs="attrs")
             .cast(NODE_SCHEMA)
         )
