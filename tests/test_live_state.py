@@ -118,3 +118,17 @@ def test_out_of_order_in_one_batch_matches_the_trace_fold():
     assert tr.nodes == {"n0": "up", "n1": "up"}
     tr = tracked(fk.rows, now=2.5, batches=[[0, 1, 2], [3, 4]])
     assert tr.actor("a")["status"] == "failed" and tr.actor("b")["status"] == "idle"
+
+
+def test_an_end_that_arrives_before_its_spawn_applies_when_the_spawn_comes():
+    fk = FrameKit()
+    fk.node_join(0.0, "n0")
+    fk.spawn(1.0, "a", node="n0")
+    fk.fail(2.0, "a", node="n0", error="RuntimeError: early")
+    fk.spawn(1.0, "b", node="n0")
+    fk.stop(2.0, "b", node="n0")
+    tr = tracked(fk.rows, now=3.0, batches=[[0, 2, 4], [1, 3]])  # the ends first
+    a, b = tr.actor("a"), tr.actor("b")
+    assert (a["status"], a["failure"]["error"]) == ("failed", "RuntimeError: early")
+    assert b["status"] == "stopped"
+    assert tr.failures == {"n0": 1} and len(tr.recent_failures) == 1

@@ -67,6 +67,7 @@ class StateTracker:
         self.nodes: dict[str, str] = {}
         self.node_keys: dict[str, Key] = {}
         self.node_attrs: dict[str, dict[str, tuple[Key, Any]]] = {}
+        self._early_ends: dict[str, dict[str, Any]] = {}  # actor -> its end, before its spawn
         self.actors: dict[str, dict[str, Any]] = {}
         self.events_by_kind: dict[str, int] = {}
         self.messages: dict[tuple[str, str], int] = {}  # (node, outcome) -> count
@@ -250,7 +251,9 @@ class StateTracker:
             if name not in store or store[name][0] <= key:
                 store[name] = (key, value)
 
-    def _lifecycle(self, row: dict[str, Any]) -> None:
+    def _lifecycle(self, row: dict[str, Any], *, counted: bool = False) -> None:
+        """Fold one node or actor lifecycle event; ``counted`` when it is an end that arrived
+        before its actor's spawn and is applied now (its counts are already in)."""
         kind, node = row["kind_s"], row["node"]
         key: Key = (row["t"], row["seq"])
         if kind in NODE_KINDS:
@@ -298,26 +301,35 @@ class StateTracker:
             }
             if kind == "actor_restart":
                 self.restarts[node] = self.restarts.get(node, 0) + 1
+            # an end of this life that arrived before its start (merged streams) applies now
+            pending = self._early_ends.pop(row["actor"], None)
+            if pending is not None and (pending["t"], pending["seq"]) > key:
+                self._lifecycle(pending, counted=True)
+        elif row["actor"] not in self.actors and not counted:
+            # an end of an actor not spawned yet: keep the latest, for when its spawn arrives
+            held = self._early_ends.get(row["actor"])
+            if held is None or (held["t"], held["seq"]) < key:
+                self._early_ends[row["actor"]] = row
+            if kind == "actor_fail":
+                self._count_failure(row)
         elif kind == "actor_stop":
             info = self.actors.get(row["actor"])
             if info is not None:
                 info["status"] = "stopped"
                 info["lc_key"] = key
         elif kind == "actor_fail":
-            self.failures[node] = self.failures.get(node, 0) + 1
-            root = row["peer"]
-            failure = {
-                "error": row["reason"],
-                "root_cause": root,
-                "propagated": root is not None and root != row["actor"],
-                "t": row["t"],
-            }
-            info = self.actors.get(row["actor"])
-            if info is not None:
-                info["status"] = "failed"
-                info["failure"] = failure
-                info["lc_key"] = key
-            self.recent_failures.append({"actor": row["actor"], "node": node, **failure})
+            failure = self._count_failure(row) if not counted else _failure(row)
+            info = self.actors[row["actor"]]
+            info["status"] = "failed"
+            info["failure"] = failure
+            info["lc_key"] = key
+
+    def _count_failure(self, row: dict[str, Any]) -> dict[str, Any]:
+        node = row["node"]
+        self.failures[node] = self.failures.get(node, 0) + 1
+        failure = _failure(row)
+        self.recent_failures.append({"actor": row["actor"], "node": node, **failure})
+        return failure
 
     # reading -----------------------------------------------------------------------------
     def busy_since(self, info: dict[str, Any]) -> float | None:
@@ -382,6 +394,16 @@ class StateTracker:
             total, deepest = out.get(info["node"], (0, 0))
             out[info["node"]] = (total + info["mailbox"], max(deepest, info["mailbox"]))
         return out
+
+
+def _failure(row: dict[str, Any]) -> dict[str, Any]:
+    root = row["peer"]
+    return {
+        "error": row["reason"],
+        "root_cause": root,
+        "propagated": root is not None and root != row["actor"],
+        "t": row["t"],
+    }
 
 
 def _merged(store: dict[str, tuple[Key, Any]]) -> dict[str, Any]:
