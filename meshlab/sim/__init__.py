@@ -2,6 +2,7 @@
 
 from meshlab.sim.actor import Actor, Context, UnhandledMessage
 from meshlab.sim.cost import CostError, Message
+from meshlab.sim.limits import HandlerTimeout, LimitError
 from meshlab.sim.mesh import Mesh
 from meshlab.sim.net import Constant, Exponential, LogNormal, Uniform
 from meshlab.sim.supervision import Backoff, ChildSpec, Supervisor
@@ -14,6 +15,8 @@ __all__ = [
     "Context",
     "CostError",
     "Exponential",
+    "HandlerTimeout",
+    "LimitError",
     "LogNormal",
     "Mesh",
     "Message",

@@ -137,6 +137,11 @@ typedef struct {
     PyObject_HEAD
     double now;
     long long ticket, mid, nevents;
+    /* Limits against runaway student code (see limits.py): entries run in all and at the
+     * current instant, their caps, and which cap stopped the last run (0 none, 1 the
+     * per-instant cap, 2 the total). Two compares per entry, no call. */
+    long long steps, max_steps, same, max_same;
+    int limit_hit;
     char recording;
     PyObject *cells, *nodes, *routes, *cut, *rng;
     PyObject *codes; /* string table: str -> code; code 0 stands for None */
@@ -693,8 +698,23 @@ done:
 
 /* ---- Engine: Python-facing methods ------------------------------------------------------ */
 
+/* 0 when the next entry (at time t) may run, else which limit it would break. */
+static inline int over_limit(EngineObject *e, double t) {
+    if (t == e->now) {
+        if (e->same >= e->max_same) return 1;
+        e->same++;
+    } else {
+        e->same = 1;
+    }
+    if (e->steps >= e->max_steps) return 2;
+    e->steps++;
+    return 0;
+}
+
 static int engine_run(EngineObject *e, double until) {
+    e->limit_hit = 0;
     while (e->hn && e->heap[0].t <= until) {
+        if ((e->limit_hit = over_limit(e, e->heap[0].t)) != 0) return 0; /* time stays */
         Item it = heap_pop(e);
         e->now = it.t;
         int rc = dispatch(e, it.p);
@@ -736,6 +756,7 @@ static PyObject *Engine_peek(EngineObject *e, PyObject *unused) {
 
 static PyObject *Engine_step(EngineObject *e, PyObject *unused) {
     if (!e->hn) Py_RETURN_FALSE;
+    if ((e->limit_hit = over_limit(e, e->heap[0].t)) != 0) Py_RETURN_FALSE;
     Item it = heap_pop(e);
     e->now = it.t;
     int rc = dispatch(e, it.p);
@@ -783,6 +804,7 @@ static PyObject *Engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
     table_init(&e->recvs, 3, RECV_W);
     table_init(&e->handles, 4, RECV_W);
     e->recording = 1;
+    e->max_steps = e->max_same = LLONG_MAX;
     e->codes = PyDict_New();
     e->cells = PyDict_New();
     e->nodes = PyDict_New();
@@ -863,6 +885,11 @@ static PyMemberDef Engine_members[] = {
     {"_mid", T_LONGLONG, OFF(EngineObject, mid), 0, NULL},
     {"_routes_epoch", T_LONGLONG, OFF(EngineObject, routes_epoch), 0, NULL},
     {"_nevents", T_LONGLONG, OFF(EngineObject, nevents), READONLY, NULL},
+    {"_steps", T_LONGLONG, OFF(EngineObject, steps), 0, NULL},
+    {"_max_steps", T_LONGLONG, OFF(EngineObject, max_steps), 0, NULL},
+    {"_same", T_LONGLONG, OFF(EngineObject, same), 0, NULL},
+    {"_max_same", T_LONGLONG, OFF(EngineObject, max_same), 0, NULL},
+    {"_limit_hit", T_INT, OFF(EngineObject, limit_hit), 0, NULL},
     {"recording", T_BOOL, OFF(EngineObject, recording), 0, NULL},
     {"_cells", T_OBJECT_EX, OFF(EngineObject, cells), 0, NULL},
     {"_nodes", T_OBJECT_EX, OFF(EngineObject, nodes), 0, NULL},

@@ -24,6 +24,15 @@ from meshlab.sim.actor import Actor, Cell
 from meshlab.sim.cost import ByType, CostError, Message, check, class_cost
 from meshlab.sim.faults import Faults
 from meshlab.sim.hooks import DOWN_STATES
+from meshlab.sim.limits import (
+    DEFAULT_HANDLER_TIMEOUT,
+    DEFAULT_PER_INSTANT,
+    WATCHDOG,
+    HandlerTimeout,
+    check_options,
+    entry_limit_error,
+    timeout_error,
+)
 from meshlab.sim.net import Constant, Latency, Network
 from meshlab.trace import Trace, TraceMeta
 
@@ -38,6 +47,11 @@ class Mesh(Faults, Engine):
     Parameters are keyword-only. ``nodes`` is a count (named ``n0``, ``n1``, ...) or a list of
     names; ``latency`` is the default network latency (seconds or a distribution from
     :mod:`meshlab.sim.net`); ``placement`` decides where an actor goes when no node is given.
+
+    Limits stop runaway code with a :class:`~meshlab.sim.LimitError` and keep the trace so
+    far (see :mod:`meshlab.sim.limits`): ``max_events_per_instant`` kernel entries at one
+    instant of virtual time (a livelock), ``max_events`` entries in all (None: no cap), and
+    ``handler_timeout`` seconds of wall time in one handler (None: not watched).
 
     Examples
     --------
@@ -67,8 +81,14 @@ class Mesh(Faults, Engine):
         record: bool = True,
         scenario: str | None = None,
         params: dict[str, Any] | None = None,
+        max_events: int | None = None,
+        max_events_per_instant: int | None = DEFAULT_PER_INSTANT,
+        handler_timeout: float | None = DEFAULT_HANDLER_TIMEOUT,
     ) -> None:
         Engine.__init__(self)
+        self._max_steps, self._max_same, self.handler_timeout = check_options(
+            max_events, max_events_per_instant, handler_timeout
+        )
         if not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {seed!r}")
         if not callable(placement) and placement not in PLACEMENTS:
@@ -107,8 +127,10 @@ class Mesh(Faults, Engine):
             raise ValueError(f"until={until} is before now (t={self.now}); time only moves on")
         before = len(self._rec)
         try:
-            with self._stopping_on_error(), gc_paused():
+            with self._stopping_on_error(), gc_paused(), self._watched():
                 self.run_kernel(math.inf if until is None else until)
+                if self._limit_hit:
+                    raise entry_limit_error(self, self._limit_hit)
         finally:
             if len(self._rec) != before:
                 for fn in list(self._listeners):
@@ -117,8 +139,14 @@ class Mesh(Faults, Engine):
     def step(self) -> bool:
         """Run the next pending entry; False when there was none."""
         self._check_runnable()
-        with self._stopping_on_error():
-            return Engine.step(self)
+        with self._stopping_on_error(), self._watched():
+            ran = Engine.step(self)
+            if self._limit_hit:
+                raise entry_limit_error(self, self._limit_hit)
+            return ran
+
+    def _watched(self):
+        return WATCHDOG.watching(self.handler_timeout, _ANCHORS)
 
     def _check_runnable(self) -> None:
         if self._stopped_by is not None:
@@ -132,6 +160,10 @@ class Mesh(Faults, Engine):
     def _stopping_on_error(self):
         try:
             yield
+        except HandlerTimeout as exc:
+            err = timeout_error(self, exc, self.handler_timeout or 0.0)
+            self._stopped_by = err
+            raise err from None
         except BaseException as exc:
             # The event being processed is half done and cannot be resumed: the mesh keeps
             # what it recorded up to here, and refuses to run on as if nothing happened.
@@ -486,6 +518,10 @@ class Mesh(Faults, Engine):
                     duration,
                 )
             )
+
+
+# The frames under which the handler watchdog looks for a hung call.
+_ANCHORS = frozenset({Mesh.run.__code__, Mesh.step.__code__})
 
 
 @contextmanager
