@@ -4,9 +4,11 @@ A case is a JSON file in ``tests/fold_cases/``: ``events`` in arrival (seq) orde
 the browser test helpers write them (``t``, ``kind``, ``node`` and the optional fields), and
 ``expect``: the state at given times. At each time, ``actors`` lists every actor spawned by
 then with ``status``, ``incarnation``, ``node``, ``mailbox``, ``processed``, ``restarts``,
-``crashed`` (its current life ended in a crash) and ``last_handler``; ``nodes`` maps every node
-with a state to it; ``links`` (optional) lists the cut links, checked by the folds that keep
-them (the browser's).
+``crashed`` (its current life ended in a crash), ``last_handler``, ``busy_since`` (when the
+running handler started), ``hung`` (busy in one handler for more than 5 s) and ``attrs`` (the
+properties its current life published, merged; null if none); ``nodes`` maps every node with a
+state to it; ``links`` (optional) lists the cut links, checked by the folds that keep them (the
+browser's); ``node_attrs`` (optional) the nodes' own merged properties.
 
 Hand-written cases sit in ``tests/fold_cases/*.json``. The ``generated/`` ones are random runs
 whose expected state is the Python fold's; the browser's fold must reproduce it for any chunk
@@ -73,11 +75,21 @@ def expected(state: State) -> dict[str, Any]:
             "restarts": r["restarts"],
             "crashed": r["error"] is not None,
             "last_handler": r["last_handler"],
+            "busy_since": r["busy_since"],
+            "hung": r["hung"],
+            "attrs": _attrs(r["attrs"]),
         }
         for r in state.actors.iter_rows(named=True)
     }
     nodes = {n: s for n, s in state.nodes.select("node", "state").iter_rows() if s is not None}
-    return {"t": state.t, "actors": actors, "nodes": nodes}
+    node_attrs = {
+        n: _attrs(a) for n, a in state.nodes.select("node", "attrs").iter_rows() if _attrs(a)
+    }
+    return {"t": state.t, "actors": actors, "nodes": nodes, "node_attrs": node_attrs}
+
+
+def _attrs(text: str | None) -> dict[str, Any] | None:
+    return json.loads(text) or None if text else None
 
 
 # ---- random runs ----------------------------------------------------------------------------
@@ -131,9 +143,17 @@ def random_run(seed: int, *, actors: int = 6, steps: int = 90) -> list[dict[str,
                                 "incarnation": inc[b], "peer": b, "reason": "Boom"})  # fmt: skip
                     evs.append({"t": at, "kind": "msg_drop", "reason": "discarded", **end})
                     alive.discard(b)
-                elif r.random() < 0.8:
-                    took = r.choice([0.0, 0.01, 0.3])
-                    evs.append({"t": at, "kind": "msg_handle", "duration": took, **end})
+                elif r.random() < 0.5:
+                    took = r.choice([0.0, 0.01, 0.3, 6.0])  # 6 s: hung (> 5 s) while it runs
+                    outcome = r.choice([None, None, "error: ValueError: bad input"])
+                    evs.append({"t": at, "kind": "msg_handle", "duration": took, "reason": outcome,
+                                **end})  # fmt: skip
+                elif r.random() < 0.6:  # the v2 form: start now, end (with outcome) later
+                    took = r.choice([0.0, 0.05, 0.4, 6.0])
+                    outcome = r.choice(["ok", None, "error: KeyError: 'k'"])
+                    evs.append({"t": at, "kind": "handler_start", **end})
+                    evs.append({"t": round(at + took, 2), "kind": "handler_end", "duration": took,
+                                "reason": outcome, **end})  # fmt: skip
             mid += 1
         elif x < 0.65 and a in alive:
             evs.append({"t": t, "kind": "actor_fail", "node": home[a], "actor": a,
@@ -159,13 +179,37 @@ def random_run(seed: int, *, actors: int = 6, steps: int = 90) -> list[dict[str,
         elif x < 0.94:
             kind = r.choice(["link_down", "link_up"])
             evs.append({"t": t, "kind": kind, "node": "n0", "peer": r.choice(nodes[1:])})
+        elif x < 0.98:  # properties of an actor or of a node; null removes a key
+            values = {r.choice(["load", "role", "ver"]): r.choice([1, 2.5, "x", True, None])}
+            who = {"actor": a, "node": home[a]} if r.random() < 0.7 else {"node": r.choice(nodes)}
+            evs.append({"t": t, "kind": "attrs", "reason": json.dumps(values), **who})
     # merge per-node streams (each in time order) that arrive with their own delays: t goes
     # out of order in seq
     delay = {n: r.choice([0.0, 0.05, 0.3]) for n in nodes}
     evs.sort(key=lambda e: e["t"])
+    evs = _without_ends_across_lives(evs)
     keyed = [(round(e["t"] + delay[e["node"]], 3), i, e) for i, e in enumerate(evs)]
     keyed.sort(key=lambda x: (x[0], x[1]))
     return [{k: v for k, v in e.items() if v is not None} for _, _, e in keyed]
+
+
+def _without_ends_across_lives(evs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A crash or stop ends the handler that was running: drop a handler_end that would come
+    after its actor's next lifecycle event (the folds count running handlers per life and do
+    not pair an end with a start of an earlier life)."""
+    life: dict[str, int] = {}
+    started: dict[tuple[str, int], int] = {}
+    out = []
+    for e in evs:
+        a, kind = e.get("actor"), e["kind"]
+        if kind in ("actor_spawn", "actor_restart", "actor_stop", "actor_fail"):
+            life[a] = life.get(a, 0) + 1
+        elif kind == "handler_start":
+            started[(a, e["msg_id"])] = life.get(a, 0)
+        elif kind == "handler_end" and started.get((a, e["msg_id"])) != life.get(a, 0):
+            continue
+        out.append(e)
+    return out
 
 
 def check_times(events: list[dict[str, Any]]) -> list[float]:

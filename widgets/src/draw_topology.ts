@@ -3,7 +3,7 @@ import { K } from "./kinds";
 import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
 import { HEADER, exitPoint, type Rect } from "./layout";
-import { DROP, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
+import { DROP, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
 import type { Scene, SceneLine } from "./scene";
 import { cross } from "./shapes";
 
@@ -121,6 +121,10 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         ctx.fillText(label, x2 + 13, ty + 15);
         x2 += 22 + ctx.measureText(label).width;
       }
+      if (n.hung) {
+        ctx.fillStyle = HUNG;
+        ctx.fillText(`⚠ ${fmtInt(n.hung)} hung`, r.x, ty + 32);
+      }
     }
   }
 
@@ -211,6 +215,29 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         ctx.strokeStyle = "#fff";
         ctx.lineWidth = Math.max(1.5, r / 4);
         cross(ctx, a.x, a.y, r * 0.45);
+      }
+      if (a.hung) {
+        // hung: a thick raspberry ring and an hourglass, legible at any glyph size
+        ctx.strokeStyle = HUNG;
+        ctx.lineWidth = 3;
+        ctx.beginPath();
+        ctx.arc(a.x, a.y, r + 2.5, 0, Math.PI * 2);
+        ctx.stroke();
+        hourglass(ctx, a.x - r - 2, a.y - r - 2, Math.max(4, Math.min(7, r * 0.6)));
+      }
+      if (a.errors > 0 && r >= 4) {
+        // a handler raised and the actor lived on: a small red "!" badge
+        const bx = a.x + r * 0.8;
+        const by = a.y + r * 0.8;
+        ctx.fillStyle = HANDLER_ERROR;
+        ctx.beginPath();
+        ctx.arc(bx, by, 4.5, 0, Math.PI * 2);
+        ctx.fill();
+        ctx.fillStyle = "#fff";
+        ctx.font = "bold 8px system-ui, 'Liberation Sans', sans-serif";
+        ctx.textAlign = "center";
+        ctx.fillText("!", bx, by + 0.5);
+        ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
       }
       if (a.idx === o.selectedActor || a.idx === o.hoverActor) {
         ctx.strokeStyle = a.idx === o.selectedActor ? "#111" : "#555";
@@ -305,4 +332,20 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     lines.forEach((l, i) => ctx.fillText(l, sc.width - 10, sc.height - 14 - 16 * (lines.length - 1 - i)));
   }
   ctx.restore();
+}
+
+/** A small hourglass centred at (x, y), `h` tall: the mark of a hung actor. */
+function hourglass(ctx: CanvasRenderingContext2D, x: number, y: number, h: number): void {
+  const w = h * 0.8;
+  ctx.fillStyle = "#fff";
+  ctx.strokeStyle = HUNG;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(x - w / 2, y - h / 2);
+  ctx.lineTo(x + w / 2, y - h / 2);
+  ctx.lineTo(x - w / 2, y + h / 2);
+  ctx.lineTo(x + w / 2, y + h / 2);
+  ctx.closePath();
+  ctx.fill();
+  ctx.stroke();
 }

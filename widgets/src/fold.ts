@@ -15,7 +15,12 @@ export class MeshState {
   mailbox = new Int32Array(0);
   lastHandler = new Int32Array(0); // string code
   procTime = new Float64Array(0);
-  busyUntil = new Float64Array(0);
+  busyUntil = new Float64Array(0); // end of a running msg_handle (v1 form), -Infinity none
+  handleT = new Float64Array(0); // start of that msg_handle
+  open = new Int32Array(0); // handler_start rows not yet ended in the current life (v2 form)
+  startT = new Float64Array(0); // the latest handler_start of the current life
+  errors = new Uint32Array(0); // handlers that ended in an error (the actor lived on), all lives
+  errorRow = new Int32Array(0); // the latest of them, -1 none
   restarts = new Uint32Array(0);
   failRow = new Int32Array(0); // latest actor_fail of the current life, -1 none
   lifeRow = new Int32Array(0); // latest lifecycle event of the actor, -1 none
@@ -37,6 +42,11 @@ export class MeshState {
       this.lastHandler = grow(this.lastHandler, cap, -1);
       this.procTime = grow(this.procTime, cap, 0);
       this.busyUntil = grow(this.busyUntil, cap, -Infinity);
+      this.handleT = grow(this.handleT, cap, 0);
+      this.open = grow(this.open, cap, 0);
+      this.startT = grow(this.startT, cap, 0);
+      this.errors = grow(this.errors, cap, 0);
+      this.errorRow = grow(this.errorRow, cap, -1);
       this.restarts = grow(this.restarts, cap, 0);
       this.failRow = grow(this.failRow, cap, -1);
       this.lifeRow = grow(this.lifeRow, cap, -1);
@@ -62,6 +72,11 @@ export class MeshState {
     copy(this.lastHandler, o.lastHandler, -1);
     copy(this.procTime, o.procTime, 0);
     copy(this.busyUntil, o.busyUntil, -Infinity);
+    copy(this.handleT, o.handleT, 0);
+    copy(this.open, o.open, 0);
+    copy(this.startT, o.startT, 0);
+    copy(this.errors, o.errors, 0);
+    copy(this.errorRow, o.errorRow, -1);
     copy(this.restarts, o.restarts, 0);
     copy(this.failRow, o.failRow, -1);
     copy(this.lifeRow, o.lifeRow, -1);
@@ -85,6 +100,11 @@ export class MeshState {
     s.lastHandler = this.lastHandler.slice(0, actors);
     s.procTime = this.procTime.slice(0, actors);
     s.busyUntil = this.busyUntil.slice(0, actors);
+    s.handleT = this.handleT.slice(0, actors);
+    s.open = this.open.slice(0, actors);
+    s.startT = this.startT.slice(0, actors);
+    s.errors = this.errors.slice(0, actors);
+    s.errorRow = this.errorRow.slice(0, actors);
     s.restarts = this.restarts.slice(0, actors);
     s.failRow = this.failRow.slice(0, actors);
     s.lifeRow = this.lifeRow.slice(0, actors);
@@ -128,6 +148,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         s.node[a] = st.nodeByCode[st.node.data[row]];
         s.mailbox[a] = 0;
         s.busyUntil[a] = -Infinity;
+        s.open[a] = 0;
         s.failRow[a] = -1;
         if (k === K.actor_restart) s.restarts[a]++;
       } else if (k === K.actor_fail) {
@@ -142,7 +163,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
       }
       return;
     }
-    if (k === K.msg_recv || k === K.msg_handle || k === K.msg_drop) {
+    if (k === K.msg_recv || k === K.msg_handle || k === K.msg_drop || k === K.handler_start || k === K.handler_end) {
       // An actor that is not alive neither receives nor handles (docs/contract.md); a
       // discarded drop still empties the mailbox of the life that just ended.
       const a = code >= 0 ? st.actorByCode[code] : -1;
@@ -156,7 +177,22 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         s.processed[a]++;
         s.lastHandler[a] = st.msgType.data[row];
         s.procTime[a] += dur;
+        s.handleT[a] = st.t.data[row];
         s.busyUntil[a] = st.t.data[row] + dur;
+        if (isError(st, row)) noteError(s, a, row);
+      } else if (k === K.handler_start) {
+        // v2: a handler started, its duration unknown until its handler_end
+        s.mailbox[a]--;
+        s.processed[a]++;
+        s.lastHandler[a] = st.msgType.data[row];
+        s.busyUntil[a] = -Infinity; // the latest handler is this one, not an earlier msg_handle
+        s.open[a]++;
+        s.startT[a] = st.t.data[row];
+      } else if (k === K.handler_end) {
+        const d = st.duration.data[row];
+        s.procTime[a] += Number.isFinite(d) ? d : 0;
+        s.open[a]--;
+        if (isError(st, row)) noteError(s, a, row);
       } else if (st.str(st.reason.data[row]) === "discarded" && s.mailbox[a] > 0) {
         s.mailbox[a]--;
       }
@@ -188,6 +224,36 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
       s.nodeReason[n] = r;
     }
   }
+}
+
+/** A handler's outcome `error: <text>` (v2): it raised and the actor lived on. */
+function isError(st: EventStore, row: number): boolean {
+  return st.str(st.reason.data[row]).startsWith("error");
+}
+
+function noteError(s: MeshState, a: number, row: number): void {
+  s.errors[a]++;
+  s.errorRow[a] = row;
+}
+
+/** Seconds an actor may stay busy in one handler before it is drawn as hung (state_at's default). */
+export const HUNG_AFTER = 5;
+
+/**
+ * When the handler running at t started, or NaN when the actor is idle: a msg_handle runs over
+ * [t, t + duration), a handler_start until its handler_end (as Trace.state_at derives busy_since).
+ */
+export function busySince(s: MeshState, a: number, t: number): number {
+  if (s.status[a] !== S.alive) return NaN;
+  const one = s.busyUntil[a] > t ? s.handleT[a] : NaN;
+  const two = s.open[a] > 0 ? s.startT[a] : NaN;
+  return Number.isNaN(one) ? two : Number.isNaN(two) ? one : Math.min(one, two);
+}
+
+/** Busy in one handler for more than `after` seconds at t (state_at's `hung`). */
+export function isHung(s: MeshState, a: number, t: number, after = HUNG_AFTER): boolean {
+  const since = busySince(s, a, t);
+  return !Number.isNaN(since) && t - since > after;
 }
 
 const EMPTY = new MeshState();

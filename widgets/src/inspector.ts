@@ -1,8 +1,9 @@
 // The side panel: introspection of the selected actor or node at the playhead, computed from
 // the fold and the events. Links in it select other actors or jump the playhead.
-import type { MeshState } from "./fold";
+import { actorAttrs, nodeAttrs, type Attrs } from "./attrs";
+import { HUNG_AFTER, busySince, isHung, type MeshState } from "./fold";
 import { K, KINDS, isMessageKind } from "./kinds";
-import { STATUS_COLOR } from "./palette";
+import { HANDLER_ERROR, HUNG, STATUS_COLOR } from "./palette";
 import { nodeStateName, statusName } from "./scene";
 import { fmtTime } from "./scrubber";
 import type { EventStore } from "./store";
@@ -33,6 +34,14 @@ function link(text: string, onClick: () => void, cls = "ml-link"): HTMLElement {
 
 function row(label: string, ...value: Child[]): HTMLElement {
   return h("tr", {}, h("th", {}, label), h("td", {}, ...value));
+}
+
+/** Published properties (contract v2 attrs) as a key/value table, or nothing. */
+function attrsTable(title: string, attrs: Attrs | null): Node[] {
+  if (!attrs) return [];
+  const table = h("table", { class: "ml-kv ml-attrs" });
+  for (const k of Object.keys(attrs).sort()) table.append(row(k, String(attrs[k])));
+  return [h("div", { class: "ml-subtitle" }, title), table];
 }
 
 /**
@@ -66,7 +75,7 @@ export function describeEvent(store: EventStore, r: number, self: number): strin
   const name = KINDS[k] ?? String(k);
   const other = store.actor.data[r] === self ? store.peer.data[r] : store.actor.data[r];
   const bits: string[] = [name];
-  if (k >= K.msg_send && k <= K.msg_drop) {
+  if ((k >= K.msg_send && k <= K.msg_drop) || k === K.handler_start || k === K.handler_end) {
     const ty = store.str(store.msgType.data[r]);
     if (ty) bits.push(ty);
     if (other >= 0) bits.push(k === K.msg_send && store.actor.data[r] === self ? `→ ${store.str(other)}` : `← ${store.str(other)}`);
@@ -92,6 +101,18 @@ export function renderActor(
   const table = h("table", { class: "ml-kv" });
   const chip = h("span", { class: "ml-chip", style: `background:${STATUS_COLOR[status] ?? "#ccc"}` }, status);
   table.append(row("status", chip));
+  const since = busySince(s, a, t);
+  if (!Number.isNaN(since)) {
+    const hung = isHung(s, a, t);
+    table.append(
+      row(
+        "busy since",
+        link(fmtTime(since), () => hd.jump(since), "ml-link ml-time"),
+        ` (${fmtTime(t - since)} s)`,
+        hung ? h("span", { class: "ml-hung", style: `color:${HUNG}` }, ` hung: > ${HUNG_AFTER} s in one handler`) : "",
+      ),
+    );
+  }
   if (s.node[a] >= 0) {
     const n = s.node[a];
     table.append(row("node", link(store.str(store.nodeCodes[n]), () => hd.selectNode(n))));
@@ -110,6 +131,17 @@ export function renderActor(
     row("mailbox", String(s.mailbox[a])),
     row("processing", `${(s.procTime[a] * 1000).toFixed(2)} ms`),
   );
+  if (s.errors[a] > 0) {
+    const er = s.errorRow[a];
+    table.append(
+      row(
+        "handler errors",
+        h("span", { class: "ml-handler-error", style: `color:${HANDLER_ERROR}` }, `${s.errors[a]} (it lived on) `),
+        link(fmtTime(store.t.data[er]), () => hd.jump(store.t.data[er]), "ml-link ml-time"),
+        h("div", { class: "ml-dim" }, store.str(store.reason.data[er]).replace(/^error:\s*/, "")),
+      ),
+    );
+  }
   const parts: Child[] = [
     h("div", { class: "ml-title" }, h("b", {}, id), cls ? ` ${cls}` : "", store.actorSystem[a] ? " · system" : ""),
     table,
@@ -142,6 +174,7 @@ export function renderActor(
     }
     parts.push(box);
   }
+  parts.push(...attrsTable("attributes", actorAttrs(store, s, a)));
   const rec = flightRecorder(store, code, s.row, 12);
   const list = h("ol", { class: "ml-recorder" });
   for (const r of rec) {
@@ -164,6 +197,7 @@ export function renderNode(
   const state = nodeStateName(s, n);
   const label = state === "other" ? store.str(s.nodeReason[n]) : state;
   const parts: Node[] = [h("div", { class: "ml-title" }, h("b", {}, store.str(code)), ` node · ${label}`)];
+  parts.push(...attrsTable("attributes", nodeAttrs(store, s, n)));
   const hist = h("ol", { class: "ml-recorder" });
   for (let i = 0; i < store.moments.length; i++) {
     const r = store.moments.data[i];

@@ -32,7 +32,7 @@ export function isMoment(k: number): boolean {
 // Actor status as derived by the fold (docs/contract.md, "State at a time").
 export const S = {
   absent: 0, // not spawned yet at the playhead
-  alive: 1, // idle or busy: busy is decided from busyUntil at draw time
+  alive: 1, // idle or busy: busy is decided from busySince (fold.ts) at draw time
   failed: 2,
   restarting: 3,
   stopped: 4,

@@ -44,5 +44,9 @@ export const MARKER_COLOR: Record<string, string> = {
 };
 
 export const PARTITION = "#7b2cbf";
+/** A hung actor's outline (busy in one handler for too long): raspberry, unlike any status. */
+export const HUNG = "#c2255c";
+/** The badge of a handler that raised while its actor lived on. */
+export const HANDLER_ERROR = "#e03131";
 /** A lost message: dark slate, unlike the red of a failed actor. */
 export const DROP = "#343a40";

@@ -2,7 +2,7 @@
 // drawing: node regions, actor glyphs, messages in flight, drops, moments, cuts and, when there
 // is too much to draw one by one, per-node summaries and flow bands.
 import { flashWindow } from "./clock";
-import type { Folder, MeshState } from "./fold";
+import { busySince, isHung, type Folder, type MeshState } from "./fold";
 import { arcPoint, dropProgress, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
 import { center, exitPoint, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
@@ -26,6 +26,8 @@ export interface SceneNode {
   state: NodeStateName;
   label: string; // the state as text ("up", "DOWN", "maintenance")
   counts: Record<StatusName, number>;
+  /** Of its busy actors, those in one handler for longer than the hung threshold. */
+  hung: number;
 }
 
 export interface SceneActor {
@@ -37,6 +39,10 @@ export interface SceneActor {
   status: StatusName;
   /** Its current life ended in a crash (drawn with a ✕); a shutdown for a restart did not. */
   crashed: boolean;
+  /** Busy in one handler for longer than the hung threshold (contract v2). */
+  hung: boolean;
+  /** Handlers that raised while the actor lived on (contract v2), over all its lives. */
+  errors: number;
   restarts: number;
   incarnation: number;
   system: boolean;
@@ -115,7 +121,7 @@ const NO_COUNTS = (): Record<StatusName, number> => ({
 export function statusName(s: MeshState, a: number, t: number): StatusName {
   switch (s.status[a]) {
     case S.alive:
-      return s.busyUntil[a] > t ? "busy" : "idle";
+      return Number.isNaN(busySince(s, a, t)) ? "idle" : "busy";
     case S.failed:
       return "failed";
     case S.restarting:
@@ -189,7 +195,7 @@ export class SceneBuilder {
             : state === "unknown"
               ? "not joined"
               : state;
-      return { idx: i, name: names[i], box: boxOf[i], state, label, counts: NO_COUNTS() };
+      return { idx: i, name: names[i], box: boxOf[i], state, label, counts: NO_COUNTS(), hung: 0 };
     });
     const nodeByIdx: SceneNode[] = new Array(nNodes);
     for (const n of nodes) nodeByIdx[n.idx] = n;
@@ -216,7 +222,9 @@ export class SceneBuilder {
       const box = boxOf[node];
       const slot = store.slot(a, node);
       if (!box || slot < 0) continue;
-      nodeByIdx[node].counts[statusName(s, a, t)]++;
+      const st = statusName(s, a, t);
+      nodeByIdx[node].counts[st]++;
+      if (st === "busy" && isHung(s, a, t)) nodeByIdx[node].hung++;
       // slotCenter, inlined: this loop runs for every actor on every frame
       const gx = box.inner.x + (box.inner.w - box.cols * box.cell) / 2;
       const gy = box.inner.y + (box.inner.h - box.rows * box.cell) / 2;
@@ -238,6 +246,8 @@ export class SceneBuilder {
         r: boxOf[node].radius,
         status: statusName(s, a, t),
         crashed: s.failRow[a] >= 0,
+        hung: isHung(s, a, t),
+        errors: s.errors[a],
         restarts: s.restarts[a],
         incarnation: s.incarnation[a],
         system: store.actorSystem[a],

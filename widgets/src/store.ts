@@ -52,6 +52,9 @@ export class EventStore {
   private homeSlot: number[] = [];
   /** Per actor, its lifecycle rows in fold order. */
   private lifecycleRows: number[][] = [];
+  /** attrs rows (v2) of each actor (by actor string code) and of each node's own (by node index), in arrival order. */
+  readonly actorAttrs = new Map<number, number[]>();
+  readonly nodeAttrs = new Map<number, number[]>();
   /** Rows of actor_fail / actor_stop whose actor's next lifecycle event (in fold order) is an actor_restart. */
   readonly restartFollows = new Set<number>();
 
@@ -332,12 +335,30 @@ export class EventStore {
         }
       }
       dirty = this.placeLifecycle(a, row);
+    } else if (k === K.attrs) {
+      const code = this.actor.data[row];
+      const [map, key] = code >= 0 ? [this.actorAttrs, code] : [this.nodeAttrs, node];
+      const list = map.get(key);
+      if (list) list.push(row);
+      else map.set(key, [row]);
     } else if (k === K.msg_send) {
       this.indexSend(row, node);
     } else if (k === K.msg_recv || k === K.msg_drop) {
       this.indexEnd(row, node, k === K.msg_drop);
     }
     return dirty;
+  }
+
+  /** The row that started actor `a`'s life current among the first `upTo` events in fold order, or -1. */
+  lifeStart(a: number, upTo: number): number {
+    const list = this.lifecycleRows[a] ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const r = list[i];
+      if (this.pos.data[r] >= upTo) continue;
+      const k = this.kind.data[r];
+      if (k === K.actor_spawn || k === K.actor_restart) return r;
+    }
+    return -1;
   }
 
   /**

@@ -1,12 +1,12 @@
 // One rendered view of a canvas model: DOM, animation loop, input, and the two-way binding of
 // the synced traits. Data comes from the model's EventStore; the playhead state is this view's.
 import { advance, clampSpeed, due, nextSpeed } from "./clock";
-import { Folder } from "./fold";
+import { Folder, HUNG_AFTER, busySince } from "./fold";
 import { renderActor, renderNode } from "./inspector";
 import { K } from "./kinds";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection } from "./model";
 import { paintTopology } from "./draw_topology";
-import { DROP, MARKER_COLOR, STATUS_COLOR, typeColor } from "./palette";
+import { DROP, HANDLER_ERROR, HUNG, MARKER_COLOR, STATUS_COLOR, typeColor } from "./palette";
 import { SceneBuilder, statusName, type Filters, type Scene } from "./scene";
 import { MARKER_NAMES, Scrubber, fmtTime, type Marker } from "./scrubber";
 import { chooseLanes, paintSpacetime, type LaneMode, type SpacetimeHit } from "./spacetime";
@@ -198,6 +198,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       parts.push(`<span><i class="ml-sw" style="background:${typeColor(i)};border-radius:2px"></i>${escapeHtml(store.str(code))}</span>`);
       i++;
     }
+    parts.push(
+      `<span><i class="ml-sw" style="background:${STATUS_COLOR.busy};outline:2.5px solid ${HUNG}"></i>hung (busy &gt; ${HUNG_AFTER} s in one handler)</span>` +
+        `<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:#fff;font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`,
+    );
     parts.push(`<span style="color:${DROP}">✕ dropped message</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
     const markers = MARKER_NAMES.map(([k, name]) => `<span><i class="ml-dia" style="background:${MARKER_COLOR[k]}"></i>${name}</span>`);
     legend.innerHTML = `<span class="ml-lg-group ml-lg-markers"><span class="ml-lg-title">timeline ◆</span>${markers.join("")}</span>${parts.join("")}`;
@@ -283,7 +287,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     const now = performance.now();
     const s = folder.state;
     const nothing = selectedActor < 0 && selectedNode < 0;
-    const key = nothing ? "none" : `${selectedActor}:${selectedNode}:${s.row}:${get.view()}`;
+    // busy, idle and hung also change between events (a handler runs on): part of the key
+    const since = selectedActor >= 0 ? busySince(s, selectedActor, t) : NaN;
+    const running = Number.isNaN(since) ? "" : `${since}:${Math.floor(t - since)}`;
+    const key = nothing ? "none" : `${selectedActor}:${selectedNode}:${s.row}:${get.view()}:${running}`;
     if (key === inspectorKey) return;
     if (get.playing() && now - lastInspector < 100) return; // DOM rebuilds at most ten per second
     inspectorKey = key;

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Folder, type MeshState } from "../src/fold";
+import { actorAttrs, nodeAttrs } from "../src/attrs";
+import { Folder, busySince, isHung, type MeshState } from "../src/fold";
 import { nodeStateName, statusName } from "../src/scene";
 import { EventStore } from "../src/store";
 import { Encoder, type Ev } from "./helpers";
@@ -16,6 +17,7 @@ interface Check {
   t: number;
   actors: Record<string, Record<string, unknown>>;
   nodes: Record<string, string>;
+  node_attrs: Record<string, unknown>;
   links?: string[][];
 }
 interface Case {
@@ -39,6 +41,7 @@ function observe(store: EventStore, s: MeshState, t: number, links: boolean): Om
   for (let a = 0; a < store.actorCodes.length; a++) {
     const status = statusName(s, a, t);
     if (status === "absent") continue;
+    const since = busySince(s, a, t);
     actors[store.str(store.actorCodes[a])] = {
       status,
       incarnation: s.incarnation[a],
@@ -48,6 +51,9 @@ function observe(store: EventStore, s: MeshState, t: number, links: boolean): Om
       restarts: s.restarts[a],
       crashed: s.failRow[a] >= 0,
       last_handler: s.lastHandler[a] >= 0 ? store.str(s.lastHandler[a]) : null,
+      busy_since: Number.isNaN(since) ? null : since,
+      hung: isHung(s, a, t),
+      attrs: actorAttrs(store, s, a),
     };
   }
   const nodes: Check["nodes"] = {};
@@ -56,7 +62,12 @@ function observe(store: EventStore, s: MeshState, t: number, links: boolean): Om
     if (st === "unknown") continue;
     nodes[store.str(store.nodeCodes[n])] = st === "other" ? store.str(s.nodeReason[n]) : st;
   }
-  const out: Omit<Check, "t"> = { actors, nodes };
+  const node_attrs: Record<string, unknown> = {};
+  for (let n = 0; n < store.nodeCodes.length; n++) {
+    const at = nodeAttrs(store, s, n);
+    if (at) node_attrs[store.str(store.nodeCodes[n])] = at;
+  }
+  const out: Omit<Check, "t"> = { actors, nodes, node_attrs };
   if (links) {
     const name = (i: number) => store.str(store.nodeCodes[i]);
     out.links = [...s.links.keys()]
