@@ -23,6 +23,8 @@ static PyObject *s_handler, *s_sample, *s_random, *s_append, *s_popleft, *s_dead
     *s_partition, *s_node_down, *s_mailbox_full;
 static PyObject *down_states; /* meshlab.sim.hooks.DOWN_STATES, read at import */
 
+#include "_core_memory.h"
+
 /* ---- growable column tables ------------------------------------------------------------ */
 
 #define MAXCOL 10
@@ -31,6 +33,7 @@ typedef struct {
     int ncol;
     int width[MAXCOL];
     char *col[MAXCOL];
+    size_t alloc[MAXCOL]; /* bytes held by each column */
 } Table;
 
 static void table_init(Table *t, int ncol, const int *width) {
@@ -39,13 +42,15 @@ static void table_init(Table *t, int ncol, const int *width) {
     for (int i = 0; i < ncol; i++) {
         t->width[i] = width[i];
         t->col[i] = NULL;
+        t->alloc[i] = 0;
     }
 }
 
 static void table_free(Table *t) {
     for (int i = 0; i < t->ncol; i++) {
-        PyMem_Free(t->col[i]);
+        mem_free(t->col[i], t->alloc[i]);
         t->col[i] = NULL;
+        t->alloc[i] = 0;
     }
     t->rows = t->cap = 0;
 }
@@ -53,14 +58,12 @@ static void table_free(Table *t) {
 /* Room for one more row; doubling keeps appends amortised O(1). */
 static int table_reserve(Table *t) {
     if (t->rows < t->cap) return 0;
-    Py_ssize_t cap = t->cap ? t->cap * 2 : 65536;
+    Py_ssize_t cap = t->cap ? t->cap * 2 : 4096;
     for (int i = 0; i < t->ncol; i++) {
-        char *p = PyMem_Realloc(t->col[i], (size_t)cap * t->width[i]);
-        if (!p) {
-            PyErr_NoMemory();
-            return -1;
-        }
+        char *p = mem_grow(t->col[i], t->alloc[i], (size_t)cap * t->width[i]);
+        if (!p) return -1; /* the columns grown so far are just roomier */
         t->col[i] = p;
+        t->alloc[i] = (size_t)cap * t->width[i];
     }
     t->cap = cap;
     return 0;
@@ -68,12 +71,10 @@ static int table_reserve(Table *t) {
 
 #define COL(t, i, T) ((T *)(t)->col[i])
 
-/* send columns */
-enum { S_T, S_NODE, S_ACTOR, S_INC, S_PEER, S_PNODE, S_MTYPE, S_SIZE, S_DUR, S_REASON };
-static const int SEND_W[] = {8, 4, 4, 4, 4, 4, 4, 8, 8, 4};
-/* receive and handle columns */
-enum { R_T, R_MID, R_INC, R_DUR };
-static const int RECV_W[] = {8, 8, 4, 8};
+/* What a receive and a handle take from their send, by msg_id: string codes of the
+ * receiver's node, the receiver, the sender and the message type, and the size (-1: none). */
+enum { S_PNODE, S_PEER, S_ACTOR, S_MTYPE, S_SIZE };
+static const int SEND_W[] = {4, 4, 4, 4, 8};
 
 /* ---- heap of pending entries ---------------------------------------------------------- */
 
@@ -112,6 +113,8 @@ typedef struct {
     long code;
 } CodeCache;
 
+#include "_core_record.h"
+
 /* ---- object layouts --------------------------------------------------------------------- */
 
 typedef struct {
@@ -144,18 +147,19 @@ typedef struct {
     int limit_hit;
     char recording;
     PyObject *cells, *nodes, *routes, *cut, *rng;
+    PyObject *lost; /* ids of messages to lose on arrival (a what-if fork's change) */
     PyObject *codes; /* string table: str -> code; code 0 stands for None */
     View *views;     /* code -> Arrow string view into sdata */
     Py_ssize_t nviews, vcap;
     char *sdata; /* the UTF-8 bytes of every string in the table, back to back */
     Py_ssize_t slen, scap;
-    Py_ssize_t send_cursor; /* sends already handed over in a frame */
     long long routes_epoch; /* bumped by the mesh whenever it forgets its routes */
     Item *heap;
     Py_ssize_t hn, hcap;
     Payload **pool;
     Py_ssize_t pn, pcap;
-    Table kinds, sends, recvs, handles;
+    Table sends; /* by msg_id, for the receives and handles */
+    Frame frame; /* every event recorded since the last _take */
 } EngineObject;
 
 static PyTypeObject CellType, ContextType, EngineType;
@@ -308,11 +312,11 @@ static inline long cached_code(EngineObject *e, CodeCache *c, PyObject *s) {
     return code;
 }
 
-static inline int log_kind(EngineObject *e, uint8_t code) {
-    if (table_reserve(&e->kinds) < 0) return -1;
-    COL(&e->kinds, 0, uint8_t)[e->kinds.rows++] = code;
-    e->nevents++;
-    return 0;
+/* A new row of kind `code` in the frame, counted; -1 with MemoryError set. */
+static inline Py_ssize_t log_kind(EngineObject *e, uint8_t code) {
+    Py_ssize_t i = frame_row(&e->frame, code);
+    if (i >= 0) e->nevents++;
+    return i;
 }
 
 static int record_send(EngineObject *e, CellObject *cell, CellObject *target, PyObject *src_node,
@@ -336,30 +340,63 @@ static int record_send(EngineObject *e, CellObject *cell, CellObject *target, Py
         return -1;
     Table *t = &e->sends;
     if (table_reserve(t) < 0) return -1;
-    Py_ssize_t r = t->rows++;
-    COL(t, S_T, double)[r] = e->now;
-    COL(t, S_NODE, uint32_t)[r] = (uint32_t)c_node;
-    COL(t, S_ACTOR, uint32_t)[r] = (uint32_t)c_actor;
-    COL(t, S_INC, uint32_t)[r] = (uint32_t)cell->inc;
-    COL(t, S_PEER, uint32_t)[r] = (uint32_t)c_peer;
+    Py_ssize_t i = log_kind(e, K_SEND);
+    if (i < 0) return -1;
+    Py_ssize_t r = t->rows++; /* the msg_id */
     COL(t, S_PNODE, uint32_t)[r] = (uint32_t)c_pnode;
+    COL(t, S_PEER, uint32_t)[r] = (uint32_t)c_peer;
+    COL(t, S_ACTOR, uint32_t)[r] = (uint32_t)c_actor;
     COL(t, S_MTYPE, uint32_t)[r] = (uint32_t)c_mtype;
     COL(t, S_SIZE, long long)[r] = sz;
-    COL(t, S_DUR, double)[r] = latency;
-    COL(t, S_REASON, uint32_t)[r] = (uint32_t)c_reason;
-    return log_kind(e, K_SEND);
+    Frame *f = &e->frame;
+    F_COL(f, C_T, double)[i] = e->now;
+    F_COL(f, C_INC, uint32_t)[i] = (uint32_t)cell->inc;
+    F_COL(f, C_MID, uint64_t)[i] = (uint64_t)r;
+    frame_valid(f, C_MID, i);
+    if (sz >= 0) {
+        F_COL(f, C_SIZE, uint32_t)[i] = (uint32_t)sz;
+        frame_valid(f, C_SIZE, i);
+    }
+    F_COL(f, C_DUR, double)[i] = latency;
+    frame_valid(f, C_DUR, i);
+    frame_str(f, e->views, C_NODE, i, (uint32_t)c_node);
+    frame_str(f, e->views, C_ACTOR, i, (uint32_t)c_actor);
+    frame_str(f, e->views, C_PEER, i, (uint32_t)c_peer);
+    frame_str(f, e->views, C_MTYPE, i, (uint32_t)c_mtype);
+    frame_str(f, e->views, C_REASON, i, (uint32_t)c_reason);
+    return 0;
 }
 
-/* A receive (no duration) or a handle row. */
-static int record_msg(EngineObject *e, Table *t, uint8_t kind, long long mid, int inc,
-                      double duration) {
-    if (table_reserve(t) < 0) return -1;
-    Py_ssize_t r = t->rows++;
-    COL(t, R_T, double)[r] = e->now;
-    COL(t, R_MID, long long)[r] = mid;
-    COL(t, R_INC, uint32_t)[r] = (uint32_t)inc;
-    if (t->ncol > R_DUR) COL(t, R_DUR, double)[r] = duration;
-    return log_kind(e, kind);
+/* A receive or a handle (with its duration) of message `mid`, by the incarnation `inc` of
+ * its receiver; the receiver's node, the two actors, the type and the size from the send. */
+static int record_msg(EngineObject *e, uint8_t kind, long long mid, int inc, double duration,
+                      int with_duration) {
+    Table *s = &e->sends;
+    if (mid < 0 || mid >= s->rows) {
+        PyErr_Format(PyExc_RuntimeError, "msg_id %lld was never sent", mid);
+        return -1;
+    }
+    Py_ssize_t i = log_kind(e, kind);
+    if (i < 0) return -1;
+    Frame *f = &e->frame;
+    F_COL(f, C_T, double)[i] = e->now;
+    F_COL(f, C_INC, uint32_t)[i] = (uint32_t)inc;
+    F_COL(f, C_MID, uint64_t)[i] = (uint64_t)mid;
+    frame_valid(f, C_MID, i);
+    long long size = COL(s, S_SIZE, long long)[mid];
+    if (size >= 0) {
+        F_COL(f, C_SIZE, uint32_t)[i] = (uint32_t)size;
+        frame_valid(f, C_SIZE, i);
+    }
+    if (with_duration) {
+        F_COL(f, C_DUR, double)[i] = duration;
+        frame_valid(f, C_DUR, i);
+    }
+    frame_str(f, e->views, C_NODE, i, COL(s, S_PNODE, uint32_t)[mid]);
+    frame_str(f, e->views, C_ACTOR, i, COL(s, S_PEER, uint32_t)[mid]);
+    frame_str(f, e->views, C_PEER, i, COL(s, S_ACTOR, uint32_t)[mid]);
+    frame_str(f, e->views, C_MTYPE, i, COL(s, S_MTYPE, uint32_t)[mid]);
+    return 0;
 }
 
 /* ---- calls back into the mesh --------------------------------------------------------- */
@@ -462,7 +499,7 @@ static int handle(EngineObject *e, CellObject *cell, long long mid, PyObject *sr
         Py_DECREF(r);
         if (cost == -1.0 && PyErr_Occurred()) return -1;
     }
-    if (e->recording && record_msg(e, &e->handles, K_HANDLE, mid, cell->inc, cost) < 0)
+    if (e->recording && record_msg(e, K_HANDLE, mid, cell->inc, cost, 1) < 0)
         return -1;
     if (cost > 0.0) {
         cell->busy = 1;
@@ -508,10 +545,32 @@ static int mailbox_nonempty(CellObject *cell) {
     return n < 0 ? -1 : n > 0;
 }
 
+/* 1 when message `mid` was marked to be lost (it is taken off the mark), 0 if not. */
+static int marked_lost(EngineObject *e, long long mid) {
+    PyObject *key = PyLong_FromLongLong(mid);
+    if (!key) return -1;
+    int r = PySet_Discard(e->lost, key);
+    Py_DECREF(key);
+    return r;
+}
+
 static int deliver(EngineObject *e, Payload *m) {
     PyObject *src = m->a, *src_node = m->b, *dst = m->c, *dst_node = m->d, *mtype = m->e,
              *body = m->f;
     CellObject *cell = (CellObject *)m->g;
+    if (PySet_GET_SIZE(e->lost)) {
+        int lost = marked_lost(e, m->mid);
+        if (lost < 0) return -1;
+        if (lost) { /* lost on the way, as a lossy link loses it: the mesh records the drop */
+            PyObject *arg = Py_BuildValue("(OOOLO)", dst_node, dst, src, m->mid, mtype);
+            if (!arg) return -1;
+            PyObject *r = PyObject_CallMethodOneArg((PyObject *)e, s_lose, arg);
+            Py_DECREF(arg);
+            if (!r) return -1;
+            Py_DECREF(r);
+            return 0;
+        }
+    }
     PyObject *state = PyDict_GetItemWithError(e->nodes, dst_node);
     if (!state) {
         if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, dst_node);
@@ -537,7 +596,7 @@ static int deliver(EngineObject *e, Payload *m) {
         if (n < 0) return -1;
         if (n >= limit) return call_drop(e, dst_node, dst, src, m->mid, mtype, s_mailbox_full);
     }
-    if (e->recording && record_msg(e, &e->recvs, K_RECV, m->mid, cell->inc, 0.0) < 0) return -1;
+    if (e->recording && record_msg(e, K_RECV, m->mid, cell->inc, 0.0, 0) < 0) return -1;
     if (cell->busy) {
         PyObject *item = Py_BuildValue("(LOOO)", m->mid, src, mtype, body);
         if (!item) return -1;
@@ -787,6 +846,10 @@ static PyObject *Engine__send(EngineObject *e, PyObject *const *args, Py_ssize_t
 static PyObject *Engine__note(EngineObject *e, PyObject *arg) {
     long code = PyLong_AsLong(arg);
     if (code == -1 && PyErr_Occurred()) return NULL;
+    if (code < 0 || code >= N_KINDS) {
+        PyErr_Format(PyExc_ValueError, "no event kind has code %ld", code);
+        return NULL;
+    }
     if (log_kind(e, (uint8_t)code) < 0) return NULL;
     Py_RETURN_NONE;
 }
@@ -798,11 +861,7 @@ static int Engine_init(PyObject *self, PyObject *args, PyObject *kwds) { return 
 static PyObject *Engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     EngineObject *e = (EngineObject *)type->tp_alloc(type, 0);
     if (!e) return NULL;
-    static const int KIND_W[] = {1};
-    table_init(&e->kinds, 1, KIND_W);
-    table_init(&e->sends, 10, SEND_W);
-    table_init(&e->recvs, 3, RECV_W);
-    table_init(&e->handles, 4, RECV_W);
+    table_init(&e->sends, 5, SEND_W);
     e->recording = 1;
     e->max_steps = e->max_same = LLONG_MAX;
     e->codes = PyDict_New();
@@ -810,9 +869,10 @@ static PyObject *Engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
     e->nodes = PyDict_New();
     e->routes = PyDict_New();
     e->cut = PySet_New(NULL);
+    e->lost = PySet_New(NULL);
     Py_INCREF(Py_None);
     e->rng = Py_None;
-    if (!e->codes || !e->cells || !e->nodes || !e->routes || !e->cut ||
+    if (!e->codes || !e->cells || !e->nodes || !e->routes || !e->cut || !e->lost ||
         add_view(e, NULL) < 0) {
         Py_DECREF(e);
         return NULL;
@@ -825,6 +885,7 @@ static int Engine_traverse(EngineObject *e, visitproc visit, void *arg) {
     Py_VISIT(e->nodes);
     Py_VISIT(e->routes);
     Py_VISIT(e->cut);
+    Py_VISIT(e->lost);
     Py_VISIT(e->rng);
     Py_VISIT(e->codes);
     for (Py_ssize_t i = 0; i < e->hn; i++) {
@@ -845,6 +906,7 @@ static int Engine_clear(EngineObject *e) {
     Py_CLEAR(e->nodes);
     Py_CLEAR(e->routes);
     Py_CLEAR(e->cut);
+    Py_CLEAR(e->lost);
     Py_CLEAR(e->rng);
     Py_CLEAR(e->codes);
     while (e->hn) payload_release(e, e->heap[--e->hn].p);
@@ -857,10 +919,8 @@ static void Engine_dealloc(EngineObject *e) {
     PyMem_Free(e->heap);
     for (Py_ssize_t i = 0; i < e->pn; i++) PyMem_Free(e->pool[i]);
     PyMem_Free(e->pool);
-    table_free(&e->kinds);
     table_free(&e->sends);
-    table_free(&e->recvs);
-    table_free(&e->handles);
+    frame_free(&e->frame);
     PyMem_Free(e->views);
     PyMem_Free(e->sdata);
     Py_TYPE(e)->tp_free((PyObject *)e);
@@ -895,6 +955,7 @@ static PyMemberDef Engine_members[] = {
     {"_nodes", T_OBJECT_EX, OFF(EngineObject, nodes), 0, NULL},
     {"_routes", T_OBJECT_EX, OFF(EngineObject, routes), 0, NULL},
     {"_cut", T_OBJECT_EX, OFF(EngineObject, cut), 0, NULL},
+    {"_lost", T_OBJECT_EX, OFF(EngineObject, lost), 0, NULL},
     {"rng", T_OBJECT_EX, OFF(EngineObject, rng), 0, NULL},
     {NULL}};
 
