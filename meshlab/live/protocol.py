@@ -176,6 +176,12 @@ allowed); each frame over it is answered with a ``rate_limited`` error, which co
 
 REQUEST_BURST: Final = 200
 
+MAX_PINGS_PER_SECOND: Final = 10.0
+"""Sustained WebSocket pings (and unsolicited pongs) per second on one connection (a burst of
+``PING_BURST``); a client over it is disconnected, since every ping costs the server a pong."""
+
+PING_BURST: Final = 20
+
 MAX_AUTH_FAILURES: Final = 3
 """Wrong or missing tokens one connection may send before it is closed."""
 

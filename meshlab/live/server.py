@@ -21,6 +21,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
 
 from meshlab.live import codec, schema
 from meshlab.live import protocol as p
@@ -89,6 +90,7 @@ class NodeServer:
             # the protocol has its own heartbeats; keep the library's pings as a backstop
             ping_interval=None,
             compression=None,
+            create_connection=_GuardedConnection,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._tasks.append(asyncio.create_task(self._run_source()))
@@ -543,6 +545,29 @@ class _Session:
                 raise ConnectionClosed(None, None) from None
             return
         await self.send({"type": p.CONTROL_OK, "id": request_id, "action": action, **result})
+
+
+class _GuardedConnection(ServerConnection):
+    """A connection that drops a peer flooding it with WebSocket pings: the library answers
+    each with a pong before the application sees anything, so the limit lives here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pings = float(p.PING_BURST)
+        self._pinged = time.monotonic()
+
+    def process_event(self, event: Any) -> None:
+        if isinstance(event, Frame) and event.opcode in (Opcode.PING, Opcode.PONG):
+            now = time.monotonic()
+            rate = p.MAX_PINGS_PER_SECOND
+            self._pings = min(p.PING_BURST, self._pings + (now - self._pinged) * rate)
+            self._pinged = now
+            self._pings -= 1.0
+            if self._pings < 0 and self.transport is not None:
+                log.info("closing a connection that floods pings")
+                self.transport.abort()
+                return
+        super().process_event(event)
 
 
 def _fit(batch) -> list[bytes]:

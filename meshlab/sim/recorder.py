@@ -103,7 +103,9 @@ class Recorder(ChunkedFrames):
             return
         base = self._done
         codes = pl.from_arrow(
-            pa.Array.from_buffers(pa.uint8(), n - base, [None, pa.py_buffer(self.kinds)], 0, base)
+            # a copy of the new codes: a buffer exported from the array itself would forbid
+            # the mesh to append to it while any frame built from it is alive
+            pa.Array.from_buffers(pa.uint8(), n - base, [None, pa.py_buffer(self.kinds[base:n])])
         )
         assert isinstance(codes, pl.Series)
         s_off = self._offsets[0]  # msg_id of the first send not yet materialised
