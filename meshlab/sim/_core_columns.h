@@ -54,7 +54,8 @@ static int put_other(EngineObject *e, Frame *f, Py_ssize_t i, int kind, PyObject
 }
 
 /* _take(other, start) -> dict: the columns of every event since the last call (column
- * bytes, "<name>.valid" bitmaps, "strings" = the view data buffer, "n", "other_used"). */
+ * bytes, "<name>.valid" bitmaps, "seq", "strings" = the view data buffer, "n",
+ * "other_used"). */
 static PyObject *Engine__take(EngineObject *e, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 || !PyList_Check(args[0])) {
         PyErr_SetString(PyExc_TypeError, "_take(other: list, start: int)");
@@ -90,6 +91,22 @@ static PyObject *Engine__take(EngineObject *e, PyObject *const *args, Py_ssize_t
         Py_DECREF(result);
         return NULL;
     }
+    /* seq: the events' positions in the whole recording (this frame's rows come last). */
+    size_t seq_bytes = (size_t)(n ? n : 1) * sizeof(uint64_t);
+    char *seq = mem_alloc(seq_bytes);
+    if (!seq) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    uint64_t base = (uint64_t)(e->nevents - n);
+    for (Py_ssize_t i = 0; i < n; i++) ((uint64_t *)seq)[i] = base + (uint64_t)i;
+    PyObject *b = block_new(seq, n * (Py_ssize_t)sizeof(uint64_t), seq_bytes);
+    if (!b || PyDict_SetItemString(result, "seq", b) < 0) {
+        Py_XDECREF(b);
+        Py_DECREF(result);
+        return NULL;
+    }
+    Py_DECREF(b);
     /* The frame starts afresh; the narrow table of sends stays, for the receives to come. */
     if (frame_hand_over(f, result) < 0) Py_CLEAR(result);
     return result;

@@ -56,9 +56,14 @@ class ColumnRecorder(ChunkedFrames):
         def validity(name: str) -> pa.Buffer | None:
             return pa.py_buffer(cols[name + ".valid"]) if name + ".valid" in cols else None
 
-        series = {"seq": pl.int_range(self._done, self._done + n, dtype=pl.UInt64, eager=True)}
+        series = {
+            "seq": _wrap(pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(cols["seq"])]))
+        }
         codes = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols["kind"])])
-        kind = pa.DictionaryArray.from_arrays(codes, _KINDS, ordered=_KIND_FIELD.type.ordered)
+        # safe=False: the engine only logs codes of KINDS (it checks the rarer ones)
+        kind = pa.DictionaryArray.from_arrays(
+            codes, _KINDS, ordered=_KIND_FIELD.type.ordered, safe=False
+        )
         table = pa.table([kind], schema=pa.schema([_KIND_FIELD]))
         series["kind"] = pl.from_arrow(table, rechunk=False).to_series()
         if series["kind"].dtype != SCHEMA["kind"]:  # a polars that tags Enums differently
