@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from meshlab.export.timeline import K
+from meshlab.export.timeline import KS, K
 
 
 def _alias(i: int) -> str:
@@ -79,7 +79,7 @@ def diagram(
     )
     notes = window.filter(
         K.is_in(["actor_fail", "actor_restart", "actor_stop"]) & pl.col("actor").is_in(actors)
-    ).select("seq", "t", "actor", "peer", "msg_type", drop="reason", kind=K)
+    ).select("seq", "t", "actor", "peer", "msg_type", drop="reason", kind=KS)
     rows = pl.concat([arrows, notes]).sort("seq")
     n_arrows = 0
     left_out = 0

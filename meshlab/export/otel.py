@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from meshlab.export.timeline import K, handler_slices, ns
+from meshlab.export.timeline import KS, K, handler_slices, ns
 
 _BATCH = 2048
 _LIFE = 1 << 62  # span ids of actor lives: this + index; nodes: _NODE + index; run: _NODE - 1
@@ -206,7 +206,7 @@ def _lifecycle(trace, ctx, span, Event, api, end_ns: int) -> Iterator[Any]:
         rows = node_rows.filter(pl.col("node") == node)
         events = [
             Event(k, {"reason": r or "", "peer": p or ""}, round(t * 1e9))
-            for k, r, p, t in rows.select(K, "reason", "peer", "t").iter_rows()
+            for k, r, p, t in rows.select(KS, "reason", "peer", "t").iter_rows()
         ]
         yield span(f"node {node}", node_ctx[node], run, start_ns, end_ns, {"meshlab.node": node},
                    events)  # fmt: skip
@@ -214,7 +214,7 @@ def _lifecycle(trace, ctx, span, Event, api, end_ns: int) -> Iterator[Any]:
     life = ev.filter(
         K.is_in(["actor_spawn", "actor_restart", "actor_stop", "actor_fail", "attrs"])
         & pl.col("actor").is_not_null()
-    ).select("actor", "node", "incarnation", "t", "reason", "peer", "msg_type", kind=K)
+    ).select("actor", "node", "incarnation", "t", "reason", "peer", "msg_type", kind=KS)
     opened: dict[str, dict[str, Any]] = {}
     count = 0
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from meshlab.export.timeline import K
+from meshlab.export.timeline import KS, K
 
 REGEX = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)"
 _SPACE = re.compile(r"\s+")
@@ -51,7 +51,7 @@ def clocked_events(
     delivered = K.is_in(["msg_recv", "msg_handle", "handler_start"])
     rows = ev.filter(
         (K.is_in(["msg_send", *_LOCAL]) | delivered) & pl.col("actor").is_not_null()
-    ).select("seq", "t", "actor", "peer", "msg_id", "msg_type", "reason", kind=K)
+    ).select("seq", "t", "actor", "peer", "msg_id", "msg_type", "reason", kind=KS)
     if actors is not None:
         known = set(trace.events["actor"].drop_nulls().unique().to_list())
         unknown = [a for a in actors if a not in known]

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-K = pl.col("kind").cast(pl.String)
+K = pl.col("kind")
+"""The kind column for filters: compared as the contract's Enum, never cast to text (a cast
+of the whole column is a transient copy as large as the column)."""
+KS = pl.col("kind").cast(pl.String)
+"""The kind as text, for selecting it from an already filtered frame."""
 
 ACTOR_INSTANTS = ("actor_spawn", "actor_stop", "actor_fail", "actor_restart", "attrs")
 NODE_INSTANTS = ("node_join", "node_leave", "node_down", "node_up", "node_state", "attrs")
@@ -36,7 +40,8 @@ class Timeline:
     """What the exporters draw.
 
     ``tracks``: node, actor (null: the node's own track), lane, pid, tid, name.
-    ``slices``: pid, tid, start, end (ns), msg_type, msg_id, actor, peer, outcome, unfinished.
+    ``slices``: pid, tid, lane, start, end (ns), msg_type, msg_id, incarnation, peer, outcome,
+    unfinished, flow_in (its message has a send: the end of a flow).
     ``sends``: pid, tid, t (ns), msg_id, msg_type, peer, flow (the message has a handler slice).
     ``instants``: pid, tid (null: process scope), t (ns), name, reason, actor.
     ``counters``: pid, actor, t (ns), depth (mailbox depth after the event).
@@ -89,7 +94,11 @@ def _lanes(slices: pl.DataFrame) -> np.ndarray:
     lanes = np.zeros(slices.height, dtype=np.int64)
     if slices.height == 0:
         return lanes
-    ordered = slices.with_row_index("i").sort("node", "actor", "start", "i")
+    ordered = (
+        slices.select("node", "actor", "start", "end")
+        .with_row_index("i")
+        .sort("node", "actor", "start", "i")
+    )
     same = (ordered["node"] == ordered["node"].shift(1)) & (
         ordered["actor"] == ordered["actor"].shift(1)
     )
@@ -119,30 +128,34 @@ def _lanes(slices: pl.DataFrame) -> np.ndarray:
 def mailbox_counters(events: pl.DataFrame) -> pl.DataFrame:
     """Mailbox depth per actor after each change: +1 on ``msg_recv``, -1 when a handler starts
     or a waiting message is discarded, back to 0 when a new life starts (as the fold counts)."""
+    starts = K.is_in(["actor_spawn", "actor_restart"])
     rows = events.filter(
-        K.is_in(["msg_recv", "msg_handle", "handler_start", "actor_spawn", "actor_restart"])
+        K.is_in(["msg_recv", "msg_handle", "handler_start"])
+        | starts
         | ((K == "msg_drop") & (pl.col("reason") == "discarded"))
     ).select(
         "node",
         "actor",
         "seq",
         t=ns("t"),
-        delta=pl.when(K == "msg_recv")
-        .then(1)
-        .when(K.is_in(["actor_spawn", "actor_restart"]))
-        # a life start resets the count: marked, then each life is summed on its own
-        .then(0)
-        .otherwise(-1),
-        life=K.is_in(["actor_spawn", "actor_restart"]).cast(pl.Int64),
+        delta=pl.when(K == "msg_recv").then(1).when(starts).then(0).otherwise(-1).cast(pl.Int32),
+        start=starts,
     )
-    rows = rows.sort("t", "seq").with_columns(life=pl.col("life").cum_sum().over("actor"))
-    return (
-        rows.with_columns(depth=pl.col("delta").cum_sum().over("actor", "life").clip(0))
-        .filter(pl.col("delta") != 0)
-        .select("node", "actor", "t", "depth")
-        # one value per actor and time: the depth after everything at that time
-        .unique(["actor", "t"], keep="last", maintain_order=True)
+    # Running sums per actor life without hash-grouping: sorted by actor then time, a life
+    # begins where the actor changes or a spawn/restart row is; its depth is the running
+    # sum minus the sum just before it began. (Grouped window sums of a large trace cost
+    # several times the trace in transient memory.)
+    rows = rows.sort("actor", "t", "seq")
+    begins = (pl.col("actor") != pl.col("actor").shift(1)).fill_null(True) | pl.col("start")
+    running = pl.col("delta").cum_sum()
+    rows = rows.with_columns(
+        depth=(running - pl.when(begins).then(running - pl.col("delta")).forward_fill()).clip(0)
     )
+    rows = rows.filter(pl.col("delta") != 0)
+    # one value per actor and time: the depth after everything at that time
+    nxt = pl.col("actor").shift(-1), pl.col("t").shift(-1)
+    last = (pl.col("actor") != nxt[0]) | (pl.col("t") != nxt[1]) | nxt[1].is_null()
+    return rows.filter(last).sort("t", "seq").select("node", "actor", "t", "depth")
 
 
 def build(events: pl.DataFrame) -> Timeline:
@@ -174,7 +187,7 @@ def build(events: pl.DataFrame) -> Timeline:
         "reason",
         "msg_type",
         t=ns("t"),
-        name=K,
+        name=KS,
         lane=pl.lit(0, pl.Int64),
     )
     node_inst = events.filter(
@@ -189,7 +202,7 @@ def build(events: pl.DataFrame) -> Timeline:
         .otherwise(pl.col("reason")),
         msg_type="msg_type",
         t=ns("t"),
-        name=K,
+        name=KS,
         lane=pl.lit(None, pl.Int64),
     )
     counters = mailbox_counters(events)
@@ -229,11 +242,14 @@ def build(events: pl.DataFrame) -> Timeline:
             maintain_order="left",
         )
 
-    slices = place(slices).sort("start", "pid", "tid", maintain_order=True)
-    sends = place(sends).sort("t", maintain_order=True)
+    # placed on their tracks, the rows keep only what the writers draw (the timeline of a
+    # large trace is held while it is written)
+    slices = place(slices).drop("node", "actor").sort("start", "pid", "tid", maintain_order=True)
+    sends = place(sends).drop("node", "actor", "lane").sort("t", maintain_order=True)
     instants = pl.concat(
         [place(actor_inst), node_inst.join(nodes, on="node").with_columns(tid=None)],
         how="diagonal_relaxed",
-    ).sort("t", maintain_order=True)
+    ).drop("node", "lane")
+    instants = instants.sort("t", maintain_order=True)
     counters = counters.join(nodes, on="node", maintain_order="left")
     return Timeline(nodes, tracks, slices, sends, instants, counters, end_ns)
