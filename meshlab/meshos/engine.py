@@ -516,9 +516,10 @@ class MeshOS:
         dv.gated_until = None
         aid = _daemon_id(node, name)
         self._begin(a, target=aid)
-        self.mesh.spawn(
-            DaemonActor, self, node, name, self.faults.get((node, name)), name=aid, node=node
-        )
+        # Daemons run where MeshOS puts them whatever the node's state (an essential daemon in
+        # maintenance, a restart while exiting it); nothing else may be placed there.
+        args = (self, node, name, self.faults.get((node, name)))
+        self.mesh._spawn(DaemonActor, args, {}, aid, None, node, None, anywhere=True)
 
     def _do_stop_daemon(self, a: Action) -> None:
         self.actual.daemon(a.node, a.target or "").status = "stopping"

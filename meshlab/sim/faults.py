@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from meshlab.sim.hooks import DOWN_STATES
+from meshlab.sim.hooks import CLOSED_STATES, DOWN_STATES, DRAIN_STATES
 
 if TYPE_CHECKING:
     from meshlab.sim.mesh import Mesh
@@ -93,7 +93,17 @@ class Faults:
         self._record("node_up", node=name)
 
     def set_node_state(self: Mesh, name: str, state: str, *, at: float | None = None) -> None:
-        """An operational state such as ``maintenance``, ``drain`` or ``cordon`` (or ``up``)."""
+        """An operational state such as ``maintenance``, ``drain`` or ``cordon`` (or ``up``).
+
+        The node stays up and runs what it has, but in ``cordon``, ``drain`` and
+        ``maintenance`` (and MeshOS's maintenance states) it takes no new actors: no placement
+        policy chooses it, supervisors restart children elsewhere, and ``spawn(node=...)``
+        onto it is refused. Entering ``drain`` or ``maintenance`` also moves its supervised
+        actors off: each stops with reason ``drain`` and its supervisor starts it on a node
+        that takes new actors (a ``temporary`` child is not restarted, as always). Actors with
+        no supervisor stay where they are: nothing could start them again elsewhere. If no
+        other node takes new actors, nothing is moved. ``up`` opens the node again.
+        """
         self._known_node(name)
         if state in DOWN_STATES:
             raise ValueError(f"use kill_node or remove_node for {state!r}, not set_node_state")
@@ -104,6 +114,18 @@ class Faults:
             return
         self._nodes[name] = state
         self._record("node_state", node=name, reason=state)
+        if state in DRAIN_STATES:
+            self._drain_node(name)
+
+    def _drain_node(self: Mesh, name: str) -> None:
+        if not any(s not in DOWN_STATES and s not in CLOSED_STATES for s in self._nodes.values()):
+            return  # nowhere to go: leave them running rather than stop them for good
+        # Outermost first: a supervised supervisor takes its subtree along, so its children
+        # are not moved twice.
+        movable = [c for c in self._cells_on(name) if c.spec is not None and c.parent is not None]
+        for cell in sorted(movable, key=lambda c: (c.id.count("/"), c.id)):
+            if cell.alive:
+                self._stop(cell, "drain")
 
     def _cells_on(self: Mesh, name: str):
         return [c for c in self._cells.values() if c.node == name]

@@ -19,6 +19,25 @@ if TYPE_CHECKING:
 # nothing is placed on it. The compiled core reads this tuple when it is imported.
 DOWN_STATES: tuple[str, ...] = ("down", "left")
 
+# A node in one of these states is up (it runs what it has, messages reach it) but takes no
+# new actors: no placement policy chooses it, a supervisor restarts a child elsewhere, and an
+# explicit ``node=`` onto it is refused. The plain mesh's operational states (``cordon``,
+# ``drain``, ``maintenance``) and those MeshOS's maintenance machine sets
+# (meshlab.meshos.maintenance), which only MeshOS itself may still run daemons on.
+CLOSED_STATES: tuple[str, ...] = (
+    "cordon",
+    "drain",
+    "maintenance",
+    "entering_maintenance",
+    "exiting_maintenance",
+    "recovery",
+    "drain_failed",
+)
+
+# Entering one of these states moves the node's supervised actors off it: each is stopped with
+# reason ``drain`` and its supervisor starts it again on a node that takes new actors.
+DRAIN_STATES: tuple[str, ...] = ("drain", "maintenance", "entering_maintenance")
+
 
 @runtime_checkable
 class MeshHooks(Protocol):

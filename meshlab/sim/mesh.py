@@ -23,7 +23,7 @@ from meshlab.sim._speedups import COMPILED, Engine
 from meshlab.sim.actor import Actor, Cell
 from meshlab.sim.cost import ByType, CostError, Message, check, class_cost
 from meshlab.sim.faults import Faults
-from meshlab.sim.hooks import DOWN_STATES
+from meshlab.sim.hooks import CLOSED_STATES, DOWN_STATES
 from meshlab.sim.limits import (
     DEFAULT_HANDLER_TIMEOUT,
     DEFAULT_PER_INSTANT,
@@ -207,6 +207,13 @@ class Mesh(Faults, Engine):
     def nodes_up(self) -> list[str]:
         return [n for n, s in self._nodes.items() if s not in DOWN_STATES]
 
+    def nodes_placeable(self) -> list[str]:
+        """The nodes that take new actors: up, and not cordoned, draining or in maintenance
+        (see :meth:`set_node_state`)."""
+        return [
+            n for n, s in self._nodes.items() if s not in DOWN_STATES and s not in CLOSED_STATES
+        ]
+
     def node_state(self, node: str) -> str:
         return self._nodes[self._known_node(node)]
 
@@ -230,7 +237,11 @@ class Mesh(Faults, Engine):
         """Start a top-level actor ``cls(*args, **kwargs)``; returns its id."""
         return self._spawn(cls, args, kwargs, name, None, node, placement)
 
-    def _spawn(self, cls, args, kwargs, name, parent, node, placement, spec=None) -> str:
+    def _spawn(
+        self, cls, args, kwargs, name, parent, node, placement, spec=None, *, anywhere=False
+    ) -> str:
+        """``anywhere`` lets an explicit ``node`` be one that takes no new actors: for what
+        must run on a node whatever its state (MeshOS's daemons on a node in maintenance)."""
         if not (isinstance(cls, type) and issubclass(cls, Actor)):
             raise TypeError(f"spawn needs a subclass of meshlab.Actor, got {cls!r}")
         class_cost(cls)  # a bad cost on the class fails here, before anything changes
@@ -244,7 +255,7 @@ class Mesh(Faults, Engine):
         cell = self._cells.get(aid)
         if cell is not None and cell.alive:
             raise ValueError(f"actor id {aid!r} is already in use by a live actor")
-        where = self._place(node, placement, parent)
+        where = self._place(node, placement, parent, anywhere=anywhere)
         if cell is None:
             cell = Cell(self, aid, cls, args, kwargs, parent.id if parent else None, where)
             self._cells[aid] = cell
@@ -302,17 +313,28 @@ class Mesh(Faults, Engine):
         except Exception as exc:
             self._fail(cell, _error_text(exc), cell.id)
 
-    def _place(self, node: str | None, placement: str | None, parent: Cell | None) -> str:
+    def _place(
+        self, node: str | None, placement: str | None, parent: Cell | None, *, anywhere=False
+    ) -> str:
         if node is not None:
             self._known_node(node)
-            if self._nodes[node] in DOWN_STATES:
+            state = self._nodes[node]
+            if state in DOWN_STATES:
+                raise ValueError(f"node {node!r} is {state}; spawn on a node that is up")
+            if state in CLOSED_STATES and not anywhere:
                 raise ValueError(
-                    f"node {node!r} is {self._nodes[node]}; spawn on a node that is up"
+                    f"node {node!r} is {state} and takes no new actors; spawn without node= "
+                    f"to place it on a node that does, or set_node_state({node!r}, 'up') first"
                 )
             return node
-        up = self.nodes_up()
+        up = self.nodes_placeable()
         if not up:
-            raise RuntimeError("no node is up to place an actor on")
+            if not self.nodes_up():
+                raise RuntimeError("no node is up to place an actor on")
+            states = ", ".join(f"{n} is {s}" for n, s in self._nodes.items())
+            raise RuntimeError(
+                f"no node takes new actors ({states}); set one back to 'up' with set_node_state"
+            )
         policy = placement or self.placement
         if callable(policy):
             return policy(up)

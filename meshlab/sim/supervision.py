@@ -70,10 +70,11 @@ class Backoff:
 class ChildSpec:
     """How a supervisor starts one child: ``cls(*args, **kwargs)`` named ``name``.
 
-    ``node`` pins the child to a node while that node is up (elsewhere by the mesh's placement
-    otherwise). ``restart`` is OTP's restart type: ``"permanent"`` (the default, as in OTP:
-    restarted whenever it exits), ``"transient"`` (restarted after a crash, not after a clean
-    stop) or ``"temporary"`` (never restarted; removed from its supervisor when it exits).
+    ``node`` pins the child to a node while that node takes new actors (elsewhere by the
+    mesh's placement otherwise: see ``Mesh.set_node_state``). ``restart`` is OTP's restart
+    type: ``"permanent"`` (the default, as in OTP: restarted whenever it exits),
+    ``"transient"`` (restarted after a crash, not after a clean stop) or ``"temporary"``
+    (never restarted; removed from its supervisor when it exits).
     """
 
     name: str
@@ -150,7 +151,7 @@ class Supervisor(Actor):
         for spec in self.children:
             if not me.alive:
                 return  # a child's start made this supervisor give up
-            node = spec.node if spec.node in mesh.nodes_up() else None
+            node = spec.node if spec.node in mesh.nodes_placeable() else None
             self._running[spec.name] = _STARTING
             aid = mesh._spawn(spec.cls, spec.args, spec.kwargs, spec.name, me, node, None, spec)
             self._started(spec.name, mesh._cells[aid])
@@ -171,6 +172,11 @@ class Supervisor(Actor):
             self._running[name] = _GONE
             return
         self._running[name] = None
+        if reason == "drain":
+            # Moved off a draining node, not a failure: started again elsewhere at once, alone
+            # (not its group) and not counted against the restart intensity.
+            mesh.schedule(mesh.now, self._move, (mesh, me, me.inc, name))
+            return
         if spec.restart == "transient" and clean:
             return  # not restarted, but still a child: a group restart brings it back
         self._rounds += 1
@@ -216,15 +222,27 @@ class Supervisor(Actor):
                 return  # the supervisor died or restarted, or a restarted child exited again
             if self._running.get(name, _GONE) is not None:
                 continue  # removed meanwhile, or already back
-            up = mesh.nodes_up()
-            if not up:
+            if not self._restart_child(mesh, me, name, delay, self.strategy):
                 return
-            cell = mesh._cells[f"{me.id}/{name}"]
-            spec = cell.spec
-            node = spec.node if spec.node in up else mesh._place(None, None, me)
-            self._running[name] = _STARTING
-            mesh._restart(cell, node, delay, self.strategy)
-            self._started(name, cell)
+
+    def _move(self, arg: tuple[Mesh, Cell, int, str]) -> None:
+        mesh, me, inc, name = arg
+        if me.alive and me.inc == inc and self._running.get(name, _GONE) is None:
+            self._restart_child(mesh, me, name, 0.0, "drain")
+
+    def _restart_child(self, mesh: Mesh, me: Cell, name: str, delay: float, why: str) -> bool:
+        """Start ``name`` again on its own node if that takes new actors, else where the
+        mesh's placement puts it; False when no node takes new actors."""
+        ok = mesh.nodes_placeable()
+        if not ok:
+            return False
+        cell = mesh._cells[f"{me.id}/{name}"]
+        spec = cell.spec
+        node = spec.node if spec.node in ok else mesh._place(None, None, me)
+        self._running[name] = _STARTING
+        mesh._restart(cell, node, delay, why)
+        self._started(name, cell)
+        return True
 
     def _give_up(self, mesh: Mesh, me: Cell, reason: str, root: str) -> None:
         """OTP's reached_max_restart_intensity: the children are shut down (reverse start
