@@ -1,6 +1,6 @@
 """Soak: a `meshlab serve` subprocess on loopback under a hostile mix, for a bounded time.
 
-The server runs ping-pong paced to about 22,000 events/s with a 200,000-event window. Against
+The server runs ping-pong paced to about 11,000 events/s with a 100,000-event window. Against
 it, at once:
 
 - honest subscribers, which read every event from where they joined and count gaps and
@@ -254,7 +254,7 @@ def _probe(srv, stop: threading.Event, latencies: list, rss: list, t0: float) ->
 def run(*, quick: bool) -> list[dict]:
     seconds = 30.0 if quick else 120.0
     warmup = seconds / 3
-    srv = serve_subprocess("ping-pong", speed=2.0, until=1e9, retain=200_000, heartbeat=0.5)
+    srv = serve_subprocess("ping-pong", speed=1.0, until=1e9, retain=100_000, heartbeat=0.5)
     try:
         soak = Soak(srv, seconds)
         latencies: list[tuple[float, float]] = []

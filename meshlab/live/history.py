@@ -17,7 +17,7 @@ import polars as pl
 
 from meshlab.live.protocol import HISTORY_BLOCK
 
-CACHE_BYTES = 64 * 1024 * 1024
+CACHE_BYTES = 32 * 1024 * 1024
 """Most bytes of encoded history kept for sharing between subscribers."""
 
 

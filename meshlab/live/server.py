@@ -75,6 +75,8 @@ class NodeServer:
         self._tasks: list[asyncio.Task] = []
         self.source_error: str | None = None  # set when the source's task fails
         self.history = History(_fit)
+        # the newest live batch, encoded once for every subscriber at the head
+        self._live: tuple[tuple[int, int], list[bytes], int] | None = None
         self.sessions: set[_Session] = set()
         # address -> times of its recent failed authentications (bounded, see _auth_failed)
         self._auth_failures: dict[str, deque[float]] = {}
@@ -145,6 +147,17 @@ class NodeServer:
             "meshlab_source_time_seconds": self.source.now(),
             "meshlab_source_paused": 1.0 if self.source.state == "paused" else 0.0,
         }
+
+    def live_frames(self, pos: int) -> tuple[list[bytes], int]:
+        """Frames from ``pos`` to the head; subscribers at the same place share one encoding."""
+        feed = self.source.feed
+        key = (pos, feed.head)
+        if self._live is not None and self._live[0] == key:
+            return self._live[1], self._live[2]
+        batch = feed.slice(pos, p.MAX_BATCH_ROWS)
+        frames = _fit(batch) if batch.height else []
+        self._live = (key, frames, pos + batch.height)
+        return frames, pos + batch.height
 
     @property
     def state(self) -> str:
@@ -471,6 +484,8 @@ class _Session:
                 v1 = self._v1
                 if v1 is None and history.behind(pos, feed.head):
                     frames, pos = await history.read(feed, pos)
+                elif v1 is None:
+                    frames, pos = self.server.live_frames(pos)
                 else:
                     batch = feed.slice(pos, p.MAX_BATCH_ROWS)
                     pos += batch.height

@@ -50,7 +50,8 @@ def rss_mb(pid: int) -> float:
 
 def timed_healthz(srv) -> float:
     start = time.monotonic()
-    healthz(srv)
+    with urllib.request.urlopen(srv.healthz_url, timeout=30) as response:
+        json.loads(response.read())
     return time.monotonic() - start
 
 
@@ -437,7 +438,10 @@ def test_eight_readers_from_seq_zero_do_not_stall_the_server(servers, big_trace)
         prober.join()
     assert got == [head] * 8
     latencies.sort()
-    assert latencies[-1] < 1.0, latencies[-5:]
+    # inline encoding stalled /healthz for seconds behind eight readers; now it waits for
+    # at most a block at a time (bounds loose enough for a busy 2-core machine)
+    assert latencies[len(latencies) // 2] < 0.2, latencies
+    assert latencies[-1] < 2.0, latencies[-5:]
 
 
 # 10 --------------------------------------------------------------------------------------
