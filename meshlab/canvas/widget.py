@@ -15,7 +15,7 @@ from meshlab.canvas.html import BUNDLE, render_html
 from meshlab.canvas.source import Feed
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
-VIEWS = ("topology", "spacetime")
+VIEWS = ("topology", "tree", "spacetime")
 LANES = ("auto", "actors", "nodes")
 SYNCED = (
     "time",
@@ -54,9 +54,9 @@ class Canvas(anywidget.AnyWidget):
     appended, never resent whole; the playback clock runs in the browser.
 
     Synced traits: ``time`` (the playhead, seconds), ``selected`` (an actor id, ``"node:<name>"``
-    or ``""``), ``playing``, ``speed`` (0.1 to 100), ``view`` (``"topology"`` or
-    ``"spacetime"``), ``lanes`` (``"auto"``, ``"actors"``, ``"nodes"``), ``hide_system``,
-    ``supervision``, ``class_filter`` and ``type_filter``.
+    or ``""``), ``playing``, ``speed`` (0.1 to 100), ``view`` (``"topology"``,
+    ``"tree"`` or ``"spacetime"``), ``lanes`` (``"auto"``, ``"actors"``, ``"nodes"``),
+    ``hide_system``, ``supervision``, ``class_filter`` and ``type_filter``.
 
     Examples
     --------

@@ -154,3 +154,37 @@ def test_replay_keys_markers_and_layout(browser, replay_file, tmp_path, artifact
     assert heal.count() >= 1
     assert "healed" in (heal.first.get_attribute("title") or heal.first.inner_text())
     page.close()
+
+
+def test_tree_view_draws_the_supervision_tree_and_selects_by_click(browser, tmp_path, artifacts):
+    trace = ml.scenarios.run("supervision-tree", seed=1)
+    canvas = ml.Canvas(trace, view="tree")
+    with pytest.raises(Exception, match="view must be one of"):
+        canvas.view = "forest"
+    path = canvas.save_html(tmp_path / "tree.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page.goto(path.as_uri())
+    page.wait_for_selector(f"{CANVAS}[data-ready='1']")
+    model = "window.meshlabReplay.model"
+
+    def xy(actor: str) -> tuple[float, float]:
+        page.evaluate(f"(a) => {model}.set('selected', a)", actor)
+        page.wait_for_function(f"document.querySelector('{CANVAS}').dataset.selectedXy")
+        x, y, _r = map(float, page.get_attribute(CANVAS, "data-selected-xy").split(","))
+        page.evaluate(f"{model}.set('selected', '')")
+        page.wait_for_function(f"!document.querySelector('{CANVAS}').dataset.selectedXy")
+        return x, y
+
+    page.evaluate(f"{model}.set('time', 6.95)")
+    root, api, w0, w2 = (
+        xy(a) for a in ("root", "root/api", "root/api/worker-0", "root/api/worker-2")
+    )
+    assert root[1] < api[1] < w0[1] == w2[1]  # one row per depth, parents above
+    assert w0[0] < api[0] < w2[0]  # a parent centred over its children
+    # the same selection and inspector as the topology view: click a glyph
+    page.click(f"{CANVAS} canvas.ml-main", position={"x": w2[0], "y": w2[1]})
+    page.wait_for_function(f"{model}.get('selected') === 'root/api/worker-2'")
+    page.wait_for_selector(f"{CANVAS} .ml-inspector .ml-title")
+    assert "root/api/worker-2" in page.inner_text(f"{CANVAS} .ml-inspector .ml-title")
+    page.screenshot(path=str(artifacts / "replay-04-tree.png"))
+    page.close()

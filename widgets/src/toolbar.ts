@@ -19,7 +19,7 @@ export interface ToolbarHandlers {
   step(dir: 1 | -1): void;
   marker(dir: 1 | -1): void;
   speed(x: number): void;
-  view(v: "topology" | "spacetime"): void;
+  view(v: "topology" | "tree" | "spacetime"): void;
   toggle(name: "hide_system" | "supervision", on: boolean): void;
   filter(name: "class_filter" | "type_filter", value: string): void;
   follow(): void;
@@ -66,6 +66,7 @@ export class Toolbar {
     this.time.className = "ml-time";
     this.viewBtns = {
       topology: btn("topology", "nodes, actors and messages (v)", () => h.view("topology"), "ml-view-topology"),
+      tree: btn("tree", "the supervision tree: parents above their children (v)", () => h.view("tree"), "ml-view-tree"),
       spacetime: btn("space-time", "lanes and arrows, a Lamport diagram (v)", () => h.view("spacetime"), "ml-view-spacetime"),
     };
     const check = (name: "hide_system" | "supervision", text: string, title: string) => {
@@ -91,7 +92,7 @@ export class Toolbar {
     this.typeSel.addEventListener("change", () => h.filter("type_filter", this.typeSel.value));
     this.liveBtn = btn("● live", "follow the live stream", () => h.follow(), "ml-live");
     this.liveBtn.style.display = "none";
-    el.append(prevM, prev, this.playBtn, next, nextM, this.speedSel, this.time, sep(), this.viewBtns.topology, this.viewBtns.spacetime, sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
+    el.append(prevM, prev, this.playBtn, next, nextM, this.speedSel, this.time, sep(), this.viewBtns.topology, this.viewBtns.tree, this.viewBtns.spacetime, sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
   }
 
   sync(s: {

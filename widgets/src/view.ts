@@ -6,6 +6,7 @@ import { renderActor, renderNode } from "./inspector";
 import { K } from "./kinds";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection } from "./model";
 import { paintTopology } from "./draw_topology";
+import { paintTree, treeScene } from "./draw_tree";
 import { DROP, HANDLER_ERROR, HUNG, MARKER_COLOR, STATUS_COLOR, typeColor } from "./palette";
 import { SceneBuilder, statusName, type Filters, type Scene } from "./scene";
 import { MARKER_NAMES, Scrubber, fmtTime, type Marker } from "./scrubber";
@@ -31,6 +32,10 @@ export interface ViewHandle {
 }
 
 const SYNC_GAP_MS = 200; // playhead updates to the kernel: at most five per second
+
+type ViewName = "topology" | "tree" | "spacetime";
+/** The `v` key cycles through the views. */
+const NEXT_VIEW: Record<ViewName, ViewName> = { topology: "tree", tree: "spacetime", spacetime: "topology" };
 
 export function createView(el: HTMLElement, model: Model, store: EventStore): ViewHandle {
   const root = document.createElement("div");
@@ -86,7 +91,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   const get = {
     playing: () => Boolean(model.get("playing")),
     speed: () => clampSpeed(Number(model.get("speed")) || 1),
-    view: () => (model.get("view") === "spacetime" ? "spacetime" : "topology") as "topology" | "spacetime",
+    view: (): ViewName => {
+      const v = model.get("view");
+      return v === "spacetime" || v === "tree" ? v : "topology";
+    },
     lanes: () => (model.get("lanes") || "auto") as LaneMode,
     meta: () => (model.get("meta") || {}) as Meta,
     selection: (): Selection => parseSelected(model.get("selected")),
@@ -238,6 +246,21 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
         const selLane = lanes.byActors ? (selectedActor >= 0 ? lanes.laneOf[selectedActor] : -1) : selectedNode >= 0 ? lanes.laneOf[selectedNode] : -1;
         lastST = paintSpacetime(ctx, store, { t, span: sp, width: w, height: h }, lanes, f, typeOf, selLane);
         lastScene = null;
+      } else if (get.view() === "tree") {
+        const sc = builder.build(store, folder, t, { x: 10, y: 10, w: w - 20, h: h - 20 }, { ...f, supervision: false }, get.speed(), metaNodes, typeColor);
+        const tree = treeScene(sc, store, { x: 16, y: 12, w: w - 32, h: h - 24 });
+        lastScene = tree;
+        paintTree(ctx, tree, { selectedActor, hoverActor });
+        lastST = null;
+        root.dataset.lod = sc.lod.aggregateActors ? "aggregate" : "detail";
+        if (sc.lod.aggregateActors) {
+          ctx.fillStyle = "#555";
+          ctx.textAlign = "center";
+          ctx.fillText(`${sc.visibleActors.toLocaleString()} actors: too many for the tree view yet; filter by class or hide system actors`, w / 2, h / 2);
+        }
+        const sel = selectedActor >= 0 ? tree.actors.find((a) => a.idx === selectedActor) : undefined;
+        if (sel) root.dataset.selectedXy = `${sel.x.toFixed(1)},${sel.y.toFixed(1)},${sel.r.toFixed(1)}`;
+        else delete root.dataset.selectedXy;
       } else {
         lastScene = builder.build(store, folder, t, { x: 10, y: 10, w: w - 20, h: h - 20 }, f, get.speed(), metaNodes, typeColor);
         paintTopology(ctx, lastScene, { selectedActor, selectedNode, hoverActor });
@@ -503,7 +526,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
         break;
       case "v":
         hideTip();
-        setTraits({ view: get.view() === "topology" ? "spacetime" : "topology" });
+        setTraits({ view: NEXT_VIEW[get.view()] });
         break;
       case "Escape":
         hideTip();
