@@ -27,6 +27,9 @@ _EXPORTS = {
     "Supervisor": "meshlab.sim",
     "ChildSpec": "meshlab.sim",
     "Backoff": "meshlab.sim",
+    # what-if forks and seed sweeps
+    "Run": "meshlab.fork",
+    "compare": "meshlab.fork",
     # views and sources
     "Canvas": "meshlab.canvas",
     "connect": "meshlab.live",
@@ -35,6 +38,7 @@ _SUBMODULES = {
     "scenarios",
     "charts",
     "checks",
+    "fork",
     "labs",
     "prometheus",
     "events",

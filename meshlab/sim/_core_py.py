@@ -74,6 +74,7 @@ class Engine(Kernel):
         self._routes: dict = {}
         self._routes_epoch = 0  # the compiled core caches routes per actor; this one does not
         self._cut: set = set()
+        self._lost: set = set()  # ids of messages to lose on arrival (a what-if fork's change)
 
     def _note(self, code: int) -> None:
         self._rec.kinds.append(code)
@@ -124,6 +125,10 @@ class Engine(Kernel):
 
     def _deliver(self, m) -> None:
         mid, src, src_node, dst, dst_node, mtype, body, cell = m
+        if self._lost and mid in self._lost:  # lost on the way, as a lossy link loses it
+            self._lost.discard(mid)
+            self._lose((dst_node, dst, src, mid, mtype))
+            return
         cut = self._cut
         if self._nodes[dst_node] in DOWN_STATES:
             self._drop(dst_node, dst, src, mid, mtype, "node_down")

@@ -181,4 +181,8 @@ class Faults:
 
 def _apply(arg: tuple[Callable[..., None], tuple[Any, ...]]) -> None:
     fn, args = arg
+    # A what-if fork may veto a scheduled fault (meshlab.fork.prevent): it then never happens.
+    vetoes = getattr(getattr(fn, "__self__", None), "_vetoes", None)
+    if vetoes and any(veto(fn.__name__, args) for veto in list(vetoes)):
+        return
     fn(*args)
