@@ -21,6 +21,7 @@ COMMANDS = {
     "serve": "meshlab.cli.serve",
     "record": "meshlab.cli.record",
     "attach": "meshlab.cli.attach",
+    "ray-env": "meshlab.cli.ray_env",
     "export": "meshlab.cli.export",
 }
 

@@ -155,6 +155,11 @@ class RayMapper:
         self.plain_tasks: set[str] = set()  # task hex of tasks on no actor
         self.done: dict[tuple[str, int], None] = {}
         self._parked: set[str] = set()  # actors with transitions waiting for their name
+        # calls to look at after this batch, calls waiting on an actor (by hex), and when
+        # to look at every call for staleness: a batch costs what it touches, not all calls
+        self._dirty: set[tuple[str, int]] = set()
+        self._waits: dict[str, set[tuple[str, int]]] = {}
+        self._next_full = 0.0
         self._rows: list[Row] = []
 
     # entry points ------------------------------------------------------------------------
@@ -163,17 +168,21 @@ class RayMapper:
         self._rows = rows = []
         if now is not None:
             self.clock = max(self.clock, now)
-        ordered = sorted(events, key=lambda e: _PRIORITY.get(_type(e), 4))
-        for event in ordered:
-            kind = _type(event)
+        buckets: list[list] = [[], [], [], [], []]  # by _PRIORITY, arrival order kept
+        counts = self.counts
+        for event in events:
+            kind = event.get("eventType") if isinstance(event, dict) else None
             if kind not in KNOWN_TYPES:
                 self.unknown[str(kind)] += 1
                 continue
-            self.counts[kind] += 1
+            counts[kind] += 1
             handler = _HANDLERS.get(kind)
             if handler is not None:
+                buckets[_PRIORITY[kind]].append((handler, event))
+        for bucket in buckets:
+            for handler, event in bucket:
                 handler(self, event)
-        self._advance()
+        self._advance(full=self.clock >= self._next_full)
         self._rows = []
         return _in_time_order(rows)
 
@@ -357,6 +366,7 @@ class RayMapper:
             if self.names.get(c, a.hex) == a.hex:
                 a.name = c
                 self.names[c] = a.hex
+                self._wake(a.hex)
                 return
 
     def _task_definition(self, event: dict[str, Any]) -> None:
@@ -403,6 +413,12 @@ class RayMapper:
         node_hex = next((h for h in self.nodes if node_name(h) == a.node), None)
         return self.nodes.get(node_hex or "") not in ("down", "left")
 
+    def _wake(self, h: str) -> None:
+        """Look again at the calls that wait on this actor (its name, its first life)."""
+        waiting = self._waits.get(h)
+        if waiting:
+            self._dirty.update(waiting)
+
     def _parent(self, a: _Actor) -> str | None:
         creator = self.creators.get(a.hex)
         if creator is None:
@@ -431,6 +447,7 @@ class RayMapper:
             else:
                 return
             a.state = "alive"
+            self._wake(a.hex)
             self._attrs(t, a.node, a.name, {"ray_actor_id": a.hex, "pid": a.pid, "class": a.cls})
         elif state == "RESTARTING":
             if a.state != "alive":
@@ -504,6 +521,7 @@ class RayMapper:
         c.send_node = to_hex(event.get("nodeId", ""))
         c.job = to_hex(body.get("jobId", ""))
         c.since = self.clock
+        self._dirty.add(key)
 
     def _task_lifecycle(self, event: dict[str, Any]) -> None:
         body = event.get("taskLifecycleEvent") or {}
@@ -521,6 +539,7 @@ class RayMapper:
         if body.get("rayErrorInfo"):
             c.error = body["rayErrorInfo"]
         c.since = self.clock
+        self._dirty.add(key)
 
     def _caller_name(self, parent_task: str, *, node_hex: str, t: float | None) -> str | None:
         """The actor (or pseudo-actor) that was running ``parent_task``; None while that
@@ -540,19 +559,30 @@ class RayMapper:
             self._emit(t, "actor_spawn", self.pseudo[name], name, msg_type="tasks")
         return name if t is not None else None
 
-    def _advance(self) -> None:
+    def _advance(self, *, full: bool = True) -> None:
         force_before = self.clock - self.grace
         for h in list(self._parked):
             a = self.actors[h]
             if a.parked:
                 self._actor_drain(a, force=a.parked[0][0] < force_before)
-        finished = []
-        for key, c in self.calls.items():
+        if full:
+            self._next_full = self.clock + self.grace / 2
+            keys = list(self.calls)
+        else:
+            keys = [k for k in self._dirty if k in self.calls]
+        self._dirty.clear()
+        for key in keys:
+            c = self.calls[key]
             if self._advance_call(c, stale=c.since < force_before):
-                finished.append(key)
-        for key in finished:
-            del self.calls[key]
-            self.done[key] = None
+                del self.calls[key]
+                self.done[key] = None
+                for h in (c.callee, actor_of_task(c.parent_task)):
+                    if h in self._waits:
+                        self._waits[h].discard(key)
+            else:
+                for h in (c.callee, actor_of_task(c.parent_task)):
+                    if h:
+                        self._waits.setdefault(h, set()).add(key)
         if len(self.done) > 200_000:
             for key in list(self.done)[:100_000]:
                 del self.done[key]
@@ -780,10 +810,6 @@ def _inc_at(a: _Actor, t: float) -> int:
             break
         inc = n
     return inc
-
-
-def _type(event: Any) -> Any:
-    return event.get("eventType") if isinstance(event, dict) else None
 
 
 def _cls(a: _Actor) -> str | None:
