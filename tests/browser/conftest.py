@@ -19,7 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# MESHLAB_CHROMIUM names another browser binary (or a missing one, to see the skip notice)
+CHROMIUM = os.environ.get("MESHLAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+NO_CHROMIUM = "Chromium is not installed (apt-get install -y chromium fonts-liberation)"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -38,6 +40,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """A green run that skipped the browser tests must say so, loudly, at the end."""
+    skipped = [
+        r for r in terminalreporter.stats.get("skipped", []) if NO_CHROMIUM in str(r.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"NOTE: {len(skipped)} browser tests were SKIPPED because Chromium is not "
+            "installed; nothing was checked in a browser. Install it with "
+            "`apt-get install -y chromium fonts-liberation` and run again (with CI set, "
+            "they fail instead of skipping).",
+            yellow=True,
+            bold=True,
+        )
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
@@ -51,7 +69,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Chromium is required in CI: apt-get install -y chromium fonts-liberation")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium fonts-liberation)")
+        pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
