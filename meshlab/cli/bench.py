@@ -20,6 +20,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "export": ("export",),
     "meshos": ("meshos",),
     "soak": ("soak",),
+    "ray": ("ray_follow",),
 }
 
 

@@ -1,0 +1,305 @@
+"""Ray benchmarks (``meshlab bench ray``).
+
+- mapping: the payloads recorded from a real cluster (tests/data/ray/export_posts.json),
+  replicated with fresh job ids (each copy is another job's actors and calls) and mapped by
+  ``RayMapper`` into contract frames: Ray events per second;
+- receiver -> client frame: the same payloads POSTed to ``meshlab serve --ray`` (its real
+  receiver, in batches like Ray's) while a client follows it: Ray events per second from the
+  first POST until the client's frame holds every mapped event;
+- on a real local Ray cluster (skipped with --quick): the lag from each Ray transition's own
+  timestamp to the event landing in the client's frame (p50 / p99), the backfill on attach with
+  1,000 actors in the state API (placeholders that never get a node), and the cost of the
+  export to the application (the same actor-call workload, export on vs off).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import copy
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import meshlab as ml
+from meshlab.ray.mapping import RayMapper, to_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTS = ROOT / "tests" / "data" / "ray" / "export_posts.json"
+ID_KEYS = frozenset({"actorId", "taskId", "parentTaskId", "jobId"})
+TARGET_RATE = 50_000
+FRAME_ROWS = 2_000
+BATCH = 1_000
+
+
+def _rejob(value: str, job: int) -> str:
+    raw = bytearray(base64.b64decode(value))
+    if len(raw) in (4, 16, 24):  # JobID, ActorID, TaskID: the job id is the last 4 bytes
+        raw[-4:] = job.to_bytes(4, "little")
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def _rewrite(obj, job: int):
+    if isinstance(obj, dict):
+        return {
+            k: _rejob(v, job) if k in ID_KEYS and isinstance(v, str) and v else _rewrite(v, job)
+            for k, v in obj.items()
+        }
+    if isinstance(obj, list):
+        return [_rewrite(v, job) for v in obj]
+    return obj
+
+
+def replicated_posts(copies: int) -> list[list[dict]]:
+    """The recorded POST bodies, ``copies`` times, each copy under its own job id."""
+    recorded = json.loads(POSTS.read_text())["posts"]
+    posts = []
+    for k in range(copies):
+        posts += [_rewrite(copy.deepcopy(p["body"]), k + 2) for p in recorded]
+    return posts
+
+
+def bench_mapping(posts: list[list[dict]]) -> dict:
+    n = sum(len(b) for b in posts)
+    mapper = RayMapper()
+    start = time.perf_counter()
+    head = 0
+    pending: list = []
+    for body in posts:
+        pending += mapper.feed(body, now=time.time())
+        if len(pending) >= FRAME_ROWS:  # as the server publishes: a frame per tick
+            head += to_frame(pending, first_seq=head).height
+            pending = []
+    head += to_frame(pending, first_seq=head).height
+    elapsed = time.perf_counter() - start
+    rate = n / elapsed
+    return {
+        "name": "ray mapping, recorded payloads -> contract frames",
+        "value": rate,
+        "unit": "Ray events/s",
+        "target": ">= 50,000 Ray events/s",
+        "met": bool(rate >= TARGET_RATE),
+        "note": f"{n:,} Ray events -> {head:,} contract events, frames of {FRAME_ROWS:,}",
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(address: str, receiver_port: int) -> tuple[subprocess.Popen, dict]:
+    args = [sys.executable, "-m", "meshlab", "serve", "--ray", address, "--port", "0"]
+    args += ["--receiver-port", str(receiver_port), "--heartbeat", "0.5"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()  # type: ignore[union-attr]
+    if not line.strip():
+        proc.kill()
+        raise RuntimeError("meshlab serve --ray did not start")
+    return proc, json.loads(line)
+
+
+def bench_receiver(posts: list[list[dict]]) -> dict:
+    """POST to a real ``meshlab serve --ray`` (its cluster address answers nothing: only the
+    receiver is measured) and wait until a client's frame holds every mapped event."""
+    n = sum(len(b) for b in posts)
+    expected = 0
+    mapper = RayMapper()
+    for body in posts:
+        expected += len(mapper.feed(body, now=0.0))
+    receiver_port = _free_port()
+    proc, ready = _serve(f"127.0.0.1:{_free_port()}", receiver_port)
+    try:
+        live = ml.connect(ready["url"], record=False)
+        # Ray's aggregator sends what accumulated since its last POST: batch the recorded
+        # POSTs into bodies of about BATCH events, as a busy cluster's would be
+        batches, cur = [], []
+        for body in posts:
+            cur += body
+            if len(cur) >= BATCH:
+                batches.append(cur)
+                cur = []
+        bodies = [json.dumps(b).encode() for b in [*batches, cur] if b]
+        conn = http.client.HTTPConnection("127.0.0.1", receiver_port, timeout=30)
+        start = time.time()
+        for data in bodies:
+            conn.request("POST", "/", body=data, headers={"Content-Type": "application/json"})
+            conn.getresponse().read()
+        live.wait_for(lambda lv: lv.head >= expected, timeout=120)
+        elapsed = time.time() - start
+        live.close()
+        conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    rate = n / elapsed
+    return {
+        "name": "ray receiver -> client frame, loopback",
+        "value": rate,
+        "unit": "Ray events/s",
+        "target": ">= 50,000 Ray events/s",
+        "met": bool(rate >= TARGET_RATE),
+        "note": f"{n:,} Ray events in {len(bodies):,} POSTs -> {expected:,} events in the frame",
+    }
+
+
+# real cluster ------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _cluster(env: dict[str, str]):
+    import ray
+    from ray.cluster_utils import Cluster
+
+    saved = dict(os.environ)
+    tmp = tempfile.mkdtemp(prefix="mlrayb", dir="/tmp")
+    os.environ.update(env)
+    os.environ["RAY_TMPDIR"] = tmp
+    os.environ["RAY_memory_monitor_refresh_ms"] = "0"  # noqa: SIM112 (Ray spells it so)
+    with contextlib.suppress(OSError):  # see tests/ray/conftest.py: Ray's agent start timeout
+        os.setpriority(os.PRIO_PROCESS, 0, min(os.getpriority(os.PRIO_PROCESS, 0), -10))
+    cluster = Cluster()
+    try:
+        cluster.add_node(num_cpus=1, include_dashboard=True, dashboard_port=_free_port())
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+        yield ray, cluster
+    finally:
+        with contextlib.suppress(Exception):
+            ray.shutdown()
+        cluster.shutdown()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _workload(ray, calls: int) -> float:
+    """Seconds for ``calls`` actor calls, 4 at a time, through a caller actor."""
+
+    @ray.remote(num_cpus=0)
+    class Callee:
+        def work(self, x):
+            return x + 1
+
+    @ray.remote(num_cpus=0)
+    class Caller:
+        def __init__(self, callee):
+            self.callee = callee
+
+        def go(self, n):
+            return sum(ray.get([self.callee.work.remote(i) for i in range(n)]))
+
+    caller = Caller.remote(Callee.remote())
+    ray.get(caller.go.remote(1))  # both actors up
+    start = time.perf_counter()
+    for _ in range(calls // 4):
+        ray.get([caller.go.remote(4)])
+    return time.perf_counter() - start
+
+
+def bench_cluster() -> list[dict]:
+    from meshlab.ray.env import export_env
+
+    figures = []
+    receiver_port = _free_port()
+    calls = 400
+    with _cluster(export_env(f"http://127.0.0.1:{receiver_port}")) as (ray, cluster):
+        proc, ready = _serve(cluster.address, receiver_port)
+        try:
+            live = ml.connect(ready["url"], record=False)
+            arrivals: list[tuple[float, int]] = []
+            live.add_listener(lambda: arrivals.append((time.time(), live.head)))
+            live.wait_for(lambda lv: lv.head >= 1, timeout=60)  # backfill done
+            attached = time.time()
+            on = _workload(ray, calls)
+            time.sleep(4)  # Ray's batches (about every second) and meshlab's grace
+            frame = live.trace().events
+            live.close()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        t = frame["t"].to_numpy()
+        landed = np.empty(frame.height)
+        start = 0
+        for wall, head in arrivals:
+            landed[start:head] = wall
+            start = head
+        mask = t > attached
+        lag = landed[mask] - t[mask]
+        p50, p99 = np.percentile(lag, [50, 99])
+        figures.append(
+            {
+                "name": "ray transition -> client frame lag p50",
+                "value": float(p50),
+                "unit": "s",
+                "note": f"{int(mask.sum()):,} events of {calls} actor calls",
+            }
+        )
+        figures.append(
+            {
+                "name": "ray transition -> client frame lag p99",
+                "value": float(p99),
+                "unit": "s",
+                "target": "<= 2 s",
+                "met": bool(p99 <= 2.0),
+                "note": "Ray batches its events about every second",
+            }
+        )
+        figures.append(_bench_backfill(ray, cluster.address))
+    with _cluster({}) as (ray, _):
+        off = _workload(ray, calls)
+    figures.append(
+        {
+            "name": "ray application time, export on / off",
+            "value": on / off,
+            "unit": "x",
+            "note": f"{calls} actor calls: {on:.2f} s with the export, {off:.2f} s without",
+        }
+    )
+    return figures
+
+
+def _bench_backfill(ray, address: str) -> dict:
+    from meshlab.ray.source import read_state
+
+    @ray.remote(num_cpus=0, resources={"nowhere": 1})
+    class Placeholder:  # never placed: no node has the resource, so no process starts
+        pass
+
+    handles = [Placeholder.remote() for _ in range(1000)]
+    deadline = time.time() + 60
+    while time.time() < deadline and len(read_state(address)[1]) < 1000:
+        time.sleep(1)
+    start = time.perf_counter()
+    nodes, actors = read_state(address)
+    rows = RayMapper().reconcile(nodes, actors, now=time.time())
+    to_frame(rows, first_seq=0)
+    elapsed = time.perf_counter() - start
+    del handles
+    return {
+        "name": "ray backfill on attach, 1,000 actors",
+        "value": elapsed,
+        "unit": "s",
+        "target": "<= 3 s",
+        "met": bool(elapsed <= 3.0),
+        "note": f"{len(actors):,} actors and {len(nodes)} nodes read from the state API",
+    }
+
+
+def run(*, quick: bool) -> list[dict]:
+    posts = replicated_posts(20 if quick else 200)
+    figures = [bench_mapping(posts), bench_receiver(posts)]
+    if not quick:
+        figures += bench_cluster()
+    return figures
+
+
+if __name__ == "__main__":
+    for fig in run(quick="--quick" in sys.argv):
+        print(fig)
