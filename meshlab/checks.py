@@ -52,6 +52,7 @@ __all__ = [
     "Problem",
     "Report",
     "at_most_one",
+    "deterministic",
     "eventually_agree",
     "no_crashes",
     "no_gap",
@@ -89,10 +90,16 @@ class Problem(str):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check found: truthy when it passed; ``problems`` are in time order."""
+    """What one check found: truthy when it passed; ``problems`` are in time order.
+
+    ``vacuous`` says why a pass proves nothing, when it does not: a safety check passes
+    trivially on a run in which nothing happened ("nobody sent 'lead'"). A grader gives such
+    a pass no credit (see :mod:`meshlab.labs.scoring`).
+    """
 
     name: str
     problems: list[Problem] = field(default_factory=list)
+    vacuous: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -148,7 +155,8 @@ class Report:
         head = f"{ok} of {len(self.results)} checks passed"
         lines = [f"{self.title}: {head}" if self.title else head]
         for r in self.results:
-            lines.append(f"  {'PASS' if r else 'FAIL'}  {r.name}")
+            empty = f"  (vacuous: {r.vacuous})" if r and r.vacuous else ""
+            lines.append(f"  {'PASS' if r else 'FAIL'}  {r.name}{empty}")
             shown = r.problems if self.limit is None else r.problems[: self.limit]
             lines.extend(f"        - {p}" for p in shown)
             if len(shown) < len(r.problems):
@@ -206,7 +214,9 @@ def no_crashes(
         )
         for t, actor, reason in fails.select("t", "actor", "reason").iter_rows()
     ]
-    return CheckResult(f"no_crashes(allowed={tuple(allowed)!r})", problems)
+    handled = ev.filter(pl.col("kind").is_in(["msg_handle", "handler_start"])).height
+    empty = None if handled or problems else "no actor handled a single message"
+    return CheckResult(f"no_crashes(allowed={tuple(allowed)!r})", problems, vacuous=empty)
 
 
 def no_unexplained_drops(
@@ -260,7 +270,9 @@ def no_unexplained_drops(
                 actors=(src, dst),
             )
         )
-    return CheckResult(f"no_unexplained_drops(allowed={tuple(allowed)!r})", problems)
+    sent = _sends(ev, None).height
+    empty = None if sent or problems else "no actor sent a message"
+    return CheckResult(f"no_unexplained_drops(allowed={tuple(allowed)!r})", problems, vacuous=empty)
 
 
 def at_most_one(
@@ -311,7 +323,8 @@ def at_most_one(
             )
         problems.append(Problem(f"{text} — scrub to t={start:.3f}", t=start, actors=(a, b)))
     name = f"at_most_one(msg_type={msg_type!r}, window={window})"
-    return CheckResult(name, problems)
+    empty = None if s.height else f"nobody sent {msg_type!r}"
+    return CheckResult(name, problems, vacuous=empty)
 
 
 def no_gap(
@@ -322,11 +335,15 @@ def no_gap(
     start: float | None = None,
     end: float | None = None,
     role: str | None = None,
+    participants: Iterable[str] | None = None,
 ) -> CheckResult:
     """Somebody sends ``msg_type`` at least every ``longer_than`` seconds from ``start`` to ``end``.
 
     The liveness half of "one leader": without it, a protocol that never elects anybody would
-    pass :func:`at_most_one`. ``start`` and ``end`` default to the first and last event.
+    pass :func:`at_most_one`. ``start`` and ``end`` default to the first and last event. A gap
+    is named by both ends (who sent last before it, who first after it) and by the
+    ``participants`` alive inside it (default: every actor that ever sent ``msg_type``), who
+    are the ones that should have filled it.
     """
     ev = _events(trace)
     _positive("longer_than", longer_than)
@@ -345,19 +362,36 @@ def no_gap(
             ),
         ]
     )
-    gaps = marks.with_columns(until=pl.col("t").shift(-1)).filter(
+    gaps = marks.with_columns(until=pl.col("t").shift(-1), nxt=pl.col("actor").shift(-1)).filter(
         pl.col("until") - pl.col("t") > longer_than
+    )
+    names = (
+        _sends(ev, [msg_type])["actor"].unique(maintain_order=True).to_list()
+        if participants is None
+        else _strings("participants", participants)
     )
     nobody = f"no {role}" if role else f"nobody sent {msg_type!r}"
     problems = []
-    for t, last, until in gaps.select("t", "actor", "until").iter_rows():
-        after = f" after {last}'s last {msg_type!r}" if last else ""
+    for t, last, until, nxt in gaps.select("t", "actor", "until", "nxt").iter_rows():
+        if last and nxt:
+            ends = f"{last} last sent {msg_type!r} at {_at(t)}, {nxt} next at {_at(until)}"
+        elif last:
+            ends = f"{last} last sent {msg_type!r} at {_at(t)}, nobody after it"
+        elif nxt:
+            ends = f"nobody before {nxt}'s first {msg_type!r} at {_at(until)}"
+        else:
+            ends = f"nobody sent {msg_type!r} at all"
+        inside = _alive_between(ev, names, t, until)
+        meanwhile = (
+            f"; alive meanwhile: {_names(inside)}" if inside else "; none alive" if names else ""
+        )
+        who = list(dict.fromkeys(a for a in (last, nxt, *inside) if a))
         problems.append(
             Problem(
-                f"{nobody} for {until - t:.3f} s, from {_at(t)} to {_at(until)}{after} "
-                f"(allowed: {longer_than} s) — scrub to t={t:.3f}",
+                f"{nobody} for {until - t:.3f} s, from {_at(t)} to {_at(until)} "
+                f"(allowed: {longer_than} s): {ends}{meanwhile} — scrub to t={t:.3f}",
                 t=t,
-                actors=(last,) if last else (),
+                actors=who,
             )
         )
     return CheckResult(f"no_gap(msg_type={msg_type!r}, longer_than={longer_than})", problems)
@@ -395,7 +429,15 @@ def eventually_agree(
     since = first if after is None else float(after)
     name = f"eventually_agree(vote={vote!r}, claim={claim!r}, after={after})"
     if not survivors:
-        return CheckResult(name, [Problem(f"no participant is alive at {_at(end_t)}", t=end_t)])
+        if not names:
+            said = f"{vote!r}" + (f" or {claim!r}" if claim else "")
+            text = (
+                f"nobody sent {said} at all, so there is no participant to agree; pass "
+                f"participants= to name who should have"
+            )
+        else:
+            text = f"none of the participants ({_names(names)}) is alive at {_at(end_t)}"
+        return CheckResult(name, [Problem(text, t=end_t, actors=names)])
     choice = pl.when(pl.col("msg_type") == vote).then(pl.col("peer")).otherwise(pl.col("actor"))
     d = (
         sends.filter(pl.col("actor").is_in(survivors) & (pl.col("t") >= since))
@@ -459,6 +501,61 @@ def eventually_agree(
     return CheckResult(name, sorted(problems, key=lambda p: p.t))
 
 
+def deterministic(first: Trace | pl.DataFrame, second: Trace | pl.DataFrame) -> CheckResult:
+    """Two runs of the same scenario and seed recorded the same events, row for row.
+
+    A protocol that draws from Python's ``random`` (or reads the clock, or iterates a set of
+    strings) instead of ``ctx.rng`` runs differently every time, and a grade of it means
+    nothing. The problem names the first event where the runs part: its time and actor.
+    """
+    a, b = _events(first), _events(second)
+    n = min(a.height, b.height)
+    differs = (
+        pl.concat(
+            [
+                a.head(n).select(pl.all().name.prefix("a_")),
+                b.head(n).select(pl.all().name.prefix("b_")),
+            ],
+            how="horizontal",
+        )
+        .with_row_index("i")
+        .filter(
+            ~pl.all_horizontal(pl.col(f"a_{c}").eq_missing(pl.col(f"b_{c}")) for c in a.columns)
+        )
+    )
+    if differs.height == 0 and a.height == b.height:
+        return CheckResult("deterministic()")
+    if differs.height:
+        row = differs.row(0, named=True)
+        i = row["i"]
+    else:
+        i = n
+        row = {f"{x}_{c}": None for x in "ab" for c in a.columns}
+        longer = a if a.height > b.height else b
+        row.update({f"a_{c}": v for c, v in longer.row(n, named=True).items()})
+    t = min(x for x in (row["a_t"], row["b_t"]) if x is not None)
+    who = [x for x in dict.fromkeys((row["a_actor"], row["b_actor"])) if x]
+    one = _event_text(row, "a")
+    other = _event_text(row, "b")
+    text = (
+        f"two runs of the same seed differ from event {i} at {_at(t)}: {one} in one, {other} "
+        f"in the other; draw random numbers from ctx.rng, not the random module "
+        f"— scrub to t={t:.3f}"
+    )
+    return CheckResult("deterministic()", [Problem(text, t=t, actors=who)])
+
+
+def _event_text(row: dict, side: str) -> str:
+    if row[f"{side}_kind"] is None:
+        return "the end of the run"
+    parts = [row[f"{side}_kind"], row[f"{side}_actor"] or row[f"{side}_node"]]
+    if row[f"{side}_msg_type"]:
+        parts.append(repr(row[f"{side}_msg_type"]))
+    if row[f"{side}_peer"]:
+        parts.append(f"peer {row[f'{side}_peer']}")
+    return f"{' '.join(str(x) for x in parts)} at t={row[f'{side}_t']:.3f}"
+
+
 # helpers ---------------------------------------------------------------------------------
 def _events(trace: Trace | pl.DataFrame) -> pl.DataFrame:
     if isinstance(trace, Trace):
@@ -477,13 +574,15 @@ def _span(ev: pl.DataFrame) -> tuple[float, float]:
     return float(ev["t"].min()), float(ev["t"].max())
 
 
-def _sends(ev: pl.DataFrame, types: list[str]) -> pl.DataFrame:
-    for t in types:
+def _sends(ev: pl.DataFrame, types: list[str] | None) -> pl.DataFrame:
+    """Messages sent between actors (timers excluded), of ``types`` (None: of any type)."""
+    for t in types or ():
         if not isinstance(t, str) or not t:
             raise TypeError(f"msg_type must be a message type name (a string), got {t!r}")
+    of_type = pl.lit(True) if types is None else pl.col("msg_type").is_in(types)
     return ev.filter(
         (pl.col("kind") == "msg_send")
-        & pl.col("msg_type").is_in(types)
+        & of_type
         & (pl.col("reason").is_null() | (pl.col("reason") != "timer"))
     )
 
@@ -498,6 +597,33 @@ def _lives(ev: pl.DataFrame) -> pl.DataFrame:
         born=pl.col("t").filter(pl.col("kind").is_in(["actor_spawn", "actor_restart"])).last(),
         died=pl.col("t").filter(pl.col("kind").is_in(["actor_stop", "actor_fail"])).last(),
     )
+
+
+def _alive_between(ev: pl.DataFrame, names: list[str], lo: float, hi: float) -> list[str]:
+    """Those of ``names`` alive at some moment strictly between ``lo`` and ``hi``, in order.
+
+    An actor with no lifecycle event at all (a live source's) counts as alive throughout."""
+    life = (
+        ev.filter(
+            pl.col("actor").is_in(names)
+            & pl.col("kind").is_in(["actor_spawn", "actor_restart", "actor_stop", "actor_fail"])
+        )
+        .sort("seq")
+        .select("actor", "t", "kind")
+    )
+    born: dict[str, float] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for actor, t, kind in life.iter_rows():
+        if kind in ("actor_spawn", "actor_restart"):
+            born.setdefault(actor, t)
+        elif actor in born:
+            spans.setdefault(actor, []).append((born.pop(actor), t))
+    for actor, t in born.items():
+        spans.setdefault(actor, []).append((t, float("inf")))
+    seen = set(life["actor"])
+    return [
+        a for a in names if a not in seen or any(b < hi and d > lo for b, d in spans.get(a, ()))
+    ]
 
 
 def _strings(what: str, values: Iterable[str]) -> list[str]:

@@ -142,17 +142,45 @@ def test_no_gap_finds_leaderless_stretches_including_the_ends():
     heartbeats(fk, "c2", "c1", [5.0, 5.5])
     trace = fk.trace()
     result = checks.no_gap(trace, msg_type="lead", longer_than=2.0, start=0.0, end=9.0)
-    assert [(p.t, p.actors) for p in result.problems] == [(2.0, ("c1",)), (5.5, ("c2",))]
+    assert [(p.t, p.actors) for p in result.problems] == [
+        (2.0, ("c1", "c2")),
+        (5.5, ("c2", "c1")),
+    ]
     assert result.problems[0] == (
-        "nobody sent 'lead' for 3.000 s, from t=2.000 s to t=5.000 s after c1's last 'lead' "
-        "(allowed: 2.0 s) — scrub to t=2.000"
+        "nobody sent 'lead' for 3.000 s, from t=2.000 s to t=5.000 s (allowed: 2.0 s): "
+        "c1 last sent 'lead' at t=2.000 s, c2 next at t=5.000 s; alive meanwhile: c1 and c2 "
+        "— scrub to t=2.000"
     )
+    assert "c2 last sent 'lead' at t=5.500 s, nobody after it" in result.problems[1]
     assert checks.no_gap(trace, msg_type="lead", longer_than=3.5, start=0.0, end=9.0)
     silent = checks.no_gap(mesh_of("c1").trace(), msg_type="lead", longer_than=1.0, end=4.0)
     assert silent.problems == [
-        "nobody sent 'lead' for 4.000 s, from t=0.000 s to t=4.000 s (allowed: 1.0 s) — "
-        "scrub to t=0.000"
+        "nobody sent 'lead' for 4.000 s, from t=0.000 s to t=4.000 s (allowed: 1.0 s): "
+        "nobody sent 'lead' at all — scrub to t=0.000"
     ]
+
+
+def test_no_gap_names_the_participants_alive_inside_the_gap():
+    fk = mesh_of("c1", "c2", "c3", "c4")
+    heartbeats(fk, "c1", "c2", [1.0, 2.0])
+    fk.fail(2.5, "c1", node="n0", error="node_down", root=None)
+    fk.fail(1.5, "c3", node="n2", error="node_down", root=None)  # dead all through the gap
+    fk.fail(3.0, "c4", node="n3", error="node_down", root=None)  # alive at its start
+    heartbeats(fk, "c2", "c1", [6.0])
+    result = checks.no_gap(
+        fk.trace(),
+        msg_type="lead",
+        longer_than=3.0,
+        start=0.0,
+        end=6.5,
+        role="leader",
+        participants=["c1", "c2", "c3", "c4"],
+    )
+    (p,) = result.problems
+    assert p.startswith("no leader for 4.000 s, from t=2.000 s to t=6.000 s")
+    assert "c1 last sent 'lead' at t=2.000 s, c2 next at t=6.000 s" in p
+    assert p.actors == ("c1", "c2", "c4")
+    assert "alive meanwhile: c1, c2 and c4" in p
 
 
 # eventually_agree --------------------------------------------------------------------
@@ -233,3 +261,52 @@ def test_report_summarises_and_limits():
     with pytest.raises(TypeError, match="takes check results"):
         checks.report("nope")
     assert checks.report(ok)
+
+
+# vacuous passes, participants, determinism -----------------------------------------------
+def test_safety_checks_say_when_their_pass_is_vacuous():
+    quiet = mesh_of("c1", "c2").trace()
+    for result in (
+        checks.at_most_one(quiet, msg_type="lead", window=0.5),
+        checks.no_crashes(quiet),
+        checks.no_unexplained_drops(quiet),
+    ):
+        assert result and result.vacuous
+    assert "(vacuous: nobody sent 'lead')" in str(
+        checks.report(checks.at_most_one(quiet, msg_type="lead", window=0.5))
+    )
+    fk = mesh_of("c1", "c2")
+    heartbeats(fk, "c1", "c2", [0.1])
+    assert checks.at_most_one(fk.trace(), msg_type="lead", window=0.5).vacuous is None
+    assert checks.no_unexplained_drops(fk.trace()).vacuous is None
+
+
+def test_eventually_agree_counts_silent_participants_when_named():
+    fk = agreeing("c1")
+    fk.spawn(0.0, "c4", node="n0")  # alive, never acks
+    result = checks.eventually_agree(fk.trace(), vote="ack", claim="lead", after=3.0)
+    assert result  # by default only those that ever sent count...
+    named = checks.eventually_agree(
+        fk.trace(), vote="ack", claim="lead", after=3.0, participants=["c1", "c2", "c3", "c4"]
+    )
+    assert [p.actors for p in named.problems] == [("c4",)]  # ...so name them
+    silent = checks.eventually_agree(mesh_of("c1").trace(), vote="ack", claim="lead")
+    assert silent.problems[0].startswith("nobody sent 'ack' or 'lead' at all")
+    alive = checks.eventually_agree(
+        mesh_of("c1").trace(), vote="ack", claim="lead", participants=["c1"]
+    )
+    assert alive.problems[0].startswith("c1 made no decision")
+
+
+def test_deterministic_names_the_first_event_that_differs():
+    a, b = mesh_of("c1", "c2"), mesh_of("c1", "c2")
+    heartbeats(a, "c1", "c2", [0.5, 1.0])
+    heartbeats(b, "c1", "c2", [0.5])
+    heartbeats(b, "c2", "c1", [0.9])
+    assert checks.deterministic(a.trace(), a.trace())
+    result = checks.deterministic(a.trace(), b.trace())
+    (p,) = result.problems
+    assert p.t == 0.9 and p.actors == ("c1", "c2")
+    assert "msg_send c1 'lead' peer c2 at t=1.000 in one, msg_send c2 'lead' peer c1" in p
+    shorter = checks.deterministic(a.trace(), mesh_of("c1", "c2").trace())
+    assert "the end of the run" in shorter.problems[0]

@@ -1,10 +1,12 @@
 """The leader-election lab: the solution passes every check, the starting code fails them."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+import meshlab as ml
 from meshlab.labs import leader_election as lab
 from meshlab.labs import load_actor
 from meshlab.trace.invariants import violations
@@ -21,6 +23,8 @@ def starter():
 
 @pytest.fixture(scope="module")
 def solution():
+    if not SOLUTION.exists():  # a student bundle (meshlab lab export) has no solution
+        pytest.skip(f"the solution is not here ({SOLUTION.name}): a student copy of the lab")
     return load_actor(SOLUTION)
 
 
@@ -31,16 +35,47 @@ def test_the_solution_passes_every_check(solution, seed):
     assert len(results) == 5
     for r in results:
         r.assert_ok()
+        assert not r.vacuous, r
     assert violations(trace) == []
+
+
+def test_the_solution_scores_full_marks_twice_over(solution):
+    grade = lab.grade(solution, seeds=range(5))
+    assert grade and grade.score == 1.0
+    assert all(s.earned == s.total == 10 for s in grade.seeds)
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_faults_hit_the_leader_of_the_solution(solution, seed):
     trace = lab.run(solution, seed=seed)
+    plan = lab.schedule(seed)
     crashed, minority = trace.meta.params["crashed"], trace.meta.params["minority"]
-    assert crashed in minority and len(minority) == 2
+    assert len(minority) == (2 if plan["shape"] == "with the crashed node" else 1)
+    assert (crashed in minority) == (plan["shape"] == "with the crashed node")
     kinds = trace.events.filter(trace.events["kind"].cast(str).is_in(["node_down", "node_up"]))
-    assert kinds["node"].to_list() == [crashed, crashed]
+    assert kinds["node"].to_list() == [crashed] * (1 if plan["return_at"] is None else 2)
+
+
+def test_the_schedule_varies_with_the_seed():
+    plans = [lab.schedule(s) for s in range(20)]
+    for key in ("crash_at", "partition_at", "heal_at", "loss", "until"):
+        assert len({p[key] for p in plans}) >= 15, key
+    assert {p["shape"] for p in plans} == {"alone", "with the crashed node"}
+    assert {p["return_at"] is None for p in plans} == {True, False}
+    assert plans[3] == lab.schedule(3)  # and it is a function of the seed
+
+
+def test_the_solution_publishes_term_and_role(solution):
+    trace = lab.run(solution, seed=0)
+    attrs = {
+        a: json.loads(x)
+        for a, x in trace.state_at(trace.meta.params["until"])
+        .actors.select("actor", "attrs")
+        .iter_rows()
+    }
+    roles = [v["role"] for a, v in attrs.items() if a != "c" + trace.meta.params["crashed"][1:]]
+    assert roles.count("leader") == 1 and set(roles) == {"leader", "follower"}
+    assert all(isinstance(v["term"], int) and v["term"] >= 1 for v in attrs.values())
 
 
 def test_the_starting_code_fails_with_times_and_actors(starter):
@@ -51,28 +86,130 @@ def test_the_starting_code_fails_with_times_and_actors(starter):
     for p in report.problems:
         assert re.search(r"t=\d+\.\d{3} s", p) and re.search(r"scrub to t=\d+\.\d{3}$", p)
         assert len(p.actors) == 2 and all(a in p for a in p.actors)
-    # the partition splits the bully's leadership: c3 in the minority, c2 on the other side
-    first = lab.checks(lab.run(starter, seed=0))[2].problems[-1]
-    assert first.actors == ("c2", "c3") and 5.0 < first.t < 8.0
+    # the partition splits the bully's leadership: the minority's leader and the majority's
+    trace = lab.run(starter, seed=0)
+    first = lab.checks(trace)[2].problems[-1]
+    params = trace.meta.params
+    assert params["partition_at"] <= first.t < params["heal_at"]
     assert first.startswith("two leaders from t=")
 
 
+# The scores of the issue's cases: each used to pass most checks while doing little of the work.
+class Empty(ml.Actor):
+    def __init__(self, peers):
+        self.peers = peers
+
+
+class LeadForever(ml.Actor):
+    """The highest participant leads from the start, with no election; the rest ack it."""
+
+    def __init__(self, peers):
+        self.peers = peers
+
+    def started(self, ctx):
+        ctx.after(0.1, "tick")
+
+    def on_tick(self, ctx, _):
+        if ctx.self == max([ctx.self, *self.peers]):
+            for p in self.peers:
+                ctx.send(p, "lead")
+        ctx.after(0.1, "tick")
+
+    def on_lead(self, ctx, _):
+        ctx.reply("ack")
+
+    def on_ack(self, ctx, _):
+        pass
+
+
+def test_an_empty_class_scores_nothing():
+    grade = lab.grade(Empty, seeds=range(5))  # was 60 %: three vacuous passes
+    assert grade.score == 0.0
+    first = grade.seeds[0]
+    assert {x.check: x.earned for x in first.lines} == dict.fromkeys(lab.SCORING, 0.0)
+    why = {x.check: x.why for x in first.lines}
+    assert why["at_most_one"] == "passed vacuously (nobody sent 'lead')"
+    assert why["no_crashes"] == "passed vacuously (no actor handled a single message)"
+    agree = lab.checks(lab.run(Empty, seed=0))[4]
+    # it used to say "no participant is alive" while all five were
+    assert [p.actors for p in agree.problems] == [(a,) for a in lab.PARTICIPANTS]
+    assert agree.problems[0].startswith("c0 made no decision after t=")
+
+
+def test_the_untouched_starter_scores_low(starter):
+    assert lab.grade(starter, seeds=range(5)).score <= 0.2  # was 80 %
+
+
+def test_leading_forever_with_no_election_scores_low():
+    grade = lab.grade(LeadForever, seeds=range(5))  # was 80 %
+    assert grade.score <= 0.4
+    assert all(x.earned == 0 for s in grade.seeds for x in s.lines if x.check == "no_gap")
+
+
+def test_going_mute_through_the_old_partition_window_scores_low(starter):
+    class Mute(starter):  # tuned to the old, public, fixed timeline: 100 % then
+        def on_tick(self, ctx, body):
+            if 5.0 <= ctx.now < 8.0:
+                ctx.after(0.1, "tick")
+                return
+            super().on_tick(ctx, body)
+
+    assert lab.grade(Mute, seeds=range(5)).score < 0.5
+    assert lab.grade(Mute, seeds=range(20)).score < 0.5
+
+
+def test_followers_that_never_ack_fail():
+    class Mum(LeadForever):  # leads by rank, elects after the crash, but nobody ever acks
+        def on_lead(self, ctx, _):
+            pass
+
+    agree = lab.checks(lab.run(Mum, seed=0))[4]
+    assert not agree
+    assert any(p.startswith("c0 made no decision") for p in agree.problems)
+
+
+def test_a_protocol_using_random_is_flagged_and_earns_nothing(solution):
+    import random
+
+    class Dicey(solution):
+        def wait_for_leader(self, ctx):
+            self.last_heard = ctx.now
+            self.deadline = ctx.now + random.uniform(1.0, 1.5)
+
+    grade = lab.grade(Dicey, seeds=range(2))
+    assert grade.score == 0.0
+    det = [r for r in grade.results if "deterministic" in r.name]
+    assert det and not any(det)
+    p = det[0].problems[0]
+    assert "two runs of the same seed differ from event" in p and "ctx.rng" in p
+    assert p.actors and re.search(r"scrub to t=\d+\.\d{3}$", p)
+
+
+def test_a_run_that_hits_a_limit_earns_nothing_and_says_where():
+    class Spin(Empty):
+        def started(self, ctx):
+            ctx.after(0, "spin")
+
+        def on_spin(self, ctx, _):
+            ctx.after(0, "spin")
+
+    grade = lab.grade(Spin, seeds=[0])
+    assert grade.score == 0.0
+    (r,) = grade.results
+    assert "run()" in r.name and "livelock at t=0.000" in r.problems[0]
+
+
 def test_a_protocol_that_never_leads_fails_liveness():
-    import meshlab as ml
-
-    class Silent(ml.Actor):
-        def __init__(self, peers):
-            self.peers = peers
-
-    results = lab.checks(lab.run(Silent, seed=0))
+    results = lab.checks(lab.run(Empty, seed=0))
     by_name = {r.name.split("(")[0]: r for r in results}
-    assert by_name["at_most_one"]  # vacuously safe...
+    assert by_name["at_most_one"] and by_name["at_most_one"].vacuous  # vacuously safe...
     assert not by_name["no_gap"]  # ...but nobody ever leads
     assert not by_name["eventually_agree"]
 
 
 def test_runs_are_deterministic(solution):
     assert lab.run(solution, seed=3).digest() == lab.run(solution, seed=3).digest()
+    assert lab.run(solution, seed=3).digest() != lab.run(solution, seed=4).digest()
 
 
 def test_load_actor_explains_a_missing_class(tmp_path):

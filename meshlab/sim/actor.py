@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from meshlab.events import ContractError, attrs_json
 from meshlab.sim._speedups import CellBase, ContextBase
 from meshlab.sim.cost import Message, cost_of
 
@@ -171,6 +172,23 @@ class Context(ContextBase):
     def cancel(self, timer: int) -> None:
         """Cancel a timer set with :meth:`after` that has not fired yet."""
         self._mesh._timers.pop(timer, None)
+
+    def publish(self, **values: str | int | float | bool | None) -> None:
+        """Publish properties of this actor (``ctx.publish(term=3, role="leader")``).
+
+        Records an ``attrs`` event: ``Trace.state_at`` merges them into the actor's ``attrs``
+        and the canvas inspector shows them. A value of ``None`` removes its key. Values are
+        scalars (str, int, float, bool); at most 32 keys of up to 64 characters, 4096 bytes of
+        JSON, as the contract bounds them (a ``ValueError`` says which bound was crossed).
+        """
+        if not values:
+            raise TypeError("publish needs at least one key=value, e.g. ctx.publish(role='leader')")
+        try:
+            reason = attrs_json(values)
+        except ContractError as exc:
+            raise ValueError(f"ctx.publish: {exc}") from None
+        cell = self._cell
+        self._mesh._record("attrs", node=cell.node, actor=cell.id, inc=cell.inc, reason=reason)
 
     def nodes(self) -> list[str]:
         """Nodes that are up now, in mesh order."""
