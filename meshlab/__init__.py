@@ -30,6 +30,7 @@ _EXPORTS = {
     # what-if forks and seed sweeps
     "Run": "meshlab.fork",
     "compare": "meshlab.fork",
+    "sweep": "meshlab.fork",
     # views and sources
     "Canvas": "meshlab.canvas",
     "connect": "meshlab.live",

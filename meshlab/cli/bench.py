@@ -19,6 +19,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "live": ("live", "emitter"),
     "export": ("export",),
     "meshos": ("meshos",),
+    "sweep": ("sweep",),
     "soak": ("soak",),
     "ray": ("ray_follow",),
 }

@@ -26,6 +26,7 @@ from meshlab.fork.changes import (
 )
 from meshlab.fork.diff import Comparison, Divergence, compare
 from meshlab.fork.run import CannotReplay, Run
+from meshlab.fork.sweeps import Sweep, sweep
 
 __all__ = [
     "CannotReplay",
@@ -33,6 +34,7 @@ __all__ = [
     "Comparison",
     "Divergence",
     "Run",
+    "Sweep",
     "compare",
     "crash",
     "heal",
@@ -43,4 +45,5 @@ __all__ = [
     "prevent",
     "set_link",
     "set_supervisor",
+    "sweep",
 ]
