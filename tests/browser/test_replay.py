@@ -187,4 +187,10 @@ def test_tree_view_draws_the_supervision_tree_and_selects_by_click(browser, tmp_
     page.wait_for_selector(f"{CANVAS} .ml-inspector .ml-title")
     assert "root/api/worker-2" in page.inner_text(f"{CANVAS} .ml-inspector .ml-title")
     page.screenshot(path=str(artifacts / "replay-04-tree.png"))
+    # fold root/api's subtree: its three workers go, counted beside it (all three restarting)
+    page.dblclick(f"{CANVAS} canvas.ml-main", position={"x": api[0], "y": api[1]})
+    page.wait_for_function(f"document.querySelector('{CANVAS}').dataset.treeHidden === '3'")
+    page.screenshot(path=str(artifacts / "replay-05-tree-folded.png"))
+    page.keyboard.press("c")  # root/api is selected (the double-click's first click): unfold
+    page.wait_for_function(f"document.querySelector('{CANVAS}').dataset.treeHidden === '0'")
     page.close()

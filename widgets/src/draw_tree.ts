@@ -12,20 +12,52 @@ export interface TreeScene extends Scene {
   elbows: Elbow[];
   /** The node of each of `actors`, by name. */
   nodeName: string[];
+  /** Per shown actor folded away: how many actors its subtree hides, and how many of them are failed or restarting. */
+  folded: Map<number, { hidden: number; down: number }>;
+  hidden: number;
   cell: number;
 }
 
-/** Re-place the actors of a topology scene as the supervision tree inside `rect`. */
-export function treeScene(sc: Scene, store: EventStore, rect: { x: number; y: number; w: number; h: number }): TreeScene {
+/**
+ * Re-place the actors of a topology scene as the supervision tree inside `rect`. The subtrees
+ * of actors in `collapsed` (actor indexes) are folded away into a count on their root, which
+ * says how many of the hidden are failed or restarting, so a crash is never out of sight.
+ */
+export function treeScene(
+  sc: Scene,
+  store: EventStore,
+  rect: { x: number; y: number; w: number; h: number },
+  collapsed: ReadonlySet<number> = new Set(),
+): TreeScene {
   const at = new Map(sc.actors.map((a, i) => [a.idx, i]));
-  const parent = sc.actors.map((a) => {
+  const up = sc.actors.map((a) => {
     const p = store.actorOf.get(store.actorParent[a.idx]);
     return p === undefined ? -1 : (at.get(p) ?? -1);
   });
+  // the top-most folded ancestor of each actor (-1: shown)
+  const foldedBy = sc.actors.map((_a, i) => {
+    let top = -1;
+    for (let p = up[i], steps = 0; p >= 0 && steps < up.length; p = up[p], steps++) {
+      if (collapsed.has(sc.actors[p].idx)) top = p;
+    }
+    return top;
+  });
+  const shown: number[] = [];
+  const folded = new Map<number, { hidden: number; down: number }>();
+  sc.actors.forEach((a, i) => {
+    const f = foldedBy[i];
+    if (f < 0) return void shown.push(i);
+    const c = folded.get(sc.actors[f].idx) ?? { hidden: 0, down: 0 };
+    c.hidden++;
+    if (a.status === "failed" || a.status === "restarting") c.down++;
+    folded.set(sc.actors[f].idx, c);
+  });
+  const pos = new Map(shown.map((i, k) => [i, k]));
+  const parent = shown.map((i) => (up[i] >= 0 ? (pos.get(up[i]) ?? -1) : -1));
   const lay = tidyTree({ parent });
   const p = placeTree(lay, rect);
-  const actors = sc.actors.map((a, i) => ({ ...a, x: p.px[i], y: p.py[i], r: p.r }));
-  const nodeName = sc.actors.map((a) => store.str(store.nodeCodes[a.node]));
+  const actors = shown.map((i, k) => ({ ...sc.actors[i], x: p.px[k], y: p.py[k], r: p.r }));
+  const nodeName = actors.map((a) => store.str(store.nodeCodes[a.node]));
   return {
     ...sc,
     nodes: [],
@@ -39,6 +71,8 @@ export function treeScene(sc: Scene, store: EventStore, rect: { x: number; y: nu
     elbows: p.elbows,
     nodeName,
     cell: p.cell,
+    folded,
+    hidden: sc.actors.length - shown.length,
   };
 }
 
@@ -60,6 +94,15 @@ export function paintTree(ctx: CanvasRenderingContext2D, sc: TreeScene, o: { sel
     ctx.lineTo(x + 3.5, y - 5);
     ctx.closePath();
     ctx.fill();
+  }
+  // a folded subtree: "+N" beside its root, red with the count of its failed or restarting
+  ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+  ctx.textAlign = "left";
+  for (const a of sc.actors) {
+    const f = sc.folded.get(a.idx);
+    if (!f) continue;
+    ctx.fillStyle = f.down ? "#d62828" : "#555";
+    ctx.fillText(`+${f.hidden}${f.down ? ` (${f.down} not running)` : ""}`, a.x + a.r + 3, a.y + a.r);
   }
   // node membership: the node's name beside each glyph, in a colour per node
   if (sc.cell >= 36) {

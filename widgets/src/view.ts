@@ -248,7 +248,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
         lastScene = null;
       } else if (get.view() === "tree") {
         const sc = builder.build(store, folder, t, { x: 10, y: 10, w: w - 20, h: h - 20 }, { ...f, supervision: false }, get.speed(), metaNodes, typeColor);
-        const tree = treeScene(sc, store, { x: 16, y: 12, w: w - 32, h: h - 24 });
+        const tree = treeScene(sc, store, { x: 16, y: 12, w: w - 32, h: h - 24 }, collapsed);
+        root.dataset.treeHidden = String(tree.hidden);
         lastScene = tree;
         paintTree(ctx, tree, { selectedActor, hoverActor });
         lastST = null;
@@ -321,7 +322,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     if (get.view() === "spacetime") folder.stateAt(t);
     if (selectedActor >= 0) renderActor(inspector, store, folder.state, selectedActor, t, inspectorHandlers);
     else if (selectedNode >= 0) renderNode(inspector, store, folder.state, selectedNode, t, inspectorHandlers);
-    else inspector.innerHTML = `<div class="ml-dim">Click an actor or a node to inspect it at the playhead.<br><br>Keys: space play/pause · ←/→ previous/next event · shift+←/→ previous/next marker · +/− speed · Home/End · v view · Esc deselect</div>`;
+    else inspector.innerHTML = `<div class="ml-dim">Click an actor or a node to inspect it at the playhead.<br><br>Keys: space play/pause · ←/→ previous/next event · shift+←/→ previous/next marker · +/− speed · Home/End · v view · c fold a subtree (tree view) · Esc deselect</div>`;
   }
 
   const loop = (now: number) => {
@@ -460,6 +461,19 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       dirty = true;
     }
   };
+  /** Tree view: fold or unfold an actor's subtree (double-click, or `c` on the selection). */
+  const collapsed = new Set<number>();
+  const toggleFold = (a: number) => {
+    if (a < 0) return;
+    if (collapsed.has(a)) collapsed.delete(a);
+    else collapsed.add(a);
+    dirty = true;
+  };
+  const onDblClick = (e: MouseEvent) => {
+    if (get.view() !== "tree") return;
+    const [x, y] = local(e);
+    toggleFold(hitActor(x, y));
+  };
   const onClick = (e: MouseEvent) => {
     const [x, y] = local(e);
     root.focus({ preventScroll: true });
@@ -528,6 +542,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
         hideTip();
         setTraits({ view: NEXT_VIEW[get.view()] });
         break;
+      case "c":
+        if (get.view() === "tree") toggleFold(selectedActor);
+        else handled = false;
+        break;
       case "Escape":
         hideTip();
         select({ kind: "none" });
@@ -543,6 +561,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   canvas.addEventListener("mousemove", onMove);
   canvas.addEventListener("mouseleave", onLeave);
   canvas.addEventListener("click", onClick);
+  canvas.addEventListener("dblclick", onDblClick);
   canvas.addEventListener("wheel", onWheel, { passive: false });
   root.addEventListener("keydown", onKey);
   const ro =
@@ -601,6 +620,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       canvas.removeEventListener("mousemove", onMove);
       canvas.removeEventListener("mouseleave", onLeave);
       canvas.removeEventListener("click", onClick);
+      canvas.removeEventListener("dblclick", onDblClick);
       canvas.removeEventListener("wheel", onWheel);
       root.removeEventListener("keydown", onKey);
       scrubber.destroy();
