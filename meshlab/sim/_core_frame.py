@@ -65,7 +65,9 @@ class ColumnRecorder(ChunkedFrames):
             codes, _KINDS, ordered=_KIND_FIELD.type.ordered, safe=False
         )
         table = pa.table([kind], schema=pa.schema([_KIND_FIELD]))
-        series["kind"] = pl.from_arrow(table, rechunk=False).to_series()
+        frame = pl.from_arrow(table, rechunk=False)
+        assert isinstance(frame, pl.DataFrame)
+        series["kind"] = frame.to_series()
         if series["kind"].dtype != SCHEMA["kind"]:  # a polars that tags Enums differently
             series["kind"] = series["kind"].cast(SCHEMA["kind"])
         for name, typ in _NUMBERS.items():

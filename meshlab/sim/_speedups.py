@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
+from typing import TYPE_CHECKING
 
 from meshlab.sim import _core_build
 
@@ -35,7 +36,8 @@ def _warn(message: str) -> None:
     warnings.warn_explicit(message, RuntimeWarning, __file__, 0, module=__name__)
 
 
-if os.environ.get("MESHLAB_PURE", "") not in ("", "0"):
+# Both cores have one interface; the type checker reads the Python one.
+if TYPE_CHECKING or os.environ.get("MESHLAB_PURE", "") not in ("", "0"):
     from meshlab.sim._core_py import CellBase, ContextBase, Engine
 elif os.environ.get("MESHLAB_CORE"):  # asked for explicitly: failing to load it is an error
     _core = _load(os.environ["MESHLAB_CORE"])
