@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import threading
 from typing import Any
 
 import polars as pl
@@ -110,6 +111,9 @@ class SimSource(PacedSource):
         self.seed = seed
         self._rate = 0.0  # recorded events per virtual second, measured by the last step
         self._reach = TICK  # virtual seconds a step may advance while the rate is unknown
+        # steps run in a worker thread (see run); faults from the event loop wait for them
+        self._mesh_lock = threading.Lock()
+        self._nodes = list(mesh.meta.nodes)
 
     def _step_reach(self) -> float:
         return MAX_STEP_EVENTS / self._rate if self._rate > 0 else self._reach
@@ -120,7 +124,7 @@ class SimSource(PacedSource):
         return min(super().now(), self.mesh.now + self._step_reach())
 
     def describe(self) -> dict[str, Any]:
-        nodes = list(self.mesh.meta.nodes)
+        nodes = list(self._nodes)
         ident = f"sim:{self.scenario}:{self.seed}:{','.join(nodes)}"
         return {
             "source": self.kind,
@@ -130,35 +134,81 @@ class SimSource(PacedSource):
             "stream_id": hashlib.sha256(ident.encode()).hexdigest()[:16],
         }
 
+    async def run(self) -> None:
+        """Like every source, but the simulation itself runs in a worker thread: a step can
+        take tens of milliseconds, which the event loop (``/healthz``, heartbeats, the
+        streams) must not wait for."""
+        while True:
+            if not self.finished:
+                target = self._target()
+                ran = await asyncio.to_thread(self._advance, target, self.feed.head)
+                self._after(target, ran)
+            await asyncio.sleep(TICK)
+
     def step(self) -> None:
-        mesh = self.mesh
+        """One step on the calling thread (what ``run`` does, without the worker thread)."""
+        target = self._target()
+        self._after(target, self._advance(target, self.feed.head))
+
+    def _target(self) -> float:
         target = min(self.clock.now(), self.until)
         reach = self._step_reach()
-        if target - mesh.now > reach:
+        if target - self.mesh.now > reach:
             # more than one step can hold: run what it can and let the clock wait for us
-            target = mesh.now + reach
+            target = self.mesh.now + reach
             self.clock.hold(target)
-        if target > mesh.now or (target >= self.until and not self.finished):
-            before, start = self.feed.head, mesh.now
+        return target
+
+    def _advance(self, target: float, head: int) -> tuple[pl.DataFrame, float, float] | None:
+        """Run the mesh to ``target`` (in the worker thread); the new events and the span."""
+        with self._mesh_lock:
+            mesh = self.mesh
+            if not (target > mesh.now or (target >= self.until and not self.finished)):
+                return None
+            start = mesh.now
             mesh.run(until=target)
-            self.publish()
-            if mesh.now > start:
-                rate = (self.feed.head - before) / (mesh.now - start)
+            new = mesh.events_since(head)
+            # the feed holds what late subscribers may ask for; the mesh need not keep more
+            mesh.forget(self.feed.oldest)
+            self._nodes = list(mesh.meta.nodes)
+            return new, start, mesh.now
+
+    def _after(self, target: float, ran: tuple[pl.DataFrame, float, float] | None) -> None:
+        """Publish what a step recorded (on the event loop, which owns the feed)."""
+        if ran is not None:
+            new, start, end = ran
+            before = self.feed.head
+            if new.height:
+                skip = before - int(new["seq"][0])  # a fault may have published some already
+                if skip < new.height:
+                    self.feed.append(new.slice(max(0, skip)))
+            if end > start:
+                rate = (self.feed.head - before) / (end - start)
                 self._rate = max(self._rate * 0.5, rate)
                 if self._rate < 1e-9:  # quiet so far: reach further each step
                     self._rate, self._reach = 0.0, self._reach * 2
-            # the feed holds what late subscribers may ask for; the mesh need not keep more
-            mesh.forget(self.feed.oldest)
         if target >= self.until:
             self.finished = True
             self.feed.notify()
 
     def publish(self) -> None:
-        new = self.mesh.events_since(self.feed.head)
+        with self._mesh_lock:
+            new = self.mesh.events_since(self.feed.head)
+            self._nodes = list(self.mesh.meta.nodes)
         if new.height:
             self.feed.append(new)
 
     def fault(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        with self._mesh_lock:  # waits for a step in the worker thread to end
+            self._fault(action, args)
+        # a fault "now" is recorded at once; publish it and let the mesh run on after it,
+        # since its consequences (restarts, drops) happen later in virtual time
+        self.publish()
+        self.finished = False
+        self.until = max(self.until, self.mesh.now + 1.0)
+        return {"state": self.state, "now": self.now()}
+
+    def _fault(self, action: str, args: dict[str, Any]) -> None:
         mesh = self.mesh
         try:
             if action == "kill_node":
@@ -180,12 +230,6 @@ class SimSource(PacedSource):
                 raise ProtocolError(E_NOT_SUPPORTED, f"unknown control action {action!r}")
         except (KeyError, ValueError) as exc:
             raise ProtocolError(E_BAD_REQUEST, f"{action} failed: {exc}") from None
-        # a fault "now" is recorded at once; publish it and let the mesh run on after it,
-        # since its consequences (restarts, drops) happen later in virtual time
-        self.publish()
-        self.finished = False
-        self.until = max(self.until, self.mesh.now + 1.0)
-        return {"state": self.state, "now": self.now()}
 
 
 class TraceSource(PacedSource):
