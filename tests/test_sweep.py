@@ -94,3 +94,22 @@ def test_bad_sweeps_say_what_is_wrong(kwargs, message):
     source = kwargs.pop("source")
     with pytest.raises((ValueError, TypeError), match=message):
         ml.sweep(source, progress=False, **kwargs)
+
+
+def test_a_script_without_a_main_guard_can_sweep(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "hunt.py"
+    script.write_text(
+        "import meshlab as ml\n"
+        "def quiet(trace):\n"
+        "    return trace.events.height < 10**9\n"
+        "s = ml.sweep('ring', seeds=range(3), check=quiet, workers=2, progress=False)\n"
+        "print(s.frame['ok'].to_list())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[True, True, True]"

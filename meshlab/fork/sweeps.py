@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,13 +295,32 @@ def _local(
     with ProcessPoolExecutor(
         max_workers=n, mp_context=ctx, initializer=_start_worker, initargs=(_dumps(job),)
     ) as pool:
-        futures = [pool.submit(_run_chunk, c) for c in _chunks(seeds, size)]
+        with _main_not_rerun():  # the workers start during these submits
+            futures = [pool.submit(_run_chunk, c) for c in _chunks(seeds, size)]
         for fut in as_completed(futures):
             got = fut.result()
             rows.extend(got)
             bar.add(len(got))
     bar.close()
     return rows
+
+
+@contextmanager
+def _main_not_rerun():
+    """Start workers without running the main script again in each (what multiprocessing does
+    to find its functions): the job travels pickled by value, so a script that calls sweep at
+    its top level, with no ``if __name__ == "__main__"`` guard, works."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main and k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__dict__["__spec__"] = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
 
 
 def _on_ray(
