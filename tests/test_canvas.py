@@ -114,7 +114,7 @@ def test_cli_replay(tmp_path, capsys):
     assert cli(["replay", str(tmp_path / "r.parquet"), "--html", str(tmp_path / "r.html")]) == 0
     assert (tmp_path / "r.html").stat().st_size > 100_000
     assert cli(["replay", str(tmp_path / "missing.parquet"), "--html", "x.html"]) == 2
-    assert "no such trace" in capsys.readouterr().err
+    assert "no trace file at" in capsys.readouterr().err
 
 
 def test_cli_replay_refuses_a_start_time_outside_the_trace(tmp_path, capsys):
