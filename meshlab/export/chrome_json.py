@@ -22,7 +22,7 @@ import polars as pl
 
 from meshlab.export.timeline import Timeline, build
 
-_CHUNK = 200_000
+_CHUNK = 50_000  # rows encoded at a time: the strings of one chunk are held at once
 
 
 def _us(col: str) -> pl.Expr:

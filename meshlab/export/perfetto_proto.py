@@ -24,7 +24,7 @@ import polars as pl
 
 from meshlab.export.timeline import Timeline, build
 
-_CHUNK = 100_000
+_CHUNK = 20_000  # ops per chunk: each becomes Python rows while it is written
 _SEQ = 1  # trusted_packet_sequence_id of every packet: one writer
 _THREAD_UUID = 1 << 32  # track uuids: pid for a node, this + tid for an actor, 2x + i counter
 _COUNTER_UUID = 2 << 32
