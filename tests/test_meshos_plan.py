@@ -225,3 +225,32 @@ def _apply(actual: ActualState, a) -> None:
         actual.instances[a.target].discard(a.node)
     elif a.kind == "mark_avoid":
         actual.nodes[a.node].avoid_until = actual.now + 60
+
+
+def test_a_copy_on_an_avoided_node_is_moved_off_one_migration_at_a_time():
+    want = DesiredState(blobs=(Blob("b", replicas=2),))
+    have = ActualState(
+        now=5.0,
+        nodes={"n0": NodeView(avoid_until=60.0), "n1": NodeView(), "n2": NodeView()},
+        replicas={"b": {"n0", "n1"}},
+    )
+    [move] = plan(want, have)
+    assert (move.kind, move.node, move.src) == ("migrate_blob", "n2", "n0")
+    assert move.cause == "b: n0 is avoided (slow)"
+    have.transfers[1] = Transfer(1, "b", "n0", "n2", move=True)
+    assert plan(want, have) == []  # in flight: nothing more, no second migration
+    have.now = 61.0  # the avoid list timed out: the copy stays where it is
+    del have.transfers[1]
+    assert plan(want, have) == []
+
+
+def test_a_gated_daemon_starts_again_when_its_cooldown_is_over():
+    want = DesiredState(daemons=(Daemon("d"),))
+    have = ActualState(now=10.0, nodes={"n0": NodeView()})
+    have.daemon("n0", "d").status = "gated"
+    have.daemon("n0", "d").gated_until = 20.0
+    assert plan(want, have) == []
+    have.now = 20.0
+    assert [(a.kind, a.cause) for a in plan(want, have)] == [
+        ("start_daemon", "d on n0: its crash-loop cooldown is over")
+    ]

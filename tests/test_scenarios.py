@@ -20,7 +20,7 @@ def scenario_modules() -> dict[str, Scenario]:
 
 def test_every_scenario_module_is_in_the_list_once():
     defined = scenario_modules()
-    assert len(defined) == 6
+    assert len(defined) == 10
     assert sorted(sc.name for sc in defined.values()) == sorted(ml.scenarios.names())
     assert all(sc in SCENARIOS for sc in defined.values())
     assert len(set(ml.scenarios.names())) == len(SCENARIOS)
@@ -29,6 +29,7 @@ def test_every_scenario_module_is_in_the_list_once():
 def test_the_list_is_in_teaching_order_and_every_entry_is_complete():
     assert ml.scenarios.names() == [
         "ping-pong", "ring", "spawn-storm", "supervision-tree", "node-failure", "partition",
+        "maintenance-drain", "replica-repair", "crash-loop", "slow-node",
     ]  # fmt: skip
     for sc in SCENARIOS:
         assert ml.scenarios.get(sc.name) is sc

@@ -93,7 +93,7 @@ def plan(
             not in_flight
             and len(holders) == blob.replicas
             and all(
-                actual.nodes[n].state == "active" and actual.nodes[n].up
+                actual.nodes[n].state == "active" and actual.nodes[n].up and not _avoided(actual, n)
                 for n in holders
                 if n in actual.nodes
             )
@@ -127,10 +127,13 @@ def _daemons(desired: DesiredState, actual: ActualState) -> list[Action]:
             dv = actual.daemons.get((node, d.name))
             status = dv.status if dv else "stopped"
             should_run = d.wanted_on(role) and (d.essential or not draining)
-            if should_run and status in ("stopped", "crashed"):
+            if should_run and status in ("stopped", "crashed", "gated"):
                 if dv is not None and dv.gated_until is not None and actual.now < dv.gated_until:
                     continue  # crash-loop gate: held down until its cooldown ends
-                why = "it crashed" if status == "crashed" else f"role {role} wants it"
+                why = {
+                    "crashed": "it crashed",
+                    "gated": "its crash-loop cooldown is over",
+                }.get(status, f"role {role} wants it")
                 out.append(Action("start_daemon", node, d.name, cause=f"{d.name} on {node}: {why}"))
             elif not should_run and status in ("starting", "running"):
                 why = f"{node} is {view.state}" if draining else f"role {role} does not want it"
@@ -155,32 +158,34 @@ def _blob(
     have = len([n for n in present if n not in leaving]) + len(arriving)
     out: list[Action] = []
 
-    # Copies on draining nodes are moved off first, one migration per blob at a time (two
-    # concurrent moves of one blob could leave it with no settled copy); each counts as a copy
-    # to come.
+    # Copies on draining nodes, then on avoided (slow) ones, are moved off first, one
+    # migration per blob at a time (two concurrent moves of one blob could leave it with no
+    # settled copy). A draining node's copy no longer counts, so its move is a copy to come;
+    # an avoided node's copy still counts until it has moved (a correction, not a repair).
     draining = sorted(
-        n
+        (actual.nodes[n].state != "entering_maintenance", n)
         for n in holders
         if n in actual.nodes
         and actual.nodes[n].up
-        and actual.nodes[n].state == "entering_maintenance"
+        and (actual.nodes[n].state == "entering_maintenance" or _avoided(actual, n))
         and n not in leaving
     )
     busy = set(holders) | arriving
-    for src in [] if leaving else draining[:1]:
-        if have >= blob.replicas:
+    for avoided, src in [] if leaving else draining[:1]:
+        counted = int(src in present)
+        if have - counted >= blob.replicas:
             break  # enough copies elsewhere: the node's copy is simply left behind
-        cause = f"{blob.name}: {src} is draining"
+        cause = f"{blob.name}: {src} is " + ("avoided (slow)" if avoided else "draining")
         if placer.spent():
             return [Action("migrate_blob", "", blob.name, src, cause=cause)]
         dst = placer.best(blob, src, busy)
         if dst is None:
             break
         busy.add(dst)
-        have += 1
+        have += 1 - counted
         out.append(Action("migrate_blob", dst, blob.name, src, cause=cause))
 
-    sources = [n for n in present if n not in leaving] or draining
+    sources = [n for n in present if n not in leaving] or [n for _, n in draining]
     while have < blob.replicas and sources:
         cause = f"{blob.name} has {have} of {blob.replicas} replicas"
         if placer.spent():
@@ -262,6 +267,11 @@ class _Placer:
         if self.budget is not None:
             self.budget -= 1
         return node
+
+
+def _avoided(actual: ActualState, node: str) -> bool:
+    view = actual.nodes[node]
+    return view.avoid_until is not None and actual.now < view.avoid_until
 
 
 def _place_score(actual: ActualState, node: str, near: str | None) -> tuple[float, float, str]:

@@ -1,8 +1,9 @@
 """Built-in scenarios: small, deterministic meshes that show one idea each.
 
 >>> import meshlab as ml
->>> ml.scenarios.names()
-['ping-pong', 'ring', 'spawn-storm', 'supervision-tree', 'node-failure', 'partition']
+>>> ml.scenarios.names()  # doctest: +NORMALIZE_WHITESPACE
+['ping-pong', 'ring', 'spawn-storm', 'supervision-tree', 'node-failure', 'partition',
+ 'maintenance-drain', 'replica-repair', 'crash-loop', 'slow-node']
 >>> trace = ml.scenarios.run("ring", seed=3, until=0.5)
 >>> trace.meta.scenario, trace.meta.seed
 ('ring', 3)
@@ -11,10 +12,14 @@
 from __future__ import annotations
 
 from meshlab.scenarios import (
+    crash_loop,
+    maintenance_drain,
     node_failure,
     partition,
     ping_pong,
+    replica_repair,
     ring,
+    slow_node,
     spawn_storm,
     supervision_tree,
 )
@@ -31,6 +36,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     supervision_tree.SCENARIO,
     node_failure.SCENARIO,
     partition.SCENARIO,
+    # MeshOS, the cluster-behaviour engine on the simulator (meshlab.meshos)
+    maintenance_drain.SCENARIO,
+    replica_repair.SCENARIO,
+    crash_loop.SCENARIO,
+    slow_node.SCENARIO,
 )
 
 __all__ = ["SCENARIOS", "Scenario", "build", "get", "names", "run"]
