@@ -306,7 +306,9 @@ export class EventStore {
   /** Index one row; returns the lowest position whose fold result changed in hindsight (or n). */
   private index(row: number): number {
     const k = this.kind.data[row];
-    const node = this.nodeIndex(this.node.data[row]);
+    // MeshOS kinds may be mesh-wide, with an empty node: that is no node to draw
+    const meshWide = k > K.attrs && this.str(this.node.data[row]) === "";
+    const node = meshWide ? -1 : this.nodeIndex(this.node.data[row]);
     let dirty = this.n;
     if (isMoment(k)) this.moments.push(row);
     // markers: failures, restarts, node deaths and returns (a join after the first is a

@@ -58,3 +58,15 @@ describe("event store", () => {
     for (const r of rows) expect(store.t.data[r]).toBeGreaterThan(store.t0);
   });
 });
+
+describe("mesh-wide events", () => {
+  it("do not make a node of an empty node name (a MeshOS admin action for the whole mesh)", () => {
+    const store = storeOf([
+      { t: 0, kind: "node_join", node: "n0" },
+      { t: 1, kind: "admin", node: "", msg_type: "cordon", reason: "applied" },
+      { t: 2, kind: "admin", node: "n0", msg_type: "enter_maintenance", reason: "applied" },
+    ]);
+    expect(store.nodeCodes.map((c) => store.str(c))).toEqual(["n0"]);
+    expect(store.rowsAt(10)).toBe(3);
+  });
+});
