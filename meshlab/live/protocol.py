@@ -55,7 +55,13 @@ CONTROL_ACTIONS: Final = (
     "crash",
     "partition",
     "heal",
+    "admin",
 )
+"""``admin`` carries a MeshOS operator action (``op``: enter_maintenance, cordon, ...; ``node``
+when it needs one) to a served MeshOS scenario; see docs/meshos.md."""
+
+MAX_ADMIN_ARG: Final = 128
+"""Longest ``op`` or ``node`` string an ``admin`` control action accepts."""
 
 # error codes carried by an ``error`` frame
 E_MALFORMED: Final = "malformed"  # not a msgpack map with a string "type"

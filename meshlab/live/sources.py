@@ -18,7 +18,13 @@ import polars as pl
 
 from meshlab.live.feed import Feed
 from meshlab.live.pacing import PacedClock
-from meshlab.live.protocol import E_BAD_REQUEST, E_NOT_SUPPORTED, MAX_SPEED, ProtocolError
+from meshlab.live.protocol import (
+    E_BAD_REQUEST,
+    E_NOT_SUPPORTED,
+    MAX_ADMIN_ARG,
+    MAX_SPEED,
+    ProtocolError,
+)
 
 TICK = 0.02
 """Wall seconds between pacing steps: small enough for smooth streams, large enough to batch."""
@@ -226,10 +232,34 @@ class SimSource(PacedSource):
                 mesh.partition(groups)
             elif action == "heal":
                 mesh.heal()
+            elif action == "admin":
+                self._admin(args)
             else:
                 raise ProtocolError(E_NOT_SUPPORTED, f"unknown control action {action!r}")
         except (KeyError, ValueError) as exc:
             raise ProtocolError(E_BAD_REQUEST, f"{action} failed: {exc}") from None
+
+    def _admin(self, args: dict[str, Any]) -> None:
+        """A MeshOS operator action, taken by the scenario's engine at the current instant
+        (idempotent: repeating one in effect is recorded as ignored)."""
+        engine = getattr(self.mesh, "meshos", None)
+        if engine is None:
+            raise ProtocolError(
+                E_NOT_SUPPORTED,
+                f"admin actions need a MeshOS scenario (maintenance-drain, replica-repair, "
+                f"crash-loop, slow-node); {self.scenario or 'this mesh'} runs no MeshOS",
+            )
+        extra = sorted(set(args) - {"op", "node"})
+        if extra:
+            raise ProtocolError(E_BAD_REQUEST, f"admin takes 'op' and 'node' only, not {extra}")
+        op = _text(args, "op")
+        node = _text(args, "node") if args.get("node") is not None else None
+        for value in (op, node or ""):
+            if len(value) > MAX_ADMIN_ARG:
+                raise ProtocolError(
+                    E_BAD_REQUEST, f"admin 'op' and 'node' are at most {MAX_ADMIN_ARG} characters"
+                )
+        engine.admin(op, node)
 
 
 class TraceSource(PacedSource):
