@@ -215,7 +215,7 @@ def test_runs_are_deterministic(solution):
 def test_load_actor_explains_a_missing_class(tmp_path):
     p = tmp_path / "student.py"
     p.write_text("X = 1\n")
-    with pytest.raises(ValueError, match="defines no class 'Candidate'"):
+    with pytest.raises(ValueError, match="defines no 'Candidate'"):
         load_actor(p)
     with pytest.raises(FileNotFoundError):
         load_actor(tmp_path / "nope.py")

@@ -23,6 +23,8 @@ COMMANDS = {
     "attach": "meshlab.cli.attach",
     "ray-env": "meshlab.cli.ray_env",
     "export": "meshlab.cli.export",
+    "grade": "meshlab.cli.grade",
+    "lab": "meshlab.cli.lab",
 }
 
 

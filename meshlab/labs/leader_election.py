@@ -69,6 +69,7 @@ MAX_GAP = 5.0  # longest time without a leader: the first election, or one after
 SETTLE = 4.0  # the run goes on this long after the last fault
 AGREE_BEFORE_END = 1.5  # every survivor decides in the last AGREE_BEFORE_END seconds
 SEEDS = range(5)
+ANSWER = "Candidate"  # what the student's notebook defines: the participant's class
 
 SAFETY = ("no_crashes", "no_unexplained_drops", "at_most_one")
 SCORING = {

@@ -11,7 +11,15 @@ TAG = "answer"
 
 
 def load_actor(path: str | Path, *, name: str = "Candidate") -> type:
-    """The actor class ``name`` defined in ``path``: a Python file, or a notebook.
+    """The actor class ``name`` defined in ``path`` (see :func:`load_answer`)."""
+    answer = load_answer(path, name=name)
+    if not isinstance(answer, type):
+        raise ValueError(f"{path}: {name!r} is a {type(answer).__name__}, not a class")
+    return answer
+
+
+def load_answer(path: str | Path, *, name: str = "Candidate") -> Any:
+    """What ``path`` defines as ``name`` (a class, a function): a Python file, or a notebook.
 
     From a notebook only the code cells tagged ``answer`` run (the cells the student edits),
     or, when no cell is tagged, the cells that define ``class <name>``; the rest of the
@@ -33,13 +41,12 @@ def load_actor(path: str | Path, *, name: str = "Candidate") -> type:
         namespace = _run_notebook_cells(path, name)
     else:
         namespace = runpy.run_path(str(path), run_name="student")
-    cls = namespace.get(name)
-    if not isinstance(cls, type):
+    if name not in namespace:
         raise ValueError(
-            f"{path} defines no class {name!r}; name the actor class {name!r}, "
-            f"or pass name= to load_actor"
+            f"{path} defines no {name!r}; name your answer {name!r} (in the cell tagged "
+            f"{TAG!r}), or pass name="
         )
-    return cls
+    return namespace[name]
 
 
 def _run_notebook_cells(path: Path, name: str) -> dict[str, Any]:
@@ -47,7 +54,9 @@ def _run_notebook_cells(path: Path, name: str) -> dict[str, Any]:
 
     cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
     tagged = [c for c in cells if TAG in c.get("metadata", {}).get("tags", [])]
-    chosen = tagged or [c for c in cells if f"class {name}" in _source(c)]
+    chosen = tagged or [
+        c for c in cells if f"class {name}" in _source(c) or f"def {name}" in _source(c)
+    ]
     namespace: dict[str, Any] = {"__name__": "student", "ml": ml}
     for cell in chosen:
         exec(compile(_source(cell), f"{path}:answer", "exec"), namespace)

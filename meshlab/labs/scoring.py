@@ -150,6 +150,8 @@ def _run_and_check(
     try:
         first = run(actor_cls, seed=seed)
         again = run(actor_cls, seed=seed) if repeat else first
+    except MemoryError:
+        raise  # a grader's memory limit: the whole submission stops, not one seed
     except Exception as exc:  # a limit hit, or the student's class unusable: the seed fails
         t = float(getattr(exc, "t", 0.0) or 0.0)
         actor = getattr(exc, "actor", None)
