@@ -85,8 +85,8 @@ MAX_TIMES = 400
 
 @pytest.mark.parametrize("scenario", ml.scenarios.names())
 def test_fold_in_browser_matches_python_at_every_event_time(browser, scenario, tmp_path):
-    """The state the canvas derives, and the crashes it draws, are Trace.state_at's at the
-    time of every event, not at a few sampled times."""
+    """The state the canvas derives (busy since and hung included), and the crashes it draws,
+    are Trace.state_at's at the time of every event, not at a few sampled times."""
     trace = ml.scenarios.run(scenario, seed=1)
     times = trace.events["t"].unique().sort().to_list()
     if scenario != "supervision-tree":
@@ -101,6 +101,7 @@ def test_fold_in_browser_matches_python_at_every_event_time(browser, scenario, t
             r["actor"]: [
                 *(r["status"], r["incarnation"], r["node"], r["restarts"]),
                 *(r["mailbox_depth"], r["processed"], r["error"] is not None),
+                *(r["busy_since"], r["hung"]),
             ]
             for r in trace.state_at(t).actors.iter_rows(named=True)
         }

@@ -1,7 +1,7 @@
 // One rendered view of a canvas model: DOM, animation loop, input, and the two-way binding of
 // the synced traits. Data comes from the model's EventStore; the playhead state is this view's.
 import { advance, clampSpeed, due, nextSpeed } from "./clock";
-import { Folder, HUNG_AFTER, busySince } from "./fold";
+import { Folder, HUNG_AFTER, busySince, isHung } from "./fold";
 import { renderActor, renderNode } from "./inspector";
 import { K } from "./kinds";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection } from "./model";
@@ -24,12 +24,15 @@ export interface ViewHandle {
   /** Durations (ms) of recent frames drawn by the animation loop. */
   frameTimes: number[];
   /** Every actor spawned by t: [status, incarnation, node, restarts, mailbox, processed]. */
-  /** Per actor at t: status, incarnation, node, restarts, mailbox, processed, crashed (drawn with a ✕). */
-  statusAt(t: number): Record<string, [string, number, string, number, number, number, boolean]>;
+  /** Per actor at t: status, incarnation, node, restarts, mailbox, processed, crashed (drawn with a ✕), busy since (null idle), hung. */
+  statusAt(t: number): Record<string, ActorRow>;
   /** statusAt at many times (sorted ascending folds forward once, without jumping back). */
-  statusesAt(ts: number[]): Record<string, [string, number, string, number, number, number, boolean]>[];
+  statusesAt(ts: number[]): Record<string, ActorRow>[];
   destroy(): void;
 }
+
+/** One actor as the tests compare it with Trace.state_at (see ViewHandle.statusAt). */
+type ActorRow = [string, number, string, number, number, number, boolean, number | null, boolean];
 
 const SYNC_GAP_MS = 200; // playhead updates to the kernel: at most five per second
 
@@ -579,13 +582,14 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   raf = requestAnimationFrame(loop);
 
   /** The fold's state of every actor at x, as the tests compare it with Trace.state_at. */
-  function statusOf(x: number): Record<string, [string, number, string, number, number, number, boolean]> {
+  function statusOf(x: number): Record<string, ActorRow> {
     const s = folder.stateAt(x);
-    const out: Record<string, [string, number, string, number, number, number, boolean]> = {};
+    const out: Record<string, ActorRow> = {};
     for (let a = 0; a < store.actorCodes.length; a++) {
       const st = statusName(s, a, x);
       if (st === "absent") continue;
-      out[store.str(store.actorCodes[a])] = [st, s.incarnation[a], store.str(store.nodeCodes[s.node[a]]), s.restarts[a], s.mailbox[a], s.processed[a], s.failRow[a] >= 0];
+      const since = busySince(s, a, x);
+      out[store.str(store.actorCodes[a])] = [st, s.incarnation[a], store.str(store.nodeCodes[s.node[a]]), s.restarts[a], s.mailbox[a], s.processed[a], s.failRow[a] >= 0, Number.isNaN(since) ? null : since, isHung(s, a, x)];
     }
     return out;
   }
