@@ -8,7 +8,8 @@ slice on the sender's track to the handler; lifecycle, node, partition and drop 
 instant (``i``) events; mailbox depth as a counter (``C``) per actor. ``ts`` and ``dur`` are
 microseconds, as the format requires.
 
-The file is written in chunks, each row encoded by polars, so a large trace streams out.
+The file is written in chunks, each row encoded by polars (the timeline it draws from is built
+whole first; see ``meshlab bench export`` for the memory that takes).
 """
 
 from __future__ import annotations

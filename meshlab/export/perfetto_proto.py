@@ -9,10 +9,10 @@ from an instant ``send`` on the sender's track (``flow_ids``) to its handler sli
 counter track of mailbox depth per actor. Timestamps are nanoseconds.
 
 Packets are written in time order (at equal times a slice ends before the next begins), one
-chunk at a time, so a large trace streams out: each chunk is a serialized ``Trace`` of a few
-thousand packets, and serialized ``Trace`` messages concatenate into one (as the package's
-``StreamingTraceProtoBuilder`` does with one packet per message, which is slower). A flow id
-is ``msg_id + 1``: Perfetto reads id 0 as "no flow".
+chunk at a time (the timeline they come from is built whole first): each chunk is a serialized
+``Trace`` of a few thousand packets, and serialized ``Trace`` messages concatenate into one
+(as the package's ``StreamingTraceProtoBuilder`` does with one packet per message, which is
+slower). A flow id is ``msg_id + 1``: Perfetto reads id 0 as "no flow".
 """
 
 from __future__ import annotations
