@@ -40,6 +40,8 @@ within 0.5 s of each other — scrub to t=0.100
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -51,6 +53,7 @@ __all__ = [
     "CheckResult",
     "Problem",
     "Report",
+    "all_delivered",
     "at_most_one",
     "deterministic",
     "eventually_agree",
@@ -58,6 +61,7 @@ __all__ = [
     "no_gap",
     "no_unexplained_drops",
     "report",
+    "within_budget",
 ]
 
 DROP_HINTS = {
@@ -499,6 +503,106 @@ def eventually_agree(
                 )
             )
     return CheckResult(name, sorted(problems, key=lambda p: p.t))
+
+
+def within_budget(
+    trace: Trace | pl.DataFrame,
+    *,
+    budget: int,
+    participants: Iterable[str],
+    msg_types: Sequence[str] | None = None,
+) -> CheckResult:
+    """The ``participants`` sent each other at most ``budget`` messages (timers excluded).
+
+    Messages to or from anybody else (a client) do not count; ``msg_types`` narrows the count
+    to those types. The problem names the send that went over, its time, and the biggest
+    senders. Vacuous when the participants sent each other nothing at all.
+    """
+    ev = _events(trace)
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        raise ValueError(f"budget must be a whole number of messages >= 0, got {budget!r}")
+    names = _strings("participants", participants)
+    types = None if msg_types is None else _strings("msg_types", msg_types)
+    s = (
+        _sends(ev, types)
+        .filter(pl.col("actor").is_in(names) & pl.col("peer").is_in(names))
+        .sort("t", "seq")
+    )
+    name = f"within_budget(budget={budget})"
+    if s.height <= budget:
+        empty = None if s.height else "the participants sent each other nothing"
+        return CheckResult(name, vacuous=empty)
+    over = s.row(budget, named=True)
+    t = float(over["t"])
+    top = s.group_by("actor").len().sort(["len", "actor"], descending=[True, False]).head(3)
+    most = ", ".join(f"{a} ({n})" for a, n in top.iter_rows())
+    text = (
+        f"{s.height} messages among {_names(names)}, over the budget of {budget}: message "
+        f"{budget + 1} was {over['actor']}'s {over['msg_type']!r} to {over['peer']} at {_at(t)}; "
+        f"most sent by {most} — scrub to t={t:.3f}"
+    )
+    who = list(dict.fromkeys([over["actor"], over["peer"], *top["actor"].to_list()]))
+    return CheckResult(name, [Problem(text, t=t, actors=who)])
+
+
+def all_delivered(
+    trace: Trace | pl.DataFrame,
+    *,
+    reader: str,
+    participants: Iterable[str],
+    after: float | None = None,
+) -> CheckResult:
+    """Every participant, when ``reader`` last read it, knew every value: nothing missing.
+
+    Bodies are not recorded, so the reader (a lab's client, trusted code) publishes what it
+    found (``attrs``): ``missing.<p>`` (how many values ``p`` lacked), ``of.<p>`` (how many
+    there were), ``first_missing_at.<p>`` and ``first_missing_to.<p>`` (when the first value
+    ``p`` lacks was broadcast, and to whom: where to scrub). Only reads after ``after`` count.
+    """
+    ev = _events(trace)
+    names = _strings("participants", participants)
+    since = -math.inf if after is None else float(after)
+    pubs = ev.filter(
+        (pl.col("kind") == "attrs") & (pl.col("actor") == reader) & (pl.col("t") >= since)
+    ).sort("seq")
+    last: dict[str, dict] = {}
+    when: dict[str, float] = {}
+    for t, reason in pubs.select("t", "reason").iter_rows():
+        values = json.loads(reason)
+        for p in names:
+            if f"missing.{p}" in values:
+                last[p] = values
+                when[p] = t
+    end = _span(ev)[1]
+    problems = []
+    for p in names:
+        if p not in last:
+            problems.append(
+                Problem(
+                    f"{p} never answered {reader}'s read after {_at(max(since, 0.0))} — "
+                    f"scrub to t={end:.3f}",
+                    t=end,
+                    actors=(p, reader),
+                )
+            )
+            continue
+        v = last[p]
+        n = v[f"missing.{p}"]
+        if not n:
+            continue
+        t0, to = v.get(f"first_missing_at.{p}"), v.get(f"first_missing_to.{p}")
+        t_read = when[p]
+        scrub = t_read if t0 is None else float(t0)
+        where = f"; the first it misses was broadcast at {_at(scrub)} to {to}" if to else ""
+        problems.append(
+            Problem(
+                f"{p} misses {n} of {v.get(f'of.{p}', '?')} values at the read at "
+                f"{_at(t_read)}{where} — scrub to t={scrub:.3f}",
+                t=scrub,
+                actors=tuple(dict.fromkeys(a for a in (p, to) if a)),
+            )
+        )
+    return CheckResult(f"all_delivered(reader={reader!r})", sorted(problems, key=lambda p: p.t))
 
 
 def deterministic(first: Trace | pl.DataFrame, second: Trace | pl.DataFrame) -> CheckResult:

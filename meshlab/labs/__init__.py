@@ -18,6 +18,7 @@ from meshlab.labs.loading import load_actor, load_answer
 # lab name -> (module, notebook under notebooks/labs/)
 LABS = {
     "leader-election": ("meshlab.labs.leader_election", "leader-election.ipynb"),
+    "broadcast": ("meshlab.labs.broadcast", "broadcast.ipynb"),
 }
 
 
