@@ -113,3 +113,16 @@ def test_a_script_without_a_main_guard_can_sweep(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[True, True, True]"
+
+
+def test_the_workers_stay_for_the_next_sweep_of_the_session():
+    from meshlab.fork import sweeps
+
+    first = ml.sweep("ring", seeds=range(2), workers=2, progress=False)
+    pool = sweeps._POOL[0]
+    second = ml.sweep("ping-pong", seeds=range(2), workers=2, progress=False)  # another job
+    assert sweeps._POOL[0] is pool
+    assert second.frame["digest"].to_list() == [
+        ml.Run("ping-pong", seed=s).trace.digest() for s in range(2)
+    ]
+    assert first.frame["digest"].to_list() != second.frame["digest"].to_list()

@@ -8,12 +8,14 @@ simulator is deterministic, so no trace travels between processes).
 The job (source, check, until) goes to each worker once, pickled with ``cloudpickle`` when it
 is installed (it carries functions and classes defined in a notebook by value), else with
 ``pickle`` (then they must be importable). Workers are forked from a fork server that only
-imported meshlab (a fork of a process whose polars thread pool runs can deadlock); the server
-starts once per session, so the first sweep pays for it and the next ones start fast.
+imported meshlab (a fork of a process whose polars thread pool runs can deadlock), and stay
+for the next sweep of the session: the first sweep pays for starting them, the next do not.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import math
 import os
 import pickle
@@ -253,17 +255,15 @@ def _here(job: Job, seeds: list[int], progress: bool) -> list[dict[str, Any]]:
     return rows
 
 
-_JOB: Job | None = None  # a worker's job, set once when it starts
+_JOBS: dict[str, Job] = {}  # a worker's jobs by key: the payload is unpickled once
 
 
-def _start_worker(payload: bytes) -> None:
-    global _JOB
-    _JOB = pickle.loads(payload)
-
-
-def _run_chunk(seeds: list[int]) -> list[dict[str, Any]]:
-    assert _JOB is not None
-    return [_JOB.outcome(s) for s in seeds]
+def _run_chunk(key: str, payload: bytes, seeds: list[int]) -> list[dict[str, Any]]:
+    job = _JOBS.get(key)
+    if job is None:
+        _JOBS.clear()  # one sweep at a time: keep only the current job
+        job = _JOBS[key] = pickle.loads(payload)
+    return [job.outcome(s) for s in seeds]
 
 
 def _dumps(job: Job) -> bytes:
@@ -283,26 +283,62 @@ def _dumps(job: Job) -> bytes:
 def _local(
     job: Job, seeds: list[int], n: int, chunk: int | None, progress: bool
 ) -> list[dict[str, Any]]:
-    import multiprocessing
-
+    payload = _dumps(job)
+    key = hashlib.sha256(payload).hexdigest()
     size = chunk or max(1, min(16, math.ceil(len(seeds) / (n * 4))))
     rows: list[dict[str, Any]] = []
     bar = _Progress(len(seeds), progress)
-    # A fork server: started fresh once per session (never a fork of a process whose polars
-    # thread pool runs), it imports meshlab and polars once, then forks each worker from that.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["meshlab.fork.sweeps", "meshlab.checks"])
-    with ProcessPoolExecutor(
-        max_workers=n, mp_context=ctx, initializer=_start_worker, initargs=(_dumps(job),)
-    ) as pool:
+    pool = _pool(n)
+    try:
         with _main_not_rerun():  # the workers start during these submits
-            futures = [pool.submit(_run_chunk, c) for c in _chunks(seeds, size)]
+            futures = [pool.submit(_run_chunk, key, payload, c) for c in _chunks(seeds, size)]
         for fut in as_completed(futures):
             got = fut.result()
             rows.extend(got)
             bar.add(len(got))
-    bar.close()
+    except BaseException:
+        _close_pool()  # a broken or interrupted pool is not reused
+        raise
+    finally:
+        bar.close()
     return rows
+
+
+# The worker processes outlive one sweep, so that the next sweep of the session starts at
+# once; they are shut down when the process exits (or the worker count changes).
+_POOL: tuple[ProcessPoolExecutor, int] | None = None
+
+
+def _pool(n: int) -> ProcessPoolExecutor:
+    global _POOL
+    if _POOL is not None and _POOL[1] == n and not getattr(_POOL[0], "_broken", False):
+        return _POOL[0]
+    _close_pool()
+    import multiprocessing
+
+    # A fork server: started fresh once per session (never a fork of a process whose polars
+    # thread pool runs), it imports meshlab and polars once, then forks each worker from that.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["meshlab.fork.sweeps", "meshlab.checks"])
+    _POOL = (ProcessPoolExecutor(max_workers=n, mp_context=ctx), n)
+    return _POOL[0]
+
+
+def _close_pool() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL[0].shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+def _forget_pool_in_child() -> None:
+    global _POOL
+    _POOL = None
+
+
+atexit.register(_close_pool)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 @contextmanager
