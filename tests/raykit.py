@@ -40,7 +40,7 @@ class Serve:
 
     def __init__(self, address: str, *extra: str) -> None:
         args = [sys.executable, "-m", "meshlab", "serve", "--ray", address, "--port", "0"]
-        args += ["--heartbeat", "0.2", *extra]
+        args += ["--heartbeat", "1", *extra]
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

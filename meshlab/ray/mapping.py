@@ -753,7 +753,11 @@ def to_frame(rows: list[Row], *, first_seq: int) -> pl.DataFrame:
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(ROW_COLUMNS)
     data = {"seq": range(first_seq, first_seq + len(rows))}
     data.update({name: list(col) for name, col in zip(ROW_COLUMNS, columns, strict=True)})
-    return pl.DataFrame(data, schema=SCHEMA)
+    # polars builds an Enum column from Python strings slowly: build text, then cast
+    return pl.DataFrame(data, schema=_BUILD_SCHEMA).cast({"kind": SCHEMA["kind"]})
+
+
+_BUILD_SCHEMA = {**SCHEMA, "kind": pl.String()}
 
 
 # values ------------------------------------------------------------------------------------

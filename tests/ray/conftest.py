@@ -54,7 +54,7 @@ def ray_cluster():
 def _start_cluster(Cluster):
     """Head + one worker node. Ray gives a raylet a fixed 30 s to register, which a loaded
     2-core machine can miss: one more try then."""
-    for attempt in range(3):
+    for attempt in range(4):
         cluster = Cluster()
         try:
             cluster.add_node(num_cpus=1, include_dashboard=True, dashboard_port=free_port())
@@ -63,7 +63,7 @@ def _start_cluster(Cluster):
             return cluster, worker
         except Exception:
             cluster.shutdown()
-            if attempt == 2:
+            if attempt == 3:
                 raise
     raise AssertionError("unreachable")
 

@@ -17,6 +17,7 @@ import pytest
 from raykit import Serve, wait_for
 
 import meshlab as ml
+from meshlab.live.observations import is_observation
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -39,6 +40,11 @@ def rows(live, **eq) -> pl.DataFrame:
     for col, value in eq.items():
         df = df.filter(pl.col(col) == value)
     return df
+
+
+def ray_rows(live, **eq) -> pl.DataFrame:
+    df = rows(live, **eq)
+    return df.filter(~is_observation(df))
 
 
 def test_hello_says_ray_and_export_mode(ray_cluster, live):
@@ -200,6 +206,42 @@ def test_attaching_late_shows_the_present(ray_cluster):
         late.stop()
 
 
+def test_polling_mode_says_what_it_cannot_see_and_still_shows_lifecycle(ray_cluster):
+    ray = ray_cluster["ray"]
+    poll = Serve(ray_cluster["cluster"].address, "--ray-poll", "--poll-interval", "1")
+    try:
+        client = ml.connect(poll.url, record=False)
+        try:
+            hello = client.connections[0].hello
+            assert hello["ray"]["mode"] == "poll"
+            assert any("calls between actors" in s for s in hello["ray"]["cannot_see"])
+            wait_for(lambda: rows(client, kind="node_join").height >= 2, timeout=30,
+                     what="polled nodes")  # fmt: skip
+
+            @ray.remote(num_cpus=0)
+            class Short:
+                def ping(self):
+                    return 1
+
+            short = Short.options(name="short-lived").remote()
+            ray.get(short.ping.remote())
+            wait_for(lambda: rows(client, kind="actor_spawn", actor="short-lived").height,
+                     timeout=30, what="the polled spawn")  # fmt: skip
+            ray.kill(short)
+            stop = wait_for(
+                lambda: (s := rows(client, kind="actor_stop", actor="short-lived")).height and s,
+                timeout=30,
+                what="the polled stop",
+            )
+            assert stop["reason"][0] == "normal"  # ray.kill: stopped on purpose
+            assert rows(client, kind="msg_send").height == 0  # no calls in this mode
+        finally:
+            client.close()
+    finally:
+        poll.stop()
+    assert any("polling mode cannot see" in line for line in poll.err)
+
+
 def test_node_removed_without_grace(ray_cluster, live):
     ray = ray_cluster["ray"]
 
@@ -215,8 +257,9 @@ def test_node_removed_without_grace(ray_cluster, live):
     removed_at = time.time()
     ray_cluster["cluster"].remove_node(ray_cluster["worker"], allow_graceful=False)
     name = f"node-{node_hex[:8]}"
+    # Ray's own node_down, not one the client recorded when heartbeats were late
     down = wait_for(
-        lambda: (d := rows(live, kind="node_down", node=name)).height and d,
+        lambda: (d := ray_rows(live, kind="node_down", node=name)).height and d,
         timeout=60,
         what="node_down",
     )
