@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from meshlab.meshos.actual import ActualState, NodeView, Transfer
 from meshlab.meshos.daemons import DaemonActor, InstanceActor
 from meshlab.meshos.desired import DesiredState
-from meshlab.meshos.maintenance import check_transition
+from meshlab.meshos.maintenance import EDGES, check_transition
 from meshlab.meshos.plan import Action, plan
 
 if TYPE_CHECKING:
@@ -235,6 +235,9 @@ class MeshOS:
             for blob in sorted(self._stale.pop(node, set())):
                 self.actual.replicas.setdefault(blob, set()).add(node)
                 self._emit("replica_add", node, msg_type=blob, reason="rejoin")
+            if view.state != "active":
+                # The mesh brings a node back "up"; it is still closed until its machine says.
+                self.mesh.set_node_state(node, _MESH_STATE.get(view.state, view.state))
 
     def _on_daemon_exit(self, key: tuple[str, str]) -> None:
         dv = self.actual.daemon(*key)
@@ -335,7 +338,11 @@ class MeshOS:
         self._rtt_fresh = True
 
     def _on_admin(self, op: str, node: str | None) -> None:
-        outcome = ADMIN_OPS[op](self, node)
+        if op in _STATE_OPS and self.mesh.node_state(node or "") in ("down", "left"):
+            # A node that is down has no state machine to move: its state waits for its return.
+            outcome = f"ignored: {node} is {self.mesh.node_state(node or '')}"
+        else:
+            outcome = ADMIN_OPS[op](self, node)
         self._emit("admin", node or "", msg_type=op, reason=outcome)
 
     def _on_blob(self, name: str, node: str) -> None:
@@ -612,6 +619,8 @@ def _enter_maintenance(os_: MeshOS, node: str | None) -> str:
     state = os_.actual.nodes[node].state
     if state in ("entering_maintenance", "maintenance"):
         return f"ignored: {node} is already {state}"
+    if "entering_maintenance" not in EDGES[state]:
+        return f"ignored: {node} is {state}; it may enter maintenance once it is active again"
     os_._move(node, "entering_maintenance")
     return "applied"
 
@@ -678,6 +687,8 @@ def _invalidate_placement(os_: MeshOS, node: str | None) -> str:
     os_.actual.rtt.clear()
     return _clear_avoid(os_, node)
 
+
+_STATE_OPS: Final = frozenset({"enter_maintenance", "exit_maintenance", "cordon", "uncordon"})
 
 ADMIN_OPS: Final[dict[str, Callable[[MeshOS, str | None], str]]] = {
     "enter_maintenance": _enter_maintenance,
