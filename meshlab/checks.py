@@ -54,10 +54,13 @@ __all__ = [
     "Problem",
     "Report",
     "all_delivered",
+    "answered",
     "at_most_one",
+    "bounded_restarts",
     "deterministic",
     "eventually_agree",
     "no_crashes",
+    "no_escalation",
     "no_gap",
     "no_unexplained_drops",
     "report",
@@ -603,6 +606,135 @@ def all_delivered(
             )
         )
     return CheckResult(f"all_delivered(reader={reader!r})", sorted(problems, key=lambda p: p.t))
+
+
+def no_escalation(trace: Trace | pl.DataFrame) -> CheckResult:
+    """No supervisor gave up: no failure escalated past more restarts than its intensity.
+
+    Each problem names the supervisor, when it gave up, its reason (the intensity it exceeded
+    and the last exit) and the root cause the failure carries.
+    """
+    ev = _events(trace)
+    gave_up = ev.filter(
+        (pl.col("kind") == "actor_fail") & pl.col("reason").str.starts_with("escalated")
+    ).sort("seq")
+    problems = [
+        Problem(
+            f"{actor} gave up at {_at(t)} ({reason}), root cause {root} — scrub to t={t:.3f}",
+            t=t,
+            actors=tuple(dict.fromkeys(a for a in (actor, root) if a)),
+        )
+        for t, actor, reason, root in gave_up.select("t", "actor", "reason", "peer").iter_rows()
+    ]
+    started = ev.filter(pl.col("kind") == "actor_spawn").height
+    return CheckResult(
+        "no_escalation()", problems, vacuous=None if started else "no actor ever started"
+    )
+
+
+def bounded_restarts(trace: Trace | pl.DataFrame, *, actor: str, at_most: int) -> CheckResult:
+    """The actor named ``actor`` (its id, or the last part of it: ``"repo"`` matches
+    ``svc/storage/repo``) was restarted at most ``at_most`` times: a crash loop is contained.
+
+    An actor of that name that never started is a problem too: the tree must start it.
+    """
+    ev = _events(trace)
+    if isinstance(at_most, bool) or not isinstance(at_most, int) or at_most < 0:
+        raise ValueError(f"at_most must be a whole number >= 0, got {at_most!r}")
+    named = pl.col("actor").eq(actor) | pl.col("actor").str.ends_with(f"/{actor}")
+    mine = ev.filter(named)
+    name = f"bounded_restarts(actor={actor!r}, at_most={at_most})"
+    if not mine.filter(pl.col("kind") == "actor_spawn").height:
+        end = _span(ev)[1]
+        text = f"no actor named {actor!r} ever started: the tree must start it"
+        return CheckResult(name, [Problem(text, t=end, actors=(actor,))])
+    restarts = mine.filter(pl.col("kind") == "actor_restart").sort("seq")
+    if restarts.height <= at_most:
+        return CheckResult(name)
+    ids = restarts["actor"].unique(maintain_order=True).to_list()
+    first, over, last = (float(restarts["t"][i]) for i in (0, at_most, -1))
+    crashes = mine.filter(pl.col("kind") == "actor_fail")["reason"]
+    why = f"; it kept failing with {crashes[-1]}" if crashes.len() else ""
+    text = (
+        f"{_names(ids)} restarted {restarts.height} times from {_at(first)} to {_at(last)} "
+        f"(allowed: {at_most}); restart {at_most + 1} came at {_at(over)}{why} — "
+        f"scrub to t={over:.3f}"
+    )
+    return CheckResult(name, [Problem(text, t=over, actors=ids)])
+
+
+def answered(
+    trace: Trace | pl.DataFrame,
+    *,
+    requester: str,
+    request: str,
+    reply: str,
+    within: float,
+    at_least: float,
+    start: float | None = None,
+    end: float | None = None,
+    exclude: Iterable[tuple[float, float]] = (),
+) -> CheckResult:
+    """At least a share ``at_least`` of the ``request`` messages ``requester`` sent were
+    answered within ``within`` seconds: the one it asked sent ``reply`` back in that time.
+
+    Requests sent in an ``exclude`` interval (an outage the service is allowed), or later than
+    ``within`` before the end, do not count. The problem gives the share and the longest run
+    of unanswered requests: from when to when, and to whom.
+    """
+    ev = _events(trace)
+    _positive("within", within)
+    if not 0 < at_least <= 1:
+        raise ValueError(f"at_least must be a share in (0, 1], got {at_least!r}")
+    first, last = _span(ev)
+    lo = first if start is None else float(start)
+    hi = (last if end is None else float(end)) - within
+    windows = [(float(a), float(b)) for a, b in exclude]
+    outside = pl.lit(True)
+    for a, b in windows:
+        outside = outside & ~pl.col("t").is_between(a, b)
+    reqs = (
+        _sends(ev, [request])
+        .filter((pl.col("actor") == requester) & pl.col("t").is_between(lo, hi) & outside)
+        .select("t", "seq", to="peer")
+        .sort("t")
+    )
+    name = f"answered(request={request!r}, reply={reply!r}, within={within}, at_least={at_least})"
+    if reqs.height == 0:
+        return CheckResult(name, vacuous=f"{requester} sent no {request!r} to count")
+    reps = (
+        _sends(ev, [reply])
+        .filter(pl.col("peer") == requester)
+        .select(pl.col("t").alias("t_reply"), to="actor")
+        .sort("t_reply")
+    )
+    matched = reqs.join_asof(
+        reps,
+        left_on="t",
+        right_on="t_reply",
+        by="to",
+        strategy="forward",
+        allow_exact_matches=False,
+        check_sortedness=False,  # sorted by time; polars cannot verify it per group
+    ).with_columns(ok=(pl.col("t_reply") - pl.col("t") <= within).fill_null(False))
+    share = matched["ok"].mean()
+    if share >= at_least:
+        return CheckResult(name)
+    runs = (
+        matched.with_columns(run=(pl.col("ok") != pl.col("ok").shift()).fill_null(True).cum_sum())
+        .filter(~pl.col("ok"))
+        .group_by("run")
+        .agg(n=pl.len(), a=pl.col("t").min(), b=pl.col("t").max(), to=pl.col("to").unique())
+        .sort(["n", "a"], descending=[True, False])
+    )
+    n, a, b, to = runs.select("n", "a", "b", "to").row(0)
+    to = sorted(to)
+    text = (
+        f"only {share:.1%} of {reqs.height} {request!r} from {requester} answered with {reply!r} "
+        f"within {within} s (at least {at_least:.0%} needed); the longest run unanswered: {n} "
+        f"from {_at(a)} to {_at(b)}, sent to {_names(to)} — scrub to t={a:.3f}"
+    )
+    return CheckResult(name, [Problem(text, t=a, actors=(requester, *to))])
 
 
 def deterministic(first: Trace | pl.DataFrame, second: Trace | pl.DataFrame) -> CheckResult:

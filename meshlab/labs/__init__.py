@@ -19,6 +19,7 @@ from meshlab.labs.loading import load_actor, load_answer
 LABS = {
     "leader-election": ("meshlab.labs.leader_election", "leader-election.ipynb"),
     "broadcast": ("meshlab.labs.broadcast", "broadcast.ipynb"),
+    "supervision": ("meshlab.labs.supervision", "supervision.ipynb"),
 }
 
 
