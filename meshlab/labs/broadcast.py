@@ -29,7 +29,7 @@ sending everything to everyone all the time does not pass.
 ...     def on_read(self, ctx, _):
 ...         ctx.reply("read_ok", [])
 >>> print(lab.checks(lab.run(Forgetful, seed=0))[3].problems[0])  # doctest: +ELLIPSIS
-b0 misses 20 of 20 values at the read at t=... s; the first it misses was broadcast at \\
+b0 misses 20 of 20 values at the read at t=... s; the first it misses was broadcast at \
 t=... s to b... — scrub to t=...
 """
 

@@ -25,8 +25,8 @@ the requests answered within 0.3 s, outside the outage and the second after it).
 ...     def __init__(self):
 ...         super().__init__([ml.ChildSpec(n, c) for n, c in lab.WORKERS], backoff=None)
 >>> print(lab.checks(lab.run(Flat, seed=0))[0].problems[0])  # doctest: +ELLIPSIS
-svc gave up at t=0.000 s (escalated: shutdown, more than 1 restart in 5s; last: ...warmer crashed \\
-with ConfigError: ...), root cause svc/warmer — scrub to t=0.000
+svc gave up at t=0.000 s (escalated: shutdown, more than 1 restart in 5s; last: \
+ConfigError: cache.toml not found: nothing to warm), root cause svc/warmer — scrub to t=0.000
 """
 
 from __future__ import annotations
