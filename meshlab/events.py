@@ -64,8 +64,8 @@ def kinds_of(version: int) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> kinds_of(1)[-1], kinds_of(2)[-1]
-    ('link_up', 'attrs')
+    >>> kinds_of(1)[-1], "attrs" in kinds_of(2), "attrs" in kinds_of(1)
+    ('link_up', True, False)
     """
     if version not in KINDS_SINCE:
         raise ContractError(
