@@ -140,3 +140,34 @@ def test_the_lab_tests_skip_cleanly_without_the_solution(tmp_path):
     tail = proc.stdout.strip().splitlines()[-1]
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "skipped" in tail and "error" not in tail and "failed" not in tail, tail
+
+
+def grader_script() -> str:
+    text = (ROOT / "docs" / "teaching.md").read_text()
+    start = text.index('"""grade.py')
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.parametrize(
+    ("lab", "score"),
+    [("leader-election", "20.0%"), ("broadcast", "40.0%"), ("supervision", "0.0%")],
+)
+def test_the_grader_script_in_the_docs_grades_each_starter(tmp_path, lab, score):
+    script = tmp_path / "grade.py"
+    script.write_text(grader_script())
+    notebook = ROOT / "notebooks" / "labs" / f"{lab}.ipynb"
+    proc = subprocess.run(
+        [sys.executable, str(script), lab, str(notebook)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]  # the starters fail
+    assert f"score: {score}" in proc.stdout
+    assert "seed 100:" in proc.stdout and "seed 109:" in proc.stdout
+
+
+def test_every_lab_exports_without_its_solution(tmp_path):
+    from meshlab.labs import LABS
+
+    for name in LABS:
+        dest = export_lab(name, tmp_path)
+        assert sorted(p.name for p in dest.iterdir()) == ["README.md", LABS[name][1]]
