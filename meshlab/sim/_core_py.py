@@ -15,10 +15,18 @@ the common case because every message runs through it.
 from __future__ import annotations
 
 from heapq import heappush
+from typing import TYPE_CHECKING, Any
 
 from meshlab.sim.hooks import DOWN_STATES
 from meshlab.sim.kernel import Kernel
 from meshlab.sim.recorder import K_HANDLE, K_RECV, K_SEND, Recorder
+
+if TYPE_CHECKING:  # the mesh that extends the engine implements the hooks it calls
+    import random
+
+    from meshlab.sim.hooks import MeshHooks as _Hooks
+else:
+    _Hooks = object
 
 
 class CellBase:
@@ -49,6 +57,9 @@ class ContextBase:
     """Storage and the message-sending half of :class:`~meshlab.sim.actor.Context`."""
 
     __slots__ = ("_cell", "_mesh", "sender")
+    _cell: Any
+    _mesh: Any
+    sender: str | None
 
     def send(self, dst, msg_type, body=None, *, size=None) -> None:
         """Send ``msg_type`` with ``body`` to actor ``dst`` over the network."""
@@ -61,8 +72,10 @@ class ContextBase:
         self._mesh._send(self._cell, self.sender, msg_type, body, size)
 
 
-class Engine(Kernel):
+class Engine(Kernel, _Hooks):
     """Virtual clock, event heap and message path of a mesh (pure Python)."""
+
+    rng: random.Random  # the mesh's seeded generator
 
     def __init__(self) -> None:
         Kernel.__init__(self)

@@ -109,6 +109,7 @@ def class_cost(cls: type[Actor]) -> Any:
     if cached is not None and cached[0] is raw:  # unless the class's cost was reassigned
         return cached[1]
     owner = f"{cls.__name__}.cost"
+    resolved: Resolved | object  # object: _METHOD
     if isinstance(raw, staticmethod):
         resolved = _callable(owner, raw.__func__)
     elif inspect.isfunction(raw):
@@ -128,7 +129,7 @@ def cost_of(actor: Actor) -> Resolved:
     if "cost" in own:
         return _value(f"{type(actor).__name__}.cost", own["cost"])
     resolved = class_cost(type(actor))
-    return actor.cost if resolved is _METHOD else resolved  # type: ignore[return-value]
+    return actor.cost if resolved is _METHOD else resolved  # type: ignore[misc, return-value]
 
 
 def _value(owner: str, cost: Any) -> Resolved:

@@ -101,7 +101,7 @@ class Mesh(Faults, Engine):
         self.scenario = scenario
         self.params = dict(params or {})
         if COMPILED:
-            self._rec = ColumnRecorder(self)
+            self._rec = ColumnRecorder(self)  # type: ignore[assignment]  # same reading API
         self._cut = self.net.cut  # the engine checks partitions on every message
         self._timers: dict[int, tuple[Cell, int]] = {}
         self._timer_ids = 0
