@@ -60,7 +60,8 @@ class Trace:
         what = m.scenario or m.source
         span = ""
         if self._events.height:
-            span = f", t={self._events['t'].min():.3f}..{self._events['t'].max():.3f}"
+            t = self._events["t"]
+            span = f", t={t.min():.3f}..{t.max():.3f}"  # type: ignore[str-bytes-safe]
         return f"<Trace {what!r} seed={m.seed} events={len(self)}{span}>"
 
     def cached(self, key: str, build: Callable[[pl.DataFrame], _T]) -> _T:
@@ -70,7 +71,7 @@ class Trace:
         the modules that build them never reach into a trace's private state.
         """
         try:
-            return self._derived[key]  # type: ignore[no-any-return]
+            return self._derived[key]
         except KeyError:
             value = self._derived[key] = build(self._events)
             return value
@@ -181,7 +182,10 @@ class Trace:
 
         if (path is None) == (endpoint is None):
             raise ValueError("give exactly one of a path or endpoint=")
-        return otel.write(self, path) if path is not None else otel.send(self, endpoint)
+        if path is not None:
+            return otel.write(self, path)
+        assert endpoint is not None
+        return otel.send(self, endpoint)
 
     def to_mermaid(
         self,
