@@ -122,3 +122,36 @@ def test_an_unusable_cost_is_one_error_line_through_the_cli(tmp_path):
         "meshlab: error: actor 'server' (Server) at t=0.301: the cost of a 'job' message is "
         "-1.0 seconds; a cost must be a finite number of seconds >= 0"
     ]
+
+
+LIVELOCK_RUN = """
+import sys
+import meshlab as ml
+from meshlab import scenarios
+from meshlab.cli import main
+
+class Spin(ml.Actor):
+    def started(self, ctx):
+        ctx.after(1.0, "spin")
+
+    def on_spin(self, ctx, _):
+        ctx.after(0, "spin")
+
+def build(*, seed, nodes):
+    mesh = ml.Mesh(seed=seed, nodes=nodes, scenario="livelock", max_events_per_instant=1000)
+    mesh.spawn(Spin, name="c2")
+    return mesh
+
+scenarios.SCENARIOS += (scenarios.Scenario("livelock", "a timer at 0 forever", 5.0, 2, build),)
+sys.exit(main(["run", "livelock"]))
+"""
+
+
+def test_a_run_that_hits_a_limit_is_one_error_line_through_the_cli():
+    out = subprocess.run(
+        [sys.executable, "-c", LIVELOCK_RUN], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("meshlab: error: livelock at t=1.000 in c2.on_spin: 1,000 events")

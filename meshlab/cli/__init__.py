@@ -69,6 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         # A missing file, a corrupt trace, a bad value: one clear line, not a traceback.
         print(f"meshlab: error: {exc}", file=sys.stderr)
         return 1
+    except RuntimeError as exc:
+        from meshlab.sim.limits import LimitError
+
+        if not isinstance(exc, LimitError):
+            raise
+        # A run that hit a limit (a livelock, a hung handler): the line says where.
+        print(f"meshlab: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
