@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import hmac
 import json
 import logging
 import sys
+import threading
 import time
 from collections import deque
 from http import HTTPStatus
@@ -78,6 +80,12 @@ class NodeServer:
         # the newest live batch, encoded once for every subscriber at the head
         self._live: tuple[tuple[int, int], list[bytes], int] | None = None
         self.sessions: set[_Session] = set()
+        # the state and latency folds run in a worker thread (see _on_events); readers on the
+        # event loop take the lock, heartbeats read the summary kept after each fold
+        self._fold_lock = threading.Lock()
+        self._unfolded: list[Any] = []
+        self._folding: asyncio.Task | None = None
+        self.latency_summary: dict[str, Any] = {}
         # address -> times of its recent failed authentications (bounded, see _auth_failed)
         self._auth_failures: dict[str, deque[float]] = {}
 
@@ -127,6 +135,8 @@ class NodeServer:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        if self._folding is not None:
+            self._folding.cancel()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -137,8 +147,35 @@ class NodeServer:
 
     # state -------------------------------------------------------------------------------
     def _on_events(self, df) -> None:
-        self.tracker.update(df)
-        self.latency.update(df)
+        self._unfolded.append(df)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a source stepped by hand): fold here
+            self._fold(self._take_unfolded())
+            return
+        if self._folding is None or self._folding.done():
+            self._folding = loop.create_task(self._fold_pending())
+
+    def _take_unfolded(self) -> list[Any]:
+        frames, self._unfolded = self._unfolded, []
+        return frames
+
+    async def _fold_pending(self) -> None:
+        # polars and HDR histogram work of tens of milliseconds per batch: not on the loop
+        while self._unfolded:
+            await asyncio.to_thread(self._fold, self._take_unfolded())
+
+    def _fold(self, frames: list[Any]) -> None:
+        with self._fold_lock:
+            for df in frames:
+                self.tracker.update(df)
+                self.latency.update(df)
+            self.latency_summary = self.latency.summary()
+
+    async def folded(self) -> None:
+        """Wait until every published event is in the state and latency folds."""
+        while self._folding is not None and not self._folding.done():
+            await asyncio.shield(self._folding)
 
     def _stream_info(self) -> dict[str, Any]:
         return {
@@ -192,10 +229,11 @@ class NodeServer:
         }
 
     # HTTP --------------------------------------------------------------------------------
-    def _http(self, connection: ServerConnection, request: Any) -> Any:
+    async def _http(self, connection: ServerConnection, request: Any) -> Any:
         path = request.path.split("?", 1)[0]
         address = _address(connection)
         if path == "/metrics":
+            await self.folded()  # the counters cover every event published before the scrape
             if self.stream_token is not None and not _same(
                 _bearer(request.headers.get("Authorization", "")), self.stream_token
             ):
@@ -207,7 +245,9 @@ class NodeServer:
                 )
                 response.headers["WWW-Authenticate"] = 'Bearer realm="meshlab"'
                 return response
-            response = connection.respond(HTTPStatus.OK, exposition(self.registry).decode())
+            with self._fold_lock:
+                text = exposition(self.registry).decode()
+            response = connection.respond(HTTPStatus.OK, text)
             _set_header(response, "Content-Type", CONTENT_TYPE)
             return response
         if path == "/healthz":
@@ -435,7 +475,7 @@ class _Session:
             "head_seq": self._pos(feed.head),
             "state": self.server.state,
             "clock": self.server.clock_info(),
-            "latency": self.server.latency.summary(),
+            "latency": self.server.latency_summary,
         }
         if self.server.source_error:
             beat["error"] = self.server.source_error
@@ -506,14 +546,19 @@ class _Session:
     async def introspect(self, frame: dict) -> None:
         tracker = self.server.tracker
         actor, node = frame.get("actor"), frame.get("node")
-        if isinstance(actor, str):
-            state = tracker.actor(actor)
-            what = f"actor {actor!r}"
-        elif isinstance(node, str):
-            state = tracker.node(node)
-            what = f"node {node!r}"
-        else:
+        if not isinstance(actor, str) and not isinstance(node, str):
             raise p.ProtocolError(p.E_BAD_REQUEST, "introspect needs 'actor' or 'node' (string)")
+        await self.server.folded()  # the answer covers every event published before it
+        with self.server._fold_lock:
+            if isinstance(actor, str):
+                state = tracker.actor(actor)
+                what = f"actor {actor!r}"
+            else:
+                state = tracker.node(node)
+                what = f"node {node!r}"
+            # the HDR latency percentiles: of the actor's class, or every family for a node
+            latency = self.server.latency.summary(actor=actor if isinstance(actor, str) else None)
+            state = copy.deepcopy(state)  # the fold thread goes on changing the original
         if state is None:
             err = p.ProtocolError(p.E_NOT_FOUND, f"{what} does not appear in this node's stream")
             if await self.refuse(err, id=frame.get("id")):
@@ -521,8 +566,6 @@ class _Session:
             return
         reply = {"type": p.INTROSPECTION, "id": frame.get("id"), "state": state}
         reply["now"] = self.server.source.now()
-        # the HDR latency percentiles: of the actor's class, or every family for a node
-        latency = self.server.latency.summary(actor=actor if isinstance(actor, str) else None)
         reply["state"] = {**state, "latency": latency}
         await self.send(reply)
 
