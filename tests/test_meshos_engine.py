@@ -182,3 +182,35 @@ def test_the_same_seed_gives_the_same_trace_and_another_seed_another():
 
     assert run(5) == run(5)
     assert run(5) != run(6)
+
+
+def test_a_hot_node_sheds_copies_until_it_is_cool_and_placement_prefers_cool_nodes():
+    mesh = ml.Mesh(seed=5, nodes=4, latency=0.001)
+    blobs = tuple(Blob(f"b{i}", replicas=1, size=1000) for i in range(12))
+    engine = MeshOS(mesh, DesiredState(blobs=blobs), policy=Policy(capacity=10, hot=0.8))
+    for b in blobs:
+        engine.announce_blob(b.name, node="n0")  # everything written to n0: 12 of 10
+    mesh.run(until=30)
+    held = {n: sum(n in h for h in engine.actual.replicas.values()) for n in engine.actual.nodes}
+    assert held["n0"] <= 8 and sum(held.values()) == 12
+    sheds = kind(mesh.trace.events, "action_start").filter(pl.col("msg_type") == "reduce_heat")
+    assert sheds.height == 12 - held["n0"]
+    assert sheds["reason"][0] == "n0 holds 12 copies for a capacity of 10 (heat 1.20 > 0.8)"
+    assert max(held[n] for n in ("n1", "n2", "n3")) - min(held[n] for n in ("n1", "n2", "n3")) <= 1
+
+
+def test_daemon_starts_are_throttled_and_the_wait_is_visible():
+    mesh = ml.Mesh(seed=6, nodes=8)
+    MeshOS(
+        mesh,
+        DesiredState(daemons=(Daemon("agent"),)),
+        policy=Policy(throttle=3, throttle_window=10.0),
+    )
+    mesh.run(until=40)
+    ev = mesh.trace.events
+    starts = kind(ev, "action_start").filter(pl.col("msg_type") == "start_daemon")["t"].to_list()
+    assert len(starts) == 8
+    for t in starts:
+        assert sum(t - 10.0 < u <= t for u in starts) <= 3
+    queued = kind(ev, "action_queued")
+    assert queued.height == 5 and queued["reason"].str.starts_with("throttled").all()

@@ -12,6 +12,7 @@ its cause, start, end and outcome, so drift and repair can be scrubbed and queri
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -53,6 +54,10 @@ class Policy:
     daemon for ``cooldown`` seconds; a daemon healthy for ``stabilise`` seconds has its crash
     count forgotten. At most ``max_transfers`` copies are in flight at once (global
     backpressure); a node whose pull failed takes no new pull for ``pull_cooldown`` seconds.
+    At most ``throttle`` daemon starts happen within any ``throttle_window`` seconds (0: no
+    throttle); the rest wait, recorded as queued. A node's heat is the copies it holds over
+    ``capacity`` (0: heat is not measured); above ``hot`` the engine moves one copy at a time
+    off it (``reduce_heat``), and placement prefers cool nodes.
     """
 
     interval: float = 1.0
@@ -72,6 +77,10 @@ class Policy:
     pull_cooldown: float = 5.0
     rtt_every: float = 5.0
     rtt_fanout: int = 3
+    throttle: int = 0
+    throttle_window: float = 10.0
+    capacity: int = 0
+    hot: float = 0.9
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -127,6 +136,8 @@ class MeshOS:
         self._action_ids = 0
         self._running: dict[int, _Running] = {}
         self._queued: set[tuple[str, str | None]] = set()
+        self._queued_now: set[tuple[str, str | None]] = set()
+        self._recent_starts: deque[float] = deque()  # daemon starts within the throttle window
         self._beats: dict[tuple[str, str], float] = {}
         self._healthy_since: dict[tuple[str, str], float] = {}
         self._crash_times: dict[tuple[str, str], list[float]] = {}
@@ -193,10 +204,61 @@ class MeshOS:
         self._check_health()
         self._progress_maintenance()
         self._progress_stops()
+        self._measure_heat()
         room = max(0, self.policy.max_transfers - len(actual.transfers))
         self._start(plan(self.desired, actual, copies=room, locality=self._rtt_fresh))
         self._rtt_fresh = False
         mesh.schedule(mesh.now + self.policy.interval, self._round, None)
+
+    def _measure_heat(self) -> None:
+        """Heat is storage pressure: copies held (and arriving) over capacity. A hot node sheds
+        one copy per round to the coolest node that can take it."""
+        capacity = self.policy.capacity
+        if capacity <= 0:
+            return
+        actual = self.actual
+        held = dict.fromkeys(actual.nodes, 0)
+        for holders in actual.replicas.values():
+            for n in holders:
+                held[n] = held.get(n, 0) + 1
+        for tr in actual.transfers.values():
+            held[tr.dst] = held.get(tr.dst, 0) + 1
+        for node, view in actual.nodes.items():
+            view.heat = held.get(node, 0) / capacity
+        moving = {tr.src for tr in actual.transfers.values() if tr.move}
+        for node in sorted(actual.nodes):
+            view = actual.nodes[node]
+            if not view.up or view.heat <= self.policy.hot or node in moving:
+                continue
+            self._shed(node, held[node])
+
+    def _shed(self, node: str, held: int) -> None:
+        actual = self.actual
+        busy_blobs = {tr.blob for tr in actual.transfers.values()}
+        for blob in sorted(b for b, h in actual.replicas.items() if node in h):
+            if blob in busy_blobs:
+                continue
+            holders = actual.replicas[blob]
+            spec = self.desired.blob(blob)
+            targets = sorted(
+                (v.heat, n)
+                for n, v in actual.nodes.items()
+                if n not in holders
+                and v.placeable(actual.now)
+                and v.heat + 1 / self.policy.capacity <= self.policy.hot
+                and spec.may_live_on(self.desired.role_of(n))
+            )
+            if not targets:
+                return  # nowhere cooler to go: the heat stays visible
+            cause = (
+                f"{node} holds {held} copies for a capacity of {self.policy.capacity} "
+                f"(heat {actual.nodes[node].heat:.2f} > {self.policy.hot:g})"
+            )
+            self._instant(Action("reduce_heat", node, blob, cause=cause), target=blob)
+            dst = targets[0][1]
+            self._copy(Action("migrate_blob", dst, blob, node, cause=f"{blob}: {cause}"))
+            actual.nodes[dst].heat += 1 / self.policy.capacity
+            return
 
     def _observe_mesh(self) -> None:
         """Node health and daemon exits, as the runtime reports them."""
@@ -453,7 +515,7 @@ class MeshOS:
         in_flight = {
             (r.action.kind, r.action.node, r.action.target) for r in self._running.values()
         }
-        wanted: set[tuple[str, str | None]] = set()
+        wanted = self._queued_now = set()
         for a in actions:
             if (a.kind, a.node, a.target) in in_flight:
                 continue
@@ -461,6 +523,8 @@ class MeshOS:
                 key = (a.node, a.target or "")
                 if now < self._next_start.get(key, 0.0):
                     continue  # backing off; the apply_backoff action already says so
+                if self._throttled(a):
+                    continue
             if a.kind in ("pull_replica", "migrate_blob") and (
                 not a.node or now < self._pull_block.get(a.node, 0.0)
             ):
@@ -475,6 +539,30 @@ class MeshOS:
                 continue
             getattr(self, f"_do_{a.kind}")(a)
         self._queued = wanted
+
+    def _throttled(self, a: Action) -> bool:
+        """A start past the throttle window's budget waits (recorded once as queued)."""
+        p = self.policy
+        if p.throttle <= 0:
+            return False
+        now = self.mesh.now
+        starts = self._recent_starts
+        while starts and starts[0] <= now - p.throttle_window:
+            starts.popleft()
+        if len(starts) < p.throttle:
+            starts.append(now)
+            return False
+        key = (a.kind, f"{a.target}@{a.node}")
+        self._queued_now.add(key)
+        if key not in self._queued:
+            self._emit(
+                "action_queued",
+                a.node,
+                msg_type=a.kind,
+                parent=key[1],
+                reason=f"throttled: {p.throttle} daemon starts in {p.throttle_window:g} s",
+            )
+        return True
 
     def _begin(self, a: Action, *, target: str | None = None, size: int | None = None) -> int:
         self._action_ids += 1
