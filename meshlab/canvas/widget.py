@@ -34,6 +34,27 @@ SYNCED = (
 _FLUSH_GAP = 0.1  # seconds: appended events reach the browser in at most ten batches a second
 
 
+def _deck_meta(meta: Any) -> dict[str, Any]:
+    """What the MeshOS deck needs of the desired state: blob counts and sizes, essential daemons.
+
+    Only these few fields travel (not the whole params), so the synced meta stays small.
+    """
+    want = (getattr(meta, "params", None) or {}).get("meshos")
+    if not isinstance(want, dict):
+        return {}
+    blobs = [
+        {"name": str(b["name"]), "replicas": int(b["replicas"]), "size": b.get("size")}
+        for b in want.get("blobs", [])
+        if isinstance(b, dict) and "name" in b and "replicas" in b
+    ]
+    daemons = [
+        {"name": str(d["name"]), "essential": bool(d.get("essential", False))}
+        for d in want.get("daemons", [])
+        if isinstance(d, dict) and "name" in d
+    ]
+    return {"meshos": {"blobs": blobs, "daemons": daemons}}
+
+
 def default_speed(span: float) -> float:
     """A speed that plays the whole span in about half a minute.
 
@@ -118,6 +139,7 @@ class Canvas(anywidget.AnyWidget):
                 "nodes": list(m.nodes),
                 "source": m.source,
                 "live": self._feed.live,
+                **_deck_meta(m),
             },
             **kwargs,
         )

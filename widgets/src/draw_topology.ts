@@ -3,7 +3,7 @@ import { K } from "./kinds";
 import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
 import { HEADER, exitPoint, type Rect } from "./layout";
-import { DROP, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR } from "./palette";
+import { DROP, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import type { Scene, SceneLine } from "./scene";
 import { cross } from "./shapes";
 
@@ -46,7 +46,7 @@ function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<nu
   // neighbour's; fitLabels also checks, for glyphs of different nodes or sizes.
   const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3) }));
   for (const l of fitLabels(items, measure)) {
-    ctx.fillStyle = downNodes.has(shown[l.idx].node) ? "#e9ecef" : "#444";
+    ctx.fillStyle = downNodes.has(shown[l.idx].node) ? "#e9ecef" : THEME.label;
     ctx.fillText(l.text, l.x, l.y);
   }
   ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
@@ -54,7 +54,7 @@ function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<nu
 
 export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): void {
   ctx.save();
-  ctx.fillStyle = "#ffffff";
+  ctx.fillStyle = THEME.bg;
   ctx.fillRect(0, 0, sc.width, sc.height);
   ctx.font = "12px system-ui, -apple-system, 'Segoe UI', 'Liberation Sans', sans-serif";
   ctx.textBaseline = "middle";
@@ -68,7 +68,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.fillStyle = st.fill;
     ctx.fill();
     ctx.lineWidth = n.idx === o.selectedNode ? 3 : n.state === "down" ? 2.5 : 1.2;
-    ctx.strokeStyle = n.idx === o.selectedNode ? "#111" : st.stroke;
+    ctx.strokeStyle = n.idx === o.selectedNode ? THEME.select : st.stroke;
     ctx.setLineDash(n.state === "left" ? [5, 4] : []);
     ctx.stroke();
     ctx.setLineDash([]);
@@ -106,7 +106,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         ctx.fillRect(x, y, w, bh);
         x += w;
       }
-      ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
+      ctx.fillStyle = n.state === "down" ? "#fff" : THEME.text;
       ctx.textAlign = "left";
       const ty = y + bh + 14;
       ctx.fillText(`${fmtInt(total)} actors`, r.x, ty);
@@ -117,7 +117,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         const label = `${fmtInt(n.counts[k])} ${k}`;
         ctx.fillStyle = STATUS_COLOR[k];
         ctx.fillRect(x2, ty + 10, 10, 10);
-        ctx.fillStyle = n.state === "down" ? "#fff" : "#333";
+        ctx.fillStyle = n.state === "down" ? "#fff" : THEME.text;
         ctx.fillText(label, x2 + 13, ty + 15);
         x2 += 22 + ctx.measureText(label).width;
       }
@@ -130,7 +130,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
 
   // supervision links, under the glyphs
   if (sc.supervision.length) {
-    ctx.strokeStyle = "rgba(80,80,80,0.35)";
+    ctx.strokeStyle = THEME.dark ? "rgba(200,200,200,0.35)" : "rgba(80,80,80,0.35)";
     ctx.lineWidth = 1;
     for (const l of sc.supervision) line(ctx, l);
   }
@@ -178,7 +178,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.lineWidth = f.width;
     line(ctx, { x0: x0 + ox, y0: y0 + oy, x1: x1 + ox, y1: y1 + oy });
     ctx.globalAlpha = 1;
-    ctx.fillStyle = "#222";
+    ctx.fillStyle = THEME.text;
     ctx.textAlign = "center";
     ctx.fillText(`${f.count} in flight`, (x0 + x1) / 2 + ox * 2.2, (y0 + y1) / 2 + oy * 2.2);
   }
@@ -240,7 +240,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
         ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
       }
       if (a.idx === o.selectedActor || a.idx === o.hoverActor) {
-        ctx.strokeStyle = a.idx === o.selectedActor ? "#111" : "#555";
+        ctx.strokeStyle = a.idx === o.selectedActor ? THEME.select : THEME.muted;
         ctx.lineWidth = 2;
         ctx.beginPath();
         ctx.arc(a.x, a.y, r + 4, 0, Math.PI * 2);
@@ -302,7 +302,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.beginPath();
     ctx.arc(m.x, m.y, 3.5, 0, Math.PI * 2);
     ctx.fill();
-    ctx.strokeStyle = "#fff";
+    ctx.strokeStyle = THEME.halo;
     ctx.lineWidth = 1;
     ctx.stroke();
   }

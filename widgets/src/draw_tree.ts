@@ -2,7 +2,7 @@
 // inspector and playhead) re-placed as a tidy tree, with parent -> child elbows, and each
 // actor's node named beside its glyph in that node's colour.
 import { paintTopology } from "./draw_topology";
-import { typeColor } from "./palette";
+import { THEME, typeColor } from "./palette";
 import type { Scene } from "./scene";
 import type { EventStore } from "./store";
 import { placeTree, tidyTree, type Elbow } from "./tree";
@@ -101,7 +101,7 @@ export function paintTree(ctx: CanvasRenderingContext2D, sc: TreeScene, o: { sel
   for (const a of sc.actors) {
     const f = sc.folded.get(a.idx);
     if (!f) continue;
-    ctx.fillStyle = f.down ? "#d62828" : "#555";
+    ctx.fillStyle = f.down ? "#d62828" : THEME.muted;
     ctx.fillText(`+${f.hidden}${f.down ? ` (${f.down} not running)` : ""}`, a.x + a.r + 3, a.y + a.r);
   }
   // node membership: the node's name beside each glyph, in a colour per node

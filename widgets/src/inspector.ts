@@ -16,14 +16,14 @@ export interface InspectorHandlers {
 
 type Child = Node | string | null | undefined | false;
 
-function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+export function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
   for (const c of children) if (c) el.append(c);
   return el;
 }
 
-function link(text: string, onClick: () => void, cls = "ml-link"): HTMLElement {
+export function link(text: string, onClick: () => void, cls = "ml-link"): HTMLElement {
   const a = h("button", { class: cls, type: "button" }, text);
   a.addEventListener("click", (e) => {
     e.stopPropagation();

@@ -12,6 +12,8 @@ export const MARKER_NAMES: [Marker["kind"], string][] = [
   ["node_up", "node back"],
   ["partition", "partition"],
   ["heal", "healed"],
+  ["admin", "admin action"],
+  ["action_fail", "action failed"],
 ];
 
 /** The smallest 1, 2 or 5 times a power of ten that is at least x. */
@@ -50,12 +52,12 @@ export function timeTicks(t0: number, t1: number, width: number, minPx = 90): Ti
 export interface Marker {
   row: number;
   t: number;
-  kind: "fail" | "restart" | "node_down" | "node_up" | "partition" | "heal";
+  kind: "fail" | "restart" | "node_down" | "node_up" | "partition" | "heal" | "admin" | "action_fail";
   count: number; // markers merged into this one (same pixel bucket)
   label: string;
 }
 
-const PRIORITY = { node_down: 5, fail: 4, partition: 3, node_up: 2, heal: 2, restart: 1 } as const;
+const PRIORITY = { node_down: 5, fail: 4, action_fail: 4, partition: 3, admin: 3, node_up: 2, heal: 2, restart: 1 } as const;
 
 /** The marker of a row the store lists in `markers` (a node_join there is a rejoin). */
 export function markerKind(k: number): Marker["kind"] | null {
@@ -65,6 +67,8 @@ export function markerKind(k: number): Marker["kind"] | null {
   if (k === K.node_up || k === K.node_join) return "node_up";
   if (k === K.link_down) return "partition";
   if (k === K.link_up) return "heal";
+  if (k === K.admin) return "admin";
+  if (k === K.action_end) return "action_fail"; // the store lists only those that did not end ok
   return null;
 }
 
@@ -89,6 +93,10 @@ export function describeRow(store: EventStore, row: number): string {
     case K.node_up:
     case K.node_join:
       return `node back: ${node} ${at}`;
+    case K.admin:
+      return `admin: ${store.str(store.msgType.data[row])}${node ? ` ${node}` : " (mesh-wide)"}${reason ? ` — ${reason}` : ""} ${at}`;
+    case K.action_end:
+      return `action failed: ${store.str(store.msgType.data[row])} on ${node} (${reason}) ${at}`;
     default:
       return `${k} ${at}`;
   }

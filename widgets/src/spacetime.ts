@@ -3,7 +3,7 @@
 // same playhead as the topology view; what lies after the playhead is drawn faded.
 import { lowerBound } from "./grow";
 import { K } from "./kinds";
-import { DROP, PARTITION, STATUS_COLOR } from "./palette";
+import { DROP, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import type { Filters } from "./scene";
 import { cross } from "./shapes";
 import type { EventStore } from "./store";
@@ -76,7 +76,7 @@ export function paintSpacetime(
 ): SpacetimeHit {
   const { width, height } = v;
   ctx.save();
-  ctx.fillStyle = "#fff";
+  ctx.fillStyle = THEME.bg;
   ctx.fillRect(0, 0, width, height);
   const [w0, w1] = timeWindow(v.t, v.span);
   const plotX = LABEL_W;
@@ -109,14 +109,14 @@ export function paintSpacetime(
   ctx.textAlign = "right";
   for (let i = 0; i < n; i++) {
     const y = laneY(i);
-    ctx.strokeStyle = i === selectedLane ? "#333" : "#c9ced4";
+    ctx.strokeStyle = i === selectedLane ? THEME.text : THEME.dark ? "#495057" : "#c9ced4";
     ctx.lineWidth = i === selectedLane ? 2 : 1;
     ctx.beginPath();
     ctx.moveTo(plotX, y);
     ctx.lineTo(plotX + plotW, y);
     ctx.stroke();
     if (laneH >= 9) {
-      ctx.fillStyle = i === selectedLane ? "#000" : "#333";
+      ctx.fillStyle = i === selectedLane ? THEME.select : THEME.text;
       const label = lanes.labels[i].length > 18 ? `${lanes.labels[i].slice(0, 17)}…` : lanes.labels[i];
       ctx.fillText(label, plotX - 6, y);
     }

@@ -315,7 +315,9 @@ export class EventStore {
     // rejoin), partitions and their heals
     const rejoin = k === K.node_join && this.joined.has(node);
     if (k === K.node_join) this.joined.add(node);
-    if (k === K.actor_fail || k === K.actor_restart || k === K.node_down || k === K.node_up || k === K.link_down || k === K.link_up || rejoin) {
+    // MeshOS: an operator's admin action, and an engine action that ended other than ok
+    const actionFailed = k === K.action_end && !["", "ok"].includes(this.str(this.reason.data[row]));
+    if (k === K.actor_fail || k === K.actor_restart || k === K.node_down || k === K.node_up || k === K.link_down || k === K.link_up || rejoin || k === K.admin || actionFailed) {
       this.markers.push(row);
     }
     if (k === K.link_down || k === K.link_up) {

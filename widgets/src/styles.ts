@@ -51,4 +51,31 @@ export const CSS = `
 .ml-tip{position:absolute;pointer-events:none;background:rgba(33,37,41,.94);color:#fff;padding:4px 7px;border-radius:4px;
   font-size:11px;max-width:320px;white-space:pre-line;z-index:5;display:none}
 .ml-empty{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#888;pointer-events:none}
+.ml-deck{margin-bottom:6px}
+.ml-legend .ml-lg-deck{flex-wrap:wrap;row-gap:2px}
+.ml-legend .ml-lg-deck>span{white-space:nowrap}
+.ml-deck .ml-short{color:#d9480f;font-weight:600}
+.ml-act-pending{color:#6b4d00}
+.ml-dark.meshlab-canvas{color:#e9ecef;background:#1b1d20;border-color:#3a3f45}
+.ml-dark .ml-toolbar{background:#25282c;border-color:#3a3f45}
+.ml-dark .ml-toolbar button,.ml-dark .ml-toolbar select{background:#2f3337;color:#e9ecef;border-color:#4a5057}
+.ml-dark .ml-toolbar button:hover{background:#3a3f45}
+.ml-dark .ml-toolbar button.ml-on{background:#4c6f94;border-color:#4c6f94}
+.ml-dark .ml-time{color:#ced4da}
+.ml-dark .ml-sep{background:#4a5057}
+.ml-dark .ml-inspector{background:#202327;border-color:#3a3f45}
+.ml-dark .ml-inspector .ml-subtitle{color:#ced4da}
+.ml-dark .ml-kv th,.ml-dark .ml-dim{color:#a0a8b0}
+.ml-dark .ml-link{color:#74c0fc}
+.ml-dark .ml-failure{background:#3b1f22;border-color:#8a3a42}
+.ml-dark .ml-density{background:#25282c}
+.ml-dark .ml-marker{border-color:#1b1d20}
+.ml-dark .ml-marker:hover{outline-color:#f8f9fa}
+.ml-dark .ml-tick{color:#a0a8b0;border-color:#4a5057}
+.ml-dark .ml-legend{color:#ced4da}
+.ml-dark .ml-legend .ml-lg-group{border-color:#3a3f45}
+.ml-dark .ml-legend .ml-lg-title{color:#a0a8b0}
+.ml-dark .ml-act-pending{color:#ffd8a8}
+.ml-dark .ml-deck .ml-short{color:#ff922b}
+.ml-dark .ml-empty{color:#a0a8b0}
 `;

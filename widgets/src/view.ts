@@ -6,8 +6,11 @@ import { renderActor, renderNode } from "./inspector";
 import { K } from "./kinds";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection } from "./model";
 import { paintTopology } from "./draw_topology";
+import { deckAt, hasEngine, type Deck, type DesiredMeta } from "./deck";
+import { paintDeck } from "./draw_deck";
+import { renderDeckNode, renderDeckSummary } from "./inspector_deck";
 import { paintTree, treeScene } from "./draw_tree";
-import { DROP, HANDLER_ERROR, HUNG, MARKER_COLOR, STATUS_COLOR, typeColor } from "./palette";
+import { DROP, HANDLER_ERROR, HEAT, HUNG, MAINT_COLOR, MARKER_COLOR, STATUS_COLOR, THEME, TRANSIT, applyTheme, prefersDark, typeColor } from "./palette";
 import { SceneBuilder, statusName, type Filters, type Scene } from "./scene";
 import { MARKER_NAMES, Scrubber, fmtTime, type Marker } from "./scrubber";
 import { chooseLanes, paintSpacetime, type LaneMode, type SpacetimeHit } from "./spacetime";
@@ -28,11 +31,16 @@ export interface ViewHandle {
   statusAt(t: number): Record<string, ActorRow>;
   /** statusAt at many times (sorted ascending folds forward once, without jumping back). */
   statusesAt(ts: number[]): Record<string, ActorRow>[];
+  /** The MeshOS deck at each time (sorted ascending), as plain data: what the tests compare with behaviour_at. */
+  decksAt(ts: number[]): DeckJson[];
   destroy(): void;
 }
 
 /** One actor as the tests compare it with Trace.state_at (see ViewHandle.statusAt). */
 type ActorRow = [string, number, string, number, number, number, boolean, number | null, boolean];
+
+/** A Deck with its node map as a plain object, for JSON. */
+type DeckJson = Omit<Deck, "nodes"> & { nodes: Record<string, unknown> };
 
 const SYNC_GAP_MS = 200; // playhead updates to the kernel: at most five per second
 
@@ -89,6 +97,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   let lastNow = performance.now();
   let selectedActor = -1;
   let selectedNode = -1;
+  let lastDeck: Deck | null = null;
+  let engine = false; // the store holds MeshOS engine events: draw the deck
   const frameTimes: number[] = [];
 
   const get = {
@@ -108,6 +118,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       msgType: String(model.get("type_filter") || ""),
     }),
   };
+
+  const desired = (): DesiredMeta => ((get.meta() as Meta & { meshos?: DesiredMeta }).meshos ?? {});
 
   const setTraits = (kv: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(kv)) model.set(k, v);
@@ -194,7 +206,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   }
 
   function renderLegend(): void {
-    const key = `${store.msgTypes.size}`;
+    const key = `${store.msgTypes.size}:${engine}:${THEME.dark}`;
     if (key === legendKey) return;
     legendKey = key;
     const parts = Object.entries(STATUS_COLOR).map(([k, c]) =>
@@ -213,7 +225,18 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       `<span><i class="ml-sw" style="background:${STATUS_COLOR.busy};outline:2.5px solid ${HUNG}"></i>hung (busy &gt; ${HUNG_AFTER} s in one handler)</span>` +
         `<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:#fff;font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`,
     );
-    parts.push(`<span style="color:${DROP}">✕ dropped message</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
+    parts.push(`<span style="color:${THEME.dark ? "#ced4da" : DROP}">✕ dropped message</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
+    if (engine) {
+      // the MeshOS deck: maintenance outlines, copies moving, heat, daemons, drift
+      const states = ["cordoned", "entering_maintenance", "maintenance", "drain_failed", "exiting_maintenance", "recovery"];
+      const sw = states.map((k) => `<span><i class="ml-sw" style="background:transparent;border:2.5px ${k === "cordoned" ? "dashed" : "solid"} ${MAINT_COLOR[k]};border-radius:2px"></i>${k.replace(/_/g, " ")}</span>`);
+      parts.push(
+        `<span class="ml-lg-group ml-lg-deck"><span class="ml-lg-title">MeshOS</span>${sw.join("")}` +
+          `<span><i class="ml-sw" style="background:${TRANSIT};border-radius:1px"></i>copy in transit</span>` +
+          `<span style="color:${HEAT}">⚡n actions on the node</span><span>◆n daemons up</span>` +
+          `<span><i class="ml-sw" style="background:${STATUS_COLOR.restarting};border-radius:3px;width:16px"></i>drift (blobs short)</span></span>`,
+      );
+    }
     const markers = MARKER_NAMES.map(([k, name]) => `<span><i class="ml-dia" style="background:${MARKER_COLOR[k]}"></i>${name}</span>`);
     legend.innerHTML = `<span class="ml-lg-group ml-lg-markers"><span class="ml-lg-title">timeline ◆</span>${markers.join("")}</span>${parts.join("")}`;
   }
@@ -232,10 +255,19 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     const ctx = canvas.getContext("2d");
     if (!ctx) return 0;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const dark = prefersDark(el.ownerDocument);
+    if (dark !== THEME.dark || root.classList.contains("ml-dark") !== dark) {
+      applyTheme(dark);
+      root.classList.toggle("ml-dark", dark);
+      legendKey = "";
+      inspectorKey = "";
+    }
+    root.dataset.theme = dark ? "dark" : "light";
     // Clear the whole canvas: the topology scene only covers the padded area inside it.
-    ctx.fillStyle = "#ffffff";
+    ctx.fillStyle = THEME.bg;
     ctx.fillRect(0, 0, w, h);
     if (store.n) {
+      engine = engine || hasEngine(store);
       if (t < store.t0 || t > store.t1) t = Math.max(store.t0, Math.min(store.t1, t));
       resolveSelection();
       const f = get.filters();
@@ -268,6 +300,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       } else {
         lastScene = builder.build(store, folder, t, { x: 10, y: 10, w: w - 20, h: h - 20 }, f, get.speed(), metaNodes, typeColor);
         paintTopology(ctx, lastScene, { selectedActor, selectedNode, hoverActor });
+        engine = engine || hasEngine(store);
+        lastDeck = engine ? deckAt(store, folder.state, t, desired()) : null;
+        if (lastDeck) paintDeck(ctx, lastScene, lastDeck);
+        root.dataset.transit = String(lastDeck?.transit.length ?? 0);
         lastST = null;
         root.dataset.lod = lastScene.lod.aggregateActors || lastScene.lod.flows ? "aggregate" : "detail";
         const sel = selectedActor >= 0 ? lastScene.actors.find((a) => a.idx === selectedActor) : undefined;
@@ -317,7 +353,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     // busy, idle and hung also change between events (a handler runs on): part of the key
     const since = selectedActor >= 0 ? busySince(s, selectedActor, t) : NaN;
     const running = Number.isNaN(since) ? "" : `${since}:${Math.floor(t - since)}`;
-    const key = nothing ? "none" : `${selectedActor}:${selectedNode}:${s.row}:${get.view()}:${running}`;
+    const key = nothing ? `none:${engine ? s.row : ""}` : `${selectedActor}:${selectedNode}:${s.row}:${get.view()}:${running}`;
     if (key === inspectorKey) return;
     if (get.playing() && now - lastInspector < 100) return; // DOM rebuilds at most ten per second
     inspectorKey = key;
@@ -326,6 +362,11 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     if (selectedActor >= 0) renderActor(inspector, store, folder.state, selectedActor, t, inspectorHandlers);
     else if (selectedNode >= 0) renderNode(inspector, store, folder.state, selectedNode, t, inspectorHandlers);
     else inspector.innerHTML = `<div class="ml-dim">Click an actor or a node to inspect it at the playhead.<br><br>Keys: space play/pause · ←/→ previous/next event · shift+←/→ previous/next marker · +/− speed · Home/End · v view · c fold a subtree (tree view) · Esc deselect</div>`;
+    if (engine) {
+      const deck = lastDeck && lastDeck.t === t ? lastDeck : deckAt(store, folder.stateAt(t), t, desired());
+      if (selectedNode >= 0) renderDeckNode(inspector, deck, store.str(store.nodeCodes[selectedNode]), inspectorHandlers);
+      else if (selectedActor < 0) renderDeckSummary(inspector, deck);
+    }
   }
 
   const loop = (now: number) => {
@@ -376,6 +417,12 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     if (get.meta().live && following) t = store.t1;
   });
   if (get.meta().live) following = true;
+  // the notebook's theme can change under a drawn canvas: redraw when it does
+  const doc = el.ownerDocument;
+  const themeWatch = typeof MutationObserver === "function" ? new MutationObserver(onAny) : null;
+  if (doc?.body) themeWatch?.observe(doc.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "class"] });
+  const schemeQuery = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
+  schemeQuery?.addEventListener?.("change", onAny);
 
   // pointer input on the stage
   const hitActor = (x: number, y: number): number => {
@@ -614,6 +661,14 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       folder.stateAt(t);
       return out;
     },
+    decksAt(ts: number[]) {
+      const out = ts.map((x) => {
+        const d = deckAt(store, folder.stateAt(x), x, desired());
+        return { ...d, nodes: Object.fromEntries(d.nodes) };
+      });
+      folder.stateAt(t);
+      return out;
+    },
     destroy() {
       cancelAnimationFrame(raf);
       ro?.disconnect();
@@ -621,6 +676,8 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
       model.off("change:view", onView);
       for (const name of others) model.off(`change:${name}`, onAny);
       offStore();
+      themeWatch?.disconnect();
+      schemeQuery?.removeEventListener?.("change", onAny);
       canvas.removeEventListener("mousemove", onMove);
       canvas.removeEventListener("mouseleave", onLeave);
       canvas.removeEventListener("click", onClick);

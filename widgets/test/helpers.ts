@@ -14,6 +14,7 @@ export interface Ev {
   peer?: string;
   msg_id?: number;
   msg_type?: string;
+  size?: number;
   reason?: string;
   duration?: number;
 }
@@ -64,6 +65,7 @@ export class Encoder {
       cols.peer[i] = this.code(e.peer);
       cols.msg_id[i] = e.msg_id ?? NaN;
       cols.msg_type[i] = this.code(e.msg_type);
+      cols.size[i] = e.size ?? -1;
       cols.reason[i] = this.code(e.reason);
       cols.duration[i] = e.duration ?? NaN;
     });

@@ -1,0 +1,131 @@
+"""The MeshOS deck in Chromium: what the browser folds from the events (running and pending
+actions, recent failures, drift, heat, maintenance, daemons) is behaviour_at's at many times of
+every MeshOS scenario; copies in transit, the maintenance outline and the dark theme are drawn."""
+
+from __future__ import annotations
+
+import pytest
+
+import meshlab as ml
+from meshlab.meshos import behaviour_at
+
+CANVAS = ".meshlab-canvas"
+MESHOS = ["maintenance-drain", "replica-repair", "crash-loop", "slow-node"]
+ENGINE = ["action_start", "action_end", "action_queued", "replica_add", "replica_drop", "admin"]
+
+
+def _times(trace, most: int = 120) -> list[float]:
+    """Every time an engine event happens (capped), and a moment after each: the state between."""
+    ev = trace.events
+    at = ev.filter(ev["kind"].cast(str).is_in([*ENGINE, "node_state", "node_down", "node_up"]))
+    ts = at["t"].unique().sort().to_list()
+    step = max(1, len(ts) // most)
+    ts = ts[::step]
+    return sorted({*ts, *(t + 0.25 for t in ts), float(ev["t"].max())})
+
+
+def _s(v) -> str:
+    return "" if v is None else v
+
+
+def _id(v) -> int:
+    return -1 if v is None else int(v)  # a pending action has no id yet
+
+
+def _open(browser, trace, tmp_path, **page):
+    path = ml.Canvas(trace).save_html(tmp_path / "deck.html")
+    p = browser.new_page(bypass_csp=True, **page)
+    p.goto(path.as_uri())
+    p.wait_for_selector(f"{CANVAS}[data-ready='1']")
+    return p
+
+
+@pytest.mark.parametrize("scenario", MESHOS)
+def test_deck_in_browser_matches_behaviour_at(browser, scenario, tmp_path):
+    trace = ml.scenarios.run(scenario, seed=1)
+    times = _times(trace)
+    page = _open(browser, trace, tmp_path)
+    got = page.evaluate("(ts) => window.meshlabReplay.view.decksAt(ts)", times)
+    page.close()
+    for t, d in zip(times, got, strict=True):
+        b = behaviour_at(trace, t)
+        where = (scenario, t)
+        want = sorted(
+            (
+                *(_id(r["id"]), r["action"], r["node"], _s(r["target"]), _s(r["src"])),
+                *(_s(r["cause"]), r["since"], r["status"]),
+            )
+            for r in b.actions.iter_rows(named=True)
+        )
+        seen = sorted(
+            (
+                *(_id(a["id"]), a["action"], a["node"], a["target"], a["src"]),
+                *(a["cause"], a["since"], a["status"]),
+            )
+            for a in d["actions"]
+        )
+        assert seen == want, where
+        want_f = sorted(
+            (r["t"], r["what"], r["node"], _s(r["actor"]), _s(r["reason"]))
+            for r in b.failures.iter_rows(named=True)
+        )
+        seen_f = sorted(
+            (f["t"], f["what"], f["node"], f["actor"], f["reason"]) for f in d["failures"]
+        )
+        assert seen_f == want_f, where
+        want_d = [
+            [r["blob"], r["desired"], r["actual"], r["in_flight"], r["drift"], r["holders"] or []]
+            for r in b.drift.iter_rows(named=True)
+        ]
+        seen_d = [
+            [x["blob"], x["desired"], x["actual"], x["inFlight"], x["drift"], x["holders"]]
+            for x in d["drift"]
+        ]
+        assert seen_d == want_d, where
+        for r in b.nodes.iter_rows(named=True):
+            n = d["nodes"][r["node"]]
+            assert (n["maintenance"], n["heat"]) == (r["maintenance"], r["heat"]), (*where, r)
+        daemons: dict[str, list[str]] = {}
+        for r in b.daemons.iter_rows(named=True):
+            daemons.setdefault(r["node"], []).append(f"{r['actor']} {r['status']}")
+        for node, names in daemons.items():
+            assert sorted(d["nodes"][node]["daemons"]["names"]) == sorted(names), where
+
+
+def test_deck_draws_transit_maintenance_and_follows_the_dark_theme(browser, tmp_path, artifacts):
+    trace = ml.scenarios.run("maintenance-drain", seed=1)
+    ev = trace.events
+    mig = ev.filter((ev["kind"].cast(str) == "action_start") & (ev["msg_type"] == "migrate_blob"))
+    assert mig.height, "maintenance-drain migrates a copy off the maintained node"
+    row = mig.row(0, named=True)
+    end = ev.filter((ev["kind"].cast(str) == "action_end") & (ev["msg_id"] == row["msg_id"])).row(
+        0, named=True
+    )["t"]
+    mid = (row["t"] + end) / 2
+    for scheme in ("light", "dark"):
+        size = {"width": 1280, "height": 800}
+        page = _open(browser, trace, tmp_path, color_scheme=scheme, viewport=size)
+        page.evaluate(
+            """([t, node]) => { const r = window.meshlabReplay;
+                r.model.set('selected', 'node:' + node); r.model.save_changes();
+                r.view.setTime(t); }""",
+            [mid, row["peer"]],
+        )
+        page.wait_for_function(f"document.querySelector('{CANVAS}').dataset.transit === '1'")
+        root = page.locator(CANVAS)
+        assert root.get_attribute("data-theme") == scheme
+        # the drawing's ground follows the theme
+        px = page.evaluate(
+            "() => Array.from(document.querySelector('canvas.ml-main')"
+            ".getContext('2d').getImageData(2, 2, 1, 1).data)"
+        )
+        assert (sum(px[:3]) < 150) == (scheme == "dark"), px
+        text = page.locator(".ml-inspector").inner_text()
+        assert "current actions (1)" in text and "migrate_blob" in text
+        assert "to safe" in text  # the drain line with its estimate
+        assert "copy in transit" in page.locator(".ml-legend").inner_text()
+        # the admin actions are on the scrubber
+        labels = page.eval_on_selector_all(".ml-marker", "els => els.map(e => e.title)")
+        assert any("admin: enter_maintenance" in x for x in labels), labels
+        page.screenshot(path=str(artifacts / f"deck-maintenance-{scheme}.png"))
+        page.close()

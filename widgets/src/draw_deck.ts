@@ -1,0 +1,149 @@
+// Paints the MeshOS deck over a topology scene: each node's maintenance state (outline and
+// header badge), heat and daemons in the header, drain progress with time-to-safe at the foot
+// of a draining region, copies in transit along the links, and a drift badge for the mesh.
+import type { Deck } from "./deck";
+import { HEADER } from "./layout";
+import { HEAT, MAINT_COLOR, STATUS_COLOR, THEME, TRANSIT } from "./palette";
+import type { Scene } from "./scene";
+
+const FONT = "10px system-ui, 'Liberation Sans', sans-serif";
+const BOLD = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+
+/** Short words for the header badge, so it fits a small region. */
+export const MAINT_SHORT: Record<string, string> = {
+  cordoned: "cordoned",
+  entering_maintenance: "entering maint.",
+  maintenance: "maintenance",
+  exiting_maintenance: "exiting maint.",
+  recovery: "recovery",
+  drain_failed: "DRAIN FAILED",
+  drain: "draining",
+  draining: "draining",
+};
+
+export function fmtSecs(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  return s < 10 ? `${s.toFixed(1)} s` : s < 600 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`;
+}
+
+/** One line on how far a draining node is from safe, or "" when it is not draining. */
+export function drainText(nd: Deck["nodes"] extends Map<string, infer V> ? V : never): string {
+  if (!nd.draining) return "";
+  const left: string[] = [];
+  if (nd.replicas.length) left.push(`${nd.replicas.length} replica${nd.replicas.length > 1 ? "s" : ""}`);
+  if (nd.daemonsLeft.length) left.push(`${nd.daemonsLeft.length} daemon${nd.daemonsLeft.length > 1 ? "s" : ""}`);
+  if (!left.length) return "drained: safe";
+  const eta = Number.isFinite(nd.toSafe) ? ` · ~${fmtSecs(nd.toSafe)} to safe` : "";
+  return `draining: ${left.join(", ")} left${eta}`;
+}
+
+/** A rounded badge ending at xRight; returns where the next one (to its left) ends, or xRight when it did not fit past `minX`. */
+function chip(ctx: CanvasRenderingContext2D, text: string, xRight: number, y: number, fill: string, minX: number, fg = "#fff"): number {
+  ctx.font = BOLD;
+  const w = ctx.measureText(text).width + 8;
+  if (xRight - w < minX) return xRight;
+  ctx.fillStyle = fill;
+  ctx.beginPath();
+  ctx.roundRect(xRight - w, y - 7, w, 14, 7);
+  ctx.fill();
+  ctx.fillStyle = fg;
+  ctx.textAlign = "left";
+  ctx.fillText(text, xRight - w + 4, y + 0.5);
+  return xRight - w - 3;
+}
+
+export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck): void {
+  ctx.save();
+  ctx.textBaseline = "middle";
+  const byName = new Map(sc.nodes.map((n) => [n.name, n]));
+  for (const n of sc.nodes) {
+    const nd = deck.nodes.get(n.name);
+    if (!nd) continue;
+    const b = n.box;
+    const mc = MAINT_COLOR[nd.maintenance];
+    if (mc) {
+      // the maintenance state as the region's outline: thick, dashed while only cordoned
+      ctx.strokeStyle = mc;
+      ctx.lineWidth = 3;
+      ctx.setLineDash(nd.maintenance === "cordoned" ? [7, 4] : []);
+      ctx.beginPath();
+      ctx.roundRect(b.x + 1.5, b.y + 1.5, b.w - 3, b.h - 3, 7);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    // header, right to left: heat, daemons, then the maintenance badge if it still fits after
+    // the region's own "name · state" text (which names the state already)
+    const y = b.y + HEADER / 2 + 1;
+    ctx.font = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+    const nameW = ctx.measureText(n.name).width;
+    ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+    const minX = b.x + 16 + nameW + ctx.measureText(`· ${n.label}`).width;
+    let x = b.x + b.w - 6;
+    if (nd.heat > 0) x = chip(ctx, `⚡${nd.heat}`, x, y, HEAT, minX);
+    const dn = nd.daemons;
+    if (dn.up + dn.down > 0) {
+      x = chip(ctx, `◆${dn.up}${dn.down ? `/${dn.up + dn.down}` : ""}`, x, y, dn.down ? STATUS_COLOR.failed : THEME.dark ? "#495057" : "#868e96", minX);
+    }
+    if (mc) chip(ctx, MAINT_SHORT[nd.maintenance] ?? nd.maintenance, x, y, mc, minX);
+    // foot of a draining region: what is still on it and how long until it is safe
+    const line = nd.draining ? drainText(nd) : "";
+    if (line) {
+      ctx.font = FONT;
+      const w = Math.min(b.w - 8, ctx.measureText(line).width + 10);
+      ctx.fillStyle = THEME.panel;
+      ctx.fillRect(b.x + 4, b.y + b.h - 18, w, 14);
+      ctx.fillStyle = mc ?? THEME.text;
+      ctx.textAlign = "left";
+      ctx.fillText(line, b.x + 9, b.y + b.h - 11, b.w - 18);
+    }
+  }
+
+  // copies in transit: a dashed track between the regions and the copy moving along it
+  for (const c of deck.transit) {
+    const a = byName.get(c.src);
+    const d = byName.get(c.dst);
+    if (!a || !d) continue;
+    // centre to centre of the regions' inner areas: the whole way is long enough to see it move
+    const [x0, y0] = [a.box.inner.x + a.box.inner.w / 2, a.box.inner.y + a.box.inner.h / 2];
+    const [x1, y1] = [d.box.inner.x + d.box.inner.w / 2, d.box.inner.y + d.box.inner.h / 2];
+    ctx.strokeStyle = TRANSIT;
+    ctx.globalAlpha = 0.6;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.lineTo(x1, y1);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
+    const px = x0 + (x1 - x0) * c.progress;
+    const py = y0 + (y1 - y0) * c.progress;
+    ctx.fillStyle = TRANSIT;
+    ctx.strokeStyle = THEME.halo;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.rect(px - 5, py - 5, 10, 10);
+    ctx.fill();
+    ctx.stroke();
+    ctx.font = BOLD;
+    ctx.textAlign = "left";
+    ctx.fillStyle = THEME.text;
+    ctx.fillText(`${c.blob} ${Math.round(c.progress * 100)}%`, px + 8, py - 7);
+  }
+
+  // drift: blobs short of their desired count, top right of the canvas
+  const short = deck.drift.filter((d) => d.drift > 0);
+  if (short.length) {
+    ctx.font = BOLD;
+    const text = `drift: ${short.map((d) => `${d.blob} ${d.actual}/${d.desired}${d.inFlight ? ` (+${d.inFlight} moving)` : ""}`).join(", ")}`;
+    const w = Math.min(sc.width - 20, ctx.measureText(text).width + 12);
+    ctx.fillStyle = STATUS_COLOR.restarting;
+    ctx.beginPath();
+    ctx.roundRect(sc.width - w - 6, sc.height - 40, w, 16, 8);
+    ctx.fill();
+    ctx.fillStyle = "#fff";
+    ctx.textAlign = "left";
+    ctx.fillText(text, sc.width - w, sc.height - 31.5, w - 10);
+  }
+  ctx.restore();
+}

@@ -1,0 +1,76 @@
+// The MeshOS part of the side panel: for a node, its maintenance state and drain, the actions
+// running and pending there with their causes, and its recent failures; with nothing selected,
+// the mesh's drift and action counts. Everything comes from the Deck (deck.ts).
+import type { Deck, DeckAction } from "./deck";
+import { drainText, fmtSecs } from "./draw_deck";
+import { h, link, type InspectorHandlers } from "./inspector";
+import { MAINT_COLOR } from "./palette";
+import { fmtTime } from "./scrubber";
+
+function actionItem(a: DeckAction, t: number, hd: InspectorHandlers): HTMLElement {
+  const what = `${a.action} ${a.target}${a.src ? ` from ${a.src}` : ""} on ${a.node}`;
+  const when = a.status === "running" ? `running ${fmtSecs(t - a.since)}` : `pending since ${fmtTime(a.since)}`;
+  return h(
+    "li",
+    { class: `ml-act ml-act-${a.status}` },
+    link(fmtTime(a.since), () => hd.jump(a.since), "ml-link ml-time"),
+    ` ${what} · ${when}`,
+    a.cause ? h("div", { class: "ml-dim" }, `cause: ${a.cause}`) : null,
+  );
+}
+
+/** Append the deck's view of node `name` to the panel the actor/node inspector just drew. */
+export function renderDeckNode(el: HTMLElement, deck: Deck, name: string, hd: InspectorHandlers): void {
+  const nd = deck.nodes.get(name);
+  if (!nd) return;
+  const box = h("div", { class: "ml-deck" });
+  const colour = MAINT_COLOR[nd.maintenance];
+  box.append(
+    h("div", { class: "ml-subtitle" }, "MeshOS"),
+    h(
+      "table",
+      { class: "ml-kv" },
+      h("tr", {}, h("th", {}, "maintenance"), h("td", {}, colour ? h("span", { class: "ml-chip", style: `background:${colour}` }, nd.maintenance) : nd.maintenance)),
+      nd.draining ? h("tr", {}, h("th", {}, "drain"), h("td", { class: "ml-drain" }, drainText(nd))) : null,
+      nd.replicas.length ? h("tr", {}, h("th", {}, "replicas"), h("td", {}, nd.replicas.join(", "))) : null,
+      h("tr", {}, h("th", {}, "heat"), h("td", {}, `${nd.heat} action${nd.heat === 1 ? "" : "s"} touching it`)),
+      nd.daemons.names.length ? h("tr", {}, h("th", {}, "daemons"), h("td", {}, nd.daemons.names.join(", "))) : null,
+    ),
+  );
+  const mine = deck.actions.filter((a) => a.node === name || a.src === name);
+  for (const status of ["running", "pending"] as const) {
+    const list = mine.filter((a) => a.status === status);
+    box.append(h("div", { class: "ml-subtitle" }, `${status === "running" ? "current" : "pending"} actions (${list.length})`));
+    if (list.length) box.append(h("ol", { class: "ml-recorder" }, ...list.slice(0, 30).map((a) => actionItem(a, deck.t, hd))));
+  }
+  const fails = deck.failures.filter((f) => f.node === name);
+  box.append(h("div", { class: "ml-subtitle" }, `recent failures (${fails.length})`));
+  if (fails.length) {
+    box.append(
+      h(
+        "ol",
+        { class: "ml-recorder" },
+        ...fails.slice(-20).map((f) => h("li", {}, link(fmtTime(f.t), () => hd.jump(f.t), "ml-link ml-time"), ` ${f.what} ${f.target}: ${f.reason}`)),
+      ),
+    );
+  }
+  // after the title, before the generic node sections
+  el.insertBefore(box, el.children[1] ?? null);
+}
+
+/** With nothing selected: the mesh's drift and how many actions run and wait. */
+export function renderDeckSummary(el: HTMLElement, deck: Deck): void {
+  const running = deck.actions.filter((a) => a.status === "running").length;
+  const pending = deck.actions.length - running;
+  const rows = deck.drift.map((d) =>
+    h("tr", {}, h("th", {}, d.blob), h("td", { class: d.drift > 0 ? "ml-short" : "" }, `${d.actual}/${d.desired}${d.inFlight ? ` (+${d.inFlight} moving)` : ""}`)),
+  );
+  el.prepend(
+    h(
+      "div",
+      { class: "ml-deck" },
+      h("div", { class: "ml-subtitle" }, `MeshOS: ${running} running, ${pending} pending, ${deck.failures.length} recent failures`),
+      rows.length ? h("table", { class: "ml-kv" }, ...rows) : null,
+    ),
+  );
+}

@@ -1,0 +1,227 @@
+// The MeshOS deck folded in the browser (deck.ts): each derivation against hand-worked cases,
+// the rules behaviour_at follows (running = started, not ended by t; pending = queued and not
+// started since; failures in a window), and what only the drawing adds (maintenance, drain,
+// time-to-safe, copies in transit). The agreement with Python at many times of real scenarios
+// is tests/browser/test_deck.py.
+import { describe, expect, it } from "vitest";
+import { deckAt, hasEngine, type DesiredMeta } from "../src/deck";
+import { drainText } from "../src/draw_deck";
+import { Folder } from "../src/fold";
+import { K } from "../src/kinds";
+import { MARKER_COLOR, NODE_STYLE, THEME, applyTheme, prefersDark } from "../src/palette";
+import { bucketMarkers } from "../src/scrubber";
+import { storeOf, type Ev } from "./helpers";
+
+const MB = 1_000_000;
+const DESIRED: DesiredMeta = {
+  blobs: [
+    { name: "model", replicas: 3, size: 400 * MB },
+    { name: "index", replicas: 2, size: 100 * MB },
+  ],
+  daemons: [
+    { name: "agent", essential: true },
+    { name: "cache", essential: false },
+  ],
+};
+
+function joins(...nodes: string[]): Ev[] {
+  return nodes.map((n) => ({ t: 0, kind: "node_join", node: n }));
+}
+function daemon(t: number, node: string, name: string): Ev {
+  return { t, kind: "actor_spawn", node, actor: `${name}@${node}`, msg_type: "DaemonActor" };
+}
+
+// A small maintenance story: three nodes, model on n0 and n2, index on n1; n2 copies model to
+// n1 (100 MB/s: 4 s), n2 enters maintenance at 10 and its model migrates to n0... n0 holds it,
+// so to n1 again is impossible: it goes to a fresh node n3.
+const STORY: Ev[] = [
+  ...joins("n0", "n1", "n2", "n3"),
+  daemon(0, "n2", "agent"),
+  daemon(0, "n2", "cache"),
+  { t: 0, kind: "replica_add", node: "n0", msg_type: "model", size: 400 * MB, reason: "seed" },
+  { t: 0, kind: "replica_add", node: "n2", msg_type: "model", size: 400 * MB, reason: "seed" },
+  { t: 0, kind: "replica_add", node: "n1", msg_type: "index", size: 100 * MB, reason: "seed" },
+  { t: 0, kind: "action_start", node: "n1", peer: "n2", parent: "model", msg_id: 1, msg_type: "pull_replica", size: 400 * MB, reason: "model has 2 of 3 replicas" },
+  { t: 4, kind: "replica_add", node: "n1", msg_type: "model", size: 400 * MB, reason: "pull" },
+  { t: 4, kind: "action_end", node: "n1", msg_id: 1, msg_type: "pull_replica", reason: "ok", duration: 4 },
+  { t: 5, kind: "action_queued", node: "n0", parent: "index", msg_type: "pull_replica", reason: "index has 1 of 2: throttled" },
+  { t: 6, kind: "action_queued", node: "n0", parent: "index", msg_type: "pull_replica", reason: "index has 1 of 2: still throttled" },
+  { t: 10, kind: "node_state", node: "n2", reason: "entering_maintenance" },
+  { t: 10, kind: "admin", node: "n2", msg_type: "enter_maintenance", reason: "applied" },
+  { t: 10, kind: "action_start", node: "n3", peer: "n2", parent: "model", msg_id: 2, msg_type: "migrate_blob", size: 400 * MB, reason: "model: n2 is draining" },
+  { t: 10, kind: "action_start", node: "n2", parent: "cache@n2", msg_id: 3, msg_type: "stop_daemon", reason: "cache on n2: n2 is entering_maintenance" },
+  { t: 11, kind: "actor_stop", node: "n2", actor: "cache@n2", reason: "stopped" },
+  { t: 11, kind: "action_end", node: "n2", msg_id: 3, msg_type: "stop_daemon", reason: "ok", duration: 1 },
+  { t: 12, kind: "action_start", node: "n0", peer: "n1", parent: "index", msg_id: 4, msg_type: "pull_replica", size: 100 * MB, reason: "index has 1 of 2" },
+  { t: 13, kind: "action_end", node: "n0", msg_id: 4, msg_type: "pull_replica", reason: "failed: n1 unreachable", duration: 1 },
+  { t: 14, kind: "replica_add", node: "n3", msg_type: "model", size: 400 * MB, reason: "migrate" },
+  { t: 14, kind: "replica_drop", node: "n2", msg_type: "model", reason: "migrate" },
+  { t: 14, kind: "action_end", node: "n3", msg_id: 2, msg_type: "migrate_blob", reason: "ok", duration: 4 },
+  { t: 15, kind: "node_state", node: "n2", reason: "maintenance" },
+  { t: 16, kind: "node_state", node: "n1", reason: "cordon" },
+  { t: 20, kind: "admin", node: "", msg_type: "clear_avoid", reason: "ignored: nothing to clear" },
+];
+
+function deck(evs: Ev[], t: number, desired = DESIRED, window = 30) {
+  const store = storeOf(evs);
+  return deckAt(store, new Folder(store).stateAt(t), t, desired, window);
+}
+
+describe("MeshOS deck: actions", () => {
+  it("running = started and not ended by t; an end at t itself counts", () => {
+    expect(deck(STORY, 2).actions.filter((a) => a.status === "running").map((a) => a.id)).toEqual([1]);
+    expect(deck(STORY, 4).actions.filter((a) => a.status === "running")).toEqual([]);
+    const at10 = deck(STORY, 10.5).actions.filter((a) => a.status === "running");
+    // ordered as behaviour_at: by start time, then node
+    expect(at10.map((a) => [a.id, a.action, a.node, a.target, a.src, a.since])).toEqual([
+      [3, "stop_daemon", "n2", "cache@n2", "", 10],
+      [2, "migrate_blob", "n3", "model", "n2", 10],
+    ]);
+    expect(at10[1].cause).toBe("model: n2 is draining");
+  });
+
+  it("pending = queued and not started since it was last queued; since = first queued", () => {
+    const p = deck(STORY, 7).actions.filter((a) => a.status === "pending");
+    expect(p.map((a) => [a.action, a.target, a.node, a.since, a.cause, a.id])).toEqual([
+      ["pull_replica", "index", "n0", 5, "index has 1 of 2: still throttled", null],
+    ]);
+    // started at 12: no longer pending
+    expect(deck(STORY, 12).actions.filter((a) => a.status === "pending")).toEqual([]);
+  });
+
+  it("failures: actions that did not end ok and crashes, in the window before t", () => {
+    const f = deck([...STORY, { t: 13.5, kind: "actor_fail", node: "n0", actor: "w", reason: "boom" }], 14);
+    expect(f.failures.map((x) => [x.t, x.what, x.node, x.target, x.reason])).toEqual([
+      [13, "pull_replica", "n0", "index", "failed: n1 unreachable"],
+      [13.5, "actor_fail", "n0", "w", "boom"],
+    ]);
+    expect(deck(STORY, 13 + 30).failures).toEqual([]); // out of the window
+    expect(deck(STORY, 14, DESIRED, 0.5).failures).toEqual([]);
+  });
+});
+
+describe("MeshOS deck: drift, heat, transit", () => {
+  it("drift: desired against copies held, with the copies on their way", () => {
+    const at2 = deck(STORY, 2).drift.map((d) => [d.blob, d.desired, d.actual, d.inFlight, d.drift, d.holders]);
+    expect(at2).toEqual([
+      ["index", 2, 1, 0, 1, ["n1"]],
+      ["model", 3, 2, 1, 1, ["n0", "n2"]],
+    ]);
+    // a migration keeps the count until the copy has moved
+    expect(deck(STORY, 14).drift.find((d) => d.blob === "model")?.holders).toEqual(["n0", "n1", "n3"]);
+    // a blob nobody asked for still shows, wanted 0 times
+    const extra = deck([...STORY, { t: 21, kind: "replica_add", node: "n0", msg_type: "junk", size: 1, reason: "seed" }], 21);
+    expect(extra.drift.find((d) => d.blob === "junk")).toMatchObject({ desired: 0, actual: 1, drift: -1 });
+  });
+
+  it("heat counts running actions where they act and where they copy from", () => {
+    const d = deck(STORY, 10.5);
+    expect([...d.nodes.values()].map((n) => [n.node, n.heat])).toEqual([["n0", 0], ["n1", 0], ["n2", 2], ["n3", 1]]);
+  });
+
+  it("a copy in transit moves from its source to its destination by its recorded end", () => {
+    const d = deck(STORY, 11);
+    expect(d.transit).toEqual([{ id: 2, blob: "model", action: "migrate_blob", src: "n2", dst: "n3", start: 10, end: 14, progress: 0.25 }]);
+    expect(deck(STORY, 1).transit[0].progress).toBeCloseTo(0.25);
+  });
+
+  it("a copy whose end is not known yet (live) moves at the rate seen so far, never arriving", () => {
+    const live = STORY.filter((e) => !(e.kind === "action_end" && e.msg_id === 2));
+    const d = deck(live, 12); // 100 MB/s from the first copy: 400 MB take 4 s
+    expect(d.copyRate).toBeCloseTo(100 * MB);
+    expect(d.transit[0].progress).toBeCloseTo(0.5);
+    expect(deck(live, 40).transit[0].progress).toBe(0.95);
+    // before any copy finished there is no rate: drawn halfway
+    const noRate = deck(live.filter((e) => e.msg_id !== 1), 11);
+    expect(noRate.transit[0]).toMatchObject({ progress: 0.5, end: NaN });
+    expect(noRate.nodes.get("n2")!.toSafe).toBeNaN(); // and no time-to-safe is made up
+  });
+});
+
+describe("MeshOS deck: maintenance, drain, daemons", () => {
+  it("a node's maintenance state is its node_state; up reads active, cordon cordoned", () => {
+    const m = (t: number) => Object.fromEntries([...deck(STORY, t).nodes.values()].map((n) => [n.node, n.maintenance]));
+    expect(m(5)).toEqual({ n0: "active", n1: "active", n2: "active", n3: "active" });
+    expect(m(10)).toMatchObject({ n2: "entering_maintenance" });
+    expect(m(16)).toMatchObject({ n1: "cordoned", n2: "maintenance" });
+  });
+
+  it("drain progress: copies and non-essential daemons still on the node, and time to safe", () => {
+    const at10 = deck(STORY, 10.5).nodes.get("n2")!;
+    expect(at10).toMatchObject({ draining: true, replicas: ["model"], daemonsLeft: ["cache@n2"] });
+    // the model copy left at 10 at 100 MB/s: 400 MB is done at 14
+    expect(at10.toSafe).toBeCloseTo(3.5);
+    expect(drainText(at10)).toBe("draining: 1 replica, 1 daemon left · ~3.5 s to safe");
+    const at12 = deck(STORY, 12).nodes.get("n2")!;
+    expect(at12.daemonsLeft).toEqual([]); // cache stopped; agent is essential and stays
+    expect(at12.toSafe).toBeCloseTo(2);
+    const at14 = deck(STORY, 14).nodes.get("n2")!;
+    expect([at14.replicas, at14.toSafe, drainText(at14)]).toEqual([[], 0, "drained: safe"]);
+    expect(deck(STORY, 14).nodes.get("n0")!.draining).toBe(false);
+  });
+
+  it("daemons per node: up, down and each one's status", () => {
+    const d = deck([...STORY, { t: 17, kind: "actor_fail", node: "n2", actor: "agent@n2", reason: "x" }], 17).nodes.get("n2")!;
+    expect(d.daemons).toEqual({ up: 0, down: 1, names: ["agent@n2 failed", "cache@n2 stopped"] });
+  });
+
+  it("folds by time, not arrival: a late-delivered earlier end still ends the action", () => {
+    const shuffled = [...STORY.filter((e) => e.msg_id !== 2 || e.kind !== "action_end"), { t: 14, kind: "action_end", node: "n3", msg_id: 2, msg_type: "migrate_blob", reason: "ok", duration: 4 } as Ev];
+    const moved = [...shuffled.slice(0, 20), { t: 30, kind: "admin", node: "n0", msg_type: "cordon", reason: "applied" } as Ev, ...shuffled.slice(20)];
+    expect(deck(moved, 15).actions.filter((a) => a.status === "running")).toEqual([]);
+    expect(deck(moved, 15).nodes.get("n0")!.maintenance).toBe("active");
+  });
+
+  it("a trace without engine events has no deck", () => {
+    expect(hasEngine(storeOf([...joins("n0"), daemon(0, "n0", "a")]))).toBe(false);
+    expect(hasEngine(storeOf(STORY))).toBe(true);
+  });
+});
+
+describe("MeshOS on the scrubber", () => {
+  it("marks admin actions and failed actions, not actions that ended ok", () => {
+    const store = storeOf(STORY);
+    const kinds = [...store.markers.data.subarray(0, store.markers.length)].map((r) => [store.t.data[r], store.kind.data[r]]);
+    expect(kinds).toEqual([
+      [10, K.admin],
+      [13, K.action_end],
+      [20, K.admin],
+    ]);
+    const m = bucketMarkers(store, 0, 20, 1000);
+    expect(m.map((x) => [x.kind, x.label])).toEqual([
+      ["admin", "admin: enter_maintenance n2 — applied t=10.00"],
+      ["action_fail", "action failed: pull_replica on n0 (failed: n1 unreachable) t=13.00"],
+      ["admin", "admin: clear_avoid (mesh-wide) — ignored: nothing to clear t=20.00"],
+    ]);
+  });
+});
+
+describe("theme", () => {
+  it("follows JupyterLab's body attribute first, then VS Code's class, then the system", () => {
+    const doc = (attrs: Record<string, string>, classes: string[] = []) =>
+      ({ body: { dataset: attrs, classList: { contains: (c: string) => classes.includes(c) } } }) as unknown as Document;
+    expect(prefersDark(doc({ jpThemeLight: "false" }))).toBe(true);
+    expect(prefersDark(doc({ jpThemeLight: "true" }, ["vscode-dark"]))).toBe(false);
+    expect(prefersDark(doc({}, ["vscode-dark"]))).toBe(true);
+    expect(prefersDark(doc({}, ["vscode-light"]))).toBe(false);
+  });
+
+  it("swaps the ground and keeps every status colour distinct from it and from each other", () => {
+    applyTheme(true);
+    try {
+      expect(THEME.dark).toBe(true);
+      expect(NODE_STYLE.up.fill).not.toBe("#eef4fb");
+      expect(MARKER_COLOR.node_down).not.toBe("#212529");
+      const lum = (hex: string) => {
+        const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      // every marker stands out from the dark ground
+      for (const c of Object.values(MARKER_COLOR)) expect(lum(c) - lum(THEME.bg)).toBeGreaterThan(0.1);
+    } finally {
+      applyTheme(false);
+    }
+    expect(NODE_STYLE.up.fill).toBe("#eef4fb");
+    expect(MARKER_COLOR.node_down).toBe("#212529");
+  });
+});
