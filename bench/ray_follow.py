@@ -168,10 +168,20 @@ def _cluster(env: dict[str, str]):
     os.environ["RAY_memory_monitor_refresh_ms"] = "0"  # noqa: SIM112 (Ray spells it so)
     with contextlib.suppress(OSError):  # see tests/ray/conftest.py: Ray's agent start timeout
         os.setpriority(os.PRIO_PROCESS, 0, min(os.getpriority(os.PRIO_PROCESS, 0), -10))
-    cluster = Cluster()
+    subprocess.run(  # warm the agent's imports: Ray gives it ~15 s to bind its ports
+        [sys.executable, "-c", "import ray.dashboard.agent"], check=False, timeout=300
+    )
+    for attempt in range(3):  # a loaded machine can miss that window: try again
+        cluster = Cluster()
+        try:
+            cluster.add_node(num_cpus=1, include_dashboard=True, dashboard_port=_free_port())
+            cluster.wait_for_nodes()
+            break
+        except Exception:
+            cluster.shutdown()
+            if attempt == 2:
+                raise
     try:
-        cluster.add_node(num_cpus=1, include_dashboard=True, dashboard_port=_free_port())
-        cluster.wait_for_nodes()
         ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
         yield ray, cluster
     finally:
