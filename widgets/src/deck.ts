@@ -70,7 +70,19 @@ export interface DeckNode {
   /** Seconds until the node holds nothing that must move, at the copy rate seen so far; NaN unknown, 0 safe. */
   toSafe: number;
   daemons: { up: number; down: number; names: string[] };
+  /** Effects in force at t: a daemon held down by backoff or crash-loop gating, the node avoided. */
+  held: DeckHold[];
 }
+
+export interface DeckHold {
+  action: string; // apply_backoff or mark_avoid
+  target: string; // the daemon held down ("" when the node itself is avoided)
+  until: number;
+  cause: string;
+}
+
+/** Actions whose action_end duration is how long their effect lasts (docs/contract.md). */
+const EFFECTS = new Set(["apply_backoff", "mark_avoid"]);
 
 export interface Deck {
   t: number;
@@ -130,6 +142,7 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
   const held = new Map<string, Map<string, boolean>>(); // blob -> node -> holds a copy
   let bytes = 0;
   let secs = 0;
+  const holds: (DeckHold & { node: string })[] = [];
   for (const r of rows) {
     if (store.pos.data[r] >= upTo) break;
     const k = store.kind.data[r];
@@ -151,6 +164,9 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
           const target = actor || (sr !== undefined ? str(store.parent.data[sr]) : "");
           failures.push({ t: rt, what: type, node: str(store.node.data[r]), actor, target, reason });
         }
+      } else if (sr !== undefined && EFFECTS.has(type)) {
+        const until = rt + store.duration.data[r];
+        if (until > t) holds.push({ node: str(store.node.data[sr]), action: type, target: str(store.parent.data[sr]), until, cause: str(store.reason.data[sr]) });
       } else if (sr !== undefined && COPIES.has(type)) {
         const d = store.duration.data[r];
         if (d > 0 && Number.isFinite(d)) {
@@ -268,6 +284,7 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
       daemonsLeft: [],
       toSafe: NaN,
       daemons: { up: 0, down: 0, names: [] },
+      held: holds.filter((x) => x.node === name).map(({ node: _n, ...rest }) => rest),
     });
   }
   for (let a = 0; a < store.actorCodes.length; a++) {

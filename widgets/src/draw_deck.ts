@@ -38,6 +38,15 @@ export function drainText(nd: Deck["nodes"] extends Map<string, infer V> ? V : n
 }
 
 /** A rounded badge ending at xRight; returns where the next one (to its left) ends, or xRight when it did not fit past `minX`. */
+/** One line on the effects in force on a node, or "". */
+export function holdText(nd: Deck["nodes"] extends Map<string, infer V> ? V : never, t: number): string {
+  if (!nd.held.length) return "";
+  const last = nd.held.reduce((a, b) => (b.until > a.until ? b : a));
+  const what = last.action === "mark_avoid" ? "node avoided" : `${last.target || "daemon"} gated`;
+  const more = nd.held.length > 1 ? ` (+${nd.held.length - 1})` : "";
+  return `${what} for ${fmtSecs(last.until - t)}${more}`;
+}
+
 function chip(ctx: CanvasRenderingContext2D, text: string, xRight: number, y: number, fill: string, minX: number, fg = "#fff"): number {
   ctx.font = BOLD;
   const w = ctx.measureText(text).width + 8;
@@ -85,14 +94,15 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
       x = chip(ctx, `◆${dn.up}${dn.down ? `/${dn.up + dn.down}` : ""}`, x, y, dn.down ? STATUS_COLOR.failed : THEME.dark ? "#495057" : "#868e96", minX);
     }
     if (mc) chip(ctx, MAINT_SHORT[nd.maintenance] ?? nd.maintenance, x, y, mc, minX);
-    // foot of a draining region: what is still on it and how long until it is safe
-    const line = nd.draining ? drainText(nd) : "";
+    // foot of the region: what is still on a draining node and how long until it is safe, or
+    // what is held down there (crash-loop gating, backoff, an avoided node) and until when
+    const line = nd.draining ? drainText(nd) : holdText(nd, deck.t);
     if (line) {
       ctx.font = FONT;
       const w = Math.min(b.w - 8, ctx.measureText(line).width + 10);
       ctx.fillStyle = THEME.panel;
       ctx.fillRect(b.x + 4, b.y + b.h - 18, w, 14);
-      ctx.fillStyle = mc ?? THEME.text;
+      ctx.fillStyle = mc ?? (THEME.dark ? "#ff922b" : "#b35900");
       ctx.textAlign = "left";
       ctx.fillText(line, b.x + 9, b.y + b.h - 11, b.w - 18);
     }

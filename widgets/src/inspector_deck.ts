@@ -35,6 +35,9 @@ export function renderDeckNode(el: HTMLElement, deck: Deck, name: string, hd: In
       nd.replicas.length ? h("tr", {}, h("th", {}, "replicas"), h("td", {}, nd.replicas.join(", "))) : null,
       h("tr", {}, h("th", {}, "heat"), h("td", {}, `${nd.heat} action${nd.heat === 1 ? "" : "s"} touching it`)),
       nd.daemons.names.length ? h("tr", {}, h("th", {}, "daemons"), h("td", {}, nd.daemons.names.join(", "))) : null,
+      ...nd.held.map((x) =>
+        h("tr", {}, h("th", {}, x.action === "mark_avoid" ? "avoided" : "held down"), h("td", {}, `${x.target ? `${x.target} ` : ""}until ${fmtTime(x.until)}`, h("div", { class: "ml-dim" }, x.cause))),
+      ),
     ),
   );
   const mine = deck.actions.filter((a) => a.node === name || a.src === name);

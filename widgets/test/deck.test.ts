@@ -5,7 +5,7 @@
 // is tests/browser/test_deck.py.
 import { describe, expect, it } from "vitest";
 import { deckAt, hasEngine, type DesiredMeta } from "../src/deck";
-import { drainText } from "../src/draw_deck";
+import { drainText, holdText } from "../src/draw_deck";
 import { Folder } from "../src/fold";
 import { K } from "../src/kinds";
 import { MARKER_COLOR, NODE_STYLE, THEME, applyTheme, prefersDark } from "../src/palette";
@@ -163,6 +163,23 @@ describe("MeshOS deck: maintenance, drain, daemons", () => {
   it("daemons per node: up, down and each one's status", () => {
     const d = deck([...STORY, { t: 17, kind: "actor_fail", node: "n2", actor: "agent@n2", reason: "x" }], 17).nodes.get("n2")!;
     expect(d.daemons).toEqual({ up: 0, down: 1, names: ["agent@n2 failed", "cache@n2 stopped"] });
+  });
+
+  it("effects in force: a daemon held down by gating and an avoided node, until their duration ends", () => {
+    const evs: Ev[] = [
+      ...STORY,
+      { t: 8, kind: "action_start", node: "n1", parent: "flaky@n1", msg_id: 13, msg_type: "apply_backoff", reason: "crash loop: held down for 20 s" },
+      { t: 8, kind: "action_end", node: "n1", msg_id: 13, msg_type: "apply_backoff", reason: "ok", duration: 20 },
+      { t: 9, kind: "action_start", node: "n0", msg_id: 14, msg_type: "mark_avoid", reason: "slow" },
+      { t: 9, kind: "action_end", node: "n0", msg_id: 14, msg_type: "mark_avoid", reason: "ok", duration: 5 },
+    ];
+    const at10 = deck(evs, 10);
+    expect(at10.nodes.get("n1")!.held).toEqual([{ action: "apply_backoff", target: "flaky@n1", until: 28, cause: "crash loop: held down for 20 s" }]);
+    expect(holdText(at10.nodes.get("n1")!, 10)).toBe("flaky@n1 gated for 18 s");
+    expect(holdText(at10.nodes.get("n0")!, 10)).toBe("node avoided for 4.0 s");
+    expect(deck(evs, 14).nodes.get("n0")!.held).toEqual([]); // over at 14
+    expect(deck(evs, 28).nodes.get("n1")!.held).toEqual([]);
+    expect(deck(evs, 7.9).nodes.get("n1")!.held).toEqual([]); // not yet
   });
 
   it("folds by time, not arrival: a late-delivered earlier end still ends the action", () => {
