@@ -129,3 +129,17 @@ def test_deck_draws_transit_maintenance_and_follows_the_dark_theme(browser, tmp_
         assert any("admin: enter_maintenance" in x for x in labels), labels
         page.screenshot(path=str(artifacts / f"deck-maintenance-{scheme}.png"))
         page.close()
+
+
+def test_deck_follows_jupyterlab_switching_to_a_dark_theme(browser, tmp_path):
+    """JupyterLab marks its theme on <body>; the canvas redraws when it changes, unprompted."""
+    trace = ml.scenarios.run("crash-loop", seed=1)
+    page = _open(browser, trace, tmp_path, color_scheme="light")
+    root = page.locator(CANVAS)
+    assert root.get_attribute("data-theme") == "light"
+    page.evaluate("() => { document.body.dataset.jpThemeLight = 'false'; }")
+    page.wait_for_function(f"document.querySelector('{CANVAS}').dataset.theme === 'dark'")
+    assert "ml-dark" in (root.get_attribute("class") or "")
+    page.evaluate("() => { document.body.dataset.jpThemeLight = 'true'; }")
+    page.wait_for_function(f"document.querySelector('{CANVAS}').dataset.theme === 'light'")
+    page.close()
