@@ -133,12 +133,14 @@ def bench_receiver(posts: list[list[dict]]) -> dict:
                 cur = []
         bodies = [json.dumps(b).encode() for b in [*batches, cur] if b]
         conn = http.client.HTTPConnection("127.0.0.1", receiver_port, timeout=30)
+        server_cpu = _cpu_seconds(proc.pid)
         start = time.time()
         for data in bodies:
             conn.request("POST", "/", body=data, headers={"Content-Type": "application/json"})
             conn.getresponse().read()
         live.wait_for(lambda lv: lv.head >= expected, timeout=120)
         elapsed = time.time() - start
+        server_cpu = _cpu_seconds(proc.pid) - server_cpu
         live.close()
         conn.close()
     finally:
@@ -151,8 +153,19 @@ def bench_receiver(posts: list[list[dict]]) -> dict:
         "unit": "Ray events/s",
         "target": ">= 50,000 Ray events/s",
         "met": bool(rate >= TARGET_RATE),
-        "note": f"{n:,} Ray events in {len(bodies):,} POSTs -> {expected:,} events in the frame",
+        "note": f"{n:,} Ray events in {len(bodies):,} POSTs -> {expected:,} events in the "
+        f"frame; the server used {server_cpu:.2f} CPU-s ({n / max(server_cpu, 1e-9):,.0f} "
+        "Ray events per server CPU-second)",
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # real cluster ------------------------------------------------------------------------------
