@@ -143,3 +143,21 @@ def test_deck_follows_jupyterlab_switching_to_a_dark_theme(browser, tmp_path):
     page.evaluate("() => { document.body.dataset.jpThemeLight = 'true'; }")
     page.wait_for_function(f"document.querySelector('{CANVAS}').dataset.theme === 'light'")
     page.close()
+
+
+def test_deck_summary_follows_the_playhead_in_the_space_time_view(browser, tmp_path):
+    """With nothing selected the panel shows each blob's count; the space-time view does not
+    fold the mesh state, and the panel must still follow the playhead there."""
+    trace = ml.scenarios.run("maintenance-drain", seed=1)
+    page = _open(browser, trace, tmp_path)
+    page.evaluate(
+        "() => { const r = window.meshlabReplay; r.model.set('view', 'spacetime');"
+        " r.model.save_changes(); }"
+    )
+    for t in (0.0, 16.0, 40.0):
+        page.evaluate("(t) => window.meshlabReplay.view.setTime(t)", t)
+        text = page.locator(".ml-inspector").inner_text()
+        for r in behaviour_at(trace, t).drift.iter_rows(named=True):
+            moving = f" (+{r['in_flight']} moving)" if r["in_flight"] else ""
+            assert f"{r['actual']}/{r['desired']}{moving}" in text, (t, r, text)
+    page.close()

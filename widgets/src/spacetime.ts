@@ -3,7 +3,7 @@
 // same playhead as the topology view; what lies after the playhead is drawn faded.
 import { lowerBound } from "./grow";
 import { K } from "./kinds";
-import { DROP, PARTITION, STATUS_COLOR, THEME } from "./palette";
+import { DROP, MARKER_COLOR, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import type { Filters } from "./scene";
 import { cross } from "./shapes";
 import type { EventStore } from "./store";
@@ -90,11 +90,11 @@ export function paintSpacetime(
 
   // time axis
   ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
-  ctx.fillStyle = "#666";
+  ctx.fillStyle = THEME.dark ? "#adb5bd" : "#666";
   ctx.textBaseline = "middle";
   ctx.textAlign = "center";
   const step = niceStep((w1 - w0) / 8);
-  ctx.strokeStyle = "#eee";
+  ctx.strokeStyle = THEME.dark ? "#343a40" : "#eee";
   ctx.lineWidth = 1;
   for (let tt = Math.ceil(w0 / step) * step; tt <= w1; tt += step) {
     const x = xOf(tt);
@@ -197,7 +197,7 @@ export function paintSpacetime(
     const y = laneY(lane);
     ctx.globalAlpha = t > v.t ? 0.3 : 1;
     if (k === K.actor_fail || k === K.node_down) {
-      ctx.strokeStyle = k === K.node_down ? "#212529" : STATUS_COLOR.failed;
+      ctx.strokeStyle = k === K.node_down ? MARKER_COLOR.node_down : STATUS_COLOR.failed;
       ctx.lineWidth = 2.5;
       cross(ctx, x, y, 5);
     } else if (k === K.actor_restart || k === K.node_up) {

@@ -353,7 +353,9 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     // busy, idle and hung also change between events (a handler runs on): part of the key
     const since = selectedActor >= 0 ? busySince(s, selectedActor, t) : NaN;
     const running = Number.isNaN(since) ? "" : `${since}:${Math.floor(t - since)}`;
-    const key = nothing ? `none:${engine ? s.row : ""}` : `${selectedActor}:${selectedNode}:${s.row}:${get.view()}:${running}`;
+    // the deck's part follows the playhead's events in every view (the space-time view does not fold)
+    const deckRows = engine ? store.rowsAt(t) : "";
+    const key = nothing ? `none:${deckRows}` : `${selectedActor}:${selectedNode}:${s.row}:${get.view()}:${running}:${deckRows}`;
     if (key === inspectorKey) return;
     if (get.playing() && now - lastInspector < 100) return; // DOM rebuilds at most ten per second
     inspectorKey = key;
@@ -363,7 +365,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     else if (selectedNode >= 0) renderNode(inspector, store, folder.state, selectedNode, t, inspectorHandlers);
     else inspector.innerHTML = `<div class="ml-dim">Click an actor or a node to inspect it at the playhead.<br><br>Keys: space play/pause · ←/→ previous/next event · shift+←/→ previous/next marker · +/− speed · Home/End · v view · c fold a subtree (tree view) · Esc deselect</div>`;
     if (engine) {
-      const deck = lastDeck && lastDeck.t === t ? lastDeck : deckAt(store, folder.stateAt(t), t, desired());
+      const deck = lastDeck && lastDeck.t === t && get.view() === "topology" ? lastDeck : deckAt(store, folder.stateAt(t), t, desired());
       if (selectedNode >= 0) renderDeckNode(inspector, deck, store.str(store.nodeCodes[selectedNode]), inspectorHandlers);
       else if (selectedActor < 0) renderDeckSummary(inspector, deck);
     }
