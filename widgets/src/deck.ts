@@ -124,6 +124,27 @@ function engineRows(store: EventStore): { rows: number[]; endOf: Map<number, num
   return out;
 }
 
+/** The fold of the engine's rows up to some position, kept to continue from while playing. */
+interface EngineFold {
+  rows: number[];
+  i: number; // rows[0..i) are folded
+  starts: Map<number, number>; // action id -> its action_start row
+  ended: Set<number>;
+  open: Map<number, number>; // started, not ended: id -> start row
+  queued: Map<string, { action: string; target: string; since: number; last: number; node: string; cause: string }>;
+  lastStart: Map<string, number>;
+  held: Map<string, Set<string>>; // blob -> the nodes holding a copy
+  sorted: Map<string, string[]>; // blob -> its holders sorted, until they change
+  failed: DeckFailure[]; // every action that ended other than ok, in fold order
+  effects: (DeckHold & { node: string })[]; // every backoff and avoid, with when it lapses
+  bytes: number; // of the copies finished ok, and the seconds they took
+  secs: number;
+}
+const folds = new WeakMap<EventStore, EngineFold>();
+function newFold(rows: number[]): EngineFold {
+  return { rows, i: 0, starts: new Map(), ended: new Set(), open: new Map(), queued: new Map(), lastStart: new Map(), held: new Map(), sorted: new Map(), failed: [], effects: [], bytes: 0, secs: 0 };
+}
+
 /** Python's "reason is not ok" for an action's end: a null reason is not a failure either. */
 function failed(reason: string): boolean {
   return reason !== "" && reason !== "ok";
@@ -134,16 +155,16 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
   const { rows, endOf } = engineRows(store);
   const upTo = store.rowsAt(t);
   const str = (c: number) => store.str(c);
-  const starts = new Map<number, number>(); // action id -> its action_start row
-  const ended = new Set<number>();
-  const failures: DeckFailure[] = [];
-  const queued = new Map<string, { action: string; target: string; since: number; last: number; node: string; cause: string }>();
-  const lastStart = new Map<string, number>();
-  const held = new Map<string, Map<string, boolean>>(); // blob -> node -> holds a copy
-  let bytes = 0;
-  let secs = 0;
-  const holds: (DeckHold & { node: string })[] = [];
-  for (const r of rows) {
+  // Playback moves forward: continue the fold from where the last call stopped; a step back
+  // (or new rows) starts it again.
+  let f = folds.get(store);
+  if (!f || f.rows !== rows || store.pos.data[rows[f.i - 1]] >= upTo) {
+    f = newFold(rows);
+    folds.set(store, f);
+  }
+  const { starts, ended, open, queued, lastStart, held } = f;
+  for (; f.i < rows.length; f.i++) {
+    const r = rows[f.i];
     if (store.pos.data[r] >= upTo) break;
     const k = store.kind.data[r];
     const rt = store.t.data[r];
@@ -151,27 +172,27 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
     if (k === K.action_start) {
       const id = store.msgId.data[r];
       starts.set(id, r);
+      if (!ended.has(id)) open.set(id, r);
       const key = `${type}\u0000${str(store.parent.data[r])}`;
       lastStart.set(key, Math.max(lastStart.get(key) ?? -Infinity, rt));
     } else if (k === K.action_end) {
       const id = store.msgId.data[r];
       ended.add(id);
+      open.delete(id);
       const reason = str(store.reason.data[r]);
       const sr = starts.get(id);
       if (failed(reason)) {
-        if (rt > t - window) {
-          const actor = str(store.parent.data[r]);
-          const target = actor || (sr !== undefined ? str(store.parent.data[sr]) : "");
-          failures.push({ t: rt, what: type, node: str(store.node.data[r]), actor, target, reason });
-        }
+        const actor = str(store.parent.data[r]);
+        const target = actor || (sr !== undefined ? str(store.parent.data[sr]) : "");
+        f.failed.push({ t: rt, what: type, node: str(store.node.data[r]), actor, target, reason });
       } else if (sr !== undefined && EFFECTS.has(type)) {
         const until = rt + store.duration.data[r];
-        if (until > t) holds.push({ node: str(store.node.data[sr]), action: type, target: str(store.parent.data[sr]), until, cause: str(store.reason.data[sr]) });
+        f.effects.push({ node: str(store.node.data[sr]), action: type, target: str(store.parent.data[sr]), until, cause: str(store.reason.data[sr]) });
       } else if (sr !== undefined && COPIES.has(type)) {
         const d = store.duration.data[r];
         if (d > 0 && Number.isFinite(d)) {
-          bytes += store.size.data[sr];
-          secs += d;
+          f.bytes += store.size.data[sr];
+          f.secs += d;
         }
       }
     } else if (k === K.action_queued) {
@@ -188,11 +209,17 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
         q.cause = cause;
       }
     } else if (k === K.replica_add || k === K.replica_drop) {
+      // the latest of a blob's add and drop on a node decides whether the node holds it
       let m = held.get(type);
-      if (!m) held.set(type, (m = new Map()));
-      m.set(str(store.node.data[r]), k === K.replica_add);
+      if (!m) held.set(type, (m = new Set()));
+      if (k === K.replica_add) m.add(str(store.node.data[r]));
+      else m.delete(str(store.node.data[r]));
+      f.sorted.delete(type);
     }
   }
+  const failures: DeckFailure[] = f.failed.filter((x) => x.t > t - window);
+  const holds = f.effects.filter((x) => x.until > t);
+  const { bytes, secs } = f;
   // actor crashes in the window (they are markers, so the store lists them already)
   for (let i = 0; i < store.markers.length; i++) {
     const r = store.markers.data[i];
@@ -208,8 +235,7 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
   const copyRate = secs > 0 ? bytes / secs : NaN;
   const running: DeckAction[] = [];
   const transit: DeckTransit[] = [];
-  for (const [id, r] of starts) {
-    if (ended.has(id)) continue;
+  for (const [id, r] of open) {
     const action = str(store.msgType.data[r]);
     const src = store.peer.data[r] >= 0 ? str(store.peer.data[r]) : "";
     const a: DeckAction = {
@@ -247,9 +273,12 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
   const want = new Map((desired.blobs ?? []).map((b) => [b.name, Number(b.replicas)]));
   const sizeOf = new Map((desired.blobs ?? []).map((b) => [b.name, Number(b.size ?? NaN)]));
   const holders = new Map<string, string[]>();
+  // each blob's holders, sorted once per change (not once per frame)
   for (const [blob, m] of held) {
-    const hs = [...m].filter(([, on]) => on).map(([n]) => n).sort();
-    if (hs.length) holders.set(blob, hs);
+    if (!m.size) continue;
+    let hs = f.sorted.get(blob);
+    if (!hs) f.sorted.set(blob, (hs = [...m].sort()));
+    holders.set(blob, hs);
   }
   const inFlight = new Map<string, number>();
   for (const a of running) if (COPIES.has(a.action)) inFlight.set(a.target, (inFlight.get(a.target) ?? 0) + 1);
@@ -267,6 +296,15 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
     if (a.src) heat.set(a.src, (heat.get(a.src) ?? 0) + 1);
   }
   const essential = new Set((desired.daemons ?? []).filter((d) => d.essential).map((d) => d.name));
+  // blobs per node in one pass over the holders (a mesh may hold 10,000 blobs on 200 nodes)
+  const onNode = new Map<string, string[]>();
+  for (const blob of blobs) {
+    for (const h of holders.get(blob) ?? []) {
+      const list = onNode.get(h);
+      if (list) list.push(blob);
+      else onNode.set(h, [blob]);
+    }
+  }
   const nodes = new Map<string, DeckNode>();
   for (let n = 0; n < store.nodeCodes.length; n++) {
     const name = str(store.nodeCodes[n]);
@@ -274,7 +312,7 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
     const st = nodeStateName(s, n);
     const raw = st === "other" ? str(s.nodeReason[n]) : st;
     const maintenance = MAINTENANCE_OF[raw] ?? raw;
-    const replicas = blobs.filter((b) => (holders.get(b) ?? []).includes(name));
+    const replicas = onNode.get(name) ?? [];
     nodes.set(name, {
       node: name,
       maintenance,
@@ -308,8 +346,9 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
     if (!(copyRate > 0)) continue;
     // each copy still here: the rest of its transfer if it is moving, a whole one if not
     let eta = 0;
+    const leaving = new Map(transit.filter((x) => x.src === nd.node).map((x) => [x.blob, x]));
     for (const blob of nd.replicas) {
-      const moving = transit.find((x) => x.blob === blob && x.src === nd.node);
+      const moving = leaving.get(blob);
       const size = moving ? store.size.data[starts.get(moving.id) as number] : sizeOf.get(blob);
       if (!(Number(size) > 0)) {
         eta = NaN;

@@ -98,6 +98,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
   let selectedActor = -1;
   let selectedNode = -1;
   let lastDeck: Deck | null = null;
+  let deckN = 0; // store rows when lastDeck was folded
   let engine = false; // the store holds MeshOS engine events: draw the deck
   const frameTimes: number[] = [];
 
@@ -301,7 +302,12 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
         lastScene = builder.build(store, folder, t, { x: 10, y: 10, w: w - 20, h: h - 20 }, f, get.speed(), metaNodes, typeColor);
         paintTopology(ctx, lastScene, { selectedActor, selectedNode, hoverActor });
         engine = engine || hasEngine(store);
-        lastDeck = engine ? deckAt(store, folder.state, t, desired()) : null;
+        // the deck changes with the playhead and the data; a redraw for a hover reuses it
+        if (!engine) lastDeck = null;
+        else if (!lastDeck || lastDeck.t !== t || deckN !== store.n) {
+          lastDeck = deckAt(store, folder.state, t, desired());
+          deckN = store.n;
+        }
         if (lastDeck) paintDeck(ctx, lastScene, lastDeck);
         root.dataset.transit = String(lastDeck?.transit.length ?? 0);
         lastST = null;
@@ -365,7 +371,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore): Vi
     else if (selectedNode >= 0) renderNode(inspector, store, folder.state, selectedNode, t, inspectorHandlers);
     else inspector.innerHTML = `<div class="ml-dim">Click an actor or a node to inspect it at the playhead.<br><br>Keys: space play/pause · ←/→ previous/next event · shift+←/→ previous/next marker · +/− speed · Home/End · v view · c fold a subtree (tree view) · Esc deselect</div>`;
     if (engine) {
-      const deck = lastDeck && lastDeck.t === t && get.view() === "topology" ? lastDeck : deckAt(store, folder.stateAt(t), t, desired());
+      const deck = lastDeck && lastDeck.t === t && deckN === store.n && get.view() === "topology" ? lastDeck : deckAt(store, folder.stateAt(t), t, desired());
       if (selectedNode >= 0) renderDeckNode(inspector, deck, store.str(store.nodeCodes[selectedNode]), inspectorHandlers);
       else if (selectedActor < 0) renderDeckSummary(inspector, deck);
     }

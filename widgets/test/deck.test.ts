@@ -189,6 +189,16 @@ describe("MeshOS deck: maintenance, drain, daemons", () => {
     expect(deck(moved, 15).nodes.get("n0")!.maintenance).toBe("active");
   });
 
+  it("continuing the fold while playing forward, or after a step back, gives a fresh fold's answer", () => {
+    const store = storeOf(STORY);
+    const folder = new Folder(store);
+    const ts = [0, 0.5, 4, 5, 7, 10, 10.5, 11, 12, 13, 14, 16, 20, 25];
+    for (const t of [...ts, ...[...ts].reverse(), 11, 3, 16]) {
+      const got = deckAt(store, folder.stateAt(t), t, DESIRED);
+      expect(got).toEqual(deck(STORY, t));
+    }
+  });
+
   it("a trace without engine events has no deck", () => {
     expect(hasEngine(storeOf([...joins("n0"), daemon(0, "n0", "a")]))).toBe(false);
     expect(hasEngine(storeOf(STORY))).toBe(true);
