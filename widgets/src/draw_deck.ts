@@ -38,6 +38,13 @@ export function drainText(nd: Deck["nodes"] extends Map<string, infer V> ? V : n
 }
 
 /** A rounded badge ending at xRight; returns where the next one (to its left) ends, or xRight when it did not fit past `minX`. */
+/** The drain line for a small region: how many things are left and the estimate. */
+export function drainShort(nd: Deck["nodes"] extends Map<string, infer V> ? V : never): string {
+  const left = nd.replicas.length + nd.daemonsLeft.length;
+  if (!left) return "safe";
+  return `${left} left${Number.isFinite(nd.toSafe) ? ` ~${fmtSecs(nd.toSafe)}` : ""}`;
+}
+
 /** One line on the effects in force on a node, or "". */
 export function holdText(nd: Deck["nodes"] extends Map<string, infer V> ? V : never, t: number): string {
   if (!nd.held.length) return "";
@@ -96,9 +103,15 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
     if (mc) chip(ctx, MAINT_SHORT[nd.maintenance] ?? nd.maintenance, x, y, mc, minX);
     // foot of the region: what is still on a draining node and how long until it is safe, or
     // what is held down there (crash-loop gating, backoff, an avoided node) and until when
-    const line = nd.draining ? drainText(nd) : holdText(nd, deck.t);
+    let line = nd.draining ? drainText(nd) : holdText(nd, deck.t);
     if (line) {
       ctx.font = FONT;
+      // a small region gets the short form rather than squeezed letters
+      if (ctx.measureText(line).width > b.w - 18) line = nd.draining ? drainShort(nd) : "held";
+      // too small even for that: the outline and the inspector say it
+      if (ctx.measureText(line).width > b.w - 18 || b.h < 60) line = "";
+    }
+    if (line) {
       const w = Math.min(b.w - 8, ctx.measureText(line).width + 10);
       ctx.fillStyle = THEME.panel;
       ctx.fillRect(b.x + 4, b.y + b.h - 18, w, 14);

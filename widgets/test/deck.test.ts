@@ -5,7 +5,7 @@
 // is tests/browser/test_deck.py.
 import { describe, expect, it } from "vitest";
 import { deckAt, hasEngine, type DesiredMeta } from "../src/deck";
-import { drainText, holdText } from "../src/draw_deck";
+import { drainShort, drainText, holdText } from "../src/draw_deck";
 import { Folder } from "../src/fold";
 import { K } from "../src/kinds";
 import { MARKER_COLOR, NODE_STYLE, THEME, applyTheme, prefersDark } from "../src/palette";
@@ -152,11 +152,12 @@ describe("MeshOS deck: maintenance, drain, daemons", () => {
     // the model copy left at 10 at 100 MB/s: 400 MB is done at 14
     expect(at10.toSafe).toBeCloseTo(3.5);
     expect(drainText(at10)).toBe("draining: 1 replica, 1 daemon left · ~3.5 s to safe");
+    expect(drainShort(at10)).toBe("2 left ~3.5 s");
     const at12 = deck(STORY, 12).nodes.get("n2")!;
     expect(at12.daemonsLeft).toEqual([]); // cache stopped; agent is essential and stays
     expect(at12.toSafe).toBeCloseTo(2);
     const at14 = deck(STORY, 14).nodes.get("n2")!;
-    expect([at14.replicas, at14.toSafe, drainText(at14)]).toEqual([[], 0, "drained: safe"]);
+    expect([at14.replicas, at14.toSafe, drainText(at14), drainShort(at14)]).toEqual([[], 0, "drained: safe", "safe"]);
     expect(deck(STORY, 14).nodes.get("n0")!.draining).toBe(false);
   });
 
