@@ -120,6 +120,11 @@ def serve_subprocess(
         env["MESHLAB_TOKEN"] = token
     if stream_token is not None:
         env["MESHLAB_STREAM_TOKEN"] = stream_token
+    return launch(args, env, startup_timeout=startup_timeout)
+
+
+def launch(args: list[str], env: dict[str, str], *, startup_timeout: float) -> ServerProcess:
+    """Start a ``meshlab serve`` command line and wait for its listening JSON line."""
     proc = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )

@@ -14,8 +14,10 @@ from typing import Any
 from meshlab.ray.env import export_env as export_env
 
 _EXPORTS = {
+    "LocalCluster": "meshlab.ray.local",
     "RayMapper": "meshlab.ray.mapping",
     "RaySource": "meshlab.ray.source",
+    "start_local_cluster": "meshlab.ray.local",
 }
 
 __all__ = sorted([*_EXPORTS, "export_env"])
