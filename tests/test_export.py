@@ -229,6 +229,48 @@ def test_mailbox_counter_follows_the_fold(tmp_path):
         assert joined["depth"].to_list() == joined["mailbox_depth"].to_list()
 
 
+@pytest.mark.parametrize("make", ["v2", "spawn-storm", "synthetic"])
+def test_chunked_export_equals_the_one_shot_export(make, tmp_path):
+    """Time chunks of a few events (lanes, open handlers, mailbox depths and slice ends carried
+    across many boundaries) write the same bytes as the timeline derived in one piece."""
+    import io
+    import sys
+    from pathlib import Path
+
+    from meshlab.export import chrome_json, perfetto_proto
+
+    if make == "v2":
+        trace = _v2_trace()
+    elif make == "synthetic":
+        sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+        from synthetic import synthetic_trace
+
+        trace = synthetic_trace(20_000, seed=1, actors=60)
+    else:
+        trace = ml.scenarios.run(make, seed=2)
+    n = len(trace)
+    sizes = (1, 3) if n < 100 else (n // 40, n // 7 + 3)
+    outputs = {}
+    for size in (n, *sizes):
+        js, pf = io.StringIO(), io.BytesIO()
+        chrome_json.write(trace, js, chunk_events=size)
+        perfetto_proto.write(trace, pf, chunk_events=size)
+        outputs[size] = (js.getvalue(), pf.getvalue())
+    assert outputs[n][0] and outputs[n][1]
+    for size in sizes:
+        assert outputs[size][0] == outputs[n][0], f"JSON differs with chunks of {size} events"
+        assert outputs[size][1] == outputs[n][1], f"protobuf differs with chunks of {size}"
+    check_trace_event_json(json.loads(outputs[sizes[0]][0]))
+    check_perfetto_proto(outputs[sizes[0]][1])
+
+
+def test_a_chunk_size_below_one_is_refused():
+    from meshlab.export import chrome_json
+
+    with pytest.raises(ValueError, match="chunk_events must be at least 1"):
+        chrome_json.write(_v2_trace(), "/dev/null", chunk_events=0)
+
+
 # OpenTelemetry ---------------------------------------------------------------------------------
 def test_otel_spans_through_the_sdk_in_memory_exporter():
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter

@@ -8,12 +8,15 @@ slice on the sender's track to the handler; lifecycle, node, partition and drop 
 instant (``i``) events; mailbox depth as a counter (``C``) per actor. ``ts`` and ``dur`` are
 microseconds, as the format requires.
 
-The file is written in chunks, each row encoded by polars (the timeline it draws from is built
-whole first; see ``meshlab bench export`` for the memory that takes).
+The timeline comes in time chunks (:func:`meshlab.export.timeline.stream`); each chunk's rows
+are encoded by polars and written in time order (at one time: handler slices, sends, thread
+instants, process instants, counters), so memory holds one chunk, and the file does not depend
+on the chunk size (``meshlab bench export`` measures the memory).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,22 +24,30 @@ from typing import IO
 
 import polars as pl
 
-from meshlab.export.timeline import Timeline, build
-
-_CHUNK = 50_000  # rows encoded at a time: the strings of one chunk are held at once
+from meshlab.export.timeline import CHUNK_EVENTS, Header, Timeline, stream
 
 
 def _us(col: str) -> pl.Expr:
-    return pl.col(col).cast(pl.Float64) / 1000.0
+    return pl.col(f"{col}_us")
 
 
-def _lines(df: pl.DataFrame, event: pl.Expr) -> Iterator[str]:
-    for part in df.iter_slices(_CHUNK):
-        yield from part.select(event.struct.json_encode()).to_series()
+def _with_us(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
+    """Nanosecond columns as µs, divided by numpy (polars divides a column of more than one
+    row by multiplying with 1/1000, which rounds differently from a single row's division:
+    the figures would depend on how the rows were chunked)."""
+    return df.with_columns(
+        pl.Series(f"{c}_us", df[c].to_numpy() / 1000.0, dtype=pl.Float64) for c in cols
+    )
 
 
-def events_json(tl: Timeline) -> Iterator[str]:
-    """Each trace event as one JSON object (a string), metadata first."""
+def _encoded(df: pl.DataFrame, ts: str, event: pl.Expr, order: int) -> pl.DataFrame:
+    return df.select(
+        ts=pl.col(ts), order=pl.lit(order, pl.UInt8), line=event.struct.json_encode()
+    ).with_row_index("idx")
+
+
+def header_json(tl: Header) -> Iterator[str]:
+    """The metadata events (process and thread names and sort order), as JSON strings."""
     for node, pid in tl.nodes.iter_rows():
         yield json.dumps({"ph": "M", "pid": pid, "name": "process_name", "args": {"name": node}})
         yield json.dumps({"ph": "M", "pid": pid, "name": "process_sort_index",
@@ -48,7 +59,7 @@ def events_json(tl: Timeline) -> Iterator[str]:
         name=pl.lit("thread_name"),
         args=pl.struct(name="name"),
     )
-    yield from _lines(tl.tracks, meta)
+    yield from tl.tracks.select(meta.struct.json_encode()).to_series()
     sort = pl.struct(
         ph=pl.lit("M"),
         pid="pid",
@@ -56,9 +67,13 @@ def events_json(tl: Timeline) -> Iterator[str]:
         name=pl.lit("thread_sort_index"),
         args=pl.struct(sort_index="tid"),
     )
-    yield from _lines(tl.tracks, sort)
+    yield from tl.tracks.select(sort.struct.json_encode()).to_series()
 
-    sl = tl.slices.with_columns(dur=pl.col("end") - pl.col("start"))
+
+def events_json(tl: Timeline) -> Iterator[str]:
+    """The trace events of one time chunk, each as a JSON string, in time order."""
+    parts = []
+    sl = _with_us(tl.slices.with_columns(dur=pl.col("end") - pl.col("start")), "start", "dur")
     base = {
         "ph": pl.lit("X"),
         "pid": "pid",
@@ -71,9 +86,9 @@ def events_json(tl: Timeline) -> Iterator[str]:
             "msg_id", "peer", "incarnation", outcome="outcome", unfinished="unfinished"
         ),
     }
-    yield from _lines(sl.filter(~pl.col("flow_in")), pl.struct(**base))
+    parts.append(_encoded(sl.filter(~pl.col("flow_in")), "start", pl.struct(**base), 0))
     flow_in = {**base, "bind_id": pl.col("msg_id").cast(pl.String), "flow_in": pl.lit(True)}
-    yield from _lines(sl.filter(pl.col("flow_in")), pl.struct(**flow_in))
+    parts.append(_encoded(sl.filter(pl.col("flow_in")), "start", pl.struct(**flow_in), 1))
 
     send = {
         "ph": pl.lit("X"),
@@ -85,17 +100,17 @@ def events_json(tl: Timeline) -> Iterator[str]:
         "cat": pl.lit("send"),
         "args": pl.struct("msg_id", to="peer"),
     }
-    sends = tl.sends
-    yield from _lines(sends.filter(~pl.col("flow")), pl.struct(**send))
+    sends = _with_us(tl.sends, "t")
+    parts.append(_encoded(sends.filter(~pl.col("flow")), "t", pl.struct(**send), 2))
     flow_out = {**send, "bind_id": pl.col("msg_id").cast(pl.String), "flow_out": pl.lit(True)}
-    yield from _lines(sends.filter(pl.col("flow")), pl.struct(**flow_out))
+    parts.append(_encoded(sends.filter(pl.col("flow")), "t", pl.struct(**flow_out), 3))
 
     label = (
         pl.when(pl.col("reason").is_null())
         .then(pl.col("name"))
         .otherwise(pl.concat_str(pl.col("name"), pl.lit(": "), pl.col("reason")))
     )
-    inst = tl.instants.with_columns(label=label)
+    inst = _with_us(tl.instants.with_columns(label=label), "t")
     thread_inst = pl.struct(
         ph=pl.lit("i"),
         s=pl.lit("t"),
@@ -106,7 +121,7 @@ def events_json(tl: Timeline) -> Iterator[str]:
         cat="name",
         args=pl.struct("reason", "msg_type"),
     )
-    yield from _lines(inst.filter(pl.col("tid").is_not_null()), thread_inst)
+    parts.append(_encoded(inst.filter(pl.col("tid").is_not_null()), "t", thread_inst, 4))
     process_inst = pl.struct(
         ph=pl.lit("i"),
         s=pl.lit("p"),
@@ -117,7 +132,7 @@ def events_json(tl: Timeline) -> Iterator[str]:
         cat="name",
         args=pl.struct("reason"),
     )
-    yield from _lines(inst.filter(pl.col("tid").is_null()), process_inst)
+    parts.append(_encoded(inst.filter(pl.col("tid").is_null()), "t", process_inst, 5))
 
     counter = pl.struct(
         ph=pl.lit("C"),
@@ -126,19 +141,22 @@ def events_json(tl: Timeline) -> Iterator[str]:
         name=pl.concat_str(pl.lit("mailbox "), pl.col("actor")),
         args=pl.struct(depth="depth"),
     )
-    yield from _lines(tl.counters, counter)
+    parts.append(_encoded(_with_us(tl.counters, "t"), "t", counter, 6))
+    yield from pl.concat(parts).sort("ts", "order", "idx", maintain_order=True)["line"]
 
 
-def write(trace, out: str | Path | IO[str]) -> None:
-    """Write ``trace`` as trace-event JSON to a path or a text stream."""
+def write(trace, out: str | Path | IO[str], *, chunk_events: int = CHUNK_EVENTS) -> None:
+    """Write ``trace`` as trace-event JSON to a path or a text stream, deriving its timeline
+    ``chunk_events`` events at a time (the output does not depend on it)."""
     if isinstance(out, str | Path):
         with open(out, "w", encoding="utf-8") as f:
-            write(trace, f)
+            write(trace, f, chunk_events=chunk_events)
         return
-    tl = build(trace.events)
+    header, chunks = stream(trace.events, chunk_events=chunk_events)
     out.write('{"displayTimeUnit":"ms","traceEvents":[\n')
     first = True
-    for line in events_json(tl):
-        out.write(line if first else ",\n" + line)
-        first = False
+    for tl in chunks:
+        for line in itertools.chain(header_json(header) if first else (), events_json(tl)):
+            out.write(line if first else ",\n" + line)
+            first = False
     out.write("\n]}\n")

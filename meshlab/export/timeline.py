@@ -1,5 +1,5 @@
 """The timeline every exporter draws from: tracks, handler slices, message flows, instants and
-mailbox counters, derived once from a trace's events as small polars frames.
+mailbox counters, derived from a trace's events as small polars frames, one time chunk at a time.
 
 Times are integer nanoseconds (``round(t * 1e9)``) so that every format rounds the same way
 and "slices on a track nest" can be checked exactly. A handler is one slice: a ``msg_handle``
@@ -7,10 +7,19 @@ row (start and known duration) or a ``handler_start`` / ``handler_end`` pair joi
 and ``msg_id``; a handler still running when the trace ends is a slice up to the trace's
 end marked ``unfinished``. Handlers of one actor that overlap in time (an async actor runs
 several at once) go to extra lanes of that actor, so slices on one track always nest.
+
+A large trace is never derived whole: :func:`stream` cuts it into chunks of about
+``chunk_events`` events by time (all events of one nanosecond in the same chunk) and derives
+each in turn, carrying from chunk to chunk what a chunk cannot see by itself (each actor's lane
+ends and mailbox depth; the trace-wide sets of sent and handled messages and how each
+``handler_start`` ended, kept as small columns). A first pass over the chunks finds the tracks
+and counter tracks (they are described before use), a second yields the rows. The chunks
+together are the timeline :func:`build` derives in one piece, row for row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +36,8 @@ NODE_INSTANTS = ("node_join", "node_leave", "node_down", "node_up", "node_state"
 LINK_INSTANTS = ("link_down", "link_up")
 
 _NS = 1e9
+CHUNK_EVENTS = 200_000
+"""Events per time chunk: the rows of one chunk (and its encoded output) are held at once."""
 
 
 def ns(col: str | pl.Expr) -> pl.Expr:
@@ -37,15 +48,16 @@ def ns(col: str | pl.Expr) -> pl.Expr:
 
 @dataclass(frozen=True)
 class Timeline:
-    """What the exporters draw.
+    """What the exporters draw (the whole trace, or one time chunk of it).
 
     ``tracks``: node, actor (null: the node's own track), lane, pid, tid, name.
     ``slices``: pid, tid, lane, start, end (ns), msg_type, msg_id, incarnation, peer, outcome,
-    unfinished, flow_in (its message has a send: the end of a flow).
-    ``sends``: pid, tid, t (ns), msg_id, msg_type, peer, flow (the message has a handler slice).
-    ``instants``: pid, tid (null: process scope), t (ns), name, reason, actor.
-    ``counters``: pid, actor, t (ns), depth (mailbox depth after the event).
-    ``nodes``: node, pid. ``end``: the trace's last time (ns).
+    unfinished, flow_in (its message has a send: the end of a flow), seq; ordered by start.
+    ``sends``: pid, tid, t (ns), msg_id, msg_type, peer, flow (the message has a handler slice),
+    seq. ``instants``: pid, tid (null: process scope), t (ns), name, reason, msg_type, actor.
+    ``counters``: pid, actor, t (ns), depth (mailbox depth after the event), seq.
+    ``nodes``: node, pid. ``end``: the trace's last time (ns). ``hi``: a chunk holds the rows at
+    times before ``hi`` (ns; None: to the end) and after the previous chunk's ``hi``.
     """
 
     nodes: pl.DataFrame
@@ -55,12 +67,70 @@ class Timeline:
     instants: pl.DataFrame
     counters: pl.DataFrame
     end: int
+    hi: int | None = None
 
 
-def handler_slices(events: pl.DataFrame) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Header:
+    """What is known before the first chunk: ``nodes``, ``tracks`` and ``counter_keys`` (pid,
+    actor of each mailbox counter track, in the order the counters first appear)."""
+
+    nodes: pl.DataFrame
+    tracks: pl.DataFrame
+    counter_keys: pl.DataFrame
+    end: int
+
+
+@dataclass(frozen=True)
+class _Globals:
+    """The trace-wide facts a time chunk cannot see by itself, as small columns: which
+    messages were sent and handled (flows), the first handler run of each message (by start,
+    then seq), and how each ``handler_start`` ended (its end may lie many chunks later)."""
+
+    sent: pl.Series
+    handled: pl.Series
+    first: pl.Series
+    pairs: pl.DataFrame
+    end: int
+
+
+def _globals(events: pl.DataFrame, end_ns: int) -> _Globals:
+    sent = events.select("kind", "msg_id").filter(K == "msg_send")["msg_id"].drop_nulls()
+    runs = (
+        events.select("kind", "msg_id", "t", "seq")
+        .filter(K.is_in(["msg_handle", "handler_start"]) & pl.col("msg_id").is_not_null())
+        .select("msg_id", "seq", start=ns("t"))
+    )
+    handled = runs["msg_id"].unique()
+    first = runs.sort("start", "seq").unique("msg_id", keep="first")["seq"]
+    del runs
+    starts = events.select("kind", "actor", "msg_id", "seq", "t").filter(K == "handler_start")
+    ends = (
+        events.select("kind", "actor", "msg_id", "t", "duration", "reason")
+        .filter(K == "handler_end")
+        .select("actor", "msg_id", end_t=pl.col("t"), dur=pl.col("duration"), outcome="reason")
+        .unique(subset=["actor", "msg_id"], keep="first", maintain_order=True)
+    )
+    pairs = starts.join(ends, on=["actor", "msg_id"], how="left", nulls_equal=False).select(
+        "seq",
+        "outcome",
+        unfinished=pl.col("end_t").is_null(),
+        end=pl.when(pl.col("dur").is_not_null())
+        .then(ns("t") + ns("dur"))
+        .when(pl.col("end_t").is_not_null())
+        .then(ns("end_t"))
+        .otherwise(pl.lit(end_ns, pl.Int64)),
+    )
+    return _Globals(sent.unique().implode(), handled.implode(), first.implode(), pairs, end_ns)
+
+
+def handler_slices(events: pl.DataFrame, g: _Globals | None = None) -> pl.DataFrame:
     """One row per handler run: node, actor, incarnation, peer, msg_id, msg_type, start, end (ns),
-    outcome (null, ``ok`` or ``error: …``), unfinished; ordered by start."""
-    end_ns = round(float(events["t"].max()) * _NS) if events.height else 0
+    outcome (null, ``ok`` or ``error: …``), unfinished, seq; ordered by start. ``events`` may be
+    one time chunk when ``g`` (the trace's :class:`_Globals`) says how its handlers end."""
+    if g is None:
+        end_ns = round(float(events["t"].max()) * _NS) if events.height else 0
+        g = _globals(events, end_ns)
     cols = ["node", "actor", "incarnation", "peer", "msg_id", "msg_type"]
     one_row = events.filter(K == "msg_handle").select(
         *cols,
@@ -71,26 +141,14 @@ def handler_slices(events: pl.DataFrame) -> pl.DataFrame:
         seq=pl.col("seq"),
     )
     starts = events.filter(K == "handler_start").select(*cols, start=ns("t"), seq="seq")
-    ends = (
-        events.filter(K == "handler_end")
-        .select("actor", "msg_id", end_t=pl.col("t"), dur=pl.col("duration"), outcome="reason")
-        .unique(subset=["actor", "msg_id"], keep="first", maintain_order=True)
-    )
-    paired = starts.join(ends, on=["actor", "msg_id"], how="left", nulls_equal=False)
-    paired = paired.with_columns(
-        unfinished=pl.col("end_t").is_null(),
-        end=pl.when(pl.col("dur").is_not_null())
-        .then(pl.col("start") + ns("dur"))
-        .when(pl.col("end_t").is_not_null())
-        .then(ns("end_t"))
-        .otherwise(pl.lit(end_ns, pl.Int64)),
-    ).select(one_row.columns)
-    both = pl.concat([one_row, paired]).with_columns(end=pl.max_horizontal("start", "end"))
-    return both.sort("start", "seq").drop("seq")
+    paired = starts.join(g.pairs, on="seq", how="left", maintain_order="left")
+    both = pl.concat([one_row, paired.select(one_row.columns)])
+    return both.with_columns(end=pl.max_horizontal("start", "end")).sort("start", "seq")
 
 
-def _lanes(slices: pl.DataFrame) -> np.ndarray:
-    """Lane of each slice within its (node, actor): 0 unless it overlaps an earlier one."""
+def _lanes(slices: pl.DataFrame, carry: dict[tuple, list[int]]) -> np.ndarray:
+    """Lane of each slice within its (node, actor): 0 unless it overlaps an earlier one.
+    ``carry`` holds each actor's lane ends from earlier chunks and is updated."""
     lanes = np.zeros(slices.height, dtype=np.int64)
     if slices.height == 0:
         return lanes
@@ -102,9 +160,18 @@ def _lanes(slices: pl.DataFrame) -> np.ndarray:
     same = (ordered["node"] == ordered["node"].shift(1)) & (
         ordered["actor"] == ordered["actor"].shift(1)
     )
-    prev_end = ordered["end"].shift(1)
-    overlap = (same & (ordered["start"] < prev_end)).fill_null(False)
-    if not overlap.any():  # the common case: one handler at a time per actor
+    same = same.fill_null(False)
+    overlap = (same & (ordered["start"] < ordered["end"].shift(1))).fill_null(False)
+    firsts = ordered.filter(~same)
+    first_keys = list(zip(firsts["node"].to_list(), firsts["actor"].to_list(), strict=True))
+    clash = any(
+        k in carry and s < carry[k][0]
+        for k, s in zip(first_keys, firsts["start"].to_list(), strict=True)
+    )
+    if not clash and not overlap.any():  # the common case: one handler at a time per actor
+        last = ordered.filter(~pl.Series(same).shift(-1, fill_value=False))
+        for k, e in zip(first_keys, last["end"].to_list(), strict=True):
+            carry.setdefault(k, [0])[0] = e
         return lanes
     idx, node, actor = ordered["i"].to_numpy(), ordered["node"], ordered["actor"]
     start, end = ordered["start"].to_numpy(), ordered["end"].to_numpy()
@@ -113,7 +180,7 @@ def _lanes(slices: pl.DataFrame) -> np.ndarray:
     for j in range(ordered.height):
         k = (node[j], actor[j])
         if k != key:
-            key, lane_ends = k, []
+            key, lane_ends = k, carry.setdefault(k, [])
         for lane, busy_until in enumerate(lane_ends):
             if start[j] >= busy_until:
                 lane_ends[lane] = int(end[j])
@@ -125,9 +192,13 @@ def _lanes(slices: pl.DataFrame) -> np.ndarray:
     return lanes
 
 
-def mailbox_counters(events: pl.DataFrame) -> pl.DataFrame:
+_DEPTH = {"actor": pl.String, "raw": pl.Int64}
+
+
+def mailbox_counters(events: pl.DataFrame, carry: list[pl.DataFrame] | None = None) -> pl.DataFrame:
     """Mailbox depth per actor after each change: +1 on ``msg_recv``, -1 when a handler starts
-    or a waiting message is discarded, back to 0 when a new life starts (as the fold counts)."""
+    or a waiting message is discarded, back to 0 when a new life starts (as the fold counts).
+    ``carry`` (a one-item list) holds each actor's depth after earlier chunks and is updated."""
     starts = K.is_in(["actor_spawn", "actor_restart"])
     rows = events.filter(
         K.is_in(["msg_recv", "msg_handle", "handler_start"])
@@ -138,9 +209,22 @@ def mailbox_counters(events: pl.DataFrame) -> pl.DataFrame:
         "actor",
         "seq",
         t=ns("t"),
-        delta=pl.when(K == "msg_recv").then(1).when(starts).then(0).otherwise(-1).cast(pl.Int32),
+        delta=pl.when(K == "msg_recv").then(1).when(starts).then(0).otherwise(-1).cast(pl.Int64),
         start=starts,
+        earlier=pl.lit(False),
     )
+    if carry is not None and carry[0].height:
+        # each actor's depth so far enters as a life that began before this chunk
+        before = carry[0].select(
+            node=pl.lit(None, pl.String),
+            actor="actor",
+            seq=pl.lit(0, pl.UInt64),
+            t=pl.lit(np.iinfo(np.int64).min, pl.Int64),
+            delta="raw",
+            start=pl.lit(True),
+            earlier=pl.lit(True),
+        )
+        rows = pl.concat([before, rows])
     # Running sums per actor life without hash-grouping: sorted by actor then time, a life
     # begins where the actor changes or a spawn/restart row is; its depth is the running
     # sum minus the sum just before it began. (Grouped window sums of a large trace cost
@@ -149,78 +233,105 @@ def mailbox_counters(events: pl.DataFrame) -> pl.DataFrame:
     begins = (pl.col("actor") != pl.col("actor").shift(1)).fill_null(True) | pl.col("start")
     running = pl.col("delta").cum_sum()
     rows = rows.with_columns(
-        depth=(running - pl.when(begins).then(running - pl.col("delta")).forward_fill()).clip(0)
+        raw=running - pl.when(begins).then(running - pl.col("delta")).forward_fill()
     )
-    rows = rows.filter(pl.col("delta") != 0)
+    if carry is not None:
+        carry[0] = rows.group_by("actor").agg(pl.col("raw").last()).cast(_DEPTH)  # type: ignore[arg-type]
+    rows = rows.filter((pl.col("delta") != 0) & ~pl.col("earlier"))
     # one value per actor and time: the depth after everything at that time
     nxt = pl.col("actor").shift(-1), pl.col("t").shift(-1)
     last = (pl.col("actor") != nxt[0]) | (pl.col("t") != nxt[1]) | nxt[1].is_null()
-    return rows.filter(last).sort("t", "seq").select("node", "actor", "t", "depth")
-
-
-def build(events: pl.DataFrame) -> Timeline:
-    """Derive the timeline of a contract frame (see :class:`Timeline`)."""
-    end_ns = round(float(events["t"].max()) * _NS) if events.height else 0
-    slices = handler_slices(events)
-    slices = slices.with_columns(lane=pl.Series(_lanes(slices), dtype=pl.Int64))
-
-    sends = events.filter(K == "msg_send").select(
-        "node", "actor", "peer", "msg_id", "msg_type", t=ns("t"), lane=pl.lit(0, pl.Int64)
-    )
-    handled = slices.select("msg_id").drop_nulls().unique()
-    sends = sends.with_columns(
-        flow=pl.col("msg_id").is_in(handled["msg_id"].implode()) & pl.col("msg_id").is_not_null()
-    )
-    # a message handled twice (duplication) keeps its flow to the first handler only
-    slices = slices.with_columns(
-        flow_in=pl.col("msg_id").is_in(sends["msg_id"].implode())
-        & (pl.int_range(pl.len()).over("msg_id") == 0)
-        & pl.col("msg_id").is_not_null()
+    return (
+        rows.filter(last)
+        .sort("t", "seq")
+        .select("node", "actor", "t", depth=pl.col("raw").clip(0), seq="seq")
     )
 
-    actor_inst = events.filter(
-        K.is_in(ACTOR_INSTANTS) & pl.col("actor").is_not_null()
-        | ((K == "msg_drop") & pl.col("actor").is_not_null())
-    ).select(
-        "node",
-        "actor",
-        "reason",
-        "msg_type",
-        t=ns("t"),
-        name=KS,
-        lane=pl.lit(0, pl.Int64),
-    )
-    node_inst = events.filter(
-        (K.is_in(NODE_INSTANTS) & pl.col("actor").is_null())
-        | K.is_in(LINK_INSTANTS)
-        | ((K == "msg_drop") & pl.col("actor").is_null())
-    ).select(
-        "node",
-        actor=pl.lit(None, pl.String),
-        reason=pl.when(K.is_in(LINK_INSTANTS))
-        .then(pl.concat_str(pl.lit("peer "), pl.col("peer")))
-        .otherwise(pl.col("reason")),
-        msg_type="msg_type",
-        t=ns("t"),
-        name=KS,
-        lane=pl.lit(None, pl.Int64),
-    )
-    counters = mailbox_counters(events)
 
-    node_names = sorted(set(events["node"].unique().to_list()))
-    nodes = pl.DataFrame(
-        {"node": node_names, "pid": list(range(1, len(node_names) + 1))},
-        schema={"node": pl.String, "pid": pl.Int64},
-    )
-    used = pl.concat(
+class _Chunker:
+    """Derives the timeline rows of consecutive time chunks, carrying lanes and depths."""
+
+    def __init__(self, g: _Globals) -> None:
+        self.g = g
+        self.lanes: dict[tuple, list[int]] = {}
+        self.depth = [pl.DataFrame(schema=_DEPTH)]
+
+    def derive(self, events: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        g = self.g
+        slices = handler_slices(events, g)
+        slices = slices.with_columns(
+            lane=pl.Series(_lanes(slices, self.lanes), dtype=pl.Int64),
+            # a message handled twice (duplication) keeps its flow to the first handler only
+            flow_in=pl.col("msg_id").is_in(g.sent)
+            & pl.col("seq").is_in(g.first)
+            & pl.col("msg_id").is_not_null(),
+        )
+        sends = events.filter(K == "msg_send").select(
+            "node",
+            "actor",
+            "peer",
+            "msg_id",
+            "msg_type",
+            "seq",
+            t=ns("t"),
+            lane=pl.lit(0, pl.Int64),
+        )
+        sends = sends.with_columns(
+            flow=pl.col("msg_id").is_in(g.handled) & pl.col("msg_id").is_not_null()
+        )
+        actor_inst = events.filter(
+            K.is_in(ACTOR_INSTANTS) & pl.col("actor").is_not_null()
+            | ((K == "msg_drop") & pl.col("actor").is_not_null())
+        ).select(
+            "node",
+            "actor",
+            "reason",
+            "msg_type",
+            "seq",
+            t=ns("t"),
+            name=KS,
+            lane=pl.lit(0, pl.Int64),
+            group=pl.lit(0, pl.UInt8),
+        )
+        node_inst = events.filter(
+            (K.is_in(NODE_INSTANTS) & pl.col("actor").is_null())
+            | K.is_in(LINK_INSTANTS)
+            | ((K == "msg_drop") & pl.col("actor").is_null())
+        ).select(
+            "node",
+            actor=pl.lit(None, pl.String),
+            reason=pl.when(K.is_in(LINK_INSTANTS))
+            .then(pl.concat_str(pl.lit("peer "), pl.col("peer")))
+            .otherwise(pl.col("reason")),
+            msg_type="msg_type",
+            seq="seq",
+            t=ns("t"),
+            name=KS,
+            lane=pl.lit(None, pl.Int64),
+            group=pl.lit(1, pl.UInt8),
+        )
+        counters = mailbox_counters(events, self.depth)
+        return {
+            "slices": slices,
+            "sends": sends,
+            "actor_inst": actor_inst,
+            "node_inst": node_inst,
+            "counters": counters,
+        }
+
+
+def _used(rows: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(
         [
-            slices.select("node", "actor", "lane"),
-            sends.filter(pl.col("actor").is_not_null()).select("node", "actor", "lane"),
-            actor_inst.select("node", "actor", "lane"),
-            sends.filter(pl.col("actor").is_null()).select("node", "actor", "lane"),
+            rows["slices"].select("node", "actor", "lane"),
+            rows["sends"].select("node", "actor", "lane"),
+            rows["actor_inst"].select("node", "actor", "lane"),
         ]
     ).unique()
-    tracks = (
+
+
+def _tracks(used: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
+    return (
         used.join(nodes, on="node")
         .sort("pid", "actor", "lane", nulls_last=False)
         .with_columns(
@@ -233,23 +344,107 @@ def build(events: pl.DataFrame) -> Timeline:
         )
     )
 
+
+def _place(rows: dict[str, pl.DataFrame], header: Header, hi: int | None) -> Timeline:
+    where = header.tracks.select("node", "actor", "lane", "pid", "tid")
+
     def place(df: pl.DataFrame) -> pl.DataFrame:
         return df.join(
-            tracks.select("node", "actor", "lane", "pid", "tid"),
-            on=["node", "actor", "lane"],
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
+            where, on=["node", "actor", "lane"], how="left", nulls_equal=True, maintain_order="left"
         )
 
-    # placed on their tracks, the rows keep only what the writers draw (the timeline of a
-    # large trace is held while it is written)
-    slices = place(slices).drop("node", "actor").sort("start", "pid", "tid", maintain_order=True)
-    sends = place(sends).drop("node", "actor", "lane").sort("t", maintain_order=True)
+    # placed on their tracks, the rows keep only what the writers draw
+    slices = place(rows["slices"]).drop("node", "actor")
+    slices = slices.sort("start", "pid", "tid", "seq")
+    sends = place(rows["sends"]).drop("node", "actor", "lane").sort("t", "seq")
     instants = pl.concat(
-        [place(actor_inst), node_inst.join(nodes, on="node").with_columns(tid=None)],
+        [
+            place(rows["actor_inst"]),
+            rows["node_inst"].join(header.nodes, on="node").with_columns(tid=None),
+        ],
         how="diagonal_relaxed",
     ).drop("node", "lane")
-    instants = instants.sort("t", maintain_order=True)
-    counters = counters.join(nodes, on="node", maintain_order="left")
-    return Timeline(nodes, tracks, slices, sends, instants, counters, end_ns)
+    instants = instants.sort("t", "group", "seq").drop("group")
+    counters = rows["counters"].join(header.nodes, on="node", maintain_order="left")
+    return Timeline(header.nodes, header.tracks, slices, sends, instants, counters, header.end, hi)
+
+
+def _bounds(events: pl.DataFrame, chunk_events: int) -> list[tuple[int | None, int | None]]:
+    """Time ranges [lo, hi) in ns of about ``chunk_events`` events each (None: unbounded)."""
+    if chunk_events < 1:
+        raise ValueError(f"chunk_events must be at least 1, not {chunk_events}")
+    if events.height <= chunk_events:
+        return [(None, None)]
+    edges = sorted(set(_ns_t(events).gather_every(chunk_events)[1:].to_list()))
+    los: list[int | None] = [None, *edges]
+    his: list[int | None] = [*edges, None]
+    return list(zip(los, his, strict=True))
+
+
+def _ns_t(events: pl.DataFrame) -> pl.Series:
+    return events.select(ns("t"))["t"]
+
+
+def _chunks(events: pl.DataFrame, bounds: list) -> Iterator[tuple[pl.DataFrame, int | None]]:
+    if bounds == [(None, None)]:
+        yield events, None
+        return
+    t = _ns_t(events)
+    for lo, hi in bounds:
+        if lo is None:
+            mask = t < hi
+        elif hi is None:
+            mask = t >= lo
+        else:
+            mask = (t >= lo) & (t < hi)
+        yield events.filter(mask), hi
+
+
+def stream(
+    events: pl.DataFrame, *, chunk_events: int = CHUNK_EVENTS
+) -> tuple[Header, Iterator[Timeline]]:
+    """The timeline of a contract frame in time chunks: the :class:`Header` (tracks and counter
+    tracks of the whole trace) and an iterator of chunk :class:`Timeline` s, in time order."""
+    end_ns = round(float(events["t"].max()) * _NS) if events.height else 0
+    node_names = sorted(set(events["node"].unique().to_list()))
+    nodes = pl.DataFrame(
+        {"node": node_names, "pid": list(range(1, len(node_names) + 1))},
+        schema={"node": pl.String, "pid": pl.Int64},
+    )
+    g = _globals(events, end_ns)
+    bounds = _bounds(events, chunk_events)
+
+    # first pass: which tracks and counter tracks there are
+    chunker = _Chunker(g)
+    used = []
+    keys: list[tuple] = []
+    seen: set[tuple] = set()
+    for part, _hi in _chunks(events, bounds):
+        rows = chunker.derive(part)
+        used.append(_used(rows))
+        for key in rows["counters"].select("node", "actor").unique(maintain_order=True).iter_rows():
+            if key not in seen:
+                seen.add(key)
+                keys.append(key)
+        del rows, part
+    empty = pl.DataFrame(schema={"node": pl.String, "actor": pl.String, "lane": pl.Int64})
+    tracks = _tracks(pl.concat([empty, *used]).unique(), nodes)
+    counter_keys = (
+        pl.DataFrame(keys, schema={"node": pl.String, "actor": pl.String}, orient="row")
+        .join(nodes, on="node", maintain_order="left")
+        .select("pid", "actor")
+    )
+    header = Header(nodes, tracks, counter_keys, end_ns)
+
+    def timelines() -> Iterator[Timeline]:
+        chunker = _Chunker(g)
+        for part, hi in _chunks(events, bounds):
+            yield _place(chunker.derive(part), header, hi)
+
+    return header, timelines()
+
+
+def build(events: pl.DataFrame) -> Timeline:
+    """Derive the timeline of a contract frame in one piece (see :class:`Timeline`)."""
+    _header, parts = stream(events, chunk_events=max(1, events.height))
+    return next(parts)
