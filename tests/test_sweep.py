@@ -126,3 +126,11 @@ def test_the_workers_stay_for_the_next_sweep_of_the_session():
         ml.Run("ping-pong", seed=s).trace.digest() for s in range(2)
     ]
     assert first.frame["digest"].to_list() != second.frame["digest"].to_list()
+
+
+def test_a_recorded_trace_cannot_be_swept_and_says_why(tmp_path):
+    from meshlab.fork import CannotReplay
+
+    path = ml.scenarios.run("ring", seed=0, until=0.5).save(tmp_path / "ring.parquet")
+    with pytest.raises(CannotReplay, match=r"recorded trace .* cannot be forked"):
+        ml.sweep(ml.Run(ml.load(path)), seeds=[0, 1])

@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from meshlab.fork.run import Run
+from meshlab.fork.run import _NO_RECIPE, CannotReplay, Run
 from meshlab.trace import Trace
 
 SCHEMA = {
@@ -222,7 +222,7 @@ def sweep(
             f"sweep needs a scenario name, a Run, or a function of seed=; got {source!r}"
         )
     if isinstance(source, Run) and not source.replayable:
-        Run.fork(source)  # raises CannotReplay with its message
+        raise CannotReplay(_NO_RECIPE)
     if check is not None and not callable(check):
         raise TypeError(f"check must be a function of the trace, got {check!r}")
     if isinstance(source, Run):
