@@ -113,7 +113,7 @@ class DesiredState:
 
     def blob(self, name: str) -> Blob:
         try:
-            return self._blobs[name]  # type: ignore[attr-defined,no-any-return]
+            return self._blobs[name]  # type: ignore[attr-defined]
         except KeyError:
             raise KeyError(f"no blob {name!r} in the desired state") from None
 

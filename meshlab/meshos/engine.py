@@ -147,8 +147,10 @@ class MeshOS:
         self._stale: dict[str, set[str]] = {}  # node -> blobs it held when it went down
         self._probe_round = 0
         self._rtt_fresh = False  # a sample arrived since the last round looked at the RTT map
-        # The trace carries what was desired, so behaviour_at can show drift from it alone.
+        # The trace carries what was desired, so behaviour_at can show drift from it alone;
+        # the mesh knows its engine, so a live server can hand it admin actions.
         mesh.params["meshos"] = desired.to_dict()
+        mesh.meshos = self
         mesh.schedule(mesh.now, self._round, None)
         if self.policy.rtt_every > 0:
             mesh.schedule(mesh.now, self._probe_rtt, None)
@@ -487,7 +489,8 @@ class MeshOS:
             a = run.action
             if a.kind not in ("stop_daemon", "stop_instance"):
                 continue
-            aid = _daemon_id(a.node, a.target) if a.kind == "stop_daemon" else _instance_id(a)
+            target = a.target or ""
+            aid = _daemon_id(a.node, target) if a.kind == "stop_daemon" else _instance_id(a)
             cell = self.mesh._cells.get(aid)
             if cell is None or not cell.alive:
                 self._stopped(a)
@@ -505,7 +508,7 @@ class MeshOS:
 
     def _stopped(self, a: Action) -> None:
         if a.kind == "stop_daemon":
-            self.actual.daemon(a.node, a.target).status = "stopped"
+            self.actual.daemon(a.node, a.target or "").status = "stopped"
         else:
             self.actual.instances.get(a.target or "", set()).discard(a.node)
 
@@ -520,8 +523,7 @@ class MeshOS:
             if (a.kind, a.node, a.target) in in_flight:
                 continue
             if a.kind == "start_daemon":
-                key = (a.node, a.target or "")
-                if now < self._next_start.get(key, 0.0):
+                if now < self._next_start.get((a.node, a.target or ""), 0.0):
                     continue  # backing off; the apply_backoff action already says so
                 if self._throttled(a):
                     continue
@@ -529,9 +531,9 @@ class MeshOS:
                 not a.node or now < self._pull_block.get(a.node, 0.0)
             ):
                 # Held back: past the round's room for copies (unplaced) or a cooling node.
-                key = (a.kind, a.target)
-                wanted.add(key)
-                if key not in self._queued:
+                held = (a.kind, a.target)
+                wanted.add(held)
+                if held not in self._queued:
                     where = a.node or min(self.actual.replicas.get(a.target or "", ()), default="")
                     self._emit(
                         "action_queued", where, msg_type=a.kind, parent=a.target, reason=a.cause
@@ -644,7 +646,10 @@ class MeshOS:
         )
         link = self.mesh.net.link(a.src, a.node)
         took = size / self.policy.bandwidth + link.latency.sample(self.mesh.rng)
-        self.mesh.schedule(self.mesh.now + took, lambda _, i=aid: self.signal("transfer", i), None)
+        self.mesh.schedule(self.mesh.now + took, self._landed, aid)
+
+    def _landed(self, action_id: int) -> None:
+        self.signal("transfer", action_id)
 
     def _do_drop_replica(self, a: Action) -> None:
         self.actual.replicas.get(a.target or "", set()).discard(a.node)

@@ -124,11 +124,12 @@ def _daemons(desired: DesiredState, actual: ActualState) -> list[Action]:
         role = desired.role_of(node)
         draining = view.state in ("entering_maintenance", "maintenance", "drain_failed")
         for d in daemons:
-            dv = actual.daemons.get((node, d.name))
-            status = dv.status if dv else "stopped"
+            have = actual.daemons.get((node, d.name))
+            status = have.status if have else "stopped"
             should_run = d.wanted_on(role) and (d.essential or not draining)
             if should_run and status in ("stopped", "crashed", "gated"):
-                if dv is not None and dv.gated_until is not None and actual.now < dv.gated_until:
+                gate = have.gated_until if have is not None else None
+                if gate is not None and actual.now < gate:
                     continue  # crash-loop gate: held down until its cooldown ends
                 why = {
                     "crashed": "it crashed",

@@ -26,11 +26,14 @@ def build(*, seed: int, nodes: int) -> Mesh:
         policy=Policy(crash_loop=3, cooldown=20.0),
         faults={(victim, "flaky"): "crash"},
     )
+
     # The bug is fixed (a new build is rolled out) while the daemon is held down: the gate
     # releases it after its cooldown and it starts healthy.
-    mesh.schedule(15.0, lambda _: engine.faults.pop((victim, "flaky"), None), None)
+    def fixed(_: object) -> None:
+        engine.faults.pop((victim, "flaky"), None)
+
+    mesh.schedule(15.0, fixed, None)
     mesh.params.update(victim=victim, fixed_at=15.0)
-    mesh.meshos = engine
     return mesh
 
 

@@ -49,7 +49,6 @@ def build(*, seed: int, nodes: int) -> Mesh:
         engine.admin("exit_maintenance", node, at=45.0)
 
     mesh.schedule(15.0, enter, None)
-    mesh.meshos = engine
     return mesh
 
 

@@ -35,7 +35,6 @@ def build(*, seed: int, nodes: int) -> Mesh:
     mesh.node_up(first, at=30.0)  # back with stale copies: dropped once counts are met
     mesh.node_up(second, at=40.0)
     mesh.params.update(killed=[first, second])
-    mesh.meshos = engine
     return mesh
 
 

@@ -32,7 +32,6 @@ def build(*, seed: int, nodes: int) -> Mesh:
     engine.announce_blob("logs", node=slow)
     engine.announce_blob("cache", node=names[0], at=8.0)
     mesh.params.update(slow=slow)
-    mesh.meshos = engine
     return mesh
 
 

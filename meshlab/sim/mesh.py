@@ -69,6 +69,9 @@ class Mesh(Faults, Engine):
     ['msg_send', 'msg_recv', 'msg_handle', 'actor_stop']
     """
 
+    meshos: Any = None
+    """The :class:`~meshlab.meshos.MeshOS` engine running this mesh, if any (it sets this)."""
+
     def __init__(
         self,
         *,
