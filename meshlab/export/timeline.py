@@ -162,32 +162,38 @@ def _lanes(slices: pl.DataFrame, carry: dict[tuple, list[int]]) -> np.ndarray:
     )
     same = same.fill_null(False)
     overlap = (same & (ordered["start"] < ordered["end"].shift(1))).fill_null(False)
+    group = (~same).cum_sum() - 1  # the (node, actor) of each row, numbered
     firsts = ordered.filter(~same)
     first_keys = list(zip(firsts["node"].to_list(), firsts["actor"].to_list(), strict=True))
-    clash = any(
-        k in carry and s < carry[k][0]
-        for k, s in zip(first_keys, firsts["start"].to_list(), strict=True)
-    )
-    if not clash and not overlap.any():  # the common case: one handler at a time per actor
-        last = ordered.filter(~pl.Series(same).shift(-1, fill_value=False))
-        for k, e in zip(first_keys, last["end"].to_list(), strict=True):
-            carry.setdefault(k, [0])[0] = e
+    first_start = firsts["start"].to_list()
+    # actors whose slices need lanes: one overlaps another here, or the first overlaps one
+    # still running from an earlier chunk (only lane 0 is free when start >= its end)
+    busy = set(group.filter(overlap).to_list())
+    busy.update(g for g, k in enumerate(first_keys) if k in carry and first_start[g] < carry[k][0])
+    # the common case, one handler at a time: lane 0, and the actor's last end carries on
+    last_end = ordered.filter(~same.shift(-1, fill_value=False))["end"].to_list()
+    for g, k in enumerate(first_keys):
+        if g not in busy:
+            carry.setdefault(k, [0])[0] = last_end[g]
+    if not busy:
         return lanes
-    idx, node, actor = ordered["i"].to_numpy(), ordered["node"], ordered["actor"]
-    start, end = ordered["start"].to_numpy(), ordered["end"].to_numpy()
+    rows = ordered.filter(group.is_in(sorted(busy)))
+    # plain lists: indexing a polars Series per row costs a microsecond or more
+    idx, node, actor = rows["i"].to_list(), rows["node"].to_list(), rows["actor"].to_list()
+    start, end = rows["start"].to_list(), rows["end"].to_list()
     lane_ends: list[int] = []
     key = None
-    for j in range(ordered.height):
+    for j in range(rows.height):
         k = (node[j], actor[j])
         if k != key:
             key, lane_ends = k, carry.setdefault(k, [])
         for lane, busy_until in enumerate(lane_ends):
             if start[j] >= busy_until:
-                lane_ends[lane] = int(end[j])
+                lane_ends[lane] = end[j]
                 lanes[idx[j]] = lane
                 break
         else:
-            lane_ends.append(int(end[j]))
+            lane_ends.append(end[j])
             lanes[idx[j]] = len(lane_ends) - 1
     return lanes
 
