@@ -38,7 +38,8 @@ class LocalCluster:
     """A running local Ray cluster with the export on; see :func:`start_local_cluster`.
 
     ``address`` is the GCS ``host:port``; ``receiver_url`` where its nodes POST their events;
-    ``workers`` the worker nodes (Ray ``Node`` objects) in start order.
+    ``workers`` the worker nodes (Ray ``Node`` objects) in start order; ``tmp_dir`` its
+    private ``RAY_TMPDIR`` (removed at shutdown).
     """
 
     def __init__(self, cluster: Any, workers: list[Any], receiver_port: int, undo: _Undo) -> None:
@@ -47,6 +48,7 @@ class LocalCluster:
         self.receiver_port = receiver_port
         self.receiver_url = f"http://127.0.0.1:{receiver_port}"
         self.address: str = cluster.address
+        self.tmp_dir: str = undo.tmp  # RAY_TMPDIR: its sessions, logs and sockets
         self._undo = undo
         self._servers: list[ServerProcess] = []
         self._closed = False
