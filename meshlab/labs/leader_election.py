@@ -137,7 +137,8 @@ def run(actor_cls: type[Actor], *, seed: int = 0, until: float | None = None) ->
     end = plan["until"] if until is None else until
     mesh = build(actor_cls, seed=seed)
     mesh.params.update(plan)
-    crashed = minority = None
+    crashed: str | None = None
+    minority: list[str] | None = None
     steps = [
         (plan["crash_at"], "crash"),
         (plan["partition_at"], "partition"),
@@ -157,12 +158,13 @@ def run(actor_cls: type[Actor], *, seed: int = 0, until: float | None = None) ->
             if leader is None or leader == crashed:
                 leader = next(n for n in NODES if n != crashed)
             minority = [leader]
-            if plan["shape"] == "with the crashed node":
+            if plan["shape"] == "with the crashed node" and crashed is not None:
                 minority.append(crashed)
             mesh.partition([minority, [n for n in NODES if n not in minority]])
         elif fault == "heal":
             mesh.heal()
         else:
+            assert crashed is not None  # a return is only scheduled after the crash
             mesh.node_up(crashed)
             me = PARTICIPANTS[NODES.index(crashed)]
             mesh.spawn(actor_cls, [p for p in PARTICIPANTS if p != me], name=me, node=crashed)

@@ -96,12 +96,13 @@ def score_seed(seed: int, results: Sequence[CheckResult], scheme: dict[str, Poin
     by_name = {check_name(r): r for r in results}
     stopped = [r for r in results if check_name(r) in ("run", "deterministic") and not r]
     if stopped:
-        why = f"earns nothing: {check_name(stopped[0])} failed"
-        return SeedScore(seed, tuple(Line(n, 0.0, p.weight, why) for n, p in scheme.items()))
+        nothing = f"earns nothing: {check_name(stopped[0])} failed"
+        return SeedScore(seed, tuple(Line(n, 0.0, p.weight, nothing) for n, p in scheme.items()))
     missing = [n for n in scheme if n not in by_name]
     if missing:
         raise ValueError(f"the scoring scheme names checks the lab did not run: {missing}")
     lines = []
+    why: str | None
     for name, pts in scheme.items():
         r = by_name[name]
         blocked = [n for n in pts.needs if not by_name[n]]

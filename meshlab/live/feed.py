@@ -84,7 +84,8 @@ class Feed:
             return empty_frame()
         from_seq = max(from_seq, self.oldest)
         i = bisect.bisect_right(self._starts, from_seq) - 1
-        parts, taken = [], 0
+        parts: list[pl.DataFrame] = []
+        taken = 0
         while i < len(self._chunks) and taken < max_rows:
             chunk = self._chunks[i]
             offset = from_seq - self._starts[i] if not parts else 0

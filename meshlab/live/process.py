@@ -129,7 +129,9 @@ def launch(args: list[str], env: dict[str, str], *, startup_timeout: float) -> S
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    stdout = proc.stdout
+    assert stdout is not None  # stdout=PIPE
+    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(startup_timeout)
     if not line or not line[0].strip():
