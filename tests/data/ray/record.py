@@ -10,6 +10,7 @@ order, to ``export_posts.json``, and ``list_nodes`` / ``list_actors`` rows taken
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -41,9 +42,14 @@ def main() -> None:
     os.environ["RAY_DASHBOARD_AGGREGATOR_AGENT_EVENTS_EXPORT_ADDR"] = (
         f"http://127.0.0.1:{srv.server_address[1]}"
     )
-    os.environ["RAY_enable_core_worker_ray_event_to_aggregator"] = "true"
-    os.environ["RAY_enable_ray_event"] = "true"
-    os.environ["RAY_memory_monitor_refresh_ms"] = "0"
+    # Ray reads these names exactly as spelled, lower case included.
+    os.environ.update(
+        {
+            "RAY_enable_core_worker_ray_event_to_aggregator": "true",
+            "RAY_enable_ray_event": "true",
+            "RAY_memory_monitor_refresh_ms": "0",
+        }
+    )
     os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix="rayfx"))
 
     import ray
@@ -87,18 +93,14 @@ def main() -> None:
     assert ray.get(sup.fan_out.remote()) == 6
     plain = Worker.remote()
     marks["raise"] = time.time()
-    try:
+    with contextlib.suppress(ray.exceptions.RayTaskError):
         ray.get(plain.boom.remote())
-    except ray.exceptions.RayTaskError:
-        pass
     fragile = Fragile.options(name="fragile", resources={"n1": 1}).remote()
     ray.get(fragile.ping.remote())
     for i in range(3):
         marks[f"die{i}"] = time.time()
-        try:
+        with contextlib.suppress(ray.exceptions.RayActorError):
             ray.get(fragile.die.remote())
-        except ray.exceptions.RayActorError:
-            pass
         if i < 2:
             # the restarted actor answers again (ray retries the ping until it is ALIVE)
             for _ in range(50):
