@@ -400,6 +400,10 @@ class RayMapper:
             _, tr = a.parked[0]
             if not force and self._awaits_worker_death(a, tr):
                 return  # Ray sends why the worker died as a separate event, usually with it
+            if not force and a.state == "pending" and a.hex not in self.creators:
+                # who created it (the creation task's parent) comes in the creator's own
+                # batch, which may arrive after the GCS reports the actor alive
+                return
             a.parked.pop(0)
             self._actor_transition(a, tr)
             force = force and bool(a.parked) and a.parked[0][0] < self.clock - self.grace

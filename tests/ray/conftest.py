@@ -6,86 +6,29 @@ memory monitor off, one CPU per node, ``num_cpus=0`` actors, and it is shut down
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
-
 import pytest
 from raykit import Serve, free_port, require_ray
-
-from meshlab.ray.env import export_env
 
 
 @pytest.fixture(scope="package")
 def ray_cluster():
-    """A 2-node Ray cluster pushing its events to a ``meshlab serve --ray`` on loopback."""
+    """A 2-node Ray cluster pushing its events to a ``meshlab serve --ray`` on loopback.
+
+    ``meshlab.ray.start_local_cluster`` carries the start-up workarounds for a loaded 2-core
+    machine (private ``RAY_TMPDIR``, memory monitor off, warmed agent imports, priority,
+    retries); the server here is raykit's ``Serve``, which keeps its stderr for the tests."""
     require_ray()
     import ray
-    from ray.cluster_utils import Cluster
 
-    receiver_port = free_port()
-    saved = dict(os.environ)
-    tmp = tempfile.mkdtemp(prefix="mlray", dir="/tmp")  # short: Ray's socket paths are long
-    os.environ.update(export_env(f"http://127.0.0.1:{receiver_port}"))
-    os.environ["RAY_TMPDIR"] = tmp
-    os.environ["RAY_raylet_start_wait_time_s"] = "120"  # noqa: SIM112 (a loaded machine)
-    os.environ["RAY_memory_monitor_refresh_ms"] = "0"  # noqa: SIM112 (Ray spells it so)
-    _raise_priority()
-    _warm_imports()
-    cluster, worker = _start_cluster(Cluster)
+    from meshlab.ray.local import start_local_cluster
+
+    local = start_local_cluster(nodes=1, receiver_port=free_port())
     serve = None
     try:
-        serve = Serve(cluster.address, "--receiver-port", str(receiver_port))
-        ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
-        yield {"cluster": cluster, "worker": worker, "serve": serve, "ray": ray}
+        serve = Serve(local.address, "--receiver-port", str(local.receiver_port))
+        ray.init(address=local.address, logging_level="ERROR", log_to_driver=False)
+        yield {"cluster": local.cluster, "worker": local.workers[0], "serve": serve, "ray": ray}
     finally:
-        with contextlib.suppress(Exception):
-            ray.shutdown()
-        with contextlib.suppress(Exception):
-            cluster.shutdown()
         if serve is not None:
             serve.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _start_cluster(Cluster):
-    """Head + one worker node. Ray gives a raylet a fixed 30 s to register, which a loaded
-    2-core machine can miss: one more try then."""
-    for attempt in range(4):
-        cluster = Cluster()
-        try:
-            cluster.add_node(num_cpus=1, include_dashboard=True, dashboard_port=free_port())
-            worker = cluster.add_node(num_cpus=1, resources={"n1": 10})
-            cluster.wait_for_nodes()
-            return cluster, worker
-        except Exception:
-            cluster.shutdown()
-            if attempt == 3:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _raise_priority() -> None:
-    """Ray's raylet gives its dashboard agent ~15 s to start (not configurable in 2.60); on
-    a loaded 2-core machine the agent's imports take longer and the node dies. Ray's
-    processes inherit this priority from the test process, which is all it needs."""
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, 0, min(os.getpriority(os.PRIO_PROCESS, 0), -10))
-
-
-def _warm_imports() -> None:
-    """Import the dashboard agent's modules once in a child process, so that the agents Ray
-    starts find them in the page cache and bind their ports within the raylet's window."""
-    import subprocess
-    import sys
-
-    mods = [
-        "ray.dashboard.agent",
-        "ray.dashboard.modules.reporter.reporter_agent",
-        "ray.dashboard.modules.aggregator.aggregator_agent",
-    ]
-    code = f"import {', '.join(mods)}"
-    subprocess.run([sys.executable, "-c", code], check=False, timeout=300)
+        local.shutdown()  # the driver, the cluster, the environment
