@@ -32,6 +32,10 @@ import numpy as np
 import meshlab as ml
 from meshlab.ray.mapping import RayMapper, to_frame
 
+# The benchmark's cluster runs on this machine only: keep Ray on 127.0.0.1 rather than the
+# machine's network address (read by Ray when it is imported, below, and by its processes).
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
 ROOT = Path(__file__).resolve().parents[1]
 POSTS = ROOT / "tests" / "data" / "ray" / "export_posts.json"
 ID_KEYS = frozenset({"actorId", "taskId", "parentTaskId", "jobId"})
