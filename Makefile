@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := widgets/node_modules/.installed-stamp
-PY_TREES := meshlab tests bench
+PY_TREES := meshlab tests bench conftest.py
 
 .PHONY: setup core lab test test-pure sanitize replay bench lint docs clean
 
