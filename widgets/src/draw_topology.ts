@@ -4,7 +4,7 @@ import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
 import { HEADER, exitPoint, type Rect } from "./layout";
 import { DROP, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
-import type { Scene, SceneLine } from "./scene";
+import type { Scene, SceneLine, SceneNode } from "./scene";
 import { cross } from "./shapes";
 
 export interface PaintOptions {
@@ -89,43 +89,9 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     }
   }
 
-  // aggregated actors: one stacked bar per node
+  // aggregated actors: one stacked bar per node, and its counts, kept inside the region
   if (sc.lod.aggregateActors) {
-    const order = ["busy", "idle", "restarting", "failed", "stopped"] as const;
-    for (const n of sc.nodes) {
-      const total = order.reduce((acc, k) => acc + n.counts[k], 0);
-      if (!total) continue;
-      const r = n.box.inner;
-      const bh = Math.min(22, r.h / 3);
-      let x = r.x;
-      const y = r.y + 6;
-      for (const k of order) {
-        const w = (r.w * n.counts[k]) / total;
-        if (w <= 0) continue;
-        ctx.fillStyle = STATUS_COLOR[k];
-        ctx.fillRect(x, y, w, bh);
-        x += w;
-      }
-      ctx.fillStyle = n.state === "down" ? "#fff" : THEME.text;
-      ctx.textAlign = "left";
-      const ty = y + bh + 14;
-      ctx.fillText(`${fmtInt(total)} actors`, r.x, ty);
-      // every status on one line, so a small region still shows all of them
-      let x2 = r.x;
-      for (const k of order) {
-        if (!n.counts[k]) continue;
-        const label = `${fmtInt(n.counts[k])} ${k}`;
-        ctx.fillStyle = STATUS_COLOR[k];
-        ctx.fillRect(x2, ty + 10, 10, 10);
-        ctx.fillStyle = n.state === "down" ? "#fff" : THEME.text;
-        ctx.fillText(label, x2 + 13, ty + 15);
-        x2 += 22 + ctx.measureText(label).width;
-      }
-      if (n.hung) {
-        ctx.fillStyle = HUNG;
-        ctx.fillText(`⚠ ${fmtInt(n.hung)} hung`, r.x, ty + 32);
-      }
-    }
+    for (const n of sc.nodes) drawSummary(ctx, n);
   }
 
   // supervision links, under the glyphs
@@ -348,4 +314,71 @@ function hourglass(ctx: CanvasRenderingContext2D, x: number, y: number, h: numbe
   ctx.closePath();
   ctx.fill();
   ctx.stroke();
+}
+
+const SUMMARY_ORDER = ["busy", "idle", "restarting", "failed", "stopped"] as const;
+// In a small region the counts that explain trouble come first.
+const SUMMARY_URGENT = ["failed", "restarting", "busy", "stopped", "idle"] as const;
+
+/** A node's actors as a stacked bar with their counts, clipped to the node's region: a roomy
+ * region spells each status out, a small one shows coloured counts on one line, most urgent
+ * first, so a summary never spills onto its neighbours. */
+function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
+  const total = SUMMARY_ORDER.reduce((acc, k) => acc + n.counts[k], 0);
+  if (!total) return;
+  const r = n.box.inner;
+  const roomy = r.h >= 48; // room for the bar and two lines of counts below it
+  const bh = roomy ? Math.min(22, Math.max(6, r.h - 40)) : 3;
+  const y = r.y + (roomy ? 6 : 2);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(r.x, r.y, r.w, r.h);
+  ctx.clip();
+  let x = r.x;
+  for (const k of SUMMARY_ORDER) {
+    const w = (r.w * n.counts[k]) / total;
+    if (w <= 0) continue;
+    ctx.fillStyle = STATUS_COLOR[k];
+    ctx.fillRect(x, y, w, bh);
+    x += w;
+  }
+  const ink = n.state === "down" ? "#fff" : THEME.text;
+  ctx.textAlign = "left";
+  const right = r.x + r.w;
+  const swatch = (k: (typeof SUMMARY_ORDER)[number], at: number, ty: number, label: string) => {
+    const side = roomy ? 9 : 7;
+    ctx.fillStyle = STATUS_COLOR[k];
+    ctx.fillRect(at, ty - side + 1, side, side);
+    ctx.fillStyle = ink;
+    ctx.fillText(label, at + side + 3, ty);
+    return at + side + (roomy ? 11 : 7) + ctx.measureText(label).width;
+  };
+  if (roomy) {
+    const ty = y + bh + 14;
+    ctx.fillStyle = ink;
+    ctx.fillText(`${fmtInt(total)} actors`, r.x, ty);
+    let x2 = r.x;
+    for (const k of SUMMARY_ORDER) {
+      if (!n.counts[k]) continue;
+      const label = `${fmtInt(n.counts[k])} ${k}`;
+      if (x2 + 12 + ctx.measureText(label).width > right) break;
+      x2 = swatch(k, x2, ty + 15, label);
+    }
+    if (n.hung) {
+      ctx.fillStyle = HUNG;
+      ctx.fillText(`⚠ ${fmtInt(n.hung)} hung`, r.x, ty + 32);
+    }
+  } else {
+    const ty = y + bh + 11;
+    ctx.font = "10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+    let x2 = r.x;
+    for (const k of SUMMARY_URGENT) {
+      if (!n.counts[k]) continue;
+      const label = fmtInt(n.counts[k]);
+      if (x2 + 10 + ctx.measureText(label).width > right) break;
+      x2 = swatch(k, x2, ty, label);
+    }
+    ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+  }
+  ctx.restore();
 }
