@@ -1,6 +1,7 @@
 """Altair charts over a Trace, linkable to a Canvas playhead.
 
-Each function returns a plain ``alt.Chart`` — or, given ``canvas=``, an ``alt.JupyterChart``
+Each function returns a plain ``alt.Chart`` (a ``alt.LayerChart`` for the lifecycle) — or, given
+``canvas=``, an ``alt.JupyterChart``
 that draws the canvas playhead as a vertical rule and moves the playhead to the time you click.
 Data is aggregated (or sampled) before it reaches the chart, so a million-event trace still
 makes a chart of a few thousand rows.
@@ -21,6 +22,7 @@ import altair as alt
 import polars as pl
 
 from meshlab.trace import Trace
+from meshlab.trace.scalars import number
 
 if TYPE_CHECKING:
     from meshlab.canvas import Canvas
@@ -30,10 +32,12 @@ PICK = "pick"
 MAX_POINTS = 4000
 WIDTH, HEIGHT = 640, 220
 
+Plain = alt.Chart | alt.LayerChart  # a chart not linked to a canvas
+
 
 def throughput(
     trace: Trace, *, every: float | None = None, by: str = "msg_type", canvas: Canvas | None = None
-) -> alt.Chart | alt.JupyterChart:
+) -> Plain | alt.JupyterChart:
     """Messages delivered per second over time, one line per ``by`` value.
 
     ``every`` is the bucket width in seconds (default: the span / 60).
@@ -72,10 +76,10 @@ def throughput(
     return _finish(chart, data, canvas, title="Throughput")
 
 
-def lifecycle(trace: Trace, *, canvas: Canvas | None = None) -> alt.Chart | alt.JupyterChart:
+def lifecycle(trace: Trace, *, canvas: Canvas | None = None) -> Plain | alt.JupyterChart:
     """One lane per actor, coloured by its status over time (as ``state_at`` calls it): alive
     while a life runs, then failed, restarting or stopped until the next life or the end."""
-    end = float(trace.events["t"].max() or 0.0)
+    end = number(trace.events["t"].max(), 0.0)
     data = _status_spans(_lives(trace.events), end)
     bars = (
         alt.Chart(data)
@@ -99,13 +103,14 @@ def lifecycle(trace: Trace, *, canvas: Canvas | None = None) -> alt.Chart | alt.
         .encode(x="end:Q", y=alt.Y("actor:N", sort=None), tooltip=["actor:N", "end:Q", "why:N"])
     )
     height = max(120, 14 * data["actor"].n_unique())
-    chart = alt.layer(bars, ticks)
+    # LayerChart itself, not alt.layer: that one may hoist facets and return a FacetChart.
+    chart = alt.LayerChart(layer=[bars, ticks])
     return _finish(chart, data.rename({"start": "t"}), canvas, title="Lifecycle", height=height)
 
 
 def latency(
     trace: Trace, *, by: str = "msg_type", canvas: Canvas | None = None, sample: int = MAX_POINTS
-) -> alt.Chart | alt.JupyterChart:
+) -> Plain | alt.JupyterChart:
     """Delivery latency of each message (receive − send) against its send time."""
     ev = trace.events
     sends = ev.filter(pl.col("kind") == "msg_send").select("msg_id", "t", "msg_type", "node")
@@ -126,14 +131,15 @@ def latency(
     return _finish(chart, data, canvas, title="Delivery latency")
 
 
-def link(chart: alt.Chart | alt.LayerChart, canvas: Canvas) -> alt.JupyterChart:
+def link(chart: Plain, canvas: Canvas) -> alt.JupyterChart:
     """Wrap a chart that has the playhead and pick params so that it follows ``canvas``."""
     _offline()
     jchart = alt.JupyterChart(chart)
-    jchart.params.playhead = float(canvas.time)
+    # Params gets a trait per chart param at run time, so setattr: the class declares none.
+    setattr(jchart.params, PLAYHEAD, float(canvas.time))
 
     def follow(change: dict[str, Any]) -> None:
-        jchart.params.playhead = float(change["new"])
+        setattr(jchart.params, PLAYHEAD, float(change["new"]))
 
     def jump(change: dict[str, Any]) -> None:
         points = getattr(change["new"], "value", None) or []
@@ -146,13 +152,13 @@ def link(chart: alt.Chart | alt.LayerChart, canvas: Canvas) -> alt.JupyterChart:
 
 
 def _finish(
-    chart: alt.Chart | alt.LayerChart,
+    chart: Plain,
     data: pl.DataFrame,
     canvas: Canvas | None,
     *,
     title: str,
     height: int = HEIGHT,
-):
+) -> Plain | alt.JupyterChart:
     sized = chart.properties(width=WIDTH, height=height, title=title)
     if canvas is None:
         return sized
@@ -171,7 +177,9 @@ def _finish(
         .mark_rule(color="#222", strokeWidth=2)
         .encode(x="t:Q")
     )
-    layered = alt.layer(sized, targets, rule).add_params(playhead).properties(title=title)
+    layered = (
+        alt.LayerChart(layer=[sized, targets, rule]).add_params(playhead).properties(title=title)
+    )
     return link(layered, canvas)
 
 
@@ -186,12 +194,12 @@ def _offline() -> None:
 def _default_bucket(ev: pl.DataFrame) -> float:
     if ev.height == 0:
         return 1.0
-    span = float(ev["t"].max() - ev["t"].min())
+    span = number(ev["t"].max()) - number(ev["t"].min())
     return span / 60 if span > 0 else 1.0
 
 
 def _buckets(ev: pl.DataFrame, width: float) -> int:
-    end = float(ev["t"].max() or 0.0) if ev.height else 0.0
+    end = number(ev["t"].max(), 0.0)
     return min(int(end / width) + 1, 20_000)
 
 
