@@ -48,6 +48,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from meshlab.trace import Trace
+from meshlab.trace.scalars import number
 
 __all__ = [
     "CheckResult",
@@ -717,7 +718,7 @@ def answered(
         allow_exact_matches=False,
         check_sortedness=False,  # sorted by time; polars cannot verify it per group
     ).with_columns(ok=(pl.col("t_reply") - pl.col("t") <= within).fill_null(False))
-    share = matched["ok"].mean()
+    share = number(matched["ok"].mean())  # reqs is not empty: a share, never null
     if share >= at_least:
         return CheckResult(name)
     runs = (
@@ -807,7 +808,7 @@ def _span(ev: pl.DataFrame) -> tuple[float, float]:
     """The first and last event times (0, 0 for an empty trace)."""
     if ev.height == 0:
         return 0.0, 0.0
-    return float(ev["t"].min()), float(ev["t"].max())
+    return number(ev["t"].min()), number(ev["t"].max())
 
 
 def _sends(ev: pl.DataFrame, types: list[str] | None) -> pl.DataFrame:

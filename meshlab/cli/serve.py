@@ -182,7 +182,7 @@ def _source(args):
             raise CliError(str(exc)) from None
         until = default_until if args.until is None else args.until
         retain = DEFAULT_RETAIN if args.retain is None else args.retain
-        source = SimSource(
+        sim = SimSource(
             mesh,
             scenario=args.scenario,
             seed=args.seed,
@@ -190,7 +190,7 @@ def _source(args):
             speed=args.speed,
             retain=retain,
         )
-        return source, args.name or args.scenario
+        return sim, args.name or args.scenario
     from meshlab.cli.traces import open_trace
 
     path = Path(args.trace)

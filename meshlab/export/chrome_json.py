@@ -40,6 +40,12 @@ def _with_us(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     )
 
 
+def _struct(fields: dict[str, pl.Expr]) -> pl.Expr:
+    """A struct of the named fields, in the order given (as ``pl.struct(**fields)``, which the
+    type checker refuses: a key of ``fields`` could be one of its own keywords)."""
+    return pl.struct([expr.alias(name) for name, expr in fields.items()])
+
+
 def _encoded(df: pl.DataFrame, ts: str, event: pl.Expr, order: int) -> pl.DataFrame:
     return df.select(
         ts=pl.col(ts), order=pl.lit(order, pl.UInt8), line=event.struct.json_encode()
@@ -74,10 +80,10 @@ def events_json(tl: Timeline) -> Iterator[str]:
     """The trace events of one time chunk, each as a JSON string, in time order."""
     parts = []
     sl = _with_us(tl.slices.with_columns(dur=pl.col("end") - pl.col("start")), "start", "dur")
-    base = {
+    base: dict[str, pl.Expr] = {
         "ph": pl.lit("X"),
-        "pid": "pid",
-        "tid": "tid",
+        "pid": pl.col("pid"),
+        "tid": pl.col("tid"),
         "ts": _us("start"),
         "dur": _us("dur"),
         "name": pl.col("msg_type").fill_null("handler"),
@@ -86,14 +92,14 @@ def events_json(tl: Timeline) -> Iterator[str]:
             "msg_id", "peer", "incarnation", outcome="outcome", unfinished="unfinished"
         ),
     }
-    parts.append(_encoded(sl.filter(~pl.col("flow_in")), "start", pl.struct(**base), 0))
+    parts.append(_encoded(sl.filter(~pl.col("flow_in")), "start", _struct(base), 0))
     flow_in = {**base, "bind_id": pl.col("msg_id").cast(pl.String), "flow_in": pl.lit(True)}
-    parts.append(_encoded(sl.filter(pl.col("flow_in")), "start", pl.struct(**flow_in), 1))
+    parts.append(_encoded(sl.filter(pl.col("flow_in")), "start", _struct(flow_in), 1))
 
-    send = {
+    send: dict[str, pl.Expr] = {
         "ph": pl.lit("X"),
-        "pid": "pid",
-        "tid": "tid",
+        "pid": pl.col("pid"),
+        "tid": pl.col("tid"),
         "ts": _us("t"),
         "dur": pl.lit(0.0),
         "name": pl.concat_str(pl.lit("send "), pl.col("msg_type").fill_null("?")),
@@ -101,9 +107,9 @@ def events_json(tl: Timeline) -> Iterator[str]:
         "args": pl.struct("msg_id", to="peer"),
     }
     sends = _with_us(tl.sends, "t")
-    parts.append(_encoded(sends.filter(~pl.col("flow")), "t", pl.struct(**send), 2))
+    parts.append(_encoded(sends.filter(~pl.col("flow")), "t", _struct(send), 2))
     flow_out = {**send, "bind_id": pl.col("msg_id").cast(pl.String), "flow_out": pl.lit(True)}
-    parts.append(_encoded(sends.filter(pl.col("flow")), "t", pl.struct(**flow_out), 3))
+    parts.append(_encoded(sends.filter(pl.col("flow")), "t", _struct(flow_out), 3))
 
     label = (
         pl.when(pl.col("reason").is_null())

@@ -48,24 +48,28 @@ def _sdk():
     return api, Resource, Event, ReadableSpan, InstrumentationScope
 
 
+def _first(rows: pl.DataFrame) -> pl.DataFrame:
+    """The first row of each message, in the order given."""
+    return rows.unique("msg_id", keep="first", maintain_order=True)
+
+
 def messages(events: pl.DataFrame) -> pl.DataFrame:
     """One row per sent message with its delivery, handler, drop and parent message."""
     sends = events.filter(K == "msg_send").select(
         "seq", "msg_id", "msg_type", "size", sender="actor", sender_node="node",
         receiver="peer", t_send="t",
     )  # fmt: skip
-    first = dict(keep="first", maintain_order=True)
     recv = events.filter(K == "msg_recv").select("msg_id", t_recv="t", receiver_node="node")
     drop = events.filter(K == "msg_drop").select("msg_id", t_drop="t", drop_reason="reason")
     slices = handler_slices(events)
     handled = slices.select(
         "msg_id", "actor", h_start="start", h_end="end", outcome="outcome",
         unfinished="unfinished",
-    ).unique("msg_id", **first)  # fmt: skip
+    )  # fmt: skip
     msgs = (
-        sends.join(recv.unique("msg_id", **first), on="msg_id", how="left")
-        .join(drop.unique("msg_id", **first), on="msg_id", how="left")
-        .join(handled.drop("actor"), on="msg_id", how="left")
+        sends.join(_first(recv), on="msg_id", how="left")
+        .join(_first(drop), on="msg_id", how="left")
+        .join(_first(handled).drop("actor"), on="msg_id", how="left")
     )
     # the sender's running handler: the last handler on the sender that started at or
     # before the send and had not ended

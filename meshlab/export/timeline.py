@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from meshlab.trace.scalars import number
+
 K = pl.col("kind")
 """The kind column for filters: compared as the contract's Enum, never cast to text (a cast
 of the whole column is a transient copy as large as the column)."""
@@ -129,7 +131,7 @@ def handler_slices(events: pl.DataFrame, g: _Globals | None = None) -> pl.DataFr
     outcome (null, ``ok`` or ``error: …``), unfinished, seq; ordered by start. ``events`` may be
     one time chunk when ``g`` (the trace's :class:`_Globals`) says how its handlers end."""
     if g is None:
-        end_ns = round(float(events["t"].max()) * _NS) if events.height else 0
+        end_ns = round(number(events["t"].max()) * _NS) if events.height else 0
         g = _globals(events, end_ns)
     cols = ["node", "actor", "incarnation", "peer", "msg_id", "msg_type"]
     one_row = events.filter(K == "msg_handle").select(
@@ -411,7 +413,7 @@ def stream(
 ) -> tuple[Header, Iterator[Timeline]]:
     """The timeline of a contract frame in time chunks: the :class:`Header` (tracks and counter
     tracks of the whole trace) and an iterator of chunk :class:`Timeline` s, in time order."""
-    end_ns = round(float(events["t"].max()) * _NS) if events.height else 0
+    end_ns = round(number(events["t"].max()) * _NS) if events.height else 0
     node_names = sorted(set(events["node"].unique().to_list()))
     nodes = pl.DataFrame(
         {"node": node_names, "pid": list(range(1, len(node_names) + 1))},
