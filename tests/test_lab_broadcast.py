@@ -86,11 +86,13 @@ def test_a_silent_node_scores_nothing():
             pass
 
     grade = lab.grade(Silent, seeds=[0])
-    # it did not crash nor drop the client's messages (2 of 10), but sending nothing is a
-    # vacuous budget, and delivery fails
-    assert grade.score == pytest.approx(0.2)
+    # it neither crashed nor dropped a message, but it did no work that could have: every
+    # safety pass is vacuous, and delivery fails
+    assert grade.score == 0.0
     lines = {x.check: x for x in grade.seeds[0].lines}
-    assert lines["within_budget"].why.startswith("passed vacuously")
+    for check in ("no_crashes", "no_unexplained_drops", "within_budget"):
+        assert lines[check].earned == 0 and lines[check].why.startswith("passed vacuously"), check
+    assert "the participants sent each other nothing" in lines["no_crashes"].why
     problems = next(r for r in grade.results if "all_delivered" in r.name).problems
     assert [p.actors for p in problems] == [(b, "client") for b in lab.PARTICIPANTS]
     assert problems[0].startswith("b0 never answered client's read after t=")
@@ -102,3 +104,23 @@ def test_the_schedule_varies_with_the_seed():
         assert len({p[key] for p in plans}) == 10
     assert len({tuple(p["minority"]) for p in plans}) > 3
     assert plans[0] == lab.schedule(0)
+
+
+def test_answering_the_client_but_telling_nobody_scores_nothing():
+    class Keeper(ml.Actor):
+        def __init__(self, peers):
+            self.values = set()
+
+        def on_broadcast(self, ctx, value):
+            self.values.add(value)
+            ctx.reply("broadcast_ok", value)
+
+        def on_read(self, ctx, _):
+            ctx.reply("read_ok", sorted(self.values))
+
+    assert lab.grade(Keeper, seeds=[0, 1]).score == 0.0
+
+
+def test_the_starting_code_keeps_its_safety_points(starter):
+    # it does tell its peers: its safety passes prove something and earn their 4 points of 10
+    assert lab.grade(starter, seeds=[0]).score == pytest.approx(0.4)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from meshlab.checks import (
@@ -182,14 +183,28 @@ def run(node_cls: type[Actor], *, seed: int = 0, until: float | None = None) -> 
 
 
 def checks(trace: Trace) -> list[CheckResult]:
-    """Every check of the lab, in the order a student should fix them."""
+    """Every check of the lab, in the order a student should fix them.
+
+    The safety checks pass vacuously when the nodes sent each other nothing: a node that
+    answers the client and tells nobody did none of the lab's work, so it had nothing to
+    crash on or to lose, and its passes earn nothing (:mod:`meshlab.labs.scoring`).
+    """
     params = trace.meta.params
+    budget = within_budget(trace, budget=params["budget"], participants=PARTICIPANTS)
+    idle = budget.vacuous  # "the participants sent each other nothing"
     return [
-        no_crashes(trace),
-        no_unexplained_drops(trace),
-        within_budget(trace, budget=params["budget"], participants=PARTICIPANTS),
+        _unless_idle(no_crashes(trace), idle),
+        _unless_idle(no_unexplained_drops(trace), idle),
+        budget,
         all_delivered(trace, reader="client", participants=PARTICIPANTS, after=params["read_at"]),
     ]
+
+
+def _unless_idle(result: CheckResult, idle: str | None) -> CheckResult:
+    """A pass of ``result`` that proves nothing when the nodes did no work together."""
+    if idle is None or not result or result.vacuous:
+        return result
+    return replace(result, vacuous=f"{idle}: nothing was done that could fail")
 
 
 def grade(node_cls: type[Actor], *, seeds: Iterable[int] = SEEDS) -> Grade:
