@@ -174,7 +174,10 @@ def chart(samples: pl.DataFrame, *, name: str, by: str | None = None, rate: bool
         raise ValueError(f"no samples named {name!r}; names are {sorted(set(samples['name']))}")
     y = "rate" if rate else "value"
     data = data.with_columns(when=pl.from_epoch(pl.col("time"), time_unit="s"))
-    encoding = {"x": alt.X("when:T", title="time"), "y": alt.Y(f"{y}:Q", title=name)}
+    encoding: dict[str, alt.X | alt.Y | alt.Color] = {
+        "x": alt.X("when:T", title="time"),
+        "y": alt.Y(f"{y}:Q", title=name),
+    }
     if by is not None:
         encoding["color"] = alt.Color(f"{by}:N")
     columns = ["when", y, *([by] if by else [])]

@@ -38,33 +38,37 @@ _KEYFRAME_ROWS = 1 << 16
 _KEYFRAME_BUDGET = 20_000_000  # keyframes x actors rows kept in memory at most
 _NO_ROW = np.iinfo(np.int64).max
 
-NODE_SCHEMA = {
-    "node": pl.String,
-    "state": pl.String,
-    "since": pl.Float64,
-    "actors": pl.UInt32,
-    "attrs": pl.String,
-}
-ACTOR_SCHEMA = {
-    "actor": pl.String,
-    "node": pl.String,
-    "status": pl.String,
-    "incarnation": pl.UInt32,
-    "parent": pl.String,
-    "class": pl.String,
-    "mailbox_depth": pl.Int64,
-    "processed": pl.UInt32,
-    "last_handler": pl.String,
-    "processing_time": pl.Float64,
-    "error": pl.String,
-    "root_cause": pl.String,
-    "propagated": pl.Boolean,
-    "failed_at": pl.Float64,
-    "restarts": pl.UInt32,
-    "busy_since": pl.Float64,
-    "hung": pl.Boolean,
-    "attrs": pl.String,
-}
+NODE_SCHEMA = pl.Schema(
+    {
+        "node": pl.String,
+        "state": pl.String,
+        "since": pl.Float64,
+        "actors": pl.UInt32,
+        "attrs": pl.String,
+    }
+)
+ACTOR_SCHEMA = pl.Schema(
+    {
+        "actor": pl.String,
+        "node": pl.String,
+        "status": pl.String,
+        "incarnation": pl.UInt32,
+        "parent": pl.String,
+        "class": pl.String,
+        "mailbox_depth": pl.Int64,
+        "processed": pl.UInt32,
+        "last_handler": pl.String,
+        "processing_time": pl.Float64,
+        "error": pl.String,
+        "root_cause": pl.String,
+        "propagated": pl.Boolean,
+        "failed_at": pl.Float64,
+        "restarts": pl.UInt32,
+        "busy_since": pl.Float64,
+        "hung": pl.Boolean,
+        "attrs": pl.String,
+    }
+)
 
 
 @dataclass(frozen=True)

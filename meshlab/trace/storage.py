@@ -73,8 +73,12 @@ _COLUMN_ENCODING = {
     "t": "BYTE_STREAM_SPLIT",
     "duration": "BYTE_STREAM_SPLIT",
 }
-_NUMERIC_TYPES = {"u64": np.dtype("<u8"), "u32": np.dtype("<u4"), "f64": np.dtype("<f8")}
-_TYPE_OF = {pl.UInt64(): "u64", pl.UInt32(): "u32", pl.Float64(): "f64"}
+_NUMERIC_TYPES: dict[str, np.dtype[Any]] = {
+    "u64": np.dtype("<u8"),
+    "u32": np.dtype("<u4"),
+    "f64": np.dtype("<f8"),
+}
+_TYPE_OF: dict[pl.DataType, str] = {pl.UInt64(): "u64", pl.UInt32(): "u32", pl.Float64(): "f64"}
 
 
 class TraceCorruptError(ContractError):
@@ -213,9 +217,10 @@ def _column_crcs(events: pl.DataFrame) -> dict[str, int]:
     crcs = {}
     for name in _CHECKED_COLUMNS:
         col = events[name]
-        crc = zlib.crc32(col.fill_null(0).to_numpy().astype(_NUMERIC_TYPES[_TYPE_OF[col.dtype]]))
+        values = col.fill_null(0).to_numpy().astype(_NUMERIC_TYPES[_TYPE_OF[col.dtype]])
+        crc = zlib.crc32(values.data)  # .data: the array's bytes as a memoryview, not a copy
         if col.null_count():
-            crc = zlib.crc32(col.is_null().to_numpy().view(np.uint8), crc)
+            crc = zlib.crc32(col.is_null().to_numpy().view(np.uint8).data, crc)
         crcs[name] = crc
     return crcs
 
