@@ -1,0 +1,167 @@
+// The flows view's picture, with no drawing: actors (or, past a few hundred, nodes) on a circle in
+// the order their traffic runs, so a ring of messages comes out as a ring and a ping-pong pair
+// as two neighbours; edges between them from a FlowWindow. Pure, so it is tested in node.
+import { arcPoint } from "./interp";
+import { dominantType, type FlowEdge } from "./flows";
+
+/** Above this many actors the view draws nodes and the traffic between nodes. */
+export const FLOW_ACTOR_LIMIT = 120;
+/** Actor names are written beside their glyphs up to this many. */
+export const FLOW_LABEL_LIMIT = 48;
+/** How far an edge bows to the left of its direction (a fraction of its length). */
+export const FLOW_BEND = 0.16;
+
+export interface FlowDot {
+  idx: number; // actor index (byNode false) or node index
+  x: number;
+  y: number;
+  r: number;
+  /** Where its label goes: outside the circle, aligned away from the centre. */
+  lx: number;
+  ly: number;
+  align: "left" | "right" | "center";
+}
+
+export interface FlowLine {
+  from: number;
+  to: number;
+  count: number;
+  rate: number;
+  width: number;
+  type: number; // dominant type code
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+export interface FlowScene {
+  byNode: boolean;
+  cx: number;
+  cy: number;
+  radius: number;
+  dots: FlowDot[];
+  lines: FlowLine[];
+  /** Messages between actors of one node, per node index (node mode only). */
+  within: Map<number, number>;
+  maxRate: number;
+}
+
+/**
+ * Order `items` (ids in their given order) so that heavy traffic joins neighbours: from the
+ * first, walk to the unvisited item it sends most to (else receives most from), else start again
+ * at the next unvisited one. `weight` maps pairKey(from, to) -> messages.
+ */
+export function trafficOrder(items: number[], weight: Map<number, number>): number[] {
+  const out = new Map<number, [number, number][]>();
+  const inn = new Map<number, [number, number][]>();
+  const inSet = new Set(items);
+  for (const [key, w] of weight) {
+    const a = Math.floor(key / 16777216);
+    const b = key - a * 16777216;
+    if (a === b || !inSet.has(a) || !inSet.has(b)) continue;
+    (out.get(a) ?? out.set(a, []).get(a)!).push([b, w]);
+    (inn.get(b) ?? inn.set(b, []).get(b)!).push([a, w]);
+  }
+  const rank = new Map(items.map((v, i) => [v, i]));
+  const best = (list: [number, number][] | undefined, seen: Set<number>): number => {
+    let pick = -1;
+    let pw = -1;
+    for (const [v, w] of list ?? []) {
+      if (seen.has(v)) continue;
+      if (w > pw || (w === pw && rank.get(v)! < rank.get(pick)!)) [pick, pw] = [v, w];
+    }
+    return pick;
+  };
+  const seen = new Set<number>();
+  const order: number[] = [];
+  let next = 0;
+  while (order.length < items.length) {
+    while (seen.has(items[next])) next++;
+    let cur = items[next];
+    while (cur >= 0) {
+      seen.add(cur);
+      order.push(cur);
+      const o = best(out.get(cur), seen);
+      cur = o >= 0 ? o : best(inn.get(cur), seen);
+    }
+  }
+  return order;
+}
+
+/** Points evenly on a circle, the first at the top, clockwise; labels outside. */
+export function circleDots(order: number[], cx: number, cy: number, radius: number, r: number | ((idx: number) => number)): FlowDot[] {
+  const n = order.length;
+  return order.map((idx, i) => {
+    const ang = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
+    const c = Math.cos(ang);
+    const s = Math.sin(ang);
+    const rr = typeof r === "number" ? r : r(idx);
+    const x = n === 1 ? cx : cx + radius * c;
+    const y = n === 1 ? cy : cy + radius * s;
+    const off = rr + 8;
+    return { idx, x, y, r: rr, lx: x + c * off, ly: y + s * off, align: Math.abs(c) < 0.3 ? "center" : c > 0 ? "left" : "right" };
+  });
+}
+
+/** Band width for a rate, when the busiest edge has `max`: area-true (square root), 1.5..maxW px. */
+export function rateWidth(rate: number, max: number, maxW = 14): number {
+  if (!(rate > 0) || !(max > 0)) return 0;
+  return Math.max(1.5, (maxW * Math.sqrt(rate)) / Math.sqrt(max));
+}
+
+/** Edges between placed dots; an edge whose end is not placed (filtered out) is left out. */
+export function flowLines(dots: FlowDot[], edges: Map<number, FlowEdge>, w: number, maxW = 14): { lines: FlowLine[]; within: Map<number, number>; maxRate: number } {
+  const at = new Map(dots.map((d) => [d.idx, d]));
+  const within = new Map<number, number>();
+  let max = 0;
+  for (const e of edges.values()) if (e.from !== e.to && at.has(e.from) && at.has(e.to)) max = Math.max(max, e.count);
+  const lines: FlowLine[] = [];
+  for (const e of edges.values()) {
+    if (e.from === e.to) {
+      within.set(e.from, (within.get(e.from) ?? 0) + e.count);
+      continue;
+    }
+    const a = at.get(e.from);
+    const b = at.get(e.to);
+    if (!a || !b) continue;
+    // from the rim of one glyph to the rim of the other, so arrowheads stay visible
+    const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    const ux = (b.x - a.x) / len;
+    const uy = (b.y - a.y) / len;
+    lines.push({
+      from: e.from,
+      to: e.to,
+      count: e.count,
+      rate: e.count / w,
+      width: rateWidth(e.count, max, maxW),
+      type: dominantType(e),
+      x0: a.x + ux * (a.r + 2),
+      y0: a.y + uy * (a.r + 2),
+      x1: b.x - ux * (b.r + 3),
+      y1: b.y - uy * (b.r + 3),
+    });
+  }
+  // thin over thick, so a quiet edge is never hidden under a busy one
+  lines.sort((p, q) => q.width - p.width || p.from - q.from || p.to - q.to);
+  return { lines, within, maxRate: max / w };
+}
+
+/** Distance from (x, y) to an edge's curve, sampled: the hover test. */
+export function lineDistance(l: FlowLine, x: number, y: number): number {
+  let best = Infinity;
+  for (let i = 0; i <= 24; i++) {
+    const [px, py] = arcPoint(l.x0, l.y0, l.x1, l.y1, i / 24, FLOW_BEND);
+    best = Math.min(best, Math.hypot(px - x, py - y));
+  }
+  return best;
+}
+
+/** The edge under (x, y), the thinnest first (it is drawn on top), or null. */
+export function hitLine(sc: FlowScene, x: number, y: number): FlowLine | null {
+  for (let i = sc.lines.length - 1; i >= 0; i--) {
+    const l = sc.lines[i];
+    if (lineDistance(l, x, y) <= l.width / 2 + 4) return l;
+  }
+  return null;
+}

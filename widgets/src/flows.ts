@@ -1,0 +1,261 @@
+// Who talks to whom: messages sent in a trailing window (t - W, t] aggregated into edges between
+// actors and between nodes. The window slides incrementally: a playback frame adds the messages
+// that entered it and removes those that left, so its cost is the traffic of one frame, not of
+// the window or the trace. A jump far away recounts the window once.
+
+/** The message columns of the EventStore this reads (typed arrays, message index order). */
+export interface MsgColumns {
+  mSendRow: { length: number };
+  mStart: { data: Float64Array };
+  mEnd: { data: Float64Array };
+  mEndRow: { data: Int32Array };
+  mSrc: { data: Int32Array };
+  mDst: { data: Int32Array };
+  mSrcNode: { data: Int32Array };
+  mDstNode: { data: Int32Array };
+  mType: { data: Int32Array };
+  mDropped: { data: Uint8Array };
+}
+
+export interface FlowEdge {
+  /** Actor indexes (actor edges) or node indexes (node edges). */
+  from: number;
+  to: number;
+  /** Messages sent on this edge in the window. */
+  count: number;
+  /** Message type code -> messages of that type in the window. */
+  types: Map<number, number>;
+}
+
+/** Edge key of an ordered pair: both sides below 2^24, so the key is an exact double. */
+export const pairKey = (a: number, b: number): number => a * 16777216 + b;
+
+/** What a frame asks of the window: which messages count, and how to place their ends. */
+export interface FlowQuery {
+  t: number;
+  /** Window width in trace seconds. */
+  w: number;
+  /** Only this message type (string code; a code no message has matches none), or -1 for all. */
+  type: number;
+  /** Node of an actor when its message has not ended yet (the fold's placement), or -1. */
+  nodeOf: (actor: number) => number;
+}
+
+export interface FlowDetail {
+  count: number;
+  rate: number;
+  /** [type code, count], most frequent first. */
+  types: [number, number][];
+  /** Delivered by the playhead, latency percentiles in seconds (NaN when none delivered). */
+  delivered: number;
+  dropped: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export class FlowWindow {
+  readonly actorEdges = new Map<number, FlowEdge>();
+  readonly nodeEdges = new Map<number, FlowEdge>();
+  /** Messages sorted by send time (message indexes), and those times. */
+  private byStart = new Int32Array(0);
+  private startAt = new Float64Array(0);
+  private indexed = 0;
+  /** The edge keys a message was counted under, so removing it undoes exactly its add. */
+  private aKey = new Float64Array(0);
+  private nKey = new Float64Array(0);
+  private lo = 0;
+  private hi = 0;
+  private fresh = true;
+  private type = -2;
+  private w = NaN;
+  t = NaN;
+  /** Messages added or removed by the last update: the work it did (a test reads it). */
+  touched = 0;
+
+  constructor(private readonly src: MsgColumns) {}
+
+  /** Forget every count (after the store's messages changed under the window). */
+  reset(): void {
+    this.fresh = true;
+  }
+
+  /** Messages in the window. */
+  get size(): number {
+    return this.hi - this.lo;
+  }
+
+  /** Bring the sorted index up to the store's messages; true if it had to re-sort. */
+  private index(): boolean {
+    const n = this.src.mSendRow.length;
+    if (n === this.indexed) return false;
+    const start = this.src.mStart.data;
+    if (this.byStart.length < n) {
+      const cap = Math.max(n, this.byStart.length * 2, 1024);
+      const b = new Int32Array(cap);
+      b.set(this.byStart.subarray(0, this.indexed));
+      const s = new Float64Array(cap);
+      s.set(this.startAt.subarray(0, this.indexed));
+      const ak = new Float64Array(cap);
+      ak.set(this.aKey.subarray(0, this.indexed));
+      const nk = new Float64Array(cap);
+      nk.set(this.nKey.subarray(0, this.indexed));
+      [this.byStart, this.startAt, this.aKey, this.nKey] = [b, s, ak, nk];
+    }
+    let sorted = true;
+    for (let m = this.indexed; m < n; m++) {
+      this.byStart[m] = m;
+      this.startAt[m] = start[m];
+      if (m > 0 && start[m] < this.startAt[m - 1]) sorted = false;
+    }
+    this.indexed = n;
+    if (!sorted) {
+      // a merged live stream can send out of time order: sort once, stable by message index
+      const perm = Array.from(this.byStart.subarray(0, n)).sort((a, b) => start[a] - start[b] || a - b);
+      this.byStart.set(perm);
+      for (let i = 0; i < n; i++) this.startAt[i] = start[perm[i]];
+    }
+    return true;
+  }
+
+  /** First position whose send time is > x. */
+  private after(x: number): number {
+    let lo = 0;
+    let hi = this.indexed;
+    const a = this.startAt;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Slide the window to q; returns true if the edges changed. */
+  update(q: FlowQuery): boolean {
+    this.touched = 0;
+    if (this.index()) this.fresh = true;
+    if (q.type !== this.type || q.w !== this.w) this.fresh = true;
+    const lo1 = this.after(q.t - q.w);
+    const hi1 = Math.max(lo1, this.after(q.t));
+    const { lo: lo0, hi: hi0 } = this;
+    this.t = q.t;
+    if (!this.fresh && lo1 === lo0 && hi1 === hi0) return false;
+    const overlap = !this.fresh && lo1 < hi0 && lo0 < hi1;
+    const delta = Math.abs(lo1 - lo0) + Math.abs(hi1 - hi0);
+    if (!overlap || delta > hi1 - lo1) {
+      // a jump: count the new window from scratch
+      this.actorEdges.clear();
+      this.nodeEdges.clear();
+      for (let p = lo1; p < hi1; p++) this.add(p, q);
+    } else {
+      for (let p = lo0; p < lo1; p++) this.remove(p);
+      for (let p = lo1; p < lo0; p++) this.add(p, q);
+      for (let p = hi1; p < hi0; p++) this.remove(p);
+      for (let p = hi0; p < hi1; p++) this.add(p, q);
+    }
+    this.lo = lo1;
+    this.hi = hi1;
+    this.type = q.type;
+    this.w = q.w;
+    this.fresh = false;
+    return true;
+  }
+
+  private add(p: number, q: FlowQuery): void {
+    this.touched++;
+    const c = this.src;
+    const m = this.byStart[p];
+    this.aKey[m] = NaN;
+    this.nKey[m] = NaN;
+    const s = c.mSrc.data[m];
+    const d = c.mDst.data[m];
+    if (s >= 0 && s === d) return; // a timer: an actor's message to itself is not traffic
+    const ty = c.mType.data[m];
+    if (q.type !== -1 && ty !== q.type) return;
+    if (s >= 0 && d >= 0) this.aKey[m] = bump(this.actorEdges, s, d, ty, 1);
+    const a = c.mSrcNode.data[m];
+    const b = c.mDstNode.data[m] >= 0 ? c.mDstNode.data[m] : d >= 0 ? q.nodeOf(d) : -1;
+    if (a >= 0 && b >= 0) this.nKey[m] = bump(this.nodeEdges, a, b, ty, 1);
+  }
+
+  private remove(p: number): void {
+    this.touched++;
+    const m = this.byStart[p];
+    const ty = this.src.mType.data[m];
+    if (!Number.isNaN(this.aKey[m])) unbump(this.actorEdges, this.aKey[m], ty);
+    if (!Number.isNaN(this.nKey[m])) unbump(this.nodeEdges, this.nKey[m], ty);
+  }
+
+  /** Rate, types and latency of one edge, from the messages in the window (on hover only). */
+  detail(from: number, to: number, byNode: boolean): FlowDetail | null {
+    const edges = byNode ? this.nodeEdges : this.actorEdges;
+    const key = pairKey(from, to);
+    const e = edges.get(key);
+    if (!e) return null;
+    const keys = byNode ? this.nKey : this.aKey;
+    const c = this.src;
+    const lat: number[] = [];
+    let dropped = 0;
+    for (let p = this.lo; p < this.hi; p++) {
+      const m = this.byStart[p];
+      if (keys[m] !== key || c.mEndRow.data[m] < 0 || c.mEnd.data[m] > this.t) continue;
+      if (c.mDropped.data[m]) dropped++;
+      else lat.push(c.mEnd.data[m] - c.mStart.data[m]);
+    }
+    lat.sort((a, b) => a - b);
+    const types = [...e.types].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    return {
+      count: e.count,
+      rate: e.count / this.w,
+      types,
+      delivered: lat.length,
+      dropped,
+      p50: quantile(lat, 0.5),
+      p95: quantile(lat, 0.95),
+      p99: quantile(lat, 0.99),
+    };
+  }
+}
+
+function bump(edges: Map<number, FlowEdge>, a: number, b: number, ty: number, by: number): number {
+  const key = pairKey(a, b);
+  let e = edges.get(key);
+  if (!e) edges.set(key, (e = { from: a, to: b, count: 0, types: new Map() }));
+  e.count += by;
+  e.types.set(ty, (e.types.get(ty) ?? 0) + by);
+  return key;
+}
+
+function unbump(edges: Map<number, FlowEdge>, key: number, ty: number): void {
+  const e = edges.get(key);
+  if (!e) return;
+  e.count--;
+  const n = (e.types.get(ty) ?? 0) - 1;
+  if (n > 0) e.types.set(ty, n);
+  else e.types.delete(ty);
+  if (e.count <= 0) edges.delete(key);
+}
+
+/** Nearest-rank quantile of sorted values (NaN when empty). */
+export function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** The type that carries most of an edge's messages (ties: the lower code), or -1. */
+export function dominantType(e: FlowEdge): number {
+  let best = -1;
+  let bestN = 0;
+  for (const [ty, n] of e.types) if (n > bestN || (n === bestN && ty < best)) [best, bestN] = [ty, n];
+  return best;
+}
+
+/**
+ * The default window: a twentieth of the trace, so a paused frame shows the traffic around the
+ * playhead and playback at 1x sees about a second of it per second.
+ */
+export function defaultWindow(span: number): number {
+  return Math.max(span / 20, 1e-6);
+}

@@ -1,0 +1,183 @@
+// Partition sides: while links are cut, which nodes can still reach which. Nodes joined by an
+// uncut link are on one side (connected components); a clean split has every link between
+// sides cut and none inside a side. Also the dropped messages per directed node link, so the
+// canvas shows one count per link instead of a cross per message. Pure functions of the fold.
+import { GAP, type Rect } from "./layout";
+import type { MsgColumns } from "./flows";
+import { pairKey } from "./flows";
+
+export interface Sides {
+  /** Node indexes per side, each sorted, sides ordered by their smallest node index. */
+  groups: number[][];
+  /** Side of each node index (-1: not on any side: down, left or not joined). */
+  sideOf: Map<number, number>;
+  /** Every link between two sides is cut, and no link inside one. */
+  clean: boolean;
+  /** Cut links inside one side (a partial partition: A cannot reach B, both reach C). */
+  inside: [number, number][];
+}
+
+const linkKey = (a: number, b: number) => Math.min(a, b) * 65536 + Math.max(a, b);
+
+/** The sides of the nodes in `present` (node indexes) given the fold's cut links. */
+export function partitionSides(present: number[], links: Map<number, number>): Sides {
+  const parent = new Map(present.map((n) => [n, n]));
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  for (let i = 0; i < present.length; i++) {
+    for (let j = i + 1; j < present.length; j++) {
+      if (links.has(linkKey(present[i], present[j]))) continue;
+      const [a, b] = [find(present[i]), find(present[j])];
+      if (a !== b) parent.set(Math.max(a, b), Math.min(a, b));
+    }
+  }
+  const byRoot = new Map<number, number[]>();
+  for (const n of present) {
+    const r = find(n);
+    (byRoot.get(r) ?? byRoot.set(r, []).get(r)!).push(n);
+  }
+  const groups = [...byRoot.values()].map((g) => g.sort((a, b) => a - b)).sort((a, b) => a[0] - b[0]);
+  const sideOf = new Map<number, number>();
+  groups.forEach((g, i) => g.forEach((n) => sideOf.set(n, i)));
+  const inside: [number, number][] = [];
+  for (const key of links.keys()) {
+    const a = Math.floor(key / 65536);
+    const b = key % 65536;
+    if (sideOf.has(a) && sideOf.get(a) === sideOf.get(b)) inside.push([a, b]);
+  }
+  return { groups, sideOf, clean: groups.length > 1 && inside.length === 0, inside };
+}
+
+export interface CutSegment {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * The cut line: a segment in the gap between every two regions that share an edge and lie on
+ * different sides. Together they run between the groups like a border on a map.
+ */
+export function cutSegments(boxes: { idx: number; box: Rect }[], sideOf: Map<number, number>): CutSegment[] {
+  const out: CutSegment[] = [];
+  const near = (x: number, y: number) => Math.abs(x - y) <= GAP + 1;
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i];
+      const b = boxes[j];
+      const sa = sideOf.get(a.idx);
+      const sb = sideOf.get(b.idx);
+      if (sa === undefined || sb === undefined || sa === sb) continue;
+      const A = a.box;
+      const B = b.box;
+      const yLo = Math.max(A.y, B.y);
+      const yHi = Math.min(A.y + A.h, B.y + B.h);
+      const xLo = Math.max(A.x, B.x);
+      const xHi = Math.min(A.x + A.w, B.x + B.w);
+      if (yHi > yLo && (near(B.x, A.x + A.w) || near(A.x, B.x + B.w))) {
+        // side by side: a vertical segment in the middle of the gap, over the shared height,
+        // stretched by half a gap at each end so segments meet at the corners
+        const x = B.x >= A.x + A.w - 1 ? (A.x + A.w + B.x) / 2 : (B.x + B.w + A.x) / 2;
+        out.push({ x0: x, y0: yLo - GAP / 2, x1: x, y1: yHi + GAP / 2 });
+      } else if (xHi > xLo && (near(B.y, A.y + A.h) || near(A.y, B.y + B.h))) {
+        const y = B.y >= A.y + A.h - 1 ? (A.y + A.h + B.y) / 2 : (B.y + B.h + A.y) / 2;
+        out.push({ x0: xLo - GAP / 2, y0: y, x1: xHi + GAP / 2, y1: y });
+      }
+    }
+  }
+  return out;
+}
+
+export interface LinkDrop {
+  from: number; // sender's node
+  to: number; // receiver's node
+  count: number;
+  /** Time of the first drop counted. */
+  first: number;
+  /** The drop reasons seen, most frequent first. */
+  reasons: string[];
+}
+
+/**
+ * Dropped messages between two different nodes, per directed link, with drop time in
+ * (since(from, to), t]: the caller says since when (the start of the cut on that link, or a
+ * trailing window). `dstNode` places a message's receiver (the fold's node of its actor).
+ */
+export class LinkDrops {
+  private dropT = new Float64Array(0);
+  private dropM = new Int32Array(0);
+  private n = 0;
+  private seen = 0;
+
+  constructor(private readonly src: MsgColumns) {}
+
+  /** Index the dropped messages by drop time (redone when more messages arrive). */
+  private index(): void {
+    const c = this.src;
+    const total = c.mSendRow.length;
+    if (total === this.seen) return;
+    this.seen = total;
+    const ms: number[] = [];
+    for (let m = 0; m < total; m++) if (c.mDropped.data[m]) ms.push(m);
+    ms.sort((a, b) => c.mEnd.data[a] - c.mEnd.data[b] || a - b);
+    this.dropM = Int32Array.from(ms);
+    this.dropT = Float64Array.from(ms, (m) => c.mEnd.data[m]);
+    this.n = ms.length;
+  }
+
+  /** Invalidate the index (the store's messages changed: a late drop may end an old message). */
+  reset(): void {
+    this.seen = -1;
+  }
+
+  count(t: number, earliest: number, since: (from: number, to: number) => number, dstNode: (m: number) => number, reason: (m: number) => string): Map<number, LinkDrop> {
+    this.index();
+    const c = this.src;
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.dropT[mid] <= earliest) lo = mid + 1;
+      else hi = mid;
+    }
+    const out = new Map<number, LinkDrop>();
+    const why = new Map<number, Map<string, number>>();
+    for (let i = lo; i < this.n && this.dropT[i] <= t; i++) {
+      const m = this.dropM[i];
+      const a = c.mSrcNode.data[m];
+      const b = dstNode(m);
+      if (a < 0 || b < 0 || a === b) continue;
+      if (!(this.dropT[i] > since(a, b))) continue;
+      const key = pairKey(a, b);
+      let d = out.get(key);
+      if (!d) out.set(key, (d = { from: a, to: b, count: 0, first: this.dropT[i], reasons: [] }));
+      d.count++;
+      const r = reason(m);
+      const w = why.get(key) ?? why.set(key, new Map()).get(key)!;
+      w.set(r, (w.get(r) ?? 0) + 1);
+    }
+    for (const [key, d] of out) d.reasons = [...why.get(key)!].sort((x, y) => y[1] - x[1]).map(([r]) => r);
+    return out;
+  }
+}
+
+/** Where a link's drop badge goes: inside the sender's region, on its edge facing the receiver. */
+export function badgeSpot(from: Rect, to: Rect, inset = 14): [number, number] {
+  const cx = from.x + from.w / 2;
+  const cy = from.y + from.h / 2;
+  const dx = to.x + to.w / 2 - cx;
+  const dy = to.y + to.h / 2 - cy;
+  if (!dx && !dy) return [cx, cy];
+  const sx = dx ? (from.w / 2 - inset * 2.2) / Math.abs(dx) : Infinity;
+  const sy = dy ? (from.h / 2 - inset) / Math.abs(dy) : Infinity;
+  const s = Math.max(0, Math.min(sx, sy));
+  return [cx + dx * s, cy + dy * s];
+}
+
+/** Side letters: A, B, C, … */
+export const sideName = (i: number) => String.fromCharCode(65 + (i % 26));

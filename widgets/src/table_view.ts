@@ -1,0 +1,198 @@
+// The actor table view: a search box, a status filter, sortable column headers and virtualised
+// rows (only the rows in sight exist in the DOM), over ActorTable. A click on a row selects the
+// actor (the inspector and every other view follow); the selection is highlighted here.
+import { ActorTable, COLUMNS, COLUMN_TITLE, DEFAULT_QUERY, visibleRange, type Column, type TableQuery } from "./actor_table";
+import type { MeshState } from "./fold";
+import type { StatusName } from "./kinds";
+import { fmtInt } from "./lod";
+import { STATUS_COLOR } from "./palette";
+import { fmtTime } from "./scrubber";
+import type { EventStore } from "./store";
+
+export const ROW_H = 22;
+const NUMERIC = new Set<Column>(["incarnation", "restarts", "mailbox", "processed", "busy"]);
+const STATUSES: StatusName[] = ["idle", "busy", "failed", "restarting", "stopped"];
+
+const TABLE_CSS = `
+.ml-table{position:absolute;inset:0;display:flex;flex-direction:column;background:inherit;font-variant-numeric:tabular-nums}
+.ml-table-bar{display:flex;gap:6px;align-items:center;padding:5px 8px;border-bottom:1px solid #eceff2;flex-wrap:wrap}
+.ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid #c9ced4;border-radius:4px;padding:2px 6px;background:#fff;color:#222}
+.ml-table-bar input{width:190px}
+.ml-table-count{color:#666;margin-left:auto}
+.ml-table-head,.ml-table-row{display:grid;grid-template-columns:minmax(120px,2.4fr) minmax(60px,1.2fr) minmax(44px,.8fr) 82px 38px 54px 54px 68px 74px;column-gap:6px;padding:0 8px;align-items:center}
+.ml-table-head{height:24px;border-bottom:1px solid #d5d9de;font-weight:600;color:#444;background:#f8f9fa}
+.ml-table-head span{cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;user-select:none}
+.ml-table-head span:hover{color:#1c7ed6}
+.ml-table-head .ml-num,.ml-table-row .ml-num{text-align:right}
+.ml-table-scroll{position:relative;flex:1;overflow:auto;min-height:0}
+.ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid #f1f3f5}
+.ml-table-row:hover{background:#eef4fb}
+.ml-table-row.ml-sel{background:#d0ebff}
+.ml-table-row span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.ml-table-row .ml-st{display:inline-flex;align-items:center;gap:4px}
+.ml-table-row .ml-st i{display:inline-block;width:9px;height:9px;border-radius:50%}
+.ml-table-empty{padding:16px;color:#888}
+.ml-dark .ml-table-bar{border-color:#3a3f45}
+.ml-dark .ml-table-bar input,.ml-dark .ml-table-bar select{background:#2b2f34;color:#e9ecef;border-color:#495057}
+.ml-dark .ml-table-head{background:#25282c;color:#ced4da;border-color:#3a3f45}
+.ml-dark .ml-table-row{border-color:#2b2f34}
+.ml-dark .ml-table-row:hover{background:#1c2733}
+.ml-dark .ml-table-row.ml-sel{background:#1c3a57}
+.ml-dark .ml-table-count{color:#adb5bd}
+`;
+
+export interface TableHandlers {
+  selectActor(a: number): void;
+}
+
+export class ActorTableView {
+  readonly el: HTMLDivElement;
+  readonly table = new ActorTable();
+  query: TableQuery = { ...DEFAULT_QUERY };
+  private readonly scroll: HTMLDivElement;
+  private readonly spacer: HTMLDivElement;
+  private readonly head: HTMLDivElement;
+  private readonly count: HTMLSpanElement;
+  private readonly search: HTMLInputElement;
+  private readonly statusSel: HTMLSelectElement;
+  private readonly pool: HTMLDivElement[] = [];
+  private drawnKey = "";
+  private selected = -1;
+  private lastRefresh = -Infinity;
+  /** The view asks for a redraw (the query or the scroll position changed). */
+  onChange: () => void = () => {};
+
+  constructor(private readonly store: EventStore, private readonly h: TableHandlers) {
+    const el = (this.el = document.createElement("div"));
+    el.className = "ml-table";
+    el.style.display = "none";
+    const style = document.createElement("style");
+    style.textContent = TABLE_CSS;
+    const bar = document.createElement("div");
+    bar.className = "ml-table-bar";
+    this.search = document.createElement("input");
+    this.search.type = "search";
+    this.search.className = "ml-table-search";
+    this.search.placeholder = "search actor, class or node…";
+    this.search.addEventListener("input", () => this.set({ search: this.search.value }));
+    // keys typed in the box are text, not the canvas's shortcuts
+    this.search.addEventListener("keydown", (e) => e.stopPropagation());
+    this.statusSel = document.createElement("select");
+    this.statusSel.className = "ml-table-status";
+    this.statusSel.title = "show one status only";
+    this.statusSel.add(new Option("every status", ""));
+    for (const s of STATUSES) this.statusSel.add(new Option(s, s));
+    this.statusSel.addEventListener("change", () => this.set({ status: this.statusSel.value as TableQuery["status"] }));
+    this.count = document.createElement("span");
+    this.count.className = "ml-table-count";
+    bar.append(this.search, this.statusSel, this.count);
+    this.head = document.createElement("div");
+    this.head.className = "ml-table-head";
+    for (const c of COLUMNS) {
+      const s = document.createElement("span");
+      s.dataset.col = c;
+      s.title = `sort by ${COLUMN_TITLE[c]} (click again to reverse)`;
+      if (NUMERIC.has(c)) s.className = "ml-num";
+      s.addEventListener("click", () => this.set(this.query.sort === c ? { desc: !this.query.desc } : { sort: c, desc: false }));
+      this.head.append(s);
+    }
+    this.scroll = document.createElement("div");
+    this.scroll.className = "ml-table-scroll";
+    this.spacer = document.createElement("div");
+    this.scroll.append(this.spacer);
+    this.scroll.addEventListener("scroll", () => this.onChange());
+    this.scroll.addEventListener("click", (e) => {
+      const row = (e.target as HTMLElement).closest(".ml-table-row") as HTMLElement | null;
+      if (row?.dataset.actor) this.h.selectActor(Number(row.dataset.actor));
+    });
+    el.append(style, bar, this.head, this.scroll);
+    this.headers();
+  }
+
+  set(q: Partial<TableQuery>): void {
+    this.query = { ...this.query, ...q };
+    this.headers();
+    this.onChange();
+  }
+
+  private headers(): void {
+    for (const s of Array.from(this.head.children) as HTMLElement[]) {
+      const c = s.dataset.col as Column;
+      s.textContent = COLUMN_TITLE[c] + (this.query.sort === c ? (this.query.desc ? " ▼" : " ▲") : "");
+    }
+  }
+
+  /**
+   * Bring the rows to the playhead and draw the ones in sight. While playing the rows are
+   * refolded at most every `minGapMs`; scrolling and selection redraw only the visible rows.
+   */
+  update(s: MeshState, t: number, filters: { hideSystem: boolean; actorClass: string }, selected: number, playing: boolean, minGapMs = 250): void {
+    const now = performance.now();
+    const q = { ...this.query, hideSystem: filters.hideSystem, actorClass: filters.actorClass };
+    let changed = false;
+    if (!playing || now - this.lastRefresh >= minGapMs || !this.table.computed) {
+      changed = this.table.refresh(this.store, s, t, q);
+      if (changed) this.lastRefresh = now;
+    }
+    const tb = this.table;
+    if (selected !== this.selected) {
+      this.selected = selected;
+      // a selection made elsewhere scrolls its row into sight
+      const i = selected >= 0 ? tb.indexOf(selected) : -1;
+      if (i >= 0) {
+        const top = i * ROW_H;
+        if (top < this.scroll.scrollTop || top + ROW_H > this.scroll.scrollTop + this.scroll.clientHeight) this.scroll.scrollTop = Math.max(0, top - this.scroll.clientHeight / 2);
+      }
+      changed = true;
+    }
+    const [first, last] = visibleRange(this.scroll.scrollTop, this.scroll.clientHeight || 400, ROW_H, tb.length);
+    const key = `${tb.computed}:${first}:${last}:${this.selected}`;
+    if (!changed && key === this.drawnKey) return;
+    this.drawnKey = key;
+    this.spacer.style.height = `${tb.length * ROW_H}px`;
+    this.count.textContent = tb.length === tb.total ? `${fmtInt(tb.total)} actors` : `${fmtInt(tb.length)} of ${fmtInt(tb.total)} actors`;
+    this.el.dataset.rows = String(tb.length);
+    this.el.dataset.total = String(tb.total);
+    this.el.dataset.first = tb.length ? String(this.store.str(this.store.actorCodes[tb.order[0]])) : "";
+    const need = last - first;
+    while (this.pool.length < need) {
+      const r = document.createElement("div");
+      r.className = "ml-table-row";
+      for (const c of COLUMNS) {
+        const cell = document.createElement("span");
+        if (NUMERIC.has(c)) cell.className = "ml-num";
+        r.append(cell);
+      }
+      this.pool.push(r);
+      this.scroll.append(r);
+    }
+    this.pool.forEach((r, k) => {
+      const i = first + k;
+      if (i >= last) {
+        r.style.display = "none";
+        return;
+      }
+      const row = tb.row(this.store, s, t, i);
+      r.style.display = "";
+      r.style.top = `${i * ROW_H}px`;
+      r.dataset.actor = String(row.actor);
+      r.classList.toggle("ml-sel", row.actor === this.selected);
+      const cells = r.children as HTMLCollectionOf<HTMLElement>;
+      cells[0].textContent = row.id;
+      cells[0].title = row.id;
+      cells[1].textContent = row.cls;
+      cells[2].textContent = row.node;
+      cells[3].innerHTML = `<span class="ml-st"><i style="background:${row.status === "stopped" ? "transparent;border:1.5px solid " + STATUS_COLOR.stopped : STATUS_COLOR[row.status] ?? "#999"}"></i>${row.status}</span>`;
+      cells[4].textContent = String(row.incarnation);
+      cells[5].textContent = row.restarts ? String(row.restarts) : "";
+      cells[6].textContent = row.mailbox ? fmtInt(row.mailbox) : "";
+      cells[7].textContent = fmtInt(row.processed);
+      cells[8].textContent = Number.isNaN(row.busySince) ? "" : fmtTime(row.busySince);
+    });
+    this.el.dataset.ready = "1";
+  }
+
+  show(on: boolean): void {
+    this.el.style.display = on ? "" : "none";
+  }
+}
