@@ -156,8 +156,8 @@ class Trace:
         return attrs(self)
 
     def flight_recorder(self, actor: str, *, t: float | None = None, n: int = 20) -> pl.DataFrame:
-        """The last ``n`` events touching ``actor`` up to ``t``; see
-        :func:`meshlab.trace.queries.flight_recorder`."""
+        """About ``n`` rows of the events touching ``actor`` up to ``t``, fan-outs folded and
+        spread over time; see :func:`meshlab.trace.queries.flight_recorder`."""
         from meshlab.trace.queries import flight_recorder
 
         return flight_recorder(self, actor, t=t, n=n)

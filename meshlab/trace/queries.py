@@ -440,10 +440,16 @@ def _build_attrs(ev: pl.DataFrame) -> pl.DataFrame:
 def flight_recorder(
     trace: Trace, actor: str, *, t: float | None = None, n: int = 20
 ) -> pl.DataFrame:
-    """The last ``n`` events touching ``actor`` (as the actor or as the peer) up to ``t``.
+    """What ``actor`` went through up to ``t``: about ``n`` rows of the events touching it (as
+    the actor or as the peer), oldest first, spread over time so that they explain ``t``.
 
-    Rows are events in the contract, oldest first. An actor that never appears in the trace
-    is an error naming some that do.
+    Two things keep one busy instant from filling the window. A fan-out folds: events in a row
+    at one instant that differ only in their peer (a ``lead`` sent to four peers, four
+    ``discarded`` drops) are one row whose ``peer`` names them all and whose ``count`` says how
+    many (``count`` is 1 elsewhere; ``msg_id`` and ``seq`` are the first one's). And the last
+    instant up to ``t`` (what happened *at* ``t``) gives at most half the rows, its first ones;
+    the rest are the events before it, which are what explains it. An actor that never
+    appears in the trace is an error naming some that do.
 
     Examples
     --------
@@ -453,8 +459,8 @@ def flight_recorder(
     >>> flight_recorder(trace, actor, n=3).height
     3
     """
-    if n < 0:
-        raise ValueError(f"flight_recorder needs n >= 0, not {n}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"flight_recorder needs n >= 0, not {n!r}")
     ev = trace.events
     touching = ev.filter((pl.col("actor") == actor) | (pl.col("peer") == actor))
     if touching.height == 0:
@@ -464,4 +470,32 @@ def flight_recorder(
         )
     if t is not None:
         touching = touching.filter(pl.col("t") <= t)
-    return touching.tail(n)
+    rows = _fold_fan_out(touching)
+    if rows.height <= n or n == 0:
+        return rows.tail(n)
+    last = rows["t"][-1]
+    now = rows.filter(pl.col("t") == last)
+    keep_now = min(now.height, max(1, n // 2))
+    before = rows.filter(pl.col("t") < last).tail(n - keep_now)
+    return pl.concat([before, now.tail(n - before.height)])
+
+
+# What must be equal for events in a row at one instant to fold into one (all but the peer).
+_FOLD_KEY = ("t", "kind", "actor", "node", "incarnation", "msg_type", "reason")
+
+
+def _fold_fan_out(rows: pl.DataFrame) -> pl.DataFrame:
+    """Consecutive rows equal in :data:`_FOLD_KEY`, as one row: peers joined, ``count``."""
+    key = [pl.col(c) for c in _FOLD_KEY if c in rows.columns]
+    same = pl.all_horizontal(k.eq_missing(k.shift()) for k in key).fill_null(False)
+    grouped = rows.with_columns(_run=(~same).cast(pl.UInt32).cum_sum())
+    peers = pl.col("peer").drop_nulls().unique(maintain_order=True).str.join(", ")
+    return (
+        grouped.group_by("_run", maintain_order=True)
+        .agg(
+            pl.all().exclude("_run", "peer").first(),
+            pl.when(pl.len() > 1).then(peers).otherwise(pl.col("peer").first()).alias("peer"),
+            pl.len().cast(pl.UInt32).alias("count"),
+        )
+        .select(*rows.columns, "count")
+    )
