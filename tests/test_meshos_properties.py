@@ -52,10 +52,10 @@ churn = st.lists(
 )
 
 
-def run(seed: int, events: list[tuple[float, str, str]]):
+def run(seed: int, events: list[tuple[float, str, str]], want: DesiredState = WANT):
     mesh = ml.Mesh(seed=seed, nodes=NODES, latency=ml.sim.Uniform(0.001, 0.003))
-    engine = MeshOS(mesh, WANT, policy=POLICY)
-    for i, blob in enumerate(WANT.blobs):
+    engine = MeshOS(mesh, want, policy=POLICY)
+    for i, blob in enumerate(want.blobs):
         engine.announce_blob(blob.name, node=NODES[i])
     for t, op, node in events:
         if op == "kill":
@@ -167,3 +167,62 @@ def test_what_the_churn_found_stays_fixed():
         "applied",
         "ignored: n3 is exiting_maintenance; it may enter maintenance once it is active again",
     ]
+
+
+# placement constraints: zones and labels drawn at random, churn as above ----------------------
+
+constrained = st.builds(
+    lambda zones, ssd: DesiredState(
+        daemons=(Daemon("agent", essential=True),),
+        blobs=(
+            Blob("wide", replicas=3, size=10_000_000, spread="zone"),
+            Blob("fast", replicas=2, size=1_000_000, needs=("ssd",)),
+        ),
+        zones=dict(zip(NODES, zones, strict=True)),
+        labels={n: ("ssd",) for n, has in zip(NODES, ssd, strict=True) if has},
+    ),
+    st.lists(st.sampled_from("abc"), min_size=5, max_size=5),
+    st.lists(st.booleans(), min_size=5, max_size=5).filter(lambda x: sum(x) >= 2),
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), events=churn, want=constrained)
+def test_constraints_hold_at_every_placement_and_spread_converges(seed, events, want):
+    ssd = {n for n, labels in want.labels.items() if "ssd" in labels}
+    first = sorted(ssd)[0]
+    want_blobs = {b.name: b for b in want.blobs}
+    mesh = ml.Mesh(seed=seed, nodes=NODES, latency=ml.sim.Uniform(0.001, 0.003))
+    engine = MeshOS(mesh, want, policy=POLICY)
+    engine.announce_blob("wide", node=NODES[0])
+    engine.announce_blob("fast", node=first)
+    for t, op, node in events:
+        if op == "kill":
+            mesh.kill_node(node, at=t)
+        elif op == "up":
+            mesh.node_up(node, at=t)
+        else:
+            engine.admin(op, node, at=t)
+    for node in NODES:
+        mesh.node_up(node, at=CHURN_END)
+        engine.admin("exit_maintenance", node, at=CHURN_END)
+        engine.admin("uncordon", node, at=CHURN_END)
+    mesh.run(until=CHURN_END + SETTLE)
+    ev = mesh.trace.events
+    assert violations(mesh.trace) == []
+
+    # never a copy of "fast" placed on a node without an SSD
+    placed = ev.filter(
+        (pl.col("kind") == "action_start")
+        & pl.col("msg_type").is_in(["pull_replica", "migrate_blob"])
+        & (pl.col("parent") == "fast")
+    )
+    assert set(placed["node"]) <= ssd, (placed["node"].to_list(), ssd)
+
+    # after the churn: the counts are met and "wide" spans as many zones as it can
+    assert engine.actual.replicas["fast"] <= ssd
+    assert len(engine.actual.replicas["fast"]) == 2
+    wide = engine.actual.replicas["wide"]
+    assert len(wide) == want_blobs["wide"].replicas
+    zones = {want.zone_of(n) for n in wide}
+    assert len(zones) == min(3, len(set(want.zones.values()))), (wide, want.zones)

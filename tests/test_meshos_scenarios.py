@@ -34,9 +34,16 @@ def test_maintenance_drain(seed):
         pl.col("kind").is_in(["action_start", "actor_spawn", "actor_restart"])
         & (pl.col("node") == node)
         & pl.col("t").is_between(entered, back, closed="none")
-        & ~pl.col("msg_type").is_in(["start_daemon", "DaemonActor", "stop_daemon"])
+        & ~pl.col("msg_type").is_in(
+            ["start_daemon", "DaemonActor", "stop_daemon", "refresh_capabilities"]
+        )
     )
     assert placed.height == 0  # only its own daemons start there while it is closed
+    # on the way out, once its daemons are healthy, it re-reads its capabilities, then warms up
+    refresh = starts(ev, "refresh_capabilities")
+    assert refresh["node"].to_list() == [node]
+    assert states["t"][2] < refresh["t"][0] <= states["t"][3]
+    assert "leaving maintenance" in refresh["reason"][0]
     moved = ev.filter((pl.col("kind") == "actor_restart") & (pl.col("reason") == "drain"))
     assert moved.height == 1 and moved["node"][0] != node  # the app worker that lived there
     assert all(len(v) == engine.desired.blob(b).replicas for b, v in engine.actual.replicas.items())

@@ -1,6 +1,7 @@
 """The actors MeshOS runs on the simulator: daemons that report health, and service instances.
 
-A daemon heartbeats to the engine every ``heartbeat`` seconds through its own timer, so a
+A daemon heartbeats to the engine every ``heartbeat`` seconds through its own timer, each beat
+carrying the load it measures on itself (its saturation signal), so a
 daemon that is wedged in a long handler misses beats and is seen as unhealthy, exactly as a
 real health check sees it. Asked to drain, it stops itself once its current work is done;
 the engine kills it if that takes longer than the drain timeout.
@@ -28,6 +29,7 @@ class DaemonActor(Actor):
         self.engine = engine
         self.key = (node, name)
         self.fault = fault
+        self.reported = 0.0  # the load last published
 
     def started(self, ctx: Context) -> None:
         if self.fault == "crash":
@@ -35,7 +37,13 @@ class DaemonActor(Actor):
         ctx.after(0.0, "beat")
 
     def on_beat(self, ctx: Context, body: Any) -> None:
-        self.engine.signal("beat", self.key, ctx.incarnation)
+        # Each heartbeat carries the daemon's load (its saturation signal); a change is also
+        # published, so the trace and the inspector show it.
+        load = self.engine.load_of(self.key)
+        if load != self.reported:
+            self.reported = load
+            ctx.publish(load=round(load, 3))
+        self.engine.signal("beat", self.key, ctx.incarnation, load)
         if self.fault == "wedge":
             return  # alive, but never reports again
         ctx.after(self.engine.heartbeat, "beat")

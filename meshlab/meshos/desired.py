@@ -8,7 +8,11 @@ reported where it is made rather than as a strange action later.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final
+
+SPREADS: Final = ("node", "zone")
+"""How a blob's or service's copies spread: over distinct nodes (always), or also over
+distinct zones while there are zones without a copy."""
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,19 @@ class Daemon:
 @dataclass(frozen=True)
 class Blob:
     """A piece of data kept on ``replicas`` distinct nodes; ``size`` in bytes sets how long
-    a copy takes over the network model (size / bandwidth + latency)."""
+    a copy takes over the network model (size / bandwidth + latency).
+
+    Placement constraints: ``needs`` are node labels every holder must have (``("ssd",)``);
+    ``spread="zone"`` puts the copies in distinct zones while a zone without one can take it
+    (anti-affinity beyond nodes), and moves a copy that shares a zone when one can.
+    """
 
     name: str
     replicas: int = 3
     size: int = 64 << 20
     roles: tuple[str, ...] = ("*",)
+    needs: tuple[str, ...] = ()
+    spread: str = "node"
 
     def __post_init__(self) -> None:
         _name("blob", self.name)
@@ -46,9 +57,14 @@ class Blob:
             raise ValueError(f"blob {self.name!r} needs replicas >= 1, got {self.replicas!r}")
         if not isinstance(self.size, int) or self.size < 0:
             raise ValueError(f"blob {self.name!r} needs a size in bytes >= 0, got {self.size!r}")
+        _constraints("blob", self.name, self.needs, self.spread)
 
     def may_live_on(self, role: str) -> bool:
         return "*" in self.roles or role in self.roles
+
+    def fits(self, role: str, labels: frozenset[str]) -> bool:
+        """May a copy live on a node of this role and these labels?"""
+        return ("*" in self.roles or role in self.roles) and all(n in labels for n in self.needs)
 
 
 @dataclass(frozen=True)
@@ -59,20 +75,28 @@ class Service:
     name: str
     replicas: int = 2
     roles: tuple[str, ...] = ("*",)
+    needs: tuple[str, ...] = ()
+    spread: str = "node"
 
     def __post_init__(self) -> None:
         _name("service", self.name)
         if not isinstance(self.replicas, int) or self.replicas < 0:
             raise ValueError(f"service {self.name!r} needs replicas >= 0, got {self.replicas!r}")
+        _constraints("service", self.name, self.needs, self.spread)
 
     def may_live_on(self, role: str) -> bool:
         return "*" in self.roles or role in self.roles
+
+    def fits(self, role: str, labels: frozenset[str]) -> bool:
+        return ("*" in self.roles or role in self.roles) and all(n in labels for n in self.needs)
 
 
 @dataclass(frozen=True)
 class DesiredState:
     """Everything MeshOS keeps true. ``roles`` maps node name to role (unlisted nodes are
-    ``"worker"``).
+    ``"worker"``); ``zones`` maps node name to its failure zone (unlisted: a zone of its own)
+    and ``labels`` node name to the labels it starts with (its capabilities: a node that
+    leaves maintenance reports them again, see :meth:`MeshOS.report_capabilities`).
 
     >>> d = DesiredState(daemons=(Daemon("agent", essential=True),), blobs=(Blob("b0"),))
     >>> d.blob("b0").replicas
@@ -87,9 +111,17 @@ class DesiredState:
     services: tuple[Service, ...] = ()
     blobs: tuple[Blob, ...] = ()
     roles: dict[str, str] = field(default_factory=dict)
+    zones: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_blobs", {b.name: b for b in self.blobs})
+        for node, labels in self.labels.items():
+            if isinstance(labels, str) or not all(isinstance(x, str) and x for x in labels):
+                raise ValueError(
+                    f"labels of node {node!r} must be a tuple of names, like ('ssd',), "
+                    f"got {labels!r}"
+                )
         for what, items in (
             ("daemon", self.daemons),
             ("service", self.services),
@@ -105,17 +137,41 @@ class DesiredState:
                 seen.add(item.name)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-compatible, as kept in a trace's metadata (``meta.params["meshos"]``)."""
-        return {f: v for f, v in asdict(self).items() if not f.startswith("_")}
+        """JSON-compatible, as kept in a trace's metadata (``meta.params["meshos"]``).
+        Placement constraints left at their defaults are left out, so a desired state without
+        them reads as it did before they existed."""
+        out = {f: v for f, v in asdict(self).items() if not f.startswith("_")}
+        for key in ("zones", "labels"):
+            if not out[key]:
+                del out[key]
+        for part in ("blobs", "services"):
+            for item in out[part]:
+                if not item["needs"]:
+                    del item["needs"]
+                if item["spread"] == "node":
+                    del item["spread"]
+        return out
 
     def role_of(self, node: str) -> str:
         return self.roles.get(node, "worker")
+
+    def zone_of(self, node: str) -> str:
+        return self.zones.get(node, node)
 
     def blob(self, name: str) -> Blob:
         try:
             return self._blobs[name]  # type: ignore[attr-defined]
         except KeyError:
             raise KeyError(f"no blob {name!r} in the desired state") from None
+
+
+def _constraints(what: str, name: str, needs: object, spread: object) -> None:
+    if isinstance(needs, str) or not isinstance(needs, tuple):
+        raise ValueError(f"{what} {name!r}: needs must be a tuple of labels, like ('ssd',)")
+    if spread not in SPREADS:
+        raise ValueError(
+            f"{what} {name!r}: spread must be one of {', '.join(SPREADS)}, got {spread!r}"
+        )
 
 
 def _name(what: str, name: object) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from meshlab.meshos import watch
 from meshlab.meshos.actual import ActualState, NodeView, Transfer
 from meshlab.meshos.daemons import DaemonActor, InstanceActor
 from meshlab.meshos.desired import DesiredState
@@ -36,6 +37,9 @@ INPUT_ORDER: Final = (
     "admin",
     "blob",
     "intent",
+    "inventory",
+    "timeout",
+    "caps",
 )
 _RANK: Final = {name: i for i, name in enumerate(INPUT_ORDER)}
 
@@ -57,7 +61,12 @@ class Policy:
     At most ``throttle`` daemon starts happen within any ``throttle_window`` seconds (0: no
     throttle); the rest wait, recorded as queued. A node's heat is the copies it holds over
     ``capacity`` (0: heat is not measured); above ``hot`` the engine moves one copy at a time
-    off it (``reduce_heat``), and placement prefers cool nodes.
+    off it (``reduce_heat``), and placement prefers cool nodes. A daemon reporting a load of
+    ``saturated`` or more makes its node hot (``reduce_heat``), and avoided once it stays so for
+    ``saturation_for`` seconds (0 for ``saturated``: not watched). Every ``audit_every``
+    seconds the nodes report what they really hold (anti-entropy; 0: never). A probe with no
+    reply within ``probe_timeout`` is a timeout; ``suspect_after`` in a row mark its link
+    suspect.
     """
 
     interval: float = 1.0
@@ -81,6 +90,11 @@ class Policy:
     throttle_window: float = 10.0
     capacity: int = 0
     hot: float = 0.9
+    saturated: float = 1.0
+    saturation_for: float = 5.0
+    audit_every: float = 10.0
+    probe_timeout: float = 1.0
+    suspect_after: int = 2
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -129,7 +143,11 @@ class MeshOS:
         self.faults = dict(faults or {})  # (node, daemon) -> DaemonActor fault, for scenarios
         self.actual = ActualState(now=mesh.now)
         for node in mesh._nodes:
-            self.actual.nodes[node] = NodeView(role=desired.role_of(node))
+            self.actual.nodes[node] = NodeView(
+                role=desired.role_of(node),
+                zone=desired.zones.get(node, ""),
+                labels=frozenset(desired.labels.get(node, ())),
+            )
         self._inbox: list[tuple[float, int, int, str, tuple[Any, ...]]] = []
         self._drain_pending = False
         self._arrivals = 0
@@ -147,6 +165,13 @@ class MeshOS:
         self._stale: dict[str, set[str]] = {}  # node -> blobs it held when it went down
         self._probe_round = 0
         self._rtt_fresh = False  # a sample arrived since the last round looked at the RTT map
+        self._disk: dict[str, set[str]] = {}  # node -> blobs it really holds (anti-entropy)
+        self._loads: dict[tuple[str, str], float] = {}  # (node, daemon) -> load last reported
+        self._load_model: dict[tuple[str, str], float] = {}  # what set_load says it is
+        self._saturated_since: dict[str, float] = {}
+        self._timeouts: dict[tuple[str, str], int] = {}  # probes in a row with no reply
+        self._cut_actions: dict[str, int] = {}  # node -> its running partition mark_avoid
+        self._caps: dict[str, tuple[frozenset[str], str]] = {}  # reported, not yet re-read
         # The trace carries what was desired, so behaviour_at can show drift from it alone;
         # the mesh knows its engine, so a live server can hand it admin actions.
         mesh.params["meshos"] = desired.to_dict()
@@ -154,6 +179,8 @@ class MeshOS:
         mesh.schedule(mesh.now, self._round, None)
         if self.policy.rtt_every > 0:
             mesh.schedule(mesh.now, self._probe_rtt, None)
+        if self.policy.audit_every > 0:
+            mesh.schedule(mesh.now + self.policy.audit_every, self._audit, None)
 
     # inputs --------------------------------------------------------------------------------
     def signal(self, kind: str, *args: Any) -> None:
@@ -191,6 +218,43 @@ class MeshOS:
             raise ValueError(f"admin action {op!r} needs a node")
         self._when(at, lambda: self.signal("admin", op, node))
 
+    def set_load(self, node: str, daemon: str, load: float, *, at: float | None = None) -> None:
+        """From now (or ``at``) the daemon ``daemon`` on ``node`` is this loaded (1.0: at
+        capacity); it reports the load with its heartbeats and publishes it as an attribute."""
+        if not isinstance(load, int | float) or not math.isfinite(load) or load < 0:
+            raise ValueError(f"set_load needs a load >= 0 (1.0 is at capacity), got {load!r}")
+        if daemon not in {d.name for d in self.desired.daemons}:
+            raise ValueError(f"no daemon {daemon!r} in the desired state")
+        self.mesh._known_node(node)
+        self._when(at, lambda: self._load_model.__setitem__((node, daemon), float(load)))
+
+    def load_of(self, key: tuple[str, str]) -> float:
+        """The load a daemon measures on itself (what :meth:`set_load` made it)."""
+        return self._load_model.get(key, 0.0)
+
+    def lose_replica(self, blob: str, node: str, *, at: float | None = None) -> None:
+        """A fault: ``node``'s disk loses its copy of ``blob`` silently (no event, the engine
+        still counts it until anti-entropy finds out)."""
+        self.desired.blob(blob)
+        self.mesh._known_node(node)
+        self._when(at, lambda: self._disk.get(node, set()).discard(blob))
+
+    def report_capabilities(
+        self,
+        node: str,
+        *,
+        labels: tuple[str, ...] = (),
+        zone: str | None = None,
+        at: float | None = None,
+    ) -> None:
+        """``node`` reports new capabilities (labels, zone), as after a hardware change. The
+        engine re-reads them when the node leaves maintenance, or at once if it is in service."""
+        if isinstance(labels, str):
+            raise ValueError(f"labels must be a tuple of names, like ('ssd',), got {labels!r}")
+        self.mesh._known_node(node)
+        caps = (frozenset(labels), zone if zone is not None else self.desired.zones.get(node, ""))
+        self._when(at, lambda: self.signal("caps", node, caps))
+
     def _when(self, at: float | None, fn: Callable[[], None]) -> None:
         if at is None:
             fn()
@@ -206,6 +270,8 @@ class MeshOS:
         self._check_health()
         self._progress_maintenance()
         self._progress_stops()
+        watch.watch_partitions(self)
+        watch.watch_saturation(self)
         self._measure_heat()
         room = max(0, self.policy.max_transfers - len(actual.transfers))
         self._start(plan(self.desired, actual, copies=room, locality=self._rtt_fresh))
@@ -216,9 +282,12 @@ class MeshOS:
         """Heat is storage pressure: copies held (and arriving) over capacity. A hot node sheds
         one copy per round to the coolest node that can take it."""
         capacity = self.policy.capacity
-        if capacity <= 0:
-            return
         actual = self.actual
+        if capacity <= 0:
+            if self._loads:
+                for view in actual.nodes.values():
+                    view.heat = view.saturation  # a saturated daemon makes its node hot
+            return
         held = dict.fromkeys(actual.nodes, 0)
         for holders in actual.replicas.values():
             for n in holders:
@@ -226,11 +295,11 @@ class MeshOS:
         for tr in actual.transfers.values():
             held[tr.dst] = held.get(tr.dst, 0) + 1
         for node, view in actual.nodes.items():
-            view.heat = held.get(node, 0) / capacity
+            view.heat = max(held.get(node, 0) / capacity, view.saturation)
         moving = {tr.src for tr in actual.transfers.values() if tr.move}
         for node in sorted(actual.nodes):
             view = actual.nodes[node]
-            if not view.up or view.heat <= self.policy.hot or node in moving:
+            if not view.up or held.get(node, 0) / capacity <= self.policy.hot or node in moving:
                 continue
             self._shed(node, held[node])
 
@@ -279,6 +348,9 @@ class MeshOS:
         view = self.actual.nodes[node]
         view.up = up
         if not up:
+            view.cut_off = False
+            self._cut_actions.pop(node, None)
+            watch.forget_node_links(self, node)
             lost = {b for b, holders in self.actual.replicas.items() if node in holders}
             self._stale[node] = lost
             for blob in sorted(lost):
@@ -347,9 +419,11 @@ class MeshOS:
                 duration=delay,
             )
 
-    def _on_beat(self, key: tuple[str, str], incarnation: int) -> None:
+    def _on_beat(self, key: tuple[str, str], incarnation: int, load: float = 0.0) -> None:
         now = self.mesh.now
         self._beats[key] = now
+        if load or key in self._loads:
+            self._loads[key] = load
         dv = self.actual.daemon(*key)
         if dv.status == "starting":
             dv.status = "running"
@@ -385,6 +459,7 @@ class MeshOS:
             return
         holders = self.actual.replicas.setdefault(a.target, set())
         holders.add(a.node)
+        self._disk.setdefault(a.node, set()).add(a.target)
         self._emit(
             "replica_add",
             a.node,
@@ -394,12 +469,29 @@ class MeshOS:
         )
         if a.kind == "migrate_blob" and a.src in holders:
             holders.discard(a.src)
+            self._disk.get(a.src, set()).discard(a.target)
             self._emit("replica_drop", a.src, msg_type=a.target, reason="migrate")
         self._end(action_id, "ok")
 
     def _on_rtt(self, a: str, b: str, value: float) -> None:
         self.actual.rtt[(a, b) if a < b else (b, a)] = value
         self._rtt_fresh = True
+        watch.on_reply(self, a, b, value)
+
+    def _on_timeout(self, a: str, b: str) -> None:
+        watch.on_timeout(self, a, b)
+
+    def _on_inventory(self, node: str, held: frozenset[str]) -> None:
+        watch.on_inventory(self, node, held)
+
+    def _audit(self, _: Any) -> None:
+        watch.audit(self)
+
+    def _on_caps(self, node: str, caps: tuple[frozenset[str], str]) -> None:
+        self._caps[node] = caps
+        view = self.actual.nodes[node]
+        if view.up and view.state in ("active", "cordoned", "recovery"):
+            watch.refresh_capabilities(self, node, "reported new capabilities")
 
     def _on_admin(self, op: str, node: str | None) -> None:
         if op in _STATE_OPS and self.mesh.node_state(node or "") in ("down", "left"):
@@ -413,6 +505,7 @@ class MeshOS:
         holders = self.actual.replicas.setdefault(name, set())
         if node not in holders and self.actual.nodes[node].up:
             holders.add(node)
+            self._disk.setdefault(node, set()).add(name)
             self._emit(
                 "replica_add", node, msg_type=name, size=self.desired.blob(name).size, reason="seed"
             )
@@ -449,6 +542,7 @@ class MeshOS:
                     self._move(node, "drain_failed")
             elif view.state == "exiting_maintenance":
                 if self._daemons_healthy(node):
+                    watch.refresh_capabilities(self, node, "leaving maintenance, daemons healthy")
                     view.warm_at = now + self.policy.warmup
                     self._move(node, "recovery")
             elif view.state == "recovery" and view.warm_at is not None and now >= view.warm_at:
@@ -653,11 +747,13 @@ class MeshOS:
 
     def _do_drop_replica(self, a: Action) -> None:
         self.actual.replicas.get(a.target or "", set()).discard(a.node)
+        self._disk.get(a.node, set()).discard(a.target or "")
         self._instant(a, target=a.target)
         self._emit("replica_drop", a.node, msg_type=a.target, reason="drop")
 
     def _do_mark_avoid(self, a: Action) -> None:
         self.actual.nodes[a.node].avoid_until = self.mesh.now + self.policy.avoid_for
+        self.actual.nodes[a.node].avoid_why = "slow"
         self._instant(a, duration=self.policy.avoid_for)
 
     # RTT probes ------------------------------------------------------------------------------
@@ -675,12 +771,17 @@ class MeshOS:
                 step = 1 + (self._probe_round * fanout + j) % (n - 1)
                 b = up[(i + step) % n]
                 if mesh.net.is_cut(a, b):
-                    continue  # a probe across a cut never returns: the old sample ages
+                    # a probe across a cut never returns: at its timeout it counts as one
+                    mesh.schedule(mesh.now + self.policy.probe_timeout, self._probe_lost, (a, b))
+                    continue
                 link = mesh.net.link(a, b)
                 rtt = link.latency.sample(mesh.rng) + link.latency.sample(mesh.rng)
                 self._emit("rtt_sample", a, peer=b, duration=rtt)
                 self.signal("rtt", a, b, rtt)
         mesh.schedule(mesh.now + self.policy.rtt_every, self._probe_rtt, None)
+
+    def _probe_lost(self, probe: tuple[str, str]) -> None:
+        watch.probe_lost(self, probe)
 
     # maintenance transitions -----------------------------------------------------------------
     def _move(self, node: str, state: str) -> None:
@@ -727,6 +828,7 @@ def _exit_maintenance(os_: MeshOS, node: str | None) -> str:
         os_._move(node, "drain_failed")
     os_._move(node, "exiting_maintenance")
     os_.actual.nodes[node].avoid_until = os_.mesh.now + os_.policy.avoid_for
+    os_.actual.nodes[node].avoid_why = "leaving maintenance"
     return "applied"
 
 
@@ -772,6 +874,7 @@ def _drop_replicas(os_: MeshOS, node: str | None) -> str:
     held = sorted(b for b, holders in os_.actual.replicas.items() if node in holders)
     for blob in held:
         os_.actual.replicas[blob].discard(node)
+        os_._disk.get(node, set()).discard(blob)
         os_._emit("replica_drop", node, msg_type=blob, reason="drop")
     return f"applied: {len(held)} replicas" if held else f"ignored: {node} holds none"
 

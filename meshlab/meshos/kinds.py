@@ -12,11 +12,12 @@ kind               fields
                    ``reason`` = ``ok``, ``failed: <why>`` or ``cancelled: <why>``
 ``action_queued``  the reconciler wants it but backpressure holds it (``reason`` = cause)
 ``replica_add``    a copy of a blob settles on ``node`` (``msg_type`` = blob, ``size``,
-                   ``reason`` = ``seed``, ``pull``, ``migrate`` or ``rejoin``)
-``replica_drop``   a copy goes (``reason`` = ``migrate``, ``drop``, ``node_down``)
+                   ``reason`` = ``seed``, ``pull``, ``migrate``, ``rejoin`` or ``found``)
+``replica_drop``   a copy goes (``reason`` = ``migrate``, ``drop``, ``node_down``, ``lost``)
 ``admin``          an operator's action (``msg_type`` = the action, ``node``; ``reason`` =
                    its outcome: ``applied`` or ``ignored: <why>`` when already in effect)
-``rtt_sample``     a round-trip time measured from ``node`` to ``peer`` (``duration``)
+``rtt_sample``     a round-trip time measured from ``node`` to ``peer`` (``duration``);
+                   ``reason`` = ``timeout`` when no reply came within ``duration``
 =================  =========================================================================
 
 A node's maintenance state travels as the contract's ``node_state`` (``reason`` = the state).

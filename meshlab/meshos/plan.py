@@ -10,11 +10,12 @@ blob lacks. Every action carries its cause, the sentence an operator reads in th
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from meshlab.meshos.actual import ActualState, Transfer
-from meshlab.meshos.desired import Blob, DesiredState
+from meshlab.meshos.desired import Blob, DesiredState, Service
 
 ActionKind = Literal[
     "start_daemon",
@@ -38,9 +39,15 @@ ACTION_KINDS: Final[tuple[str, ...]] = (
     "mark_avoid",
     "reduce_heat",
     "apply_backoff",
+    "anti_entropy",
+    "mark_suspect",
+    "clear_suspect",
+    "suspect_partition",
+    "refresh_capabilities",
 )
-"""Every action the engine can take. ``reduce_heat`` and ``apply_backoff`` come from the
-engine's own signals (saturation, a crashing daemon), not from the desired-state diff."""
+"""Every action the engine can take. The last seven come from the engine's own signals
+(storage heat and saturation, a crashing daemon, the nodes' inventories, probe timeouts, a
+node leaving maintenance), not from the desired-state diff (see :mod:`meshlab.meshos.watch`)."""
 
 SLOW_RTT: Final = 0.05
 """An RTT sample above this many seconds marks a node as slow (placement avoids it)."""
@@ -93,9 +100,15 @@ def plan(
             not in_flight
             and len(holders) == blob.replicas
             and all(
-                actual.nodes[n].state == "active" and actual.nodes[n].up and not _avoided(actual, n)
+                actual.nodes[n].state == "active"
+                and actual.nodes[n].up
+                and not actual.nodes[n].cut_off
+                and not _avoided(actual, n)
                 for n in holders
                 if n in actual.nodes
+            )
+            and (
+                not (blob.needs or blob.spread != "node") or _constrained_ok(blob, actual, holders)
             )
         ):
             continue  # settled: the common case, kept cheap for large meshes
@@ -157,53 +170,61 @@ def _blob(
     arriving = {tr.dst for tr in in_flight}
     leaving = {tr.src for tr in in_flight if tr.move}
     have = len([n for n in present if n not in leaving]) + len(arriving)
+    zones = _zone_counts(actual, [n for n in present if n not in leaving], arriving, blob)
     out: list[Action] = []
 
-    # Copies on draining nodes, then on avoided (slow) ones, are moved off first, one
-    # migration per blob at a time (two concurrent moves of one blob could leave it with no
-    # settled copy). A draining node's copy no longer counts, so its move is a copy to come;
-    # an avoided node's copy still counts until it has moved (a correction, not a repair).
+    # Copies on draining nodes, then on avoided (slow) ones, then on nodes that break the
+    # blob's constraints (a missing label, a zone shared with another copy), are moved off
+    # first, one migration per blob at a time (two concurrent moves of one blob could leave it
+    # with no settled copy). A draining node's copy no longer counts, so its move is a copy to
+    # come; the others still count until they have moved (a correction, not a repair).
     draining = sorted(
-        (actual.nodes[n].state != "entering_maintenance", n)
+        (prio, n, why)
         for n in holders
-        if n in actual.nodes
-        and actual.nodes[n].up
-        and (actual.nodes[n].state == "entering_maintenance" or _avoided(actual, n))
-        and n not in leaving
+        if n in actual.nodes and actual.nodes[n].up and n not in leaving
+        for prio, why in [_misplaced(blob, actual, n, zones, not in_flight)]
+        if prio >= 0
     )
     busy = set(holders) | arriving
-    for avoided, src in [] if leaving else draining[:1]:
+    for prio, src, why in [] if leaving else draining[:1]:
         counted = int(src in present)
         if have - counted >= blob.replicas:
             break  # enough copies elsewhere: the node's copy is simply left behind
-        cause = f"{blob.name}: {src} is " + ("avoided (slow)" if avoided else "draining")
+        cause = f"{blob.name}: {src} {why}"
         if placer.spent():
             return [Action("migrate_blob", "", blob.name, src, cause=cause)]
-        dst = placer.best(blob, src, busy)
+        # a zone shared by two copies: move only to a zone that holds none
+        dst = placer.best(blob, src, busy, zones, empty_zone=prio == 3)
         if dst is None:
             break
         busy.add(dst)
         have += 1 - counted
+        if zones is not None:
+            _count_zone(zones, _zone(actual, dst), 1)
+            if counted:
+                _count_zone(zones, _zone(actual, src), -1)
         out.append(Action("migrate_blob", dst, blob.name, src, cause=cause))
 
-    sources = [n for n in present if n not in leaving] or [n for _, n in draining]
+    sources = [n for n in present if n not in leaving] or [n for _, n, _ in draining]
     while have < blob.replicas and sources:
         cause = f"{blob.name} has {have} of {blob.replicas} replicas"
         if placer.spent():
             out.append(Action("pull_replica", "", blob.name, cause=cause))
             break
-        dst = placer.best(blob, None, busy)
+        dst = placer.best(blob, None, busy, zones)
         if dst is None:
             break
         src = min(sources, key=lambda s: (actual.rtt_between(s, dst), s))
         busy.add(dst)
+        if zones is not None:
+            _count_zone(zones, _zone(actual, dst), 1)
         out.append(Action("pull_replica", dst, blob.name, src, cause=cause))
         have += 1
 
     # Extra copies (a node that rejoined with a stale duplicate) go only when nothing for this
     # blob is in flight, so a repair and a drop never race each other below the count.
     if not in_flight and not out and len(present) > blob.replicas:
-        extra = sorted(present, key=lambda n: _keep_score(actual, n), reverse=True)
+        extra = sorted(present, key=lambda n: _keep_score(actual, n, blob), reverse=True)
         for node in extra[: len(present) - blob.replicas]:
             out.append(
                 Action(
@@ -214,6 +235,65 @@ def _blob(
                 )
             )
     return out
+
+
+def _zone(actual: ActualState, node: str) -> str:
+    return actual.nodes[node].zone or node
+
+
+def _count_zone(zones: dict[str, int], zone: str, by: int) -> None:
+    zones[zone] = zones.get(zone, 0) + by
+
+
+def _zone_counts(
+    actual: ActualState, settled: list[str], arriving: set[str], blob: Blob
+) -> dict[str, int] | None:
+    """Copies per zone of a blob that spreads over zones (None for one that does not)."""
+    if blob.spread != "zone":
+        return None
+    out: dict[str, int] = {}
+    for n in [*settled, *sorted(arriving)]:
+        z = _zone(actual, n)
+        out[z] = out.get(z, 0) + 1
+    return out
+
+
+def _misplaced(
+    blob: Blob, actual: ActualState, node: str, zones: dict[str, int] | None, quiet: bool
+) -> tuple[int, str]:
+    """Why a copy should move, with its priority (-1: it may stay). A shared zone is looked at
+    only when nothing of the blob is in flight (``quiet``), and the first copy by name stays."""
+    view = actual.nodes[node]
+    if view.state == "entering_maintenance":
+        return 0, "is draining"
+    if _avoided(actual, node):
+        return 1, f"is avoided ({view.avoid_why})"
+    if not view.present():
+        return -1, ""
+    missing = [x for x in blob.needs if x not in view.labels]
+    if missing:
+        return 2, f"lacks label{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    if quiet and zones is not None and zones.get(_zone(actual, node), 0) > 1:
+        holders = actual.replicas.get(blob.name, set())
+        z = _zone(actual, node)
+        mates = sorted(n for n in holders if n in actual.nodes and _zone(actual, n) == z)
+        if node != mates[0]:
+            return 3, f"shares zone {z} with {mates[0]}; {blob.name} spreads over zones"
+    return -1, ""
+
+
+def _constrained_ok(blob: Blob, actual: ActualState, holders: Collection[str]) -> bool:
+    """A settled blob's copies meet its labels and, when it spreads over zones, sit in
+    distinct zones."""
+    zones: set[str] = set()
+    for n in holders:
+        view = actual.nodes.get(n)
+        if view is None:
+            continue
+        if any(x not in view.labels for x in blob.needs):
+            return False
+        zones.add(view.zone or n)
+    return blob.spread != "zone" or len(zones) == len(holders)
 
 
 class _Placer:
@@ -246,20 +326,36 @@ class _Placer:
             )
         return self._order
 
-    def best(self, blob: Blob, near: str | None, busy: set[str]) -> str | None:
+    def best(
+        self,
+        blob: Blob | Service,
+        near: str | None,
+        busy: set[str],
+        zones: dict[str, int] | None = None,
+        *,
+        empty_zone: bool = False,
+    ) -> str | None:
+        """The node for a new copy, or None. ``zones`` (copies per zone, for a blob that
+        spreads over zones) puts the zone with the fewest copies first; ``empty_zone`` takes
+        only a zone with none."""
         order = self._ordered()
-        if near is None:
+        nodes = self.actual.nodes
+        if near is None and zones is None and not blob.needs:
             # Without a source to be near, the order is the score: the first fit wins.
             pick = next(
                 (i for i, e in enumerate(order) if e[2] not in busy and blob.may_live_on(e[3])),
                 None,
             )
         else:
-            scored = [
-                ((e[0], self.actual.rtt_between(near, e[2]), e[1], e[2]), i)
-                for i, e in enumerate(order)
-                if e[2] not in busy and blob.may_live_on(e[3])
-            ]
+            scored = []
+            for i, e in enumerate(order):
+                if e[2] in busy or not blob.fits(e[3], nodes[e[2]].labels):
+                    continue
+                spread = zones.get(nodes[e[2]].zone or e[2], 0) if zones is not None else 0
+                if empty_zone and spread:
+                    continue
+                distance = self.actual.rtt_between(near, e[2]) if near is not None else 0.0
+                scored.append(((spread, e[0], distance, e[1], e[2]), i))
             pick = min(scored)[1] if scored else None
         if pick is None:
             return None
@@ -281,11 +377,15 @@ def _place_score(actual: ActualState, node: str, near: str | None) -> tuple[floa
     return (round(view.heat, 3), distance, node)
 
 
-def _keep_score(actual: ActualState, node: str) -> tuple[bool, float, str]:
-    """Higher is dropped first: avoided nodes, then hot ones; names break ties."""
+def _keep_score(
+    actual: ActualState, node: str, spec: Blob | Service | None = None
+) -> tuple[bool, bool, float, str]:
+    """Higher is dropped first: avoided nodes, then ones lacking a needed label, then hot
+    ones; names break ties."""
     view = actual.nodes[node]
     avoided = view.avoid_until is not None and actual.now < view.avoid_until
-    return (avoided, round(view.heat, 3), node)
+    lacks = spec is not None and any(x not in view.labels for x in spec.needs)
+    return (avoided, lacks, round(view.heat, 3), node)
 
 
 # services -------------------------------------------------------------------------------------
@@ -299,31 +399,43 @@ def _services(desired: DesiredState, actual: ActualState) -> list[Action]:
             for n in actual.instances.get(svc.name, set())
             if n in actual.nodes and actual.nodes[n].up
         )
-        draining = [n for n in on if actual.nodes[n].state != "active"]
+        draining = [
+            n
+            for n in on
+            if actual.nodes[n].state != "active"
+            or not svc.fits(desired.role_of(n), actual.nodes[n].labels)
+        ]
         for node in draining:
+            view = actual.nodes[node]
+            why = f"{node} is {view.state}" if view.state != "active" else f"{node} lacks a label"
             out.append(
-                Action(
-                    "stop_instance",
-                    node,
-                    svc.name,
-                    cause=f"{svc.name} on {node}: {node} is {actual.nodes[node].state}",
-                )
+                Action("stop_instance", node, svc.name, cause=f"{svc.name} on {node}: {why}")
             )
         keep = [n for n in on if n not in draining]
         busy = set(on)
+        zones: dict[str, int] = {}
+        for n in keep:
+            zones[_zone(actual, n)] = zones.get(_zone(actual, n), 0) + 1
         while len(keep) < svc.replicas:
             candidates = [
                 n
                 for n in sorted(actual.nodes)
                 if n not in busy
                 and actual.nodes[n].placeable(actual.now)
-                and svc.may_live_on(desired.role_of(n))
+                and svc.fits(desired.role_of(n), actual.nodes[n].labels)
             ]
             if not candidates:
                 break
-            node = min(candidates, key=lambda n: _place_score(actual, n, None))
+            node = min(
+                candidates,
+                key=lambda n: (
+                    zones.get(_zone(actual, n), 0) if svc.spread == "zone" else 0,
+                    *_place_score(actual, n, None),
+                ),
+            )
             busy.add(node)
             keep.append(node)
+            zones[_zone(actual, node)] = zones.get(_zone(actual, node), 0) + 1
             out.append(
                 Action(
                     "start_instance",
@@ -332,7 +444,7 @@ def _services(desired: DesiredState, actual: ActualState) -> list[Action]:
                     cause=f"{svc.name} has {len(keep) - 1} of {svc.replicas} instances",
                 )
             )
-        for node in sorted(keep, key=lambda n: _keep_score(actual, n), reverse=True)[
+        for node in sorted(keep, key=lambda n: _keep_score(actual, n, svc), reverse=True)[
             : max(0, len(keep) - svc.replicas)
         ]:
             out.append(
