@@ -44,7 +44,7 @@ test: setup core $(NODE_STAMP)
 	$(BIN)/ruff check $(PY_TREES)
 	$(BIN)/ruff format --check $(PY_TREES)
 	$(BIN)/mypy
-	cd widgets && npm run --silent typecheck && npm run --silent test
+	cd widgets && npm run --silent typecheck && npm run --silent lint && npm run --silent test
 	$(BIN)/python -m pytest tests meshlab --nbval-lax notebooks -q
 	$(MAKE) --no-print-directory test-pure sanitize
 

@@ -269,10 +269,13 @@ export class Folder {
   /** Minimum events between keyframes; grows with the number of actors (copy cost). */
   minSpacing: number;
 
+  /** Stop following the store (the view that owned this folder is gone). */
+  readonly detach: () => void;
+
   constructor(store: EventStore, minSpacing = 4096) {
     this.store = store;
     this.minSpacing = minSpacing;
-    store.onChange((dirty) => this.invalidate(dirty));
+    this.detach = store.onChange((dirty) => this.invalidate(dirty));
   }
 
   /**

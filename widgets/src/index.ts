@@ -1,16 +1,21 @@
-// anywidget entry: `initialize` once per model (the data path), `render` once per view.
-import { attach } from "./channel";
-import type { Model } from "./model";
+// anywidget entry: `initialize` once per model (the data path), `render` once per view. Both
+// hand anywidget their cleanup; a view also ends when anywidget aborts its signal.
+import type { AnyWidget } from "@anywidget/types";
+import { attach, detach } from "./channel";
+import type { Traits } from "./model";
 import { createView } from "./view";
 
 export { mountStandalone } from "./standalone";
 
-export default {
-  initialize({ model }: { model: Model }) {
+const widget: AnyWidget<Traits> = {
+  initialize({ model }) {
     attach(model);
+    return () => detach(model);
   },
-  render({ model, el }: { model: Model; el: HTMLElement }) {
-    const view = createView(el, model, attach(model));
+  render({ model, el, signal }) {
+    const view = createView(el, model, attach(model), { signal });
     return () => view.destroy();
   },
 };
+
+export default widget;

@@ -1,6 +1,6 @@
 // The kind list and codes are generated from meshlab/events.py (widgets/src/contract.ts);
 // this module adds what the views derive from them.
-import { K, KINDS } from "./contract";
+import { K, type KINDS } from "./contract";
 
 export { K, KINDS, V1_KIND_COUNT } from "./contract";
 

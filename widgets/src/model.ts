@@ -1,17 +1,29 @@
-// The slice of the anywidget model this front end uses, so the same code runs against a real
-// Jupyter model or the in-page model of a standalone replay.
+// The anywidget model this front end runs against, typed with anywidget's own types: the same
+// code runs against a real Jupyter model or the in-page model of a standalone replay.
+import type { AnyModel } from "@anywidget/types";
+import type { DesiredMeta } from "./deck";
 
-export interface Model {
-  get(name: string): any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  on(event: string, cb: (...args: any[]) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  off(event?: string | null, cb?: ((...args: any[]) => void) | null): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+/** The synced traits (meshlab/canvas/widget.py; their names are checked against SYNCED in the
+ * tests). A trait may be missing or null in a page that sets only some of them, so readers
+ * coerce; UI-only state lives in the view. */
+export interface Traits {
+  time: number;
+  selected: string;
+  playing: boolean;
+  speed: number;
+  view: string;
+  lanes: string;
+  hide_system: boolean;
+  supervision: boolean;
+  class_filter: string;
+  type_filter: string;
+  meta: Meta;
+  height: number;
 }
 
-/** Trait names synced with Python (generated from meshlab/canvas/widget.py). UI-only state lives
- * in the view. */
+export type Model = AnyModel<Traits>;
+
+/** Trait names synced with Python (generated from meshlab/canvas/widget.py). */
 export { SYNCED } from "./contract";
 
 export interface Meta {
@@ -20,6 +32,8 @@ export interface Meta {
   nodes?: string[];
   source?: string;
   live?: boolean;
+  /** The MeshOS desired state the deck compares the actual state with. */
+  meshos?: DesiredMeta;
 }
 
 export type Selection = { kind: "none" } | { kind: "actor"; id: string } | { kind: "node"; name: string };

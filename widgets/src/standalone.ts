@@ -2,7 +2,7 @@
 // "sync" with chunks embedded in the page. Used by the HTML replay and the benchmarks.
 import { attach } from "./channel";
 import type { ChunkHeader } from "./decode";
-import type { Model } from "./model";
+import type { Model, Traits } from "./model";
 import { createView, type ViewHandle } from "./view";
 
 export interface EmbeddedChunk {
@@ -16,23 +16,29 @@ export interface StandalonePayload {
   chunks: EmbeddedChunk[];
 }
 
-type Cb = (...args: unknown[]) => void;
+// anywidget's own handler type: its model calls back with whatever the event carries.
+type Cb = (...args: any[]) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The anywidget model of a page without a kernel (the same interface as Jupyter's). */
 export class LocalModel implements Model {
-  private attrs: Record<string, unknown>;
+  private attrs: Partial<Traits>;
   private listeners = new Map<string, Set<Cb>>();
   private readonly chunks: EmbeddedChunk[];
+  /** No other widgets live in a standalone page. */
+  readonly widget_manager = {
+    get_model: (id: string): Promise<never> => Promise.reject(new Error(`no widget ${id} in a standalone page`)),
+  };
 
-  constructor(state: Record<string, unknown>, chunks: EmbeddedChunk[]) {
+  constructor(state: Partial<Traits> | Record<string, unknown>, chunks: EmbeddedChunk[]) {
     this.attrs = { ...state };
     this.chunks = chunks;
   }
 
-  get(name: string): any { // eslint-disable-line @typescript-eslint/no-explicit-any
-    return this.attrs[name];
+  get<K extends keyof Traits>(name: K): Traits[K] {
+    return this.attrs[name] as Traits[K];
   }
 
-  set(name: string, value: unknown): void {
+  set<K extends keyof Traits>(name: K, value: Traits[K]): void {
     if (this.attrs[name] === value) return;
     this.attrs[name] = value;
     this.emit(`change:${name}`);
@@ -52,6 +58,13 @@ export class LocalModel implements Model {
     else this.listeners.get(event)?.delete(cb);
   }
 
+  /** Handlers registered, over all events: what a destroyed view must leave behind. */
+  listenerCount(): number {
+    let n = 0;
+    for (const set of this.listeners.values()) n += set.size;
+    return n;
+  }
+
   private emit(event: string, ...args: unknown[]): void {
     for (const cb of [...(this.listeners.get(event) ?? [])]) cb(...args);
   }
@@ -63,7 +76,7 @@ export class LocalModel implements Model {
     const from = msg.have ?? 0;
     setTimeout(() => {
       for (const c of this.chunks.slice(from)) {
-        this.emit("msg:custom", c.header, [typeof c.data === "string" ? fromBase64(c.data) : c.data]);
+        this.emit("msg:custom", c.header, [view(c.data)]);
       }
     }, 0);
   }
@@ -71,8 +84,14 @@ export class LocalModel implements Model {
   /** Append more chunks (benchmarks and tests of the appending path). */
   push(chunk: EmbeddedChunk): void {
     this.chunks.push(chunk);
-    this.emit("msg:custom", chunk.header, [typeof chunk.data === "string" ? fromBase64(chunk.data) : chunk.data]);
+    this.emit("msg:custom", chunk.header, [view(chunk.data)]);
   }
+}
+
+/** A chunk's bytes as Jupyter hands a message's buffers to anywidget: a DataView. */
+function view(data: string | Uint8Array): DataView {
+  const u8 = typeof data === "string" ? fromBase64(data) : data;
+  return new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 
 export function fromBase64(s: string): Uint8Array {
@@ -93,10 +112,14 @@ export function mountStandalone(el: HTMLElement, payload: StandalonePayload): Mo
   // The replay is the whole page: its keys work from the start, without a click first, and
   // keep working when the focus falls back to the page (a click on the heading, say).
   view.root.focus({ preventScroll: true });
-  document.addEventListener("keydown", (e) => {
-    if (e.target !== document.body || !view.root.isConnected) return;
-    view.root.focus({ preventScroll: true });
-    if (!view.root.dispatchEvent(new KeyboardEvent("keydown", e))) e.preventDefault();
-  });
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.target !== document.body || !view.root.isConnected) return;
+      view.root.focus({ preventScroll: true });
+      if (!view.root.dispatchEvent(new KeyboardEvent("keydown", e))) e.preventDefault();
+    },
+    { signal: view.signal },
+  );
   return { model, view };
 }

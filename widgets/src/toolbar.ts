@@ -1,6 +1,13 @@
 // Buttons and selects above the canvas. It only reports intents; the view decides.
 import { SPEEDS } from "./clock";
 
+/** A view as the toolbar offers it: the `view` trait's value, the button's text and tooltip. */
+export interface ViewButton {
+  name: string;
+  label: string;
+  title: string;
+}
+
 // Icons as inline SVG: the media-control characters are missing from many system fonts.
 const svg = (d: string, w = 12) => `<svg width="${w}" height="12" viewBox="0 0 ${w} 12" aria-hidden="true"><path d="${d}" fill="currentColor"/></svg>`;
 const ICONS = {
@@ -19,7 +26,7 @@ export interface ToolbarHandlers {
   step(dir: 1 | -1): void;
   marker(dir: 1 | -1): void;
   speed(x: number): void;
-  view(v: "topology" | "tree" | "spacetime"): void;
+  view(v: string): void;
   toggle(name: "hide_system" | "supervision", on: boolean): void;
   filter(name: "class_filter" | "type_filter", value: string): void;
   follow(): void;
@@ -38,7 +45,9 @@ export class Toolbar {
   private optionsKey = "";
   private syncKey = "";
 
-  constructor(h: ToolbarHandlers) {
+  /** `signal` removes every listener of the toolbar when it aborts. */
+  constructor(h: ToolbarHandlers, views: readonly ViewButton[], signal?: AbortSignal) {
+    const on = { signal };
     const el = (this.el = document.createElement("div"));
     el.className = "ml-toolbar";
     const btn = (text: string, title: string, fn: () => void, cls = "") => {
@@ -48,7 +57,7 @@ export class Toolbar {
       else b.textContent = text;
       b.title = title;
       if (cls) b.className = cls;
-      b.addEventListener("click", fn);
+      b.addEventListener("click", fn, on);
       return b;
     };
     const sep = () => Object.assign(document.createElement("span"), { className: "ml-sep" });
@@ -61,21 +70,17 @@ export class Toolbar {
     this.speedSel.className = "ml-speed";
     this.speedSel.title = "playback speed (+ / -)";
     for (const s of SPEEDS) this.speedSel.add(new Option(`${s}×`, String(s)));
-    this.speedSel.addEventListener("change", () => h.speed(Number(this.speedSel.value)));
+    this.speedSel.addEventListener("change", () => h.speed(Number(this.speedSel.value)), on);
     this.time = document.createElement("span");
     this.time.className = "ml-time";
-    this.viewBtns = {
-      topology: btn("topology", "nodes, actors and messages (v)", () => h.view("topology"), "ml-view-topology"),
-      tree: btn("tree", "the supervision tree: parents above their children (v)", () => h.view("tree"), "ml-view-tree"),
-      spacetime: btn("space-time", "lanes and arrows, a Lamport diagram (v)", () => h.view("spacetime"), "ml-view-spacetime"),
-    };
+    this.viewBtns = Object.fromEntries(views.map((v) => [v.name, btn(v.label, v.title, () => h.view(v.name), `ml-view-${v.name}`)]));
     const check = (name: "hide_system" | "supervision", text: string, title: string) => {
       const label = document.createElement("label");
       label.title = title;
       const input = document.createElement("input");
       input.type = "checkbox";
       input.className = `ml-${name}`;
-      input.addEventListener("change", () => h.toggle(name, input.checked));
+      input.addEventListener("change", () => h.toggle(name, input.checked), on);
       label.append(input, text);
       return [label, input] as const;
     };
@@ -85,14 +90,14 @@ export class Toolbar {
     this.classSel = document.createElement("select");
     this.classSel.className = "ml-class-filter";
     this.classSel.title = "show only actors of one class";
-    this.classSel.addEventListener("change", () => h.filter("class_filter", this.classSel.value));
+    this.classSel.addEventListener("change", () => h.filter("class_filter", this.classSel.value), on);
     this.typeSel = document.createElement("select");
     this.typeSel.className = "ml-type-filter";
     this.typeSel.title = "show only messages of one type";
-    this.typeSel.addEventListener("change", () => h.filter("type_filter", this.typeSel.value));
+    this.typeSel.addEventListener("change", () => h.filter("type_filter", this.typeSel.value), on);
     this.liveBtn = btn("● live", "follow the live stream", () => h.follow(), "ml-live");
     this.liveBtn.style.display = "none";
-    el.append(prevM, prev, this.playBtn, next, nextM, this.speedSel, this.time, sep(), this.viewBtns.topology, this.viewBtns.tree, this.viewBtns.spacetime, sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
+    el.append(prevM, prev, this.playBtn, next, nextM, this.speedSel, this.time, sep(), ...Object.values(this.viewBtns), sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
   }
 
   sync(s: {

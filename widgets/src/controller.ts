@@ -1,0 +1,233 @@
+// The state one canvas view shares with the kernel and its own frames: the playhead (played,
+// followed live, pushed to the kernel at most five times a second), the selection, and the
+// synced traits read with their defaults. No DOM: the view shell and the input handler call it,
+// and it says when a frame is needed through `invalidate`.
+import { advance, clampSpeed, due, nextSpeed } from "./clock";
+import type { DesiredMeta } from "./deck";
+import { formatSelected, parseSelected, type Meta, type Model, type Selection, type Traits } from "./model";
+import type { Filters } from "./scene";
+import type { LaneMode } from "./spacetime";
+import type { EventStore } from "./store";
+
+export const SYNC_GAP_MS = 200; // playhead updates to the kernel: at most five per second
+
+/** Traits whose change only needs a redraw (time and view have their own handling too). */
+const REDRAW_ON = ["selected", "playing", "speed", "view", "lanes", "hide_system", "supervision", "class_filter", "type_filter", "meta"] as const;
+
+const NO_DESIRED: DesiredMeta = {};
+
+export class Controller {
+  /** The playhead: this view's, pushed to the kernel's `time`. */
+  t: number;
+  /** Jump to the end of the data as it grows (live streams). */
+  following = false;
+  private ownTime: number; // the last time this view pushed, to tell our echo from a kernel change
+  private lastPush = 0;
+  private pushPending = false;
+  /** Store indexes of the selection, resolved at each frame (-1 none). */
+  selectedActor = -1;
+  selectedNode = -1;
+
+  constructor(
+    readonly model: Model,
+    readonly store: EventStore,
+    /** Called whenever something drawn changed: the shell schedules a frame. */
+    private readonly invalidate: () => void,
+    /** The names of the registered views; the first is the default. */
+    private readonly views: readonly string[],
+  ) {
+    this.t = Number(model.get("time")) || 0;
+    this.ownTime = this.t;
+  }
+
+  /** Follow the model and the store until `signal` aborts. `onView` runs when the view changes. */
+  listen(signal: AbortSignal, onView: () => void): void {
+    const { model } = this;
+    const onTime = () => {
+      const v = Number(model.get("time"));
+      if (!Number.isFinite(v) || v === this.ownTime) return;
+      this.t = v;
+      this.ownTime = v;
+      this.following = false;
+      this.invalidate();
+    };
+    const subs: [string, () => void][] = [["change:time", onTime], ["change:view", onView]];
+    for (const name of REDRAW_ON) subs.push([`change:${name}`, this.invalidate]);
+    for (const [event, cb] of subs) model.on(event, cb);
+    const offStore = this.store.onChange(() => {
+      if (this.meta().live && this.following) this.t = this.store.t1;
+      this.invalidate();
+    });
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const [event, cb] of subs) model.off(event, cb);
+        offStore();
+      },
+      { once: true },
+    );
+    if (this.meta().live) this.following = true;
+  }
+
+  // -- traits, read with their defaults --------------------------------------------------------
+  playing(): boolean {
+    return Boolean(this.model.get("playing"));
+  }
+  speed(): number {
+    return clampSpeed(Number(this.model.get("speed")) || 1);
+  }
+  view(): string {
+    const v = this.model.get("view");
+    return this.views.includes(v) ? v : this.views[0];
+  }
+  lanes(): LaneMode {
+    return (this.model.get("lanes") || "auto") as LaneMode;
+  }
+  meta(): Meta {
+    return this.model.get("meta") || {};
+  }
+  desired(): DesiredMeta {
+    return this.meta().meshos ?? NO_DESIRED;
+  }
+  selection(): Selection {
+    return parseSelected(this.model.get("selected"));
+  }
+  filters(): Filters {
+    const m = this.model;
+    return {
+      hideSystem: Boolean(m.get("hide_system")),
+      supervision: Boolean(m.get("supervision")),
+      actorClass: String(m.get("class_filter") || ""),
+      msgType: String(m.get("type_filter") || ""),
+    };
+  }
+
+  setTraits(kv: Partial<Traits>): void {
+    for (const [k, v] of Object.entries(kv) as [keyof Traits, Traits[keyof Traits]][]) this.model.set(k, v);
+    this.model.save_changes();
+  }
+
+  // -- the playhead ------------------------------------------------------------------------------
+  /** Send the playhead to the kernel now (final) or when the throttle allows. */
+  pushTime(final: boolean): void {
+    const now = performance.now();
+    if (final || due(this.lastPush, now, SYNC_GAP_MS)) {
+      this.lastPush = now;
+      this.pushPending = false;
+      this.ownTime = this.t;
+      this.setTraits({ time: this.t });
+    } else this.pushPending = true; // sent by a later frame: busy() keeps frames coming till then
+  }
+
+  setPlayhead(x: number, final: boolean): void {
+    this.t = Math.max(this.store.t0, Math.min(this.store.t1, x));
+    this.following = false;
+    this.invalidate();
+    this.pushTime(final);
+  }
+
+  /** Set the playhead without pushing it (tests and benchmarks drawing at a time). */
+  jumpLocal(x: number): void {
+    this.t = x;
+    this.following = false;
+  }
+
+  follow(): void {
+    this.following = true;
+    this.invalidate();
+  }
+
+  /** Play or pause; playing again from the end starts at the beginning. */
+  togglePlay(): void {
+    if (!this.playing() && this.t >= this.store.t1) this.t = this.store.t0;
+    this.setTraits({ playing: !this.playing() });
+  }
+
+  step(dir: 1 | -1): void {
+    this.setPlayhead(this.store.stepTime(this.t, dir), true);
+  }
+
+  marker(dir: 1 | -1): void {
+    const m = nextMarker(this.store, this.t, dir);
+    if (m !== null) this.setPlayhead(m, true);
+  }
+
+  faster(dir: 1 | -1): void {
+    this.setTraits({ speed: nextSpeed(this.speed(), dir) });
+  }
+
+  nextView(): void {
+    const i = this.views.indexOf(this.view());
+    this.setTraits({ view: this.views[(i + 1) % this.views.length] });
+  }
+
+  select(sel: Selection): void {
+    this.setTraits({ selected: formatSelected(sel) });
+    this.invalidate();
+  }
+
+  selectActor(a: number): void {
+    this.select({ kind: "actor", id: this.store.str(this.store.actorCodes[a]) });
+  }
+
+  selectNode(n: number): void {
+    this.select({ kind: "node", name: this.store.str(this.store.nodeCodes[n]) });
+  }
+
+  /** Resolve the `selected` trait to store indexes (the data may have grown since). */
+  resolveSelection(): void {
+    const sel = this.selection();
+    const { store } = this;
+    this.selectedActor = -1;
+    this.selectedNode = -1;
+    if (sel.kind === "actor") {
+      const code = store.strings.indexOf(sel.id);
+      this.selectedActor = code >= 0 ? (store.actorOf.get(code) ?? -1) : -1;
+    } else if (sel.kind === "node") {
+      const code = store.strings.indexOf(sel.name);
+      this.selectedNode = code >= 0 ? (store.nodeOf.get(code) ?? -1) : -1;
+    }
+  }
+
+  /**
+   * Advance the clock by one animation frame of `dt` ms: playback, live following and a
+   * throttled push. Returns true when the playhead moved.
+   */
+  tick(now: number, dt: number): boolean {
+    const { store } = this;
+    let moved = false;
+    if (this.playing() && store.n) {
+      const tick = advance(this.t, dt, this.speed(), store.t0, store.t1);
+      this.t = tick.t;
+      moved = true;
+      if (tick.atEnd && !this.meta().live) {
+        this.setTraits({ playing: false });
+        this.pushTime(true);
+      } else this.pushTime(false);
+    }
+    if (this.following && store.n && this.t !== store.t1) {
+      this.t = store.t1;
+      moved = true;
+      this.pushTime(false);
+    }
+    if (this.pushPending && due(this.lastPush, now, SYNC_GAP_MS)) this.pushTime(true);
+    return moved;
+  }
+
+  /** True while frames must keep coming without any input: playing, following, a push due. */
+  busy(): boolean {
+    const { store } = this;
+    return (this.playing() && store.n > 0) || this.pushPending || (this.following && store.n > 0 && this.t !== store.t1);
+  }
+}
+
+/** Time of the next (dir 1) or previous (dir -1) scrubber marker strictly beyond t. */
+export function nextMarker(store: EventStore, t: number, dir: 1 | -1): number | null {
+  let best: number | null = null;
+  for (let i = 0; i < store.markers.length; i++) {
+    const mt = store.t.data[store.markers.data[i]];
+    if (dir > 0 && mt > t + 1e-12 && (best === null || mt < best)) best = mt;
+    if (dir < 0 && mt < t - 1e-12 && (best === null || mt > best)) best = mt;
+  }
+  return best;
+}

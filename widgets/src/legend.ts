@@ -1,0 +1,61 @@
+// The legend under the canvas: statuses, the first message types, markers and (with MeshOS
+// engine events) the deck's symbols. Rebuilt only when what it lists changes.
+import { HUNG_AFTER } from "./fold";
+import { DROP, HANDLER_ERROR, HEAT, HUNG, MAINT_COLOR, MARKER_COLOR, STATUS_COLOR, THEME, TRANSIT, typeColor } from "./palette";
+import { MARKER_NAMES } from "./scrubber";
+import type { EventStore } from "./store";
+
+export class Legend {
+  readonly el: HTMLDivElement;
+  private key = "";
+
+  constructor() {
+    this.el = document.createElement("div");
+    this.el.className = "ml-legend";
+  }
+
+  /** Forget what is shown (the theme changed). */
+  reset(): void {
+    this.key = "";
+  }
+
+  render(store: EventStore, engine: boolean): void {
+    const key = `${store.msgTypes.size}:${engine}:${THEME.dark}`;
+    if (key === this.key) return;
+    this.key = key;
+    const parts = Object.entries(STATUS_COLOR).map(([k, c]) =>
+      k === "restarting"
+        ? `<span><i class="ml-sw" style="background:${STATUS_COLOR.failed};outline:2px dashed ${c}"></i>${k}</span>` +
+          `<span><i class="ml-sw" style="background:transparent;border:1.5px solid ${STATUS_COLOR.stopped};outline:2px dashed ${c}"></i>shut down to restart</span>`
+        : `<span><i class="ml-sw" style="background:${c}"></i>${k}</span>`,
+    );
+    let i = 0;
+    for (const code of store.msgTypes) {
+      if (i >= 8) break;
+      parts.push(`<span><i class="ml-sw" style="background:${typeColor(i)};border-radius:2px"></i>${escapeHtml(store.str(code))}</span>`);
+      i++;
+    }
+    parts.push(
+      `<span><i class="ml-sw" style="background:${STATUS_COLOR.busy};outline:2.5px solid ${HUNG}"></i>hung (busy &gt; ${HUNG_AFTER} s in one handler)</span>` +
+        `<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:#fff;font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`,
+    );
+    parts.push(`<span style="color:${THEME.dark ? "#ced4da" : DROP}">✕ dropped message</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
+    if (engine) {
+      // the MeshOS deck: maintenance outlines, copies moving, heat, daemons, drift
+      const states = ["cordoned", "entering_maintenance", "maintenance", "drain_failed", "exiting_maintenance", "recovery"];
+      const sw = states.map((k) => `<span><i class="ml-sw" style="background:transparent;border:2.5px ${k === "cordoned" ? "dashed" : "solid"} ${MAINT_COLOR[k]};border-radius:2px"></i>${k.replace(/_/g, " ")}</span>`);
+      parts.push(
+        `<span class="ml-lg-group ml-lg-deck"><span class="ml-lg-title">MeshOS</span>${sw.join("")}` +
+          `<span><i class="ml-sw" style="background:${TRANSIT};border-radius:1px"></i>copy in transit</span>` +
+          `<span style="color:${HEAT}">⚡n actions on the node</span><span>◆n daemons up</span>` +
+          `<span><i class="ml-sw" style="background:${STATUS_COLOR.restarting};border-radius:3px;width:16px"></i>drift (blobs short)</span></span>`,
+      );
+    }
+    const markers = MARKER_NAMES.map(([k, name]) => `<span><i class="ml-dia" style="background:${MARKER_COLOR[k]}"></i>${name}</span>`);
+    this.el.innerHTML = `<span class="ml-lg-group ml-lg-markers"><span class="ml-lg-title">timeline ◆</span>${markers.join("")}</span>${parts.join("")}`;
+  }
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
