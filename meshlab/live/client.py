@@ -26,7 +26,7 @@ import polars as pl
 from meshlab.events import empty_frame
 from meshlab.live.connection import Connection
 from meshlab.live.merge import merge_batches
-from meshlab.trace import Trace, TraceMeta
+from meshlab.trace import LogWriter, Trace, TraceMeta, load
 
 log = logging.getLogger("meshlab.live.client")
 _RECORDINGS = itertools.count()
@@ -69,7 +69,7 @@ class LiveSource:
         self._high_water: dict[int, float] = {}
         self._listeners: list[Callable[[], None]] = []
         self.record_path = _record_path(record)
-        self._writer: Any = None
+        self._writer: LogWriter | None = None
         self._closed = False
         self.connections = [
             Connection(
@@ -170,7 +170,7 @@ class LiveSource:
             return
         with self._lock:
             if self.record_path is not None:
-                self._writer_for().append(merged)
+                self._writer_for(self.record_path).append(merged)
             self._chunks.append(merged)
             self._starts.append(self.head)
             self.head += merged.height
@@ -186,11 +186,9 @@ class LiveSource:
             except Exception:  # a broken view must not stop the stream
                 log.exception("live listener failed")
 
-    def _writer_for(self) -> Any:
+    def _writer_for(self, path: Path) -> LogWriter:
         if self._writer is None:
-            from meshlab.trace import LogWriter
-
-            self._writer = LogWriter(self.record_path, self.meta)
+            self._writer = LogWriter(path, self.meta)
         return self._writer
 
     # the event source protocol -----------------------------------------------------------
@@ -219,9 +217,7 @@ class LiveSource:
             oldest = self._starts[0]
             if seq < oldest and self._writer is not None:
                 self._writer.flush()
-                from meshlab.trace import load
-
-                return load(self.record_path).events.filter(pl.col("seq") >= seq)
+                return load(self._writer.path).events.filter(pl.col("seq") >= seq)
             seq = max(seq, oldest)
             i = bisect.bisect_right(self._starts, seq) - 1
             parts = [self._chunks[i].slice(seq - self._starts[i]), *self._chunks[i + 1 :]]
@@ -253,9 +249,7 @@ class LiveSource:
         with self._lock:
             if self._writer is not None:
                 self._writer.flush()
-                from meshlab.trace import load
-
-                return Trace(load(self.record_path).events, self.meta)
+                return Trace(load(self._writer.path).events, self.meta)
         return Trace(self.events_since(0), self.meta)
 
     @property
@@ -333,7 +327,7 @@ class LiveSource:
                 args[key] = conn.local(args[key])
         if "groups" in args:
             args["groups"] = [[conn.local(n) for n in g] for g in args["groups"]]
-        frame = {"type": "control", "action": action, "args": args}
+        frame: dict[str, object] = {"type": "control", "action": action, "args": args}
         if token or self.token:
             frame["token"] = token or self.token
         reply = self._call(conn.request(frame, timeout)).result(timeout + 1)

@@ -47,7 +47,7 @@ def encode(frame: dict) -> bytes:
     return msgpack.packb(frame, use_bin_type=True)
 
 
-def decode(data: bytes, *, max_size: int | None = None) -> dict:
+def decode(data: bytes | bytearray | memoryview | str, *, max_size: int | None = None) -> dict:
     """Unpack one frame: a msgpack map with a string ``type``. Raises :class:`ProtocolError`.
 
     Examples
@@ -181,7 +181,8 @@ def _fits(name: str, value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < limit
 
 
+_KIND_NAMES: dict[type, str] = {list: "list", dict: "map", str: "string", bytes: "binary"}
+
+
 def _kind_of(value: Any) -> str:
-    return {list: "list", dict: "map", str: "string", bytes: "binary"}.get(
-        type(value), type(value).__name__
-    )
+    return _KIND_NAMES.get(type(value), type(value).__name__)

@@ -237,7 +237,8 @@ class Connection:
             if isinstance(frame.get("latency"), dict):
                 self.latency = frame["latency"]
         elif kind in (p.INTROSPECTION, p.CONTROL_OK, p.ERROR):
-            future = self._waiting.pop(frame.get("id"), None) if "id" in frame else None
+            request_id = frame.get("id")
+            future = self._waiting.pop(request_id, None) if isinstance(request_id, int) else None
             if future is not None and not future.done():
                 future.set_result(frame)
             elif kind == p.ERROR:
