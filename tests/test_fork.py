@@ -169,6 +169,9 @@ def test_a_recorded_trace_cannot_be_forked_and_says_why(tmp_path):
         (lambda a: a.fork(ml.fork.crash("nobody"), at=1.0).trace, "unknown actor 'nobody'"),
         (lambda a: a.fork(ml.fork.kill_node("n9"), at=1.0).trace, "unknown node 'n9'"),
         (lambda a: ml.Run("no-such"), "unknown scenario 'no-such'"),
+        # a pair is checked when the change is made, not as the fork runs
+        (lambda a: ml.fork.set_link(loss=0.1, between=("n1", "n2", "n0")), "pair of node names"),
+        (lambda a: ml.fork.set_link(loss=0.1, between="n1"), r"pair of node names, got 'n1'"),
     ],
 )
 def test_bad_forks_say_what_is_wrong(make, message):

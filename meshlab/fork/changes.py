@@ -176,7 +176,9 @@ class Prevent(Change):
                     return  # the crash does not happen: the actor lives on
                 _crashed(cell, exc)
 
-            mesh._crashed = survive
+            # shadow the hook on this mesh only (an instance attribute, as _vetoes above): the
+            # engine looks it up at each crash
+            vars(mesh)["_crashed"] = survive
 
     def describe(self) -> str:
         who = self.actor or self.node
@@ -300,7 +302,14 @@ def set_link(
     *, latency: Any = None, loss: float | None = None, between: tuple[str, str] | None = None
 ) -> SetLink:
     """From the fork on, links get this latency (seconds or a distribution) and/or loss."""
-    return SetLink(latency, loss, tuple(between) if between is not None else None)
+    pair = None
+    if between is not None:
+        # a list is welcome too (the change must be hashable); a string is not a pair
+        names = () if isinstance(between, str) else tuple(between)
+        if len(names) != 2:
+            raise ValueError(f"between= is a pair of node names, got {between!r}")
+        pair = (names[0], names[1])
+    return SetLink(latency, loss, pair)
 
 
 def set_supervisor(supervisor: str, *, intensity: int, period: int | None = None) -> SetSupervisor:

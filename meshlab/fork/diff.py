@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from meshlab.trace import Trace
+from meshlab.trace.scalars import number
 
 # Which columns of the final state tell two actors' ends apart.
 _FINAL = ("node", "status", "incarnation", "restarts", "processed", "error")
@@ -148,7 +149,7 @@ def _shared_prefix(ea: pl.DataFrame, eb: pl.DataFrame) -> int:
         return 0
     a, b = ea.head(n), eb.head(n)
     if a.schema != b.schema:
-        b = b.cast(dict(a.schema))
+        b = b.cast(a.schema)
     same = pl.DataFrame({c: a.get_column(c).eq_missing(b.get_column(c)) for c in a.columns}).select(
         pl.all_horizontal(pl.all()).alias("same")
     )["same"]
@@ -200,7 +201,7 @@ def _by(a: pl.DataFrame, b: pl.DataFrame, kind: str, key: str) -> pl.DataFrame:
 def _final(ta: Trace, tb: Trace) -> pl.DataFrame:
     def end(trace: Trace) -> pl.DataFrame:
         ev = trace.events
-        t = float(ev["t"].max()) if ev.height else 0.0
+        t = number(ev["t"].max()) if ev.height else 0.0
         return trace.state_at(t).actors.select("actor", *_FINAL)
 
     fa, fb = end(ta), end(tb)

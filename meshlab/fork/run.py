@@ -113,23 +113,24 @@ class Run:
     # running -------------------------------------------------------------------------------
     def build(self) -> Mesh:
         """A fresh mesh for this run's recipe, not yet run."""
-        if not self.replayable:
+        source = self.source
+        if isinstance(source, Trace):  # not replayable: a recording has no recipe
             raise CannotReplay(_NO_RECIPE)
-        if isinstance(self.source, str):
+        if isinstance(source, str):
             from meshlab import scenarios
 
-            sc = scenarios.get(self.source)
+            sc = scenarios.get(source)
             n = sc.nodes if self.nodes is None else self.nodes
             mesh = sc.build(seed=self.seed, nodes=n)
         else:
             kwargs: dict[str, Any] = {"seed": self.seed}
             if self.nodes is not None:
                 kwargs["nodes"] = self.nodes
-            mesh = self.source(**kwargs)
+            mesh = source(**kwargs)
             if not isinstance(mesh, Mesh):
                 raise TypeError(
                     f"the build function must return a meshlab Mesh (set up, not run); "
-                    f"{getattr(self.source, '__name__', self.source)!r} returned {mesh!r}"
+                    f"{getattr(source, '__name__', source)!r} returned {mesh!r}"
                 )
         for name, value in self.mesh_options.items():
             setattr(mesh, name, value)

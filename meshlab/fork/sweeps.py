@@ -31,22 +31,25 @@ import polars as pl
 
 from meshlab.fork.run import _NO_RECIPE, CannotReplay, Run
 from meshlab.trace import Trace
+from meshlab.trace.scalars import number
 
-SCHEMA = {
-    "seed": pl.Int64,
-    "ok": pl.Boolean,
-    "passed": pl.Int32,
-    "failed": pl.List(pl.String),
-    "problem": pl.String,
-    "error": pl.String,
-    "failures": pl.Int64,
-    "restarts": pl.Int64,
-    "drops": pl.Int64,
-    "events": pl.Int64,
-    "t_end": pl.Float64,
-    "digest": pl.String,
-    "seconds": pl.Float64,
-}
+SCHEMA = pl.Schema(
+    {
+        "seed": pl.Int64(),
+        "ok": pl.Boolean(),
+        "passed": pl.Int32(),
+        "failed": pl.List(pl.String),
+        "problem": pl.String(),
+        "error": pl.String(),
+        "failures": pl.Int64(),
+        "restarts": pl.Int64(),
+        "drops": pl.Int64(),
+        "events": pl.Int64(),
+        "t_end": pl.Float64(),
+        "digest": pl.String(),
+        "seconds": pl.Float64(),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class Job:
                 restarts=int((kinds == "actor_restart").sum()),
                 drops=int((kinds == "msg_drop").sum()),
                 events=ev.height,
-                t_end=float(ev["t"].max()) if ev.height else 0.0,
+                t_end=number(ev["t"].max()) if ev.height else 0.0,
                 digest=trace.digest() if self.digest else None,
             )
             if self.check is not None:
@@ -347,7 +350,9 @@ def _main_not_rerun():
     to find its functions): the job travels pickled by value, so a script that calls sweep at
     its top level, with no ``if __name__ == "__main__"`` guard, works."""
     main = sys.modules.get("__main__")
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main and k in main.__dict__}
+    saved: dict[str, Any] = {
+        k: main.__dict__[k] for k in ("__file__", "__spec__") if main and k in main.__dict__
+    }
     try:
         if main is not None:
             main.__dict__.pop("__file__", None)
