@@ -36,7 +36,7 @@ class Feed:
         if isinstance(source, Trace):
             self.meta = source.meta
             self._trace: Trace | None = source
-            self._source = None
+            self._source: EventSource | None = None
         elif all(hasattr(source, a) for a in ("events_since", "add_listener")):
             self.meta = source.meta
             self._trace = None
@@ -65,6 +65,7 @@ class Feed:
                 return self._trace.events.clear()
             events = self._trace.events
         else:
+            assert self._source is not None  # __init__ keeps a trace or a source
             events = self._source.events_since(self.next_seq)
         if events.height:
             self.next_seq = int(events["seq"][-1]) + 1
