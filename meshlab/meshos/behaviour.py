@@ -3,13 +3,19 @@
 ``behaviour_at(trace, t)`` answers the operator's questions at any instant: which actions run
 and which wait, what failed lately, where each blob stands against its desired count, how
 hot each node is, the RTT map, each node's maintenance state and each daemon's status, and how
-stable placement has been. The engine's events are picked out of the trace once (kept with
-``trace.cached``) and sorted by time, so each call is a binary search and small folds over the
-rows before ``t``.
+stable placement has been.
+
+Fast at any ``t``: the engine's events are indexed once per trace (kept with ``trace.cached``)
+as intervals, each row with the time its effect ends — a copy held until its next add or drop
+on that node, an action running until its end, an RTT sample current until the pair's next
+one — sorted by start. A call is then a binary search for the rows begun by ``t`` and one
+filter for those still in effect, plus ``state_at(t)`` (itself keyframed) for nodes and
+daemons; nothing is folded from the start of the trace.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -35,7 +41,8 @@ class Behaviour:
     - ``drift``: per blob, desired and actual replica counts, copies in flight, and ``drift``
       (desired − actual);
     - ``nodes``: per node, liveness, maintenance state and heat (actions touching it);
-    - ``rtt``: the latest RTT sample per pair of nodes;
+    - ``rtt``: the latest RTT sample per pair of nodes (``timeout``: it got no reply, and
+      ``rtt`` is the time waited);
     - ``daemons``: per daemon actor, its node and status at ``t``;
     - ``stability``: placements started per node in the last ``window`` seconds.
     """
@@ -65,57 +72,133 @@ def behaviour_at(trace: Trace, t: float, *, window: float = 30.0) -> Behaviour:
     """
     if not isinstance(t, int | float) or t != t:
         raise TypeError(f"behaviour_at needs a time in seconds, not {t!r}")
-    ev = trace.cached("meshos_events", _engine_events)
-    upto = ev.slice(0, int(ev["t"].search_sorted(t, side="right"))) if ev.height else ev
+    ix = trace.cached("meshos_index", _Index.build)
     state = trace.state_at(t)
     desired = (trace.meta.params or {}).get("meshos") or {}
-    actions = _actions(upto)
+    running = _open(ix.actions, "since", t)
     return Behaviour(
         t=float(t),
-        actions=actions,
-        failures=_failures(upto, trace, t, window),
-        drift=_drift(upto, desired),
-        nodes=_nodes(upto, state, actions),
-        rtt=_rtt(upto),
+        actions=_actions(running, ix, t),
+        failures=_failures(ix, t, window),
+        drift=_drift(_open(ix.replicas, "t", t), running, desired),
+        nodes=_nodes(state, running),
+        rtt=_open(ix.rtt, "at", t).select("a", "b", "rtt", "at", "timeout").sort("a", "b"),
         daemons=state.actors.filter(pl.col("class") == "DaemonActor").select(
             "actor", "node", "status", "incarnation", "restarts"
         ),
-        stability=upto.filter(
-            (pl.col("kind") == "action_start")
-            & pl.col("msg_type").is_in(_PLACEMENTS)
-            & (pl.col("t") > t - window)
-        )
+        stability=_between(ix.placements, t - window, t)
         .group_by("node")
         .agg(placements=pl.len())
         .sort("node"),
     )
 
 
+_INF = math.inf
+
+
+@dataclass(frozen=True)
+class _Index:
+    """The engine's rows as intervals and time-sorted tables, built once per trace."""
+
+    actions: pl.DataFrame  # every action_start, with ``until`` = its end (inf while open)
+    queued: pl.DataFrame  # action_queued rows
+    queued_starts: pl.DataFrame  # starts of the (action, target) pairs that were ever queued
+    replicas: pl.DataFrame  # replica_add rows, held until the next add/drop of (blob, node)
+    rtt: pl.DataFrame  # samples, current until the pair's next sample
+    failed: pl.DataFrame  # action_end rows other than ok, and actor_fail rows
+    placements: pl.DataFrame  # starts of placing actions
+
+    @staticmethod
+    def build(events: pl.DataFrame) -> _Index:
+        ev = _engine_events(events)
+        starts = ev.filter(pl.col("kind") == "action_start")
+        ends = ev.filter(pl.col("kind") == "action_end").select(
+            "msg_id", until=pl.col("t"), end_parent=pl.col("parent"), outcome=pl.col("reason")
+        )
+        actions = starts.join(ends.unique("msg_id", keep="first"), on="msg_id", how="left").select(
+            id=pl.col("msg_id"),
+            action=pl.col("msg_type"),
+            node="node",
+            target=pl.col("parent"),
+            src=pl.col("peer"),
+            cause=pl.col("reason"),
+            since=pl.col("t"),
+            until=pl.col("until").fill_null(_INF),
+        )
+        queued = ev.filter(pl.col("kind") == "action_queued").select(
+            "t", "msg_type", "parent", "node", "reason"
+        )
+        keys = queued.select("msg_type", "parent").unique()
+        queued_starts = starts.select("t", "msg_type", "parent").join(
+            keys, on=["msg_type", "parent"], how="semi", nulls_equal=True
+        )
+        changes = ev.filter(pl.col("kind").is_in(["replica_add", "replica_drop"])).select(
+            "t", "kind", blob=pl.col("msg_type"), node="node"
+        )
+        replicas = (
+            changes.with_columns(until=pl.col("t").shift(-1).over("blob", "node"))
+            .filter(pl.col("kind") == "replica_add")
+            .select("t", "blob", "node", until=pl.col("until").fill_null(_INF))
+        )
+        rtt = (
+            ev.filter(pl.col("kind") == "rtt_sample")
+            .select(
+                a=pl.min_horizontal("node", "peer"),
+                b=pl.max_horizontal("node", "peer"),
+                rtt="duration",
+                at="t",
+                timeout=(pl.col("reason") == "timeout").fill_null(False),
+            )
+            .with_columns(until=pl.col("at").shift(-1).over("a", "b").fill_null(_INF))
+        )
+        failed = (
+            ev.filter((pl.col("kind") == "action_end") & (pl.col("reason") != "ok"))
+            .select(
+                "t", what=pl.col("msg_type"), node="node", actor=pl.col("parent"), reason="reason"
+            )
+            .vstack(
+                events.filter(pl.col("kind") == "actor_fail").select(
+                    "t", what=pl.lit("actor_fail"), node="node", actor="actor", reason="reason"
+                )
+            )
+            .sort("t", maintain_order=True)
+        )
+        placements = starts.filter(pl.col("msg_type").is_in(_PLACEMENTS)).select("t", "node")
+        return _Index(actions, queued, queued_starts, replicas, rtt, failed, placements)
+
+
+def _upto(df: pl.DataFrame, col: str, t: float) -> int:
+    return int(df[col].search_sorted(t, side="right")) if df.height else 0
+
+
+def _open(df: pl.DataFrame, col: str, t: float) -> pl.DataFrame:
+    """The rows begun by ``t`` whose effect has not ended by then."""
+    return df.slice(0, _upto(df, col, t)).filter(pl.col("until") > t)
+
+
+def _between(df: pl.DataFrame, lo: float, hi: float) -> pl.DataFrame:
+    """Rows with ``lo < t <= hi``."""
+    if not df.height:
+        return df
+    i = int(df["t"].search_sorted(lo, side="right"))
+    return df.slice(i, _upto(df, "t", hi) - i)
+
+
 def _engine_events(events: pl.DataFrame) -> pl.DataFrame:
     kinds = [k for k in _ENGINE_KINDS if k in events["kind"].dtype.categories]  # type: ignore[attr-defined]
-    return (
-        events.filter(pl.col("kind").is_in(kinds))
-        .with_columns(pl.col("kind").cast(pl.String))
-        .sort("t", "seq")
-    )
+    out = events.filter(pl.col("kind").is_in(kinds)).with_columns(pl.col("kind").cast(pl.String))
+    # a simulated trace is in time order already; a merged live one may not be
+    return out if out["t"].is_sorted() else out.sort("t", "seq")
 
 
-def _actions(ev: pl.DataFrame) -> pl.DataFrame:
-    starts = ev.filter(pl.col("kind") == "action_start")
-    ended = ev.filter(pl.col("kind") == "action_end")["msg_id"]
-    running = starts.filter(~pl.col("msg_id").is_in(ended.implode())).select(
-        id=pl.col("msg_id"),
-        action=pl.col("msg_type"),
-        node="node",
-        target=pl.col("parent"),
-        src=pl.col("peer"),
-        cause=pl.col("reason"),
-        since=pl.col("t"),
-        status=pl.lit("running"),
+def _actions(running: pl.DataFrame, ix: _Index, t: float) -> pl.DataFrame:
+    current = running.select(
+        "id", "action", "node", "target", "src", "cause", "since", status=pl.lit("running")
     )
-    # Pending: what was held back (a copy of a blob, keyed by action and blob) and has not
-    # started since it was last held.
-    queued = ev.filter(pl.col("kind") == "action_queued")
+    # Pending: what was held back (keyed by action and target) and has not started since it
+    # was last held.
+    queued = ix.queued.slice(0, _upto(ix.queued, "t", t))
+    starts = ix.queued_starts.slice(0, _upto(ix.queued_starts, "t", t))
     last_start = starts.group_by("msg_type", "parent").agg(started=pl.col("t").max())
     pending = (
         queued.group_by("msg_type", "parent")
@@ -138,41 +221,22 @@ def _actions(ev: pl.DataFrame) -> pl.DataFrame:
             status=pl.lit("pending"),
         )
     )
-    return pl.concat([running, pending]).sort(
+    return pl.concat([current, pending]).sort(
         "status", "since", "node", descending=[True, False, False]
     )
 
 
-def _failures(ev: pl.DataFrame, trace: Trace, t: float, window: float) -> pl.DataFrame:
-    failed = ev.filter(
-        (pl.col("kind") == "action_end")
-        & ~pl.col("reason").is_in(["ok"])
-        & (pl.col("t") > t - window)
-    ).select("t", what=pl.col("msg_type"), node="node", actor=pl.col("parent"), reason="reason")
-    all_ev = trace.events
-    crashes = all_ev.filter(
-        (pl.col("kind") == "actor_fail") & pl.col("t").is_between(t - window, t, closed="right")
-    ).select("t", what=pl.lit("actor_fail"), node="node", actor="actor", reason="reason")
-    return pl.concat([failed, crashes]).sort("t")
+def _failures(ix: _Index, t: float, window: float) -> pl.DataFrame:
+    return _between(ix.failed, t - window, t)
 
 
-def _drift(ev: pl.DataFrame, desired: dict) -> pl.DataFrame:
-    replicas = (
-        ev.filter(pl.col("kind").is_in(["replica_add", "replica_drop"]))
-        .group_by("msg_type", "node")
-        .agg(held=pl.col("kind").last() == "replica_add")
-        .filter("held")
-        .group_by(blob=pl.col("msg_type"))
-        .agg(actual=pl.len().cast(pl.Int64), holders=pl.col("node").sort())
+def _drift(held: pl.DataFrame, running: pl.DataFrame, desired: dict) -> pl.DataFrame:
+    replicas = held.group_by("blob").agg(
+        actual=pl.len().cast(pl.Int64), holders=pl.col("node").sort()
     )
-    starts = ev.filter(
-        (pl.col("kind") == "action_start")
-        & pl.col("msg_type").is_in(["pull_replica", "migrate_blob"])
-    )
-    ended = ev.filter(pl.col("kind") == "action_end")["msg_id"]
     in_flight = (
-        starts.filter(~pl.col("msg_id").is_in(ended.implode()))
-        .group_by(blob=pl.col("parent"))
+        running.filter(pl.col("action").is_in(["pull_replica", "migrate_blob"]))
+        .group_by(blob=pl.col("target"))
         .agg(in_flight=pl.len().cast(pl.Int64))
     )
     want = pl.DataFrame(
@@ -196,8 +260,7 @@ def _drift(ev: pl.DataFrame, desired: dict) -> pl.DataFrame:
     )
 
 
-def _nodes(ev: pl.DataFrame, state, actions: pl.DataFrame) -> pl.DataFrame:
-    running = actions.filter(pl.col("status") == "running")
+def _nodes(state, running: pl.DataFrame) -> pl.DataFrame:
     touching = pl.concat(
         [
             running.select(node="node"),
@@ -214,19 +277,4 @@ def _nodes(ev: pl.DataFrame, state, actions: pl.DataFrame) -> pl.DataFrame:
         .join(heat, on="node", how="left")
         .with_columns(pl.col("heat").fill_null(0))
         .sort("node")
-    )
-
-
-def _rtt(ev: pl.DataFrame) -> pl.DataFrame:
-    samples = ev.filter(pl.col("kind") == "rtt_sample")
-    return (
-        samples.select(
-            a=pl.min_horizontal("node", "peer"),
-            b=pl.max_horizontal("node", "peer"),
-            rtt="duration",
-            at="t",
-        )
-        .group_by("a", "b")
-        .agg(pl.col("rtt").last(), pl.col("at").last())
-        .sort("a", "b")
     )
