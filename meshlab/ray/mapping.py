@@ -165,7 +165,8 @@ class RayMapper:
     # entry points ------------------------------------------------------------------------
     def feed(self, events: list[dict[str, Any]], *, now: float | None = None) -> list[Row]:
         """Map one POSTed batch of Ray events; returns the contract rows it completes."""
-        self._rows = rows = []
+        rows: list[Row] = []
+        self._rows = rows
         if now is not None:
             self.clock = max(self.clock, now)
         buckets: list[list] = [[], [], [], [], []]  # by _PRIORITY, arrival order kept
@@ -188,7 +189,8 @@ class RayMapper:
 
     def sweep(self, *, now: float) -> list[Row]:
         """Emit what has waited longer than ``grace`` (call this when no batch arrives)."""
-        self._rows = rows = []
+        rows: list[Row] = []
+        self._rows = rows
         self.clock = max(self.clock, now)
         self._advance()
         self._rows = []
@@ -205,7 +207,8 @@ class RayMapper:
         it is called every poll and turns each change of state into the event it means, at
         ``now`` (when it was seen), or Ray's end time for a node.
         """
-        self._rows = rows = []
+        rows: list[Row] = []
+        self._rows = rows
         self.clock = max(self.clock, now)
         for n in nodes:
             self._reconcile_node(n, now)
@@ -434,7 +437,8 @@ class RayMapper:
         t = ts(tr.get("timestamp"))
         if state == "ALIVE":
             node_hex = tr.get("node_hex") or to_hex(tr.get("nodeId", ""))
-            a.node = node_name(node_hex) if node_hex else a.node
+            # never null (the contract needs a node), though Ray may leave nodeId empty
+            a.node = node_name(node_hex) if node_hex else a.node or node_name("")
             a.worker = tr.get("workerId", "")
             a.pid = int(tr.get("pid") or 0)
             if a.state == "pending":
@@ -467,7 +471,7 @@ class RayMapper:
 
     def _fail(self, a: _Actor, t: float, cause: dict | None, *, restarting: bool) -> None:
         node = a.node or "node-unknown"
-        ctx = _death_context(cause)
+        ctx = _death_context(cause) or {}
         why = ctx.get("reason") if ctx else None
         node_hex = next((h for h in self.nodes if node_name(h) == node), None)
         node_gone = node_hex is not None and self.nodes.get(node_hex) in ("down", "left")
@@ -565,8 +569,8 @@ class RayMapper:
 
     def _advance(self, *, full: bool = True) -> None:
         force_before = self.clock - self.grace
-        for h in list(self._parked):
-            a = self.actors[h]
+        for parked in list(self._parked):
+            a = self.actors[parked]
             if a.parked:
                 self._actor_drain(a, force=a.parked[0][0] < force_before)
         if full:
@@ -755,7 +759,7 @@ def to_frame(rows: list[Row], *, first_seq: int) -> pl.DataFrame:
     (7, 'node_join')
     """
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(ROW_COLUMNS)
-    data = {"seq": range(first_seq, first_seq + len(rows))}
+    data: dict[str, range | list[Any]] = {"seq": range(first_seq, first_seq + len(rows))}
     data.update({name: list(col) for name, col in zip(ROW_COLUMNS, columns, strict=True)})
     # polars builds an Enum column from Python strings slowly: build text, then cast
     return pl.DataFrame(data, schema=_BUILD_SCHEMA).cast({"kind": SCHEMA["kind"]})

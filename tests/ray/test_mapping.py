@@ -8,6 +8,7 @@ a ``max_restarts=2`` actor dies three times, then the worker node is removed wit
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -173,3 +174,18 @@ def test_polling_turns_state_changes_into_events():
     got = [(r[1], r[3], r[4]) for r in rows if r[1] != "attrs"]
     assert got[0][0] == "node_down"
     assert ("actor_fail", "pinned", 0) in got and ("actor_restart", "pinned", 1) in got
+
+
+def test_an_alive_without_a_node_id_still_names_a_node(recorded):
+    """Ray may leave an ALIVE transition's nodeId empty (its protobuf default): the actor's
+    events then name ``node-unknown``, never a null node (the frame used to fail validation)."""
+    posts = copy.deepcopy(recorded["posts"])
+    for post in posts:
+        for event in post["body"]:
+            for tr in (event.get("actorLifecycleEvent") or {}).get("stateTransitions", []):
+                if tr.get("state") == "ALIVE":
+                    tr["nodeId"] = ""
+    df = replay(recorded, posts=posts)
+    validate(df)
+    spawns = df.filter(pl.col("kind") == "actor_spawn", pl.col("actor") != "driver")
+    assert spawns.height == 7 and set(spawns["node"]) == {"node-unknown"}
