@@ -154,11 +154,14 @@ class RayMapper:
         self.calls: dict[tuple[str, int], _Call] = {}
         self.plain_tasks: set[str] = set()  # task hex of tasks on no actor
         self.done: dict[tuple[str, int], None] = {}
-        self._parked: set[str] = set()  # actors with transitions waiting for their name
-        # calls to look at after this batch, calls waiting on an actor (by hex), and when
-        # to look at every call for staleness: a batch costs what it touches, not all calls
-        self._dirty: set[tuple[str, int]] = set()
-        self._waits: dict[str, set[tuple[str, int]]] = {}
+        # actors with transitions waiting for their name; calls to look at after this batch;
+        # calls waiting on an actor (by hex); and when to look at every call for staleness:
+        # a batch costs what it touches, not all calls. Dicts used as ordered sets, so that
+        # the same batches give the same rows in the same order (a set's order follows the
+        # process's string hashing)
+        self._parked: dict[str, None] = {}
+        self._dirty: dict[tuple[str, int], None] = {}
+        self._waits: dict[str, dict[tuple[str, int], None]] = {}
         self._next_full = 0.0
         self._rows: list[Row] = []
 
@@ -169,20 +172,27 @@ class RayMapper:
         self._rows = rows
         if now is not None:
             self.clock = max(self.clock, now)
-        buckets: list[list] = [[], [], [], [], []]  # by _PRIORITY, arrival order kept
-        counts = self.counts
+        # grouped by type, arrival order kept within a type, and handled in _ORDER: types of
+        # one priority touch separate state, so this is the order of _PRIORITY
+        groups: dict[str, list] = {}
         for event in events:
-            kind = event.get("eventType") if isinstance(event, dict) else None
-            if kind not in KNOWN_TYPES:
-                self.unknown[str(kind)] += 1
-                continue
-            counts[kind] += 1
-            handler = _HANDLERS.get(kind)
-            if handler is not None:
-                buckets[_PRIORITY[kind]].append((handler, event))
-        for bucket in buckets:
-            for handler, event in bucket:
-                handler(self, event)
+            kind = event.get("eventType") if type(event) is dict else None
+            group = groups.get(kind) if type(kind) is str else None
+            if group is None:
+                if type(kind) is not str or kind not in KNOWN_TYPES:
+                    self.unknown[str(kind)] += 1
+                    continue
+                group = groups[kind] = []
+            group.append(event)
+        counts = self.counts
+        for kind, group in groups.items():
+            counts[kind] += len(group)
+        for kind in _ORDER:
+            group = groups.get(kind)
+            if group:
+                handler = _HANDLERS[kind]
+                for event in group:
+                    handler(self, event)
         self._advance(full=self.clock >= self._next_full)
         self._rows = []
         return _in_time_order(rows)
@@ -242,8 +252,7 @@ class RayMapper:
 
     def _attrs(self, t: float, node: str, actor: str | None, values: dict[str, Any]) -> None:
         if self.attrs:
-            text = json.dumps(values, separators=(",", ":"), sort_keys=True)
-            self._emit(t, "attrs", node, actor, reason=text)
+            self._emit(t, "attrs", node, actor, reason=_ATTRS_JSON.encode(values))
 
     # nodes -------------------------------------------------------------------------------
     def _node_definition(self, event: dict[str, Any]) -> None:
@@ -364,7 +373,8 @@ class RayMapper:
             return
         short = (a.cls or "actor").rsplit(".", 1)[-1]
         candidates = [name] if name else []
-        candidates += [f"{short}#{a.hex[:6]}", f"{short}#{a.hex[:24]}"]
+        # the unique bytes, then the whole id (with the job): never left without a name
+        candidates += [f"{short}#{a.hex[:6]}", f"{short}#{a.hex[:24]}", f"{short}#{a.hex}"]
         for c in candidates:
             if self.names.get(c, a.hex) == a.hex:
                 a.name = c
@@ -389,7 +399,7 @@ class RayMapper:
         for tr in body.get("stateTransitions") or ():
             if tr.get("state") in ("ALIVE", "RESTARTING", "DEAD"):
                 a.parked.append((self.clock, tr))
-        self._parked.add(a.hex)
+        self._parked[a.hex] = None
 
     def _actor_drain(self, a: _Actor, *, force: bool = False) -> None:
         """Apply an actor's parked transitions once it has a name (or ``force``)."""
@@ -410,7 +420,7 @@ class RayMapper:
             a.parked.pop(0)
             self._actor_transition(a, tr)
             force = force and bool(a.parked) and a.parked[0][0] < self.clock - self.grace
-        self._parked.discard(a.hex)
+        self._parked.pop(a.hex, None)
 
     def _awaits_worker_death(self, a: _Actor, tr: dict[str, Any]) -> bool:
         if a.state != "alive" or tr.get("state") not in ("RESTARTING", "DEAD"):
@@ -424,7 +434,7 @@ class RayMapper:
         """Look again at the calls that wait on this actor (its name, its first life)."""
         waiting = self._waits.get(h)
         if waiting:
-            self._dirty.update(waiting)
+            self._dirty.update(dict.fromkeys(waiting))
 
     def _parent(self, a: _Actor) -> str | None:
         creator = self.creators.get(a.hex)
@@ -529,7 +539,7 @@ class RayMapper:
         c.send_node = to_hex(event.get("nodeId", ""))
         c.job = to_hex(body.get("jobId", ""))
         c.since = self.clock
-        self._dirty.add(key)
+        self._dirty[key] = None
 
     def _task_lifecycle(self, event: dict[str, Any]) -> None:
         body = event.get("taskLifecycleEvent") or {}
@@ -547,7 +557,7 @@ class RayMapper:
         if body.get("rayErrorInfo"):
             c.error = body["rayErrorInfo"]
         c.since = self.clock
-        self._dirty.add(key)
+        self._dirty[key] = None
 
     def _caller_name(self, parent_task: str, *, node_hex: str, t: float | None) -> str | None:
         """The actor (or pseudo-actor) that was running ``parent_task``; None while that
@@ -569,28 +579,33 @@ class RayMapper:
 
     def _advance(self, *, full: bool = True) -> None:
         force_before = self.clock - self.grace
-        for parked in list(self._parked):
-            a = self.actors[parked]
-            if a.parked:
-                self._actor_drain(a, force=a.parked[0][0] < force_before)
+        if self._parked:
+            for parked in list(self._parked):
+                a = self.actors[parked]
+                if a.parked:
+                    self._actor_drain(a, force=a.parked[0][0] < force_before)
+        calls, waits = self.calls, self._waits
         if full:
             self._next_full = self.clock + self.grace / 2
-            keys = list(self.calls)
+            keys = list(calls)
         else:
-            keys = [k for k in self._dirty if k in self.calls]
+            keys = [k for k in self._dirty if k in calls]
         self._dirty.clear()
         for key in keys:
-            c = self.calls[key]
+            c = calls[key]
             if self._advance_call(c, stale=c.since < force_before):
-                del self.calls[key]
+                del calls[key]
                 self.done[key] = None
                 for h in (c.callee, actor_of_task(c.parent_task)):
-                    if h in self._waits:
-                        self._waits[h].discard(key)
+                    if h in waits:
+                        waits[h].pop(key, None)
             else:
                 for h in (c.callee, actor_of_task(c.parent_task)):
                     if h:
-                        self._waits.setdefault(h, set()).add(key)
+                        w = waits.get(h)
+                        if w is None:
+                            w = waits[h] = {}
+                        w[key] = None
         if len(self.done) > 200_000:
             for key in list(self.done)[:100_000]:
                 del self.done[key]
@@ -608,7 +623,8 @@ class RayMapper:
             return False
         callee = self.actors[c.callee]  # type: ignore[index]
         node = callee.node or "node-unknown"
-        end = next((s for s in TERMINAL if s in c.phases), None)
+        phases = c.phases
+        end = "FINISHED" if "FINISHED" in phases else "FAILED" if "FAILED" in phases else None
         placed = callee.state != "pending" or stale  # the callee has been seen alive
         first = min(c.phases.values(), default=c.send_t or 0.0)
         # the callee's life when the call reached it (a late report may follow a restart)
@@ -735,6 +751,9 @@ class RayMapper:
             )
 
 
+# json.dumps with options builds an encoder per call: one, made once
+_ATTRS_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
 _HANDLERS = {
     "NODE_DEFINITION_EVENT": RayMapper._node_definition,
     "NODE_LIFECYCLE_EVENT": RayMapper._node_lifecycle,
@@ -747,6 +766,7 @@ _HANDLERS = {
     "DRIVER_JOB_LIFECYCLE_EVENT": RayMapper._driver_lifecycle,
     "WORKER_LIFECYCLE_EVENT": RayMapper._worker_lifecycle,
 }
+_ORDER = sorted(_HANDLERS, key=_PRIORITY.__getitem__)  # the types handled, by priority
 
 
 def to_frame(rows: list[Row], *, first_seq: int) -> pl.DataFrame:
@@ -782,20 +802,27 @@ def ts(text: Any) -> float:
     >>> ts("2026-11-29T14:44:49Z")
     1795963489.0
     """
-    if not isinstance(text, str) or len(text) < 19:
-        return 0.0
-    head = text[:19]
-    base = _EPOCH.get(head)
-    if base is None:
+    try:
+        base = _EPOCH[text[:19]]  # the whole seconds, parsed once per second of Ray's time
+    except (KeyError, TypeError):
+        if not isinstance(text, str) or len(text) < 19:
+            return 0.0
         try:
-            base = calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M:%S"))
+            base = calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S"))
         except ValueError:
             return 0.0
         if len(_EPOCH) > 100_000:
             _EPOCH.clear()
-        _EPOCH[head] = base
-    frac = text[20:].rstrip("Z") if len(text) > 20 and text[19] == "." else ""
-    return base + (int(frac) / 10 ** len(frac) if frac.isdigit() else 0.0)
+        _EPOCH[text[:19]] = base
+    if len(text) > 20 and text[19] == ".":
+        frac = text[20:].rstrip("Z")
+        if frac.isdigit() and frac.isascii():
+            n = len(frac)
+            return base + int(frac) / (_POW10[n] if n < 20 else 10**n)
+    return base + 0.0
+
+
+_POW10 = [10**k for k in range(20)]
 
 
 def _stamp(now: float) -> str:
