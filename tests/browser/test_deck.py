@@ -1,17 +1,40 @@
 """The MeshOS deck in Chromium: what the browser folds from the events (running and pending
-actions, recent failures, drift, heat, maintenance, daemons) is behaviour_at's at many times of
-every MeshOS scenario; copies in transit, the maintenance outline and the dark theme are drawn."""
+actions, recent failures, drift, heat, maintenance, daemons, the RTT map and placement
+stability) is behaviour_at's at many times of every MeshOS scenario and of a partitioned run;
+copies in transit, slow and suspect links, the maintenance outline and the dark theme are
+drawn."""
 
 from __future__ import annotations
 
 import pytest
 
 import meshlab as ml
-from meshlab.meshos import behaviour_at
+from meshlab.meshos import Blob, Daemon, DesiredState, MeshOS, Policy, behaviour_at
 
 CANVAS = ".meshlab-canvas"
 MESHOS = ["maintenance-drain", "replica-repair", "crash-loop", "slow-node"]
 ENGINE = ["action_start", "action_end", "action_queued", "replica_add", "replica_drop", "admin"]
+
+
+def _partitioned():
+    """A MeshOS run whose probes time out across a cut, and a slow node besides."""
+    mesh = ml.Mesh(seed=3, nodes=6, latency=0.002)
+    for other in ("n0", "n1", "n2", "n3", "n4"):
+        mesh.set_link("n5", other, latency=0.09)
+    engine = MeshOS(
+        mesh,
+        DesiredState(daemons=(Daemon("agent", essential=True),), blobs=(Blob("b", replicas=3),)),
+        policy=Policy(rtt_every=2.0),
+    )
+    engine.announce_blob("b", node="n4")
+    mesh.partition([["n4"], ["n0", "n1", "n2", "n3", "n5"]], at=6.0)
+    mesh.heal(at=30.0)
+    mesh.run(until=40.0)
+    return mesh.trace
+
+
+def _trace(scenario: str):
+    return _partitioned() if scenario == "partitioned" else ml.scenarios.run(scenario, seed=1)
 
 
 def _times(trace, most: int = 120) -> list[float]:
@@ -40,9 +63,9 @@ def _open(browser, trace, tmp_path, **page):
     return p
 
 
-@pytest.mark.parametrize("scenario", MESHOS)
+@pytest.mark.parametrize("scenario", [*MESHOS, "partitioned"])
 def test_deck_in_browser_matches_behaviour_at(browser, scenario, tmp_path):
-    trace = ml.scenarios.run(scenario, seed=1)
+    trace = _trace(scenario)
     times = _times(trace)
     page = _open(browser, trace, tmp_path)
     got = page.evaluate("(ts) => window.meshlabReplay.view.decksAt(ts)", times)
@@ -90,6 +113,12 @@ def test_deck_in_browser_matches_behaviour_at(browser, scenario, tmp_path):
             daemons.setdefault(r["node"], []).append(f"{r['actor']} {r['status']}")
         for node, names in daemons.items():
             assert sorted(d["nodes"][node]["daemons"]["names"]) == sorted(names), where
+        want_l = [list(r) for r in b.rtt.select("a", "b", "rtt", "at", "timeout").rows()]
+        seen_l = [[x["a"], x["b"], x["rtt"], x["at"], x["timeout"]] for x in d["links"]]
+        assert seen_l == want_l, where
+        placed = dict(b.stability.rows())
+        for node, n in d["nodes"].items():
+            assert n["placements"] == placed.get(node, 0), (*where, node)
 
 
 def test_deck_draws_transit_maintenance_and_follows_the_dark_theme(browser, tmp_path, artifacts):
@@ -161,3 +190,46 @@ def test_deck_summary_follows_the_playhead_in_the_space_time_view(browser, tmp_p
             moving = f" (+{r['in_flight']} moving)" if r["in_flight"] else ""
             assert f"{r['actual']}/{r['desired']}{moving}" in text, (t, r, text)
     page.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (900, 700)])
+def test_deck_draws_slow_and_suspect_links_and_stability(browser, tmp_path, artifacts, size):
+    trace = _partitioned()
+    t = 20.0  # n4 cut off (its probes time out), n5 slow to everyone
+    b = behaviour_at(trace, t)
+    assert b.rtt.filter("timeout").height >= 2 and (b.rtt["rtt"] > 0.05).sum() >= 3
+    for scheme in ("light", "dark"):
+        page = _open(
+            browser,
+            trace,
+            tmp_path,
+            color_scheme=scheme,
+            viewport={"width": size[0], "height": size[1]},
+        )
+        page.evaluate(
+            """(t) => { const r = window.meshlabReplay;
+                r.model.set('selected', 'node:n4'); r.model.save_changes();
+                r.view.setTime(t); }""",
+            t,
+        )
+        text = page.locator(".ml-inspector").inner_text()
+        assert "no reply" in text  # n4's links timed out
+        assert "placement" in text
+        stab = page.locator(".ml-stability").inner_text()
+        n4 = dict(b.stability.rows()).get("n4", 0)
+        assert stab.startswith("stable") if not n4 else f"{n4} placement" in stab, stab
+        # the suspect links are drawn in their colour between the regions
+        red = (255, 107, 107) if scheme == "dark" else (224, 49, 49)
+        found = page.evaluate(
+            """(rgb) => { const c = document.querySelector('canvas.ml-main');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 0; i < d.length; i += 4)
+                  if (Math.abs(d[i] - rgb[0]) < 40 && Math.abs(d[i + 1] - rgb[1]) < 40
+                      && Math.abs(d[i + 2] - rgb[2]) < 40) n++;
+                return n; }""",
+            list(red),
+        )
+        assert found > 200, found
+        page.screenshot(path=str(artifacts / f"deck-links-{size[0]}-{scheme}.png"))
+        page.close()

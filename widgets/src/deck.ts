@@ -1,7 +1,8 @@
 // The MeshOS deck, folded in the browser from the events alone: the same answers as Python's
 // behaviour_at(t) (meshlab/meshos/behaviour.py) — running and pending actions, recent failures,
-// drift per blob, heat per node — plus what only the drawing needs: each node's maintenance
-// state, drain progress and a time-to-safe estimate, daemons per node, copies in transit.
+// drift per blob, heat per node, the RTT map and placement stability — plus what only the
+// drawing needs: each node's maintenance state, drain progress and a time-to-safe estimate,
+// daemons per node, copies in transit.
 // Pure functions of (store, folded state, t, desired): no state of its own beyond a cache of
 // the engine's rows in fold order.
 import type { MeshState } from "./fold";
@@ -72,7 +73,22 @@ export interface DeckNode {
   daemons: { up: number; down: number; names: string[] };
   /** Effects in force at t: a daemon held down by backoff or crash-loop gating, the node avoided. */
   held: DeckHold[];
+  /** Placements (copies, instances, daemon starts) aimed at it in the window: its placement stability. */
+  placements: number;
 }
+
+/** The latest RTT sample of a pair of nodes (a < b), as behaviour_at's rtt table. */
+export interface DeckLink {
+  a: string;
+  b: string;
+  rtt: number; // seconds; for a timeout, the time waited
+  at: number;
+  timeout: boolean; // the probe got no reply: the link is suspect
+}
+
+/** An RTT above this is slow (meshlab.meshos.plan.SLOW_RTT). */
+export const SLOW_RTT = 0.05;
+const PLACEMENTS = new Set(["pull_replica", "migrate_blob", "start_instance", "start_daemon"]);
 
 export interface DeckHold {
   action: string; // apply_backoff or mark_avoid
@@ -91,6 +107,8 @@ export interface Deck {
   drift: DeckDrift[];
   nodes: Map<string, DeckNode>;
   transit: DeckTransit[];
+  /** The RTT map: the latest sample of every pair probed, sorted by (a, b). */
+  links: DeckLink[];
   /** Bytes per second of the copies finished so far (NaN before the first). */
   copyRate: number;
 }
@@ -99,7 +117,7 @@ const COPIES = new Set(["pull_replica", "migrate_blob"]);
 /** Node states in which the engine moves everything movable off the node. */
 export const DRAINING = new Set(["entering_maintenance", "maintenance", "drain_failed", "drain", "draining"]);
 const MAINTENANCE_OF: Record<string, string> = { up: "active", cordon: "cordoned" };
-const ENGINE = new Set<number>([K.action_start, K.action_end, K.action_queued, K.replica_add, K.replica_drop, K.admin]);
+const ENGINE = new Set<number>([K.action_start, K.action_end, K.action_queued, K.replica_add, K.replica_drop, K.admin, K.rtt_sample]);
 
 export function isEngineKind(k: number): boolean {
   return ENGINE.has(k);
@@ -139,10 +157,30 @@ interface EngineFold {
   effects: (DeckHold & { node: string })[]; // every backoff and avoid, with when it lapses
   bytes: number; // of the copies finished ok, and the seconds they took
   secs: number;
+  links: Map<string, DeckLink>; // "a\0b" -> the pair's latest sample
+  linkList: DeckLink[] | null; // links sorted, until they change
+  placed: { t: number; node: string }[]; // placing action starts, in time order
 }
 const folds = new WeakMap<EventStore, EngineFold>();
 function newFold(rows: number[]): EngineFold {
-  return { rows, i: 0, starts: new Map(), ended: new Set(), open: new Map(), queued: new Map(), lastStart: new Map(), held: new Map(), sorted: new Map(), failed: [], effects: [], bytes: 0, secs: 0 };
+  return {
+    rows,
+    i: 0,
+    starts: new Map(),
+    ended: new Set(),
+    open: new Map(),
+    queued: new Map(),
+    lastStart: new Map(),
+    held: new Map(),
+    sorted: new Map(),
+    failed: [],
+    effects: [],
+    bytes: 0,
+    secs: 0,
+    links: new Map(),
+    linkList: null,
+    placed: [],
+  };
 }
 
 /** Python's "reason is not ok" for an action's end: a null reason is not a failure either. */
@@ -175,6 +213,13 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
       if (!ended.has(id)) open.set(id, r);
       const key = `${type}\u0000${str(store.parent.data[r])}`;
       lastStart.set(key, Math.max(lastStart.get(key) ?? -Infinity, rt));
+      if (PLACEMENTS.has(type)) f.placed.push({ t: rt, node: str(store.node.data[r]) });
+    } else if (k === K.rtt_sample) {
+      const x = str(store.node.data[r]);
+      const y = str(store.peer.data[r]);
+      const [a, b] = x < y ? [x, y] : [y, x];
+      f.links.set(`${a}\u0000${b}`, { a, b, rtt: store.duration.data[r], at: rt, timeout: str(store.reason.data[r]) === "timeout" });
+      f.linkList = null;
     } else if (k === K.action_end) {
       const id = store.msgId.data[r];
       ended.add(id);
@@ -218,6 +263,17 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
     }
   }
   const failures: DeckFailure[] = f.failed.filter((x) => x.t > t - window);
+  // placement stability: placements in the window, found from its start by binary search
+  const placedIn = new Map<string, number>();
+  let lo = 0;
+  let hi = f.placed.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (f.placed[mid].t > t - window) hi = mid;
+    else lo = mid + 1;
+  }
+  for (let i = lo; i < f.placed.length; i++) placedIn.set(f.placed[i].node, (placedIn.get(f.placed[i].node) ?? 0) + 1);
+  if (!f.linkList) f.linkList = [...f.links.values()].sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
   const holds = f.effects.filter((x) => x.until > t);
   const { bytes, secs } = f;
   // actor crashes in the window (they are markers, so the store lists them already)
@@ -323,6 +379,7 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
       toSafe: NaN,
       daemons: { up: 0, down: 0, names: [] },
       held: holds.filter((x) => x.node === name).map(({ node: _n, ...rest }) => rest),
+      placements: placedIn.get(name) ?? 0,
     });
   }
   for (let a = 0; a < store.actorCodes.length; a++) {
@@ -359,7 +416,7 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
     }
     nd.toSafe = eta;
   }
-  return { t, actions, failures, drift, nodes, transit, copyRate };
+  return { t, actions, failures, drift, nodes, transit, links: f.linkList, copyRate };
 }
 
 /** Does this store hold a MeshOS engine's events at all? (the deck stays out of plain traces) */

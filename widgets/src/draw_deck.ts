@@ -1,7 +1,8 @@
 // Paints the MeshOS deck over a topology scene: each node's maintenance state (outline and
 // header badge), heat and daemons in the header, drain progress with time-to-safe at the foot
-// of a draining region, copies in transit along the links, and a drift badge for the mesh.
-import type { Deck } from "./deck";
+// of a draining region, slow and suspect links of the RTT map, copies in transit along the
+// links, and a drift badge for the mesh.
+import { SLOW_RTT, type Deck, type DeckLink } from "./deck";
 import { HEADER } from "./layout";
 import { HEAT, MAINT_COLOR, STATUS_COLOR, THEME, TRANSIT } from "./palette";
 import type { Scene } from "./scene";
@@ -35,6 +36,32 @@ export function drainText(nd: Deck["nodes"] extends Map<string, infer V> ? V : n
   if (!left.length) return "drained: safe";
   const eta = Number.isFinite(nd.toSafe) ? ` · ~${fmtSecs(nd.toSafe)} to safe` : "";
   return `draining: ${left.join(", ")} left${eta}`;
+}
+
+/** The colour of a link of the RTT map: suspect (its probes time out), slow, or "" (fine). */
+export function linkColour(l: DeckLink): string {
+  if (l.timeout) return THEME.dark ? "#ff6b6b" : "#e03131";
+  if (l.rtt > SLOW_RTT) return THEME.dark ? "#fcc419" : "#e8a200";
+  return "";
+}
+
+/** A link's label: its RTT, or that it timed out. */
+export function linkText(l: DeckLink): string {
+  return l.timeout ? "no reply" : `${Math.round(l.rtt * 1000)} ms`;
+}
+
+type Rect = { x: number; y: number; w: number; h: number };
+
+/** A bowed path between two regions' centres: its ends, control point and the curve's midpoint. */
+export function arc(a: Rect, b: Rect): { x0: number; y0: number; cx: number; cy: number; x1: number; y1: number; mx: number; my: number } {
+  const [x0, y0, x1, y1] = [a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2];
+  const [dx, dy] = [x1 - x0, y1 - y0];
+  const len = Math.hypot(dx, dy) || 1;
+  // bow by a fifth of the length, always to the same side of the (a -> b) direction
+  const bow = 0.2 * len;
+  const [cx, cy] = [(x0 + x1) / 2 - (dy / len) * bow, (y0 + y1) / 2 + (dx / len) * bow];
+  // a quadratic curve's midpoint is halfway between the chord's midpoint and the control point
+  return { x0, y0, cx, cy, x1, y1, mx: ((x0 + x1) / 2 + cx) / 2, my: ((y0 + y1) / 2 + cy) / 2 };
 }
 
 /** A rounded badge ending at xRight; returns where the next one (to its left) ends, or xRight when it did not fit past `minX`. */
@@ -118,6 +145,44 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
       ctx.fillStyle = mc ?? (THEME.dark ? "#ff922b" : "#b35900");
       ctx.textAlign = "left";
       ctx.fillText(line, b.x + 9, b.y + b.h - 11, b.w - 18);
+    }
+  }
+
+  // the RTT map's bad links, under the copies: slow ones solid, suspect ones (probes timed out)
+  // dashed. Each is an arc from centre to centre of the two regions, bowed to one side, so a
+  // link does not run through a node between its ends and a node with many bad links shows
+  // as a fan.
+  const bad = deck.links.filter((l) => linkColour(l) && byName.has(l.a) && byName.has(l.b));
+  const arcs = bad.map((l) => ({ l, ...arc(byName.get(l.a)!.box.inner, byName.get(l.b)!.box.inner) }));
+  for (const { l, x0, y0, cx, cy, x1, y1 } of arcs) {
+    ctx.strokeStyle = linkColour(l);
+    ctx.globalAlpha = 0.75;
+    ctx.lineWidth = l.timeout ? 2.5 : 2;
+    ctx.setLineDash(l.timeout ? [8, 5] : []);
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.quadraticCurveTo(cx, cy, x1, y1);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
+  }
+  // labels at the top of each arc, only while there are few enough to read, and moved off a
+  // region's header so they never cover a node's name
+  if (arcs.length <= 16) {
+    ctx.font = BOLD;
+    ctx.textAlign = "center";
+    for (const { l, mx, my } of arcs) {
+      const text = linkText(l);
+      const w = ctx.measureText(text).width + 8;
+      let y = my;
+      for (const n of sc.nodes) {
+        const b = n.box;
+        if (mx + w / 2 > b.x && mx - w / 2 < b.x + b.w && y + 7 > b.y && y - 7 < b.y + HEADER) y = b.y + HEADER + 8;
+      }
+      ctx.fillStyle = THEME.panel;
+      ctx.fillRect(mx - w / 2, y - 7, w, 14);
+      ctx.fillStyle = linkColour(l);
+      ctx.fillText(text, mx, y + 0.5);
     }
   }
 

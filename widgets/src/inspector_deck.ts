@@ -2,7 +2,7 @@
 // running and pending there with their causes, and its recent failures; with nothing selected,
 // the mesh's drift and action counts. Everything comes from the Deck (deck.ts).
 import type { Deck, DeckAction } from "./deck";
-import { drainText, fmtSecs } from "./draw_deck";
+import { drainText, fmtSecs, linkColour, linkText } from "./draw_deck";
 import { h, link, type InspectorHandlers } from "./inspector";
 import { MAINT_COLOR } from "./palette";
 import { fmtTime } from "./scrubber";
@@ -34,6 +34,8 @@ export function renderDeckNode(el: HTMLElement, deck: Deck, name: string, hd: In
       nd.draining ? h("tr", {}, h("th", {}, "drain"), h("td", { class: "ml-drain" }, drainText(nd))) : null,
       nd.replicas.length ? h("tr", {}, h("th", {}, "replicas"), h("td", {}, nd.replicas.join(", "))) : null,
       h("tr", {}, h("th", {}, "heat"), h("td", {}, `${nd.heat} action${nd.heat === 1 ? "" : "s"} touching it`)),
+      h("tr", {}, h("th", {}, "placement"), h("td", { class: "ml-stability" }, stabilityText(nd.placements))),
+      linksRow(deck, name),
       nd.daemons.names.length ? h("tr", {}, h("th", {}, "daemons"), h("td", {}, nd.daemons.names.join(", "))) : null,
       ...nd.held.map((x) =>
         h("tr", {}, h("th", {}, x.action === "mark_avoid" ? "avoided" : "held down"), h("td", {}, `${x.target ? `${x.target} ` : ""}until ${fmtTime(x.until)}`, h("div", { class: "ml-dim" }, x.cause))),
@@ -59,6 +61,28 @@ export function renderDeckNode(el: HTMLElement, deck: Deck, name: string, hd: In
   }
   // after the title, before the generic node sections
   el.insertBefore(box, el.children[1] ?? null);
+}
+
+/** Placement stability: how many placements aimed at the node in the deck's window. */
+export function stabilityText(n: number, window = 30): string {
+  if (!n) return `stable: no placement in the last ${window} s`;
+  return `${n} placement${n === 1 ? "" : "s"} in the last ${window} s${n >= 5 ? " (churning)" : ""}`;
+}
+
+/** The node's links in the RTT map: the suspect and slow ones by name, and how many are fine. */
+function linksRow(deck: Deck, name: string): HTMLElement | null {
+  const mine = deck.links.filter((l) => l.a === name || l.b === name);
+  if (!mine.length) return null;
+  const bad = mine.filter((l) => linkColour(l)).sort((x, y) => Number(y.timeout) - Number(x.timeout) || y.rtt - x.rtt);
+  const fine = mine.length - bad.length;
+  const items = bad.slice(0, 8).map((l) =>
+    h("span", { class: `ml-link-rtt${l.timeout ? " ml-suspect" : " ml-slow"}`, style: `color:${linkColour(l)}` }, `${l.a === name ? l.b : l.a} ${linkText(l)}`),
+  );
+  const sep = items.flatMap((x, i) => (i ? [", ", x] : [x]));
+  const rest = bad.length > 8 ? ` (+${bad.length - 8})` : "";
+  const best = Math.min(...mine.filter((l) => !l.timeout).map((l) => l.rtt));
+  const summary = `${fine} fine${Number.isFinite(best) ? `, best ${(best * 1000).toFixed(1)} ms` : ""}`;
+  return h("tr", {}, h("th", {}, "RTT"), h("td", {}, ...sep, rest, bad.length ? h("div", { class: "ml-dim" }, summary) : summary));
 }
 
 /** With nothing selected: the mesh's drift and how many actions run and wait. */

@@ -1,6 +1,7 @@
 // The legend under the canvas: statuses, the first message types, markers and (with MeshOS
 // engine events) the deck's symbols. Rebuilt only when what it lists changes.
 import { HUNG_AFTER } from "./fold";
+import { linkColour } from "./draw_deck";
 import { DROP, HANDLER_ERROR, HEAT, HUNG, MAINT_COLOR, MARKER_COLOR, STATUS_COLOR, THEME, TRANSIT, typeColor } from "./palette";
 import { MARKER_NAMES } from "./scrubber";
 import type { EventStore } from "./store";
@@ -48,6 +49,8 @@ export class Legend {
         `<span class="ml-lg-group ml-lg-deck"><span class="ml-lg-title">MeshOS</span>${sw.join("")}` +
           `<span><i class="ml-sw" style="background:${TRANSIT};border-radius:1px"></i>copy in transit</span>` +
           `<span style="color:${HEAT}">⚡n actions on the node</span><span>◆n daemons up</span>` +
+          `<span style="color:${linkColour({ a: "", b: "", rtt: 1, at: 0, timeout: false })}">⌒ slow link</span>` +
+          `<span style="color:${linkColour({ a: "", b: "", rtt: 1, at: 0, timeout: true })}">⌒┄ suspect link (no reply)</span>` +
           `<span><i class="ml-sw" style="background:${STATUS_COLOR.restarting};border-radius:3px;width:16px"></i>drift (blobs short)</span></span>`,
       );
     }

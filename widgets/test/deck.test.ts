@@ -5,7 +5,8 @@
 // is tests/browser/test_deck.py.
 import { describe, expect, it } from "vitest";
 import { deckAt, hasEngine, type DesiredMeta } from "../src/deck";
-import { drainShort, drainText, holdText } from "../src/draw_deck";
+import { drainShort, drainText, holdText, linkColour, linkText } from "../src/draw_deck";
+import { stabilityText } from "../src/inspector_deck";
 import { Folder } from "../src/fold";
 import { K } from "../src/kinds";
 import { MARKER_COLOR, NODE_STYLE, THEME, applyTheme, prefersDark } from "../src/palette";
@@ -135,6 +136,46 @@ describe("MeshOS deck: drift, heat, transit", () => {
     const noRate = deck(live.filter((e) => e.msg_id !== 1), 11);
     expect(noRate.transit[0]).toMatchObject({ progress: 0.5, end: NaN });
     expect(noRate.nodes.get("n2")!.toSafe).toBeNaN(); // and no time-to-safe is made up
+  });
+});
+
+describe("MeshOS deck: the RTT map and placement stability", () => {
+  const PROBES: Ev[] = [
+    ...STORY,
+    { t: 1, kind: "rtt_sample", node: "n1", peer: "n0", duration: 0.002 },
+    { t: 2, kind: "rtt_sample", node: "n0", peer: "n1", duration: 0.003 },
+    { t: 2, kind: "rtt_sample", node: "n3", peer: "n0", duration: 0.09 },
+    { t: 3, kind: "rtt_sample", node: "n2", peer: "n3", duration: 1, reason: "timeout" },
+    { t: 5, kind: "rtt_sample", node: "n3", peer: "n2", duration: 0.004 },
+  ];
+
+  it("each pair's latest sample, named in order, a timeout marked", () => {
+    const at3 = deck(PROBES, 3).links.map((l) => [l.a, l.b, l.rtt, l.at, l.timeout]);
+    expect(at3).toEqual([
+      ["n0", "n1", 0.003, 2, false],
+      ["n0", "n3", 0.09, 2, false],
+      ["n2", "n3", 1, 3, true],
+    ]);
+    // a reply replaces the timeout: the link is fine again
+    expect(deck(PROBES, 5).links.find((l) => l.b === "n3" && l.a === "n2")).toMatchObject({ rtt: 0.004, timeout: false });
+    expect(deck(PROBES, 0.5).links).toEqual([]);
+  });
+
+  it("slow and suspect links are tinted, fine ones are not drawn", () => {
+    const [fine, slow, suspect] = deck(PROBES, 3).links;
+    expect(linkColour(fine)).toBe("");
+    expect(linkColour(slow)).not.toBe("");
+    expect(linkColour(suspect)).not.toBe(linkColour(slow));
+    expect([linkText(slow), linkText(suspect)]).toEqual(["90 ms", "no reply"]);
+  });
+
+  it("placement stability: placements aimed at a node within the window", () => {
+    const d = deck(STORY, 12.5);
+    // pull to n1 at 0, migrate to n3 at 10, pull to n0 at 12 (the stop is not a placement)
+    expect([...d.nodes.values()].map((n) => [n.node, n.placements])).toEqual([["n0", 1], ["n1", 1], ["n2", 0], ["n3", 1]]);
+    expect(deck(STORY, 12.5, DESIRED, 2).nodes.get("n1")!.placements).toBe(0); // out of the window
+    expect(stabilityText(0)).toBe("stable: no placement in the last 30 s");
+    expect(stabilityText(6)).toBe("6 placements in the last 30 s (churning)");
   });
 });
 
