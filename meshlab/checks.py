@@ -79,20 +79,34 @@ DROP_HINTS = {
 
 
 class Problem(str):
-    """One problem, as a message for a student; also knows when (``t``) and who (``actors``).
+    """One problem, as a message for a student; also knows when (``t``, and ``until`` when it
+    lasted), who (``actors``) and which message types it is about (``msg_types``), so that
+    ``ml.Canvas(trace, problem=p)`` can mark its time range and filter to them.
 
     >>> p = Problem("c2 crashed at t=1.000 s", t=1.0, actors=("c2",))
-    >>> p, p.t, p.actors
-    ('c2 crashed at t=1.000 s', 1.0, ('c2',))
+    >>> p, p.t, p.actors, p.until, p.msg_types
+    ('c2 crashed at t=1.000 s', 1.0, ('c2',), 1.0, ())
     """
 
     t: float
+    until: float
     actors: tuple[str, ...]
+    msg_types: tuple[str, ...]
 
-    def __new__(cls, message: str, *, t: float, actors: Iterable[str] = ()) -> Problem:
+    def __new__(
+        cls,
+        message: str,
+        *,
+        t: float,
+        actors: Iterable[str] = (),
+        until: float | None = None,
+        msg_types: Iterable[str] = (),
+    ) -> Problem:
         self = super().__new__(cls, message)
         self.t = float(t)
+        self.until = self.t if until is None else max(self.t, float(until))
         self.actors = tuple(actors)
+        self.msg_types = tuple(msg_types)
         return self
 
 
@@ -276,6 +290,7 @@ def no_unexplained_drops(
                 f"scrub to t={t:.3f}",
                 t=t,
                 actors=(src, dst),
+                msg_types=(mtype,) if mtype else (),
             )
         )
     sent = _sends(ev, None).height
@@ -329,7 +344,15 @@ def at_most_one(
                 f"{two} from {_at(start)} to {_at(end)}: {a} and {b} both kept sending "
                 f"{msg_type!r} within {window} s of each other"
             )
-        problems.append(Problem(f"{text} — scrub to t={start:.3f}", t=start, actors=(a, b)))
+        problems.append(
+            Problem(
+                f"{text} — scrub to t={start:.3f}",
+                t=start,
+                actors=(a, b),
+                until=end,
+                msg_types=(msg_type,),
+            )
+        )
     name = f"at_most_one(msg_type={msg_type!r}, window={window})"
     empty = None if s.height else f"nobody sent {msg_type!r}"
     return CheckResult(name, problems, vacuous=empty)
@@ -400,6 +423,8 @@ def no_gap(
                 f"(allowed: {longer_than} s): {ends}{meanwhile} — scrub to t={t:.3f}",
                 t=t,
                 actors=who,
+                until=until,
+                msg_types=(msg_type,),
             )
         )
     return CheckResult(f"no_gap(msg_type={msg_type!r}, longer_than={longer_than})", problems)
@@ -474,6 +499,8 @@ def eventually_agree(
                     f"scrub to t={since:.3f}",
                     t=since,
                     actors=(a,),
+                    until=end_t,
+                    msg_types=types,
                 )
             )
     groups: dict[str, list[str]] = {}
@@ -491,6 +518,8 @@ def eventually_agree(
                 f"since {_at(t)} — scrub to t={t:.3f}",
                 t=t,
                 actors=sorted(chosen),
+                until=end_t,
+                msg_types=types,
             )
         )
     elif len(groups) == 1:
@@ -546,7 +575,7 @@ def within_budget(
         f"most sent by {most} — scrub to t={t:.3f}"
     )
     who = list(dict.fromkeys([over["actor"], over["peer"], *top["actor"].to_list()]))
-    return CheckResult(name, [Problem(text, t=t, actors=who)])
+    return CheckResult(name, [Problem(text, t=t, actors=who, msg_types=(over["msg_type"],))])
 
 
 def all_delivered(
