@@ -13,6 +13,7 @@ import traitlets
 from meshlab.canvas.encode import Chunk, ChunkEncoder
 from meshlab.canvas.html import BUNDLE, render_html
 from meshlab.canvas.source import Feed
+from meshlab.trace.scalars import number
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
 VIEWS = ("topology", "tree", "spacetime")
@@ -181,7 +182,7 @@ class Canvas(anywidget.AnyWidget):
             events = self._feed.pull()
             if not events.height:
                 return []
-            lo, hi = float(events["t"].min()), float(events["t"].max())
+            lo, hi = number(events["t"].min()), number(events["t"].max())
             if self._t_range is None:
                 self._t_range = (lo, hi)
             else:

@@ -20,7 +20,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import polars as pl
@@ -81,6 +81,17 @@ class _EmitterSource:
         while True:
             await asyncio.sleep(self.emitter.flush_interval)
             self.emitter._drain_into(self.feed)
+
+
+class _HandlerIds(TypedDict):
+    """What a handler's start and end both carry (Emitter.handler passes it to each)."""
+
+    node: str
+    actor: str
+    msg_id: int
+    msg_type: str | None
+    peer: str | None
+    incarnation: int
 
 
 class Emitter:
@@ -271,8 +282,14 @@ class Emitter:
         ...     pass
         >>> em.close()
         """
-        ids = {"node": node, "actor": actor, "msg_id": msg_id, "msg_type": msg_type}
-        ids |= {"peer": peer, "incarnation": incarnation}
+        ids: _HandlerIds = {
+            "node": node,
+            "actor": actor,
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "peer": peer,
+            "incarnation": incarnation,
+        }
         start = self._time()
         self.handler_start(t=start, **ids)
         try:

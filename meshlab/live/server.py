@@ -557,6 +557,7 @@ class _Session:
                 state = tracker.actor(actor)
                 what = f"actor {actor!r}"
             else:
+                assert isinstance(node, str)  # one of the two is: checked above
                 state = tracker.node(node)
                 what = f"node {node!r}"
             # the HDR latency percentiles: of the actor's class, or every family for a node

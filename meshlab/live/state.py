@@ -266,8 +266,7 @@ class StateTracker:
                 }.get(kind, "up")
             return
         old = self.actors.get(row["actor"])
-        late = old is not None and key < old["lc_key"]
-        if late:
+        if old is not None and key < old["lc_key"]:
             # an earlier lifecycle event arriving after a later one: count it, change nothing
             if kind == "actor_restart":
                 old["restarts"] += 1
