@@ -4,7 +4,8 @@ Every source (the simulator, a live node, Ray, MeshOS) produces a :class:`Trace`
 reads one. The modules, from the bottom up: :mod:`~meshlab.trace.meta` (what a trace is a
 recording of), :mod:`~meshlab.trace.storage` (Parquet and ``.mlog`` files),
 :mod:`~meshlab.trace.core` (the :class:`Trace` itself), :mod:`~meshlab.trace.fold`
-(``state_at``), :mod:`~meshlab.trace.queries` and :mod:`~meshlab.trace.invariants`.
+(``state_at``), :mod:`~meshlab.trace.queries` and :mod:`~meshlab.trace.invariants`; and
+:mod:`~meshlab.trace.scalars`, a column's aggregate (its last time, a share) as a number.
 """
 
 from __future__ import annotations
