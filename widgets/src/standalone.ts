@@ -65,7 +65,7 @@ export class LocalModel implements Model {
     return n;
   }
 
-  private emit(event: string, ...args: unknown[]): void {
+  protected emit(event: string, ...args: unknown[]): void {
     for (const cb of [...(this.listeners.get(event) ?? [])]) cb(...args);
   }
 
