@@ -9,7 +9,10 @@ Emitting is meant to sit inside a program's hot path, so :meth:`Emitter.emit` on
 tuple to a list, without a lock (well under a microsecond). Turning rows into columns, encoding
 and serving happen off that path: the server's thread drains the list every
 ``flush_interval`` seconds, builds the columns with pyarrow, and hands one frame per drain to
-the feed clients read from. ``bench/emitter.py`` measures both costs.
+the feed clients read from. That thread still shares the interpreter lock with the program;
+with ``process=True`` the node runs in a child process instead and the program keeps only
+``emit()`` and one ``marshal`` of the rows per drain (``meshlab/live/emitter_node.py``).
+``bench/emitter.py`` measures both.
 """
 
 from __future__ import annotations
@@ -19,55 +22,52 @@ import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypedDict
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
-from meshlab.events import (
-    COLUMNS,
-    KIND_CODE,
-    KINDS,
-    SCHEMA,
-    Kind,
-    attrs_json,
-    conform,
-    outcome_error,
-)
+from meshlab.events import COLUMNS, KIND_CODE, KINDS, attrs_json, conform, outcome_error
+from meshlab.live.batches import WARM_ROW, Drain, frame_of
+from meshlab.live.emitter_node import ChildNode, frame_bytes, marshal_rows
 from meshlab.live.feed import Feed
 from meshlab.live.protocol import E_NOT_SUPPORTED, ProtocolError
 from meshlab.live.server import NodeServer
 
 _FIELDS = frozenset(COLUMNS) - {"seq", "kind"}
-_ARROW = {pl.UInt64(): pa.uint64(), pl.UInt32(): pa.uint32(), pl.Float64(): pa.float64(),
-          pl.String(): pa.large_string()}  # fmt: skip
-_ARROW_TYPES = [pa.uint8() if c == "kind" else _ARROW[SCHEMA[c]] for c in COLUMNS]
-_ROW = pa.struct([pa.field(c, t) for c, t in zip(COLUMNS, _ARROW_TYPES, strict=True)])
-"""An emitted row (a tuple) as pyarrow reads it: one struct array per drain, converted in C++
-without a Python transpose of the rows."""
-_KIND_VALUES = pl.Series("kind", list(KINDS), dtype=Kind)
 _KIND_CODE_GET = KIND_CODE.get
 
 
-class _EmitterSource:
+class EmitterSource:
+    """The source behind an emitter's node: a feed that its drain fills."""
+
     kind = "emitter"
 
-    def __init__(self, emitter: Emitter, *, retain: int, id_scope: str) -> None:
-        self.emitter = emitter
+    def __init__(
+        self,
+        *,
+        nodes: list[str],
+        stream_id: str,
+        retain: int,
+        id_scope: str,
+        drain: Callable[[Feed], None] | None,
+        flush_interval: float,
+    ) -> None:
+        self.nodes = nodes
+        self.stream_id = stream_id
         self.feed = Feed(retain=retain)
         self.id_scope = id_scope
         self.state = "running"
+        self._drain = drain
+        self._interval = flush_interval
 
     def describe(self) -> dict[str, Any]:
-        em = self.emitter
         return {
             "source": self.kind,
             "scenario": None,
             "seed": None,
-            "nodes": list(em.nodes),
-            "stream_id": em.stream_id,
+            "nodes": list(self.nodes),
+            "stream_id": self.stream_id,
         }
 
     def now(self) -> float:
@@ -77,10 +77,13 @@ class _EmitterSource:
         raise ProtocolError(E_NOT_SUPPORTED, f"an emitter does not support {action!r}")
 
     async def run(self) -> None:
+        if self._drain is None:  # fed from elsewhere (a node process's pipe)
+            await asyncio.Event().wait()
         # polling, not a wake-up per event: a wake-up is a syscall on the emitting thread
         while True:
-            await asyncio.sleep(self.emitter.flush_interval)
-            self.emitter._drain_into(self.feed)
+            await asyncio.sleep(self._interval)
+            assert self._drain is not None
+            self._drain(self.feed)
 
 
 class _HandlerIds(TypedDict):
@@ -121,6 +124,7 @@ class Emitter:
         heartbeat: float = 1.0,
         stream_id: str | None = None,
         flush_interval: float = 0.1,
+        process: bool = False,
     ) -> None:
         if id_scope not in ("cluster", "server"):
             raise ValueError(f"id_scope must be 'cluster' or 'server', got {id_scope!r}")
@@ -130,29 +134,46 @@ class Emitter:
         self.nodes = list(nodes)
         self.stream_id = stream_id or f"emitter:{name}:{time.time_ns()}"
         self.flush_interval = flush_interval
+        self.errors: list[str] = []
+        """Events whose fields had the wrong type (found when the batch was built), by seq."""
         # Lock-free under the GIL: next() on a count and list.append are each atomic. A thread
         # may be preempted between taking its seq and appending, so a drain can find a gap;
         # it publishes the gapless prefix and holds the rest for the next drain.
         self._seq = itertools.count()
-        self._rows: list[tuple] = []
+        self._drain = Drain(self.nodes, self.errors)
+        self._rows = self._drain.rows
+        self._frames = self._drain.frames
         # bound once: emit() then costs one attribute lookup per step instead of two
         self._next_seq = self._seq.__next__
         self._append = self._rows.append
-        self._frames: list[pl.DataFrame] = []
-        self._held: pl.DataFrame | None = None  # rows after a gap, waiting for the next drain
-        self._published = 0  # the seq the next published event must carry
         self._time = time.time
+        self.process = process
+        self.server: NodeServer | None = None
+        """The node (in this process); None with ``process=True``."""
+        self._child: ChildNode | None = None
+        if process:
+            self._start_child(
+                dict(name=name, nodes=self.nodes, host=host, port=port, token=token,
+                     stream_token=stream_token, retain=retain, id_scope=id_scope,
+                     heartbeat=heartbeat, stream_id=self.stream_id)
+            )  # fmt: skip
+            return
         # build one batch now: pyarrow loads modules (and pandas) on its first array, which
         # would otherwise land on the first drain
-        _frame([(0, 0.0, 0, "", None, 0, None, None, 0, None, 0, None, 0.0)])
-        self.errors: list[str] = []
-        """Events whose fields had the wrong type (found when the batch was built), by seq."""
+        frame_of([WARM_ROW])
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=name)
         self._thread.start()
 
         async def start() -> NodeServer:
-            source = _EmitterSource(self, retain=retain, id_scope=id_scope)
+            source = EmitterSource(
+                nodes=self.nodes,
+                stream_id=self.stream_id,
+                retain=retain,
+                id_scope=id_scope,
+                drain=self._drain.into,
+                flush_interval=flush_interval,
+            )
             server = NodeServer(
                 source,
                 name=name,
@@ -168,9 +189,53 @@ class Emitter:
 
         self.server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(10)
 
+    # the node in a child process ------------------------------------------------------------
+    def _start_child(self, settings: dict[str, Any]) -> None:
+        self._child = ChildNode(settings)
+        self._child_url = self._child.url
+        self._child_published = 0
+        self._ship_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._dead: str | None = None
+        self._pump = threading.Thread(target=self._pump_rows, daemon=True, name=self.name)
+        self._pump.start()
+
+    def _pump_rows(self) -> None:
+        while not self._stopping.wait(self.flush_interval):
+            self._ship()
+
+    def _ship(self) -> None:
+        """Hand what was emitted to the node process: one marshal and one pipe write."""
+        assert self._child is not None
+        with self._ship_lock:
+            rows, frames = self._rows, self._frames
+            n, m = len(rows), len(frames)
+            batch, taken = rows[:n], frames[:m]
+            del rows[:n], frames[:m]
+            if self._dead is not None:
+                return  # nowhere to send them: dropped, so that memory stays bounded
+            try:
+                if batch:
+                    self._child.send(b"R", marshal_rows(batch))
+                for df in taken:
+                    self._child.send(b"F", frame_bytes(df))
+            except (OSError, ValueError) as exc:
+                self._dead = f"the emitter's node process is gone ({type(exc).__name__})"
+                self.errors.append(f"{self._dead}; events from seq {batch[0][0] if batch else '?'} "
+                                   "on are dropped")  # fmt: skip
+
     @property
     def url(self) -> str:
+        if self._child is not None:
+            return self._child_url
+        assert self.server is not None
         return self.server.url
+
+    @property
+    def published(self) -> int:
+        """How many events the node has published: everything emitted before the last
+        :meth:`flush` returned (and, in a thread, whatever its drains took since)."""
+        return self._child_published if self._child is not None else self._drain.published
 
     def emit(
         self,
@@ -353,66 +418,37 @@ class Emitter:
 
     def flush(self) -> None:
         """Hand everything emitted so far to the server now (it also does so every
-        ``flush_interval`` seconds)."""
+        ``flush_interval`` seconds); when it returns, clients can read all of it."""
+        if self._child is not None:
+            self._ship()
+            if self._dead is not None:
+                raise RuntimeError(self._dead)
+            reply = self._child.sync()
+            self.errors.extend(reply["errors"])
+            self.nodes[:] = reply["nodes"]
+            self._child_published = reply["published"]
+            return
         asyncio.run_coroutine_threadsafe(self._flush(), self._loop).result(10)
 
     async def _flush(self) -> None:
-        self._drain_into(self.server.source.feed)
-
-    def _drain_into(self, feed: Feed) -> None:
-        # take what is there now; appends that land meanwhile stay for the next drain (a
-        # slice and a slice deletion are each one atomic operation)
-        rows, frames = self._rows, self._frames
-        n, m = len(rows), len(frames)
-        batch, taken = rows[:n], frames[:m]
-        del rows[:n], frames[:m]
-        parts = [self._held] if self._held is not None else []
-        if batch:
-            parts.append(self._columns(batch))
-        parts += taken
-        if not parts:
-            return
-        df = pl.concat(parts) if len(parts) > 1 else parts[0]
-        if not df["seq"].is_sorted():
-            df = df.sort("seq")
-        # publish the gapless prefix; a seq taken but not yet appended holds back the rest
-        expected = np.arange(self._published, self._published + df.height, dtype=np.uint64)
-        gap = np.flatnonzero(df["seq"].to_numpy() != expected)
-        ready = df if gap.size == 0 else df.head(int(gap[0]))
-        self._held = None if gap.size == 0 else df.slice(int(gap[0]))
-        if ready.height == 0:
-            return
-        self._published += ready.height
-        for node in ready["node"].unique().to_list():
-            if node not in self.nodes:
-                self.nodes.append(node)
-        feed.append(ready)
-
-    def _columns(self, rows: list[tuple]) -> pl.DataFrame:
-        try:
-            return _frame(rows)
-        except ValueError:
-            pass
-        # a value of the wrong type somewhere: keep every seq (clients resume by seq), and
-        # publish each bad row with its fields cleared and the problem in `reason`
-        fixed = []
-        for row in rows:
-            try:
-                _frame([row])
-                fixed.append(row)
-            except ValueError as exc:
-                message = f"seq {row[0]}: {exc}"
-                self.errors.append(message)
-                t = row[1] if isinstance(row[1], float | int) else time.time()
-                fixed.append((row[0], float(t), row[2], str(row[3]), None, 0, None, None, None,
-                              None, None, f"emitter: fields dropped: {exc}", None))  # fmt: skip
-        return _frame(fixed)
+        assert self.server is not None
+        self._drain.into(self.server.source.feed)
 
     def close(self) -> None:
         """Stop serving (clients see the connection close)."""
+        if self._child is not None:
+            if self._stopping.is_set():
+                return
+            self._stopping.set()
+            self._pump.join(10)
+            with contextlib.suppress(RuntimeError):
+                self.flush()  # what was emitted before close reaches the clients still attached
+            self._child.close()
+            return
         if not self._thread.is_alive():
             return
         self.flush()  # what was emitted before close reaches the clients still attached
+        assert self.server is not None
         asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
@@ -422,15 +458,3 @@ class Emitter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _frame(rows: list[tuple]) -> pl.DataFrame:
-    """Rows as emitted -> a contract frame: pyarrow reads the tuples as one struct array (no
-    per-row Python work), whose fields become the columns."""
-    try:
-        table = pa.Table.from_struct_array(pa.array(rows, type=_ROW))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
-        raise ValueError(f"an emitted event has a field of the wrong type: {exc}") from None
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(kind=_KIND_VALUES.gather(frame["kind"]))
