@@ -12,6 +12,7 @@ introspection carry p50 / p95 / p99 read from the HDR histograms directly.
 
 from __future__ import annotations
 
+import collections
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -125,24 +126,40 @@ class LatencyTracker:
         if handled.height:
             self._record("handler", handled)
         sends = df.filter(kind == "msg_send", pl.col("msg_id").is_not_null())
-        if sends.height:
-            times = zip(sends["t"].to_list(), sends["msg_type"].to_list(), strict=True)
-            self.pending.update(zip(sends["msg_id"].to_list(), times, strict=True))
-        excess = len(self.pending) - MAX_PENDING
-        if excess > 0:  # dicts keep insertion order: forget the oldest sends
-            for mid in list(itertools.islice(self.pending, excess)):
-                del self.pending[mid]
         recvs = df.filter(kind == "msg_recv", pl.col("msg_id").is_not_null())
+        # As if every send of the batch were filed, then each receipt took its send: a send
+        # filed twice keeps its last time, and only a message's first receipt finds it. Most
+        # receipts meet their send in the same batch: those are joined, not looped over.
+        sends = sends.unique("msg_id", keep="last", maintain_order=True)
+        recvs = recvs.unique("msg_id", keep="first", maintain_order=True)
+        met = recvs.join(sends.select("msg_id", sent="t", sent_type="msg_type"), on="msg_id")
+        delivered = met.select(
+            "actor",
+            msg_type=pl.coalesce("msg_type", "sent_type"),
+            duration=(pl.col("t") - pl.col("sent")).clip(lower_bound=0.0),
+        )
+        pending = self.pending
+        if pending and met.height:  # an older send of the same id is taken by this receipt
+            collections.deque(map(pending.pop, met["msg_id"].to_list(), itertools.repeat(None)), 0)
+        waiting = sends.join(recvs, on="msg_id", how="anti", maintain_order="left")
+        if waiting.height:
+            times = zip(waiting["t"].to_list(), waiting["msg_type"].to_list(), strict=True)
+            pending.update(zip(waiting["msg_id"].to_list(), times, strict=True))
         rows = []
-        for mid, t, actor, msg_type in recvs.select("msg_id", "t", "actor", "msg_type").iter_rows():
-            sent = self.pending.pop(mid, None)
+        lone = recvs.join(sends, on="msg_id", how="anti", maintain_order="left")
+        for mid, t, actor, msg_type in lone.select("msg_id", "t", "actor", "msg_type").iter_rows():
+            sent = pending.pop(mid, None)
             if sent is not None:
                 rows.append((actor, msg_type or sent[1], max(0.0, t - sent[0])))
+        excess = len(pending) - MAX_PENDING
+        if excess > 0:  # dicts keep insertion order: forget the oldest sends
+            for mid in list(itertools.islice(pending, excess)):
+                del pending[mid]
         if rows:
-            delivered = pl.DataFrame(
-                rows, schema={"actor": pl.String, "msg_type": pl.String, "duration": pl.Float64},
-                orient="row",
-            )  # fmt: skip
+            delivered = pl.concat([delivered, pl.DataFrame(
+                rows, schema=delivered.schema, orient="row",
+            )])  # fmt: skip
+        if delivered.height:
             self._record("delivery", delivered)
 
     def _record(self, what: str, df: pl.DataFrame) -> None:

@@ -36,6 +36,12 @@ from meshlab.live.state import StateTracker
 
 log = logging.getLogger("meshlab.live.server")
 
+FOLD_INTERVAL = 1.0
+"""Seconds between two folds of the node's state and latency when nobody asks sooner (and at
+most one heartbeat interval: a heartbeat's latency summary is that of the last fold)."""
+FOLD_BACKLOG = 500_000
+"""Unfolded events that start a fold at once (memory stays bounded under a fast source)."""
+
 
 class NodeServer:
     """Serve one source (anything with ``feed``, ``describe()``, ``now()``, ``state``,
@@ -56,9 +62,16 @@ class NodeServer:
         stream_token: str | None = None,
         heartbeat: float = p.DEFAULT_HEARTBEAT,
         clock: str = "virtual",
+        max_connections_per_address: int = p.MAX_CONNECTIONS_PER_ADDRESS,
     ) -> None:
         if not heartbeat > 0:
             raise ValueError(f"heartbeat must be a positive number of seconds, got {heartbeat}")
+        if max_connections_per_address < 1:
+            raise ValueError(
+                f"max_connections_per_address must be at least 1, got {max_connections_per_address}"
+            )
+        self.max_connections_per_address = max_connections_per_address
+        self.open_by_address: dict[str, int] = {}  # address -> its open TCP connections
         self.source = source
         self.name = name
         self.host = host
@@ -85,13 +98,23 @@ class NodeServer:
         # event loop take the lock, heartbeats read the summary kept after each fold
         self._fold_lock = threading.Lock()
         self._unfolded: list[Any] = []
+        self._unfolded_rows = 0
         self._folding: asyncio.Task | None = None
+        self._fold_now = asyncio.Event()
+        # folds are lazy: one per heartbeat interval (at most FOLD_INTERVAL) or when someone
+        # asks (/metrics, introspection) or a backlog builds up; a fold costs mostly per call
+        self._fold_interval = min(heartbeat, FOLD_INTERVAL)
         self.latency_summary: dict[str, Any] = {}
         # address -> times of its recent failed authentications (bounded, see _auth_failed)
         self._auth_failures: dict[str, deque[float]] = {}
 
     # lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
+        node = self
+
+        class Connection(_GuardedConnection):
+            counts = node  # this node's connections per address
+
         self._server = await serve(
             self._session,
             self.host,
@@ -101,7 +124,7 @@ class NodeServer:
             # the protocol has its own heartbeats; keep the library's pings as a backstop
             ping_interval=None,
             compression=None,
-            create_connection=_GuardedConnection,
+            create_connection=Connection,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._tasks.append(asyncio.create_task(self._run_source()))
@@ -149,19 +172,29 @@ class NodeServer:
     # state -------------------------------------------------------------------------------
     def _on_events(self, df) -> None:
         self._unfolded.append(df)
+        self._unfolded_rows += df.height
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a source stepped by hand): fold here
             self._fold(self._take_unfolded())
             return
+        if self._unfolded_rows >= FOLD_BACKLOG:
+            self._fold_now.set()
         if self._folding is None or self._folding.done():
             self._folding = loop.create_task(self._fold_pending())
 
     def _take_unfolded(self) -> list[Any]:
-        frames, self._unfolded = self._unfolded, []
+        frames, self._unfolded, self._unfolded_rows = self._unfolded, [], 0
         return frames
 
     async def _fold_pending(self) -> None:
+        # the batches of one interval are folded together, unless a reader needs them now
+        # (the first ones are folded at once: heartbeats carry latency from then on)
+        if self.tracker.events:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._fold_interval):
+                    await self._fold_now.wait()
+        self._fold_now.clear()
         # polars and HDR histogram work of tens of milliseconds per batch: not on the loop
         while self._unfolded:
             await asyncio.to_thread(self._fold, self._take_unfolded())
@@ -177,6 +210,8 @@ class NodeServer:
 
     async def folded(self) -> None:
         """Wait until every published event is in the state and latency folds."""
+        if self._folding is not None and not self._folding.done():
+            self._fold_now.set()
         while self._folding is not None and not self._folding.done():
             await asyncio.shield(self._folding)
 
@@ -253,6 +288,17 @@ class NodeServer:
             response = connection.respond(HTTPStatus.OK, text)
             _set_header(response, "Content-Type", CONTENT_TYPE)
             return response
+        if path != "/healthz" and self.open_by_address.get(address, 0) > (
+            limit := self.max_connections_per_address
+        ):
+            response = connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                f"too many open connections from {address}: this node allows {limit} at once "
+                "per address (meshlab serve --max-connections-per-address); close some and "
+                "retry\n",
+            )
+            response.headers["Retry-After"] = "1"
+            return response
         if path == "/healthz":
             failed = self.source_error is not None
             status = {
@@ -287,6 +333,20 @@ class NodeServer:
                 "such as meshlab.connect(url)\n",
             )
         return None
+
+    # open connections per address ---------------------------------------------------------
+    def connection_opened(self, address: str) -> bool:
+        """Count a new TCP connection; False when it is past twice the limit (drop it)."""
+        n = self.open_by_address.get(address, 0) + 1
+        self.open_by_address[address] = n
+        return n <= 2 * self.max_connections_per_address
+
+    def connection_closed(self, address: str) -> None:
+        n = self.open_by_address.get(address, 0) - 1
+        if n > 0:
+            self.open_by_address[address] = n
+        else:
+            self.open_by_address.pop(address, None)
 
     # failed authentications per address ---------------------------------------------------
     def _auth_failed(self, address: str) -> None:
@@ -478,8 +538,9 @@ class _Session:
             "head_seq": self._pos(feed.head),
             "state": self.server.state,
             "clock": self.server.clock_info(),
-            "latency": self.server.latency_summary,
         }
+        if self.server.latency_summary:  # from the node's first fold on
+            beat["latency"] = self.server.latency_summary
         if self.server.source_error:
             beat["error"] = self.server.source_error
         if self._v1 is not None:
@@ -610,13 +671,33 @@ class _Session:
 
 
 class _GuardedConnection(ServerConnection):
-    """A connection that drops a peer flooding it with WebSocket pings: the library answers
-    each with a pong before the application sees anything, so the limit lives here."""
+    """A connection that drops a peer flooding it with WebSocket pings (the library answers
+    each with a pong before the application sees anything, so the limit lives here) and is
+    counted against its address's limit from the moment it is accepted."""
+
+    counts: NodeServer | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pings = float(p.PING_BURST)
         self._pinged = time.monotonic()
+        self._peer: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.counts is None:
+            return
+        peer = transport.get_extra_info("peername")
+        self._peer = str(peer[0]) if peer else "unknown"
+        if not self.counts.connection_opened(self._peer):
+            log.info("dropping a connection from %s: too many open from there", self._peer)
+            transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.counts is not None and self._peer is not None:
+            self.counts.connection_closed(self._peer)
+            self._peer = None
+        super().connection_lost(exc)
 
     def process_event(self, event: Any) -> None:
         if isinstance(event, Frame) and event.opcode in (Opcode.PING, Opcode.PONG):

@@ -179,10 +179,8 @@ class StateTracker:
         if handled.height:
             self._handled(handled)
         two_rows = msgs.filter(pl.col("kind_s").is_in(_HANDLERS) & in_life)
-        for actor, kind, mid, t, duration in two_rows.select(
-            "actor", "kind_s", "msg_id", "t", "duration"
-        ).iter_rows():
-            self._handler_row(self.actors[actor], kind, mid, t, duration)
+        if two_rows.height:
+            self._handler_rows(two_rows.select("actor", "kind_s", "msg_id", "t", "duration"))
         # durations are known on a msg_handle, or on a handler's end
         ended = msgs.filter(pl.col("kind_s").is_in(["msg_handle", "handler_end"]) & in_life)
         if ended.height:
@@ -209,6 +207,34 @@ class StateTracker:
                 info["handle_key"] = (t, seq)
                 info["last_handler"] = last
                 info["busy_until"] = until
+
+    def _handler_rows(self, rows: pl.DataFrame) -> None:
+        """Handlers in two rows, folded in order. Each (actor, msg_id) is independent of the
+        others, and a start followed by its end in the same batch changes nothing unless that
+        actor already holds the msg_id open or ended early: those pairs (almost all rows) are
+        dropped together, and only the rest is folded row by row."""
+        held = [
+            (actor, mid)
+            for actor in rows["actor"].unique().to_list()
+            for mid in (*self.actors[actor]["open"], *self.actors[actor]["early_ends"])
+        ]
+        pairs = (
+            rows.filter(pl.col("msg_id").is_not_null())
+            .group_by("actor", "msg_id")
+            .agg(n=pl.len(), first=pl.col("kind_s").first(), last=pl.col("kind_s").last())
+            .filter(
+                (pl.col("n") == 2)
+                & (pl.col("first") == "handler_start")
+                & (pl.col("last") == "handler_end")
+            )
+            .select("actor", "msg_id")
+        )
+        if held:
+            known = pl.DataFrame(held, schema=pairs.schema, orient="row")
+            pairs = pairs.join(known, on=["actor", "msg_id"], how="anti")
+        rest = rows.join(pairs, on=["actor", "msg_id"], how="anti", maintain_order="left")
+        for actor, kind, mid, t, duration in rest.iter_rows():
+            self._handler_row(self.actors[actor], kind, mid, t, duration)
 
     def _handler_row(
         self, info: dict[str, Any], kind: str, mid: int, t: float, duration: float | None
