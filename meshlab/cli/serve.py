@@ -86,6 +86,14 @@ def add_parser(sub) -> None:
         help="read the stream token from FILE",
     )
     p.add_argument("--heartbeat", type=float, default=1.0, help="heartbeat seconds (default 1)")
+    p.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        default=None,
+        metavar="N",
+        help="open connections one client address may hold (default 128); a request past it "
+        "gets HTTP 429, a connection past twice it is dropped",
+    )
     from meshlab.ray.cli import add_arguments as ray_arguments
 
     ray_arguments(p)
@@ -103,6 +111,9 @@ def run(args) -> int:
         raise CliError("--retain applies to --scenario; a served trace is held whole")
     if not args.heartbeat > 0:
         raise CliError(f"--heartbeat must be a positive number of seconds, got {args.heartbeat}")
+    limit = args.max_connections_per_address
+    if limit is not None and limit < 1:
+        raise CliError(f"--max-connections-per-address must be at least 1, got {limit}")
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port must be between 0 and 65535, got {args.port}")
     token = _token(args.token, args.token_file, "MESHLAB_TOKEN", "--token")
@@ -210,6 +221,7 @@ async def _serve(source, name: str, args, token: str | None, stream_token: str |
         stream_token=stream_token,
         heartbeat=args.heartbeat,
         clock=getattr(source, "clock_kind", "virtual"),
+        **_limits(args),
     )
     if hasattr(source, "collector"):
         server.registry.register(source.collector())
@@ -241,3 +253,8 @@ async def _serve(source, name: str, args, token: str | None, stream_token: str |
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await server.stop()
+
+
+def _limits(args) -> dict:
+    limit = getattr(args, "max_connections_per_address", None)
+    return {} if limit is None else {"max_connections_per_address": limit}

@@ -86,6 +86,7 @@ def serve_subprocess(
     stream_token: str | None = None,
     heartbeat: float | None = None,
     retain: int | None = None,
+    max_connections_per_address: int | None = None,
     startup_timeout: float = 30.0,
 ) -> ServerProcess:
     """Start ``meshlab serve`` for a scenario (or a recorded ``trace``) and wait until it listens.
@@ -109,6 +110,7 @@ def serve_subprocess(
         ("--name", name),
         ("--heartbeat", heartbeat),
         ("--retain", retain),
+        ("--max-connections-per-address", max_connections_per_address),
     ):
         if value is not None:
             args += [flag, str(value)]

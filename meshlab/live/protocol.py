@@ -197,6 +197,12 @@ its new connections are refused (HTTP 429) until the window has passed."""
 
 AUTH_WINDOW: Final = 60.0
 
+MAX_CONNECTIONS_PER_ADDRESS: Final = 128
+"""Open connections one client address may hold at once (``meshlab serve
+--max-connections-per-address``). A request on a connection over it is answered with HTTP 429
+and closed (``/healthz`` is still answered); a connection opened past twice the limit is
+dropped at once, before it costs anything."""
+
 MAX_SPEED: Final = 10_000.0
 """Largest pacing speed (virtual seconds per wall second) a ``speed`` control may set."""
 
