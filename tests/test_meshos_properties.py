@@ -41,6 +41,7 @@ OPS = (
     "invalidate_placement",
 )
 MESH_STATE = {"up": "active", "cordon": "cordoned"}  # node_state reasons back to MeshOS states
+CUT_FOR = 12.0  # seconds a "cut" partitions a node from the rest
 
 churn = st.lists(
     st.tuples(
@@ -62,8 +63,12 @@ def run(seed: int, events: list[tuple[float, str, str]], want: DesiredState = WA
             mesh.kill_node(node, at=t)
         elif op == "up":
             mesh.node_up(node, at=t)
+        elif op == "cut":  # the node alone on one side of a partition for a while
+            mesh.partition([[node]], at=t)
+            mesh.heal(at=min(t + CUT_FOR, CHURN_END))
         else:
             engine.admin(op, node, at=t)
+    mesh.heal(at=CHURN_END)
     for node in NODES:  # the churn stops: everything back to normal
         mesh.node_up(node, at=CHURN_END)
         engine.admin("exit_maintenance", node, at=CHURN_END)
@@ -226,3 +231,64 @@ def test_constraints_hold_at_every_placement_and_spread_converges(seed, events, 
     assert len(wide) == want_blobs["wide"].replicas
     zones = {want.zone_of(n) for n in wide}
     assert len(zones) == min(3, len(set(want.zones.values()))), (wide, want.zones)
+
+
+# partitions: a node cut off from the rest for a while, noticed from probe timeouts --------------
+
+churn_with_cuts = st.lists(
+    st.tuples(
+        st.floats(0.5, CHURN_END - 0.5).map(lambda t: round(t, 1)),
+        st.sampled_from((*OPS, "cut", "cut")),
+        st.sampled_from(NODES),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), events=churn_with_cuts)
+def test_nothing_is_placed_on_a_node_suspected_cut_off_and_counts_converge_after(seed, events):
+    mesh, engine = run(seed, events)
+    ev = mesh.trace.events
+    assert violations(mesh.trace) == []
+    for blob in WANT.blobs:  # converged once the churn (and every cut) is over
+        assert len(engine.actual.replicas.get(blob.name, set())) == blob.replicas, blob.name
+    assert not any(v.cut_off for v in engine.actual.nodes.values())
+    # while a node's suspect_partition runs, no copy or instance is placed on it
+    cut: dict[str, int] = {}
+    placing = ("pull_replica", "migrate_blob", "start_instance")
+    for kind, mid, mtype, node in (
+        ev.filter(pl.col("kind").is_in(["action_start", "action_end"]))
+        .select("kind", "msg_id", "msg_type", "node")
+        .iter_rows()
+    ):
+        if mtype == "suspect_partition":
+            if kind == "action_start":
+                cut[node] = mid
+            else:
+                cut.pop(node, None)
+        elif kind == "action_start" and mtype in placing:
+            assert node not in cut, (mtype, node)
+    # a cut that lasted long enough to be probed was noticed, and every suspicion named its cause
+    suspected = ev.filter(
+        (pl.col("kind") == "action_start")
+        & pl.col("msg_type").is_in(["mark_suspect", "suspect_partition"])
+    )
+    assert (suspected["reason"].str.len_chars() > 0).all()
+
+
+def test_a_cut_during_churn_is_noticed_repaired_around_and_healed():
+    mesh, engine = run(1, [(5.0, "cut", "n0"), (6.0, "kill", "n2"), (9.0, "up", "n2")])
+    ev = mesh.trace.events
+    marks = ev.filter(
+        (pl.col("kind") == "action_start") & (pl.col("msg_type") == "suspect_partition")
+    )
+    assert marks["node"].to_list() == ["n0"] and marks["t"][0] < 5.0 + CUT_FOR
+    # n0 held b0's first copy: another was pulled elsewhere while n0 was cut off
+    pulls = ev.filter(
+        (pl.col("kind") == "action_start")
+        & (pl.col("msg_type") == "pull_replica")
+        & pl.col("t").is_between(marks["t"][0], 5.0 + CUT_FOR)
+    )
+    assert pulls.height >= 1 and "n0" not in pulls["node"].to_list()
+    assert all(len(engine.actual.replicas[b.name]) == b.replicas for b in WANT.blobs)

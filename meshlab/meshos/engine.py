@@ -170,7 +170,8 @@ class MeshOS:
         self._load_model: dict[tuple[str, str], float] = {}  # what set_load says it is
         self._saturated_since: dict[str, float] = {}
         self._timeouts: dict[tuple[str, str], int] = {}  # probes in a row with no reply
-        self._cut_actions: dict[str, int] = {}  # node -> its running partition mark_avoid
+        self._cut_actions: dict[str, int] = {}  # node -> its running suspect_partition
+        self._heard: set[str] = set()  # nodes a probe reply came from since they were cut off
         self._caps: dict[str, tuple[frozenset[str], str]] = {}  # reported, not yet re-read
         # The trace carries what was desired, so behaviour_at can show drift from it alone;
         # the mesh knows its engine, so a live server can hand it admin actions.

@@ -165,6 +165,7 @@ def on_timeout(os_: MeshOS, a: str, b: str) -> None:
 def on_reply(os_: MeshOS, a: str, b: str, rtt: float) -> None:
     key = pair(a, b)
     os_._timeouts.pop(key, None)
+    os_._heard.update((a, b))
     if key in os_.actual.suspect:
         os_.actual.suspect.discard(key)
         os_._instant(
@@ -180,7 +181,9 @@ def on_reply(os_: MeshOS, a: str, b: str, rtt: float) -> None:
 
 def watch_partitions(os_: MeshOS) -> None:
     """A node whose links to most of its live peers are suspect is cut off, until they are
-    not. The majority side of a cut keeps working; the minority stops counting."""
+    not and a probe of it has got through since (a peer coming back up changes the count, not
+    the link: without the reply the node would flap). The majority side of a cut keeps
+    working; the minority stops counting."""
     actual = os_.actual
     up = {n for n, v in actual.nodes.items() if v.up}
     degree = dict.fromkeys(up, 0)
@@ -194,6 +197,7 @@ def watch_partitions(os_: MeshOS) -> None:
         cut = node in up and peers > 0 and 2 * degree.get(node, 0) > peers
         if cut and not view.cut_off:
             view.cut_off = True
+            os_._heard.discard(node)
             os_._cut_actions[node] = os_._begin(
                 Action(
                     "suspect_partition",
@@ -203,7 +207,7 @@ def watch_partitions(os_: MeshOS) -> None:
                     "do not count and nothing is placed on it",
                 )
             )
-        elif view.cut_off and not cut:
+        elif view.cut_off and not cut and node in os_._heard:
             view.cut_off = False
             aid = os_._cut_actions.pop(node, None)
             if aid is not None and aid in os_._running:
