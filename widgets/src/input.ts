@@ -43,6 +43,13 @@ export function keyCommand(key: string, shift: boolean): KeyBinding | null {
 /** The keys as the inspector lists them when nothing is selected. */
 export const KEY_HELP = "space play/pause · ←/→ previous/next event · shift+←/→ previous/next marker · +/− speed · Home/End · v view · c fold a subtree (tree view) · Esc deselect";
 
+/** Keys pressed in a select or a text field are that control's, not the canvas's. */
+function typing(el: HTMLElement): boolean {
+  const tag = el.tagName;
+  if (tag === "SELECT" || tag === "TEXTAREA" || el.isContentEditable) return true;
+  return tag === "INPUT" && !["checkbox", "radio", "button"].includes((el as HTMLInputElement).type);
+}
+
 export interface InputTargets {
   root: HTMLElement;
   stage: HTMLElement;
@@ -170,7 +177,7 @@ export class Input {
   }
 
   private key(e: KeyboardEvent): void {
-    if ((e.target as HTMLElement).tagName === "SELECT") return;
+    if (typing(e.target as HTMLElement)) return;
     const b = keyCommand(e.key, e.shiftKey);
     if (b && this.run(b)) {
       e.preventDefault();

@@ -21,6 +21,8 @@ export interface ViewContext {
   readonly deck: DeckCache;
   /** The canvas root: renderers publish `data-*` signals on it for tests and benchmarks. */
   readonly root: HTMLElement;
+  /** The stage the main canvas sits in: a view drawn with DOM elements (a table) puts them here. */
+  readonly stage: HTMLElement;
   /** Ask for a frame: something this renderer draws changed (a fold, a zoom). */
   invalidate(): void;
 }

@@ -325,6 +325,15 @@ describe("the keyboard map", () => {
     const e = new KeyboardEvent("keydown", { key: "End", bubbles: true, cancelable: true });
     select.dispatchEvent(e);
     expect(e.defaultPrevented).toBe(false);
+    // and so are keys typed into a text field inside the canvas (a view's search box)
+    const field = document.createElement("input");
+    field.type = "search";
+    view.root.querySelector(".ml-stage")?.append(field);
+    const shown = model.get("view");
+    const typed = new KeyboardEvent("keydown", { key: "v", bubbles: true, cancelable: true });
+    field.dispatchEvent(typed);
+    expect(typed.defaultPrevented).toBe(false);
+    expect(model.get("view")).toBe(shown);
   });
 });
 
