@@ -206,6 +206,30 @@ describe("chunks from the kernel", () => {
   });
 });
 
+describe("two views of one model", () => {
+  it("share the data and the traits; each draws its own frames", async () => {
+    const model = new RecordingModel(STATE, chunks());
+    const a = await loaded(model, 4);
+    const { view: b } = mount(model);
+    runFrames();
+    expect(b.store).toBe(a.store); // one data path per model
+    expect(model.sent.filter((m) => m.type === "sync")).toHaveLength(1);
+    expect(b.root.dataset.rows).toBe(a.root.dataset.rows);
+    // a key in one view moves the other's playhead and selection too
+    a.root.dispatchEvent(new KeyboardEvent("keydown", { key: "End", cancelable: true }));
+    model.set("selected", "a1");
+    runFrames();
+    expect(Number(b.root.dataset.time)).toBe(a.store.t1);
+    expect(b.root.dataset.selected).toBe("a1");
+    // destroying one leaves the other drawing
+    a.destroy();
+    model.set("time", a.store.t0);
+    expect(runFrames()).toBe(1);
+    expect(Number(b.root.dataset.time)).toBe(a.store.t0);
+    expect(b.framePending()).toBe(false);
+  });
+});
+
 describe("animation frames", () => {
   it("none is requested while nothing changes; one per change; a stream of them while playing", async () => {
     const model = new RecordingModel(STATE, chunks());
