@@ -86,6 +86,9 @@ class Problem(str):
     >>> p = Problem("c2 crashed at t=1.000 s", t=1.0, actors=("c2",))
     >>> p, p.t, p.actors, p.until, p.msg_types
     ('c2 crashed at t=1.000 s', 1.0, ('c2',), 1.0, ())
+    >>> import pickle  # results travel between processes (a sweep, a grader)
+    >>> pickle.loads(pickle.dumps(p)).t
+    1.0
     """
 
     t: float
@@ -108,6 +111,16 @@ class Problem(str):
         self.actors = tuple(actors)
         self.msg_types = tuple(msg_types)
         return self
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # str's own reduction would call __new__ with the text alone, without t
+        return (_problem, (str(self), self.t, self.actors, self.until, self.msg_types))
+
+
+def _problem(
+    message: str, t: float, actors: tuple[str, ...], until: float, msg_types: tuple[str, ...]
+) -> Problem:
+    return Problem(message, t=t, actors=actors, until=until, msg_types=msg_types)
 
 
 @dataclass(frozen=True)
