@@ -482,8 +482,8 @@ class MeshOS:
     def _on_timeout(self, a: str, b: str) -> None:
         watch.on_timeout(self, a, b)
 
-    def _on_inventory(self, node: str, held: frozenset[str]) -> None:
-        watch.on_inventory(self, node, held)
+    def _on_inventory(self, reports: tuple[tuple[str, frozenset[str]], ...]) -> None:
+        watch.on_inventory(self, reports)
 
     def _audit(self, _: Any) -> None:
         watch.audit(self)

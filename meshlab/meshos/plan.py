@@ -93,19 +93,24 @@ def plan(
     for tr in actual.transfers.values():
         flights.setdefault(tr.blob, []).append(tr)
     placer = _Placer(desired, actual, copies)
+    # nodes where a copy may simply stay: the settled check is then one subset test per blob
+    steady = {
+        n
+        for n, v in actual.nodes.items()
+        if v.state == "active"
+        and v.up
+        and not v.cut_off
+        and (v.avoid_until is None or actual.now >= v.avoid_until)
+    }
     for blob in sorted(desired.blobs, key=lambda b: b.name):
         holders = actual.replicas.get(blob.name, ())
         in_flight = flights.get(blob.name, [])
         if (
             not in_flight
             and len(holders) == blob.replicas
-            and all(
-                actual.nodes[n].state == "active"
-                and actual.nodes[n].up
-                and not actual.nodes[n].cut_off
-                and not _avoided(actual, n)
-                for n in holders
-                if n in actual.nodes
+            and (
+                steady.issuperset(holders)
+                or all(n in steady or n not in actual.nodes for n in holders)
             )
             and (
                 not (blob.needs or blob.spread != "node") or _constrained_ok(blob, actual, holders)
@@ -178,13 +183,18 @@ def _blob(
     # first, one migration per blob at a time (two concurrent moves of one blob could leave it
     # with no settled copy). A draining node's copy no longer counts, so its move is a copy to
     # come; the others still count until they have moved (a correction, not a repair).
-    draining = sorted(
-        (prio, n, why)
-        for n in holders
-        if n in actual.nodes and actual.nodes[n].up and n not in leaving
-        for prio, why in [_misplaced(blob, actual, n, zones, not in_flight)]
-        if prio >= 0
-    )
+    constrained = bool(blob.needs) or zones is not None
+    draining = []
+    for n in holders:
+        view = actual.nodes.get(n)
+        if view is None or not view.up or n in leaving:
+            continue
+        if not constrained and view.state == "active" and not _avoided(actual, n):
+            continue  # the common case, without a call
+        prio, why = _misplaced(blob, actual, n, zones, not in_flight)
+        if prio >= 0:
+            draining.append((prio, n, why))
+    draining.sort()
     busy = set(holders) | arriving
     for prio, src, why in [] if leaving else draining[:1]:
         counted = int(src in present)

@@ -92,17 +92,31 @@ def _avoided(os_: MeshOS, node: str) -> bool:
 
 
 def audit(os_: MeshOS, _: Any = None) -> None:
-    """Ask every live node for its inventory; the answers enter the loop as inputs."""
-    for node in sorted(n for n, v in os_.actual.nodes.items() if v.up):
-        os_.signal("inventory", node, frozenset(os_._disk.get(node, ())))
+    """Ask every live node for its inventory; the answers enter the loop as one input."""
+    reports = tuple(
+        (node, frozenset(os_._disk.get(node, ())))
+        for node in sorted(n for n, v in os_.actual.nodes.items() if v.up)
+    )
+    os_.signal("inventory", reports)
     os_.mesh.schedule(os_.mesh.now + os_.policy.audit_every, os_._audit, None)
 
 
-def on_inventory(os_: MeshOS, node: str, held: frozenset[str]) -> None:
+def on_inventory(os_: MeshOS, reports: tuple[tuple[str, frozenset[str]], ...]) -> None:
+    """Compare each node's report with what the engine counts on it (one pass over the
+    engine's replicas for all the reports)."""
+    believed: dict[str, set[str]] = {}
+    for blob, holders in os_.actual.replicas.items():
+        for node in holders:
+            believed.setdefault(node, set()).add(blob)
+    for node, held in reports:
+        if os_.actual.nodes[node].up:
+            _compare(os_, node, held, believed.get(node, set()))
+
+
+def _compare(os_: MeshOS, node: str, held: frozenset[str], believed: set[str]) -> None:
     actual = os_.actual
-    if not actual.nodes[node].up:
+    if held == believed:
         return
-    believed = {b for b, holders in actual.replicas.items() if node in holders}
     for blob in sorted(believed - held):
         os_._instant(
             Action(
