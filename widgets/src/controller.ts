@@ -198,8 +198,8 @@ export class Controller {
     let moved = false;
     if (this.playing() && store.n) {
       const tick = advance(this.t, dt, this.speed(), store.t0, store.t1);
+      moved = tick.t !== this.t; // a live stream played to its end waits for data, not redrawn
       this.t = tick.t;
-      moved = true;
       if (tick.atEnd && !this.meta().live) {
         this.setTraits({ playing: false });
         this.pushTime(true);
@@ -214,10 +214,14 @@ export class Controller {
     return moved;
   }
 
-  /** True while frames must keep coming without any input: playing, following, a push due. */
+  /**
+   * True while frames must keep coming without any input: playing (a live stream played to its
+   * end waits for its next data, which asks for a frame itself), following, a push due.
+   */
   busy(): boolean {
     const { store } = this;
-    return (this.playing() && store.n > 0) || this.pushPending || (this.following && store.n > 0 && this.t !== store.t1);
+    const playing = this.playing() && store.n > 0 && !(this.t >= store.t1 && this.meta().live);
+    return playing || this.pushPending || (this.following && store.n > 0 && this.t !== store.t1);
   }
 }
 

@@ -264,6 +264,26 @@ describe("animation frames", () => {
     model.set("playing", false);
   });
 
+  it("a live stream played to its end waits for data without frames, and plays on when it comes", async () => {
+    const all = chunks(4);
+    const model = new RecordingModel({ ...STATE, playing: true, meta: { live: true } }, all.slice(0, 3));
+    const view = await loaded(model, 3);
+    expect(Number(view.root.dataset.time)).toBe(view.store.t1); // live: follows the end
+    expect(view.framePending()).toBe(false);
+    expect(model.get("playing")).toBe(true);
+    const t1 = view.store.t1;
+    model.push(all[3]);
+    expect(runFrames()).toBeGreaterThan(0);
+    expect(Number(view.root.dataset.time)).toBe(view.store.t1);
+    expect(view.store.t1).toBeGreaterThan(t1);
+    expect(view.framePending()).toBe(false);
+    // scrubbed back while live, playing runs forward frame by frame up to the end
+    model.set("time", view.store.t0);
+    expect(runFrames(5)).toBe(5);
+    expect(view.framePending()).toBe(true);
+    expect(Number(view.root.dataset.time)).toBeGreaterThan(view.store.t0);
+  });
+
   it("a key pushes the playhead to the kernel at once, and frames stop after the redraw", async () => {
     const model = new RecordingModel(STATE, chunks());
     const view = await loaded(model, 4);
