@@ -16,7 +16,7 @@ from meshlab.canvas.source import Feed
 from meshlab.trace.scalars import number
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
-VIEWS = ("topology", "tree", "spacetime")
+VIEWS = ("topology", "tree", "spacetime", "flows", "table")
 LANES = ("auto", "actors", "nodes")
 SYNCED = (
     "time",
@@ -77,8 +77,9 @@ class Canvas(anywidget.AnyWidget):
 
     Synced traits: ``time`` (the playhead, seconds), ``selected`` (an actor id, ``"node:<name>"``
     or ``""``), ``playing``, ``speed`` (0.1 to 100), ``view`` (``"topology"``,
-    ``"tree"`` or ``"spacetime"``), ``lanes`` (``"auto"``, ``"actors"``, ``"nodes"``),
-    ``hide_system``, ``supervision``, ``class_filter`` and ``type_filter``.
+    ``"tree"``, ``"spacetime"``, ``"flows"`` or ``"table"``), ``lanes`` (``"auto"``,
+    ``"actors"``, ``"nodes"``), ``hide_system``, ``supervision``, ``class_filter`` and
+    ``type_filter``.
 
     Examples
     --------

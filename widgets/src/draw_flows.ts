@@ -3,18 +3,22 @@
 // past FLOW_ACTOR_LIMIT actors, nodes do. In-flight messages ride the edges when there are few.
 import { isHung, type MeshState } from "./fold";
 import { FlowWindow, defaultWindow, pairKey, type FlowDetail } from "./flows";
-import { FLOW_ACTOR_LIMIT, FLOW_BEND, FLOW_LABEL_LIMIT, circleDots, flowLines, hitLine, trafficOrder, type FlowLine, type FlowScene } from "./flow_scene";
+import { FLOW_ACTOR_LIMIT, FLOW_BEND, FLOW_LABEL_LIMIT, circleDots, flowLines, hitLine, trafficChains, type FlowLine, type FlowScene } from "./flow_scene";
 import { Grow } from "./grow";
 import { arcPoint, progress } from "./interp";
 import { S } from "./kinds";
 import { nodeOrder, type Rect } from "./layout";
 import { fmtInt } from "./lod";
-import { HUNG, NODE_STYLE, STATUS_COLOR, THEME } from "./palette";
+import { HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import { nodeStateName, statusName, type Filters } from "./scene";
 import type { EventStore } from "./store";
 
 /** In-flight messages are drawn one by one on top of the edges up to this many. */
 export const FLOW_DOTS_LIMIT = 200;
+/** The order of the status ring around a node, trouble first. */
+const STATUS_ORDER = ["failed", "restarting", "busy", "idle", "stopped", "absent"] as const;
+/** Height of the caption above the circle. */
+const CAPTION_H = 36;
 
 export interface FlowsFrame {
   t: number;
@@ -35,9 +39,13 @@ export class FlowsRenderer {
   scene: FlowScene | null = null;
   w = 0;
   private order: number[] = [];
+  /** Chain number of each actor in `order` (chains of traffic sit apart on the circle). */
+  private chainOf = new Int32Array(0);
   private orderKey = "";
   private flight = new Grow(Int32Array, 256);
   private ndots = 0;
+  /** Node mode: actors per node by status, in STATUS_ORDER. */
+  private readonly counts = new Map<number, number[]>();
   /** Milliseconds of the last window update (the aggregation alone). */
   updateMs = 0;
 
@@ -61,7 +69,10 @@ export class FlowsRenderer {
       const k = pairKey(a, b);
       weight.set(k, (weight.get(k) ?? 0) + 1);
     }
-    this.order = trafficOrder(Array.from({ length: n }, (_, i) => i), weight);
+    const chains = trafficChains(Array.from({ length: n }, (_, i) => i), weight);
+    this.order = chains.flat();
+    this.chainOf = new Int32Array(n);
+    chains.forEach((c, i) => c.forEach((a) => (this.chainOf[a] = i)));
     return this.order;
   }
 
@@ -80,24 +91,42 @@ export class FlowsRenderer {
     let visible = 0;
     for (let a = 0; a < st.actorCodes.length; a++) if (shown(a)) visible++;
     const byNode = visible > FLOW_ACTOR_LIMIT;
+    // below the two caption lines; room for labels outside the circle (longer beside a node)
+    const top = area.y + CAPTION_H;
+    const h = area.h - CAPTION_H;
     const cx = area.x + area.w / 2;
-    const cy = area.y + area.h / 2 + 8;
-    // room for labels outside the circle: names are short beside a dot, longer beside a node
-    const radius = Math.max(20, Math.min(area.w / 2 - (byNode ? 110 : 90), area.h / 2 - (byNode ? 60 : 34)));
+    const cy = top + h / 2;
+    let radius = Math.max(20, Math.min(area.w / 2 - 90, h / 2 - 26));
     let dots;
+    this.counts.clear();
     if (byNode) {
       const names = st.nodeCodes.map((c) => st.str(c));
-      const count = new Map<number, number>();
-      for (let a = 0; a < st.actorCodes.length; a++) if (shown(a) && s.node[a] >= 0) count.set(s.node[a], (count.get(s.node[a]) ?? 0) + 1);
-      const max = Math.max(1, ...count.values());
-      const rMax = Math.max(14, Math.min(44, (Math.PI * radius) / Math.max(2, names.length) - 10));
-      dots = circleDots(nodeOrder(names, f.metaNodes), cx, cy, radius, (n) => Math.max(10, rMax * Math.sqrt((count.get(n) ?? 0) / max)));
+      // per node: actors by status (the ring around it), so trouble is seen without a click
+      for (let a = 0; a < st.actorCodes.length; a++) {
+        if (!shown(a) || s.node[a] < 0) continue;
+        let c = this.counts.get(s.node[a]);
+        if (!c) this.counts.set(s.node[a], (c = [0, 0, 0, 0, 0, 0]));
+        c[STATUS_ORDER.indexOf(statusName(s, a, f.t) as (typeof STATUS_ORDER)[number])]++;
+      }
+      const total = (n: number) => (this.counts.get(n) ?? []).reduce((p, q) => p + q, 0);
+      const max = Math.max(1, ...names.map((_, n) => total(n)));
+      const guess = Math.min(area.w / 2 - 150, h / 2 - 40);
+      const rMax = Math.max(12, Math.min(34, (Math.PI * guess) / Math.max(2, names.length) - 10));
+      // two lines of label outside each node: its name, and its actors and traffic within
+      radius = Math.max(20, Math.min(area.w / 2 - rMax - 135, h / 2 - rMax - 28));
+      dots = circleDots(nodeOrder(names, f.metaNodes), cx, cy, radius, (n) => Math.max(10, rMax * Math.sqrt(total(n) / max)));
     } else {
       const order = this.actorOrder().filter(shown);
       const r = Math.max(3, Math.min(11, (Math.PI * radius) / Math.max(1, order.length) - 3));
-      dots = circleDots(order, cx, cy, radius, r);
+      // up to a few dozen actors, chains of traffic (a ping-pong pair) sit apart
+      const chainOf = this.chainOf;
+      dots = circleDots(order, cx, cy, radius, r, order.length <= FLOW_LABEL_LIMIT ? (a) => chainOf[a] : undefined);
     }
-    const { lines, within, maxRate } = flowLines(dots, byNode ? this.win.nodeEdges : this.win.actorEdges, w);
+    // an edge across a link that is cut at the playhead is drawn broken: its messages are lost
+    const linkCut = (a: number, b: number) => a >= 0 && b >= 0 && a !== b && s.links.has(Math.min(a, b) * 65536 + Math.max(a, b));
+    const cut = byNode ? linkCut : (a: number, b: number) => linkCut(s.node[a], s.node[b]);
+    // between nodes every pair may talk: thinner bands keep a full mesh readable
+    const { lines, within, maxRate } = flowLines(dots, byNode ? this.win.nodeEdges : this.win.actorEdges, w, byNode ? 9 : 14, s.links.size ? cut : undefined);
     this.scene = { byNode, cx, cy, radius, dots, lines, within, maxRate };
     return this.scene;
   }
@@ -122,6 +151,18 @@ export class FlowsRenderer {
     for (const l of sc.lines) {
       const color = f.typeColor(f.typeIndex(l.type));
       paintEdge(ctx, l, color);
+      if (l.cut) {
+        // the scissors at the middle of the curve, where the link is cut
+        const [mx, my] = arcPoint(l.x0, l.y0, l.x1, l.y1, 0.5, FLOW_BEND);
+        ctx.font = font(13, true);
+        ctx.textAlign = "center";
+        ctx.fillStyle = THEME.bg;
+        ctx.beginPath();
+        ctx.arc(mx, my, 8, 0, Math.PI * 2);
+        ctx.fill();
+        ctx.fillStyle = PARTITION;
+        ctx.fillText("✂", mx, my + 1);
+      }
     }
 
     // dots: actors by status, or nodes by state
@@ -137,13 +178,27 @@ export class FlowsRenderer {
         ctx.fill();
         ctx.stroke();
         const inner = sc.within.get(d.idx) ?? 0;
+        const c = this.counts.get(d.idx) ?? [0, 0, 0, 0, 0, 0];
+        const total = c.reduce((p, q) => p + q, 0);
+        // the status ring: arcs in proportion, failures first from the top
+        let a0 = -Math.PI / 2;
+        ctx.lineWidth = Math.max(3, Math.min(7, d.r / 4));
+        STATUS_ORDER.forEach((k, i) => {
+          if (!c[i] || k === "absent") return;
+          const a1 = a0 + (2 * Math.PI * c[i]) / total;
+          ctx.strokeStyle = STATUS_COLOR[k];
+          ctx.beginPath();
+          ctx.arc(d.x, d.y, d.r - ctx.lineWidth / 2 - 1, a0, a1);
+          ctx.stroke();
+          a0 = a1;
+        });
         ctx.fillStyle = ns.text;
         ctx.textAlign = d.align;
         ctx.font = font(12, true);
         ctx.fillText(st.str(st.nodeCodes[d.idx]), d.lx, d.ly - 7);
         ctx.font = font(10);
-        const actors = this.actorsOn(s, d.idx, f);
-        ctx.fillText(`${fmtInt(actors)} actors${inner ? ` · ${fmtRate(inner / this.w)} within` : ""}`, d.lx, d.ly + 7);
+        const trouble = c[0] + c[1] ? ` · ${[c[0] ? `${fmtInt(c[0])} failed` : "", c[1] ? `${fmtInt(c[1])} restarting` : ""].filter(Boolean).join(", ")}` : "";
+        ctx.fillText(`${fmtInt(total)} actors${trouble}${inner ? ` · ${fmtRate(inner / this.w)} within` : ""}`, d.lx, d.ly + 7);
         continue;
       }
       const name = statusName(s, d.idx, f.t);
@@ -162,8 +217,10 @@ export class FlowsRenderer {
       if (sc.dots.length <= FLOW_LABEL_LIMIT) {
         ctx.fillStyle = THEME.label;
         ctx.textAlign = d.align;
+        // the node too, unless the name already says it (detector@n2)
+        const id = st.str(st.actorCodes[d.idx]);
         const node = s.node[d.idx] >= 0 ? st.str(st.nodeCodes[s.node[d.idx]]) : "";
-        ctx.fillText(`${st.str(st.actorCodes[d.idx])}${node ? ` @${node}` : ""}`, d.lx, d.ly);
+        ctx.fillText(node && !id.includes(node) ? `${id} @${node}` : id, d.lx, d.ly);
       }
     }
 
@@ -210,19 +267,6 @@ export class FlowsRenderer {
     ctx.restore();
   }
 
-  private actorsOn(s: MeshState, n: number, f: FlowsFrame): number {
-    const st = this.store;
-    const classCode = f.filters.actorClass ? st.strings.indexOf(f.filters.actorClass) : -1;
-    let c = 0;
-    for (let a = 0; a < st.actorCodes.length; a++) {
-      if (s.node[a] !== n || s.status[a] === S.absent) continue;
-      if (f.filters.hideSystem && st.actorSystem[a]) continue;
-      if (f.filters.actorClass && st.actorClass[a] !== classCode) continue;
-      c++;
-    }
-    return c;
-  }
-
   /** In-flight messages drawn on the last paint. */
   get dotsDrawn(): number {
     return this.ndots;
@@ -249,7 +293,9 @@ export class FlowsRenderer {
     const d = this.win.detail(l.from, l.to, sc.byNode);
     if (!d) return "";
     const name = (i: number) => st.str(sc.byNode ? st.nodeCodes[i] : st.actorCodes[i]);
-    return describeFlow(name(l.from), name(l.to), d, this.w, (c) => st.str(c));
+    const text = describeFlow(name(l.from), name(l.to), d, this.w, (c) => st.str(c));
+    return l.cut ? `${text}
+✂ the link between their nodes is cut: what is sent is dropped` : text;
   }
 }
 
@@ -298,13 +344,15 @@ function paintEdge(ctx: CanvasRenderingContext2D, l: FlowLine, color: string): v
   const bx = l.x1 - Math.cos(ang) * hl * 0.8;
   const by = l.y1 - Math.sin(ang) * hl * 0.8;
   ctx.strokeStyle = color;
-  ctx.globalAlpha = 0.75;
+  ctx.globalAlpha = l.cut ? 0.5 : 0.75;
   ctx.lineWidth = l.width;
   ctx.lineCap = "butt";
+  ctx.setLineDash(l.cut ? [Math.max(4, l.width), Math.max(4, l.width)] : []);
   ctx.beginPath();
   ctx.moveTo(l.x0, l.y0);
   ctx.quadraticCurveTo(qx, qy, bx, by);
   ctx.stroke();
+  ctx.setLineDash([]);
   ctx.globalAlpha = 0.9;
   ctx.fillStyle = color;
   const hw = Math.max(4, l.width * 0.9);

@@ -4,9 +4,9 @@
 // from the scene and the fold (cached per playhead), paints on top of the topology painter.
 import type { MeshState } from "./fold";
 import { N } from "./kinds";
-import { HEADER, type Rect } from "./layout";
+import { GAP, HEADER } from "./layout";
 import { fmtInt } from "./lod";
-import { LinkDrops, badgeSpot, cutSegments, partitionSides, sideName, type CutSegment, type LinkDrop, type Sides } from "./partition";
+import { LinkDrops, cutSegments, partitionSides, sideName, type CutSegment, type LinkDrop, type Sides } from "./partition";
 import { DROP, PARTITION, THEME } from "./palette";
 import type { Scene } from "./scene";
 import type { EventStore } from "./store";
@@ -14,6 +14,9 @@ import type { EventStore } from "./store";
 /** Side colours: the partition's purple first, then colours unlike any status. */
 const SIDE_COLOR = ["#7b2cbf", "#0b7285", "#c2410c", "#5c940d", "#1c7ed6", "#a61e4d"];
 export const sideColor = (i: number) => SIDE_COLOR[i % SIDE_COLOR.length];
+const BADGE_H = 14;
+/** The badges' font: small, bold; the view measures with it. */
+export const BADGE_FONT = "bold 10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
 
 export interface Badge {
   x: number;
@@ -35,10 +38,11 @@ export interface PartitionPicture {
 export class PartitionLayer {
   private readonly drops: LinkDrops;
   picture: PartitionPicture = { sides: null, since: NaN, segments: [], badges: [] };
+  private state: MeshState | null = null;
+  private rows = 0;
 
   constructor(private readonly store: EventStore) {
     this.drops = new LinkDrops(store);
-    store.onChange(() => this.drops.reset());
   }
 
   /**
@@ -47,6 +51,12 @@ export class PartitionLayer {
    */
   build(sc: Scene, s: MeshState, t: number, w: number, measure: (text: string) => number): PartitionPicture {
     const st = this.store;
+    this.state = s;
+    // a late drop can end a message indexed before: index again when rows arrive
+    if (st.n !== this.rows) {
+      this.rows = st.n;
+      this.drops.reset();
+    }
     const present: number[] = [];
     for (const n of sc.nodes) if (s.nodeState[n.idx] === N.up || s.nodeState[n.idx] === N.other) present.push(n.idx);
     const cutSince = new Map<number, number>();
@@ -65,29 +75,40 @@ export class PartitionLayer {
       t,
       earliest,
       sinceOf,
-      (m) => {
-        const d = st.mDst.data[m];
-        return d >= 0 && s.node[d] >= 0 ? s.node[d] : st.mDstNode.data[m];
-      },
+      (m) => this.dstNode(m),
       (m) => st.str(st.reason.data[st.mEndRow.data[m]]),
     );
     const boxOf = new Map(sc.nodes.map((n) => [n.idx, n.box]));
     const badges: Badge[] = [];
+    // a row just under the sender's header, above its first row of glyphs (their names are
+    // written below them), wrapping downwards: never on the borders, where crosses used to pile up
+    const next = new Map<number, [number, number]>();
     for (const d of [...counts.values()].sort((a, b) => a.from - b.from || a.to - b.to)) {
       const A = boxOf.get(d.from);
-      const B = boxOf.get(d.to);
-      if (!A || !B) continue;
-      const [x, y] = badgeSpot(A, B);
-      const text = badgeText(d, st.str(st.nodeCodes[d.to]));
-      const bw = measure(text) + 10;
-      const b: Badge = { x: x - bw / 2, y: y - 8, w: bw, h: 16, drop: d, since: sinceOf(d.from, d.to) };
-      // keep inside the sender's region, below its header, and off the badges placed before
-      clampInto(b, { x: A.x + 3, y: A.y + HEADER + 2, w: A.w - 6, h: A.h - HEADER - 5 });
-      for (let tries = 0; tries < 8 && badges.some((o) => overlaps(o, b)); tries++) b.y += 18;
-      badges.push(b);
+      if (!A || !boxOf.has(d.to)) continue;
+      const bw = measure(badgeText(d, st.str(st.nodeCodes[d.to]))) + 8;
+      let [x, y] = next.get(d.from) ?? [A.x + 6, A.y + HEADER + 1];
+      if (x + bw > A.x + A.w - 6 && x > A.x + 6) [x, y] = [A.x + 6, y + BADGE_H + 2];
+      badges.push({ x, y, w: bw, h: BADGE_H, drop: d, since: sinceOf(d.from, d.to) });
+      next.set(d.from, [x + bw + 3, y]);
     }
     this.picture = { sides, since, segments, badges };
     return this.picture;
+  }
+
+  /** The receiver's node of message m: where its actor is at the playhead, else where it ended. */
+  private dstNode(m: number): number {
+    const st = this.store;
+    const d = st.mDst.data[m];
+    const s = this.state;
+    return s && d >= 0 && d < s.cap && s.node[d] >= 0 ? s.node[d] : st.mDstNode.data[m];
+  }
+
+  /** A dropped message between two nodes: counted on its link's badge, not drawn as a cross. */
+  counted(m: number): boolean {
+    const a = this.store.mSrcNode.data[m];
+    const b = this.dstNode(m);
+    return a >= 0 && b >= 0 && a !== b;
   }
 
   paint(ctx: CanvasRenderingContext2D, sc: Scene): void {
@@ -133,33 +154,45 @@ export class PartitionLayer {
       ctx.setLineDash([]);
       // the caption: which nodes can reach which, since when
       const names = (g: number[]) => g.map((n) => st.str(st.nodeCodes[n])).join(", ");
-      const parts = sides.groups.map((g, i) => `${sideName(i)}: ${names(g)}`);
-      const text = `✂ partition since t=${fmtT(since)}${sides.clean ? "" : " (partial)"} — each side reaches only itself · ${parts.join("  |  ")}`;
+      const lines = [`✂ partition since t=${fmtT(since)}${sides.clean ? "" : " (partial)"}`, ...sides.groups.map((g, i) => `side ${sideName(i)}: ${names(g)}`), "each side reaches only itself"];
       ctx.font = font(11);
-      const maxW = sc.width - 12;
-      const tw = Math.min(maxW, ctx.measureText(text).width + 14);
+      const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
+      const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
+      const tw = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 27;
+      const box = free
+        ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, last.w - 8), h: 16 * lines.length + 6 }
+        : { x: 4, y: sc.height - 16 * lines.length - 8, w: Math.min(tw, sc.width - 8), h: 16 * lines.length + 6 };
       ctx.fillStyle = THEME.panel;
-      ctx.fillRect(4, sc.height - 20, tw, 18);
+      ctx.fillRect(box.x, box.y, box.w, box.h);
       ctx.strokeStyle = PARTITION;
       ctx.lineWidth = 1;
-      ctx.strokeRect(4, sc.height - 20, tw, 18);
-      ctx.fillStyle = THEME.dark ? "#e5dbff" : "#5f3dc4";
-      ctx.textAlign = "left";
+      ctx.strokeRect(box.x, box.y, box.w, box.h);
       ctx.save();
       ctx.beginPath();
-      ctx.rect(4, sc.height - 20, tw, 18);
+      ctx.rect(box.x, box.y, box.w, box.h);
       ctx.clip();
-      ctx.fillText(text, 11, sc.height - 11);
+      ctx.textAlign = "left";
+      lines.forEach((l, i) => {
+        const side = i > 0 && i <= sides.groups.length;
+        if (side) {
+          // the side's colour as a swatch, the names in the text colour (legible on both themes)
+          ctx.fillStyle = sideColor(i - 1);
+          ctx.fillRect(box.x + 7, box.y + 6 + 16 * i, 9, 9);
+        }
+        ctx.fillStyle = i === 0 ? (THEME.dark ? "#e5dbff" : "#5f3dc4") : side ? THEME.text : THEME.muted;
+        ctx.font = font(11, i === 0);
+        ctx.fillText(l, box.x + (side ? 20 : 7), box.y + 11 + 16 * i);
+      });
       ctx.restore();
     }
     // one badge per link that lost messages
-    ctx.font = font(11, true);
+    ctx.font = BADGE_FONT;
     for (const b of badges) {
       ctx.fillStyle = THEME.dark ? "#f1f3f5" : "#fff";
       ctx.strokeStyle = DROP;
       ctx.lineWidth = 1.2;
       ctx.beginPath();
-      ctx.roundRect(b.x, b.y, b.w, b.h, 8);
+      ctx.roundRect(b.x, b.y, b.w, b.h, 7);
       ctx.fill();
       ctx.stroke();
       ctx.fillStyle = DROP;
@@ -194,16 +227,7 @@ export class PartitionLayer {
 }
 
 export function badgeText(d: LinkDrop, to: string): string {
-  return `✕${fmtInt(d.count)} → ${to}`;
-}
-
-function clampInto(b: Rect, r: Rect): void {
-  b.x = Math.max(r.x, Math.min(r.x + r.w - b.w, b.x));
-  b.y = Math.max(r.y, Math.min(r.y + r.h - b.h, b.y));
-}
-
-function overlaps(a: Rect, b: Rect): boolean {
-  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  return `✕${fmtInt(d.count)}→${to}`;
 }
 
 function fmtT(t: number): string {

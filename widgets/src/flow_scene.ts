@@ -29,6 +29,8 @@ export interface FlowLine {
   rate: number;
   width: number;
   type: number; // dominant type code
+  /** The link between the two ends' nodes is cut at the playhead: what is sent is dropped. */
+  cut: boolean;
   x0: number;
   y0: number;
   x1: number;
@@ -48,11 +50,12 @@ export interface FlowScene {
 }
 
 /**
- * Order `items` (ids in their given order) so that heavy traffic joins neighbours: from the
- * first, walk to the unvisited item it sends most to (else receives most from), else start again
- * at the next unvisited one. `weight` maps pairKey(from, to) -> messages.
+ * Chains of `items` (ids in their given order) that follow heavy traffic: from the first, walk to
+ * the unvisited item it sends most to (else receives most from), else start a new chain at the
+ * next unvisited one. Items with no traffic at all come last, as one chain. `weight` maps
+ * pairKey(from, to) -> messages.
  */
-export function trafficOrder(items: number[], weight: Map<number, number>): number[] {
+export function trafficChains(items: number[], weight: Map<number, number>): number[][] {
   const out = new Map<number, [number, number][]>();
   const inn = new Map<number, [number, number][]>();
   const inSet = new Set(items);
@@ -74,33 +77,61 @@ export function trafficOrder(items: number[], weight: Map<number, number>): numb
     return pick;
   };
   const seen = new Set<number>();
-  const order: number[] = [];
-  let next = 0;
-  while (order.length < items.length) {
-    while (seen.has(items[next])) next++;
-    let cur = items[next];
-    while (cur >= 0) {
+  const chains: number[][] = [];
+  const quiet: number[] = [];
+  for (const first of items) {
+    if (seen.has(first)) continue;
+    if (!out.has(first) && !inn.has(first)) {
+      seen.add(first);
+      quiet.push(first);
+      continue;
+    }
+    const chain: number[] = [];
+    for (let cur = first; cur >= 0; ) {
       seen.add(cur);
-      order.push(cur);
+      chain.push(cur);
       const o = best(out.get(cur), seen);
       cur = o >= 0 ? o : best(inn.get(cur), seen);
     }
+    chains.push(chain);
   }
-  return order;
+  if (quiet.length) chains.push(quiet);
+  return chains;
 }
 
-/** Points evenly on a circle, the first at the top, clockwise; labels outside. */
-export function circleDots(order: number[], cx: number, cy: number, radius: number, r: number | ((idx: number) => number)): FlowDot[] {
+/** The chains of trafficChains, end to end: the order of the actors on the circle. */
+export function trafficOrder(items: number[], weight: Map<number, number>): number[] {
+  return trafficChains(items, weight).flat();
+}
+
+/**
+ * Points on a circle, the first at the top, clockwise; labels outside. With `group` (a group id
+ * per item), an empty slot separates consecutive groups, so a busy pair reads as a pair.
+ */
+export function circleDots(order: number[], cx: number, cy: number, radius: number, r: number | ((idx: number) => number), group?: (idx: number) => number): FlowDot[] {
   const n = order.length;
+  const slotOf: number[] = [];
+  let slot = 0;
+  let groups = 1;
+  order.forEach((idx, i) => {
+    if (group && i > 0 && group(idx) !== group(order[i - 1])) {
+      slot++;
+      groups++;
+    }
+    slotOf.push(slot++);
+  });
+  const slots = groups > 1 ? slot + 1 : slot; // and a gap where the last group meets the first
   return order.map((idx, i) => {
-    const ang = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, n);
+    const ang = -Math.PI / 2 + (2 * Math.PI * slotOf[i]) / Math.max(1, slots);
     const c = Math.cos(ang);
     const s = Math.sin(ang);
     const rr = typeof r === "number" ? r : r(idx);
     const x = n === 1 ? cx : cx + radius * c;
     const y = n === 1 ? cy : cy + radius * s;
     const off = rr + 8;
-    return { idx, x, y, r: rr, lx: x + c * off, ly: y + s * off, align: Math.abs(c) < 0.3 ? "center" : c > 0 ? "left" : "right" };
+    // centred only straight above or below the circle: elsewhere a label runs away from it,
+    // so neighbours near the top and bottom do not write over each other
+    return { idx, x, y, r: rr, lx: x + c * off, ly: y + s * off, align: Math.abs(c) < 0.08 ? "center" : c > 0 ? "left" : "right" };
   });
 }
 
@@ -111,7 +142,7 @@ export function rateWidth(rate: number, max: number, maxW = 14): number {
 }
 
 /** Edges between placed dots; an edge whose end is not placed (filtered out) is left out. */
-export function flowLines(dots: FlowDot[], edges: Map<number, FlowEdge>, w: number, maxW = 14): { lines: FlowLine[]; within: Map<number, number>; maxRate: number } {
+export function flowLines(dots: FlowDot[], edges: Map<number, FlowEdge>, w: number, maxW = 14, cut: (from: number, to: number) => boolean = () => false): { lines: FlowLine[]; within: Map<number, number>; maxRate: number } {
   const at = new Map(dots.map((d) => [d.idx, d]));
   const within = new Map<number, number>();
   let max = 0;
@@ -136,6 +167,7 @@ export function flowLines(dots: FlowDot[], edges: Map<number, FlowEdge>, w: numb
       rate: e.count / w,
       width: rateWidth(e.count, max, maxW),
       type: dominantType(e),
+      cut: cut(e.from, e.to),
       x0: a.x + ux * (a.r + 2),
       y0: a.y + uy * (a.r + 2),
       x1: b.x - ux * (b.r + 3),

@@ -85,7 +85,11 @@ export class FlowWindow {
     return this.hi - this.lo;
   }
 
-  /** Bring the sorted index up to the store's messages; true if it had to re-sort. */
+  /**
+   * Bring the sorted index up to the store's messages; true if the counts must be redone (a
+   * re-sort, or new messages sent inside the window already counted). Messages sent after it,
+   * as a growing trace delivers them, are simply counted when the window reaches them.
+   */
   private index(): boolean {
     const n = this.src.mSendRow.length;
     if (n === this.indexed) return false;
@@ -103,10 +107,12 @@ export class FlowWindow {
       [this.byStart, this.startAt, this.aKey, this.nKey] = [b, s, ak, nk];
     }
     let sorted = true;
+    let inside = false;
     for (let m = this.indexed; m < n; m++) {
       this.byStart[m] = m;
       this.startAt[m] = start[m];
       if (m > 0 && start[m] < this.startAt[m - 1]) sorted = false;
+      if (start[m] <= this.t) inside = true;
     }
     this.indexed = n;
     if (!sorted) {
@@ -115,7 +121,7 @@ export class FlowWindow {
       this.byStart.set(perm);
       for (let i = 0; i < n; i++) this.startAt[i] = start[perm[i]];
     }
-    return true;
+    return !sorted || inside;
   }
 
   /** First position whose send time is > x. */

@@ -23,6 +23,8 @@ export interface ViewContext {
   readonly root: HTMLElement;
   /** The stage the main canvas sits in: a view drawn with DOM elements (a table) puts them here. */
   readonly stage: HTMLElement;
+  /** Aborted when the view is destroyed: a renderer ties its own DOM listeners to it. */
+  readonly signal: AbortSignal;
   /** Ask for a frame: something this renderer draws changed (a fold, a zoom). */
   invalidate(): void;
 }

@@ -14,13 +14,13 @@ const NUMERIC = new Set<Column>(["incarnation", "restarts", "mailbox", "processe
 const STATUSES: StatusName[] = ["idle", "busy", "failed", "restarting", "stopped"];
 
 const TABLE_CSS = `
-.ml-table{position:absolute;inset:0;display:flex;flex-direction:column;background:inherit;font-variant-numeric:tabular-nums}
+.ml-table{position:absolute;inset:0;overflow:hidden;display:flex;flex-direction:column;background:inherit;font-variant-numeric:tabular-nums}
 .ml-table-bar{display:flex;gap:6px;align-items:center;padding:5px 8px;border-bottom:1px solid #eceff2;flex-wrap:wrap}
 .ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid #c9ced4;border-radius:4px;padding:2px 6px;background:#fff;color:#222}
 .ml-table-bar input{width:190px}
 .ml-table-count{color:#666;margin-left:auto}
-.ml-table-head,.ml-table-row{display:grid;grid-template-columns:minmax(120px,2.4fr) minmax(60px,1.2fr) minmax(44px,.8fr) 82px 38px 54px 54px 68px 74px;column-gap:6px;padding:0 8px;align-items:center}
-.ml-table-head{height:24px;border-bottom:1px solid #d5d9de;font-weight:600;color:#444;background:#f8f9fa}
+.ml-table-head,.ml-table-row{display:grid;grid-template-columns:minmax(92px,2.4fr) minmax(46px,1.2fr) minmax(32px,.8fr) 74px 30px 54px 54px 66px 70px;column-gap:6px;padding:0 8px;align-items:center}
+.ml-table-head{height:24px;border-bottom:1px solid #d5d9de;font-weight:600;font-size:11px;color:#444;background:#f8f9fa}
 .ml-table-head span{cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;user-select:none}
 .ml-table-head span:hover{color:#1c7ed6}
 .ml-table-head .ml-num,.ml-table-row .ml-num{text-align:right}
@@ -62,7 +62,8 @@ export class ActorTableView {
   /** The view asks for a redraw (the query or the scroll position changed). */
   onChange: () => void = () => {};
 
-  constructor(private readonly store: EventStore, private readonly h: TableHandlers) {
+  constructor(private readonly store: EventStore, private readonly h: TableHandlers, signal?: AbortSignal) {
+    const on = { signal };
     const el = (this.el = document.createElement("div"));
     el.className = "ml-table";
     el.style.display = "none";
@@ -74,15 +75,15 @@ export class ActorTableView {
     this.search.type = "search";
     this.search.className = "ml-table-search";
     this.search.placeholder = "search actor, class or node…";
-    this.search.addEventListener("input", () => this.set({ search: this.search.value }));
+    this.search.addEventListener("input", () => this.set({ search: this.search.value }), on);
     // keys typed in the box are text, not the canvas's shortcuts
-    this.search.addEventListener("keydown", (e) => e.stopPropagation());
+    this.search.addEventListener("keydown", (e) => e.stopPropagation(), on);
     this.statusSel = document.createElement("select");
     this.statusSel.className = "ml-table-status";
     this.statusSel.title = "show one status only";
     this.statusSel.add(new Option("every status", ""));
     for (const s of STATUSES) this.statusSel.add(new Option(s, s));
-    this.statusSel.addEventListener("change", () => this.set({ status: this.statusSel.value as TableQuery["status"] }));
+    this.statusSel.addEventListener("change", () => this.set({ status: this.statusSel.value as TableQuery["status"] }), on);
     this.count = document.createElement("span");
     this.count.className = "ml-table-count";
     bar.append(this.search, this.statusSel, this.count);
@@ -93,18 +94,18 @@ export class ActorTableView {
       s.dataset.col = c;
       s.title = `sort by ${COLUMN_TITLE[c]} (click again to reverse)`;
       if (NUMERIC.has(c)) s.className = "ml-num";
-      s.addEventListener("click", () => this.set(this.query.sort === c ? { desc: !this.query.desc } : { sort: c, desc: false }));
+      s.addEventListener("click", () => this.set(this.query.sort === c ? { desc: !this.query.desc } : { sort: c, desc: false }), on);
       this.head.append(s);
     }
     this.scroll = document.createElement("div");
     this.scroll.className = "ml-table-scroll";
     this.spacer = document.createElement("div");
     this.scroll.append(this.spacer);
-    this.scroll.addEventListener("scroll", () => this.onChange());
+    this.scroll.addEventListener("scroll", () => this.onChange(), on);
     this.scroll.addEventListener("click", (e) => {
       const row = (e.target as HTMLElement).closest(".ml-table-row") as HTMLElement | null;
       if (row?.dataset.actor) this.h.selectActor(Number(row.dataset.actor));
-    });
+    }, on);
     el.append(style, bar, this.head, this.scroll);
     this.headers();
   }

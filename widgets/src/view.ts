@@ -87,7 +87,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
   const loop = new FrameLoop({ tick: (now, dt) => ctl.tick(now, dt), draw, busy: () => ctl.busy() }, signal);
   const ctl = new Controller(model, store, loop.invalidate, VIEWS.map((v) => v.name));
   const deck = new DeckCache(store);
-  const cx: ViewContext = { store, folder, builder: new SceneBuilder(), ctl, deck, root, stage, invalidate: loop.invalidate };
+  const cx: ViewContext = { store, folder, builder: new SceneBuilder(), ctl, deck, root, stage, signal, invalidate: loop.invalidate };
   const renderers = new Map(VIEWS.map((v) => [v.name, v.create(cx)]));
   let shown = ctl.view();
   const renderer = (): Renderer => renderers.get(ctl.view()) as Renderer;

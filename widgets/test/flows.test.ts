@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { FlowWindow, pairKey, quantile, type FlowEdge, type MsgColumns } from "../src/flows";
-import { circleDots, flowLines, hitLine, trafficOrder } from "../src/flow_scene";
+import { circleDots, flowLines, hitLine, trafficChains, trafficOrder } from "../src/flow_scene";
 import { describeFlow } from "../src/draw_flows";
-import { randomRun, rng, storeOf, type Ev } from "./helpers";
+import { EventStore } from "../src/store";
+import { Encoder, randomRun, rng, storeOf, type Ev } from "./helpers";
 
 /** The edges of the window (t - w, t] counted from scratch, as plain data. */
 function brute(c: MsgColumns, t: number, w: number, nodeOf: (a: number) => number, type = -1) {
@@ -61,6 +62,26 @@ describe("flow window", () => {
       expect(sorted(counts(win.actorEdges))).toEqual(sorted(want.actors));
       expect(sorted(counts(win.nodeEdges))).toEqual(sorted(want.nodes));
       for (const e of win.actorEdges.values()) expect([...e.types.values()].reduce((p, q) => p + q, 0)).toBe(e.count);
+    }
+  });
+
+  it("stays exact while the store grows chunk by chunk (live), recounting only when it must", () => {
+    const evs = randomRun(13, 10, 1500);
+    const enc = new Encoder();
+    const store = new EventStore();
+    const win = new FlowWindow(store);
+    const nodeOf = (a: number) => a % 3;
+    const cuts = [0, 300, 700, 1100, evs.length];
+    let t = 0;
+    for (let i = 1; i < cuts.length; i++) {
+      const c = enc.chunk(evs.slice(cuts[i - 1], cuts[i]));
+      store.appendChunk(c.header, c.bytes);
+      // the playhead follows the data, as a live canvas does, then moves on within it
+      for (const x of [store.t1 - 0.2, store.t1]) {
+        t = Math.max(t, x);
+        win.update({ t, w: 0.5, type: -1, nodeOf });
+        expect(sorted(counts(win.actorEdges))).toEqual(sorted(brute(store, t, 0.5, nodeOf).actors));
+      }
     }
   });
 
@@ -195,9 +216,19 @@ describe("flow layout", () => {
       [pairKey(3, 2), 400],
       [pairKey(0, 2), 1],
     ]);
-    const order = trafficOrder([0, 2, 1, 3], w);
-    expect(order).toEqual([0, 1, 2, 3]);
-    const dots = circleDots(order, 0, 0, 100, 6);
+    const order = trafficOrder([0, 2, 1, 3, 4], w);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    // two chains of traffic and the silent actor last; on the circle a gap parts the groups,
+    // so each pair's partners are nearer each other than to anyone else
+    const chains = trafficChains([0, 2, 1, 3, 4], w);
+    expect(chains).toEqual([[0, 1], [2, 3], [4]]);
+    const group = new Map(chains.flatMap((c, i) => c.map((a) => [a, i] as [number, number])));
+    const spaced = circleDots(order, 0, 0, 100, 6, (a) => group.get(a)!);
+    const d = (i: number, j: number) => Math.hypot(spaced[i].x - spaced[j].x, spaced[i].y - spaced[j].y);
+    expect(d(0, 1)).toBeLessThan(d(1, 2));
+    expect(d(2, 3)).toBeLessThan(d(1, 2));
+    expect(d(2, 3)).toBeLessThan(d(3, 4));
+    const dots = circleDots(order.slice(0, 4), 0, 0, 100, 6);
     const edges = new Map<number, FlowEdge>([
       [pairKey(0, 1), { from: 0, to: 1, count: 50, types: new Map([[7, 50]]) }],
       [pairKey(1, 0), { from: 1, to: 0, count: 50, types: new Map([[8, 50]]) }],
