@@ -59,7 +59,7 @@ BODY = json.dumps(
 
 def _noop(
     kind, *, node, t=None, actor=None, incarnation=0, parent=None, peer=None, msg_id=None,
-    msg_type=None, size=None, reason=None, duration=None, **unknown,
+    msg_type=None, size=None, reason=None, duration=None,
 ):  # fmt: skip
     return 0
 
@@ -119,7 +119,7 @@ def dump():  # callgrind writes the instructions counted since the last dump
     subprocess.run(["callgrind_control", "-d", str(os.getpid())], capture_output=True, check=True)
 
 def _noop(kind, *, node, t=None, actor=None, incarnation=0, parent=None, peer=None, msg_id=None,
-          msg_type=None, size=None, reason=None, duration=None, **unknown):
+          msg_type=None, size=None, reason=None, duration=None):
     return 0
 
 n = int(sys.argv[1])

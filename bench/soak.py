@@ -10,7 +10,9 @@ it, at once:
 - clients that subscribe and never read, and clients that never say hello;
 - WebSocket ping floods from clients that never read the pongs;
 - subscribe floods, and connections guessing the control token (from their own loopback
-  address, 127.0.0.9, so that their address being refused does not refuse the others).
+  address, 127.0.0.9, so that their address being refused does not refuse the others);
+- a connection flood: up to 400 TCP connections held open from 127.0.0.7, never sending a
+  byte (the node keeps at most twice its per-address cap of them and drops the rest).
 
 A thread probes ``/healthz`` every 50 ms and reads the server's resident memory every second.
 Figures: memory growth after the warm-up (a third of the run), ``/healthz`` p99, events lost
@@ -224,6 +226,29 @@ class Soak:
         for sock in idle + silent + ([pinger] if pinger else []):
             sock.close()
 
+    def connection_flood(self, source: str = "127.0.0.7", hold: int = 400) -> None:
+        """Open connections from one address and keep them open without a byte sent."""
+        pool: list[socket.socket] = []
+        while self.running():
+            for sock in list(pool):
+                if _closed(sock):
+                    pool.remove(sock)
+                    sock.close()
+                    self.count("flood connections dropped by the server")
+            while len(pool) < hold and self.running():
+                try:
+                    sock = socket.create_connection(
+                        ("127.0.0.1", self.port), timeout=2, source_address=(source, 0)
+                    )
+                except OSError:
+                    self.count("flood connections refused")
+                    break
+                pool.append(sock)
+                self.count("flood connections opened")
+            time.sleep(0.2)
+        for sock in pool:
+            sock.close()
+
 
 def _closed(sock: socket.socket) -> bool:
     """Whether the server closed this connection, read from the kernel's TCP state (reading
@@ -265,6 +290,8 @@ def run(*, quick: bool) -> list[dict]:
         prober.start()
         raw = threading.Thread(target=soak.raw_attacks)
         raw.start()
+        flood = threading.Thread(target=soak.connection_flood)
+        flood.start()
 
         async def clients() -> None:
             tasks = [soak.honest() for _ in range(4)]
@@ -275,6 +302,7 @@ def run(*, quick: bool) -> list[dict]:
 
         asyncio.run(clients())
         raw.join()
+        flood.join()
         stop.set()
         prober.join()
         alive = srv.alive
