@@ -226,3 +226,102 @@ def test_a_long_recording_reads_the_same_whole_or_in_parts_and_on_both_cores():
         check=True,
     )
     assert pure.stdout.split()[-1] == canonical_hash(whole)
+
+
+def test_a_message_without_a_receiver_or_a_type_records_nulls_there_only():
+    """The compiled core sets the validity of message rows in bulk when the frame is taken;
+    a send to None or of type None must still read as null in just those cells."""
+
+    class Odd(Actor):
+        def started(self, ctx):
+            ctx.send(None, "x")
+            ctx.send("sink", None)
+            ctx.send("sink", "y", size=3)
+            ctx.after(0.5, "tick")
+
+        def on_tick(self, ctx, _):
+            ctx.send("sink", None, size=0)
+
+    class Sink(Actor):
+        cost = 0.1  # the second arrival waits in the mailbox
+
+        def receive(self, ctx, msg_type, body):
+            pass
+
+    mesh = Mesh(seed=0, nodes=2, latency=0.001)
+    mesh.spawn(Sink, name="sink", node="n1")
+    mesh.spawn(Odd, name="odd", node="n0")
+    mesh.run(until=1.0)
+    ev = mesh.trace.events.filter(pl.col("msg_id").is_not_null())
+    rows = ev.select("kind", "node", "actor", "peer", "msg_type", "size", "reason").rows()
+    assert rows == [
+        ("msg_send", "n0", "odd", None, "x", None, None),
+        ("msg_drop", "n0", None, "odd", "x", None, "dead_letter"),
+        ("msg_send", "n0", "odd", "sink", None, None, None),
+        ("msg_send", "n0", "odd", "sink", "y", 3, None),
+        ("msg_recv", "n1", "sink", "odd", None, None, None),
+        ("msg_handle", "n1", "sink", "odd", None, None, None),
+        ("msg_recv", "n1", "sink", "odd", "y", 3, None),
+        ("msg_handle", "n1", "sink", "odd", "y", 3, None),  # from the mailbox
+        ("msg_send", "n0", "odd", "odd", "tick", None, "timer"),
+        ("msg_recv", "n0", "odd", "odd", "tick", None, None),
+        ("msg_handle", "n0", "odd", "odd", "tick", None, None),
+        ("msg_send", "n0", "odd", "sink", None, 0, None),
+        ("msg_recv", "n1", "sink", "odd", None, 0, None),
+        ("msg_handle", "n1", "sink", "odd", None, 0, None),
+    ]
+    # a send has its latency, a handle its processing time, a receive no duration
+    carried = ev.filter(pl.col("kind") != "msg_drop")
+    assert carried["duration"].is_null().to_list() == (carried["kind"] == "msg_recv").to_list()
+
+
+class Worker(Actor):
+    """Takes 2 ms a job, holds at most 3 waiting: a full mailbox drops what arrives."""
+
+    cost = 0.002
+    mailbox_limit = 3
+
+    def on_job(self, ctx, n):
+        ctx.reply("done", n)
+
+
+class Boss(Actor):
+    def __init__(self, worker: str) -> None:
+        self.worker = worker
+
+    def started(self, ctx):
+        ctx.after(0.001, "tick")
+
+    def on_tick(self, ctx, _):
+        for n in range(3):  # 3 jobs a millisecond against 1 every 2 ms: some are dropped
+            ctx.send(self.worker, "job", n, size=n)
+        ctx.after(0.001, "tick")
+
+    def on_done(self, ctx, n):
+        pass
+
+
+def test_a_long_served_run_holds_nothing_per_message():
+    """What a live server does with a scenario: run a step, take its events, forget the older
+    ones. The recorder then holds the same few bytes however many messages went by: no table
+    of sends by msg_id (a receive gets its send's columns from the message itself), no kind
+    log, no rows already taken (of messages handled, queued or dropped alike)."""
+    mesh = Mesh(seed=0, nodes=2, latency=0.001)
+    for i in range(20):
+        mesh.spawn(Echo, name=f"echo-{i}", node="n1")
+        mesh.spawn(Caller, f"echo-{i}", 10**9, name=f"caller-{i}", node="n0")
+    mesh.spawn(Worker, name="worker", node="n1")
+    mesh.spawn(Boss, "worker", name="boss", node="n0")
+    seen, held = 0, []
+    for step in range(1, 31):
+        mesh.run(until=step * 0.05)
+        new = mesh.events_since(seen)
+        seen += new.height
+        mesh.forget(seen)
+        held.append(mesh._rec.held_bytes())
+    kinds = mesh.events_since(0)  # the window forgotten: nothing left but what came since
+    assert kinds.height == 0
+    assert mesh._mid > 30_000  # messages sent; their receives, handles and drops recorded
+    # after the first steps (string table, heap and pools at their size) not a byte more,
+    # where a table of sends alone would have grown by tens of bytes a message (> 1 MB)
+    assert max(held[3:]) <= held[2] + 4096, held

@@ -1,9 +1,9 @@
 /* Part of _core.c (included there): taking the frame columns of everything recorded so far.
  *
  * The message rows are complete already (`_core_record.h`); the rows of the rarer kinds were
- * logged by kind only, and their columns arrive as tuples in the Python recorder's `other`
- * list, in the same order. `_take` fills those in and hands every column over, so polars only
- * has to wrap the buffers.
+ * logged by kind only (their positions noted), and their columns arrive as tuples in the
+ * Python recorder's `other` list, in the same order. `_take` fills those in and hands every
+ * column over, so polars only has to wrap the buffers.
  */
 
 /* One tuple of the recorder's `other` list: (kind, t, node, actor, incarnation, parent, peer,
@@ -67,16 +67,16 @@ static PyObject *Engine__take(EngineObject *e, PyObject *const *args, Py_ssize_t
     Frame *f = &e->frame;
     Py_ssize_t n = f->rows, start = oi;
     const uint8_t *kinds = F_COL(f, C_KIND, uint8_t);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        uint8_t k = kinds[i];
-        if (k == K_SEND || k == K_RECV || k == K_HANDLE) continue;
+    for (Py_ssize_t j = 0; j < f->nothers; j++) {
+        Py_ssize_t i = f->others[j];
         if (oi >= PyList_GET_SIZE(other)) {
             PyErr_SetString(PyExc_RuntimeError, "kind log is ahead of the recorded rows");
             return NULL;
         }
-        if (put_other(e, f, i, k, PyList_GET_ITEM(other, oi++)) < 0) return NULL;
+        if (put_other(e, f, i, kinds[i], PyList_GET_ITEM(other, oi++)) < 0) return NULL;
     }
     if (!f->cap && frame_grow(f) < 0) return NULL; /* nothing recorded: empty columns */
+    frame_msg_validity(f);
     PyObject *result = PyDict_New();
     if (!result) return NULL;
     PyObject *sdata = PyBytes_FromStringAndSize(e->sdata ? e->sdata : "", e->slen);
@@ -98,7 +98,7 @@ static PyObject *Engine__take(EngineObject *e, PyObject *const *args, Py_ssize_t
         Py_DECREF(result);
         return NULL;
     }
-    uint64_t base = (uint64_t)(e->nevents - n);
+    uint64_t base = (uint64_t)e->taken;
     for (Py_ssize_t i = 0; i < n; i++) ((uint64_t *)seq)[i] = base + (uint64_t)i;
     PyObject *b = block_new(seq, n * (Py_ssize_t)sizeof(uint64_t), seq_bytes);
     if (!b || PyDict_SetItemString(result, "seq", b) < 0) {
@@ -107,7 +107,9 @@ static PyObject *Engine__take(EngineObject *e, PyObject *const *args, Py_ssize_t
         return NULL;
     }
     Py_DECREF(b);
-    /* The frame starts afresh; the narrow table of sends stays, for the receives to come. */
-    if (frame_hand_over(f, result) < 0) Py_CLEAR(result);
+    /* The frame starts afresh: messages in flight carry what their receives will record. */
+    int rc = frame_hand_over(f, result); /* the frame is empty now, either way */
+    e->taken += n;
+    if (rc < 0) Py_CLEAR(result);
     return result;
 }

@@ -8,16 +8,18 @@ buffers copies nothing. What is left here is naming the buffers and their types.
 
 from __future__ import annotations
 
+import sys
+
 import polars as pl
 import pyarrow as pa
 
 from meshlab.events import COLUMNS, KINDS, SCHEMA
 from meshlab.sim.recorder import ChunkedFrames
 
-# The kind column arrives as dictionary codes; tagged the way polars tags its own Enum
-# columns on export, it is read back as the contract's Enum without a cast.
-_KIND_FIELD = pl.DataFrame(schema={"kind": SCHEMA["kind"]}).to_arrow().schema.field("kind")
-_KINDS = pa.array(KINDS, type=_KIND_FIELD.type.value_type)
+# The kind column arrives as codes (positions in KINDS); gathering from the contract's Enum of
+# every kind gives the Enum column directly (reading Arrow dictionary codes instead makes
+# polars match every row against the categories: several times slower).
+_KIND_ENUM = pl.Series("kind", KINDS, dtype=SCHEMA["kind"])
 _NUMBERS = {
     "t": pa.float64(),
     "incarnation": pa.uint32(),
@@ -40,16 +42,23 @@ class ColumnRecorder(ChunkedFrames):
     def __init__(self, engine) -> None:
         super().__init__()
         self._engine = engine
-        self.other: list[tuple] = []  # rarer kinds, as in the Python recorder
-        self._other_done = 0
+        self.other: list[tuple] = []  # rarer kinds not yet taken, as in the Python recorder
 
     def __len__(self) -> int:
         return self._engine._nevents
 
+    def held_bytes(self) -> int:
+        """Bytes the recorder holds besides its materialised chunks: the engine's column
+        memory not yet taken, its string table and its heap of pending entries (with what
+        messages in flight carry for their receives), and the rarer rows not yet taken. After
+        materialising, bounded by the names and the messages in flight, not by the run."""
+        return self._engine._held_bytes() + sys.getsizeof(self.other)
+
     def _materialise(self) -> None:
         if len(self) == self._done:
             return
-        cols = self._engine._take(self.other, self._other_done)
+        cols = self._engine._take(self.other, 0)
+        del self.other[: cols["other_used"]]  # in the engine's columns now
         n = cols["n"]
         data = pa.py_buffer(cols["strings"])
 
@@ -59,17 +68,9 @@ class ColumnRecorder(ChunkedFrames):
         series = {
             "seq": _wrap(pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(cols["seq"])]))
         }
+        # the engine only logs codes of KINDS (it checks the rarer ones)
         codes = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols["kind"])])
-        # safe=False: the engine only logs codes of KINDS (it checks the rarer ones)
-        kind = pa.DictionaryArray.from_arrays(
-            codes, _KINDS, ordered=_KIND_FIELD.type.ordered, safe=False
-        )
-        table = pa.table([kind], schema=pa.schema([_KIND_FIELD]))
-        frame = pl.from_arrow(table, rechunk=False)
-        assert isinstance(frame, pl.DataFrame)
-        series["kind"] = frame.to_series()
-        if series["kind"].dtype != SCHEMA["kind"]:  # a polars that tags Enums differently
-            series["kind"] = series["kind"].cast(SCHEMA["kind"])
+        series["kind"] = _KIND_ENUM.gather(_wrap(codes))
         for name, typ in _NUMBERS.items():
             buffers = [validity(name), pa.py_buffer(cols[name])]
             series[name] = _wrap(pa.Array.from_buffers(typ, n, buffers))
@@ -77,5 +78,4 @@ class ColumnRecorder(ChunkedFrames):
             buffers = [validity(name), pa.py_buffer(cols[name]), data]
             series[name] = _wrap(pa.Array.from_buffers(pa.string_view(), n, buffers))
         chunk = pl.DataFrame([series[c].alias(c) for c in COLUMNS])
-        self._other_done += cols["other_used"]
         self._add_chunk(chunk, self._done + n)

@@ -2,8 +2,10 @@
 
 Message path: ``_send`` records ``msg_send`` and schedules the arrival after the link's
 latency; arrival records ``msg_recv`` (or a ``msg_drop`` through the mesh) and queues the
-message; the actor takes messages one at a time, recording ``msg_handle`` when its handler
-starts, and the handler's effects happen once its processing time has passed.
+message as ``(msg_id, sender, type, body, size)``; the actor takes messages one at a time,
+recording ``msg_handle`` when its handler starts, and the handler's effects happen once its
+processing time has passed. The receive and the handle record their columns from the message
+itself, so the recorder keeps nothing per message once it has been materialised.
 
 This module and ``_core.c`` must stay step-for-step alike: the same heap order, the same
 callbacks into the mesh (those of ``hooks.MeshHooks``) and the same RNG draws, so a scenario
@@ -132,12 +134,13 @@ class Engine(Kernel, _Hooks):
                     now + latency,
                     t,
                     self._deliver,
-                    (mid, cell.id, src_node, dst, dst_node, mtype, body, target),
+                    (mid, cell.id, src_node, dst, dst_node, mtype, body, target, size),
                 ),
             )
 
     def _deliver(self, m) -> None:
-        mid, src, src_node, dst, dst_node, mtype, body, cell = m
+        # the message carries what its receive and handle record: nothing is kept per message
+        mid, src, src_node, dst, dst_node, mtype, body, cell, size = m
         if self._lost and mid in self._lost:  # lost on the way, as a lossy link loses it
             self._lost.discard(mid)
             self._lose((dst_node, dst, src, mid, mtype))
@@ -155,16 +158,18 @@ class Engine(Kernel, _Hooks):
             if self.recording:
                 rec = self._rec
                 rec.kinds.append(K_RECV)
-                rec.recvs.append((self.now, mid, cell.inc))
+                rec.recvs.append((self.now, mid, cell.inc, dst_node, dst, src, mtype, size))
             if cell.busy:
-                cell.mailbox.append((mid, src, mtype, body))
+                cell.mailbox.append((mid, src, mtype, body, size))
                 return
             cost = cell.cost
             if type(cost) is float and cost == 0.0:
                 # The common path, inlined: record the handle and run the handler now.
                 if self.recording:
                     rec.kinds.append(K_HANDLE)
-                    rec.handles.append((self.now, mid, cell.inc, 0.0))
+                    rec.handles.append(
+                        (self.now, mid, cell.inc, 0.0, dst_node, dst, src, mtype, size)
+                    )
                 ctx = cell.ctx
                 ctx.sender = src
                 handler = cell.handlers.get(mtype) or cell.handler(mtype)
@@ -173,18 +178,21 @@ class Engine(Kernel, _Hooks):
                 except Exception as exc:
                     self._crashed(cell, exc)
             else:
-                self._handle(cell, mid, src, mtype, body)
+                self._handle(cell, mid, src, mtype, body, size)
             if cell.mailbox:
                 self._drain(cell)
 
-    def _handle(self, cell, mid, src, mtype, body) -> None:
+    def _handle(self, cell, mid, src, mtype, body, size) -> None:
         cost = cell.cost
         if type(cost) is not float:  # a dict, a distribution or a callable: the mesh checks it
             cost = self._cost(cell, mid, src, mtype, body)
         if self.recording:
+            # a queued message's cell has not moved: a mailbox is emptied when a life ends
             rec = self._rec
             rec.kinds.append(K_HANDLE)
-            rec.handles.append((self.now, mid, cell.inc, cost))
+            rec.handles.append(
+                (self.now, mid, cell.inc, cost, cell.node, cell.id, src, mtype, size)
+            )
         if cost > 0.0:
             cell.busy = True
             self.schedule(self.now + cost, self._finish, (cell, cell.inc, src, mtype, body))
@@ -202,8 +210,8 @@ class Engine(Kernel, _Hooks):
     def _drain(self, cell) -> None:
         mailbox = cell.mailbox
         while mailbox and cell.alive and not cell.busy:
-            mid, src, mtype, body = mailbox.popleft()
-            self._handle(cell, mid, src, mtype, body)
+            mid, src, mtype, body, size = mailbox.popleft()
+            self._handle(cell, mid, src, mtype, body, size)
 
     def _invoke(self, cell, src, mtype, body) -> None:
         ctx = cell.ctx

@@ -2,10 +2,18 @@
  *
  * Every event is written once, as a row of the frame it will be read as: numbers as plain
  * columns, strings as Arrow string views (the layout polars uses itself), nulls as validity
- * bitmaps, `kind` as its code. A receive or handle takes the columns only its send knows from
- * a narrow table of sends kept by msg_id. The rarer kinds are logged here by kind only and
- * filled in from the Python recorder's rows when the frame is taken (`_core_columns.h`).
- * Taking hands the column memory itself to Arrow: nothing is copied or written twice.
+ * bitmaps, `kind` as its code. A receive or handle takes the columns only its send knows
+ * (receiver's node, the two actors, type, size) from the message itself, which carries them
+ * while it is in flight or queued (`MsgInfo`): nothing is kept per message once it has been
+ * handled or dropped. The rarer kinds are logged here by kind only and filled in from the
+ * Python recorder's rows when the frame is taken (`_core_columns.h`). Taking hands the
+ * column memory itself to Arrow: nothing is copied or written twice.
+ *
+ * A message row writes no validity bit in the common case: its msg_id, its four string
+ * columns and (for a send or handle) its duration are always there, so their bits are set
+ * from the kind column in one pass when the frame is taken (8 rows a byte), and the rare
+ * missing name (a send to None) is noted to be cleared then. Only a size or a reason, which
+ * a message has or not, sets its bit as it is written.
  */
 
 enum { C_T, C_KIND, C_INC, C_MID, C_SIZE, C_DUR, C_NODE, C_ACTOR, C_PARENT, C_PEER, C_MTYPE,
@@ -23,6 +31,13 @@ typedef struct {
     char *col[C_NUMBER];
     char *valid[NVALID];
     size_t col_alloc[C_NUMBER], valid_alloc[NVALID]; /* bytes held by each */
+    /* The rows of the rarer kinds, in order: `_take` fills just these from Python's rows. */
+    Py_ssize_t *others;
+    Py_ssize_t nothers, ocap;
+    /* String cells of message rows that are null after all: 4 * row + k, k the place of
+     * the column in MsgInfo (node, actor, peer, type). */
+    Py_ssize_t *nulls;
+    Py_ssize_t nnulls, ncap;
 } Frame;
 
 #define F_COL(f, c, T) ((T *)(f)->col[c])
@@ -33,6 +48,8 @@ static size_t frame_bits(Py_ssize_t rows) { return (size_t)(rows + 7) / 8; }
 static void frame_free(Frame *f) {
     for (int c = 0; c < C_NUMBER; c++) mem_free(f->col[c], f->col_alloc[c]);
     for (int c = 0; c < NVALID; c++) mem_free(f->valid[c], f->valid_alloc[c]);
+    PyMem_Free(f->others);
+    PyMem_Free(f->nulls);
     memset(f, 0, sizeof *f);
 }
 
@@ -62,6 +79,24 @@ static inline Py_ssize_t frame_row(Frame *f, uint8_t kind) {
     return f->rows++;
 }
 
+/* Appends `v` to a growable list of indices; -1 on MemoryError. */
+static int index_add(Py_ssize_t **list, Py_ssize_t *n, Py_ssize_t *cap, Py_ssize_t v) {
+    if (*n == *cap) {
+        Py_ssize_t c = *cap ? *cap * 2 : 256;
+        Py_ssize_t *l = PyMem_Realloc(*list, (size_t)c * sizeof(Py_ssize_t));
+        if (!l) return PyErr_NoMemory(), -1;
+        *list = l;
+        *cap = c;
+    }
+    (*list)[(*n)++] = v;
+    return 0;
+}
+
+/* Notes that row i is of a rarer kind (filled from Python's rows when taken). */
+static int frame_other(Frame *f, Py_ssize_t i) {
+    return index_add(&f->others, &f->nothers, &f->ocap, i);
+}
+
 static inline void frame_valid(Frame *f, int col, Py_ssize_t i) {
     f->valid[col - C_MID][i >> 3] |= (char)(1 << (i & 7));
 }
@@ -72,6 +107,105 @@ static inline void frame_str(Frame *f, const View *views, int col, Py_ssize_t i,
     if (!code) return; /* null: zero view, validity bit clear */
     F_COL(f, col, View)[i] = views[code];
     frame_valid(f, col, i);
+}
+
+/* What the receive and the handle of a message record besides time and incarnation: the
+ * string codes of the receiver's node, the receiver, the sender and the message type, and the
+ * size (-1: none). The send works them out; the message carries them until it is handled.
+ * `null` says whether a code is 0 (None), worked out once for the rows of the message. */
+typedef struct {
+    uint32_t node, actor, peer, mtype;
+    long long size;
+    int null;
+} MsgInfo;
+
+static inline void msg_info_nulls(MsgInfo *m) {
+    m->null = !m->node || !m->actor || !m->peer || !m->mtype;
+}
+
+/* The message kinds are consecutive codes: one compare tells a message row. */
+_Static_assert(K_RECV == K_SEND + 1 && K_HANDLE == K_SEND + 2, "message kinds not adjacent");
+
+/* Row i of a message event (its kind already logged): time, incarnation, msg_id and the four
+ * string columns (`codes`: node, actor, peer, type, as in MsgInfo), the size when there is
+ * one, the duration (a send or handle: `dur` is not NULL), the reason when `reason` (a code)
+ * is not 0. -1 on MemoryError. Everything is read into locals first: a string view is
+ * stored as a struct of chars, which may alias anything, so the compiler would otherwise
+ * read the codes and the column pointers again after every view. */
+static ALWAYS_INLINE int frame_msg_row(Frame *f, const View *views, Py_ssize_t i, double t,
+                                       uint32_t inc, uint64_t mid, const MsgInfo *codes,
+                                       const double *dur, uint32_t reason) {
+    const MsgInfo c = *codes;
+    const View node = views[c.node], actor = views[c.actor], peer = views[c.peer],
+               mtype = views[c.mtype];
+    double *ct = F_COL(f, C_T, double);
+    uint32_t *cinc = F_COL(f, C_INC, uint32_t);
+    uint64_t *cmid = F_COL(f, C_MID, uint64_t);
+    View *cnode = F_COL(f, C_NODE, View), *cactor = F_COL(f, C_ACTOR, View),
+         *cpeer = F_COL(f, C_PEER, View), *cmtype = F_COL(f, C_MTYPE, View);
+    if (dur) F_COL(f, C_DUR, double)[i] = *dur;
+    ct[i] = t;
+    cinc[i] = inc;
+    cmid[i] = mid;
+    /* code 0 (None) has the all-zero view, and is rare: its bit is cleared when taken */
+    cnode[i] = node;
+    cactor[i] = actor;
+    cpeer[i] = peer;
+    cmtype[i] = mtype;
+    if (c.size >= 0) {
+        F_COL(f, C_SIZE, uint32_t)[i] = (uint32_t)c.size;
+        frame_valid(f, C_SIZE, i);
+    }
+    if (reason) {
+        F_COL(f, C_REASON, View)[i] = views[reason];
+        frame_valid(f, C_REASON, i);
+    }
+    if (c.null) {
+        const uint32_t code[4] = {c.node, c.actor, c.peer, c.mtype};
+        for (int k = 0; k < 4; k++)
+            if (!code[k] && index_add(&f->nulls, &f->nnulls, &f->ncap, 4 * i + k) < 0) return -1;
+    }
+    return 0;
+}
+
+/* The validity bits of every message row, from the kind column, 8 rows (one bitmap byte) at
+ * a time: msg_id and the four string columns (less the noted nulls), and the duration of
+ * sends and handles. Rows of other kinds keep the bits `put_other` gave them. */
+static void frame_msg_validity(Frame *f) {
+    const uint8_t *kind = F_COL(f, C_KIND, uint8_t);
+    uint8_t *vmid = (uint8_t *)f->valid[C_MID - C_MID], *vdur = (uint8_t *)f->valid[C_DUR - C_MID],
+            *vnode = (uint8_t *)f->valid[C_NODE - C_MID],
+            *vactor = (uint8_t *)f->valid[C_ACTOR - C_MID],
+            *vpeer = (uint8_t *)f->valid[C_PEER - C_MID],
+            *vmtype = (uint8_t *)f->valid[C_MTYPE - C_MID];
+    /* Each byte of w is a kind code (< 128). Adding 128 - c to every byte sets its top bit
+     * exactly when the code is >= c, with no carry into the next byte; so the top bits of
+     * ge(K_SEND) & ~ge(K_HANDLE + 1) mark the message rows, and a multiply gathers the eight
+     * top bits into one byte, row j at bit j. */
+    const uint64_t ones = 0x0101010101010101ULL, tops = 0x8080808080808080ULL;
+    _Static_assert(N_KINDS < 128, "kind codes must leave the top bit of a byte free");
+    /* the capacity is a multiple of 8 and the rows past the end are zero (not a message) */
+    Py_ssize_t nbytes = (Py_ssize_t)frame_bits(f->rows);
+    for (Py_ssize_t b = 0; b < nbytes; b++) {
+        uint64_t w;
+        memcpy(&w, kind + 8 * b, 8); /* little-endian: row 8b + j in byte j */
+        uint64_t msg = (w + ones * (128 - K_SEND)) & ~(w + ones * (128 - K_HANDLE - 1)) & tops;
+        uint64_t recv = w ^ (ones * K_RECV); /* bytes of receives are zero */
+        uint64_t not_recv = ((recv & ~tops) + ~tops) & tops; /* top bit: byte not zero */
+        uint8_t m = (uint8_t)(((msg >> 7) * 0x0102040810204080ULL) >> 56);
+        uint8_t d = (uint8_t)((((msg & not_recv) >> 7) * 0x0102040810204080ULL) >> 56);
+        vmid[b] |= m;
+        vnode[b] |= m;
+        vactor[b] |= m;
+        vpeer[b] |= m;
+        vmtype[b] |= m;
+        vdur[b] |= d;
+    }
+    static const int cols[4] = {C_NODE, C_ACTOR, C_PEER, C_MTYPE}; /* MsgInfo's order */
+    for (Py_ssize_t j = 0; j < f->nnulls; j++) {
+        Py_ssize_t i = f->nulls[j] >> 2;
+        f->valid[cols[f->nulls[j] & 3] - C_MID][i >> 3] &= (char)~(1 << (i & 7));
+    }
 }
 
 /* ---- handing the columns over --------------------------------------------------------- */

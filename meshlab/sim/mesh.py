@@ -405,7 +405,7 @@ class Mesh(Faults, Engine):
                 self._stop(c, "shutdown")
         mailbox = cell.mailbox
         while mailbox:
-            mid, src, mtype, _ = mailbox.popleft()
+            mid, src, mtype, *_ = mailbox.popleft()  # (msg_id, sender, type, body, size)
             self._record(
                 "msg_drop",
                 node=cell.node,

@@ -1,15 +1,17 @@
 """The simulator's recorder: cheap appends while running, contract columns when asked.
 
-Message events dominate every trace, so they are recorded narrow: a send keeps what only the
-sender knows, and a receive or handle keeps just ``(t, msg_id, incarnation, ...)``; the other
-columns are joined back from the send by ``msg_id`` (which is the send's index) when the
-events are materialised. A one-byte kind log keeps the exact global order, so ``seq`` is the
-position in that log. Materialising is vectorised and incremental: each call turns only what
-was recorded since the last call into one contract-typed chunk.
+Message events dominate every trace, so they are recorded as plain tuples of the columns they
+have: a send what the sender knows, a receive or handle what the message carried to it (the
+receiver's node, the two actors, type and size travel with the message, so no table of sends
+is kept: a long run holds nothing per message once it has been materialised). A one-byte kind
+log keeps the exact global order, so ``seq`` is the position in that log. Materialising is
+vectorised and incremental: each call turns only what was recorded since the last call into
+one contract-typed chunk.
 """
 
 from __future__ import annotations
 
+import sys
 from array import array
 
 import polars as pl
@@ -24,8 +26,9 @@ K_HANDLE = KIND_CODE["msg_handle"]
 # Column layouts of the narrow tables; the mesh appends tuples in exactly this order.
 SEND_FIELDS = ("t", "node", "actor", "incarnation", "peer", "peer_node", "msg_type", "size")
 SEND_EXTRA = ("duration", "reason")
-RECV_FIELDS = ("t", "msg_id", "incarnation")
-HANDLE_FIELDS = ("t", "msg_id", "incarnation", "duration")
+_CARRIED = ("node", "actor", "peer", "msg_type", "size")  # as the receiver records them
+RECV_FIELDS = ("t", "msg_id", "incarnation", *_CARRIED)
+HANDLE_FIELDS = ("t", "msg_id", "incarnation", "duration", *_CARRIED)
 OTHER_FIELDS = ("kind", "t", *(c for c in COLUMNS if c not in ("seq", "t", "kind")))
 
 _KIND_NAMES = pl.Series("kind", KINDS)
@@ -44,6 +47,10 @@ class ChunkedFrames:
         self._frame: pl.DataFrame | None = None
 
     def __len__(self) -> int:
+        raise NotImplementedError
+
+    def held_bytes(self) -> int:
+        """Bytes held besides the materialised chunks (what a long run must keep bounded)."""
         raise NotImplementedError
 
     def _materialise(self) -> None:
@@ -85,46 +92,53 @@ class Recorder(ChunkedFrames):
 
     def __init__(self) -> None:
         super().__init__()
-        self.kinds = array("B")  # one code per event, in seq order
-        self.sends: list[tuple] = []  # SEND_FIELDS + SEND_EXTRA; msg_id == _offsets[0] + index
+        self.kinds = array("B")  # one code per event not yet materialised, in seq order
+        self.sends: list[tuple] = []  # SEND_FIELDS + SEND_EXTRA; msg_id == _first_id + index
         self.recvs: list[tuple] = []  # RECV_FIELDS
         self.handles: list[tuple] = []  # HANDLE_FIELDS
         self.other: list[tuple] = []  # OTHER_FIELDS, kind as its code
-        self._send_info: pl.DataFrame | None = None  # receiver-side columns by msg_id
-        self._offsets = [0, 0, 0, 0]  # sends materialised (the others are dropped when done)
+        self._first_id = 0  # msg_id of sends[0]: sends already materialised
 
     def __len__(self) -> int:
-        return len(self.kinds)
+        return self._done + len(self.kinds)
+
+    def held_bytes(self) -> int:
+        """Bytes this recorder holds besides its materialised chunks: the kind log and the rows
+        not yet materialised (the tuples' own objects aside). After materialising, a constant:
+        nothing is kept per event or per message."""
+        lists = (self.sends, self.recvs, self.handles, self.other)
+        return sys.getsizeof(self.kinds) + sum(sys.getsizeof(rows) for rows in lists)
 
     # materialising ---------------------------------------------------------------------
     def _materialise(self) -> None:
-        n = len(self.kinds)
-        if n == self._done:
+        if not self.kinds:
             return
         base = self._done
+        n = base + len(self.kinds)
+        # the mesh appends to a fresh log from now on: the old one, exported to Arrow without
+        # a copy, must not grow (an exported buffer cannot be resized)
+        kinds, self.kinds = self.kinds, array("B")
         codes = pl.from_arrow(
-            # a copy of the new codes: a buffer exported from the array itself would forbid
-            # the mesh to append to it while any frame built from it is alive
-            pa.Array.from_buffers(pa.uint8(), n - base, [None, pa.py_buffer(self.kinds[base:n])])
+            pa.Array.from_buffers(pa.uint8(), n - base, [None, pa.py_buffer(kinds)])
         )
         assert isinstance(codes, pl.Series)
-        s_off = self._offsets[0]  # msg_id of the first send not yet materialised
+        s_off = self._first_id
         parts = []
         if sends := self.sends:
             parts.append(self._send_rows(sends, s_off, positions(codes, K_SEND, base)))
         if recvs := self.recvs:
-            parts.append(self._joined_rows(recvs, RECV_FIELDS, "msg_recv", codes, K_RECV, base))
+            parts.append(self._message_rows(recvs, RECV_FIELDS, "msg_recv", codes, K_RECV, base))
         if handles := self.handles:
             parts.append(
-                self._joined_rows(handles, HANDLE_FIELDS, "msg_handle", codes, K_HANDLE, base)
+                self._message_rows(handles, HANDLE_FIELDS, "msg_handle", codes, K_HANDLE, base)
             )
         if other := self.other:
             parts.append(self._other_rows(other, codes, base))
         parts = [p.select(COLUMNS) for p in parts]
         chunk = pl.concat(parts, how="vertical").sort("seq") if parts else empty_frame()
-        # the tuples are in the chunk now: drop them (the joins need only _send_info), so a
-        # long live run holds its events once; msg_id keeps counting from _offsets[0]
-        self._offsets = [s_off + len(self.sends), 0, 0, 0]
+        # the tuples are in the chunk now: drop them, so a long live run holds its events once
+        # (and nothing per message beyond them); msg_id keeps counting from _first_id
+        self._first_id = s_off + len(self.sends)
         for rows in (self.sends, self.recvs, self.handles, self.other):
             del rows[:]
         self._add_chunk(chunk, n)
@@ -142,29 +156,19 @@ class Recorder(ChunkedFrames):
             seq=seq,
             msg_id=pl.int_range(first_id, first_id + len(rows), dtype=pl.UInt64),
         )
-        info = df.select(
-            node=pl.col("peer_node"),
-            actor=pl.col("peer"),
-            peer=pl.col("actor"),
-            msg_type=pl.col("msg_type"),
-            size=pl.col("size"),
-        )
-        self._send_info = info if self._send_info is None else self._send_info.vstack(info)
         return df.drop("peer_node").with_columns(
             kind=pl.lit("msg_send", dtype=SCHEMA["kind"]),
             parent=pl.lit(None, dtype=pl.String),
         )
 
-    def _joined_rows(
+    def _message_rows(
         self, rows: list[tuple], fields: tuple[str, ...], kind: str, codes, code, base
     ) -> pl.DataFrame:
         cols = list(zip(*rows, strict=True))
         df = pl.DataFrame(
             {n: pl.Series(n, c, dtype=_dtype(n)) for n, c in zip(fields, cols, strict=True)}
         )
-        assert self._send_info is not None, "a receive cannot precede every send"
-        joined = self._send_info.gather(df["msg_id"])
-        out = pl.concat([df, joined], how="horizontal").with_columns(
+        out = df.with_columns(
             seq=positions(codes, code, base),
             kind=pl.lit(kind, dtype=SCHEMA["kind"]),
             parent=pl.lit(None, dtype=pl.String),
