@@ -240,13 +240,14 @@ export class FlowsRenderer {
           const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
           const [ux, uy] = [(b.x - a.x) / len, (b.y - a.y) / len];
           const [x, y] = arcPoint(a.x + ux * (a.r + 2), a.y + uy * (a.r + 2), b.x - ux * (b.r + 3), b.y - uy * (b.r + 3), p, FLOW_BEND);
+          // a halo in the ground's colour sets the dot off its own band, which has its colour
           ctx.fillStyle = f.typeColor(f.typeIndex(st.mType.data[m]));
           ctx.beginPath();
-          ctx.arc(x, y, 3.5, 0, Math.PI * 2);
-          ctx.fill();
+          ctx.arc(x, y, 4.5, 0, Math.PI * 2);
           ctx.strokeStyle = THEME.halo;
-          ctx.lineWidth = 1;
+          ctx.lineWidth = 2.5;
           ctx.stroke();
+          ctx.fill();
           this.ndots++;
         }
       }

@@ -40,7 +40,10 @@ export class Legend {
       `<span><i class="ml-sw" style="background:${STATUS_COLOR.busy};outline:2.5px solid ${HUNG}"></i>hung (busy &gt; ${HUNG_AFTER} s in one handler)</span>` +
         `<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:#fff;font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`,
     );
-    parts.push(`<span style="color:${THEME.dark ? "#ced4da" : DROP}">✕ dropped message</span><span style="color:#7b2cbf">┄✂┄ partition</span><span>■ system actor</span><span>↻n restarts</span>`);
+    parts.push(
+      `<span style="color:${THEME.dark ? "#ced4da" : DROP}">✕ dropped message (✕n→node: dropped between nodes)</span>` +
+        `<span style="color:${THEME.dark ? "#b197fc" : "#7b2cbf"}">▭ side A ┆ side B: a partition's sides, ┄✂┄ a cut link</span><span>■ system actor</span><span>↻n restarts</span>`,
+    );
     if (engine) {
       // the MeshOS deck: maintenance outlines, copies moving, heat, daemons, drift
       const states = ["cordoned", "entering_maintenance", "maintenance", "drain_failed", "exiting_maintenance", "recovery"];
