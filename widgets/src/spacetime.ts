@@ -1,251 +1,649 @@
-// The space-time (Lamport) diagram: one lane per actor (or per node when there are many), time
-// flowing left to right, each message an arrow from its send to its receipt. It follows the
-// same playhead as the topology view; what lies after the playhead is drawn faded.
-import { lowerBound } from "./grow";
+// The space-time (Lamport) diagram: time flows left to right, each node a band of lanes (one per
+// actor when open, one for the whole node when closed), each message an arrow from its send to
+// its receipt, each handler a slice on its actor's lane (Perfetto's picture of a thread). What
+// lies after the playhead is drawn faded. A focus (a clicked message or event) colours its causal
+// past and future and dims what is concurrent with it. A window with too many messages to draw
+// one by one is bundled, never cut: the caption says how many messages each picture holds.
+import { C, type CausalSet } from "./causal";
+import type { IntervalIndex } from "./interval_index";
 import { K } from "./kinds";
 import { DROP, MARKER_COLOR, PARTITION, STATUS_COLOR, THEME } from "./palette";
-import type { Filters } from "./scene";
 import { cross } from "./shapes";
+import { bundleMessages } from "./spacetime_bundle";
+import { rowGeometry, type LaneLayout, type RowGeometry } from "./spacetime_lanes";
+import type { Slices } from "./spacetime_slices";
 import type { EventStore } from "./store";
 
-export type LaneMode = "auto" | "actors" | "nodes";
+export { MAX_ACTOR_LANES, type LaneMode } from "./spacetime_lanes";
 
-export interface Lanes {
-  byActors: boolean;
-  /** Lane of each actor index (actor lanes) or node index (node lanes); -1 = hidden. */
-  laneOf: Int32Array;
-  labels: string[];
-  ids: number[]; // actor or node index per lane
+/** Messages drawn one by one in a window; above this they are bundled. */
+export const MAX_ARROWS = 3000;
+/** In a bundled window, at most this many bundles (the largest) are drawn as arrows. */
+export const MAX_BUNDLE_ARROWS = 120;
+/** Handler slices drawn one by one; above this a lane shows its busy time. */
+export const MAX_SLICES = 6000;
+export const LABEL_W = 150;
+export const AXIS_H = 28;
+/** Two lines of caption under the lanes. */
+export const CAPTION_H = 34;
+const BIN_PX = 6;
+/** Okabe–Ito blue and reddish purple: the causal past and future, apart for colour-blind eyes. */
+export const PAST = "#0072b2";
+export const FUTURE = "#cc79a7";
+
+/**
+ * Where the window starts. The first picture starts at the trace's start; the window then stays
+ * put while the playhead moves inside it, pages forward when playback runs off its right edge
+ * (the playhead at a tenth), and puts a playhead that jumped elsewhere at 70 %, the causes
+ * before it in view. Never further out than a margin around the trace.
+ */
+export function placeWindow(prev: number | null, span: number, t: number, t0: number, t1: number): number {
+  const margin = span * 0.02;
+  const lo = t0 - margin;
+  const hi = Math.max(lo, t1 + margin - span);
+  const clamp = (w: number) => Math.min(hi, Math.max(lo, w));
+  if (prev === null) prev = lo;
+  if (t >= prev && t <= prev + span) return prev;
+  if (t > prev + span && t - (prev + span) < span * 0.5) return clamp(t - 0.1 * span);
+  return clamp(t - 0.7 * span);
 }
 
-export const MAX_ACTOR_LANES = 40;
-export const MAX_ARROWS = 4000;
-const LABEL_W = 120;
-
-export function chooseLanes(store: EventStore, f: Filters, mode: LaneMode, metaNodes: string[]): Lanes {
-  const nA = store.actorCodes.length;
-  const classCode = f.actorClass ? store.strings.indexOf(f.actorClass) : -2;
-  const actors: number[] = [];
-  for (let a = 0; a < nA; a++) {
-    if (f.hideSystem && store.actorSystem[a]) continue;
-    if (f.actorClass && store.actorClass[a] !== classCode) continue;
-    actors.push(a);
-  }
-  const byActors = mode === "actors" || (mode === "auto" && actors.length <= MAX_ACTOR_LANES);
-  if (byActors) {
-    const laneOf = new Int32Array(nA).fill(-1);
-    actors.forEach((a, i) => (laneOf[a] = i));
-    return { byActors, laneOf, labels: actors.map((a) => store.str(store.actorCodes[a])), ids: actors };
-  }
-  const names = store.nodeCodes.map((c) => store.str(c));
-  const pos = new Map(metaNodes.map((n, i) => [n, i]));
-  const order = names.map((_, i) => i).sort((x, y) => (pos.get(names[x]) ?? 1e9 + x) - (pos.get(names[y]) ?? 1e9 + y));
-  const laneOf = new Int32Array(names.length).fill(-1);
-  order.forEach((n, i) => (laneOf[n] = i));
-  return { byActors, laneOf, labels: order.map((n) => names[n]), ids: order };
-}
-
-export interface SpacetimeView {
-  t: number;
-  span: number; // seconds shown across the plot
+export interface PaintInput {
+  ctx: CanvasRenderingContext2D;
+  store: EventStore;
   width: number;
   height: number;
+  t: number;
+  w0: number;
+  w1: number;
+  layout: LaneLayout;
+  /** Pixels the rows are scrolled up by. */
+  scroll: number;
+  messages: IntervalIndex;
+  slices: Slices;
+  typeColor: (code: number) => string;
+  /** Message type code to show alone, -2 for all. */
+  msgType: number;
+  selectedRow: number;
+  causal: CausalSet | null;
+  /** The focus's name for the caption ("message 12 ping a → b"). */
+  focusLabel: string;
 }
 
-/** Time window shown: the playhead sits at 70 % of the width. */
-export function timeWindow(t: number, span: number): [number, number] {
-  return [t - 0.7 * span, t + 0.3 * span];
-}
-
+/** What a frame drew, for clicks, tooltips and the page's data-* signals. */
 export interface SpacetimeHit {
-  lanes: Lanes;
-  laneY: (i: number) => number;
+  layout: LaneLayout;
+  geom: RowGeometry;
+  rowsTop: number;
+  rowsBottom: number;
+  scroll: number;
+  maxScroll: number;
+  firstRow: number;
+  lastRow: number;
   xOf: (t: number) => number;
-  arrows: number;
-  capped: boolean;
+  tOf: (x: number) => number;
+  plotX: number;
+  plotW: number;
+  /** Messages overlapping the window, drawn arrows (or bundles), whether bundled. */
+  messages: number;
+  drawn: number;
+  bundled: boolean;
+  /** When bundled: how many bundles, of how many pixels, and the most messages in one lane's bar. */
+  bundles: number;
+  bundlePx: number;
+  peakPerBar: number;
+  timers: number;
+  hiddenMessages: number;
+  slicesInWindow: number;
+  slicesDrawn: number;
+  marksCut: boolean;
+  /** Hit geometry: arrows (message index), slices, marks (row). */
+  arrows: { x0: number[]; y0: number[]; x1: number[]; y1: number[]; m: number[] };
+  slices: { x0: number[]; x1: number[]; y: number[]; h: number[]; i: number[] };
+  marks: { x: number[]; y: number[]; row: number[] };
+  rowY: (r: number) => number;
 }
 
-export function paintSpacetime(
-  ctx: CanvasRenderingContext2D,
-  store: EventStore,
-  v: SpacetimeView,
-  lanes: Lanes,
-  f: Filters,
-  typeColor: (code: number) => string,
-  selectedLane: number,
-): SpacetimeHit {
-  const { width, height } = v;
+let scratch: Int32Array = new Int32Array(4096);
+
+export function paintSpacetime(p: PaintInput): SpacetimeHit {
+  const { ctx, store: s, width, height, layout } = p;
+  const { rows } = layout;
   ctx.save();
   ctx.fillStyle = THEME.bg;
   ctx.fillRect(0, 0, width, height);
-  const [w0, w1] = timeWindow(v.t, v.span);
   const plotX = LABEL_W;
-  const plotW = Math.max(10, width - LABEL_W - 10);
-  const xOf = (t: number) => plotX + ((t - w0) / (w1 - w0)) * plotW;
-  const n = lanes.labels.length;
-  const top = 28;
-  const laneH = n ? Math.max(4, (height - top - 10) / n) : 0;
-  const laneY = (i: number) => top + (i + 0.5) * laneH;
-  const px = xOf(v.t);
+  const plotW = Math.max(10, width - LABEL_W - 12);
+  const span = p.w1 - p.w0;
+  const xOf = (t: number) => plotX + ((t - p.w0) / span) * plotW;
+  const tOf = (x: number) => p.w0 + ((x - plotX) / plotW) * span;
+  const rowsTop = AXIS_H;
+  const rowsBottom = height - CAPTION_H;
+  const geom = rowGeometry(rows, rowsBottom - rowsTop);
+  const maxScroll = Math.max(0, geom.total - (rowsBottom - rowsTop));
+  const scroll = Math.min(maxScroll, Math.max(0, p.scroll));
+  const rowY = (r: number) => rowsTop + geom.top[r] - scroll + geom.height[r] / 2;
+  let firstRow = rows.length;
+  let lastRow = -1;
+  for (let r = 0; r < rows.length; r++) {
+    const y0 = rowsTop + geom.top[r] - scroll;
+    if (y0 + geom.height[r] > rowsTop && y0 < rowsBottom) {
+      firstRow = Math.min(firstRow, r);
+      lastRow = r;
+    }
+  }
+  const dim = p.causal !== null;
+  const faint = THEME.dark ? "#343a40" : "#eceef0";
 
   // time axis
   ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
-  ctx.fillStyle = THEME.dark ? "#adb5bd" : "#666";
   ctx.textBaseline = "middle";
   ctx.textAlign = "center";
-  const step = niceStep((w1 - w0) / 8);
-  ctx.strokeStyle = THEME.dark ? "#343a40" : "#eee";
+  const step = niceStep(span / 8);
+  ctx.strokeStyle = faint;
   ctx.lineWidth = 1;
-  for (let tt = Math.ceil(w0 / step) * step; tt <= w1; tt += step) {
+  ctx.fillStyle = THEME.muted;
+  for (let tt = Math.ceil(p.w0 / step) * step; tt <= p.w1; tt += step) {
     const x = xOf(tt);
     ctx.beginPath();
-    ctx.moveTo(x, top - 4);
-    ctx.lineTo(x, height - 6);
+    ctx.moveTo(x, rowsTop - 4);
+    ctx.lineTo(x, rowsBottom);
     ctx.stroke();
     ctx.fillText(`${+tt.toFixed(6)}s`, x, 12);
   }
+  // the trace's own start and end, so empty space outside it reads as outside
+  ctx.fillStyle = THEME.dark ? "rgba(255,255,255,0.04)" : "rgba(0,0,0,0.035)";
+  if (xOf(s.t0) > plotX) ctx.fillRect(plotX, rowsTop, xOf(s.t0) - plotX, rowsBottom - rowsTop);
+  if (xOf(s.t1) < plotX + plotW) ctx.fillRect(xOf(s.t1), rowsTop, plotX + plotW - xOf(s.t1), rowsBottom - rowsTop);
 
-  // lanes
-  ctx.textAlign = "right";
-  for (let i = 0; i < n; i++) {
-    const y = laneY(i);
-    ctx.strokeStyle = i === selectedLane ? THEME.text : THEME.dark ? "#495057" : "#c9ced4";
-    ctx.lineWidth = i === selectedLane ? 2 : 1;
-    ctx.beginPath();
-    ctx.moveTo(plotX, y);
-    ctx.lineTo(plotX + plotW, y);
-    ctx.stroke();
-    if (laneH >= 9) {
-      ctx.fillStyle = i === selectedLane ? THEME.select : THEME.text;
-      const label = lanes.labels[i].length > 18 ? `${lanes.labels[i].slice(0, 17)}…` : lanes.labels[i];
-      ctx.fillText(label, plotX - 6, y);
-    }
-  }
-
-  // messages sent in the window (or earlier, still in flight in it)
-  const total = store.mSendRow.length;
-  const first = lowerBound(store.mStart.data, total, w0 - store.maxLatency);
-  const typeCode = f.msgType ? store.strings.indexOf(f.msgType) : -2;
-  let arrows = 0;
-  let capped = false;
-  ctx.lineWidth = 1.2;
-  for (let m = first; m < total; m++) {
-    const s = store.mStart.data[m];
-    if (s > w1) break;
-    const e = store.mEnd.data[m];
-    if (e < w0) continue;
-    if (f.msgType && store.mType.data[m] !== typeCode) continue;
-    const src = store.mSrc.data[m];
-    const dst = store.mDst.data[m];
-    if (src >= 0 && src === dst) continue; // timers
-    let la: number;
-    let lb: number;
-    if (lanes.byActors) {
-      la = src >= 0 ? lanes.laneOf[src] : -1;
-      lb = dst >= 0 ? lanes.laneOf[dst] : -1;
-    } else {
-      la = lanes.laneOf[store.mSrcNode.data[m]] ?? -1;
-      const dn = store.mDstNode.data[m];
-      lb = dn >= 0 ? (lanes.laneOf[dn] ?? -1) : -1;
-    }
-    if (la < 0 || lb < 0) continue;
-    if (++arrows > MAX_ARROWS) {
-      capped = true;
-      break;
-    }
-    const x0 = xOf(s);
-    const y0 = laneY(la);
-    const dropped = store.mDropped.data[m] === 1;
-    const x1 = xOf(e);
-    const y1 = dropped ? y0 + (laneY(lb) - y0) * Math.min(1, (e - s) / Math.max(1e-12, store.mArrive.data[m] - s)) : laneY(lb);
-    const color = typeColor(store.mType.data[m]);
-    ctx.globalAlpha = s > v.t ? 0.15 : 0.85;
-    ctx.strokeStyle = color;
-    ctx.beginPath();
-    ctx.moveTo(x0, y0);
-    ctx.lineTo(x1, y1);
-    ctx.stroke();
-    if (dropped) {
-      ctx.strokeStyle = DROP;
-      ctx.lineWidth = 2;
-      cross(ctx, x1, y1, 4);
-      ctx.lineWidth = 1.2;
-    } else if (la !== lb && Math.abs(x1 - x0) + Math.abs(y1 - y0) > 8) {
-      arrowHead(ctx, x0, y0, x1, y1, color);
-    }
-  }
-  ctx.globalAlpha = 1;
-
-  // lifecycle marks on the lanes
-  const moms = store.momentsIn(w0, w1, 5000);
-  for (const row of moms) {
-    const k = store.kind.data[row];
-    const t = store.t.data[row];
-    let lane = -1;
-    if (lanes.byActors && k >= K.actor_spawn && k <= K.actor_restart) {
-      const a = store.actorOf.get(store.actor.data[row]);
-      lane = a === undefined ? -1 : lanes.laneOf[a];
-    } else if (!lanes.byActors && (k <= K.node_state || k === K.link_down || k === K.link_up)) {
-      const nd = store.nodeOf.get(store.node.data[row]);
-      lane = nd === undefined ? -1 : lanes.laneOf[nd];
-    } else if (!lanes.byActors && k === K.actor_fail) {
-      const nd = store.nodeOf.get(store.node.data[row]);
-      lane = nd === undefined ? -1 : lanes.laneOf[nd];
-    }
-    if (lane < 0) continue;
-    const x = xOf(t);
-    const y = laneY(lane);
-    ctx.globalAlpha = t > v.t ? 0.3 : 1;
-    if (k === K.actor_fail || k === K.node_down) {
-      ctx.strokeStyle = k === K.node_down ? MARKER_COLOR.node_down : STATUS_COLOR.failed;
-      ctx.lineWidth = 2.5;
-      cross(ctx, x, y, 5);
-    } else if (k === K.actor_restart || k === K.node_up) {
-      ctx.strokeStyle = STATUS_COLOR.restarting;
-      ctx.lineWidth = 2;
+  // rows: band titles and lanes
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, rowsTop, width, rowsBottom - rowsTop);
+  ctx.clip();
+  for (let r = firstRow; r <= lastRow; r++) {
+    const row = rows[r];
+    const y = rowY(r);
+    const top = rowsTop + geom.top[r] - scroll;
+    const h = geom.height[r];
+    if (row.kind === "band") {
+      // a band: a tinted strip across the whole width, its node's name and actor count
+      ctx.fillStyle = THEME.dark ? "rgba(255,255,255,0.06)" : "rgba(0,0,0,0.045)";
+      ctx.fillRect(0, top, width, h);
+      ctx.strokeStyle = THEME.dark ? "#495057" : "#ced4da";
+      ctx.lineWidth = 1;
       ctx.beginPath();
-      ctx.arc(x, y, 5, 0, Math.PI * 2);
+      ctx.moveTo(0, top + 0.5);
+      ctx.lineTo(width, top + 0.5);
       ctx.stroke();
-    } else if (k === K.actor_spawn || k === K.node_join) {
-      ctx.fillStyle = "#2b8a3e";
+      ctx.fillStyle = r === p.selectedRow ? THEME.select : THEME.text;
+      ctx.font = `600 11px system-ui, 'Liberation Sans', sans-serif`;
+      ctx.textAlign = "left";
+      const arrow = row.count ? (row.open ? "▾" : "▸") : " ";
+      const n = row.count === 1 ? "1 actor" : `${row.count.toLocaleString("en-US")} actors`;
+      ctx.fillText(fit(ctx, `${arrow} ${row.label} · ${n}`, LABEL_W - 8), 4, row.open ? y : Math.min(y, top + 8));
+      ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
+    } else {
+      ctx.fillStyle = r === p.selectedRow ? THEME.select : THEME.label;
+      ctx.textAlign = "right";
+      if (h >= 10) ctx.fillText(fit(ctx, shortName(row.label), LABEL_W - 20), plotX - 6, y);
+    }
+    if (row.kind === "actor" || !row.open) {
+      ctx.strokeStyle = r === p.selectedRow ? THEME.text : THEME.dark ? "#495057" : "#c9ced4";
+      ctx.lineWidth = r === p.selectedRow ? 2 : 1;
       ctx.beginPath();
-      ctx.arc(x, y, 3.5, 0, Math.PI * 2);
-      ctx.fill();
-    } else if (k === K.link_down || k === K.link_up) {
-      ctx.fillStyle = PARTITION;
-      ctx.fillRect(x - 1.5, y - 7, 3, 14);
-    } else if (k === K.actor_stop || k === K.node_leave) {
-      ctx.fillStyle = "#868e96";
-      ctx.fillRect(x - 1.5, y - 6, 3, 12);
+      ctx.moveTo(plotX, y);
+      ctx.lineTo(plotX + plotW, y);
+      ctx.stroke();
+    }
+  }
+
+  // the focus's causal past and future along each actor's own lane
+  if (p.causal) {
+    ctx.lineWidth = 5;
+    ctx.globalAlpha = 0.35;
+    for (let r = firstRow; r <= lastRow; r++) {
+      const a = rows[r].actor;
+      if (a < 0) continue;
+      const y = rowY(r);
+      const pp = p.causal.past[a];
+      if (pp >= 0) {
+        ctx.strokeStyle = PAST;
+        ctx.beginPath();
+        ctx.moveTo(plotX, y);
+        ctx.lineTo(Math.min(plotX + plotW, Math.max(plotX, xOf(s.ts.data[pp]))), y);
+        ctx.stroke();
+      }
+      const fp = p.causal.future[a];
+      if (fp < s.n) {
+        ctx.strokeStyle = FUTURE;
+        ctx.beginPath();
+        ctx.moveTo(Math.max(plotX, Math.min(plotX + plotW, xOf(s.ts.data[fp]))), y);
+        ctx.lineTo(plotX + plotW, y);
+        ctx.stroke();
+      }
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  // handler slices
+  const hitS: SpacetimeHit["slices"] = { x0: [], x1: [], y: [], h: [], i: [] };
+  const sl = p.slices;
+  const [sbuf, sn] = sl.index.query(p.w0, p.w1, scratch);
+  scratch = sbuf;
+  let slicesDrawn = 0;
+  if (sn <= MAX_SLICES) {
+    for (let k = 0; k < sn; k++) {
+      const i = scratch[k];
+      const r = layout.rowOfActor[sl.actor[i]];
+      if (r < firstRow || r > lastRow) continue;
+      const lane = geom.height[r];
+      const bh = Math.max(3, Math.min(12, lane * 0.5));
+      const y = rowY(r);
+      const x0 = Math.max(plotX, xOf(sl.start[i]));
+      const open = !Number.isFinite(sl.end[i]);
+      const x1 = Math.min(plotX + plotW, open ? plotX + plotW : Math.max(xOf(sl.end[i]), x0 + 1.5));
+      const m = sl.msg[i];
+      const cls = dim && m >= 0 ? p.causal!.msgClass[m] : 0;
+      ctx.globalAlpha = dim ? (cls ? 0.9 : 0.15) : sl.start[i] > p.t ? 0.3 : 0.75;
+      ctx.fillStyle = p.typeColor(sl.type[i]);
+      ctx.fillRect(x0, y - bh / 2, x1 - x0, bh);
+      if (open) {
+        // still running (or hung): a dashed outline that runs off the window's edge
+        ctx.setLineDash([3, 2]);
+        ctx.strokeStyle = THEME.text;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x0 + 0.5, y - bh / 2 + 0.5, x1 - x0 - 1, bh - 1);
+        ctx.setLineDash([]);
+      } else if (sl.error[i]) {
+        ctx.strokeStyle = STATUS_COLOR.failed;
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(x0, y - bh / 2, x1 - x0, bh);
+      }
+      hitS.x0.push(x0);
+      hitS.x1.push(x1);
+      hitS.y.push(y);
+      hitS.h.push(bh);
+      hitS.i.push(i);
+      slicesDrawn++;
+    }
+  } else {
+    // too many to draw one by one: each lane shows the pixels in which a handler ran
+    const cols = Math.ceil(plotW);
+    const busy = new Map<number, Uint8Array>();
+    for (let k = 0; k < sn; k++) {
+      const i = scratch[k];
+      const r = layout.rowOfActor[sl.actor[i]];
+      if (r < firstRow || r > lastRow) continue;
+      let cov = busy.get(r);
+      if (!cov) busy.set(r, (cov = new Uint8Array(cols)));
+      const a = Math.max(0, Math.floor(xOf(sl.start[i]) - plotX));
+      const b = Math.min(cols - 1, Number.isFinite(sl.end[i]) ? Math.floor(xOf(sl.end[i]) - plotX) : cols - 1);
+      for (let c = a; c <= b; c++) cov[c] = 1;
+    }
+    ctx.globalAlpha = dim ? 0.25 : 0.8;
+    ctx.fillStyle = STATUS_COLOR.busy;
+    for (const [r, cov] of busy) {
+      // a strip along the bottom of the row, clear of the traffic bars around the lane's line
+      const bh = 3;
+      const y = rowsTop + geom.top[r] - scroll + geom.height[r] - 2.5;
+      for (let c = 0; c < cols; c++) {
+        if (!cov[c]) continue;
+        let e = c;
+        while (e + 1 < cols && cov[e + 1]) e++;
+        ctx.fillRect(plotX + c, y - bh, e - c + 1, bh);
+        c = e;
+      }
     }
   }
   ctx.globalAlpha = 1;
+
+  // messages overlapping the window
+  const [mbuf, n] = p.messages.query(p.w0, p.w1, scratch);
+  scratch = mbuf;
+  const rowA = (m: number) => {
+    const a = s.mSrc.data[m];
+    return a >= 0 ? layout.rowOfActor[a] : (layout.rowOfNode[s.mSrcNode.data[m]] ?? -1);
+  };
+  const rowB = (m: number) => {
+    const a = s.mDst.data[m];
+    if (a >= 0) return layout.rowOfActor[a];
+    const dn = s.mDstNode.data[m];
+    return dn >= 0 ? (layout.rowOfNode[dn] ?? -1) : -1;
+  };
+  // timers (an actor's message to itself) are drawn as their handler slices, not as arrows
+  let kept = 0;
+  let timers = 0;
+  for (let k = 0; k < n; k++) {
+    const m = scratch[k];
+    if (p.msgType !== -2 && s.mType.data[m] !== p.msgType) continue;
+    const src = s.mSrc.data[m];
+    if (src >= 0 && src === s.mDst.data[m]) {
+      timers++;
+      continue;
+    }
+    scratch[kept++] = m;
+  }
+  const endY = (m: number, ya: number, yb: number) => {
+    if (!s.mDropped.data[m]) return yb;
+    const st = s.mStart.data[m];
+    return ya + (yb - ya) * Math.min(1, (s.mEnd.data[m] - st) / Math.max(1e-12, s.mArrive.data[m] - st));
+  };
+  const hitA: SpacetimeHit["arrows"] = { x0: [], y0: [], x1: [], y1: [], m: [] };
+  let hidden = 0;
+  let drawn = 0;
+  let bundles = 0;
+  let bundlePx = 0;
+  let bars = 0;
+  const bundled = kept > MAX_ARROWS;
+  if (!bundled) {
+    ctx.lineWidth = 1.2;
+    for (let k = 0; k < kept; k++) {
+      const m = scratch[k];
+      const la = rowA(m);
+      const lb = rowB(m);
+      if (la < 0 || lb < 0) {
+        hidden++;
+        continue;
+      }
+      const x0 = xOf(s.mStart.data[m]);
+      const x1 = xOf(s.mEnd.data[m]);
+      const y0 = rowY(la);
+      const y1 = endY(m, y0, rowY(lb));
+      const cls = dim ? p.causal!.msgClass[m] : -1;
+      const color = cls === C.past ? PAST : cls === C.future ? FUTURE : cls === C.focus ? THEME.text : p.typeColor(s.mType.data[m]);
+      ctx.globalAlpha = dim ? (cls === C.concurrent ? 0.12 : 1) : s.mStart.data[m] > p.t ? 0.35 : 0.9;
+      ctx.lineWidth = cls === C.focus ? 3 : dim && cls !== C.concurrent ? 1.8 : 1.2;
+      drawArrow(ctx, x0, y0, x1, y1, color, la === lb, geom.height[la]);
+      if (s.mDropped.data[m]) {
+        ctx.strokeStyle = DROP;
+        ctx.lineWidth = 2;
+        cross(ctx, x1, y1, 4);
+      }
+      hitA.x0.push(x0);
+      hitA.y0.push(y0);
+      hitA.x1.push(x1);
+      hitA.y1.push(y1);
+      hitA.m.push(m);
+      drawn++;
+    }
+  } else {
+    // each lane's traffic as bars (sent above its line, received below), every message counted
+    const HIST_PX = 3;
+    const nh = Math.ceil(plotW / HIST_PX) + 1;
+    const sent = new Map<number, Float32Array>();
+    const recd = new Map<number, Float32Array>();
+    const bump = (map: Map<number, Float32Array>, r: number, x: number) => {
+      if (r < firstRow || r > lastRow) return;
+      const c = Math.floor((x - plotX) / HIST_PX);
+      if (c < 0 || c >= nh) return;
+      let h = map.get(r);
+      if (!h) map.set(r, (h = new Float32Array(nh)));
+      h[c]++;
+    };
+    let peak = 1;
+    for (let k = 0; k < kept; k++) {
+      const m = scratch[k];
+      const la = rowA(m);
+      const lb = rowB(m);
+      if (la < 0 || lb < 0) continue;
+      bump(sent, la, xOf(s.mStart.data[m]));
+      bump(recd, lb, xOf(s.mEnd.data[m]));
+    }
+    for (const map of [sent, recd]) for (const h of map.values()) for (let c = 0; c < nh; c++) if (h[c] > peak) peak = h[c];
+    ctx.fillStyle = THEME.dark ? "#ced4da" : "#495057";
+    for (const [map, up] of [[sent, true], [recd, false]] as const) {
+      ctx.globalAlpha = up ? 0.55 : 0.3;
+      for (const [r, h] of map) {
+        const y = rowY(r);
+        const room = geom.height[r] * 0.42;
+        for (let c = 0; c < nh; c++) {
+          if (!h[c]) continue;
+          const bh = Math.max(1, (h[c] / peak) * room);
+          ctx.fillRect(plotX + c * HIST_PX, up ? y - bh : y, HIST_PX - 0.5, bh);
+        }
+      }
+    }
+    bars = peak;
+    // bundles of the same pair of lanes and time column: coarser until few, then the largest drawn
+    let binPx = BIN_PX;
+    let b = bundleMessages({ msgs: scratch, n: kept, rowA, rowB, xSend: (m) => xOf(s.mStart.data[m]), xEnd: (m) => xOf(s.mEnd.data[m]), type: (m) => s.mType.data[m], rows: rows.length, plotX, plotW, binPx });
+    while (b.n > 4 * MAX_BUNDLE_ARROWS && binPx < 96) {
+      binPx *= 2;
+      b = bundleMessages({ msgs: scratch, n: kept, rowA, rowB, xSend: (m) => xOf(s.mStart.data[m]), xEnd: (m) => xOf(s.mEnd.data[m]), type: (m) => s.mType.data[m], rows: rows.length, plotX, plotW, binPx });
+    }
+    hidden = b.hidden;
+    bundles = b.n;
+    bundlePx = binPx;
+    const order = Array.from({ length: b.n }, (_, j) => j);
+    if (b.n > MAX_BUNDLE_ARROWS) order.sort((i, j) => b.count[j] - b.count[i] || i - j);
+    for (const j of order.slice(0, MAX_BUNDLE_ARROWS)) {
+      const la = b.rowA[j];
+      const lb = b.rowB[j];
+      if ((la < firstRow && lb < firstRow) || (la > lastRow && lb > lastRow)) continue;
+      const y0 = rowY(la);
+      const y1 = rowY(lb);
+      const m = b.first[j];
+      const cls = dim ? p.causal!.msgClass[m] : -1;
+      const color = cls === C.past ? PAST : cls === C.future ? FUTURE : b.type[j] >= 0 ? p.typeColor(b.type[j]) : THEME.muted;
+      ctx.globalAlpha = dim ? (cls === C.concurrent ? 0.1 : 0.9) : tOf(b.x0[j]) > p.t ? 0.15 : 0.45;
+      ctx.lineWidth = 1 + 3 * (b.count[j] / Math.max(1, b.count[order[0]]));
+      drawArrow(ctx, b.x0[j], y0, b.x1[j], y1, color, la === lb, geom.height[la]);
+      hitA.x0.push(b.x0[j]);
+      hitA.y0.push(y0);
+      hitA.x1.push(b.x1[j]);
+      hitA.y1.push(y1);
+      hitA.m.push(m);
+      drawn++;
+    }
+  }
+  ctx.globalAlpha = 1;
+
+  // lifecycle marks: actor events on the actor's row, node and link events on the node's band
+  const hitM: SpacetimeHit["marks"] = { x: [], y: [], row: [] };
+  const LIMIT = 20000;
+  const moms = s.momentsIn(p.w0, p.w1, LIMIT + 1);
+  const marksCut = moms.length > LIMIT;
+  for (const row of marksCut ? moms.slice(-LIMIT) : moms) {
+    const k = s.kind.data[row];
+    let r = -1;
+    if (k >= K.actor_spawn && k <= K.actor_restart) {
+      const a = s.actorOf.get(s.actor.data[row]);
+      r = a === undefined ? -1 : layout.rowOfActor[a];
+    } else if (k <= K.node_state || k === K.link_down || k === K.link_up) {
+      const nd = s.nodeOf.get(s.node.data[row]);
+      r = nd === undefined ? -1 : layout.rowOfNode[nd];
+    }
+    if (r < firstRow || r > lastRow) continue;
+    const t = s.t.data[row];
+    const x = xOf(t);
+    if (x < plotX - 5 || x > plotX + plotW + 5) continue;
+    const y = rowY(r);
+    ctx.globalAlpha = dim ? 0.3 : t > p.t ? 0.3 : 1;
+    if (p.causal) {
+      const a = rows[r].actor;
+      const pos = s.pos.data[row];
+      if (a >= 0 && (pos <= p.causal.past[a] || pos >= p.causal.future[a])) ctx.globalAlpha = 1;
+    }
+    drawMark(ctx, k, x, y);
+    hitM.x.push(x);
+    hitM.y.push(y);
+    hitM.row.push(row);
+  }
+  ctx.globalAlpha = 1;
+  ctx.restore(); // the rows' clip
 
   // the playhead
-  ctx.strokeStyle = "#e8590c";
-  ctx.lineWidth = 2;
-  ctx.beginPath();
-  ctx.moveTo(px, top - 6);
-  ctx.lineTo(px, height - 4);
-  ctx.stroke();
-  if (capped) {
-    ctx.fillStyle = "#5c4400";
-    ctx.textAlign = "right";
-    ctx.fillText(`aggregated: first ${MAX_ARROWS} messages of the window drawn; zoom in for all`, width - 8, height - 10);
+  const px = xOf(p.t);
+  if (px >= plotX && px <= plotX + plotW) {
+    ctx.strokeStyle = "#e8590c";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(px, rowsTop - 6);
+    ctx.lineTo(px, rowsBottom);
+    ctx.stroke();
   }
+
+  const hit: SpacetimeHit = {
+    layout,
+    geom,
+    rowsTop,
+    rowsBottom,
+    scroll,
+    maxScroll,
+    firstRow,
+    lastRow,
+    xOf,
+    tOf,
+    plotX,
+    plotW,
+    messages: kept + timers,
+    drawn,
+    bundled,
+    bundles,
+    bundlePx,
+    peakPerBar: bars,
+    timers,
+    hiddenMessages: hidden,
+    slicesInWindow: sn,
+    slicesDrawn,
+    marksCut,
+    arrows: hitA,
+    slices: hitS,
+    marks: hitM,
+    rowY,
+  };
+  paintCaption(ctx, p, hit, width, height);
   ctx.restore();
-  return { lanes, laneY, xOf, arrows: Math.min(arrows, MAX_ARROWS), capped };
+  return hit;
 }
 
-function arrowHead(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number, color: string): void {
-  const a = Math.atan2(y1 - y0, x1 - x0);
-  ctx.fillStyle = color;
+/** The caption's parts: what the picture holds, so that nothing is ever missing without a word. */
+export function captionParts(h: SpacetimeHit): string[] {
+  const parts: string[] = [];
+  const fmt = (x: number) => x.toLocaleString("en-US");
+  const arrows = h.messages - h.timers;
+  if (h.bundled) {
+    parts.push(`${fmt(arrows)} messages, too many to draw each: bars are sent (above a lane) and received (below), up to ${fmt(h.peakPerBar)} per 3 px`);
+    parts.push(`arrows are the ${fmt(h.drawn)} largest of ${fmt(h.bundles)} bundles (same lanes, ${h.bundlePx} px); the wheel zooms in`);
+  } else parts.push(`${fmt(arrows)} message${arrows === 1 ? "" : "s"}`);
+  if (h.timers) parts.push(`${fmt(h.timers)} timers as slices`);
+  if (h.slicesInWindow > MAX_SLICES) parts.push(`${fmt(h.slicesInWindow)} handlers as busy time (green strip under a lane)`);
+  else if (h.slicesInWindow) parts.push(`${fmt(h.slicesInWindow)} handler${h.slicesInWindow === 1 ? "" : "s"}`);
+  if (h.hiddenMessages) parts.push(`${fmt(h.hiddenMessages)} to filtered-out actors not drawn`);
+  if (h.layout.hidden) parts.push(`${fmt(h.layout.hidden)} actors filtered out`);
+  if (h.marksCut) parts.push("only the latest 20,000 lifecycle marks");
+  if (h.maxScroll > 0) parts.push(`rows ${h.firstRow + 1}–${h.lastRow + 1} of ${fmt(h.layout.rows.length)} (shift+wheel scrolls)`);
+  return parts;
+}
+
+/** Parts joined with " · " into lines no wider than w (a part longer than a line gets its own). */
+export function wrapParts(parts: string[], w: number, measure: (s: string) => number): string[] {
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.length ? `${lines[lines.length - 1]} · ${part}` : "";
+    if (last && measure(last) <= w) lines[lines.length - 1] = last;
+    else lines.push(part);
+  }
+  return lines;
+}
+
+function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: SpacetimeHit, width: number, height: number): void {
+  ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  ctx.fillStyle = THEME.bg;
+  ctx.fillRect(0, height - CAPTION_H, width, CAPTION_H);
+  const lines = wrapParts(captionParts(h), width - 16, (t) => ctx.measureText(t).width);
+  if (lines.length > 2) lines.splice(1, lines.length, lines.slice(1).join(" · ")); // then cut with a visible …
+  const LINE = 14;
+  let y = height - CAPTION_H + LINE / 2 + 3;
+  if (p.causal) {
+    // the causal legend comes first while a focus is set
+    const c = p.causal;
+    const fmt = (x: number) => x.toLocaleString("en-US");
+    ctx.fillStyle = PAST;
+    ctx.fillRect(8, y - 4, 8, 8);
+    ctx.fillStyle = FUTURE;
+    ctx.fillRect(18, y - 4, 8, 8);
+    ctx.fillStyle = THEME.text;
+    const text = `${p.focusLabel}: ${fmt(c.pastCount)} messages before it (blue), ${fmt(c.futureCount)} after it (purple), the rest concurrent (faded); click empty space to clear`;
+    ctx.fillText(fit(ctx, text, width - 40), 32, y);
+    y += LINE;
+    lines.splice(1); // the counts' first line only: the rest return when the focus is cleared
+  }
+  ctx.fillStyle = h.bundled || h.maxScroll > 0 ? (THEME.dark ? "#ffd43b" : "#5c4400") : THEME.muted;
+  for (const line of lines.slice(0, p.causal ? 1 : 2)) {
+    ctx.fillText(fit(ctx, line, width - 16), 8, y);
+    y += LINE;
+  }
+}
+
+function drawArrow(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number, color: string, sameRow: boolean, laneH: number): void {
+  ctx.strokeStyle = color;
   ctx.beginPath();
-  ctx.moveTo(x1, y1);
-  ctx.lineTo(x1 - 7 * Math.cos(a - 0.4), y1 - 7 * Math.sin(a - 0.4));
-  ctx.lineTo(x1 - 7 * Math.cos(a + 0.4), y1 - 7 * Math.sin(a + 0.4));
-  ctx.closePath();
-  ctx.fill();
+  ctx.moveTo(x0, y0);
+  if (sameRow) {
+    // traffic inside one closed band: a hop above its lane, so it is not read as a slice
+    ctx.quadraticCurveTo((x0 + x1) / 2, y0 - Math.max(4, laneH * 0.45), x1, y1);
+    ctx.stroke();
+    return;
+  }
+  ctx.lineTo(x1, y1);
+  ctx.stroke();
+  if (Math.abs(x1 - x0) + Math.abs(y1 - y0) > 8) {
+    const a = Math.atan2(y1 - y0, x1 - x0);
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x1 - 7 * Math.cos(a - 0.4), y1 - 7 * Math.sin(a - 0.4));
+    ctx.lineTo(x1 - 7 * Math.cos(a + 0.4), y1 - 7 * Math.sin(a + 0.4));
+    ctx.closePath();
+    ctx.fill();
+  }
+}
+
+function drawMark(ctx: CanvasRenderingContext2D, k: number, x: number, y: number): void {
+  if (k === K.actor_fail || k === K.node_down) {
+    ctx.strokeStyle = k === K.node_down ? MARKER_COLOR.node_down : STATUS_COLOR.failed;
+    ctx.lineWidth = 2.5;
+    cross(ctx, x, y, 5);
+  } else if (k === K.actor_restart || k === K.node_up) {
+    ctx.strokeStyle = STATUS_COLOR.restarting;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(x, y, 5, 0, Math.PI * 2);
+    ctx.stroke();
+  } else if (k === K.actor_spawn || k === K.node_join) {
+    ctx.fillStyle = "#2b8a3e";
+    ctx.beginPath();
+    ctx.arc(x, y, 3.5, 0, Math.PI * 2);
+    ctx.fill();
+  } else if (k === K.link_down || k === K.link_up) {
+    ctx.fillStyle = PARTITION;
+    ctx.fillRect(x - 1.5, y - 7, 3, 14);
+  } else if (k === K.actor_stop || k === K.node_leave) {
+    ctx.fillStyle = "#868e96";
+    ctx.fillRect(x - 1.5, y - 6, 3, 12);
+  }
+}
+
+/** The last two parts of a path-like actor name: enough to tell lanes of one band apart. */
+export function shortName(label: string): string {
+  const parts = label.split("/");
+  return parts.length > 2 ? `…/${parts.slice(-2).join("/")}` : label;
+}
+
+function fit(ctx: CanvasRenderingContext2D, text: string, w: number): string {
+  if (ctx.measureText(text).width <= w) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= w) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
 }
 
 /** A round step (1, 2 or 5 times a power of ten) close to x. */

@@ -6,7 +6,7 @@ import { LOD_LIMITS, decideLod, flowWidth } from "../src/lod";
 import { fitLabels, labelForms, lastSegment } from "../src/labels";
 import { formatSelected, parseSelected } from "../src/model";
 import { bucketMarkers, timeTicks } from "../src/scrubber";
-import { niceStep, timeWindow } from "../src/spacetime";
+import { niceStep, placeWindow } from "../src/spacetime";
 import { randomRun, storeOf } from "./helpers";
 
 describe("layout", () => {
@@ -131,10 +131,14 @@ describe("scrubber and selection", () => {
   it("round-trips the selected trait", () => {
     for (const s of ["", "root/api/worker-2", "node:n1"]) expect(formatSelected(parseSelected(s))).toBe(s);
   });
-  it("places the playhead at 70% of the space-time window", () => {
-    const [a, b] = timeWindow(10, 2);
-    expect(a).toBeCloseTo(8.6);
-    expect(b).toBeCloseTo(10.6);
+  it("starts the space-time window at the trace's start, then keeps it while the playhead is inside", () => {
+    expect(placeWindow(null, 2, 0, 0, 20)).toBeCloseTo(-0.04);
+    expect(placeWindow(-0.04, 2, 1.5, 0, 20)).toBeCloseTo(-0.04);
+    // a jump elsewhere puts the playhead at 70 %; playback off the right edge pages forward
+    expect(placeWindow(-0.04, 2, 10, 0, 20)).toBeCloseTo(8.6);
+    expect(placeWindow(-0.04, 2, 2.1, 0, 20)).toBeCloseTo(1.9);
+    // never beyond a margin past the trace's end
+    expect(placeWindow(0, 2, 19.9, 0, 20)).toBeCloseTo(18.04);
     expect(niceStep(0.23)).toBeCloseTo(0.2);
     expect(niceStep(7)).toBe(5);
   });

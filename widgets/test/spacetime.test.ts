@@ -1,0 +1,294 @@
+import { describe, expect, it } from "vitest";
+import { C, CausalIndex, causalOfEvent, causalOfMessage } from "../src/causal";
+import { BLOCK, IntervalIndex } from "../src/interval_index";
+import { K } from "../src/kinds";
+import { bundleMessages } from "../src/spacetime_bundle";
+import { layoutLanes, rowGeometry } from "../src/spacetime_lanes";
+import { buildSlices } from "../src/spacetime_slices";
+import type { EventStore } from "../src/store";
+import { type Ev, randomRun, rng, storeOf } from "./helpers";
+
+const NOFILTER = { hideSystem: false, actorClass: "", msgType: "", supervision: false };
+
+/** A message from `a` to `b`: sent at s, in the mailbox at r, handled at h (if given). */
+function msg(id: number, a: string, b: string, s: number, r: number, h?: number, type = "ping"): Ev[] {
+  const out: Ev[] = [
+    { t: s, kind: "msg_send", node: "n0", actor: a, peer: b, msg_id: id, msg_type: type, duration: r - s },
+    { t: r, kind: "msg_recv", node: "n0", actor: b, peer: a, msg_id: id, msg_type: type },
+  ];
+  if (h !== undefined) out.push({ t: h, kind: "msg_handle", node: "n0", actor: b, peer: a, msg_id: id, msg_type: type, duration: 0.001 });
+  return out;
+}
+
+function run(msgs: Ev[][]): EventStore {
+  const actors = ["a", "b", "c", "d", "e"];
+  const evs: Ev[] = [{ t: 0, kind: "node_join", node: "n0" }];
+  for (const a of actors) evs.push({ t: 0, kind: "actor_spawn", node: "n0", actor: a, msg_type: "W" });
+  evs.push(...msgs.flat().sort((x, y) => x.t - y.t));
+  return storeOf(evs);
+}
+
+const byId = (s: EventStore, id: number) => s.messageOf(id);
+const idsOf = (s: EventStore, cls: Uint8Array, want: number) =>
+  [...cls.keys()].filter((m) => cls[m] === want).map((m) => s.msgId.data[s.mSendRow.data[m]]).sort((x, y) => x - y);
+
+describe("causal closure (happens-before)", () => {
+  // a→b (1), then b→c (2) and c→d (4) carry it on; d→a (3) came before 1 was sent; d→b (5)
+  // and e→b (8) are concurrent with 1; c→b (7) was handled by b before it sent 2; 8 waited in
+  // b's mailbox while 2 was sent, and was handled after: it influenced nothing of 2.
+  const s = run([
+    msg(3, "d", "a", 0.5, 0.6, 0.6),
+    msg(7, "c", "b", 1.0, 1.05, 1.15),
+    msg(1, "a", "b", 1.0, 1.1, 1.1),
+    msg(8, "e", "b", 1.16, 1.17, 1.3),
+    msg(2, "b", "c", 1.2, 1.3, 1.3),
+    msg(5, "d", "b", 1.25, 1.28, 1.35),
+    msg(4, "c", "d", 1.4, 1.5, 1.5),
+  ]);
+  const ix = new CausalIndex(s);
+
+  it("puts what could have influenced a message in its past, what it could influence in its future", () => {
+    const c = causalOfMessage(ix, byId(s, 1));
+    expect(idsOf(s, c.msgClass, C.past)).toEqual([3]);
+    expect(idsOf(s, c.msgClass, C.future)).toEqual([2, 4]);
+    expect(idsOf(s, c.msgClass, C.focus)).toEqual([1]);
+    // concurrent: neither before nor after
+    expect(idsOf(s, c.msgClass, C.concurrent)).toEqual([5, 7, 8]);
+  });
+
+  it("counts a receipt from the handler's start: a message waiting in a mailbox influenced nothing yet", () => {
+    const c = causalOfMessage(ix, byId(s, 2));
+    expect(idsOf(s, c.msgClass, C.past)).toEqual([1, 3, 7]);
+    expect(c.msgClass[byId(s, 8)]).toBe(C.concurrent);
+    expect(idsOf(s, c.msgClass, C.future)).toEqual([4]);
+    expect([c.pastCount, c.futureCount]).toEqual([3, 1]);
+  });
+
+  it("gives an event on a lane the past and future of that point of its actor", () => {
+    // d's handler of 4 (t 1.5): everything that reached d by then is past; nothing follows
+    let row = -1;
+    for (let r = 0; r < s.n; r++) if (s.kind.data[r] === K.msg_handle && s.msgId.data[r] === 4) row = r;
+    const c = causalOfEvent(ix, s.actorOf.get(s.strings.indexOf("d"))!, row);
+    expect(idsOf(s, c.msgClass, C.past)).toEqual([1, 2, 3, 4, 7]);
+    expect(c.futureCount).toBe(0);
+  });
+
+  it("agrees with a plain reachability search over random runs", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const st = storeOf(randomRun(seed, 10, 300));
+      const cx = new CausalIndex(st);
+      const naive = naiveGraph(st);
+      const r = rng(seed);
+      for (let k = 0; k < 15; k++) {
+        const m = Math.floor(r() * st.mSendRow.length);
+        const c = causalOfMessage(cx, m);
+        const [past, future] = naive(m);
+        for (let j = 0; j < st.mSendRow.length; j++) {
+          if (j === m) continue;
+          const want = past.has(j) ? C.past : future.has(j) ? C.future : C.concurrent;
+          expect(c.msgClass[j], `seed ${seed}, focus ${m}, message ${j}`).toBe(want);
+        }
+      }
+    }
+  });
+});
+
+/**
+ * The textbook definition, slowly: events are sends and receipts (first handler start, else the
+ * recv); an event precedes the next one of its actor and a send precedes its receipt. A message
+ * is in the past when its receipt reaches the focus's send, in the future when the focus's
+ * receipt (its send when never received) reaches its send.
+ */
+function naiveGraph(s: EventStore): (m: number) => [Set<number>, Set<number>] {
+  const nM = s.mSendRow.length;
+  const recv = new Array<number>(nM).fill(-1);
+  for (let m = 0; m < nM; m++) if (s.mEndRow.data[m] >= 0 && s.kind.data[s.mEndRow.data[m]] === K.msg_recv) recv[m] = s.mEndRow.data[m];
+  const handled = new Set<number>();
+  for (let p = 0; p < s.n; p++) {
+    const r = s.order.data[p];
+    if (s.kind.data[r] !== K.msg_handle) continue;
+    const m = s.messageOf(s.msgId.data[r]);
+    if (m >= 0 && !handled.has(m)) {
+      handled.add(m);
+      recv[m] = r;
+    }
+  }
+  // nodes: rows; edges forward
+  const next = new Map<number, number[]>();
+  const prev = new Map<number, number[]>();
+  const edge = (a: number, b: number) => {
+    next.set(a, [...(next.get(a) ?? []), b]);
+    prev.set(b, [...(prev.get(b) ?? []), a]);
+  };
+  const lastOf = new Map<number, number>();
+  const owner = new Map<number, number>();
+  for (let m = 0; m < nM; m++) {
+    owner.set(s.mSendRow.data[m], s.mSrc.data[m]);
+    if (recv[m] >= 0) {
+      owner.set(recv[m], s.mDst.data[m]);
+      edge(s.mSendRow.data[m], recv[m]);
+    }
+  }
+  for (let p = 0; p < s.n; p++) {
+    const r = s.order.data[p];
+    const a = owner.get(r);
+    if (a === undefined || a < 0) continue;
+    const l = lastOf.get(a);
+    if (l !== undefined) edge(l, r);
+    lastOf.set(a, r);
+  }
+  const reach = (from: number, adj: Map<number, number[]>) => {
+    const seen = new Set([from]);
+    const stack = [from];
+    while (stack.length) {
+      for (const y of adj.get(stack.pop()!) ?? []) {
+        if (seen.has(y)) continue;
+        seen.add(y);
+        stack.push(y);
+      }
+    }
+    return seen;
+  };
+  return (m) => {
+    const before = reach(s.mSendRow.data[m], prev);
+    const after = reach(recv[m] >= 0 ? recv[m] : s.mSendRow.data[m], next);
+    const past = new Set<number>();
+    const future = new Set<number>();
+    for (let j = 0; j < nM; j++) {
+      if (recv[j] >= 0 && before.has(recv[j])) past.add(j);
+      else if (after.has(s.mSendRow.data[j])) future.add(j);
+    }
+    return [past, future];
+  };
+}
+
+describe("space-time lanes", () => {
+  function crowd(actors: number, nodes: number): EventStore {
+    const evs: Ev[] = [];
+    for (let n = 0; n < nodes; n++) evs.push({ t: 0, kind: "node_join", node: `n${n}` });
+    for (let a = 0; a < actors; a++) evs.push({ t: 0, kind: "actor_spawn", node: `n${a % nodes}`, actor: `x${a}`, msg_type: a % 5 ? "W" : "Sup" });
+    return storeOf(evs);
+  }
+
+  it("groups lanes by node in the declared order, one lane per actor while few", () => {
+    const s = crowd(12, 3);
+    const L = layoutLanes(s, NOFILTER, "auto", ["n2", "n0", "n1"], new Set());
+    expect(L.rows.filter((r) => r.kind === "band").map((r) => r.label)).toEqual(["n2", "n0", "n1"]);
+    expect(L.rows[0]).toMatchObject({ kind: "band", open: true, count: 4 });
+    expect(L.rows.slice(1, 5).map((r) => r.label)).toEqual(["x2", "x5", "x8", "x11"]);
+    for (let a = 0; a < 12; a++) expect(L.rows[L.rowOfActor[a]].actor).toBe(a);
+  });
+
+  it("closes every band at 2,000 actors, and a toggled band opens alone", () => {
+    const s = crowd(2000, 16);
+    const L = layoutLanes(s, NOFILTER, "auto", [], new Set());
+    expect(L.rows.length).toBe(16);
+    expect(L.rows.every((r) => r.kind === "band" && !r.open && r.count === 125)).toBe(true);
+    // every actor's traffic lands on its node's band
+    for (let a = 0; a < 2000; a++) expect(L.rows[L.rowOfActor[a]].label).toBe(`n${a % 16}`);
+    const open = layoutLanes(s, NOFILTER, "auto", [], new Set([3]));
+    expect(open.rows.length).toBe(16 + 125);
+    const band = open.rowOfNode[3];
+    expect(open.rows[band].open).toBe(true);
+    expect(open.rows[band + 1]).toMatchObject({ kind: "actor", node: 3 });
+    // the geometry gives every lane at least its minimum height and scrolls past the rest
+    const g = rowGeometry(open.rows, 600);
+    expect(Math.min(...g.height)).toBeGreaterThanOrEqual(12);
+    expect(g.total).toBeGreaterThan(600);
+  });
+
+  it("leaves filtered actors out and says how many", () => {
+    const s = crowd(50, 2);
+    const L = layoutLanes(s, { ...NOFILTER, actorClass: "Sup" }, "actors", [], new Set());
+    expect(L.hidden).toBe(40);
+    expect(L.rows.filter((r) => r.kind === "actor").length).toBe(10);
+    expect(L.rowOfActor[1]).toBe(-1);
+  });
+});
+
+describe("window index", () => {
+  it("finds exactly the intervals that overlap a window, touching few others", () => {
+    const r = rng(7);
+    const n = 100_000;
+    const st = new Float64Array(n);
+    const en = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      st[i] = i * 0.001 + r() * 0.0005;
+      en[i] = st[i] + (r() < 0.001 ? 50 : r() * 0.05); // a few long ones
+    }
+    // shuffle a little, as a merged stream might
+    for (let i = 0; i < 200; i++) {
+      const a = Math.floor(r() * n);
+      const b = Math.min(n - 1, a + 3);
+      [st[a], st[b]] = [st[b], st[a]];
+      [en[a], en[b]] = [en[b], en[a]];
+    }
+    const ix = new IntervalIndex(st, en, n);
+    for (const [w0, w1] of [[10, 11], [0, 0.5], [99.5, 120], [50, 50.001]]) {
+      const [out, count, touched] = ix.query(w0, w1, new Int32Array(16));
+      const got = Array.from(out.subarray(0, count)).sort((x, y) => x - y);
+      const want: number[] = [];
+      for (let i = 0; i < n; i++) if (st[i] <= w1 && en[i] >= w0) want.push(i);
+      expect(got).toEqual(want);
+      // the long ones pull in their blocks; the rest of the trace is skipped block by block
+      expect(touched).toBeLessThan(want.length + 200 * BLOCK);
+      expect(touched).toBeLessThan(n / 4);
+    }
+  });
+});
+
+describe("bundles", () => {
+  it("puts every message of a crowded window in exactly one bundle", () => {
+    const r = rng(3);
+    const n = 20_000;
+    const msgs = Int32Array.from({ length: n }, (_, i) => i);
+    const a = Int32Array.from({ length: n }, () => Math.floor(r() * 16));
+    const b = Int32Array.from({ length: n }, () => Math.floor(r() * 17) - 1); // -1: hidden
+    const x = Float64Array.from({ length: n }, () => 150 + r() * 1000);
+    const out = bundleMessages({
+      msgs,
+      n,
+      rowA: (m) => a[m],
+      rowB: (m) => b[m],
+      xSend: (m) => x[m],
+      xEnd: (m) => x[m] + 5,
+      type: (m) => m % 3,
+      rows: 16,
+      plotX: 150,
+      plotW: 1000,
+      binPx: 6,
+    });
+    const total = out.count.reduce((s, c) => s + c, 0);
+    expect(total + out.hidden).toBe(n);
+    expect(out.hidden).toBe(Array.from(b).filter((v) => v < 0).length);
+    expect(out.n).toBeLessThan(n);
+    // mixed types read as mixed
+    expect(Array.from(out.type).some((t) => t === -1)).toBe(true);
+  });
+});
+
+describe("handler slices", () => {
+  it("closes a handler_start with its handler_end, keeps one without an end open, reads msg_handle", () => {
+    const s = storeOf([
+      { t: 0, kind: "node_join", node: "n0" },
+      { t: 0, kind: "actor_spawn", node: "n0", actor: "a", msg_type: "W" },
+      ...msg(1, "a", "a", 0.1, 0.1),
+      { t: 0.2, kind: "handler_start", node: "n0", actor: "a", peer: "a", msg_id: 1, msg_type: "ping" },
+      { t: 0.5, kind: "handler_end", node: "n0", actor: "a", peer: "a", msg_id: 1, msg_type: "ping", duration: 0.3, reason: "error: KeyError" },
+      ...msg(2, "a", "a", 0.6, 0.6),
+      { t: 0.7, kind: "handler_start", node: "n0", actor: "a", peer: "a", msg_id: 2, msg_type: "work" },
+      { t: 0.8, kind: "msg_handle", node: "n0", actor: "a", peer: "a", msg_id: 9, msg_type: "tick", duration: 0.05 },
+    ]);
+    const sl = buildSlices(s);
+    expect(sl.n).toBe(3);
+    const i = [0, 1, 2];
+    expect(i.map((k) => [sl.start[k], sl.end[k], sl.error[k], s.str(sl.type[k])])).toEqual([
+      [0.2, 0.5, 1, "ping"],
+      [0.7, Infinity, 0, "work"],
+      [0.8, 0.8 + 0.05, 0, "tick"],
+    ]);
+    // the open one overlaps every later window
+    const [out, count] = sl.index.query(100, 200, new Int32Array(4));
+    expect(Array.from(out.subarray(0, count))).toEqual([1]);
+  });
+});
