@@ -37,6 +37,11 @@ def test_a_saturated_daemon_heats_its_node_then_has_it_avoided_with_the_cause_na
     )
     assert "n1" not in engine.actual.replicas["b"]
     assert engine.actual.nodes["n1"].saturation == pytest.approx(0.2)
+    # behaviour_at shows each daemon's reported load and each node's highest
+    b = mesh.trace.behaviour_at(20.0)
+    assert b.daemons.filter(pl.col("actor") == "agent@n1")["load"].to_list() == [1.4]
+    assert dict(b.nodes.select("node", "load").rows()) == {"n0": 0, "n1": 1.4, "n2": 0, "n3": 0}
+    assert mesh.trace.behaviour_at(35.0).nodes.filter(pl.col("node") == "n1")["load"][0] == 0.2
 
 
 def test_saturation_is_not_watched_when_no_daemon_reports_a_load():

@@ -40,10 +40,11 @@ class Behaviour:
     - ``failures``: actions that failed and actors that crashed in the last ``window`` seconds;
     - ``drift``: per blob, desired and actual replica counts, copies in flight, and ``drift``
       (desired − actual);
-    - ``nodes``: per node, liveness, maintenance state and heat (actions touching it);
+    - ``nodes``: per node, liveness, maintenance state, heat (actions touching it) and load
+      (the highest load its running daemons report: 1.0 is at capacity; 0 when none does);
     - ``rtt``: the latest RTT sample per pair of nodes (``timeout``: it got no reply, and
       ``rtt`` is the time waited);
-    - ``daemons``: per daemon actor, its node and status at ``t``;
+    - ``daemons``: per daemon actor, its node, status and reported load at ``t``;
     - ``stability``: placements started per node in the last ``window`` seconds.
     """
 
@@ -76,16 +77,22 @@ def behaviour_at(trace: Trace, t: float, *, window: float = 30.0) -> Behaviour:
     state = trace.state_at(t)
     desired = (trace.meta.params or {}).get("meshos") or {}
     running = _open(ix.actions, "since", t)
+    daemons = state.actors.filter(pl.col("class") == "DaemonActor").select(
+        "actor",
+        "node",
+        "status",
+        "incarnation",
+        "restarts",
+        load=pl.col("attrs").str.json_path_match("$.load").cast(pl.Float64, strict=False),
+    )
     return Behaviour(
         t=float(t),
         actions=_actions(running, ix, t),
         failures=_failures(ix, t, window),
         drift=_drift(_open(ix.replicas, "t", t), running, desired),
-        nodes=_nodes(state, running),
+        nodes=_nodes(state, running, daemons),
         rtt=_open(ix.rtt, "at", t).select("a", "b", "rtt", "at", "timeout").sort("a", "b"),
-        daemons=state.actors.filter(pl.col("class") == "DaemonActor").select(
-            "actor", "node", "status", "incarnation", "restarts"
-        ),
+        daemons=daemons,
         stability=_between(ix.placements, t - window, t)
         .group_by("node")
         .agg(placements=pl.len())
@@ -260,7 +267,7 @@ def _drift(held: pl.DataFrame, running: pl.DataFrame, desired: dict) -> pl.DataF
     )
 
 
-def _nodes(state, running: pl.DataFrame) -> pl.DataFrame:
+def _nodes(state, running: pl.DataFrame, daemons: pl.DataFrame) -> pl.DataFrame:
     touching = pl.concat(
         [
             running.select(node="node"),
@@ -268,6 +275,11 @@ def _nodes(state, running: pl.DataFrame) -> pl.DataFrame:
         ]
     )
     heat = touching.group_by("node").agg(heat=pl.len().cast(pl.Int64))
+    load = (
+        daemons.filter(pl.col("status").is_in(["idle", "busy"]))
+        .group_by("node")
+        .agg(load=pl.col("load").max())
+    )
     return (
         state.nodes.select(
             "node",
@@ -275,6 +287,7 @@ def _nodes(state, running: pl.DataFrame) -> pl.DataFrame:
             maintenance=pl.col("state").replace(_MAINTENANCE_OF),
         )
         .join(heat, on="node", how="left")
-        .with_columns(pl.col("heat").fill_null(0))
+        .join(load, on="node", how="left")
+        .with_columns(pl.col("heat").fill_null(0), pl.col("load").fill_null(0.0))
         .sort("node")
     )

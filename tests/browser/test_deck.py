@@ -27,6 +27,8 @@ def _partitioned():
         policy=Policy(rtt_every=2.0),
     )
     engine.announce_blob("b", node="n4")
+    engine.set_load("n2", "agent", 1.3, at=4.0)  # a saturated daemon, and its relief
+    engine.set_load("n2", "agent", 0.4, at=25.0)
     mesh.partition([["n4"], ["n0", "n1", "n2", "n3", "n5"]], at=6.0)
     mesh.heal(at=30.0)
     mesh.run(until=40.0)
@@ -108,6 +110,7 @@ def test_deck_in_browser_matches_behaviour_at(browser, scenario, tmp_path):
         for r in b.nodes.iter_rows(named=True):
             n = d["nodes"][r["node"]]
             assert (n["maintenance"], n["heat"]) == (r["maintenance"], r["heat"]), (*where, r)
+            assert n["load"] == pytest.approx(r["load"]), (*where, r)
         daemons: dict[str, list[str]] = {}
         for r in b.daemons.iter_rows(named=True):
             daemons.setdefault(r["node"], []).append(f"{r['actor']} {r['status']}")

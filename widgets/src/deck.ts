@@ -5,6 +5,7 @@
 // daemons per node, copies in transit.
 // Pure functions of (store, folded state, t, desired): no state of its own beyond a cache of
 // the engine's rows in fold order.
+import { actorAttrs } from "./attrs";
 import type { MeshState } from "./fold";
 import { K } from "./kinds";
 import { nodeStateName, statusName } from "./scene";
@@ -75,6 +76,10 @@ export interface DeckNode {
   held: DeckHold[];
   /** Placements (copies, instances, daemon starts) aimed at it in the window: its placement stability. */
   placements: number;
+  /** The highest load its running daemons report (their `load` attribute; 1 is at capacity), 0 if none. */
+  load: number;
+  /** A link of it is cut at t (the partition picture then labels its side at the header's right). */
+  cut: boolean;
 }
 
 /** The latest RTT sample of a pair of nodes (a < b), as behaviour_at's rtt table. */
@@ -361,6 +366,11 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
       else onNode.set(h, [blob]);
     }
   }
+  const cutNodes = new Set<number>();
+  for (const key of s.links.keys()) {
+    cutNodes.add(Math.floor(key / 65536));
+    cutNodes.add(key % 65536);
+  }
   const nodes = new Map<string, DeckNode>();
   for (let n = 0; n < store.nodeCodes.length; n++) {
     const name = str(store.nodeCodes[n]);
@@ -380,6 +390,8 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
       daemons: { up: 0, down: 0, names: [] },
       held: holds.filter((x) => x.node === name).map(({ node: _n, ...rest }) => rest),
       placements: placedIn.get(name) ?? 0,
+      load: 0,
+      cut: cutNodes.has(n),
     });
   }
   for (let a = 0; a < store.actorCodes.length; a++) {
@@ -389,7 +401,12 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
     const status = statusName(s, a, t);
     const id = str(store.actorCodes[a]);
     const up = status === "idle" || status === "busy";
-    if (up) nd.daemons.up++;
+    if (up) {
+      nd.daemons.up++;
+      // a daemon's saturation signal: the load it published (only daemons that report one)
+      const load = store.actorAttrs.has(store.actorCodes[a]) ? actorAttrs(store, s, a)?.load : undefined;
+      if (typeof load === "number" && load > nd.load) nd.load = load;
+    }
     else if (status !== "stopped") nd.daemons.down++;
     nd.daemons.names.push(`${id} ${status}`);
     if (up && nd.draining && !essential.has(id.split("@")[0])) nd.daemonsLeft.push(id);

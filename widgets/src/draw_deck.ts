@@ -122,7 +122,15 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
     ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
     const minX = b.x + 16 + nameW + ctx.measureText(`· ${n.label}`).width;
     let x = b.x + b.w - 6;
+    if (nd.cut) {
+      // leave the header's right end to the partition picture's side chip ("side A")
+      ctx.font = "bold 11px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+      const side = ctx.measureText("side W").width + 10;
+      if (b.w > side + 60) x -= side + 2;
+    }
     if (nd.heat > 0) x = chip(ctx, `⚡${nd.heat}`, x, y, HEAT, minX);
+    // a saturated node (a daemon reporting a load at or over capacity)
+    if (nd.load >= 1) x = chip(ctx, `load ${nd.load.toFixed(1)}`, x, y, STATUS_COLOR.failed, minX);
     const dn = nd.daemons;
     if (dn.up + dn.down > 0) {
       x = chip(ctx, `◆${dn.up}${dn.down ? `/${dn.up + dn.down}` : ""}`, x, y, dn.down ? STATUS_COLOR.failed : THEME.dark ? "#495057" : "#868e96", minX);

@@ -34,6 +34,7 @@ export function renderDeckNode(el: HTMLElement, deck: Deck, name: string, hd: In
       nd.draining ? h("tr", {}, h("th", {}, "drain"), h("td", { class: "ml-drain" }, drainText(nd))) : null,
       nd.replicas.length ? h("tr", {}, h("th", {}, "replicas"), h("td", {}, nd.replicas.join(", "))) : null,
       h("tr", {}, h("th", {}, "heat"), h("td", {}, `${nd.heat} action${nd.heat === 1 ? "" : "s"} touching it`)),
+      nd.load > 0 ? h("tr", {}, h("th", {}, "load"), h("td", { class: nd.load >= 1 ? "ml-short" : "" }, `${nd.load.toFixed(2)}${nd.load >= 1 ? " (saturated)" : ""}`)) : null,
       h("tr", {}, h("th", {}, "placement"), h("td", { class: "ml-stability" }, stabilityText(nd.placements))),
       linksRow(deck, name),
       nd.daemons.names.length ? h("tr", {}, h("th", {}, "daemons"), h("td", {}, nd.daemons.names.join(", "))) : null,

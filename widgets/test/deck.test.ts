@@ -169,6 +169,14 @@ describe("MeshOS deck: the RTT map and placement stability", () => {
     expect([linkText(slow), linkText(suspect)]).toEqual(["90 ms", "no reply"]);
   });
 
+  it("a node with a cut link is marked, so its header chips leave room for the partition's side", () => {
+    const evs: Ev[] = [...STORY, { t: 3, kind: "link_down", node: "n0", peer: "n3", reason: "partition" }, { t: 8, kind: "link_up", node: "n0", peer: "n3", reason: "heal" }];
+    const cut = (t: number) => [...deck(evs, t).nodes.values()].filter((n) => n.cut).map((n) => n.node);
+    expect(cut(2)).toEqual([]);
+    expect(cut(4)).toEqual(["n0", "n3"]);
+    expect(cut(9)).toEqual([]);
+  });
+
   it("placement stability: placements aimed at a node within the window", () => {
     const d = deck(STORY, 12.5);
     // pull to n1 at 0, migrate to n3 at 10, pull to n0 at 12 (the stop is not a placement)
@@ -205,6 +213,20 @@ describe("MeshOS deck: maintenance, drain, daemons", () => {
   it("daemons per node: up, down and each one's status", () => {
     const d = deck([...STORY, { t: 17, kind: "actor_fail", node: "n2", actor: "agent@n2", reason: "x" }], 17).nodes.get("n2")!;
     expect(d.daemons).toEqual({ up: 0, down: 1, names: ["agent@n2 failed", "cache@n2 stopped"] });
+  });
+
+  it("load: the highest load a running daemon of the node published (its saturation signal)", () => {
+    const evs: Ev[] = [
+      ...STORY,
+      { t: 3, kind: "attrs", node: "n2", actor: "agent@n2", reason: '{"load":1.4}' },
+      { t: 3, kind: "attrs", node: "n2", actor: "cache@n2", reason: '{"load":0.5}' },
+      { t: 6, kind: "attrs", node: "n2", actor: "agent@n2", reason: '{"load":0.2}' },
+    ];
+    expect(deck(evs, 2).nodes.get("n2")!.load).toBe(0);
+    expect(deck(evs, 4).nodes.get("n2")!.load).toBe(1.4);
+    expect(deck(evs, 7).nodes.get("n2")!.load).toBe(0.5);
+    expect(deck(evs, 12).nodes.get("n2")!.load).toBe(0.2); // cache stopped at 11: no longer counts
+    expect(deck(evs, 4).nodes.get("n0")!.load).toBe(0);
   });
 
   it("effects in force: a daemon held down by gating and an avoided node, until their duration ends", () => {
