@@ -148,10 +148,14 @@ export class FlowsRenderer {
     ctx.stroke();
 
     // edges: a bowed band per direction, with an arrowhead at the receiver
+    // with an actor (or, between nodes, a node) selected, its own traffic stands out
+    const focus = sc.byNode ? f.selectedNode : f.selectedActor;
+    const focused = focus >= 0 && sc.dots.some((d) => d.idx === focus);
     for (const l of sc.lines) {
       const color = f.typeColor(f.typeIndex(l.type));
-      paintEdge(ctx, l, color);
-      if (l.cut) {
+      const fade = focused && l.from !== focus && l.to !== focus ? 0.25 : 1;
+      paintEdge(ctx, l, color, fade);
+      if (l.cut && fade === 1) {
         // the scissors at the middle of the curve, where the link is cut
         const [mx, my] = arcPoint(l.x0, l.y0, l.x1, l.y1, 0.5, FLOW_BEND);
         ctx.font = font(13, true);
@@ -334,7 +338,7 @@ function ring(ctx: CanvasRenderingContext2D, x: number, y: number, r: number, co
   ctx.setLineDash([]);
 }
 
-function paintEdge(ctx: CanvasRenderingContext2D, l: FlowLine, color: string): void {
+function paintEdge(ctx: CanvasRenderingContext2D, l: FlowLine, color: string, fade: number): void {
   const dx = l.x1 - l.x0;
   const dy = l.y1 - l.y0;
   const qx = (l.x0 + l.x1) / 2 - dy * FLOW_BEND;
@@ -345,7 +349,7 @@ function paintEdge(ctx: CanvasRenderingContext2D, l: FlowLine, color: string): v
   const bx = l.x1 - Math.cos(ang) * hl * 0.8;
   const by = l.y1 - Math.sin(ang) * hl * 0.8;
   ctx.strokeStyle = color;
-  ctx.globalAlpha = l.cut ? 0.5 : 0.75;
+  ctx.globalAlpha = (l.cut ? 0.5 : 0.75) * fade;
   ctx.lineWidth = l.width;
   ctx.lineCap = "butt";
   ctx.setLineDash(l.cut ? [Math.max(4, l.width), Math.max(4, l.width)] : []);
@@ -354,7 +358,7 @@ function paintEdge(ctx: CanvasRenderingContext2D, l: FlowLine, color: string): v
   ctx.quadraticCurveTo(qx, qy, bx, by);
   ctx.stroke();
   ctx.setLineDash([]);
-  ctx.globalAlpha = 0.9;
+  ctx.globalAlpha = 0.9 * fade;
   ctx.fillStyle = color;
   const hw = Math.max(4, l.width * 0.9);
   ctx.beginPath();
