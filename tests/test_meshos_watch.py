@@ -208,3 +208,37 @@ def test_the_watchers_take_bad_input_with_one_clear_error():
         engine.lose_replica("x", "n0")
     with pytest.raises(ValueError, match="labels must be a tuple"):
         engine.report_capabilities("n0", labels="ssd")  # type: ignore[arg-type]
+
+
+def test_a_copy_lost_at_its_source_while_being_copied_fails_the_copy():
+    mesh = ml.Mesh(seed=1, nodes=3)
+    engine = MeshOS(
+        mesh,
+        DesiredState(blobs=(Blob("b", replicas=2, size=500_000_000),)),
+        policy=Policy(audit_every=10.0),
+    )
+    engine.announce_blob("b", node="n0")
+    engine.lose_replica("b", "n0", at=1.0)  # the 4 s copy to n1 is on its way
+    mesh.run(until=30.0)
+    ev = mesh.trace.events
+    ends = ev.filter((pl.col("kind") == "action_end") & (pl.col("msg_type") == "pull_replica"))
+    assert ends["reason"][0] == "failed: source n0 no longer holds b"
+    # anti-entropy then finds the count wrong; with no copy left anywhere, nothing to pull from
+    assert starts(ev, "anti_entropy")["node"].to_list() == ["n0"]
+    assert engine.actual.replicas["b"] == set()
+
+
+def test_capabilities_reported_while_down_are_re_read_when_the_node_rejoins():
+    want = DesiredState(blobs=(Blob("hot", replicas=1, needs=("ssd",)),), labels={"n0": ("ssd",)})
+    mesh = ml.Mesh(seed=1, nodes=3)
+    engine = MeshOS(mesh, want)
+    engine.announce_blob("hot", node="n0")
+    mesh.kill_node("n2", at=2.0)
+    engine.report_capabilities("n2", labels=("ssd",), at=3.0)
+    mesh.node_up("n2", at=5.0)
+    engine.report_capabilities("n0", labels=(), at=10.0)
+    mesh.run(until=20.0)
+    refresh = starts(mesh.trace.events, "refresh_capabilities")
+    assert refresh.select("node").to_series().to_list() == ["n2", "n0"]
+    assert "rejoined with new capabilities" in refresh["reason"][0]
+    assert engine.actual.replicas["hot"] == {"n2"}

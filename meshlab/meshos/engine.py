@@ -375,6 +375,8 @@ class MeshOS:
             if view.state != "active":
                 # The mesh brings a node back "up"; it is still closed until its machine says.
                 self.mesh.set_node_state(node, _MESH_STATE.get(view.state, view.state))
+            if node in self._caps and view.state in ("active", "cordoned", "recovery"):
+                watch.refresh_capabilities(self, node, "rejoined with new capabilities")
 
     def _on_daemon_exit(self, key: tuple[str, str]) -> None:
         dv = self.actual.daemon(*key)
@@ -453,6 +455,8 @@ class MeshOS:
             why = f"{a.node} is down"
         elif self.mesh.net.is_cut(a.src, a.node):
             why = f"{a.src} and {a.node} are partitioned"
+        elif a.target not in self._disk.get(a.src, ()):
+            why = f"source {a.src} no longer holds {a.target}"  # lost while being copied
         self.actual.transfers.pop(action_id, None)
         if why is not None:
             self._pull_block[a.node] = self.mesh.now + self.policy.pull_cooldown
