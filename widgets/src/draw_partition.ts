@@ -39,7 +39,6 @@ export class PartitionLayer {
   private readonly drops: LinkDrops;
   picture: PartitionPicture = { sides: null, since: NaN, segments: [], badges: [] };
   private state: MeshState | null = null;
-  private rows = 0;
 
   constructor(private readonly store: EventStore) {
     this.drops = new LinkDrops(store);
@@ -52,11 +51,6 @@ export class PartitionLayer {
   build(sc: Scene, s: MeshState, t: number, w: number, measure: (text: string) => number): PartitionPicture {
     const st = this.store;
     this.state = s;
-    // a late drop can end a message indexed before: index again when rows arrive
-    if (st.n !== this.rows) {
-      this.rows = st.n;
-      this.drops.reset();
-    }
     const present: number[] = [];
     for (const n of sc.nodes) if (s.nodeState[n.idx] === N.up || s.nodeState[n.idx] === N.other) present.push(n.idx);
     const cutSince = new Map<number, number>();

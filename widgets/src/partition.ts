@@ -5,6 +5,7 @@
 import { GAP, type Rect } from "./layout";
 import type { MsgColumns } from "./flows";
 import { pairKey } from "./flows";
+import { K } from "./kinds";
 
 export interface Sides {
   /** Node indexes per side, each sorted, sides ordered by their smallest node index. */
@@ -93,6 +94,14 @@ export function cutSegments(boxes: { idx: number; box: Rect }[], sideOf: Map<num
   return out;
 }
 
+/** What LinkDrops reads of the EventStore: its messages, and the moment rows that hold drops. */
+export interface DropSource extends MsgColumns {
+  moments: { length: number; data: Int32Array };
+  kind: { data: Uint8Array };
+  msgId: { data: Float64Array };
+  messageOf(id: number): number;
+}
+
 export interface LinkDrop {
   from: number; // sender's node
   to: number; // receiver's node
@@ -109,30 +118,51 @@ export interface LinkDrop {
  * trailing window). `dstNode` places a message's receiver (the fold's node of its actor).
  */
 export class LinkDrops {
-  private dropT = new Float64Array(0);
-  private dropM = new Int32Array(0);
-  private n = 0;
-  private seen = 0;
+  private dropT: number[] = [];
+  private dropM: number[] = [];
+  private seenMsgs = 0;
+  private seenMoments = 0;
 
-  constructor(private readonly src: MsgColumns) {}
+  constructor(private readonly src: DropSource) {}
 
-  /** Index the dropped messages by drop time (redone when more messages arrive). */
+  get n(): number {
+    return this.dropM.length;
+  }
+
+  /**
+   * Index the dropped messages by drop time, incrementally: the new messages already dropped,
+   * and the drops (new moment rows) that ended messages indexed before. Sorted once more only
+   * when a drop arrives out of time order.
+   */
   private index(): void {
     const c = this.src;
     const total = c.mSendRow.length;
-    if (total === this.seen) return;
-    this.seen = total;
-    const ms: number[] = [];
-    for (let m = 0; m < total; m++) if (c.mDropped.data[m]) ms.push(m);
-    ms.sort((a, b) => c.mEnd.data[a] - c.mEnd.data[b] || a - b);
-    this.dropM = Int32Array.from(ms);
-    this.dropT = Float64Array.from(ms, (m) => c.mEnd.data[m]);
-    this.n = ms.length;
-  }
-
-  /** Invalidate the index (the store's messages changed: a late drop may end an old message). */
-  reset(): void {
-    this.seen = -1;
+    const moments = c.moments.length;
+    if (total === this.seenMsgs && moments === this.seenMoments) return;
+    const fresh: number[] = [];
+    for (let m = this.seenMsgs; m < total; m++) if (c.mDropped.data[m]) fresh.push(m);
+    for (let i = this.seenMoments; i < moments; i++) {
+      const row = c.moments.data[i];
+      if (c.kind.data[row] !== K.msg_drop) continue;
+      const m = c.messageOf(c.msgId.data[row]);
+      // a message seen before, ended by this drop (not a discarded drop after its receive)
+      if (m >= 0 && m < this.seenMsgs && c.mDropped.data[m] && c.mEndRow.data[m] === row) fresh.push(m);
+    }
+    this.seenMsgs = total;
+    this.seenMoments = moments;
+    if (!fresh.length) return;
+    const end = c.mEnd.data;
+    fresh.sort((a, b) => end[a] - end[b] || a - b);
+    const last = this.dropT.length ? this.dropT[this.dropT.length - 1] : -Infinity;
+    for (const m of fresh) {
+      this.dropM.push(m);
+      this.dropT.push(end[m]);
+    }
+    if (end[fresh[0]] < last) {
+      const order = this.dropM.map((m, i) => [end[m], m, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      this.dropM = order.map((o) => o[1]);
+      this.dropT = order.map((o) => o[0]);
+    }
   }
 
   count(t: number, earliest: number, since: (from: number, to: number) => number, dstNode: (m: number) => number, reason: (m: number) => string): Map<number, LinkDrop> {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Folder } from "../src/fold";
 import { layoutNodes } from "../src/layout";
 import { LinkDrops, badgeSpot, cutSegments, partitionSides } from "../src/partition";
-import { storeOf, type Ev } from "./helpers";
+import { EventStore } from "../src/store";
+import { Encoder, randomRun, storeOf, type Ev } from "./helpers";
 
 const key = (a: number, b: number) => Math.min(a, b) * 65536 + Math.max(a, b);
 
@@ -105,6 +106,26 @@ describe("drops per link", () => {
     // after the heal, only the trailing window counts: the badges clear
     expect(count(5.5).size).toBe(0);
     expect(count(1.9).size).toBe(0);
+  });
+
+  it("indexes drops as chunks arrive (a drop in a later chunk than its send) exactly as at once", () => {
+    const evs = randomRun(17, 12, 2500);
+    const whole = storeOf(evs);
+    const enc = new Encoder();
+    const grown = new EventStore();
+    const drops = new LinkDrops(grown);
+    const all = (st: EventStore, d: LinkDrops, t: number) => {
+      const out = d.count(t, -Infinity, () => -Infinity, (m) => st.mDstNode.data[m] >= 0 ? st.mDstNode.data[m] + 100 : -1, (m) => st.str(st.reason.data[st.mEndRow.data[m]]));
+      return [...out.values()].map((x) => `${x.from}>${x.to}:${x.count}:${x.reasons.join()}`).sort();
+    };
+    // cut so that sends and their drops fall in different chunks, and count between chunks
+    for (let i = 0; i < evs.length; i += 97) {
+      const c = enc.chunk(evs.slice(i, i + 97));
+      grown.appendChunk(c.header, c.bytes);
+      expect(all(grown, drops, grown.t1)).toEqual(all(whole, new LinkDrops(whole), grown.t1));
+    }
+    expect(drops.n).toBeGreaterThan(0);
+    expect(all(grown, drops, Infinity)).toEqual(all(whole, new LinkDrops(whole), Infinity));
   });
 
   it("places a badge inside the sender's region, towards the receiver", () => {
