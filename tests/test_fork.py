@@ -191,3 +191,96 @@ def test_the_comparison_frames_and_summary():
     text = repr(d)
     assert "first divergence: event #" in text and "node_down" in text
     assert len(text.splitlines()) <= 30
+
+
+# --- forks and problems on the canvas (the browser side: tests/browser/test_branches.py) ----
+
+
+def test_a_canvas_with_branches_sends_a_branch_only_when_asked():
+    a = ml.Run("node-failure", seed=1)
+    b = a.fork(ml.fork.kill_node("n1"), at=1.5, label="n1 dies at 1.5")
+    canvas = ml.Canvas(a, branches={"what-if": b})
+    assert canvas.branch == "base"
+    main, fork = canvas.branches
+    assert (main["name"], main["diverges"], fork["name"], fork["label"]) == (
+        "base", None, "what-if", "n1 dies at 1.5"
+    )  # fmt: skip
+    assert fork["diverges"] == ml.compare(a, b).first.t == 1.5
+    downs = [(t, text) for t, kind, text in fork["markers"] if kind == "node_down"]
+    assert downs[0] == (1.5, "node down: n1 t=1.500")
+    assert [m[1] for m in main["markers"]].count("node_down") == 1
+    sent = []
+    canvas.send = lambda header, buffers: sent.append((header, buffers))
+    canvas._on_msg(canvas, {"type": "sync", "have": 0, "branch": "what-if"}, [])
+    assert {h["type"] for h, _ in sent} == {"branch_chunk"}
+    assert sum(h["rows"] for h, _ in sent) == b.trace.events.height
+    assert all(h["branch"] == "what-if" for h, _ in sent)
+    sent.clear()
+    canvas._on_msg(canvas, {"type": "sync", "have": 0}, [])  # the main run, as before
+    assert {h["type"] for h, _ in sent} == {"chunk"}
+    assert sum(h["rows"] for h, _ in sent) == a.trace.events.height
+    canvas.branch = "what-if"
+    with pytest.raises(Exception, match="branch must be one of base, what-if"):
+        canvas.branch = "nope"
+
+
+def test_a_canvas_of_a_comparison_shows_both_runs():
+    a = ml.Run("partition", seed=0)
+    c = ml.compare(a, a.fork(ml.fork.heal(), at=3.0))
+    canvas = ml.Canvas(c)
+    assert [x["name"] for x in canvas.branches] == ["a", "b"]
+    assert canvas.branches[1]["diverges"] == c.first.t
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"branches": {"base": None}}, "the branch name 'base' is the main run's"),
+        ({"branches": ["x"]}, "branches must be a dict of name -> run or trace"),
+        ({"branches": {"x": 3}}, "must be a finished run .* or a Trace, not int"),
+        ({"branches": {"": ml.Run("ring")}}, "a short non-empty string"),
+        ({"problem": "two leaders"}, "problem must be a check problem"),
+    ],
+)
+def test_bad_branches_and_problems_say_what_is_wrong(options, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        ml.Canvas(ml.Run("ring", seed=0), **options)
+
+
+def test_a_canvas_with_a_problem_marks_its_range_and_filters_to_its_messages():
+    from meshlab.labs import leader_election as lab
+
+    class Bully(ml.Actor):  # everyone leads: two leaders from the start
+        def __init__(self, peers):
+            self.peers = peers
+
+        def started(self, ctx):
+            ctx.after(0.1, "tick")
+
+        def on_tick(self, ctx, _):
+            for p in self.peers:
+                ctx.send(p, "lead")
+            ctx.after(0.1, "tick")
+
+        def on_lead(self, ctx, _):
+            ctx.reply("ack")
+
+        def on_ack(self, ctx, _):
+            pass
+
+    trace = lab.run(Bully, seed=0)
+    one = next(r for r in lab.checks(trace) if r.name.startswith("at_most_one"))
+    p = max(one.problems, key=lambda x: x.until - x.t)  # "from t=… to t=…"
+    assert p.until > p.t and p.msg_types == ("lead",)
+    canvas = ml.Canvas(trace, problem=p)
+    assert canvas.problem == {
+        "t": p.t, "until": p.until, "text": str(p), "actors": list(p.actors),
+        "msg_types": ["lead"],
+    }  # fmt: skip
+    assert (canvas.time, canvas.type_filter, canvas.selected) == (p.t, "lead", p.actors[0])
+    # a check result stands for its first problem; what the caller sets wins
+    other = ml.Canvas(trace, problem=one, type_filter="ack", time=1.0)
+    first = one.problems[0]
+    assert (other.problem["t"], other.type_filter, other.time) == (first.t, "ack", 1.0)
+    with pytest.raises(ValueError, match="a check that passed"):
+        ml.Canvas(trace, problem=ml.checks.CheckResult("no_crashes()"))

@@ -10,6 +10,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from meshlab.canvas.branches import extra_traits, make_branches, split_source
 from meshlab.canvas.encode import Chunk, ChunkEncoder
 from meshlab.canvas.html import BUNDLE, render_html
 from meshlab.canvas.source import Feed
@@ -105,6 +106,10 @@ class Canvas(anywidget.AnyWidget):
     type_filter = traitlets.Unicode("").tag(sync=True)
     meta = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(520).tag(sync=True)
+    # forks and problems (meshlab/canvas/branches.py); not part of an HTML replay
+    branch = traitlets.Unicode("base").tag(sync=True)
+    branches = traitlets.List(traitlets.Dict()).tag(sync=True)
+    problem = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -114,8 +119,12 @@ class Canvas(anywidget.AnyWidget):
         speed: float | None = None,
         view: str = "topology",
         height: int = 520,
+        branches: dict[str, Any] | None = None,
+        problem: Any = None,
         **kwargs: Any,
     ) -> None:
+        source, main, label, implied = split_source(source)
+        self._branches = {b.name: b for b in make_branches(main, branches, implied)}
         self._feed = Feed(source)
         self._encoder = ChunkEncoder()
         self._chunks: list[Chunk] = []
@@ -126,6 +135,9 @@ class Canvas(anywidget.AnyWidget):
         self._pull()
         t0, t1 = self._t_range or (0.0, 0.0)
         m = self._feed.meta
+        extra = extra_traits(self._feed, main, label, [*self._branches.values()], problem, kwargs)
+        if time is None and extra["problem"]:
+            time = extra["problem"]["t"]
         if speed is None:
             # A live stream's span so far is only what arrived before the canvas was made (a
             # fraction of a second, which would pick 0.1x): scrubbed back, it plays at 1x.
@@ -143,6 +155,7 @@ class Canvas(anywidget.AnyWidget):
                 "live": self._feed.live,
                 **_deck_meta(m),
             },
+            **extra,
             **kwargs,
         )
         self.on_msg(self._on_msg)
@@ -160,6 +173,13 @@ class Canvas(anywidget.AnyWidget):
     def _check_view(self, proposal):
         if proposal["value"] not in VIEWS:
             raise traitlets.TraitError(f"view must be one of {', '.join(VIEWS)}")
+        return proposal["value"]
+
+    @traitlets.validate("branch")
+    def _check_branch(self, proposal):
+        names = [b["name"] for b in self.branches] if self.branches else [proposal["value"]]
+        if proposal["value"] not in names:
+            raise traitlets.TraitError(f"branch must be one of {', '.join(names)}")
         return proposal["value"]
 
     @traitlets.validate("lanes")
@@ -199,7 +219,8 @@ class Canvas(anywidget.AnyWidget):
     def _on_msg(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "sync":
             have = int(content.get("have", 0))
-            self._send_chunks(self._chunks[have:])
+            branch = self._branches.get(str(content.get("branch", "")))
+            self._send_chunks((branch.encode() if branch else self._chunks)[have:])
 
     def _on_new_events(self) -> None:
         # Coalesce bursts: at most one batch per _FLUSH_GAP, the rest waits for a timer.

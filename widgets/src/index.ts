@@ -1,9 +1,9 @@
 // anywidget entry: `initialize` once per model (the data path), `render` once per view. Both
 // hand anywidget their cleanup; a view also ends when anywidget aborts its signal.
 import type { AnyWidget } from "@anywidget/types";
+import { mountBranches } from "./branches";
 import { attach, detach } from "./channel";
 import type { Traits } from "./model";
-import { createView } from "./view";
 
 export { mountStandalone } from "./standalone";
 
@@ -13,7 +13,7 @@ const widget: AnyWidget<Traits> = {
     return () => detach(model);
   },
   render({ model, el, signal }) {
-    const view = createView(el, model, attach(model), { signal });
+    const view = mountBranches(el, model, { signal }); // one view, or one per branch shown
     return () => view.destroy();
   },
 };
