@@ -1,5 +1,5 @@
 """Helpers for the Ray tests: the gate that runs them, ``meshlab serve --ray`` in a
-subprocess, waiting.
+subprocess, waiting, a terminal for ``meshlab attach``.
 
 With ``CI`` set the tests must run (a missing Ray is an error); without it they are skipped
 only when Ray is not installed. The cluster follows the notes measured on a 2-core machine:
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import polars as pl
 import pytest
@@ -77,3 +79,43 @@ def wait_for(predicate, *, timeout: float, what: str):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Terminal:
+    """A command in a tmux pseudo terminal: keys in with ``send-keys``, the rendered screen
+    out with ``capture-pane`` (as tests/live/test_attach_tui.py drives ``meshlab attach``)."""
+
+    def __init__(self, command: str, *, width: int = 120, height: int = 40) -> None:
+        if shutil.which("tmux") is None:
+            if os.environ.get("CI"):
+                pytest.fail("tmux is required in CI (.ci/run installs it)")
+            pytest.skip("tmux is not installed")
+        self.name = f"meshlab-ray-{uuid.uuid4().hex[:8]}"
+        size = ["-x", str(width), "-y", str(height)]
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, *size, command], check=True)
+
+    def screen(self) -> str:
+        out = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
+        return out.stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, predicate, *, timeout: float, what: str) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if predicate(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the screen never showed {what}:\n{text}")
+            time.sleep(0.1)
+
+    def alive(self) -> bool:
+        done = subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True)
+        return done.returncode == 0
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
