@@ -4,7 +4,9 @@ A synthetic trace of ``N`` events (``bench/synthetic.py``) is saved as Parquet; 
 exported in a fresh subprocess that loads the trace, notes its resident memory, exports while
 a thread samples the resident memory every 5 ms, and reports the peak. The extra memory is
 compared with the size of the loaded events frame: an export that streams stays well under
-the trace's own size (the target: it never holds twice the trace, i.e. extra < 1x).
+the trace's own size (the target: it never holds twice the trace, i.e. extra < 1x). The child
+runs with jemalloc returning freed pages at once, so that memory the load freed (and kept)
+cannot hide the export's allocations.
 Perfetto's protobuf and the trace-event JSON are measured (the Mermaid and ShiViz exports
 draw windows, and OTLP is bounded by the collector it feeds).
 """
@@ -47,10 +49,16 @@ print(json.dumps({"size": size, "before": before, "after": after, "seconds": too
 """
 
 
+# polars' allocator (jemalloc) keeps freed pages for a while: what loading the trace freed
+# would stay resident and hide the export's own allocations in the measured growth
+_RETURN_FREED = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+
+
 def _measure(path: Path, fmt: str, out: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, str(path), fmt, str(out)],
         capture_output=True, text=True, check=True, timeout=3600,
+        env={**os.environ, **_RETURN_FREED},
     )  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["bytes"] = out.stat().st_size
