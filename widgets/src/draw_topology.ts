@@ -72,13 +72,6 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.setLineDash(n.state === "left" ? [5, 4] : []);
     ctx.stroke();
     ctx.setLineDash([]);
-    ctx.fillStyle = st.text;
-    ctx.font = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
-    ctx.textAlign = "left";
-    ctx.fillText(n.name, n.box.x + 8, n.box.y + HEADER / 2 + 1);
-    const nameW = ctx.measureText(n.name).width;
-    ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
-    ctx.fillText(`· ${n.label}`, n.box.x + 12 + nameW, n.box.y + HEADER / 2 + 1);
     if (n.state === "down") {
       // a dead node is unmistakable: a large cross over the empty region
       ctx.strokeStyle = "rgba(214,40,40,0.55)";
@@ -88,6 +81,25 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
       cross(ctx, cx, cy, Math.min(n.box.w, n.box.h - HEADER) * 0.22);
     }
   }
+
+  // headers: every name in one font, then every state label in the other (switching the font
+  // per node cost more than the text at 200 nodes); a label that would run past its region's
+  // edge onto the next one is left out, the region's colours already say its state
+  ctx.textAlign = "left";
+  ctx.font = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+  const ends: number[] = [];
+  for (const n of sc.nodes) {
+    ctx.fillStyle = NODE_STYLE[n.state].text;
+    ctx.fillText(n.name, n.box.x + 8, n.box.y + HEADER / 2 + 1);
+    ends.push(n.box.x + 12 + ctx.measureText(n.name).width);
+  }
+  ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+  sc.nodes.forEach((n, i) => {
+    const label = `· ${n.label}`;
+    if (ends[i] + ctx.measureText(label).width > n.box.x + n.box.w - 4) return;
+    ctx.fillStyle = NODE_STYLE[n.state].text;
+    ctx.fillText(label, ends[i], n.box.y + HEADER / 2 + 1);
+  });
 
   // aggregated actors: one stacked bar per node, and its counts, kept inside the region
   if (sc.lod.aggregateActors) {

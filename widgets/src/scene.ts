@@ -2,7 +2,7 @@
 // drawing: node regions, actor glyphs, messages in flight, drops, moments, cuts and, when there
 // is too much to draw one by one, per-node summaries and flow bands.
 import { flashWindow } from "./clock";
-import { busySince, isHung, type Folder, type MeshState } from "./fold";
+import { busySince, HUNG_AFTER, isHung, type Folder, type MeshState } from "./fold";
 import { arcPoint, dropProgress, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
 import { center, exitPoint, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
@@ -109,14 +109,15 @@ export interface Scene {
   visibleActors: number;
 }
 
-const NO_COUNTS = (): Record<StatusName, number> => ({
-  absent: 0,
-  idle: 0,
-  busy: 0,
-  failed: 0,
-  restarting: 0,
-  stopped: 0,
-});
+// Slots of a node's counts in SceneBuilder's per-frame table.
+const IDX_ABSENT = 0;
+const IDX_IDLE = 1;
+const IDX_BUSY = 2;
+const IDX_FAILED = 3;
+const IDX_RESTARTING = 4;
+const IDX_STOPPED = 5;
+const IDX_HUNG = 6;
+const COUNT_STRIDE = 7;
 
 export function statusName(s: MeshState, a: number, t: number): StatusName {
   switch (s.status[a]) {
@@ -164,6 +165,30 @@ export class SceneBuilder {
     return this.typeOrder.get(code) ?? -1;
   }
 
+  /** The node layout of the last frame: recomputed only when the area, the nodes or their slots change. */
+  private layoutKey = "";
+  private layout: { names: string[]; order: number[]; boxOf: NodeBox[] } = { names: [], order: [], boxOf: [] };
+  /** Per node, its actors by status (STATUS_INDEX order) and its hung actors: one frame's counts. */
+  private counts = new Int32Array(0);
+
+  private layoutFor(store: EventStore, area: Rect, metaNodes: string[]): { names: string[]; order: number[]; boxOf: NodeBox[] } {
+    // Slots only ever grow with the rows indexed, so the row count stands for all of them.
+    const key = `${store.n}|${store.nodeCodes.length}|${area.x},${area.y},${area.w},${area.h}|${metaNodes.join("\u0001")}`;
+    if (key === this.layoutKey) return this.layout;
+    const nNodes = store.nodeCodes.length;
+    const names = store.nodeCodes.map((c) => store.str(c));
+    const order = nodeOrder(names, metaNodes);
+    const boxes = layoutNodes(
+      order.map((i) => store.nodeSlots[i].length),
+      area,
+    );
+    const boxOf: NodeBox[] = new Array(nNodes);
+    order.forEach((i, k) => (boxOf[i] = boxes[k]));
+    this.layoutKey = key;
+    this.layout = { names, order, boxOf };
+    return this.layout;
+  }
+
   build(
     store: EventStore,
     folder: Folder,
@@ -176,14 +201,53 @@ export class SceneBuilder {
   ): Scene {
     const s = folder.stateAt(t);
     const nNodes = store.nodeCodes.length;
-    const names = store.nodeCodes.map((c) => store.str(c));
-    const order = nodeOrder(names, metaNodes);
-    const boxes = layoutNodes(
-      order.map((i) => store.nodeSlots[i].length),
-      area,
-    );
-    const boxOf: NodeBox[] = new Array(nNodes);
-    order.forEach((i, k) => (boxOf[i] = boxes[k]));
+    const { names, order, boxOf } = this.layoutFor(store, area, metaNodes);
+
+    // actors
+    const nActors = store.actorCodes.length;
+    if (this.ax.length < nActors) {
+      this.ax = new Float32Array(Math.max(nActors, this.ax.length * 2));
+      this.ay = new Float32Array(this.ax.length);
+    }
+    const ax = this.ax;
+    const ay = this.ay;
+    const classCode = f.actorClass ? store.strings.indexOf(f.actorClass) : -1;
+    if (this.counts.length < nNodes * COUNT_STRIDE) this.counts = new Int32Array(nNodes * COUNT_STRIDE * 2);
+    const counts = this.counts;
+    counts.fill(0, 0, nNodes * COUNT_STRIDE);
+    // First pass: positions and counts only, in typed arrays, so that an aggregated frame of
+    // 100,000 actors allocates nothing per actor and calls nothing per actor but the slot.
+    let smallestCell = Infinity;
+    let visible = 0;
+    for (let a = 0; a < nActors; a++) {
+      ax[a] = NaN;
+      const node = s.node[a];
+      const code = s.status[a];
+      if (node < 0 || code === S.absent) continue;
+      if (f.hideSystem && store.actorSystem[a]) continue;
+      if (f.actorClass && store.actorClass[a] !== classCode) continue;
+      const box = boxOf[node];
+      const slot = store.slot(a, node);
+      if (!box || slot < 0) continue;
+      // statusName and isHung, inlined: this loop runs for every actor on every frame
+      let k: number;
+      if (code === S.alive) {
+        const one = s.busyUntil[a] > t ? s.handleT[a] : NaN;
+        const two = s.open[a] > 0 ? s.startT[a] : NaN;
+        if (one === one || two === two) {
+          k = IDX_BUSY;
+          const since = one !== one ? two : two !== two ? one : Math.min(one, two);
+          if (t - since > HUNG_AFTER) counts[node * COUNT_STRIDE + IDX_HUNG]++;
+        } else k = IDX_IDLE;
+      } else k = code === S.failed ? IDX_FAILED : code === S.restarting ? IDX_RESTARTING : code === S.stopped ? IDX_STOPPED : IDX_ABSENT;
+      counts[node * COUNT_STRIDE + k]++;
+      const gx = box.inner.x + (box.inner.w - box.cols * box.cell) / 2;
+      const gy = box.inner.y + (box.inner.h - box.rows * box.cell) / 2;
+      ax[a] = gx + ((slot % box.cols) + 0.5) * box.cell;
+      ay[a] = gy + (Math.floor(slot / box.cols) + 0.5) * box.cell;
+      visible++;
+      if (box.cell < smallestCell) smallestCell = box.cell;
+    }
 
     const nodes: SceneNode[] = order.map((i) => {
       const state = nodeStateName(s, i);
@@ -195,44 +259,17 @@ export class SceneBuilder {
             : state === "unknown"
               ? "not joined"
               : state;
-      return { idx: i, name: names[i], box: boxOf[i], state, label, counts: NO_COUNTS(), hung: 0 };
+      const c = i * COUNT_STRIDE;
+      const nc: Record<StatusName, number> = {
+        absent: counts[c + IDX_ABSENT],
+        idle: counts[c + IDX_IDLE],
+        busy: counts[c + IDX_BUSY],
+        failed: counts[c + IDX_FAILED],
+        restarting: counts[c + IDX_RESTARTING],
+        stopped: counts[c + IDX_STOPPED],
+      };
+      return { idx: i, name: names[i], box: boxOf[i], state, label, counts: nc, hung: counts[c + IDX_HUNG] };
     });
-    const nodeByIdx: SceneNode[] = new Array(nNodes);
-    for (const n of nodes) nodeByIdx[n.idx] = n;
-
-    // actors
-    const nActors = store.actorCodes.length;
-    if (this.ax.length < nActors) {
-      this.ax = new Float32Array(Math.max(nActors, this.ax.length * 2));
-      this.ay = new Float32Array(this.ax.length);
-    }
-    const ax = this.ax;
-    const ay = this.ay;
-    const classCode = f.actorClass ? store.strings.indexOf(f.actorClass) : -1;
-    // First pass: positions and counts only, so that an aggregated frame of thousands of
-    // actors allocates nothing per actor.
-    let smallestCell = Infinity;
-    let visible = 0;
-    for (let a = 0; a < nActors; a++) {
-      ax[a] = NaN;
-      const node = s.node[a];
-      if (node < 0 || s.status[a] === S.absent) continue;
-      if (f.hideSystem && store.actorSystem[a]) continue;
-      if (f.actorClass && store.actorClass[a] !== classCode) continue;
-      const box = boxOf[node];
-      const slot = store.slot(a, node);
-      if (!box || slot < 0) continue;
-      const st = statusName(s, a, t);
-      nodeByIdx[node].counts[st]++;
-      if (st === "busy" && isHung(s, a, t)) nodeByIdx[node].hung++;
-      // slotCenter, inlined: this loop runs for every actor on every frame
-      const gx = box.inner.x + (box.inner.w - box.cols * box.cell) / 2;
-      const gy = box.inner.y + (box.inner.h - box.rows * box.cell) / 2;
-      ax[a] = gx + ((slot % box.cols) + 0.5) * box.cell;
-      ay[a] = gy + (Math.floor(slot / box.cols) + 0.5) * box.cell;
-      visible++;
-      if (box.cell < smallestCell) smallestCell = box.cell;
-    }
     const aggregate = decideLod({ actors: visible, smallestCell, messages: 0 }).aggregateActors;
     const actors: SceneActor[] = [];
     for (let a = 0; a < nActors && !aggregate; a++) {
