@@ -15,8 +15,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
 #else
 #define ALWAYS_INLINE inline
+#define NOINLINE
 #endif
 
 /* kind codes (K_SEND, K_RECV, K_HANDLE, ...): generated from meshlab.events.KINDS */
@@ -37,8 +39,8 @@ enum { P_CALL, P_DELIVER, P_FINISH };
 
 typedef struct Payload Payload;
 /* CALL:    a=fn, b=arg
- * DELIVER: a=src id, b=src node, c=dst id, d=dst node, e=msg type, f=body, g=dst cell,
- *          h=size; `info` (when recording) the columns its receive and handle record
+ * DELIVER: a=src id, b=src node, c=dst id, d=dst node, e=msg type, f=body, g=dst cell;
+ *          `info` (when recording) the columns its receive and handle record, size included
  * FINISH:  a=cell, b=src id, c=msg type, d=body */
 
 typedef struct {
@@ -70,7 +72,7 @@ typedef struct {
 struct Payload {
     int kind;
     long long mid; /* DELIVER: msg id; FINISH: the incarnation it belongs to */
-    PyObject *a, *b, *c, *d, *e, *f, *g, *h;
+    PyObject *a, *b, *c, *d, *e, *f, *g;
     MsgInfo info;
 };
 
@@ -133,7 +135,7 @@ static Payload *payload_new(EngineObject *e, int kind) {
     }
     p->kind = kind;
     p->mid = 0;
-    p->a = p->b = p->c = p->d = p->e = p->f = p->g = p->h = NULL; /* `info`: set when used */
+    p->a = p->b = p->c = p->d = p->e = p->f = p->g = NULL; /* `info`: set when used */
     return p;
 }
 
@@ -145,7 +147,6 @@ static void payload_release(EngineObject *e, Payload *p) {
     Py_CLEAR(p->e);
     Py_CLEAR(p->f);
     Py_CLEAR(p->g);
-    Py_CLEAR(p->h);
     if (e->pn < e->pcap) {
         e->pool[e->pn++] = p;
         return;
@@ -311,8 +312,8 @@ static int record_send(EngineObject *e, long long mid, CellObject *cell, CellObj
     MsgInfo row = {(uint32_t)c_node, (uint32_t)c_actor, (uint32_t)c_peer, (uint32_t)c_mtype, sz,
                    0};
     msg_info_nulls(&row);
-    if (frame_msg_row(&e->frame, e->views, i, e->now, (uint32_t)cell->inc, (uint64_t)mid, &row,
-                      &latency, (uint32_t)c_reason) < 0)
+    if (frame_msg_rows(&e->frame, e->views, i, 1, e->now, (uint32_t)cell->inc, (uint64_t)mid,
+                       &row, &latency, (uint32_t)c_reason) < 0)
         return -1;
     info->node = (uint32_t)c_pnode;
     info->actor = (uint32_t)c_peer;
@@ -325,12 +326,23 @@ static int record_send(EngineObject *e, long long mid, CellObject *cell, CellObj
 
 /* A receive or a handle (with its duration) of message `mid`, by the incarnation `inc` of
  * its receiver; the other columns as its send worked them out (`m`). */
-static ALWAYS_INLINE int record_msg(EngineObject *e, uint8_t kind, const MsgInfo *m, long long mid,
+/* (Not inlined: the message path with recording off stays as small as without a recorder.) */
+static NOINLINE int record_msg(EngineObject *e, uint8_t kind, const MsgInfo *m, long long mid,
                              int inc, const double *duration) {
     Py_ssize_t i = log_kind(e, kind);
     if (i < 0) return -1;
-    return frame_msg_row(&e->frame, e->views, i, e->now, (uint32_t)inc, (uint64_t)mid, m,
-                         duration, 0);
+    return frame_msg_rows(&e->frame, e->views, i, 1, e->now, (uint32_t)inc, (uint64_t)mid, m,
+                          duration, 0);
+}
+
+/* A receive and the handle that follows it at once (a handler with a fixed cost, free to
+ * start): both rows in one go, from one read of what the message carries. */
+static NOINLINE int record_recv_handle(EngineObject *e, const MsgInfo *m, long long mid, int inc,
+                              double cost) {
+    Py_ssize_t i = frame_rows2(&e->frame, K_RECV, K_HANDLE);
+    if (i < 0) return -1;
+    return frame_msg_rows(&e->frame, e->views, i, 2, e->now, (uint32_t)inc, (uint64_t)mid, m,
+                          &cost, 0);
 }
 
 /* What the send of a queued message worked out, again, for its handle: the receiver's node
@@ -432,7 +444,8 @@ fail:
     return -1;
 }
 
-/* The handler starts: record it, then run it now or when its processing time has passed. */
+/* The handler starts: record it (unless `info` is NULL: recorded with its receive), then run
+ * it now or when its processing time has passed. */
 static int handle(EngineObject *e, CellObject *cell, long long mid, PyObject *src,
                   PyObject *mtype, PyObject *body, const MsgInfo *info) {
     double cost;
@@ -451,7 +464,7 @@ static int handle(EngineObject *e, CellObject *cell, long long mid, PyObject *sr
         Py_DECREF(r);
         if (cost == -1.0 && PyErr_Occurred()) return -1;
     }
-    if (e->recording && record_msg(e, K_HANDLE, info, mid, cell->inc, &cost) < 0)
+    if (e->recording && info && record_msg(e, K_HANDLE, info, mid, cell->inc, &cost) < 0)
         return -1;
     if (cost > 0.0) {
         cell->busy = 1;
@@ -552,10 +565,22 @@ static int deliver(EngineObject *e, Payload *m) {
         if (n < 0) return -1;
         if (n >= limit) return call_drop(e, dst_node, dst, src, m->mid, mtype, s_mailbox_full);
     }
-    if (e->recording && record_msg(e, K_RECV, &m->info, m->mid, cell->inc, NULL) < 0)
-        return -1;
-    if (cell->busy) { /* queued as (msg_id, sender, type, body, size) */
-        PyObject *item = Py_BuildValue("(LOOOO)", m->mid, src, mtype, body, m->h);
+    /* Nothing runs between the receive and a handle that starts at once at a fixed cost (no
+     * Python is called), so the two rows are written together. */
+    const MsgInfo *info = &m->info;
+    if (e->recording) {
+        if (!cell->busy && PyFloat_CheckExact(cell->cost)) {
+            if (record_recv_handle(e, info, m->mid, cell->inc, PyFloat_AS_DOUBLE(cell->cost)) < 0)
+                return -1;
+            info = NULL; /* the handle is recorded */
+        } else if (record_msg(e, K_RECV, info, m->mid, cell->inc, NULL) < 0) {
+            return -1;
+        }
+    }
+    if (cell->busy) { /* queued as (msg_id, sender, type, body, size): the size as recorded */
+        PyObject *size = e->recording && m->info.size >= 0 ? PyLong_FromLongLong(m->info.size)
+                                                            : Py_NewRef(Py_None);
+        PyObject *item = size ? Py_BuildValue("(LOOON)", m->mid, src, mtype, body, size) : NULL;
         if (!item) return -1;
         PyObject *res = PyObject_CallMethodOneArg(cell->mailbox, s_append, item);
         Py_DECREF(item);
@@ -563,7 +588,7 @@ static int deliver(EngineObject *e, Payload *m) {
         Py_DECREF(res);
         return 0;
     }
-    if (handle(e, cell, m->mid, src, mtype, body, &m->info) < 0) return -1;
+    if (handle(e, cell, m->mid, src, mtype, body, info) < 0) return -1;
     if ((r = mailbox_nonempty(cell)) != 0) return r < 0 ? -1 : drain(e, cell);
     return 0;
 }
@@ -701,8 +726,6 @@ static int esend(EngineObject *e, CellObject *cell, PyObject *dst, PyObject *mty
     p->f = body;
     p->g = target;
     Py_INCREF(target);
-    Py_INCREF(size);
-    p->h = size;
     if (e->recording) p->info = info;
     rc = heap_push(e, now + lat, p);
 done2:
@@ -871,7 +894,6 @@ static int Engine_traverse(EngineObject *e, visitproc visit, void *arg) {
         Py_VISIT(p->e);
         Py_VISIT(p->f);
         Py_VISIT(p->g);
-        Py_VISIT(p->h);
     }
     return 0;
 }

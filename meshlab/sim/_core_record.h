@@ -79,6 +79,16 @@ static inline Py_ssize_t frame_row(Frame *f, uint8_t kind) {
     return f->rows++;
 }
 
+/* The index of the first of two new rows, of kinds `k0` and `k1`, or -1 (MemoryError). */
+static inline Py_ssize_t frame_rows2(Frame *f, uint8_t k0, uint8_t k1) {
+    if (f->rows + 2 > f->cap && frame_grow(f) < 0) return -1; /* cap is even: one grow */
+    uint8_t *kind = F_COL(f, C_KIND, uint8_t) + f->rows;
+    kind[0] = k0;
+    kind[1] = k1;
+    f->rows += 2;
+    return f->rows - 2;
+}
+
 /* Appends `v` to a growable list of indices; -1 on MemoryError. */
 static int index_add(Py_ssize_t **list, Py_ssize_t *n, Py_ssize_t *cap, Py_ssize_t v) {
     if (*n == *cap) {
@@ -126,15 +136,17 @@ static inline void msg_info_nulls(MsgInfo *m) {
 /* The message kinds are consecutive codes: one compare tells a message row. */
 _Static_assert(K_RECV == K_SEND + 1 && K_HANDLE == K_SEND + 2, "message kinds not adjacent");
 
-/* Row i of a message event (its kind already logged): time, incarnation, msg_id and the four
- * string columns (`codes`: node, actor, peer, type, as in MsgInfo), the size when there is
- * one, the duration (a send or handle: `dur` is not NULL), the reason when `reason` (a code)
- * is not 0. -1 on MemoryError. Everything is read into locals first: a string view is
- * stored as a struct of chars, which may alias anything, so the compiler would otherwise
- * read the codes and the column pointers again after every view. */
-static ALWAYS_INLINE int frame_msg_row(Frame *f, const View *views, Py_ssize_t i, double t,
-                                       uint32_t inc, uint64_t mid, const MsgInfo *codes,
-                                       const double *dur, uint32_t reason) {
+/* Rows i to i + n - 1 of message events (kinds already logged; n is 1, or 2 for a receive
+ * and the handle that follows it at once): time, incarnation, msg_id and the four string
+ * columns (`codes`: node, actor, peer, type, as in MsgInfo) in each, the size when there is
+ * one, the duration in the last (`dur`, for a send or handle, not NULL), the reason in the
+ * first when `reason` (a code) is not 0. -1 on MemoryError. Everything is read into locals
+ * first: a string view is stored as a struct of chars, which may alias anything, so the
+ * compiler would otherwise read the codes and the column pointers again after every view. */
+static ALWAYS_INLINE int frame_msg_rows(Frame *f, const View *views, Py_ssize_t i, int n,
+                                        double t, uint32_t inc, uint64_t mid,
+                                        const MsgInfo *codes, const double *dur,
+                                        uint32_t reason) {
     const MsgInfo c = *codes;
     const View node = views[c.node], actor = views[c.actor], peer = views[c.peer],
                mtype = views[c.mtype];
@@ -143,18 +155,22 @@ static ALWAYS_INLINE int frame_msg_row(Frame *f, const View *views, Py_ssize_t i
     uint64_t *cmid = F_COL(f, C_MID, uint64_t);
     View *cnode = F_COL(f, C_NODE, View), *cactor = F_COL(f, C_ACTOR, View),
          *cpeer = F_COL(f, C_PEER, View), *cmtype = F_COL(f, C_MTYPE, View);
-    if (dur) F_COL(f, C_DUR, double)[i] = *dur;
-    ct[i] = t;
-    cinc[i] = inc;
-    cmid[i] = mid;
-    /* code 0 (None) has the all-zero view, and is rare: its bit is cleared when taken */
-    cnode[i] = node;
-    cactor[i] = actor;
-    cpeer[i] = peer;
-    cmtype[i] = mtype;
+    if (dur) F_COL(f, C_DUR, double)[i + n - 1] = *dur;
+    for (Py_ssize_t r = i; r < i + n; r++) {
+        ct[r] = t;
+        cinc[r] = inc;
+        cmid[r] = mid;
+        /* code 0 (None) has the all-zero view, and is rare: its bit is cleared when taken */
+        cnode[r] = node;
+        cactor[r] = actor;
+        cpeer[r] = peer;
+        cmtype[r] = mtype;
+    }
     if (c.size >= 0) {
-        F_COL(f, C_SIZE, uint32_t)[i] = (uint32_t)c.size;
-        frame_valid(f, C_SIZE, i);
+        for (Py_ssize_t r = i; r < i + n; r++) {
+            F_COL(f, C_SIZE, uint32_t)[r] = (uint32_t)c.size;
+            frame_valid(f, C_SIZE, r);
+        }
     }
     if (reason) {
         F_COL(f, C_REASON, View)[i] = views[reason];
@@ -162,8 +178,10 @@ static ALWAYS_INLINE int frame_msg_row(Frame *f, const View *views, Py_ssize_t i
     }
     if (c.null) {
         const uint32_t code[4] = {c.node, c.actor, c.peer, c.mtype};
-        for (int k = 0; k < 4; k++)
-            if (!code[k] && index_add(&f->nulls, &f->nnulls, &f->ncap, 4 * i + k) < 0) return -1;
+        for (Py_ssize_t r = i; r < i + n; r++)
+            for (int k = 0; k < 4; k++)
+                if (!code[k] && index_add(&f->nulls, &f->nnulls, &f->ncap, 4 * r + k) < 0)
+                    return -1;
     }
     return 0;
 }
