@@ -3,30 +3,30 @@
 // its receipt, each handler a slice on its actor's lane (Perfetto's picture of a thread). What
 // lies after the playhead is drawn faded. A focus (a clicked message or event) colours its causal
 // past and future and dims what is concurrent with it. A window with too many messages to draw
-// one by one is bundled, never cut: the caption says how many messages each picture holds.
+// one by one becomes traffic bars per lane with thinned arrows, never cut: the caption says how
+// many messages each picture holds.
 import { C, type CausalSet } from "./causal";
 import type { IntervalIndex } from "./interval_index";
 import { K } from "./kinds";
 import { DROP, MARKER_COLOR, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import { cross } from "./shapes";
-import { bundleMessages } from "./spacetime_bundle";
+import { laneTraffic, thinStride } from "./spacetime_bundle";
 import { rowGeometry, type LaneLayout, type RowGeometry } from "./spacetime_lanes";
 import type { Slices } from "./spacetime_slices";
 import type { EventStore } from "./store";
 
 export { MAX_ACTOR_LANES, type LaneMode } from "./spacetime_lanes";
 
-/** Messages drawn one by one in a window; above this they are bundled. */
-export const MAX_ARROWS = 3000;
-/** In a bundled window, at most this many bundles (the largest) are drawn as arrows. */
-export const MAX_BUNDLE_ARROWS = 120;
+/** Messages drawn one by one in a window; above this, traffic bars and thinned arrows. */
+export const MAX_ARROWS = 1500;
+/** In a bundled window, arrows are thinned to at most this many. */
+export const MAX_THIN_ARROWS = 300;
 /** Handler slices drawn one by one; above this a lane shows its busy time. */
-export const MAX_SLICES = 6000;
+export const MAX_SLICES = 3000;
 export const LABEL_W = 150;
 export const AXIS_H = 28;
 /** Two lines of caption under the lanes. */
 export const CAPTION_H = 34;
-const BIN_PX = 6;
 /** Okabe–Ito blue and reddish purple: the causal past and future, apart for colour-blind eyes. */
 export const PAST = "#0072b2";
 export const FUTURE = "#cc79a7";
@@ -84,13 +84,12 @@ export interface SpacetimeHit {
   tOf: (x: number) => number;
   plotX: number;
   plotW: number;
-  /** Messages overlapping the window, drawn arrows (or bundles), whether bundled. */
+  /** Messages overlapping the window, arrows drawn, whether aggregated (bars and thinned arrows). */
   messages: number;
   drawn: number;
   bundled: boolean;
-  /** When bundled: how many bundles, of how many pixels, and the most messages in one lane's bar. */
-  bundles: number;
-  bundlePx: number;
+  /** When bundled: one message in `stride` is an arrow; the most messages in one lane's bar. */
+  stride: number;
   peakPerBar: number;
   timers: number;
   hiddenMessages: number;
@@ -180,7 +179,7 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
       ctx.font = `600 11px system-ui, 'Liberation Sans', sans-serif`;
       ctx.textAlign = "left";
       const arrow = row.count ? (row.open ? "▾" : "▸") : " ";
-      const n = row.count === 1 ? "1 actor" : `${row.count.toLocaleString("en-US")} actors`;
+      const n = row.count === 1 ? "1 actor" : `${fmt(row.count)} actors`;
       ctx.fillText(fit(ctx, `${arrow} ${row.label} · ${n}`, LABEL_W - 8), 4, row.open ? y : Math.min(y, top + 8));
       ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
     } else {
@@ -188,14 +187,24 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
       ctx.textAlign = "right";
       if (h >= 10) ctx.fillText(fit(ctx, shortName(row.label), LABEL_W - 20), plotX - 6, y);
     }
-    if (row.kind === "actor" || !row.open) {
-      ctx.strokeStyle = r === p.selectedRow ? THEME.text : THEME.dark ? "#495057" : "#c9ced4";
-      ctx.lineWidth = r === p.selectedRow ? 2 : 1;
-      ctx.beginPath();
-      ctx.moveTo(plotX, y);
-      ctx.lineTo(plotX + plotW, y);
-      ctx.stroke();
-    }
+  }
+  // the lanes' lines, one path; the selected lane on top
+  ctx.strokeStyle = THEME.dark ? "#495057" : "#c9ced4";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (let r = firstRow; r <= lastRow; r++) {
+    if (rows[r].kind === "band" && rows[r].open) continue;
+    ctx.moveTo(plotX, rowY(r));
+    ctx.lineTo(plotX + plotW, rowY(r));
+  }
+  ctx.stroke();
+  if (p.selectedRow >= firstRow && p.selectedRow <= lastRow && !(rows[p.selectedRow].kind === "band" && rows[p.selectedRow].open)) {
+    ctx.strokeStyle = THEME.text;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(plotX, rowY(p.selectedRow));
+    ctx.lineTo(plotX + plotW, rowY(p.selectedRow));
+    ctx.stroke();
   }
 
   // the focus's causal past and future along each actor's own lane
@@ -245,7 +254,7 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
       const x1 = Math.min(plotX + plotW, open ? plotX + plotW : Math.max(xOf(sl.end[i]), x0 + 1.5));
       const m = sl.msg[i];
       const cls = dim && m >= 0 ? p.causal!.msgClass[m] : 0;
-      ctx.globalAlpha = dim ? (cls ? 0.9 : 0.15) : sl.start[i] > p.t ? 0.3 : 0.75;
+      ctx.globalAlpha = dim ? (cls ? 0.9 : 0.15) : sl.start[i] > p.t ? 0.45 : 0.8;
       ctx.fillStyle = p.typeColor(sl.type[i]);
       ctx.fillRect(x0, y - bh / 2, x1 - x0, bh);
       if (open) {
@@ -283,6 +292,7 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     }
     ctx.globalAlpha = dim ? 0.25 : 0.8;
     ctx.fillStyle = STATUS_COLOR.busy;
+    ctx.beginPath();
     for (const [r, cov] of busy) {
       // a strip along the bottom of the row, clear of the traffic bars around the lane's line
       const bh = 3;
@@ -291,10 +301,11 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
         if (!cov[c]) continue;
         let e = c;
         while (e + 1 < cols && cov[e + 1]) e++;
-        ctx.fillRect(plotX + c, y - bh, e - c + 1, bh);
+        ctx.rect(plotX + c, y - bh, e - c + 1, bh);
         c = e;
       }
     }
+    ctx.fill();
   }
   ctx.globalAlpha = 1;
 
@@ -332,10 +343,11 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
   const hitA: SpacetimeHit["arrows"] = { x0: [], y0: [], x1: [], y1: [], m: [] };
   let hidden = 0;
   let drawn = 0;
-  let bundles = 0;
-  let bundlePx = 0;
-  let bars = 0;
+  let stride = 1;
+  let peakPerBar = 0;
   const bundled = kept > MAX_ARROWS;
+  const arrows = new ArrowBatch();
+  const drops: number[] = []; // x, y, alpha of each drop's cross, drawn over the arrows
   if (!bundled) {
     ctx.lineWidth = 1.2;
     for (let k = 0; k < kept; k++) {
@@ -352,14 +364,9 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
       const y1 = endY(m, y0, rowY(lb));
       const cls = dim ? p.causal!.msgClass[m] : -1;
       const color = cls === C.past ? PAST : cls === C.future ? FUTURE : cls === C.focus ? THEME.text : p.typeColor(s.mType.data[m]);
-      ctx.globalAlpha = dim ? (cls === C.concurrent ? 0.12 : 1) : s.mStart.data[m] > p.t ? 0.35 : 0.9;
-      ctx.lineWidth = cls === C.focus ? 3 : dim && cls !== C.concurrent ? 1.8 : 1.2;
-      drawArrow(ctx, x0, y0, x1, y1, color, la === lb, geom.height[la]);
-      if (s.mDropped.data[m]) {
-        ctx.strokeStyle = DROP;
-        ctx.lineWidth = 2;
-        cross(ctx, x1, y1, 4);
-      }
+      const alpha = dim ? (cls === C.concurrent ? 0.12 : 1) : s.mStart.data[m] > p.t ? 0.5 : 0.9;
+      arrows.add(x0, y0, x1, y1, color, alpha, cls === C.focus ? 3 : dim && cls !== C.concurrent ? 1.8 : 1.2, la === lb, geom.height[la]);
+      if (s.mDropped.data[m]) drops.push(x1, y1, alpha);
       hitA.x0.push(x0);
       hitA.y0.push(y0);
       hitA.x1.push(x1);
@@ -368,74 +375,58 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
       drawn++;
     }
   } else {
-    // each lane's traffic as bars (sent above its line, received below), every message counted
-    const HIST_PX = 3;
-    const nh = Math.ceil(plotW / HIST_PX) + 1;
-    const sent = new Map<number, Float32Array>();
-    const recd = new Map<number, Float32Array>();
-    const bump = (map: Map<number, Float32Array>, r: number, x: number) => {
-      if (r < firstRow || r > lastRow) return;
-      const c = Math.floor((x - plotX) / HIST_PX);
-      if (c < 0 || c >= nh) return;
-      let h = map.get(r);
-      if (!h) map.set(r, (h = new Float32Array(nh)));
-      h[c]++;
-    };
-    let peak = 1;
-    for (let k = 0; k < kept; k++) {
-      const m = scratch[k];
-      const la = rowA(m);
-      const lb = rowB(m);
-      if (la < 0 || lb < 0) continue;
-      bump(sent, la, xOf(s.mStart.data[m]));
-      bump(recd, lb, xOf(s.mEnd.data[m]));
-    }
-    for (const map of [sent, recd]) for (const h of map.values()) for (let c = 0; c < nh; c++) if (h[c] > peak) peak = h[c];
+    // every message counted in its lanes' traffic bars: sent above a lane's line, received below
+    const COL_PX = 3;
+    const tr = laneTraffic({ msgs: scratch, n: kept, rowA, rowB, xSend: (m) => xOf(s.mStart.data[m]), xEnd: (m) => xOf(s.mEnd.data[m]), first: firstRow, last: lastRow, plotX, cols: Math.ceil(plotW / COL_PX), colPx: COL_PX });
+    hidden = tr.hidden;
+    peakPerBar = tr.peak;
     ctx.fillStyle = THEME.dark ? "#ced4da" : "#495057";
-    for (const [map, up] of [[sent, true], [recd, false]] as const) {
+    // one path per side: tens of thousands of bars cost one fill, not one call each
+    for (const [map, up] of [[tr.sent, true], [tr.recd, false]] as const) {
       ctx.globalAlpha = up ? 0.55 : 0.3;
+      ctx.beginPath();
       for (const [r, h] of map) {
         const y = rowY(r);
         const room = geom.height[r] * 0.42;
-        for (let c = 0; c < nh; c++) {
+        for (let c = 0; c < h.length; c++) {
           if (!h[c]) continue;
-          const bh = Math.max(1, (h[c] / peak) * room);
-          ctx.fillRect(plotX + c * HIST_PX, up ? y - bh : y, HIST_PX - 0.5, bh);
+          const bh = Math.max(1, (h[c] / tr.peak) * room);
+          ctx.rect(plotX + c * COL_PX, up ? y - bh : y, COL_PX - 0.5, bh);
         }
       }
+      ctx.fill();
     }
-    bars = peak;
-    // bundles of the same pair of lanes and time column: coarser until few, then the largest drawn
-    let binPx = BIN_PX;
-    let b = bundleMessages({ msgs: scratch, n: kept, rowA, rowB, xSend: (m) => xOf(s.mStart.data[m]), xEnd: (m) => xOf(s.mEnd.data[m]), type: (m) => s.mType.data[m], rows: rows.length, plotX, plotW, binPx });
-    while (b.n > 4 * MAX_BUNDLE_ARROWS && binPx < 96) {
-      binPx *= 2;
-      b = bundleMessages({ msgs: scratch, n: kept, rowA, rowB, xSend: (m) => xOf(s.mStart.data[m]), xEnd: (m) => xOf(s.mEnd.data[m]), type: (m) => s.mType.data[m], rows: rows.length, plotX, plotW, binPx });
-    }
-    hidden = b.hidden;
-    bundles = b.n;
-    bundlePx = binPx;
-    const order = Array.from({ length: b.n }, (_, j) => j);
-    if (b.n > MAX_BUNDLE_ARROWS) order.sort((i, j) => b.count[j] - b.count[i] || i - j);
-    for (const j of order.slice(0, MAX_BUNDLE_ARROWS)) {
-      const la = b.rowA[j];
-      const lb = b.rowB[j];
-      if ((la < firstRow && lb < firstRow) || (la > lastRow && lb > lastRow)) continue;
+    // arrows thinned to every k-th message (by index, so they do not flicker as the window moves)
+    stride = thinStride(kept, MAX_THIN_ARROWS);
+    ctx.lineWidth = 1;
+    for (let k = 0; k < kept; k++) {
+      const m = scratch[k];
+      if (m % stride !== 0) continue;
+      const la = rowA(m);
+      const lb = rowB(m);
+      if (la < 0 || lb < 0 || (la < firstRow && lb < firstRow) || (la > lastRow && lb > lastRow)) continue;
+      const x0 = xOf(s.mStart.data[m]);
+      const x1 = xOf(s.mEnd.data[m]);
       const y0 = rowY(la);
-      const y1 = rowY(lb);
-      const m = b.first[j];
+      const y1 = endY(m, y0, rowY(lb));
       const cls = dim ? p.causal!.msgClass[m] : -1;
-      const color = cls === C.past ? PAST : cls === C.future ? FUTURE : b.type[j] >= 0 ? p.typeColor(b.type[j]) : THEME.muted;
-      ctx.globalAlpha = dim ? (cls === C.concurrent ? 0.1 : 0.9) : tOf(b.x0[j]) > p.t ? 0.15 : 0.45;
-      ctx.lineWidth = 1 + 3 * (b.count[j] / Math.max(1, b.count[order[0]]));
-      drawArrow(ctx, b.x0[j], y0, b.x1[j], y1, color, la === lb, geom.height[la]);
-      hitA.x0.push(b.x0[j]);
+      const color = cls === C.past ? PAST : cls === C.future ? FUTURE : cls === C.focus ? THEME.text : p.typeColor(s.mType.data[m]);
+      const alpha = dim ? (cls === C.concurrent ? 0.1 : 1) : s.mStart.data[m] > p.t ? 0.25 : 0.7;
+      arrows.add(x0, y0, x1, y1, color, alpha, cls === C.focus ? 3 : 1, la === lb, geom.height[la]);
+      hitA.x0.push(x0);
       hitA.y0.push(y0);
-      hitA.x1.push(b.x1[j]);
+      hitA.x1.push(x1);
       hitA.y1.push(y1);
       hitA.m.push(m);
       drawn++;
     }
+  }
+  arrows.flush(ctx);
+  ctx.strokeStyle = DROP;
+  ctx.lineWidth = 2;
+  for (let i = 0; i < drops.length; i += 3) {
+    ctx.globalAlpha = drops[i + 2];
+    cross(ctx, drops[i], drops[i + 1], 4);
   }
   ctx.globalAlpha = 1;
 
@@ -444,6 +435,7 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
   const LIMIT = 20000;
   const moms = s.momentsIn(p.w0, p.w1, LIMIT + 1);
   const marksCut = moms.length > LIMIT;
+  const seen = new Set<number>();
   for (const row of marksCut ? moms.slice(-LIMIT) : moms) {
     const k = s.kind.data[row];
     let r = -1;
@@ -459,6 +451,10 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     const x = xOf(t);
     if (x < plotX - 5 || x > plotX + plotW + 5) continue;
     const y = rowY(r);
+    // a closed band draws one mark per kind and pixel: 20,000 spawns at t = 0 are one dot
+    const key = (r * 4096 + Math.round(x)) * 32 + k;
+    if (seen.has(key)) continue;
+    seen.add(key);
     ctx.globalAlpha = dim ? 0.3 : t > p.t ? 0.3 : 1;
     if (p.causal) {
       const a = rows[r].actor;
@@ -500,9 +496,8 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     messages: kept + timers,
     drawn,
     bundled,
-    bundles,
-    bundlePx,
-    peakPerBar: bars,
+    stride,
+    peakPerBar,
     timers,
     hiddenMessages: hidden,
     slicesInWindow: sn,
@@ -521,14 +516,13 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
 /** The caption's parts: what the picture holds, so that nothing is ever missing without a word. */
 export function captionParts(h: SpacetimeHit): string[] {
   const parts: string[] = [];
-  const fmt = (x: number) => x.toLocaleString("en-US");
   const arrows = h.messages - h.timers;
   if (h.bundled) {
-    parts.push(`${fmt(arrows)} messages, too many to draw each: bars are sent (above a lane) and received (below), up to ${fmt(h.peakPerBar)} per 3 px`);
-    parts.push(`arrows are the ${fmt(h.drawn)} largest of ${fmt(h.bundles)} bundles (same lanes, ${h.bundlePx} px); the wheel zooms in`);
+    parts.push(`${fmt(arrows)} messages: bars show sent (above a lane) and received (below), ≤ ${fmt(h.peakPerBar)} a bar`);
+    parts.push(`arrows: 1 in ${fmt(h.stride)}; zoom in (wheel) for all`);
   } else parts.push(`${fmt(arrows)} message${arrows === 1 ? "" : "s"}`);
   if (h.timers) parts.push(`${fmt(h.timers)} timers as slices`);
-  if (h.slicesInWindow > MAX_SLICES) parts.push(`${fmt(h.slicesInWindow)} handlers as busy time (green strip under a lane)`);
+  if (h.slicesInWindow > MAX_SLICES) parts.push(`${fmt(h.slicesInWindow)} handlers: green strip = busy`);
   else if (h.slicesInWindow) parts.push(`${fmt(h.slicesInWindow)} handler${h.slicesInWindow === 1 ? "" : "s"}`);
   if (h.hiddenMessages) parts.push(`${fmt(h.hiddenMessages)} to filtered-out actors not drawn`);
   if (h.layout.hidden) parts.push(`${fmt(h.layout.hidden)} actors filtered out`);
@@ -561,7 +555,6 @@ function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: Spacetime
   if (p.causal) {
     // the causal legend comes first while a focus is set
     const c = p.causal;
-    const fmt = (x: number) => x.toLocaleString("en-US");
     ctx.fillStyle = PAST;
     ctx.fillRect(8, y - 4, 8, 8);
     ctx.fillStyle = FUTURE;
@@ -579,27 +572,51 @@ function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: Spacetime
   }
 }
 
-function drawArrow(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number, color: string, sameRow: boolean, laneH: number): void {
-  ctx.strokeStyle = color;
-  ctx.beginPath();
-  ctx.moveTo(x0, y0);
-  if (sameRow) {
-    // traffic inside one closed band: a hop above its lane, so it is not read as a slice
-    ctx.quadraticCurveTo((x0 + x1) / 2, y0 - Math.max(4, laneH * 0.45), x1, y1);
-    ctx.stroke();
-    return;
+/**
+ * Arrows gathered by style and drawn with one stroke and one fill per style (a frame's arrows
+ * share a few colours): hundreds of separate strokes cost more than the rest of the frame.
+ * Styles are drawn faint first, so the highlighted ones end on top.
+ */
+class ArrowBatch {
+  private styles = new Map<string, { color: string; alpha: number; width: number; pts: number[] }>();
+
+  add(x0: number, y0: number, x1: number, y1: number, color: string, alpha: number, width: number, sameRow: boolean, laneH: number): void {
+    const key = `${color}|${alpha}|${width}`;
+    let st = this.styles.get(key);
+    if (!st) this.styles.set(key, (st = { color, alpha, width, pts: [] }));
+    // a hop above the lane for traffic inside one closed band (not read as a slice): lift > 0
+    st.pts.push(x0, y0, x1, y1, sameRow ? Math.max(4, laneH * 0.45) : 0);
   }
-  ctx.lineTo(x1, y1);
-  ctx.stroke();
-  if (Math.abs(x1 - x0) + Math.abs(y1 - y0) > 8) {
-    const a = Math.atan2(y1 - y0, x1 - x0);
-    ctx.fillStyle = color;
-    ctx.beginPath();
-    ctx.moveTo(x1, y1);
-    ctx.lineTo(x1 - 7 * Math.cos(a - 0.4), y1 - 7 * Math.sin(a - 0.4));
-    ctx.lineTo(x1 - 7 * Math.cos(a + 0.4), y1 - 7 * Math.sin(a + 0.4));
-    ctx.closePath();
-    ctx.fill();
+
+  flush(ctx: CanvasRenderingContext2D): void {
+    const list = [...this.styles.values()].sort((a, b) => a.alpha - b.alpha || a.width - b.width);
+    for (const st of list) {
+      const p = st.pts;
+      ctx.globalAlpha = st.alpha;
+      ctx.strokeStyle = st.color;
+      ctx.fillStyle = st.color;
+      ctx.lineWidth = st.width;
+      ctx.beginPath();
+      for (let i = 0; i < p.length; i += 5) {
+        ctx.moveTo(p[i], p[i + 1]);
+        if (p[i + 4] > 0) ctx.quadraticCurveTo((p[i] + p[i + 2]) / 2, p[i + 1] - p[i + 4], p[i + 2], p[i + 3]);
+        else ctx.lineTo(p[i + 2], p[i + 3]);
+      }
+      ctx.stroke();
+      ctx.beginPath();
+      for (let i = 0; i < p.length; i += 5) {
+        const [x0, y0, x1, y1] = [p[i], p[i + 1], p[i + 2], p[i + 3]];
+        if (p[i + 4] > 0 || Math.abs(x1 - x0) + Math.abs(y1 - y0) <= 8) continue;
+        const a = Math.atan2(y1 - y0, x1 - x0);
+        ctx.moveTo(x1, y1);
+        ctx.lineTo(x1 - 7 * Math.cos(a - 0.4), y1 - 7 * Math.sin(a - 0.4));
+        ctx.lineTo(x1 - 7 * Math.cos(a + 0.4), y1 - 7 * Math.sin(a + 0.4));
+        ctx.closePath();
+      }
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+    this.styles.clear();
   }
 }
 
@@ -634,7 +651,21 @@ export function shortName(label: string): string {
   return parts.length > 2 ? `…/${parts.slice(-2).join("/")}` : label;
 }
 
+const fitted = new Map<string, string>();
+
+/** Text cut with … to a width; remembered per font, width and text (labels repeat every frame). */
 function fit(ctx: CanvasRenderingContext2D, text: string, w: number): string {
+  const key = `${ctx.font}|${w}|${text}`;
+  let out = fitted.get(key);
+  if (out === undefined) {
+    if (fitted.size > 5000) fitted.clear();
+    out = cut(ctx, text, w);
+    fitted.set(key, out);
+  }
+  return out;
+}
+
+function cut(ctx: CanvasRenderingContext2D, text: string, w: number): string {
   if (ctx.measureText(text).width <= w) return text;
   let lo = 0;
   let hi = text.length;
@@ -644,6 +675,11 @@ function fit(ctx: CanvasRenderingContext2D, text: string, w: number): string {
     else hi = mid - 1;
   }
   return `${text.slice(0, lo)}…`;
+}
+
+/** An integer with thousands separators (toLocaleString costs half a millisecond a call). */
+export function fmt(x: number): string {
+  return String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** A round step (1, 2 or 5 times a power of ten) close to x. */

@@ -1,94 +1,66 @@
-// When a window holds more messages than can be drawn one by one, the space-time view bundles
-// them instead of dropping any: messages between the same two rows whose sends fall in the same
-// few-pixel column become one arrow, as wide as the log of its count, from their mean send to
-// their mean end. Every message of the window lands in exactly one bundle (or is counted as
-// hidden when an end's lane is filtered out), so the caption's totals add up.
+// When a window holds more messages than can be drawn one by one, the space-time view neither
+// cuts them off nor draws a tangle: every message is counted in its lanes' traffic bars (sent
+// above the sender's lane, received below the receiver's, per few-pixel column), and arrows are
+// thinned to every k-th message, k a power of two picked from the count. A message is chosen by
+// its index (m % k), not by its place in the window, so scrubbing does not make arrows flicker.
 
-export interface Bundles {
-  n: number;
-  count: Int32Array;
-  rowA: Int32Array;
-  rowB: Int32Array;
-  /** Mean x of the sends and of the ends. */
-  x0: Float64Array;
-  x1: Float64Array;
-  /** The type code shared by all its messages, or -1 when mixed. */
-  type: Int32Array;
-  /** One of its messages (the first), for clicks. */
-  first: Int32Array;
-  /** Messages whose lanes are hidden (filtered out). */
+export interface Traffic {
+  /** Per row shown: counts per column of sends and of receipts. */
+  sent: Map<number, Float32Array>;
+  recd: Map<number, Float32Array>;
+  /** The largest count in one column. */
+  peak: number;
+  /** Messages counted (both ends on a row), and those with an end on a hidden row. */
+  counted: number;
   hidden: number;
 }
 
-export interface BundleInput {
+export interface TrafficInput {
   msgs: Int32Array;
   n: number;
   rowA: (m: number) => number;
   rowB: (m: number) => number;
   xSend: (m: number) => number;
   xEnd: (m: number) => number;
-  type: (m: number) => number;
-  rows: number;
+  /** Rows drawn: [first, last]; others are counted but get no bars. */
+  first: number;
+  last: number;
   plotX: number;
-  plotW: number;
-  binPx: number;
+  cols: number;
+  colPx: number;
 }
 
-export function bundleMessages(inp: BundleInput): Bundles {
-  const nBins = Math.max(1, Math.ceil(inp.plotW / inp.binPx) + 2);
-  const slot = new Map<number, number>();
-  const count: number[] = [];
-  const rowA: number[] = [];
-  const rowB: number[] = [];
-  const sx0: number[] = [];
-  const sx1: number[] = [];
-  const type: number[] = [];
-  const first: number[] = [];
+export function laneTraffic(inp: TrafficInput): Traffic {
+  const sent = new Map<number, Float32Array>();
+  const recd = new Map<number, Float32Array>();
+  let peak = 0;
+  let counted = 0;
   let hidden = 0;
-  for (let i = 0; i < inp.n; i++) {
-    const m = inp.msgs[i];
+  const bump = (map: Map<number, Float32Array>, r: number, x: number) => {
+    if (r < inp.first || r > inp.last) return;
+    const c = Math.min(inp.cols - 1, Math.max(0, Math.floor((x - inp.plotX) / inp.colPx)));
+    let h = map.get(r);
+    if (!h) map.set(r, (h = new Float32Array(inp.cols)));
+    if (++h[c] > peak) peak = h[c];
+  };
+  for (let k = 0; k < inp.n; k++) {
+    const m = inp.msgs[k];
     const a = inp.rowA(m);
     const b = inp.rowB(m);
     if (a < 0 || b < 0) {
       hidden++;
       continue;
     }
-    const x0 = inp.xSend(m);
-    const bin = Math.min(nBins - 1, Math.max(0, Math.floor((x0 - inp.plotX) / inp.binPx) + 1));
-    const key = (a * inp.rows + b) * nBins + bin;
-    let j = slot.get(key);
-    const ty = inp.type(m);
-    if (j === undefined) {
-      j = count.length;
-      slot.set(key, j);
-      count.push(0);
-      rowA.push(a);
-      rowB.push(b);
-      sx0.push(0);
-      sx1.push(0);
-      type.push(ty);
-      first.push(m);
-    } else if (type[j] !== ty) type[j] = -1;
-    count[j]++;
-    sx0[j] += x0;
-    sx1[j] += inp.xEnd(m);
+    counted++;
+    bump(sent, a, inp.xSend(m));
+    bump(recd, b, inp.xEnd(m));
   }
-  const n = count.length;
-  const x0 = new Float64Array(n);
-  const x1 = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    x0[j] = sx0[j] / count[j];
-    x1[j] = sx1[j] / count[j];
-  }
-  return {
-    n,
-    count: Int32Array.from(count),
-    rowA: Int32Array.from(rowA),
-    rowB: Int32Array.from(rowB),
-    x0,
-    x1,
-    type: Int32Array.from(type),
-    first: Int32Array.from(first),
-    hidden,
-  };
+  return { sent, recd, peak, counted, hidden };
+}
+
+/** The stride k (a power of two) that leaves at most `max` arrows of `n` messages. */
+export function thinStride(n: number, max: number): number {
+  let k = 1;
+  while (n / k > max) k *= 2;
+  return k;
 }

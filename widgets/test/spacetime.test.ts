@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { C, CausalIndex, causalOfEvent, causalOfMessage } from "../src/causal";
 import { BLOCK, IntervalIndex } from "../src/interval_index";
 import { K } from "../src/kinds";
-import { bundleMessages } from "../src/spacetime_bundle";
+import { laneTraffic, thinStride } from "../src/spacetime_bundle";
 import { layoutLanes, rowGeometry } from "../src/spacetime_lanes";
 import { buildSlices } from "../src/spacetime_slices";
 import type { EventStore } from "../src/store";
@@ -237,33 +237,27 @@ describe("window index", () => {
   });
 });
 
-describe("bundles", () => {
-  it("puts every message of a crowded window in exactly one bundle", () => {
+describe("crowded windows", () => {
+  it("counts every message of the window in its lanes' bars, and thins arrows by message index", () => {
     const r = rng(3);
     const n = 20_000;
     const msgs = Int32Array.from({ length: n }, (_, i) => i);
     const a = Int32Array.from({ length: n }, () => Math.floor(r() * 16));
     const b = Int32Array.from({ length: n }, () => Math.floor(r() * 17) - 1); // -1: hidden
     const x = Float64Array.from({ length: n }, () => 150 + r() * 1000);
-    const out = bundleMessages({
-      msgs,
-      n,
-      rowA: (m) => a[m],
-      rowB: (m) => b[m],
-      xSend: (m) => x[m],
-      xEnd: (m) => x[m] + 5,
-      type: (m) => m % 3,
-      rows: 16,
-      plotX: 150,
-      plotW: 1000,
-      binPx: 6,
-    });
-    const total = out.count.reduce((s, c) => s + c, 0);
-    expect(total + out.hidden).toBe(n);
-    expect(out.hidden).toBe(Array.from(b).filter((v) => v < 0).length);
-    expect(out.n).toBeLessThan(n);
-    // mixed types read as mixed
-    expect(Array.from(out.type).some((t) => t === -1)).toBe(true);
+    const tr = laneTraffic({ msgs, n, rowA: (m) => a[m], rowB: (m) => b[m], xSend: (m) => x[m], xEnd: (m) => x[m] + 5, first: 0, last: 15, plotX: 150, cols: 334, colPx: 3 });
+    const sum = (map: Map<number, Float32Array>) => [...map.values()].reduce((s, h) => s + h.reduce((u, v) => u + v, 0), 0);
+    expect(tr.hidden).toBe(Array.from(b).filter((v) => v < 0).length);
+    expect(tr.counted + tr.hidden).toBe(n);
+    expect(sum(tr.sent)).toBe(tr.counted);
+    expect(sum(tr.recd)).toBe(tr.counted);
+    // rows scrolled out of view are counted but get no bars
+    const part = laneTraffic({ msgs, n, rowA: (m) => a[m], rowB: (m) => b[m], xSend: (m) => x[m], xEnd: (m) => x[m] + 5, first: 0, last: 7, plotX: 150, cols: 334, colPx: 3 });
+    expect(part.counted).toBe(tr.counted);
+    expect([...part.sent.keys()].every((row) => row <= 7)).toBe(true);
+    expect(thinStride(20_000, 300)).toBe(128);
+    expect(thinStride(300, 300)).toBe(1);
+    expect(20_000 / thinStride(20_000, 300)).toBeLessThanOrEqual(300);
   });
 });
 
