@@ -38,6 +38,7 @@ class FlowsView implements Renderer {
     root.dataset.flowWindow = String(this.flows.w);
     root.dataset.flowDots = String(this.flows.dotsDrawn);
     root.dataset.flowMs = this.flows.updateMs.toFixed(3);
+    root.dataset.flowTouched = String(this.flows.win.touched); // messages added or removed
     // for tests: the edges as from>to:count, and where the selected actor is drawn
     const name = (i: number) => store.str(sc.byNode ? store.nodeCodes[i] : store.actorCodes[i]);
     root.dataset.flowEdges = sc.lines.map((l) => `${name(l.from)}>${name(l.to)}:${l.count}`).sort().join(" ");
