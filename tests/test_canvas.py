@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 
 import polars as pl
 import pyarrow.ipc as ipc
@@ -123,3 +125,25 @@ def test_cli_replay_refuses_a_start_time_outside_the_trace(tmp_path, capsys):
     assert cli([*args, "--time", "99"]) == 2
     assert "--time 99.0 is outside the trace" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_html_blocks_hold_every_chunk_once_in_order():
+    import re
+
+    from meshlab.canvas.html import render_html
+
+    trace = ml.scenarios.run("ring", seed=1)
+    chunks = ChunkEncoder(rows_per_chunk=64).encode(trace.events)
+    text = render_html({}, chunks, title="t", block_chars=10_000)
+    first = json.loads(re.search(r'id="meshlab-data">(.*?)</script>', text, re.S)[1])
+    rest = [json.loads(b) for b in re.findall(r'id="meshlab-data-\d+">(.*?)</script>', text, re.S)]
+    assert first["more"] == len(rest) >= 2
+    got = first["chunks"] + [c for b in rest for c in b]
+    assert [c["header"]["index"] for c in got] == list(range(len(chunks)))
+    assert [base64.b64decode(c["data"]) for c in got] == [c.data for c in chunks]
+    # a block holds one chunk, or no more than the threshold's characters
+    for b in rest:
+        assert len(b) == 1 or len(json.dumps(b, separators=(",", ":"))) <= 10_000
+    # under the threshold, one block as before
+    whole = render_html({}, chunks, title="t")
+    assert 'id="meshlab-data-1"' not in whole and '"more":0' in whole
