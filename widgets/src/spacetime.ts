@@ -104,6 +104,11 @@ export interface SpacetimeHit {
 }
 
 let scratch: Int32Array = new Int32Array(4096);
+// per kept message of a frame: its rows and the x of its ends (reused from frame to frame)
+let KA = new Int32Array(0);
+let KB = new Int32Array(0);
+let KX0 = new Float64Array(0);
+let KX1 = new Float64Array(0);
 
 export function paintSpacetime(p: PaintInput): SpacetimeHit {
   const { ctx, store: s, width, height, layout } = p;
@@ -312,28 +317,37 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
   // messages overlapping the window
   const [mbuf, n] = p.messages.query(p.w0, p.w1, scratch);
   scratch = mbuf;
-  const rowA = (m: number) => {
-    const a = s.mSrc.data[m];
-    return a >= 0 ? layout.rowOfActor[a] : (layout.rowOfNode[s.mSrcNode.data[m]] ?? -1);
-  };
-  const rowB = (m: number) => {
-    const a = s.mDst.data[m];
-    if (a >= 0) return layout.rowOfActor[a];
-    const dn = s.mDstNode.data[m];
-    return dn >= 0 ? (layout.rowOfNode[dn] ?? -1) : -1;
-  };
-  // timers (an actor's message to itself) are drawn as their handler slices, not as arrows
+  // one pass: filter, lanes and x of both ends, into flat arrays the drawing reads. Timers (an
+  // actor's message to itself) are drawn as their handler slices, not as arrows
+  const { mSrc, mDst, mSrcNode, mDstNode, mType, mStart, mEnd } = s;
+  const { rowOfActor, rowOfNode } = layout;
+  if (KA.length < n) [KA, KB, KX0, KX1] = [new Int32Array(n), new Int32Array(n), new Float64Array(n), new Float64Array(n)];
+  const scale = plotW / span;
   let kept = 0;
   let timers = 0;
+  let hidden = 0;
   for (let k = 0; k < n; k++) {
     const m = scratch[k];
-    if (p.msgType !== -2 && s.mType.data[m] !== p.msgType) continue;
-    const src = s.mSrc.data[m];
-    if (src >= 0 && src === s.mDst.data[m]) {
+    if (p.msgType !== -2 && mType.data[m] !== p.msgType) continue;
+    const src = mSrc.data[m];
+    const dst = mDst.data[m];
+    if (src >= 0 && src === dst) {
       timers++;
       continue;
     }
-    scratch[kept++] = m;
+    const la = src >= 0 ? rowOfActor[src] : (rowOfNode[mSrcNode.data[m]] ?? -1);
+    const dn = mDstNode.data[m];
+    const lb = dst >= 0 ? rowOfActor[dst] : dn >= 0 ? (rowOfNode[dn] ?? -1) : -1;
+    if (la < 0 || lb < 0) {
+      hidden++;
+      continue;
+    }
+    scratch[kept] = m;
+    KA[kept] = la;
+    KB[kept] = lb;
+    KX0[kept] = plotX + (mStart.data[m] - p.w0) * scale;
+    KX1[kept] = plotX + (mEnd.data[m] - p.w0) * scale;
+    kept++;
   }
   const endY = (m: number, ya: number, yb: number) => {
     if (!s.mDropped.data[m]) return yb;
@@ -341,44 +355,39 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     return ya + (yb - ya) * Math.min(1, (s.mEnd.data[m] - st) / Math.max(1e-12, s.mArrive.data[m] - st));
   };
   const hitA: SpacetimeHit["arrows"] = { x0: [], y0: [], x1: [], y1: [], m: [] };
-  let hidden = 0;
   let drawn = 0;
   let stride = 1;
   let peakPerBar = 0;
   const bundled = kept > MAX_ARROWS;
   const arrows = new ArrowBatch();
   const drops: number[] = []; // x, y, alpha of each drop's cross, drawn over the arrows
+  const arrow = (k: number, thin: boolean) => {
+    const m = scratch[k];
+    const la = KA[k];
+    const lb = KB[k];
+    if ((la < firstRow && lb < firstRow) || (la > lastRow && lb > lastRow)) return;
+    const [x0, x1] = [KX0[k], KX1[k]];
+    const y0 = rowY(la);
+    const y1 = endY(m, y0, rowY(lb));
+    const cls = dim ? p.causal!.msgClass[m] : -1;
+    const color = cls === C.past ? PAST : cls === C.future ? FUTURE : cls === C.focus ? THEME.text : p.typeColor(mType.data[m]);
+    const alpha = dim ? (cls === C.concurrent ? (thin ? 0.1 : 0.12) : 1) : mStart.data[m] > p.t ? (thin ? 0.25 : 0.5) : thin ? 0.7 : 0.9;
+    const width = cls === C.focus ? 3 : thin ? 1 : dim && cls !== C.concurrent ? 1.8 : 1.2;
+    arrows.add(x0, y0, x1, y1, color, alpha, width, la === lb, geom.height[la]);
+    if (s.mDropped.data[m]) drops.push(x1, y1, alpha);
+    hitA.x0.push(x0);
+    hitA.y0.push(y0);
+    hitA.x1.push(x1);
+    hitA.y1.push(y1);
+    hitA.m.push(m);
+    drawn++;
+  };
   if (!bundled) {
-    ctx.lineWidth = 1.2;
-    for (let k = 0; k < kept; k++) {
-      const m = scratch[k];
-      const la = rowA(m);
-      const lb = rowB(m);
-      if (la < 0 || lb < 0) {
-        hidden++;
-        continue;
-      }
-      const x0 = xOf(s.mStart.data[m]);
-      const x1 = xOf(s.mEnd.data[m]);
-      const y0 = rowY(la);
-      const y1 = endY(m, y0, rowY(lb));
-      const cls = dim ? p.causal!.msgClass[m] : -1;
-      const color = cls === C.past ? PAST : cls === C.future ? FUTURE : cls === C.focus ? THEME.text : p.typeColor(s.mType.data[m]);
-      const alpha = dim ? (cls === C.concurrent ? 0.12 : 1) : s.mStart.data[m] > p.t ? 0.5 : 0.9;
-      arrows.add(x0, y0, x1, y1, color, alpha, cls === C.focus ? 3 : dim && cls !== C.concurrent ? 1.8 : 1.2, la === lb, geom.height[la]);
-      if (s.mDropped.data[m]) drops.push(x1, y1, alpha);
-      hitA.x0.push(x0);
-      hitA.y0.push(y0);
-      hitA.x1.push(x1);
-      hitA.y1.push(y1);
-      hitA.m.push(m);
-      drawn++;
-    }
+    for (let k = 0; k < kept; k++) arrow(k, false);
   } else {
     // every message counted in its lanes' traffic bars: sent above a lane's line, received below
     const COL_PX = 3;
-    const tr = laneTraffic({ msgs: scratch, n: kept, rowA, rowB, xSend: (m) => xOf(s.mStart.data[m]), xEnd: (m) => xOf(s.mEnd.data[m]), first: firstRow, last: lastRow, plotX, cols: Math.ceil(plotW / COL_PX), colPx: COL_PX });
-    hidden = tr.hidden;
+    const tr = laneTraffic({ ra: KA, rb: KB, xs: KX0, xe: KX1, n: kept, first: firstRow, last: lastRow, plotX, cols: Math.ceil(plotW / COL_PX), colPx: COL_PX });
     peakPerBar = tr.peak;
     ctx.fillStyle = THEME.dark ? "#ced4da" : "#495057";
     // one path per side: tens of thousands of bars cost one fill, not one call each
@@ -398,28 +407,7 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     }
     // arrows thinned to every k-th message (by index, so they do not flicker as the window moves)
     stride = thinStride(kept, MAX_THIN_ARROWS);
-    ctx.lineWidth = 1;
-    for (let k = 0; k < kept; k++) {
-      const m = scratch[k];
-      if (m % stride !== 0) continue;
-      const la = rowA(m);
-      const lb = rowB(m);
-      if (la < 0 || lb < 0 || (la < firstRow && lb < firstRow) || (la > lastRow && lb > lastRow)) continue;
-      const x0 = xOf(s.mStart.data[m]);
-      const x1 = xOf(s.mEnd.data[m]);
-      const y0 = rowY(la);
-      const y1 = endY(m, y0, rowY(lb));
-      const cls = dim ? p.causal!.msgClass[m] : -1;
-      const color = cls === C.past ? PAST : cls === C.future ? FUTURE : cls === C.focus ? THEME.text : p.typeColor(s.mType.data[m]);
-      const alpha = dim ? (cls === C.concurrent ? 0.1 : 1) : s.mStart.data[m] > p.t ? 0.25 : 0.7;
-      arrows.add(x0, y0, x1, y1, color, alpha, cls === C.focus ? 3 : 1, la === lb, geom.height[la]);
-      hitA.x0.push(x0);
-      hitA.y0.push(y0);
-      hitA.x1.push(x1);
-      hitA.y1.push(y1);
-      hitA.m.push(m);
-      drawn++;
-    }
+    for (let k = 0; k < kept; k++) if (scratch[k] % stride === 0) arrow(k, true);
   }
   arrows.flush(ctx);
   ctx.strokeStyle = DROP;
@@ -548,28 +536,27 @@ function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: Spacetime
   ctx.textAlign = "left";
   ctx.fillStyle = THEME.bg;
   ctx.fillRect(0, height - CAPTION_H, width, CAPTION_H);
-  const lines = wrapParts(captionParts(h), width - 16, (t) => ctx.measureText(t).width);
-  if (lines.length > 2) lines.splice(1, lines.length, lines.slice(1).join(" · ")); // then cut with a visible …
   const LINE = 14;
   let y = height - CAPTION_H + LINE / 2 + 3;
+  let parts = captionParts(h);
+  let x = 8;
   if (p.causal) {
-    // the causal legend comes first while a focus is set
+    // while a focus is set its legend comes first, and the counts follow it
     const c = p.causal;
     ctx.fillStyle = PAST;
     ctx.fillRect(8, y - 4, 8, 8);
     ctx.fillStyle = FUTURE;
     ctx.fillRect(18, y - 4, 8, 8);
-    ctx.fillStyle = THEME.text;
-    const text = `${p.focusLabel}: ${fmt(c.pastCount)} messages before it (blue), ${fmt(c.futureCount)} after it (purple), the rest concurrent (faded); click empty space to clear`;
-    ctx.fillText(fit(ctx, text, width - 40), 32, y);
-    y += LINE;
-    lines.splice(1); // the counts' first line only: the rest return when the focus is cleared
+    x = 32;
+    parts = [`${p.focusLabel}: ${fmt(c.pastCount)} messages before it (blue)`, `${fmt(c.futureCount)} after it (purple)`, "the rest concurrent (faded)", "click empty plot to clear", ...parts];
   }
-  ctx.fillStyle = h.bundled || h.maxScroll > 0 ? (THEME.dark ? "#ffd43b" : "#5c4400") : THEME.muted;
-  for (const line of lines.slice(0, p.causal ? 1 : 2)) {
-    ctx.fillText(fit(ctx, line, width - 16), 8, y);
+  const lines = wrapParts(parts, width - 16 - x, (t) => ctx.measureText(t).width);
+  if (lines.length > 2) lines.splice(1, lines.length, lines.slice(1).join(" · ")); // then cut with a visible …
+  lines.forEach((line, i) => {
+    ctx.fillStyle = p.causal && i === 0 ? THEME.text : h.bundled || h.maxScroll > 0 ? (THEME.dark ? "#ffd43b" : "#5c4400") : THEME.muted;
+    ctx.fillText(fit(ctx, line, width - 8 - (i ? 8 : x)), i ? 8 : x, y);
     y += LINE;
-  }
+  });
 }
 
 /**

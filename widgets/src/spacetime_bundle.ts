@@ -10,18 +10,17 @@ export interface Traffic {
   recd: Map<number, Float32Array>;
   /** The largest count in one column. */
   peak: number;
-  /** Messages counted (both ends on a row), and those with an end on a hidden row. */
+  /** Messages counted. */
   counted: number;
-  hidden: number;
 }
 
 export interface TrafficInput {
-  msgs: Int32Array;
+  /** Per message: the rows of its ends (both >= 0) and the x of its send and of its end. */
+  ra: Int32Array;
+  rb: Int32Array;
+  xs: Float64Array;
+  xe: Float64Array;
   n: number;
-  rowA: (m: number) => number;
-  rowB: (m: number) => number;
-  xSend: (m: number) => number;
-  xEnd: (m: number) => number;
   /** Rows drawn: [first, last]; others are counted but get no bars. */
   first: number;
   last: number;
@@ -34,8 +33,6 @@ export function laneTraffic(inp: TrafficInput): Traffic {
   const sent = new Map<number, Float32Array>();
   const recd = new Map<number, Float32Array>();
   let peak = 0;
-  let counted = 0;
-  let hidden = 0;
   const bump = (map: Map<number, Float32Array>, r: number, x: number) => {
     if (r < inp.first || r > inp.last) return;
     const c = Math.min(inp.cols - 1, Math.max(0, Math.floor((x - inp.plotX) / inp.colPx)));
@@ -44,18 +41,10 @@ export function laneTraffic(inp: TrafficInput): Traffic {
     if (++h[c] > peak) peak = h[c];
   };
   for (let k = 0; k < inp.n; k++) {
-    const m = inp.msgs[k];
-    const a = inp.rowA(m);
-    const b = inp.rowB(m);
-    if (a < 0 || b < 0) {
-      hidden++;
-      continue;
-    }
-    counted++;
-    bump(sent, a, inp.xSend(m));
-    bump(recd, b, inp.xEnd(m));
+    bump(sent, inp.ra[k], inp.xs[k]);
+    bump(recd, inp.rb[k], inp.xe[k]);
   }
-  return { sent, recd, peak, counted, hidden };
+  return { sent, recd, peak, counted: inp.n };
 }
 
 /** The stride k (a power of two) that leaves at most `max` arrows of `n` messages. */
