@@ -21,8 +21,15 @@ from meshlab.events import KINDS
 
 def decode(chunks, strings):
     """Read chunks back the way the browser does: Arrow columns plus the string table."""
-    frames = [ipc.open_stream(io.BytesIO(c.data)).read_all() for c in chunks]
-    out = pl.concat([pl.from_arrow(f) for f in frames])
+    frames = []
+    for c in chunks:
+        f = pl.from_arrow(ipc.open_stream(io.BytesIO(c.data)).read_all())
+        assert isinstance(f, pl.DataFrame)
+        if "seq" not in f.columns:  # seq runs seq_base, seq_base + 1, ...
+            base = c.header["seq_base"]
+            f = f.with_columns(seq=pl.int_range(base, base + f.height, dtype=pl.Int64))
+        frames.append(f.with_columns(pl.col(pl.Int8, pl.Int16).cast(pl.Int32)))
+    out = pl.concat(frames, how="diagonal_relaxed")
 
     def text(col):
         return pl.col(col).map_elements(
@@ -34,10 +41,10 @@ def decode(chunks, strings):
         "t",
         pl.col("kind").map_elements(lambda k: KINDS[k], return_dtype=pl.String),
         *(text(c) for c in ("node", "actor", "parent", "peer", "msg_type", "reason")),
-        "incarnation",
-        pl.col("msg_id").fill_nan(None).cast(pl.UInt64),
+        pl.col("incarnation").cast(pl.UInt32),
+        pl.col("msg_id").cast(pl.Float64).fill_nan(None).replace(-1, None).cast(pl.UInt64),
         pl.col("size").replace(-1, None).cast(pl.UInt32),
-        pl.col("duration").fill_nan(None),
+        pl.col("duration").cast(pl.Float64).fill_nan(None),
     )
 
 
@@ -147,3 +154,56 @@ def test_html_blocks_hold_every_chunk_once_in_order():
     # under the threshold, one block as before
     whole = render_html({}, chunks, title="t")
     assert 'id="meshlab-data-1"' not in whole and '"more":0' in whole
+
+
+def _round_trip(events: pl.DataFrame, rows_per_chunk: int):
+    enc = ChunkEncoder(rows_per_chunk=rows_per_chunk)
+    chunks = enc.encode(events)
+    back = decode(chunks, enc.strings)
+    want = events.with_columns(pl.col("kind").cast(pl.String)).select(back.columns)
+    assert back.equals(want)
+    return chunks
+
+
+def _schemas(chunks):
+    return [ipc.open_stream(io.BytesIO(c.data)).schema for c in chunks]
+
+
+def test_narrow_wire_format_round_trips_seq_gaps_and_chunk_boundaries():
+    events = synthetic_trace(actors=60, nodes=3, messages=3_000, seed=4).events
+    # a gap in seq in the middle of the second chunk, none in the others
+    gapped = events.filter(pl.col("seq") != 700)
+    chunks = _round_trip(gapped, 500)
+    has_seq = ["seq" in s.names for s in _schemas(chunks)]
+    assert has_seq[1] and not has_seq[0] and not any(has_seq[2:])
+    assert chunks[0].header["seq_base"] == 0 and "seq_base" not in chunks[1].header
+    assert chunks[2].header["seq_base"] == 1_001
+    # every chunk size, including chunks of one row
+    for rows in (1, 7, 499):
+        _round_trip(events.head(1_500), rows)
+
+
+def test_code_table_over_65536_strings_widens_codes_to_int32():
+    events = synthetic_trace(actors=70_000, nodes=2, messages=100, seed=1).events
+    enc = ChunkEncoder(rows_per_chunk=20_000)
+    chunks = enc.encode(events)
+    assert len(enc.strings) > 65_536
+    types = [str(s.field("actor").type) for s in _schemas(chunks)]
+    assert types[0] in ("int8", "int16") and types[-1] == "int32", types
+    back = decode(chunks, enc.strings)
+    want = events.with_columns(pl.col("kind").cast(pl.String)).select(back.columns)
+    assert back.equals(want)
+
+
+def test_wire_format_is_narrow():
+    events = synthetic_trace(actors=1_000, nodes=8, messages=33_000, seed=1).events
+    chunks = ChunkEncoder().encode(events)
+    per_event = sum(len(c.data) for c in chunks) / events.height
+    assert per_event <= 45, per_event  # 65 bytes an event with every column at its widest
+    schema = _schemas(chunks)[0]
+    assert str(schema.field("t").type) == "double"  # the fold compares times exactly
+    assert str(schema.field("msg_id").type) == "int32"
+    # durations exact in float32 travel as float32, others as float64
+    exact = events.with_columns(pl.col("duration") * 0 + 0.25)
+    assert str(_schemas(_round_trip(exact, 65_536))[0].field("duration").type) == "float"
+    assert str(schema.field("duration").type) == "double"

@@ -16,41 +16,50 @@ export interface ChunkHeader {
   strings: string[];
   /** Rows the kernel knew of when it sent this batch: room to reserve up front. */
   rows_total?: number;
+  /** When the chunk's seq runs base, base + 1, ...: the seq column is left out. */
+  seq_base?: number;
 }
 
+/**
+ * One chunk's columns. The kernel sends each in the narrowest type its values fit (string codes
+ * as int8/16/32, incarnation as uint8/16/32, msg_id as int32 with -1 for null when every id
+ * fits, duration as float32 when every value is exact in it); the store widens them as it
+ * appends, so nothing here is read but the types below.
+ */
 export interface EventColumns {
   n: number;
-  seq: Float64Array;
+  seq: ArrayLike<number>;
   t: Float64Array;
   kind: Uint8Array;
-  node: Int32Array; // string code
-  actor: Int32Array; // string code or -1
-  incarnation: Uint32Array;
-  parent: Int32Array;
-  peer: Int32Array;
-  msg_id: Float64Array; // NaN when null
-  msg_type: Int32Array;
-  size: Int32Array; // -1 when unknown
-  reason: Int32Array;
-  duration: Float64Array; // NaN when null
+  node: ArrayLike<number>; // string code
+  actor: ArrayLike<number>; // string code or -1
+  incarnation: ArrayLike<number>;
+  parent: ArrayLike<number>;
+  peer: ArrayLike<number>;
+  msg_id: ArrayLike<number>; // NaN when null
+  msg_type: ArrayLike<number>;
+  size: ArrayLike<number>; // -1 when unknown
+  reason: ArrayLike<number>;
+  duration: ArrayLike<number>; // NaN when null
 }
 
 type Ctor = abstract new (...args: never[]) => ArrayLike<number>;
 
-const TYPES: Record<(typeof COLUMNS)[number], Ctor> = {
-  seq: Float64Array,
-  t: Float64Array,
-  kind: Uint8Array,
-  node: Int32Array,
-  actor: Int32Array,
-  incarnation: Uint32Array,
-  parent: Int32Array,
-  peer: Int32Array,
-  msg_id: Float64Array,
-  msg_type: Int32Array,
-  size: Int32Array,
-  reason: Int32Array,
-  duration: Float64Array,
+const CODES: Ctor[] = [Int8Array, Int16Array, Int32Array];
+const TYPES: Record<(typeof COLUMNS)[number], Ctor[]> = {
+  seq: [Float64Array],
+  t: [Float64Array],
+  kind: [Uint8Array],
+  node: CODES,
+  actor: CODES,
+  incarnation: [Uint8Array, Uint16Array, Uint32Array],
+  parent: CODES,
+  peer: CODES,
+  msg_id: [Float64Array, Int32Array],
+  msg_type: CODES,
+  size: CODES,
+  reason: CODES,
+  duration: [Float64Array, Float32Array],
 };
 
 export function toBytes(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
@@ -59,19 +68,34 @@ export function toBytes(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(buf);
 }
 
-export function decodeChunk(bytes: Uint8Array): EventColumns {
+export function decodeChunk(bytes: Uint8Array, header?: Pick<ChunkHeader, "seq_base">): EventColumns {
   const table = tableFromIPC(bytes);
-  const out: Record<string, unknown> = { n: table.numRows };
+  const n = table.numRows;
+  const out: Record<string, unknown> = { n };
   for (const name of COLUMNS) {
     const child = table.getChild(name);
+    if (!child && name === "seq" && header?.seq_base !== undefined) {
+      const base = header.seq_base;
+      const seq = new Float64Array(n);
+      for (let i = 0; i < n; i++) seq[i] = base + i;
+      out.seq = seq;
+      continue;
+    }
     if (!child) throw new Error(`meshlab chunk lacks column ${name}`);
     const arr = child.toArray() as unknown;
     // The kernel sends exactly these types; anything else is a version skew between the
     // Python package and this bundle, which must not be misread silently.
-    if (!(arr instanceof TYPES[name])) {
+    if (!TYPES[name].some((c) => arr instanceof c)) {
       throw new Error(`meshlab chunk column ${name} has an unexpected type; reinstall meshlab`);
     }
     out[name] = arr;
+  }
+  // msg_id as int32 uses -1 for null; the store keeps ids as float64 with NaN for null
+  if (out.msg_id instanceof Int32Array) {
+    const ids = out.msg_id;
+    const wide = new Float64Array(n);
+    for (let i = 0; i < n; i++) wide[i] = ids[i] < 0 ? NaN : ids[i];
+    out.msg_id = wide;
   }
   return out as unknown as EventColumns;
 }

@@ -168,7 +168,7 @@ export class EventStore {
           `but ${this.strings.length} are known`,
       );
     }
-    const cols = header.rows > 0 ? decodeChunk(bytes) : null;
+    const cols = header.rows > 0 ? decodeChunk(bytes, header) : null;
     if (header.rows_total) this.reserve(header.rows_total);
     for (const s of header.strings) this.strings.push(s);
     this.growCodeTables();

@@ -1,8 +1,24 @@
 // Build stores from readable event lists, the way the kernel would encode them.
 import { Float64, Int32, Table, Uint8, Uint32, makeVector, tableToIPC } from "apache-arrow";
 import type { EventColumns } from "../src/decode";
+
 import { K, type KindName } from "../src/kinds";
 import { EventStore } from "../src/store";
+
+/** Columns at their widest, as the tests build them (the kernel may send narrower ones). */
+export type WideColumns = EventColumns & {
+  seq: Float64Array;
+  node: Int32Array;
+  actor: Int32Array;
+  incarnation: Uint32Array;
+  parent: Int32Array;
+  peer: Int32Array;
+  msg_id: Float64Array;
+  msg_type: Int32Array;
+  size: Int32Array;
+  reason: Int32Array;
+  duration: Float64Array;
+};
 
 export interface Ev {
   t: number;
@@ -36,9 +52,9 @@ export class Encoder {
     return c;
   }
 
-  columns(evs: Ev[]): EventColumns {
+  columns(evs: Ev[]): WideColumns {
     const n = evs.length;
-    const cols: EventColumns = {
+    const cols: WideColumns = {
       n,
       seq: new Float64Array(n),
       t: new Float64Array(n),
