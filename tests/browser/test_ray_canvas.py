@@ -229,7 +229,8 @@ def test_removed_ray_node_is_drawn_down(ray_page, artifacts):
     out = kernel(page, "print('removed', cluster.remove_node(cluster.workers[0]))")
     victim = out.split("removed ")[-1].split()[0]  # Ray may print notices of its own
     assert victim.startswith("node-"), out
-    # Ray's GCS declares the node dead when its heartbeats stop (~13 s)
+    # Ray's GCS declares the node dead after its failed health checks (~5 s with
+    # start_local_cluster's check every second)
     page.wait_for_function(
         f"() => ({PIXELS})({json.dumps({'down': DOWN})}).down > {before} + 5000",
         timeout=90_000,
