@@ -1,0 +1,92 @@
+"""Canvas benchmarks at scale, for `meshlab bench widget` (beside widget.py, whose page and
+helpers they use):
+
+- a scrub step of the topology view with 100,000 actors on 200 nodes (20,000 with quick):
+  jump to a random time and draw, synchronously;
+- frame time during playback with about 5,000 messages in flight (drawn as flows between
+  nodes, the picture above 400)."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from widget import ARGS, CHROMIUM, _mount, _p95, _prepare, _serve, _state  # beside this file
+
+from meshlab.canvas.synthetic import synthetic_trace
+
+SCRUB = """() => {
+  const v = window.mounted.view, s = v.store, out = [];
+  let x = 13579;
+  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < 300; i++) out.push(v.setTime(s.t0 + rnd() * (s.t1 - s.t0)));
+  return out;
+}"""
+
+
+def run(*, quick: bool) -> list[dict]:
+    if not Path(CHROMIUM).exists():
+        return []  # widget.py says why
+    from playwright.sync_api import sync_playwright
+
+    with TemporaryDirectory() as tmp, sync_playwright() as p:
+        folder = Path(tmp)
+        server, url = _serve(folder)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            return [
+                topology_figure(browser, folder, url, quick=quick),
+                playback_figure(browser, folder, url, quick=quick),
+            ]
+        finally:
+            browser.close()
+            server.shutdown()
+
+
+def topology_figure(browser, folder, url: str, *, quick: bool) -> dict:
+    n_actors = 20_000 if quick else 100_000
+    crowd = synthetic_trace(
+        actors=n_actors, nodes=200, messages=30_000, span=30.0, failures=20, seed=2
+    )
+    _prepare(folder, crowd)
+    page, *_ = _mount(browser, url, _state(crowd))
+    steps = page.evaluate(SCRUB)
+    lod = page.get_attribute(".meshlab-canvas", "data-lod")
+    page.close()
+    p95 = _p95(steps)
+    return {
+        "name": f"canvas: topology scrub step p95, {n_actors:,} actors on 200 nodes",
+        "value": p95,
+        "unit": "ms",
+        "target": "<= 16 ms",
+        "met": p95 <= 16.0,
+        "note": f"median {statistics.median(steps):.1f} ms over {len(steps)} steps, drawn as {lod}",
+    }
+
+
+def playback_figure(browser, folder, url: str, *, quick: bool) -> dict:
+    # 10,000 sends a second, each in flight about 0.5 s: about 5,000 at once
+    n_msgs = 20_000 if quick else 100_000
+    busy = synthetic_trace(
+        actors=2_000, nodes=16, messages=n_msgs, span=n_msgs / 10_000, latency=0.5, seed=7
+    )
+    _prepare(folder, busy)
+    mid = float(busy.events["t"].min()) + n_msgs / 20_000
+    page, *_ = _mount(browser, url, _state(busy, time=mid, speed=0.05, playing=True))
+    page.evaluate("() => { window.mounted.view.frameTimes.length = 0; }")
+    page.wait_for_function("() => window.mounted.view.frameTimes.length >= 240", timeout=120_000)
+    frames = page.evaluate("() => window.mounted.view.frameTimes.slice()")
+    flying = int(page.get_attribute(".meshlab-canvas", "data-in-flight"))
+    lod = page.get_attribute(".meshlab-canvas", "data-lod")
+    page.close()
+    p95 = _p95(frames)
+    return {
+        "name": f"canvas: playback frame p95, {flying:,} msgs in flight",
+        "value": p95,
+        "unit": "ms",
+        "target": "<= 16 ms",
+        "met": p95 <= 16.0,
+        "note": f"median {statistics.median(frames):.1f} ms over {len(frames)} frames, "
+        f"drawn as {lod}",
+    }
