@@ -269,6 +269,13 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
         ctx.lineWidth = 1;
         ctx.strokeRect(x0 + 0.5, y - bh / 2 + 0.5, x1 - x0 - 1, bh - 1);
         ctx.setLineDash([]);
+        if (x1 - x0 > 140 && lane >= 18) {
+          // say it in words: a dashed bar alone does not read as "has not returned"
+          ctx.globalAlpha = 1;
+          ctx.fillStyle = THEME.text;
+          ctx.textAlign = "right";
+          ctx.fillText(`${s.str(sl.type[i]) || "handler"} running since ${+sl.start[i].toFixed(6)} s, no end yet →`, x1 - 4, y - bh / 2 - 6);
+        }
       } else if (sl.error[i]) {
         ctx.strokeStyle = STATUS_COLOR.failed;
         ctx.lineWidth = 1.5;
