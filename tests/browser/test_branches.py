@@ -90,6 +90,7 @@ def test_two_branches_at_one_playhead(page, artifacts):
     # the tabs: the main run shown, the fork with the time it parts
     tabs = host.locator(".ml-branch-tab")
     assert tabs.count() == 2
+    assert "the other branch's markers" in host.locator(".ml-branch-hint").inner_text()
     assert tabs.nth(0).get_attribute("aria-pressed") == "true"
     assert tabs.nth(1).inner_text().startswith("what-if · parts at 1.5")
     assert host.get_attribute("data-branch") == "base"

@@ -88,6 +88,9 @@ const CSS = `
 .ml-branches{display:flex;gap:6px;align-items:center;margin:0 0 4px 0;font:12px system-ui,sans-serif;color:#495057}
 .ml-branch-tab{font:12px system-ui,sans-serif;padding:2px 8px;border:1px solid #ced4da;border-radius:4px;background:#fff;color:#212529;cursor:pointer}
 .ml-branch-tab[aria-pressed="true"]{background:#1c7ed6;border-color:#1c7ed6;color:#fff}
+.ml-branch-hint{color:#868e96;margin-left:6px;display:inline-flex;align-items:center;gap:4px}
+.ml-branch-hint i{display:inline-block;width:7px;height:7px;border:2px solid #868e96;border-radius:50%;box-sizing:border-box}
+.ml-branch-hint b{display:inline-block;width:0;height:12px;border-left:2px dashed #1c7ed6;margin-left:6px}
 .ml-branch-layer{position:absolute;left:0;right:0;top:0;bottom:0;pointer-events:none}
 .ml-ghost{position:absolute;top:27px;width:7px;height:7px;margin-left:-3.5px;border:2px solid;border-radius:50%;background:transparent;box-sizing:border-box;pointer-events:auto}
 .ml-diverge{position:absolute;top:0;height:36px;border-left:2px dashed #1c7ed6;margin-left:-1px;pointer-events:auto}
@@ -163,6 +166,13 @@ export function mountBranches(el: HTMLElement, model0: Model, opts: ViewOptions 
         model.save_changes();
       });
       tabs.append(btn);
+    }
+    if (list.length > 1) {
+      // what the scrubber's extra marks mean (the legend below lists only the shown run's)
+      const hint = document.createElement("span");
+      hint.className = "ml-branch-hint";
+      hint.append(document.createElement("i"), " the other branch's markers", document.createElement("b"), " where they part");
+      tabs.append(hint);
     }
   }
 
