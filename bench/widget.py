@@ -21,6 +21,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from widget_tree import tree_figure  # beside this file: the bench loader puts bench/ on sys.path
+
 from meshlab.canvas.encode import ChunkEncoder
 from meshlab.canvas.html import BUNDLE
 from meshlab.canvas.synthetic import synthetic_trace
@@ -213,6 +215,13 @@ def run(*, quick: bool) -> list[dict]:
 
             # 5. the space-time view scrubbed with 100,000 actors
             figures.append(spacetime_figure(browser, folder, url, quick=quick))
+
+            # 6. the tree view scrubbed with 100,000 actors
+            figures.append(
+                tree_figure(
+                    browser, folder, url, quick=quick, prepare=_prepare, mount=_mount, p95=_p95
+                )
+            )
         finally:
             browser.close()
             server.shutdown()

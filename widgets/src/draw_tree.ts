@@ -1,117 +1,368 @@
-// The supervision tree view: the topology scene's actors (same status, restarts, selection,
-// inspector and playhead) re-placed as a tidy tree, with parent -> child elbows, and each
-// actor's node named beside its glyph in that node's colour.
-import { paintTopology } from "./draw_topology";
-import { THEME, typeColor } from "./palette";
-import type { Scene } from "./scene";
+// The supervision tree at any size: the forest of actors (by parent), folded to a budget of
+// legible columns (tree_budget.ts), laid out as a tidy tree (tree.ts) and painted with the
+// topology view's glyph vocabulary (status colour, ✕ for a crash, dashed ring while restarting,
+// ↻ restarts, hung ring, "!" for a handler error). Node membership is a user toggle: a band in the
+// node's colour under every glyph, or the tree grouped by node (each node a tag heading the
+// actors that live on it; a child on another node than its parent starts under its own node).
+import type { MeshState } from "./fold";
+import { HUNG_AFTER } from "./fold";
+import { N, S } from "./kinds";
+import { lastSegment } from "./labels";
+import { HANDLER_ERROR, HUNG, NODE_STYLE, STATUS_COLOR, THEME, typeColor } from "./palette";
+import type { Filters } from "./scene";
+import { cross } from "./shapes";
 import type { EventStore } from "./store";
-import { placeTree, tidyTree, type Elbow } from "./tree";
+import { MIN_CELL, MIN_ROW, placeItems, textY, tidyTree, type Placed } from "./tree";
+import { buildForest, chooseShown, hiddenCounts, SubtreeCounts, type FoldChoice, type Forest, type Shown } from "./tree_budget";
 
-export interface TreeScene extends Scene {
-  /** Parent -> child edges; `from` and `to` index `actors`. */
-  elbows: Elbow[];
-  /** The node of each of `actors`, by name. */
-  nodeName: string[];
-  /** Per shown actor folded away: how many actors its subtree hides, and how many of them are failed or restarting. */
-  folded: Map<number, { hidden: number; down: number }>;
-  hidden: number;
-  cell: number;
+export type NodeMode = "band" | "group";
+
+/** The forest of one set of actors and filters: items are actors, then (grouped) one per node. */
+export interface TreeModel {
+  key: string;
+  forest: Forest;
+  /** Item -> actor index, or -(node + 1) for a node's group item. */
+  actorOf: Int32Array;
+  /** Actor index -> item, -1 when filtered out. */
+  itemOf: Int32Array;
+  counts: SubtreeCounts;
+}
+
+export function buildModel(store: EventStore, f: Filters, mode: NodeMode, key: string): TreeModel {
+  const nA = store.actorCodes.length;
+  const nN = store.nodeCodes.length;
+  const classCode = f.actorClass ? store.strings.indexOf(f.actorClass) : -1;
+  const keep = (a: number) => !(f.hideSystem && store.actorSystem[a]) && !(f.actorClass && store.actorClass[a] !== classCode);
+  const itemOf = new Int32Array(nA).fill(-1);
+  const actors: number[] = [];
+  for (let a = 0; a < nA; a++) if (keep(a)) itemOf[a] = actors.push(a) - 1;
+  // the node an actor first lived on (its slot's node), for grouping
+  const home = new Int32Array(nA).fill(-1);
+  store.nodeSlots.forEach((slots, n) => {
+    for (const a of slots) if (home[a] < 0) home[a] = n;
+  });
+  const groups = mode === "group" ? nN : 0;
+  const n = actors.length + groups;
+  const actorOf = new Int32Array(n);
+  const parent = new Int32Array(n).fill(-1);
+  actors.forEach((a, i) => {
+    actorOf[i] = a;
+    // the nearest kept ancestor: a filtered supervisor's children hang from its own supervisor
+    let p = store.actorOf.get(store.actorParent[a]);
+    for (let steps = 0; p !== undefined && itemOf[p] < 0 && steps < nA; steps++) p = store.actorOf.get(store.actorParent[p]);
+    let pi = p === undefined ? -1 : itemOf[p];
+    if (groups && home[a] >= 0 && (pi < 0 || home[actorOf[pi]] !== home[a])) pi = actors.length + home[a];
+    parent[i] = pi;
+  });
+  for (let g = 0; g < groups; g++) actorOf[actors.length + g] = -(g + 1);
+  const forest = buildForest(parent);
+  return { key, forest, actorOf, itemOf, counts: new SubtreeCounts(forest) };
 }
 
 /**
- * Re-place the actors of a topology scene as the supervision tree inside `rect`. The subtrees
- * of actors in `collapsed` (actor indexes) are folded away into a count on their root, which
- * says how many of the hidden are failed or restarting, so a crash is never out of sight.
+ * Count, at t, the present, failed, restarting and busy actors of every subtree: one pass over
+ * the items in preorder, writing the prefix sums directly. Returns a signature of what the
+ * choice of shown items depends on (which actors are present, which are down).
  */
-export function treeScene(
-  sc: Scene,
-  store: EventStore,
-  rect: { x: number; y: number; w: number; h: number },
-  collapsed: ReadonlySet<number> = new Set(),
-): TreeScene {
-  const at = new Map(sc.actors.map((a, i) => [a.idx, i]));
-  const up = sc.actors.map((a) => {
-    const p = store.actorOf.get(store.actorParent[a.idx]);
-    return p === undefined ? -1 : (at.get(p) ?? -1);
-  });
-  // the top-most folded ancestor of each actor (-1: shown)
-  const foldedBy = sc.actors.map((_a, i) => {
-    let top = -1;
-    for (let p = up[i], steps = 0; p >= 0 && steps < up.length; p = up[p], steps++) {
-      if (collapsed.has(sc.actors[p].idx)) top = p;
+export function updateFlags(m: TreeModel, s: MeshState, t: number): string {
+  const { pre, n } = m.forest;
+  const sums = m.counts.sums;
+  const actorOf = m.actorOf;
+  let nPresent = 0;
+  let nFailed = 0;
+  let nRestarting = 0;
+  let nBusy = 0;
+  let downSig = 0;
+  for (let q = 0; q < n; q++) {
+    const i = pre[q];
+    const a = actorOf[i];
+    if (a >= 0 && a < s.cap && s.node[a] >= 0) {
+      const code = s.status[a];
+      if (code !== S.absent) {
+        nPresent++;
+        if (code === S.failed || code === S.restarting) {
+          if (code === S.failed) nFailed++;
+          else nRestarting++;
+          downSig = (downSig * 31 + i + 1) | 0;
+        } else if (code === S.alive && (s.busyUntil[a] > t || s.open[a] > 0)) nBusy++; // busySince, inlined
+      }
     }
-    return top;
-  });
-  const shown: number[] = [];
-  const folded = new Map<number, { hidden: number; down: number }>();
-  sc.actors.forEach((a, i) => {
-    const f = foldedBy[i];
-    if (f < 0) return void shown.push(i);
-    const c = folded.get(sc.actors[f].idx) ?? { hidden: 0, down: 0 };
-    c.hidden++;
-    if (a.status === "failed" || a.status === "restarting") c.down++;
-    folded.set(sc.actors[f].idx, c);
-  });
-  const pos = new Map(shown.map((i, k) => [i, k]));
-  const parent = shown.map((i) => (up[i] >= 0 ? (pos.get(up[i]) ?? -1) : -1));
-  const lay = tidyTree({ parent });
-  const p = placeTree(lay, rect);
-  const actors = shown.map((i, k) => ({ ...sc.actors[i], x: p.px[k], y: p.py[k], r: p.r }));
-  const nodeName = actors.map((a) => store.str(store.nodeCodes[a.node]));
-  return {
-    ...sc,
-    nodes: [],
-    actors,
-    msgs: [],
-    drops: [],
-    moments: [],
-    cuts: [],
-    flows: [],
-    supervision: [],
-    elbows: p.elbows,
-    nodeName,
-    cell: p.cell,
-    folded,
-    hidden: sc.actors.length - shown.length,
-  };
+    const o = 4 * (q + 1);
+    sums[o] = nPresent;
+    sums[o + 1] = nFailed;
+    sums[o + 2] = nRestarting;
+    sums[o + 3] = nBusy;
+  }
+  return `${nPresent}|${nFailed + nRestarting}|${downSig}`;
 }
 
-export function paintTree(ctx: CanvasRenderingContext2D, sc: TreeScene, o: { selectedActor: number; hoverActor: number }): void {
-  paintTopology(ctx, sc, { selectedActor: o.selectedActor, selectedNode: -1, hoverActor: o.hoverActor });
-  // edges (painted after, as painting the glyphs clears the canvas; they never reach a glyph
-  // or a label): parent -> child, an arrowhead at the child
-  ctx.strokeStyle = "#8d96a0";
-  ctx.fillStyle = "#8d96a0";
+export interface TreePicture {
+  shown: Shown;
+  place: Placed;
+  /** Per shown index: the actor drawn there, -1 for a stub or a node's tag. */
+  actor: number[];
+  /** Per shown index: the node of a group tag, else -1. */
+  tagNode: number[];
+  /** Actors hidden by folds (present, not drawn). */
+  hidden: number;
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+const short = (n: number) => (n < 1000 ? String(n) : n < 10_000 ? `${(n / 1000).toFixed(1)}k` : `${Math.round(n / 1000)}k`);
+
+/** What a folded item or a stub hides, from the most to the least informative wording. */
+export function countForms(c: { present: number; failed: number; restarting: number; busy: number }, stub: boolean): [string[], string[]] {
+  const parts = (long: boolean) =>
+    [
+      c.failed ? (long ? `${fmt(c.failed)} failed` : `✕${short(c.failed)}`) : "",
+      c.restarting ? (long ? `${fmt(c.restarting)} restarting` : `↻${short(c.restarting)}`) : "",
+      c.busy ? (long ? `${fmt(c.busy)} busy` : `●${short(c.busy)}`) : "",
+    ].filter(Boolean);
+  const long = parts(true).join(" · ");
+  const brief = parts(false).join(" ");
+  const downOnly = parts(false).filter((p) => !p.startsWith("●")).join(" ");
+  const firstDown = parts(false)[0]?.startsWith("●") ? "" : (parts(false)[0] ?? "");
+  if (stub) return [[`+${fmt(c.present)} more`, `+${short(c.present)} more`, `+${short(c.present)}`], [long, brief, downOnly, firstDown]];
+  return [[], [`+${fmt(c.present)}${long ? ` · ${long}` : ""}`, `+${fmt(c.present)} ${brief}`, `+${short(c.present)} ${brief}`, `+${short(c.present)} ${downOnly}`, `+${short(c.present)}`, downOnly, firstDown]];
+}
+
+/** Choose and lay out what is drawn: depends on the fold state and the actors present, not on t. */
+export function pictureOf(
+  m: TreeModel,
+  store: EventStore,
+  s: MeshState,
+  rect: { x: number; y: number; w: number; h: number },
+  choice: FoldChoice,
+  measure: (s: string) => number,
+): TreePicture {
+  const budget = { leaves: Math.max(2, Math.floor(rect.w / MIN_CELL)), depth: Math.max(1, Math.floor(rect.h / MIN_ROW)) };
+  const shown = chooseShown(m.forest, m.counts, budget, choice);
+  const lay = tidyTree({ parent: shown.parent });
+  const actor = shown.item.map((i) => (i < 0 ? -1 : m.actorOf[i] >= 0 ? m.actorOf[i] : -1));
+  const tagNode = shown.item.map((i) => (i >= 0 && m.actorOf[i] < 0 ? -m.actorOf[i] - 1 : -1));
+  const forms1: string[][] = [];
+  const forms2: string[][] = [];
+  shown.item.forEach((_i, k) => {
+    const c = hiddenCounts(shown, k, m.counts);
+    if (tagNode[k] >= 0) {
+      const name = store.str(store.nodeCodes[tagNode[k]]);
+      forms1.push([name]);
+      forms2.push(shown.folded[k] ? countForms(c, false)[1] : []);
+    } else if (actor[k] < 0) {
+      const [a, b] = countForms(c, true);
+      forms1.push(a);
+      forms2.push(b);
+    } else {
+      const a = actor[k];
+      const id = store.str(store.actorCodes[a]);
+      const seg = lastSegment(id);
+      const rs = s.restarts[a] ? ` ↻${s.restarts[a]}` : "";
+      forms1.push([...new Set([`${seg}${rs}`, seg, seg.length > 6 ? `…${seg.slice(-5)}` : seg, seg.length > 3 ? `…${seg.slice(-3)}` : seg])]);
+      forms2.push(shown.folded[k] ? countForms(c, false)[1] : []);
+    }
+  });
+  const place = placeItems(lay, rect, forms1, forms2, measure);
+  let shownPresent = 0;
+  shown.item.forEach((i) => {
+    if (i >= 0 && m.counts.present(i)) shownPresent++;
+  });
+  return { shown, place, actor, tagNode, hidden: m.counts.total("present") - shownPresent };
+}
+
+export interface PaintTreeOptions {
+  selectedActor: number;
+  hoverActor: number;
+  mode: NodeMode;
+  t: number;
+  /** Width the node key may take along the top (the mode button sits to its right). */
+  keyWidth: number;
+}
+
+const FONT = "10px system-ui, 'Liberation Sans', sans-serif";
+const BOLD = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+
+/** Paint a laid-out tree with the state at t. */
+export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: TreeModel, store: EventStore, s: MeshState, o: PaintTreeOptions): void {
+  const p = pic.place;
+  const r = p.r;
+  ctx.save();
+  ctx.fillStyle = THEME.bg;
+  ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "center";
+  // edges under everything: parent -> child, an arrowhead at the child
+  const edge = THEME.dark ? "#6c757d" : "#8d96a0";
+  ctx.strokeStyle = edge;
+  ctx.fillStyle = edge;
   ctx.lineWidth = 1.2;
-  for (const e of sc.elbows) {
+  for (const e of p.elbows) {
+    ctx.setLineDash(pic.actor[e.to] < 0 && pic.tagNode[e.to] < 0 ? [3, 3] : []);
     ctx.beginPath();
     e.points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
     ctx.stroke();
+    ctx.setLineDash([]);
     const [x, y] = e.points[e.points.length - 1];
     ctx.beginPath();
     ctx.moveTo(x, y);
-    ctx.lineTo(x - 3.5, y - 5);
-    ctx.lineTo(x + 3.5, y - 5);
+    ctx.lineTo(x - 3, y - 4.5);
+    ctx.lineTo(x + 3, y - 4.5);
     ctx.closePath();
     ctx.fill();
   }
-  // a folded subtree: "+N" beside its root, red with the count of its failed or restarting
-  ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+  if (o.mode === "band") paintNodeKey(ctx, store, o.keyWidth);
+  pic.shown.item.forEach((item, k) => {
+    const x = p.px[k];
+    const y = p.py[k];
+    const c = hiddenCounts(pic.shown, k, m.counts);
+    if (pic.tagNode[k] >= 0) paintTag(ctx, x, y, p, k, pic.tagNode[k], s);
+    else if (pic.actor[k] < 0) paintStub(ctx, x, y, r, c.failed > 0);
+    else paintGlyph(ctx, pic.actor[k], x, y, r, store, s, o);
+    if (pic.shown.folded[k] && pic.tagNode[k] < 0) {
+      // folded: a second outline behind the glyph, and a red (or orange) dot when it hides a crash
+      ctx.strokeStyle = THEME.muted;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([2, 2]);
+      ctx.beginPath();
+      ctx.arc(x, y, r + 2.5, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    if ((c.failed || c.restarting) && (pic.shown.folded[k] || item < 0)) {
+      ctx.fillStyle = c.failed ? STATUS_COLOR.failed : STATUS_COLOR.restarting;
+      ctx.beginPath();
+      ctx.arc(x + r * 0.75, y - r * 0.75, Math.max(2.5, r * 0.4), 0, Math.PI * 2);
+      ctx.fill();
+    }
+    // node membership as a band: a bar in the node's colour under the glyph
+    if (o.mode === "band" && pic.actor[k] >= 0 && s.node[pic.actor[k]] >= 0) {
+      ctx.fillStyle = typeColor(s.node[pic.actor[k]]);
+      ctx.fillRect(x - r, y + r + 2, 2 * r, 2.5);
+    }
+    if (p.line1[k]) {
+      ctx.font = pic.tagNode[k] >= 0 ? BOLD : FONT;
+      ctx.fillStyle = pic.tagNode[k] >= 0 ? typeColor(pic.tagNode[k]) : THEME.label;
+      if (pic.tagNode[k] >= 0 && THEME.dark) ctx.fillStyle = THEME.text;
+      ctx.fillText(p.line1[k], x, textY(p, k, 1));
+    }
+    if (p.line2[k]) {
+      ctx.font = BOLD;
+      ctx.fillStyle = c.failed ? STATUS_COLOR.failed : c.restarting ? "#b35900" : THEME.muted;
+      ctx.fillText(p.line2[k], x, textY(p, k, 2));
+    }
+  });
+  ctx.restore();
+}
+
+/** The key of the node bands, along the top: a swatch and the name of each node that fits. */
+function paintNodeKey(ctx: CanvasRenderingContext2D, store: EventStore, width: number): void {
+  ctx.font = FONT;
   ctx.textAlign = "left";
-  for (const a of sc.actors) {
-    const f = sc.folded.get(a.idx);
-    if (!f) continue;
-    ctx.fillStyle = f.down ? "#d62828" : THEME.muted;
-    ctx.fillText(`+${f.hidden}${f.down ? ` (${f.down} not running)` : ""}`, a.x + a.r + 3, a.y + a.r);
+  let x = 14;
+  const y = 12;
+  ctx.fillStyle = THEME.muted;
+  ctx.fillText("node:", x, y);
+  x += ctx.measureText("node:").width + 6;
+  const n = store.nodeCodes.length;
+  for (let i = 0; i < n; i++) {
+    const name = store.str(store.nodeCodes[i]);
+    const w = 14 + ctx.measureText(name).width + 10;
+    const rest = `+${n - i} more (hover an actor for its node)`;
+    if (x + w + (i < n - 1 ? ctx.measureText(rest).width : 0) > width) {
+      ctx.fillStyle = THEME.muted;
+      ctx.fillText(rest, x, y);
+      break;
+    }
+    ctx.fillStyle = typeColor(i);
+    ctx.fillRect(x, y - 1.5, 10, 3);
+    ctx.fillStyle = THEME.label;
+    ctx.fillText(name, x + 14, y);
+    x += w;
   }
-  // node membership: the node's name beside each glyph, in a colour per node
-  if (sc.cell >= 36) {
-    ctx.font = "bold 9px system-ui, 'Liberation Sans', sans-serif";
-    ctx.textAlign = "right";
-    sc.actors.forEach((a, i) => {
-      ctx.fillStyle = typeColor(a.node);
-      ctx.fillText(sc.nodeName[i], a.x - a.r - 3, a.y + a.r);
-    });
-    ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+  ctx.textAlign = "center";
+}
+
+function paintTag(ctx: CanvasRenderingContext2D, x: number, y: number, p: Placed, _k: number, node: number, s: MeshState): void {
+  // a node heading its group: a rounded square in the node's colour, outlined red when down
+  const down = NODE_STYLE.down;
+  const h = Math.max(6, p.r);
+  ctx.fillStyle = typeColor(node);
+  ctx.beginPath();
+  ctx.roundRect(x - h, y - h, 2 * h, 2 * h, 3);
+  ctx.fill();
+  if (s.nodeState[node] === N.down) {
+    ctx.strokeStyle = down.stroke;
+    ctx.lineWidth = 2;
+    cross(ctx, x, y, h * 0.6);
+  }
+}
+
+function paintStub(ctx: CanvasRenderingContext2D, x: number, y: number, r: number, failed: boolean): void {
+  // "+N more": three dots in a dashed circle, standing for the children not drawn
+  ctx.strokeStyle = failed ? STATUS_COLOR.failed : THEME.muted;
+  ctx.lineWidth = 1.2;
+  ctx.setLineDash([2, 2]);
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, Math.PI * 2);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.fillStyle = THEME.muted;
+  for (const dx of [-1, 0, 1]) {
+    ctx.beginPath();
+    ctx.arc(x + dx * r * 0.45, y, Math.max(0.8, r * 0.12), 0, Math.PI * 2);
+    ctx.fill();
+  }
+}
+
+function paintGlyph(ctx: CanvasRenderingContext2D, a: number, x: number, y: number, r: number, store: EventStore, s: MeshState, o: PaintTreeOptions): void {
+  const code = s.status[a];
+  const busy = code === S.alive && (s.busyUntil[a] > o.t || s.open[a] > 0);
+  const status = code === S.alive ? (busy ? "busy" : "idle") : code === S.failed ? "failed" : code === S.restarting ? "restarting" : code === S.stopped ? "stopped" : "absent";
+  const crashed = s.failRow[a] >= 0;
+  const shutDown = status === "restarting" && !crashed;
+  ctx.fillStyle = status === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[status] ?? "#999");
+  ctx.beginPath();
+  if (store.actorSystem[a]) ctx.rect(x - r, y - r, 2 * r, 2 * r);
+  else ctx.arc(x, y, r, 0, Math.PI * 2);
+  if (status === "stopped" || shutDown) {
+    ctx.strokeStyle = STATUS_COLOR.stopped;
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+  } else ctx.fill();
+  if (status === "restarting") {
+    ctx.strokeStyle = STATUS_COLOR.restarting;
+    ctx.setLineDash([3, 2]);
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(x, y, r + 2.5, 0, Math.PI * 2);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  if (crashed && (status === "failed" || status === "restarting") && r >= 4) {
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = Math.max(1.5, r / 4);
+    cross(ctx, x, y, r * 0.45);
+  }
+  if (busy) {
+    const since = Math.min(s.busyUntil[a] > o.t ? s.handleT[a] : Infinity, s.open[a] > 0 ? s.startT[a] : Infinity);
+    if (o.t - since > HUNG_AFTER) {
+      ctx.strokeStyle = HUNG;
+      ctx.lineWidth = 2.5;
+      ctx.beginPath();
+      ctx.arc(x, y, r + 2.5, 0, Math.PI * 2);
+      ctx.stroke();
+    }
+  }
+  if (s.errors[a] > 0 && r >= 4) {
+    ctx.fillStyle = HANDLER_ERROR;
+    ctx.beginPath();
+    ctx.arc(x - r * 0.75, y - r * 0.75, Math.max(2.5, r * 0.35), 0, Math.PI * 2);
+    ctx.fill();
+  }
+  if (a === o.selectedActor || a === o.hoverActor) {
+    ctx.strokeStyle = a === o.selectedActor ? THEME.select : THEME.muted;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(x, y, r + 3.5, 0, Math.PI * 2);
+    ctx.stroke();
   }
 }

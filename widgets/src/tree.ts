@@ -111,3 +111,127 @@ export function placeTree(
   });
   return { px, py, r, cell, rowH, elbows };
 }
+
+/** Text rows under a glyph: its name (with restarts), then what a folded subtree hides. */
+export const TEXT_LINE = 12;
+/** The smallest column that keeps a glyph and a short label legible: the leaf budget's unit. */
+export const MIN_CELL = 44;
+/** The shortest row: a glyph, two text lines and the elbow's run. */
+export const MIN_ROW = 50;
+const MAX_ROW = 120;
+const TOP = 12; // room above a glyph's centre for the largest glyph and its rings
+const RING = 4; // selection, hover and hung rings reach this far beyond a glyph
+
+export interface Placed {
+  px: number[];
+  py: number[];
+  r: number;
+  cell: number;
+  rowH: number;
+  /** Each item's column range in pixels: its subtree's leaves; its texts stay inside. */
+  lo: number[];
+  hi: number[];
+  /** The form chosen for each text line ("" when not even the shortest fits). */
+  line1: string[];
+  line2: string[];
+  w1: number[];
+  w2: number[];
+  elbows: Elbow[];
+}
+
+/**
+ * Place a laid-out tree in `rect`, choosing for each item the most informative of its text forms
+ * that fits its column range (`forms1`, `forms2`: most to least informative). A glyph sits at the
+ * top of its row, its texts under it, and each parent -> child elbow runs down from under the
+ * parent's texts, across between the rows, and down to above the child: nothing crosses.
+ */
+export function placeItems(
+  lay: TreeLayout,
+  rect: { x: number; y: number; w: number; h: number },
+  forms1: string[][],
+  forms2: string[][],
+  measure: (s: string) => number,
+): Placed {
+  const n = lay.x.length;
+  const cell = rect.w / Math.max(1, lay.columns);
+  const rowH = Math.min(MAX_ROW, rect.h / Math.max(1, lay.depths));
+  const r = Math.max(3, Math.min(10, cell * 0.3, (rowH - 40) / 2));
+  const px = lay.x.map((c) => rect.x + c * cell);
+  const py = lay.depth.map((d) => rect.y + d * rowH + TOP);
+  // column ranges, children before parents
+  const lo = new Array<number>(n);
+  const hi = new Array<number>(n);
+  const order = Array.from({ length: n }, (_v, i) => i).sort((a, b) => lay.depth[b] - lay.depth[a]);
+  for (const i of order) {
+    const c = lay.children[i];
+    lo[i] = c.length ? lo[c[0]] : px[i] - cell / 2;
+    hi[i] = c.length ? hi[c[c.length - 1]] : px[i] + cell / 2;
+  }
+  const pick = (forms: string[], maxW: number): [string, number] => {
+    for (const f of forms) {
+      const w = measure(f);
+      if (w <= maxW) return [f, w];
+    }
+    return ["", 0];
+  };
+  const line1: string[] = [];
+  const line2: string[] = [];
+  const w1: number[] = [];
+  const w2: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // a parent's text may use its whole range, but never more than two leaf columns past its
+    // glyph on either side, so it stays read as its own
+    const maxW = Math.min(hi[i] - lo[i], 2 * Math.min(px[i] - lo[i], hi[i] - px[i])) - 4;
+    const [a, aw] = pick(forms1[i] ?? [], maxW);
+    const [b, bw] = pick(forms2[i] ?? [], maxW);
+    line1.push(a);
+    line2.push(b);
+    w1.push(aw);
+    w2.push(bw);
+  }
+  const elbows: Elbow[] = [];
+  lay.children.forEach((kids, p) => {
+    for (const c of kids) {
+      const yTop = py[p] + r + 5 + 2 * TEXT_LINE + 2;
+      const yBottom = py[c] - r - 3;
+      const mid = (yTop + yBottom) / 2;
+      elbows.push({
+        from: p,
+        to: c,
+        points: [
+          [px[p], yTop],
+          [px[p], mid],
+          [px[c], mid],
+          [px[c], yBottom],
+        ],
+      });
+    }
+  });
+  return { px, py, r, cell, rowH, lo, hi, line1, line2, w1, w2, elbows };
+}
+
+/** Centre y of an item's first and second text line. */
+export function textY(p: Placed, i: number, line: 1 | 2): number {
+  return p.py[i] + p.r + 5 + (line - 1) * TEXT_LINE + TEXT_LINE / 2;
+}
+
+export interface Box {
+  owner: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** What is painted for each item, as boxes: the glyph with its rings, and each text line. */
+export function itemBoxes(p: Placed): Box[] {
+  const out: Box[] = [];
+  const g = p.r + RING;
+  p.px.forEach((x, i) => {
+    out.push({ owner: i, x0: x - g, y0: p.py[i] - g, x1: x + g, y1: p.py[i] + g });
+    const h = TEXT_LINE / 2 - 0.5;
+    if (p.line1[i]) out.push({ owner: i, x0: x - p.w1[i] / 2, y0: textY(p, i, 1) - h, x1: x + p.w1[i] / 2, y1: textY(p, i, 1) + h });
+    if (p.line2[i]) out.push({ owner: i, x0: x - p.w2[i] / 2, y0: textY(p, i, 2) - h, x1: x + p.w2[i] / 2, y1: textY(p, i, 2) + h });
+  });
+  return out;
+}

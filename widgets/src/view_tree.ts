@@ -1,69 +1,190 @@
-// The supervision tree view: the topology scene's actors placed as a tidy tree; a double-click
-// (or `c` on the selection) folds an actor's subtree away.
-import { paintTree, treeScene, type TreeScene } from "./draw_tree";
-import { typeColor } from "./palette";
+// The supervision tree view: every actor under its supervisor, folded to what fits legibly
+// (draw_tree.ts); a double-click (or `c` on the selection) folds or unfolds a subtree, and a
+// button in the corner switches node membership between a colour band and grouping by node.
+// The forest is built once per set of actors and filters, the layout once per fold state and
+// set of present and failed actors, so a scrub costs one pass over the actors' flags.
+import { buildModel, paintTree, pictureOf, updateFlags, type NodeMode, type TreeModel, type TreePicture } from "./draw_tree";
+import type { MeshState } from "./fold";
+import { fmtTime } from "./scrubber";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
-import { hitActor, publishSelected, sceneTip } from "./scene_hit";
+import { statusName } from "./scene";
+import { hiddenCounts } from "./tree_budget";
 
 class TreeRenderer implements Renderer {
   readonly foldsToPlayhead = true;
-  private scene: TreeScene | null = null;
-  /** Actors whose subtrees are folded away (actor indexes). */
-  private readonly collapsed = new Set<number>();
+  private model: TreeModel | null = null;
+  private pic: TreePicture | null = null;
+  private picKey = "";
+  private state: MeshState | null = null;
+  private t = 0;
+  /** The user's folds, by actor index (and -(node+1) for a node's group): they override the budget. */
+  private readonly open = new Set<number>();
+  private readonly closed = new Set<number>();
+  private version = 0;
+  private mode: NodeMode = "band";
+  private readonly button: HTMLButtonElement;
+  private readonly widths = new Map<string, number>();
+  private measureCtx: CanvasRenderingContext2D | null = null;
 
-  constructor(private readonly cx: ViewContext) {}
+  constructor(private readonly cx: ViewContext) {
+    const b = document.createElement("button");
+    b.className = "ml-tree-mode";
+    b.style.cssText = "position:absolute;top:4px;right:6px;z-index:2;font:11px system-ui,'Liberation Sans',sans-serif;padding:1px 6px;display:none;cursor:pointer";
+    b.addEventListener("click", () => this.setMode(this.mode === "band" ? "group" : "band"), { signal: cx.signal });
+    cx.stage.append(b);
+    this.button = b;
+    this.label();
+  }
+
+  private label(): void {
+    this.button.textContent = this.mode === "band" ? "group by node" : "colour by node";
+    this.button.title =
+      this.mode === "band"
+        ? "node membership is the bar under each actor, in its node's colour: group the tree by node instead"
+        : "the tree is grouped by node (a child on another node than its supervisor starts under its own node): show one tree with node colours instead";
+    this.cx.root.dataset.treeMode = this.mode;
+  }
+
+  setMode(mode: NodeMode): void {
+    this.mode = mode;
+    this.label();
+    this.cx.invalidate();
+  }
+
+  private measure = (s: string): number => {
+    let w = this.widths.get(s);
+    if (w === undefined) {
+      const ctx = this.measureCtx!;
+      ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+      this.widths.set(s, (w = ctx.measureText(s).width));
+    }
+    return w;
+  };
 
   paint(f: Frame): void {
-    const { store, folder, builder, ctl, root } = this.cx;
+    const t0 = performance.now();
+    const { store, folder, root } = this.cx;
     const { ctx, w, h } = f;
-    const sc = builder.build(store, folder, f.t, { x: 10, y: 10, w: w - 20, h: h - 20 }, { ...f.filters, supervision: false }, ctl.speed(), f.metaNodes, typeColor);
-    const tree = treeScene(sc, store, { x: 16, y: 12, w: w - 32, h: h - 24 }, this.collapsed);
-    root.dataset.treeHidden = String(tree.hidden);
-    this.scene = tree;
-    paintTree(ctx, tree, { selectedActor: f.selectedActor, hoverActor: f.hoverActor });
-    root.dataset.lod = sc.lod.aggregateActors ? "aggregate" : "detail";
-    if (sc.lod.aggregateActors) {
-      ctx.fillStyle = "#555";
-      ctx.textAlign = "center";
-      ctx.fillText(`${sc.visibleActors.toLocaleString()} actors: too many for the tree view yet; filter by class or hide system actors`, w / 2, h / 2);
+    this.measureCtx = ctx;
+    this.button.style.display = "";
+    const s = folder.stateAt(f.t);
+    const t1 = performance.now();
+    this.state = s;
+    this.t = f.t;
+    const mkey = `${store.n}|${store.actorCodes.length}|${store.nodeCodes.length}|${f.filters.hideSystem}|${f.filters.actorClass}|${this.mode}`;
+    if (this.model?.key !== mkey) this.model = buildModel(store, f.filters, this.mode, mkey);
+    const m = this.model;
+    const sig = updateFlags(m, s, f.t);
+    const rect = { x: 14, y: 24, w: w - 28, h: h - 30 };
+    const pkey = `${mkey}|${sig}|${this.version}|${rect.w}x${rect.h}`;
+    if (pkey !== this.picKey || !this.pic) {
+      const toItems = (set: Set<number>) => new Set([...set].map((a) => (a >= 0 ? m.itemOf[a] : m.actorOf.length + a)).filter((i) => i >= 0 && i < m.actorOf.length));
+      this.pic = pictureOf(m, store, s, rect, { open: toItems(this.open), closed: toItems(this.closed) }, this.measure);
+      this.picKey = pkey;
+      root.dataset.treeLayouts = String(Number(root.dataset.treeLayouts ?? 0) + 1);
     }
-    publishSelected(root, tree, f.selectedActor);
+    const pic = this.pic;
+    paintTree(ctx, pic, m, store, s, { selectedActor: f.selectedActor, hoverActor: f.hoverActor, mode: this.mode, t: f.t, keyWidth: w - 130 });
+    root.dataset.treeHidden = String(pic.hidden);
+    root.dataset.treeShown = String(pic.shown.item.length);
+    root.dataset.treeFolded = String(pic.shown.folded.filter(Boolean).length);
+    const k = pic.actor.indexOf(f.selectedActor);
+    if (f.selectedActor >= 0 && k >= 0) root.dataset.selectedXy = `${pic.place.px[k].toFixed(1)},${pic.place.py[k].toFixed(1)},${pic.place.r.toFixed(1)}`;
+    else delete root.dataset.selectedXy;
+    root.dataset.lod = pic.hidden ? "folded" : "detail";
+    // the fold to t (shared with every view) and the tree's own work, apart, for the benchmark
+    root.dataset.treeFoldMs = (t1 - t0).toFixed(2);
+    root.dataset.treeMs = (performance.now() - t1).toFixed(2);
+  }
+
+  /** The shown index under (x, y): a glyph (with its rings) or its text lines. */
+  private at(x: number, y: number): number {
+    const pic = this.pic;
+    if (!pic) return -1;
+    const p = pic.place;
+    for (let k = 0; k < p.px.length; k++) {
+      const half = Math.max(p.r + 4, Math.min(p.cell, p.hi[k] - p.lo[k]) / 2 - 1);
+      if (Math.abs(x - p.px[k]) <= half && y >= p.py[k] - p.r - 4 && y <= p.py[k] + p.r + 5 + 24) return k;
+    }
+    return -1;
   }
 
   actorAt(x: number, y: number): number {
-    return hitActor(this.scene, x, y);
+    const k = this.at(x, y);
+    return k < 0 ? -1 : (this.pic?.actor[k] ?? -1);
   }
 
   tip(x: number, y: number): string {
-    return sceneTip(this.scene, this.cx.store, x, y);
+    const k = this.at(x, y);
+    const pic = this.pic;
+    const m = this.model;
+    const s = this.state;
+    if (k < 0 || !pic || !m || !s) return "";
+    const { store } = this.cx;
+    const c = hiddenCounts(pic.shown, k, m.counts);
+    const hides = c.present
+      ? `\nhides ${c.present.toLocaleString("en-US")} actor(s): ${c.failed} failed, ${c.restarting} restarting, ${c.busy} busy`
+      : "";
+    if (pic.tagNode[k] >= 0) return `node ${store.str(store.nodeCodes[pic.tagNode[k]])}${hides}\ndouble-click to fold or unfold`;
+    const a = pic.actor[k];
+    if (a < 0) {
+      const parent = pic.shown.stubOf[k];
+      const of = parent >= 0 && m.actorOf[parent] >= 0 ? store.str(store.actorCodes[m.actorOf[parent]]) : "the top level";
+      return `${c.present.toLocaleString("en-US")} more under ${of}, not drawn${hides.replace(/^\nhides [^:]*/, "\nof them")}\ndouble-click its parent to draw them all, or use the table view`;
+    }
+    const node = s.node[a] >= 0 ? store.str(store.nodeCodes[s.node[a]]) : "";
+    const status = ` · ${statusName(s, a, this.t)}`;
+    const life = s.restarts[a] ? ` · ${s.restarts[a]} restart(s)` : "";
+    const since = s.lifeRow[a] >= 0 ? ` since t=${fmtTime(store.t.data[s.lifeRow[a]])}` : "";
+    return `${store.str(store.actorCodes[a])}${status} · on ${node}${life}${since}\n${store.str(store.actorClass[a])}${hides}`;
   }
 
   click(x: number, y: number): void {
-    if (!this.scene) return;
-    const a = hitActor(this.scene, x, y);
+    const a = this.actorAt(x, y);
     if (a >= 0) return this.cx.ctl.selectActor(a);
-    this.cx.ctl.select({ kind: "none" }); // the tree has no node regions
+    this.cx.ctl.select({ kind: "none" });
   }
 
   dblclick(x: number, y: number): void {
-    this.fold(hitActor(this.scene, x, y));
+    const k = this.at(x, y);
+    const pic = this.pic;
+    if (k < 0 || !pic) return;
+    if (pic.tagNode[k] >= 0) return this.toggle(-(pic.tagNode[k] + 1), pic.shown.folded[k]);
+    if (pic.actor[k] >= 0) return this.toggle(pic.actor[k], pic.shown.folded[k]);
+    // a stub: draw all of its parent's children
+    const parent = pic.shown.stubOf[k];
+    const m = this.model;
+    if (parent >= 0 && m) this.toggle(m.actorOf[parent], true);
   }
 
   fold(a: number): void {
-    if (a < 0) return;
-    if (this.collapsed.has(a)) this.collapsed.delete(a);
-    else this.collapsed.add(a);
+    if (a < 0 || !this.pic) return;
+    const k = this.pic.actor.indexOf(a);
+    this.toggle(a, k >= 0 && this.pic.shown.folded[k]);
+  }
+
+  private toggle(key: number, isFolded: boolean): void {
+    if (isFolded) {
+      this.closed.delete(key);
+      this.open.add(key);
+    } else {
+      this.open.delete(key);
+      this.closed.add(key);
+    }
+    this.version++;
     this.cx.invalidate();
   }
 
   leave(): void {
-    this.scene = null;
+    this.pic = null;
+    this.picKey = "";
+    this.button.style.display = "none";
   }
 }
 
 export const treeView: ViewModule = {
   name: "tree",
   label: "tree",
-  title: "the supervision tree: parents above their children (v)",
+  title: "the supervision tree: parents above their children, folded to what fits (double-click or c folds; v)",
   create: (cx) => new TreeRenderer(cx),
 };
