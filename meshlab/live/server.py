@@ -691,6 +691,7 @@ class _GuardedConnection(ServerConnection):
         self._peer = str(peer[0]) if peer else "unknown"
         if not self.counts.connection_opened(self._peer):
             log.info("dropping a connection from %s: too many open from there", self._peer)
+            assert isinstance(transport, asyncio.Transport)  # a TCP connection's
             transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
