@@ -75,6 +75,7 @@ try {
     for (const c of JSON.parse(el.textContent)) payload.chunks.push(c);
     el.remove();
   }
+  payload.release = true; // the page's one store keeps the columns: no second copy
   window.meshlabReplay = mod.mountStandalone(app, payload);
 } catch (err) {
   fail("load its data", err);

@@ -34,6 +34,8 @@ def test_a_replay_split_into_blocks_draws_every_event(browser, tmp_path, artifac
     assert int(page.get_attribute(CANVAS, "data-rows")) == len(trace)
     # every block but the first was read and dropped from the page
     assert page.evaluate("() => document.querySelectorAll('[id^=meshlab-data-]').length") == 0
+    # and the page let go of each chunk's text once the store had read it
+    assert page.evaluate("() => window.meshlabReplay.model.chunks.every((c) => c.data === '')")
     page.screenshot(path=str(artifacts / "replay-blocks.png"))
     page.close()
     assert not problems, problems

@@ -14,6 +14,11 @@ export interface EmbeddedChunk {
 export interface StandalonePayload {
   state: Record<string, unknown>;
   chunks: EmbeddedChunk[];
+  /**
+   * Let go of each chunk's data once delivered (the HTML replay: its one store keeps the
+   * columns, and a 10M-event page would otherwise hold every chunk twice).
+   */
+  release?: boolean;
 }
 
 // anywidget's own handler type: its model calls back with whatever the event carries.
@@ -29,9 +34,12 @@ export class LocalModel implements Model {
     get_model: (id: string): Promise<never> => Promise.reject(new Error(`no widget ${id} in a standalone page`)),
   };
 
-  constructor(state: Partial<Traits> | Record<string, unknown>, chunks: EmbeddedChunk[]) {
+  private readonly release: boolean;
+
+  constructor(state: Partial<Traits> | Record<string, unknown>, chunks: EmbeddedChunk[], release = false) {
     this.attrs = { ...state };
     this.chunks = chunks;
+    this.release = release;
   }
 
   get<K extends keyof Traits>(name: K): Traits[K] {
@@ -76,7 +84,11 @@ export class LocalModel implements Model {
     const from = msg.have ?? 0;
     setTimeout(() => {
       for (const c of this.chunks.slice(from)) {
+        if (this.release && c.data === "") {
+          throw new Error(`meshlab replay: chunk ${c.header.index} was let go after it was read; reload the page`);
+        }
         this.emit("msg:custom", c.header, [view(c.data)]);
+        if (this.release) c.data = "";
       }
     }, 0);
   }
@@ -107,7 +119,7 @@ export interface Mounted {
 }
 
 export function mountStandalone(el: HTMLElement, payload: StandalonePayload): Mounted {
-  const model = new LocalModel(payload.state, payload.chunks);
+  const model = new LocalModel(payload.state, payload.chunks, payload.release ?? false);
   const view = createView(el, model, attach(model));
   // The replay is the whole page: its keys work from the start, without a click first, and
   // keep working when the focus falls back to the page (a click on the heading, say).
