@@ -110,20 +110,21 @@ export interface TreePicture {
 const fmt = (n: number) => n.toLocaleString("en-US");
 const short = (n: number) => (n < 1000 ? String(n) : n < 10_000 ? `${(n / 1000).toFixed(1)}k` : `${Math.round(n / 1000)}k`);
 
-/** What a folded item or a stub hides, from the most to the least informative wording. */
+/**
+ * What a folded item or a stub hides, from the most to the least informative wording. Short
+ * forms say "down" for failed and restarting together (a ↻ would read as the restart count
+ * that labels carry); the line is drawn red when any of them is down.
+ */
 export function countForms(c: { present: number; failed: number; restarting: number; busy: number }, stub: boolean): [string[], string[]] {
-  const parts = (long: boolean) =>
-    [
-      c.failed ? (long ? `${fmt(c.failed)} failed` : `✕${short(c.failed)}`) : "",
-      c.restarting ? (long ? `${fmt(c.restarting)} restarting` : `↻${short(c.restarting)}`) : "",
-      c.busy ? (long ? `${fmt(c.busy)} busy` : `●${short(c.busy)}`) : "",
-    ].filter(Boolean);
-  const long = parts(true).join(" · ");
-  const brief = parts(false).join(" ");
-  const downOnly = parts(false).filter((p) => !p.startsWith("●")).join(" ");
-  const firstDown = parts(false)[0]?.startsWith("●") ? "" : (parts(false)[0] ?? "");
-  if (stub) return [[`+${fmt(c.present)} more`, `+${short(c.present)} more`, `+${short(c.present)}`], [long, brief, downOnly, firstDown]];
-  return [[], [`+${fmt(c.present)}${long ? ` · ${long}` : ""}`, `+${fmt(c.present)} ${brief}`, `+${short(c.present)} ${brief}`, `+${short(c.present)} ${downOnly}`, `+${short(c.present)}`, downOnly, firstDown]];
+  const down = c.failed + c.restarting;
+  const long = [c.failed ? `${fmt(c.failed)} failed` : "", c.restarting ? `${fmt(c.restarting)} restarting` : "", c.busy ? `${fmt(c.busy)} busy` : ""].filter(Boolean).join(" · ");
+  const mid = [down ? `${fmt(down)} down` : "", c.busy ? `${fmt(c.busy)} busy` : ""].filter(Boolean).join(" · ");
+  const brief = [down ? `${short(down)} down` : "", c.busy ? `${short(c.busy)} busy` : ""].filter(Boolean).join(" · ");
+  const downOnly = down ? `${short(down)} down` : "";
+  const n = (long: boolean) => (long ? fmt(c.present) : short(c.present));
+  const join = (a: string, b: string) => (b ? `${a} · ${b}` : a);
+  if (stub) return [[`+${n(true)} more`, `+${n(false)} more`, `+${n(false)}`], [long, mid, brief, downOnly, down ? `${short(down)}✕` : ""]];
+  return [[], [join(`+${n(true)}`, long), join(`+${n(true)}`, mid), join(`+${n(false)}`, brief), join(`+${n(false)}`, downOnly), `+${n(false)}`, downOnly, down ? `${short(down)}✕` : ""].filter((v, i, all) => all.indexOf(v) === i)];
 }
 
 /** Choose and lay out what is drawn: depends on the fold state and the actors present, not on t. */

@@ -281,8 +281,8 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
       if (!choice.closed.has(item) && deepOk) later.push([item, k, kids]);
       continue;
     }
-    // the user's unfold draws as many as the whole width holds, the rest behind a stub
-    leaves += addChildren(item, k, kids, userOpen ? Math.max(kids.length <= budget.leaves ? kids.length : budget.leaves, 2) : kids.length) - 1;
+    // the user's unfold draws as many as the width left holds (at least two), the rest behind a stub
+    leaves += addChildren(item, k, kids, userOpen ? Math.min(kids.length, Math.max(3, budget.leaves - leaves + 1)) : kids.length) - 1;
   }
   // what is left of the budget: shared among the folded items, each then showing a few children
   // (themselves folded, their counts saying what they hide) and a stub for the rest

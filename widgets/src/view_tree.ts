@@ -92,6 +92,19 @@ class TreeRenderer implements Renderer {
     if (f.selectedActor >= 0 && k >= 0) root.dataset.selectedXy = `${pic.place.px[k].toFixed(1)},${pic.place.py[k].toFixed(1)},${pic.place.r.toFixed(1)}`;
     else delete root.dataset.selectedXy;
     root.dataset.lod = pic.hidden ? "folded" : "detail";
+    // what each stub and folded actor stands for, and where the first stub is drawn (tests)
+    const folds: [string, number, number, number, number][] = [];
+    let stubXy = "";
+    pic.shown.item.forEach((item, k) => {
+      if (!(item < 0 || pic.shown.folded[k])) return;
+      const c = hiddenCounts(pic.shown, k, m.counts);
+      const of = item < 0 ? pic.shown.stubOf[k] : item;
+      const name = of < 0 ? "" : m.actorOf[of] >= 0 ? store.str(store.actorCodes[m.actorOf[of]]) : `node ${store.str(store.nodeCodes[-m.actorOf[of] - 1])}`;
+      folds.push([`${item < 0 ? "more:" : ""}${name}`, c.present, c.failed, c.restarting, c.busy]);
+      if (item < 0 && !stubXy) stubXy = `${pic.place.px[k].toFixed(1)},${pic.place.py[k].toFixed(1)}`;
+    });
+    root.dataset.treeFolds = JSON.stringify(folds.slice(0, 100));
+    root.dataset.treeStubXy = stubXy;
     // the fold to t (shared with every view) and the tree's own work, apart, for the benchmark
     root.dataset.treeFoldMs = (t1 - t0).toFixed(2);
     root.dataset.treeMs = (performance.now() - t1).toFixed(2);

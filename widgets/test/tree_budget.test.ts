@@ -159,7 +159,7 @@ describe("supervision tree folded to a budget", () => {
     expect(hiddenCounts(sh, stub, counts)).toEqual({ present: 20_000 - 39, failed: 0, restarting: 0, busy: 0 });
     // the user's unfold of a wide parent draws what the width holds, never more
     const open = chooseShown(f, counts, { leaves: 40, depth: 10 }, { open: new Set([0]), closed: new Set() });
-    expect(open.item.length).toBe(41);
+    expect(open.item.length).toBe(41); // the root, 39 children and a stub: the whole width
     // the user's fold of the root folds everything into it
     const closed = chooseShown(f, counts, { leaves: 40, depth: 10 }, { open: new Set(), closed: new Set([0]) });
     expect(closed.item).toEqual([0]);
@@ -183,7 +183,8 @@ describe("supervision tree folded to a budget", () => {
   it("words a folded subtree's counts from long to short", () => {
     const [, two] = countForms({ present: 12_496, failed: 3, restarting: 1, busy: 40 }, false);
     expect(two[0]).toBe("+12,496 · 3 failed · 1 restarting · 40 busy");
-    expect(two).toContain("+12k ✕3 ↻1");
+    expect(two).toContain("+12k · 4 down · 40 busy");
+    expect(two).toContain("+12k · 4 down");
     const [one, sub] = countForms({ present: 1500, failed: 0, restarting: 0, busy: 2 }, true);
     expect(one[0]).toBe("+1,500 more");
     expect(sub[0]).toBe("2 busy");
