@@ -80,7 +80,7 @@ describe("actor table", () => {
     expect(table.computed).toBe(2);
   });
 
-  it("is quick at 100,000 actors, and finds an actor's row", () => {
+  it("sorts and searches 100,000 actors, and finds an actor's row", () => {
     const evs: Ev[] = [];
     for (let n = 0; n < 50; n++) evs.push({ t: 0, kind: "node_join", node: `n${n}` });
     for (let a = 0; a < 100_000; a++) evs.push({ t: a * 1e-5, kind: "actor_spawn", node: `n${a % 50}`, actor: `w${a}`, msg_type: a % 3 ? "Worker" : "Cache" });
@@ -91,26 +91,20 @@ describe("actor table", () => {
     const t = big.t1;
     const s = f.stateAt(t);
     const table = new ActorTable();
-    let t0 = performance.now();
     table.refresh(big, s, t, { ...DEFAULT_QUERY }); // includes the one-off order by name
-    const first = performance.now() - t0;
     expect(table.length).toBe(100_000);
-    const times: number[] = [];
     for (const sort of ["status", "node", "processed", "id"] as const) {
-      t0 = performance.now();
       table.refresh(big, s, t, { ...DEFAULT_QUERY, sort, search: sort === "id" ? "w99" : "" });
-      times.push(performance.now() - t0);
     }
+    // the search narrowed the last refresh: w99, w990..w999, w9900..w9999, w99000..w99999
+    expect(table.length).toBe(1 + 10 + 100 + 1000);
     // failures first when sorted by status: 2,703 of them
     table.refresh(big, s, t, { ...DEFAULT_QUERY, sort: "status" });
     expect(big.str(big.actorCodes[table.order[0]])).toBe("w0");
     expect(table.row(big, s, t, 2702).status).toBe("failed");
     expect(table.row(big, s, t, 2703).status).toBe("idle");
     expect(table.indexOf(big.actorOf.get(big.strings.indexOf("w37"))!)).toBe(1);
-    // generous bounds for a loaded machine; the figures go to the report
-    expect(first).toBeLessThan(3000);
-    expect(Math.max(...times)).toBeLessThan(1000);
-    console.log(`actor table, 100k actors: first refresh ${first.toFixed(0)} ms, re-sorts ${times.map((x) => x.toFixed(0)).join(", ")} ms`);
+    // its speed is a benchmark figure (meshlab bench widget), not a timed test
   });
 
   it("keeps only the rows in sight, plus one either side", () => {

@@ -175,15 +175,13 @@ describe("flow window", () => {
     // play at 1x, 60 frames a second: ~17 messages enter and ~17 leave per frame
     let worst = 0;
     let t = 100;
-    const t0 = performance.now();
     for (let f = 0; f < 600; f++) {
       t += 1 / 60;
       win.update({ t, w, type: -1, nodeOf: () => -1 });
       worst = Math.max(worst, win.touched);
     }
-    const perFrame = (performance.now() - t0) / 600;
+    // the work per frame is bounded by its own traffic, not the window (time is bench widget's)
     expect(worst).toBeLessThan(60);
-    expect(perFrame).toBeLessThan(16);
     const want = brute(c, t, w, () => -1);
     expect(sorted(counts(win.nodeEdges))).toEqual(sorted(want.nodes));
   });
