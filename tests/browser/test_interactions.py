@@ -10,6 +10,8 @@ import pytest
 
 import meshlab as ml
 
+from .test_spacetime import _messages, _pick_arrow
+
 CANVAS = ".meshlab-canvas"
 MODEL = "window.meshlabReplay.model"
 T_FAIL = 6.95  # supervision-tree, seed 1: root/api and its three workers wait for a restart
@@ -154,6 +156,29 @@ def test_tooltips_name_what_is_under_the_pointer(browser, sup, artifacts):
         # off the glyphs, the tooltip goes
         page.mouse.move(3, 3)
         page.wait_for_selector(f"{CANVAS} .ml-tip", state="hidden")
+    assert not errors, errors
+    page.close()
+
+
+def test_tooltip_of_a_message_names_its_type_ends_and_times(browser, sup):
+    path, trace = sup
+    page, errors = _open(browser, path)
+    page.evaluate(f"{MODEL}.set('view', 'spacetime')")
+    _wait(page, "d.stWindow && d.stRowsAt")
+    ds = page.evaluate(f"() => Object.assign({{}}, document.querySelector('{CANVAS}').dataset)")
+    msgs = _messages(trace)
+    msg_id, x, y = _pick_arrow(ds, msgs)
+    m = msgs.filter(pl.col("msg_id") == msg_id).row(0, named=True)
+    box = page.locator(f"{CANVAS} canvas.ml-main").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_selector(f"{CANVAS} .ml-tip:visible")
+    tip = page.inner_text(f"{CANVAS} .ml-tip")
+
+    def sec(t: float) -> str:  # as the page writes a time: to the microsecond, no trailing 0
+        return f"{t:.6f}".rstrip("0").rstrip(".") + " s"
+
+    assert f"{m['type']} {m['src']} → {m['dst']}, sent {sec(m['t0'])}" in tip, tip
+    assert f"received {sec(m['t1'])}" in tip, tip
     assert not errors, errors
     page.close()
 
