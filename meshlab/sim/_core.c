@@ -309,9 +309,10 @@ static int record_send(EngineObject *e, long long mid, CellObject *cell, CellObj
         return -1;
     Py_ssize_t i = log_kind(e, K_SEND);
     if (i < 0) return -1;
+    /* a name or type that is None is rare: both rows' flags from one test of the shared codes */
+    int null = !c_actor || !c_peer || !c_mtype;
     MsgInfo row = {(uint32_t)c_node, (uint32_t)c_actor, (uint32_t)c_peer, (uint32_t)c_mtype, sz,
-                   0};
-    msg_info_nulls(&row);
+                   null || !c_node};
     if (frame_msg_rows(&e->frame, e->views, i, 1, e->now, (uint32_t)cell->inc, (uint64_t)mid,
                        &row, &latency, (uint32_t)c_reason) < 0)
         return -1;
@@ -320,7 +321,7 @@ static int record_send(EngineObject *e, long long mid, CellObject *cell, CellObj
     info->peer = (uint32_t)c_actor;
     info->mtype = (uint32_t)c_mtype;
     info->size = sz;
-    msg_info_nulls(info);
+    info->null = null || !c_pnode;
     return 0;
 }
 

@@ -54,8 +54,8 @@ static int put_other(EngineObject *e, Frame *f, Py_ssize_t i, int kind, PyObject
 }
 
 /* _take(other, start) -> dict: the columns of every event since the last call (column
- * bytes, "<name>.valid" bitmaps, "seq", "strings" = the view data buffer, "n",
- * "other_used"). */
+ * bytes, "<name>.valid" bitmaps, "strings" = the view data buffer, "n", "first" = the seq of
+ * the first row, "other_used"). */
 static PyObject *Engine__take(EngineObject *e, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 || !PyList_Check(args[0])) {
         PyErr_SetString(PyExc_TypeError, "_take(other: list, start: int)");
@@ -91,22 +91,15 @@ static PyObject *Engine__take(EngineObject *e, PyObject *const *args, Py_ssize_t
         Py_DECREF(result);
         return NULL;
     }
-    /* seq: the events' positions in the whole recording (this frame's rows come last). */
-    size_t seq_bytes = (size_t)(n ? n : 1) * sizeof(uint64_t);
-    char *seq = mem_alloc(seq_bytes);
-    if (!seq) {
+    /* seq is not a column here: the caller numbers the rows from "first" (polars writes the
+     * range into memory its allocator has at hand, not freshly mapped pages). */
+    PyObject *first = PyLong_FromLongLong(e->taken);
+    if (!first || PyDict_SetItemString(result, "first", first) < 0) {
+        Py_XDECREF(first);
         Py_DECREF(result);
         return NULL;
     }
-    uint64_t base = (uint64_t)e->taken;
-    for (Py_ssize_t i = 0; i < n; i++) ((uint64_t *)seq)[i] = base + (uint64_t)i;
-    PyObject *b = block_new(seq, n * (Py_ssize_t)sizeof(uint64_t), seq_bytes);
-    if (!b || PyDict_SetItemString(result, "seq", b) < 0) {
-        Py_XDECREF(b);
-        Py_DECREF(result);
-        return NULL;
-    }
-    Py_DECREF(b);
+    Py_DECREF(first);
     /* The frame starts afresh: messages in flight carry what their receives will record. */
     int rc = frame_hand_over(f, result); /* the frame is empty now, either way */
     e->taken += n;

@@ -65,9 +65,8 @@ class ColumnRecorder(ChunkedFrames):
         def validity(name: str) -> pa.Buffer | None:
             return pa.py_buffer(cols[name + ".valid"]) if name + ".valid" in cols else None
 
-        series = {
-            "seq": _wrap(pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(cols["seq"])]))
-        }
+        first = cols["first"]
+        series = {"seq": pl.int_range(first, first + n, dtype=pl.UInt64, eager=True)}
         # the engine only logs codes of KINDS (it checks the rarer ones)
         codes = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols["kind"])])
         series["kind"] = _KIND_ENUM.gather(_wrap(codes))

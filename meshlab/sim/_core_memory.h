@@ -38,21 +38,7 @@ static char *mem_map(size_t size) {
 }
 #endif
 
-/* `size` zeroed bytes, or NULL with MemoryError set. */
-static char *mem_alloc(size_t size) {
-#if MEM_MAPPED
-    if (size >= MEM_MAP_MIN) {
-        char *p = mem_map(size);
-        if (!p) PyErr_NoMemory();
-        return p;
-    }
-#endif
-    char *p = PyMem_RawCalloc(size ? size : 1, 1);
-    if (!p) PyErr_NoMemory();
-    return p;
-}
-
-/* Frees what mem_alloc or mem_grow gave for `size` bytes. */
+/* Frees what mem_grow gave for `size` bytes. */
 static void mem_free(char *p, size_t size) {
     if (!p) return;
 #if MEM_MAPPED
