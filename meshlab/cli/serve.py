@@ -238,6 +238,11 @@ async def _serve(source, name: str, args, token: str | None, stream_token: str |
         "control": token is not None,
         **(source.ready_info() if hasattr(source, "ready_info") else {}),
     }
+    # Ctrl-C and SIGTERM stop the node cleanly from the moment it says it listens
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     print(json.dumps(ready), flush=True)
     what = f"scenario {args.scenario} (seed {args.seed})" if args.scenario else args.trace
     what = source.title() if hasattr(source, "title") else what
@@ -247,10 +252,6 @@ async def _serve(source, name: str, args, token: str | None, stream_token: str |
         file=sys.stderr,
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await server.stop()
 
