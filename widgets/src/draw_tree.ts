@@ -159,7 +159,12 @@ export function pictureOf(
       const seg = lastSegment(id);
       const rs = s.restarts[a] ? ` ↻${s.restarts[a]}` : "";
       forms1.push([...new Set([`${seg}${rs}`, seg, seg.length > 6 ? `…${seg.slice(-5)}` : seg, seg.length > 3 ? `…${seg.slice(-3)}` : seg])]);
-      forms2.push(shown.folded[k] ? countForms(c, false)[1] : []);
+      // grouped by node, a child of a supervisor on another node hangs from its own node's tag:
+      // its second line names that supervisor, so the link is not lost
+      const up = m.forest.parent[shown.item[k]];
+      const sup = store.actorParent[a];
+      const away = up >= 0 && m.actorOf[up] < 0 && sup >= 0 ? lastSegment(store.str(sup)) : "";
+      forms2.push(shown.folded[k] ? countForms(c, false)[1] : away ? [`↑ ${away}`, `↑${away}`] : []);
     }
   });
   const place = placeItems(lay, rect, forms1, forms2, measure);
