@@ -200,6 +200,14 @@ def test_root_cause_link_selects_the_culprit(browser, sup):
     link.click()
     _wait(page, f"d.selected === {culprit!r}")
     page.wait_for_selector(f"{CANVAS} .ml-inspector .ml-title:has-text({culprit!r})")
+    # a time in its flight recorder is a link that moves the playhead to that event
+    rows = trace.events.filter((pl.col("actor") == culprit) & (pl.col("t") < T_FAIL))["t"]
+    link = page.locator(f"{CANVAS} .ml-recorder .ml-time").first
+    shown = float(link.inner_text())
+    when = min(rows.to_list(), key=lambda t: abs(t - shown))  # the event the 3-decimal text names
+    assert abs(when - shown) < 5e-4
+    link.click()
+    _wait(page, f"Math.abs(parseFloat(d.time) - {when}) < 1e-9")
     assert not errors, errors
     page.close()
 
