@@ -141,6 +141,8 @@ export function pictureOf(
   const lay = tidyTree({ parent: shown.parent });
   const actor = shown.item.map((i) => (i < 0 ? -1 : m.actorOf[i] >= 0 ? m.actorOf[i] : -1));
   const tagNode = shown.item.map((i) => (i >= 0 && m.actorOf[i] < 0 ? -m.actorOf[i] - 1 : -1));
+  // grouped by node, the top level is the nodes' tags: how many of them have actors present
+  const groupedRoots = m.actorOf.length && m.actorOf[m.actorOf.length - 1] < 0 ? m.forest.roots.filter((r) => m.actorOf[r] < 0 && m.counts.within(r, "present") > 0).length : 0;
   const forms1: string[][] = [];
   const forms2: string[][] = [];
   shown.item.forEach((_i, k) => {
@@ -149,6 +151,11 @@ export function pictureOf(
       const name = store.str(store.nodeCodes[tagNode[k]]);
       forms1.push([name]);
       forms2.push(shown.folded[k] ? countForms(c, false)[1] : []);
+    } else if (actor[k] < 0 && shown.stubOf[k] < 0 && groupedRoots) {
+      // grouped by node, the top level's stub stands for nodes: say how many, then their actors
+      const nodes = groupedRoots - shown.parent.filter((p, j) => p < 0 && j !== k).length;
+      forms1.push([`+${fmt(nodes)} nodes`, `+${short(nodes)} nodes`, `+${short(nodes)}`]);
+      forms2.push([`${fmt(c.present)} actors`, `${short(c.present)} actors`, short(c.present)]);
     } else if (actor[k] < 0) {
       const [a, b] = countForms(c, true);
       forms1.push(a);

@@ -142,7 +142,7 @@ class TreeRenderer implements Renderer {
     const a = pic.actor[k];
     if (a < 0) {
       const parent = pic.shown.stubOf[k];
-      const of = parent >= 0 && m.actorOf[parent] >= 0 ? store.str(store.actorCodes[m.actorOf[parent]]) : "the top level";
+      const of = parent >= 0 && m.actorOf[parent] >= 0 ? store.str(store.actorCodes[m.actorOf[parent]]) : this.mode === "group" ? "the nodes not drawn" : "the top level";
       return `${c.present.toLocaleString("en-US")} more under ${of}, not drawn${hides.replace(/^\nhides [^:]*/, "\nof them")}\ndouble-click its parent to draw them all, or use the table view`;
     }
     const node = s.node[a] >= 0 ? store.str(store.nodeCodes[s.node[a]]) : "";
