@@ -263,7 +263,7 @@ class Emitter:
         The hot path: a lookup, a counter, a clock read and one append. A value of the wrong
         type is found when the batch is built and reported there (see :attr:`errors`); a field
         that is not a column is Python's own ``TypeError`` (no ``**kwargs`` catch-all: it
-        would cost a dict on every call, a fifth of emit's time)."""
+        would build a dict on every call)."""
         code = _KIND_CODE_GET(kind)
         if code is None:
             raise ValueError(f"unknown event kind {kind!r}; one of {', '.join(KINDS)}")
