@@ -340,15 +340,31 @@ function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
   if (!total) return;
   const r = n.box.inner;
   const roomy = r.h >= 48; // room for the bar and two lines of counts below it
-  const bh = roomy ? Math.min(22, Math.max(6, r.h - 40)) : 3;
-  const y = r.y + (roomy ? 6 : 2);
+  // too low for a line of counts (200 nodes in a notebook): the bar takes the whole height
+  const bare = r.h < 18;
+  const bh = roomy ? Math.min(22, Math.max(6, r.h - 40)) : bare ? Math.max(3, r.h) : 3;
+  const y = r.y + (roomy ? 6 : bare ? 0 : 2);
   ctx.save();
   ctx.beginPath();
   ctx.rect(r.x, r.y, r.w, r.h);
   ctx.clip();
-  let x = r.x;
+  // a failed or restarting actor among hundreds keeps at least 3 px of the bar, so it can be
+  // found at a glance at every size; the other statuses share what is left
+  const least = (k: (typeof SUMMARY_ORDER)[number]) => (n.counts[k] && (k === "failed" || k === "restarting") ? Math.min(3, r.w / 4) : 0);
+  let kept = 0;
+  let keptCount = 0;
   for (const k of SUMMARY_ORDER) {
     const w = (r.w * n.counts[k]) / total;
+    if (least(k) > w) {
+      kept += least(k);
+      keptCount += n.counts[k];
+    }
+  }
+  const scale = total > keptCount ? (r.w - kept) / (total - keptCount) : 0;
+  let x = r.x;
+  for (const k of SUMMARY_ORDER) {
+    const share = (r.w * n.counts[k]) / total;
+    const w = least(k) > share ? least(k) : scale * n.counts[k];
     if (w <= 0) continue;
     ctx.fillStyle = STATUS_COLOR[k];
     ctx.fillRect(x, y, w, bh);
@@ -380,7 +396,7 @@ function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
       ctx.fillStyle = HUNG;
       ctx.fillText(`⚠ ${fmtInt(n.hung)} hung`, r.x, ty + 32);
     }
-  } else {
+  } else if (!bare) {
     const ty = y + bh + 11;
     ctx.font = "10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
     let x2 = r.x;
