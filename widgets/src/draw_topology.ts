@@ -89,9 +89,16 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
   ctx.font = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
   const ends: number[] = [];
   for (const n of sc.nodes) {
+    const w = ctx.measureText(n.name).width;
+    // a name wider than its region (200 nodes at notebook width) would run over its
+    // neighbours' names: left to the tooltip and the inspector instead
+    if (8 + w > n.box.w - 2) {
+      ends.push(Infinity);
+      continue;
+    }
     ctx.fillStyle = NODE_STYLE[n.state].text;
     ctx.fillText(n.name, n.box.x + 8, n.box.y + HEADER / 2 + 1);
-    ends.push(n.box.x + 12 + ctx.measureText(n.name).width);
+    ends.push(n.box.x + 12 + w);
   }
   ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
   sc.nodes.forEach((n, i) => {
@@ -338,7 +345,11 @@ const SUMMARY_URGENT = ["failed", "restarting", "busy", "stopped", "idle"] as co
 function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
   const total = SUMMARY_ORDER.reduce((acc, k) => acc + n.counts[k], 0);
   if (!total) return;
-  const r = n.box.inner;
+  // a region narrower than its padding (200 nodes at notebook width) has no room for its name
+  // either: the bar takes the whole region, inside its rounded border
+  const inner = n.box.inner;
+  const b = n.box;
+  const r = inner.w < 12 ? { x: b.x + 3, y: b.y + 8, w: Math.max(1, b.w - 6), h: Math.max(3, b.h - 16) } : inner;
   const roomy = r.h >= 48; // room for the bar and two lines of counts below it
   // too low for a line of counts (200 nodes in a notebook): the bar takes the whole height
   const bare = r.h < 18;
