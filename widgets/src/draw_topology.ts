@@ -2,7 +2,7 @@
 import { K } from "./kinds";
 import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
-import { HEADER, exitPoint, type Rect } from "./layout";
+import { GAP, HEADER, exitPoint, type Rect } from "./layout";
 import { DROP, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import type { Scene, SceneLine, SceneNode } from "./scene";
 import { cross } from "./shapes";
@@ -90,9 +90,9 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
   const ends: number[] = [];
   for (const n of sc.nodes) {
     const w = ctx.measureText(n.name).width;
-    // a name wider than its region (200 nodes at notebook width) would run over its
-    // neighbours' names: left to the tooltip and the inspector instead
-    if (8 + w > n.box.w - 2) {
+    // a name that would run past half the gap to the next region (200 nodes at notebook
+    // width) would run over its neighbour's name: left to the tooltip and the inspector
+    if (8 + w > n.box.w + GAP / 2 - 1) {
       ends.push(Infinity);
       continue;
     }
