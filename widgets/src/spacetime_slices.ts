@@ -38,7 +38,8 @@ export function buildSlices(store: EventStore): Slices {
     if (a < 0) continue;
     const t = s.t.data[r];
     const dur = s.duration.data[r];
-    const key = `${code}:${s.msgId.data[r]}`;
+    // the pair's key only for the two-row form: a msg_handle is a whole slice on its own
+    const key = k === K.msg_handle ? "" : `${code}:${s.msgId.data[r]}`;
     if (k === K.handler_end) {
       const i = open.get(key);
       if (i !== undefined) {
