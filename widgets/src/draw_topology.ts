@@ -13,8 +13,30 @@ export interface PaintOptions {
   hoverActor: number;
 }
 
+const F_NAME = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+const F_TEXT = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+const F_SMALL = "10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+
+/** Text widths by font and text: node names and counts repeat from frame to frame. */
+const WIDTHS = new Map<string, number>();
+
+function widthOf(ctx: CanvasRenderingContext2D, font: string, text: string): number {
+  const key = font + "\u0000" + text;
+  let w = WIDTHS.get(key);
+  if (w === undefined) {
+    if (WIDTHS.size > 20000) WIDTHS.clear();
+    WIDTHS.set(key, (w = ctx.measureText(text).width));
+  }
+  return w;
+}
+
 function roundRect(ctx: CanvasRenderingContext2D, r: Rect, rad: number): void {
   ctx.beginPath();
+  roundRectPath(ctx, r, rad);
+}
+
+/** A rounded rectangle added to the current path (several regions go into one fill). */
+function roundRectPath(ctx: CanvasRenderingContext2D, r: Rect, rad: number): void {
   ctx.moveTo(r.x + rad, r.y);
   ctx.arcTo(r.x + r.w, r.y, r.x + r.w, r.y + r.h, rad);
   ctx.arcTo(r.x + r.w, r.y + r.h, r.x, r.y + r.h, rad);
@@ -61,17 +83,35 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
 
   const boxOf = new Map(sc.nodes.map((n) => [n.idx, n.box]));
 
-  // node regions
+  // node regions, batched by style: one fill and one stroke for all regions that look alike
+  // (at 200 nodes a fill and a stroke per region were most of a frame); regions never overlap,
+  // so the order within a batch does not change a pixel
+  const batches = new Map<string, SceneNode[]>();
   for (const n of sc.nodes) {
-    const st = NODE_STYLE[n.state];
-    roundRect(ctx, n.box, 8);
-    ctx.fillStyle = st.fill;
-    ctx.fill();
-    ctx.lineWidth = n.idx === o.selectedNode ? 3 : n.state === "down" ? 2.5 : 1.2;
-    ctx.strokeStyle = n.idx === o.selectedNode ? THEME.select : st.stroke;
-    ctx.setLineDash(n.state === "left" ? [5, 4] : []);
-    ctx.stroke();
-    ctx.setLineDash([]);
+    const key = n.idx === o.selectedNode ? "selected" : n.state;
+    const list = batches.get(key);
+    if (list) list.push(n);
+    else batches.set(key, [n]);
+  }
+  // the selected region last, so its thicker border is drawn over its neighbours' fills
+  const keys = [...batches.keys()].sort((a, b) => Number(a === "selected") - Number(b === "selected"));
+  for (const key of keys) {
+    const list = batches.get(key) ?? [];
+    const st = NODE_STYLE[list[0].state];
+    const selected = key === "selected";
+    for (const n of selected ? list : [list[0]]) {
+      ctx.beginPath();
+      for (const m of selected ? [n] : list) roundRectPath(ctx, m.box, 8);
+      ctx.fillStyle = NODE_STYLE[n.state].fill;
+      ctx.fill();
+      ctx.lineWidth = selected ? 3 : n.state === "down" ? 2.5 : 1.2;
+      ctx.strokeStyle = selected ? THEME.select : st.stroke;
+      ctx.setLineDash(n.state === "left" ? [5, 4] : []);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+  }
+  for (const n of sc.nodes) {
     if (n.state === "down") {
       // a dead node is unmistakable: a large cross over the empty region
       ctx.strokeStyle = "rgba(214,40,40,0.55)";
@@ -86,10 +126,10 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
   // per node cost more than the text at 200 nodes); a label that would run past its region's
   // edge onto the next one is left out, the region's colours already say its state
   ctx.textAlign = "left";
-  ctx.font = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+  ctx.font = F_NAME;
   const ends: number[] = [];
   for (const n of sc.nodes) {
-    const w = ctx.measureText(n.name).width;
+    const w = widthOf(ctx, F_NAME, n.name);
     // a name that would run past half the gap to the next region (200 nodes at notebook
     // width) would run over its neighbour's name: left to the tooltip and the inspector
     if (8 + w > n.box.w + GAP / 2 - 1) {
@@ -100,10 +140,10 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.fillText(n.name, n.box.x + 8, n.box.y + HEADER / 2 + 1);
     ends.push(n.box.x + 12 + w);
   }
-  ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+  ctx.font = F_TEXT;
   sc.nodes.forEach((n, i) => {
     const label = `· ${n.label}`;
-    if (ends[i] + ctx.measureText(label).width > n.box.x + n.box.w - 4) return;
+    if (ends[i] + widthOf(ctx, F_TEXT, label) > n.box.x + n.box.w - 4) return;
     ctx.fillStyle = NODE_STYLE[n.state].text;
     ctx.fillText(label, ends[i], n.box.y + HEADER / 2 + 1);
   });
@@ -355,10 +395,15 @@ function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
   const bare = r.h < 18;
   const bh = roomy ? Math.min(22, Math.max(6, r.h - 40)) : bare ? Math.max(3, r.h) : 3;
   const y = r.y + (roomy ? 6 : bare ? 0 : 2);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(r.x, r.y, r.w, r.h);
-  ctx.clip();
+  // clipped to the region only where the text could reach past it (a clip per region cost
+  // more than the summary at 200 nodes): the bars always fit, the counts fit across
+  const clip = roomy ? true : bare ? r.h < 3 : y + bh + 11 + 7 > r.y + r.h;
+  if (clip) {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(r.x, r.y, r.w, r.h);
+    ctx.clip();
+  }
   // a failed or restarting actor among hundreds keeps at least 3 px of the bar, so it can be
   // found at a glance at every size; the other statuses share what is left
   const least = (k: (typeof SUMMARY_ORDER)[number]) => (n.counts[k] && (k === "failed" || k === "restarting") ? Math.min(3, r.w / 4) : 0);
@@ -390,7 +435,7 @@ function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
     ctx.fillRect(at, ty - side + 1, side, side);
     ctx.fillStyle = ink;
     ctx.fillText(label, at + side + 3, ty);
-    return at + side + (roomy ? 11 : 7) + ctx.measureText(label).width;
+    return at + side + (roomy ? 11 : 7) + widthOf(ctx, roomy ? F_TEXT : F_SMALL, label);
   };
   if (roomy) {
     const ty = y + bh + 14;
@@ -400,7 +445,7 @@ function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
     for (const k of SUMMARY_ORDER) {
       if (!n.counts[k]) continue;
       const label = `${fmtInt(n.counts[k])} ${k}`;
-      if (x2 + 12 + ctx.measureText(label).width > right) break;
+      if (x2 + 12 + widthOf(ctx, F_TEXT, label) > right) break;
       x2 = swatch(k, x2, ty + 15, label);
     }
     if (n.hung) {
@@ -409,15 +454,15 @@ function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
     }
   } else if (!bare) {
     const ty = y + bh + 11;
-    ctx.font = "10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+    ctx.font = F_SMALL;
     let x2 = r.x;
     for (const k of SUMMARY_URGENT) {
       if (!n.counts[k]) continue;
       const label = fmtInt(n.counts[k]);
-      if (x2 + 10 + ctx.measureText(label).width > right) break;
+      if (x2 + 10 + widthOf(ctx, F_SMALL, label) > right) break;
       x2 = swatch(k, x2, ty, label);
     }
-    ctx.font = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+    ctx.font = F_TEXT;
   }
-  ctx.restore();
+  if (clip) ctx.restore();
 }

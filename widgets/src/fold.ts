@@ -30,6 +30,19 @@ export class MeshState {
   nodeRow = new Int32Array(0); // latest node event
   /** Cut links: key lo*65536+hi of node indexes -> row of the link_down. */
   links = new Map<number, number>();
+  /**
+   * Per node, its actors by status (STATUS_SLOTS a row, indexed by S): kept by the fold so that
+   * a frame drawing per-node summaries reads 200 counts instead of looping over every actor.
+   */
+  nodeCounts = new Int32Array(0);
+  /**
+   * Actors that may be busy: a handler started since the fold last found them idle. Whether
+   * one is busy at t is decided at draw time (busySince), over this list only; the fold drops
+   * those that are idle for good at the time of the last event folded.
+   */
+  busy = new Int32Array(0);
+  busyLen = 0;
+  inBusy = new Uint8Array(0); // 1 while the actor is in `busy`
 
   ensure(actors: number, nodes: number): void {
     if (actors > this.cap) {
@@ -50,6 +63,8 @@ export class MeshState {
       this.restarts = grow(this.restarts, cap, 0);
       this.failRow = grow(this.failRow, cap, -1);
       this.lifeRow = grow(this.lifeRow, cap, -1);
+      this.inBusy = grow(this.inBusy, cap, 0);
+      this.busy = grow(this.busy, cap, 0);
       this.cap = cap;
     }
     if (nodes > this.nodeCap) {
@@ -57,6 +72,7 @@ export class MeshState {
       this.nodeState = grow(this.nodeState, cap, N.unknown);
       this.nodeReason = grow(this.nodeReason, cap, -1);
       this.nodeRow = grow(this.nodeRow, cap, -1);
+      this.nodeCounts = grow(this.nodeCounts, cap * STATUS_SLOTS, 0);
       this.nodeCap = cap;
     }
   }
@@ -83,6 +99,10 @@ export class MeshState {
     copy(this.nodeState, o.nodeState, N.unknown);
     copy(this.nodeReason, o.nodeReason, -1);
     copy(this.nodeRow, o.nodeRow, -1);
+    copy(this.nodeCounts, o.nodeCounts, 0);
+    copy(this.inBusy, o.inBusy, 0);
+    this.busy.set(o.busy.subarray(0, o.busyLen));
+    this.busyLen = o.busyLen;
     this.links = new Map(o.links);
   }
 
@@ -111,9 +131,49 @@ export class MeshState {
     s.nodeState = this.nodeState.slice(0, nodes);
     s.nodeReason = this.nodeReason.slice(0, nodes);
     s.nodeRow = this.nodeRow.slice(0, nodes);
+    s.nodeCounts = this.nodeCounts.slice(0, nodes * STATUS_SLOTS);
+    s.inBusy = this.inBusy.slice(0, actors);
+    s.busy = this.busy.slice(0, Math.max(actors, this.busyLen));
+    s.busyLen = this.busyLen;
     s.links = new Map(this.links);
     return s;
   }
+}
+
+/** Slots of a node's row in MeshState.nodeCounts: one per S value. */
+export const STATUS_SLOTS = 5;
+
+/** Move actor `a` to `status` on `node`, keeping the per-node counts. */
+function setStatus(s: MeshState, a: number, status: number, node: number): void {
+  const was = s.node[a];
+  if (was >= 0) s.nodeCounts[was * STATUS_SLOTS + s.status[a]]--;
+  s.status[a] = status;
+  s.node[a] = node;
+  if (node >= 0) {
+    if (node >= s.nodeCap) s.ensure(0, node + 1);
+    s.nodeCounts[node * STATUS_SLOTS + status]++;
+  }
+}
+
+/** A handler started on actor `a`: it may be busy from now on. */
+function markBusy(s: MeshState, a: number): void {
+  if (s.inBusy[a]) return;
+  s.inBusy[a] = 1;
+  s.busy[s.busyLen++] = a;
+}
+
+/**
+ * Drop from the busy list the actors idle for good at time t (every later query of this state
+ * is at t or later): not alive, or no handler open and the last msg_handle over by t.
+ */
+function pruneBusy(s: MeshState, t: number): void {
+  let j = 0;
+  for (let i = 0; i < s.busyLen; i++) {
+    const a = s.busy[i];
+    if (s.status[a] === S.alive && (s.open[a] > 0 || s.busyUntil[a] > t)) s.busy[j++] = a;
+    else s.inBusy[a] = 0;
+  }
+  s.busyLen = j;
 }
 
 type Arr = Uint8Array | Uint32Array | Int32Array | Float64Array;
@@ -143,22 +203,21 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
       s.ensure(a + 1, st.nodeCodes.length);
       s.lifeRow[a] = row;
       if (k === K.actor_spawn || k === K.actor_restart) {
-        s.status[a] = S.alive;
+        setStatus(s, a, S.alive, st.nodeByCode[st.node.data[row]]);
         s.incarnation[a] = st.incarnation.data[row];
-        s.node[a] = st.nodeByCode[st.node.data[row]];
         s.mailbox[a] = 0;
         s.busyUntil[a] = -Infinity;
         s.open[a] = 0;
         s.failRow[a] = -1;
         if (k === K.actor_restart) s.restarts[a]++;
       } else if (k === K.actor_fail) {
-        s.status[a] = st.restartFollows.has(row) ? S.restarting : S.failed;
+        setStatus(s, a, st.restartFollows.has(row) ? S.restarting : S.failed, s.node[a]);
         s.failRow[a] = row;
         s.busyUntil[a] = -Infinity;
       } else {
         // only a supervisor's shutdown is part of a restart; a normal stop stays a stop
         const restart = st.restartFollows.has(row) && st.str(st.reason.data[row]) === "shutdown";
-        s.status[a] = restart ? S.restarting : S.stopped;
+        setStatus(s, a, restart ? S.restarting : S.stopped, s.node[a]);
         s.busyUntil[a] = -Infinity;
       }
       return;
@@ -179,6 +238,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         s.procTime[a] += dur;
         s.handleT[a] = st.t.data[row];
         s.busyUntil[a] = st.t.data[row] + dur;
+        if (dur > 0) markBusy(s, a);
         if (isError(st, row)) noteError(s, a, row);
       } else if (k === K.handler_start) {
         // v2: a handler started, its duration unknown until its handler_end
@@ -188,6 +248,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         s.busyUntil[a] = -Infinity; // the latest handler is this one, not an earlier msg_handle
         s.open[a]++;
         s.startT[a] = st.t.data[row];
+        markBusy(s, a);
       } else if (k === K.handler_end) {
         const d = st.duration.data[row];
         s.procTime[a] += Number.isFinite(d) ? d : 0;
@@ -322,6 +383,7 @@ export class Folder {
         const target = b.row + spacing;
         for (let p = b.row; p < target; p++) applyRow(b, st, st.order.data[p]);
         b.row = target;
+        pruneBusy(b, st.ts.data[target - 1]);
         last = b.snapshot(actors, nodes);
         this.keyframes.push(last);
       }
@@ -341,8 +403,11 @@ export class Folder {
       s.copyFrom(kf ?? EMPTY);
     }
     s.ensure(actors, nodes);
-    for (let p = s.row; p < rows; p++) applyRow(s, st, st.order.data[p]);
-    s.row = rows;
+    if (s.row < rows) {
+      for (let p = s.row; p < rows; p++) applyRow(s, st, st.order.data[p]);
+      s.row = rows;
+      pruneBusy(s, st.ts.data[rows - 1]);
+    }
     return s;
   }
 

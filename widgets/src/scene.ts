@@ -2,7 +2,7 @@
 // drawing: node regions, actor glyphs, messages in flight, drops, moments, cuts and, when there
 // is too much to draw one by one, per-node summaries and flow bands.
 import { flashWindow } from "./clock";
-import { busySince, HUNG_AFTER, isHung, type Folder, type MeshState } from "./fold";
+import { busySince, HUNG_AFTER, isHung, STATUS_SLOTS, type Folder, type MeshState } from "./fold";
 import { arcPoint, dropProgress, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
 import { center, exitPoint, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
@@ -189,6 +189,35 @@ export class SceneBuilder {
     return this.layout;
   }
 
+  /**
+   * The frame's per-node counts from the fold: statuses kept by it, busy and hung decided at t
+   * over its list of possibly busy actors only.
+   */
+  private countFromFold(s: MeshState, t: number, boxOf: NodeBox[], nNodes: number): void {
+    const counts = this.counts;
+    const per = s.nodeCounts;
+    for (let i = 0; i < nNodes && i < s.nodeCap; i++) {
+      if (!boxOf[i]) continue;
+      const c = i * COUNT_STRIDE;
+      const f = i * STATUS_SLOTS;
+      counts[c + IDX_IDLE] = per[f + S.alive];
+      counts[c + IDX_FAILED] = per[f + S.failed];
+      counts[c + IDX_RESTARTING] = per[f + S.restarting];
+      counts[c + IDX_STOPPED] = per[f + S.stopped];
+    }
+    for (let i = 0; i < s.busyLen; i++) {
+      const a = s.busy[i];
+      const node = s.node[a];
+      if (node < 0 || !boxOf[node] || s.status[a] !== S.alive) continue;
+      const since = busySince(s, a, t);
+      if (since !== since) continue;
+      const c = node * COUNT_STRIDE;
+      counts[c + IDX_IDLE]--;
+      counts[c + IDX_BUSY]++;
+      if (t - since > HUNG_AFTER) counts[c + IDX_HUNG]++;
+    }
+  }
+
   build(
     store: EventStore,
     folder: Folder,
@@ -215,11 +244,33 @@ export class SceneBuilder {
     if (this.counts.length < nNodes * COUNT_STRIDE) this.counts = new Int32Array(nNodes * COUNT_STRIDE * 2);
     const counts = this.counts;
     counts.fill(0, 0, nNodes * COUNT_STRIDE);
-    // First pass: positions and counts only, in typed arrays, so that an aggregated frame of
-    // 100,000 actors allocates nothing per actor and calls nothing per actor but the slot.
     let smallestCell = Infinity;
     let visible = 0;
-    for (let a = 0; a < nActors; a++) {
+    // Without filters, the fold's per-node counts and its list of possibly busy actors give the
+    // summaries; when they say the actors are drawn aggregated, no loop over every actor is
+    // needed, and the few positions a frame uses (messages, drops) are placed on demand.
+    const filtered = f.hideSystem || Boolean(f.actorClass);
+    let lazy = false;
+    if (!filtered) {
+      this.countFromFold(s, t, boxOf, nNodes);
+      for (let i = 0; i < nNodes; i++) {
+        const c = i * COUNT_STRIDE;
+        const n = counts[c + IDX_IDLE] + counts[c + IDX_BUSY] + counts[c + IDX_FAILED] + counts[c + IDX_RESTARTING] + counts[c + IDX_STOPPED];
+        if (!n) continue;
+        visible += n;
+        if (boxOf[i].cell < smallestCell) smallestCell = boxOf[i].cell;
+      }
+      lazy = decideLod({ actors: visible, smallestCell, messages: 0 }).aggregateActors;
+    }
+    if (lazy) ax.fill(NaN, 0, nActors);
+    else {
+      counts.fill(0, 0, nNodes * COUNT_STRIDE);
+      smallestCell = Infinity;
+      visible = 0;
+    }
+    // First pass: positions and counts only, in typed arrays, so that an aggregated frame of
+    // 100,000 actors allocates nothing per actor and calls nothing per actor but the slot.
+    for (let a = 0; a < nActors && !lazy; a++) {
       ax[a] = NaN;
       const node = s.node[a];
       const code = s.status[a];
@@ -248,6 +299,20 @@ export class SceneBuilder {
       visible++;
       if (box.cell < smallestCell) smallestCell = box.cell;
     }
+
+    /** Is actor `a` drawn, with its position in ax/ay? Placed on demand in an aggregated frame. */
+    const locate = (a: number): boolean => {
+      if (ax[a] === ax[a]) return true;
+      if (!lazy) return false;
+      const node = s.node[a];
+      if (node < 0 || s.status[a] === S.absent) return false;
+      const box = boxOf[node];
+      const slot = store.slot(a, node);
+      if (!box || slot < 0) return false;
+      ax[a] = box.inner.x + (box.inner.w - box.cols * box.cell) / 2 + ((slot % box.cols) + 0.5) * box.cell;
+      ay[a] = box.inner.y + (box.inner.h - box.rows * box.cell) / 2 + (Math.floor(slot / box.cols) + 0.5) * box.cell;
+      return true;
+    };
 
     const nodes: SceneNode[] = order.map((i) => {
       const state = nodeStateName(s, i);
@@ -301,7 +366,7 @@ export class SceneBuilder {
       const srcNode = store.mSrcNode.data[m];
       let x0: number;
       let y0: number;
-      if (src >= 0 && s.node[src] === srcNode && !Number.isNaN(ax[src])) {
+      if (src >= 0 && s.node[src] === srcNode && locate(src)) {
         x0 = ax[src];
         y0 = ay[src];
       } else if (boxOf[srcNode]) [x0, y0] = center(boxOf[srcNode]);
@@ -310,7 +375,7 @@ export class SceneBuilder {
       const endNode = store.mDstNode.data[m];
       let x1: number;
       let y1: number;
-      if (dst >= 0 && !Number.isNaN(ax[dst]) && (endNode < 0 || store.mDropped.data[m] || s.node[dst] === endNode)) {
+      if (dst >= 0 && locate(dst) && (endNode < 0 || store.mDropped.data[m] || s.node[dst] === endNode)) {
         x1 = ax[dst];
         y1 = ay[dst];
       } else if (endNode >= 0 && boxOf[endNode]) [x1, y1] = center(boxOf[endNode]);
@@ -402,7 +467,7 @@ export class SceneBuilder {
         const e = endpoints(m);
         if (!e) {
           const dst = store.mDst.data[m];
-          if (dst >= 0 && !Number.isNaN(ax[dst])) drops.push({ m, row, x: ax[dst] + 10, y: ay[dst] - 10, age });
+          if (dst >= 0 && locate(dst)) drops.push({ m, row, x: ax[dst] + 10, y: ay[dst] - 10, age });
           continue;
         }
         // On the link, where it was lost: a discarded message at the receiver's end, one cut by
@@ -419,7 +484,7 @@ export class SceneBuilder {
         drops.push({ m, row, x, y, age });
       } else if (k >= K.actor_spawn && k <= K.actor_restart) {
         const a = store.actorOf.get(store.actor.data[row]);
-        if (a === undefined || Number.isNaN(ax[a]) || lod.aggregateActors) continue;
+        if (a === undefined || lod.aggregateActors || !locate(a)) continue;
         moments.push({ row, kind: k, x: ax[a], y: ay[a], r: boxOf[s.node[a]]?.radius ?? 4, box: null, age });
       } else if (k <= K.node_state) {
         const n = store.nodeOf.get(store.node.data[row]);
@@ -445,7 +510,7 @@ export class SceneBuilder {
     if (f.supervision && !lod.aggregateActors) {
       for (const act of actors) {
         const p = store.actorOf.get(store.actorParent[act.idx]);
-        if (p === undefined || Number.isNaN(ax[p])) continue;
+        if (p === undefined || !locate(p)) continue;
         supervision.push({ x0: ax[p], y0: ay[p], x1: act.x, y1: act.y });
       }
     }

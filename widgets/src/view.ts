@@ -157,7 +157,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       inspector.reset();
     }
     root.dataset.theme = dark ? "dark" : "light";
-    // Clear the whole canvas: the topology scene only covers the padded area inside it.
+    // Clear the whole canvas: the topology scene only covers the padded area inside it. The
+    // clearRect lets Chromium drop the last frame's recorded drawing instead of replaying it
+    // (frames drawn back to back without a paint, as a scrub does, piled up 50 at a time).
+    ctx.clearRect(0, 0, w, h);
     ctx.fillStyle = THEME.bg;
     ctx.fillRect(0, 0, w, h);
     const view = ctl.view();
