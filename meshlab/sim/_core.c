@@ -855,6 +855,11 @@ static PyObject *Engine__held_bytes(EngineObject *e, PyObject *unused) {
     return PyLong_FromSize_t(n);
 }
 
+/* _kept_blocks() -> int: freed column blocks kept for the next recording (any engine's). */
+static PyObject *Engine__kept_blocks(EngineObject *e, PyObject *unused) {
+    return PyLong_FromLong(mem_kept());
+}
+
 static int Engine_init(PyObject *self, PyObject *args, PyObject *kwds) { return 0; }
 
 static PyObject *Engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
@@ -934,6 +939,7 @@ static PyMethodDef Engine_methods[] = {
     {"_note", (PyCFunction)Engine__note, METH_O, NULL},
     {"_take", (PyCFunction)(void (*)(void))Engine__take, METH_FASTCALL, NULL},
     {"_held_bytes", (PyCFunction)Engine__held_bytes, METH_NOARGS, NULL},
+    {"_kept_blocks", (PyCFunction)Engine__kept_blocks, METH_NOARGS, NULL},
     {NULL}};
 
 #define OFF(T, f) offsetof(T, f)

@@ -94,6 +94,10 @@ class Engine(Kernel, _Hooks):
     def _note(self, code: int) -> None:
         self._rec.kinds.append(code)
 
+    def _kept_blocks(self) -> int:
+        """Freed column blocks kept for the next recording: the compiled core's; none here."""
+        return 0
+
     def _send(self, cell, dst, mtype, body, size, reason=None, latency=None) -> None:
         if not cell.alive:
             raise RuntimeError(f"{cell.id} has stopped and cannot send")

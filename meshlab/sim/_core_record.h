@@ -46,27 +46,29 @@ static size_t frame_bytes(int c, Py_ssize_t rows) { return (size_t)rows * OUT_WI
 static size_t frame_bits(Py_ssize_t rows) { return (size_t)(rows + 7) / 8; }
 
 static void frame_free(Frame *f) {
-    for (int c = 0; c < C_NUMBER; c++) mem_free(f->col[c], f->col_alloc[c]);
-    for (int c = 0; c < NVALID; c++) mem_free(f->valid[c], f->valid_alloc[c]);
+    for (int c = 0; c < C_NUMBER; c++)
+        mem_free_tagged(f->col[c], f->col_alloc[c], frame_bytes(c, f->rows), c);
+    for (int c = 0; c < NVALID; c++)
+        mem_free_tagged(f->valid[c], f->valid_alloc[c], frame_bits(f->rows), C_NUMBER + c);
     PyMem_Free(f->others);
     PyMem_Free(f->nulls);
     memset(f, 0, sizeof *f);
 }
 
-/* Twice the room (zeroed), or -1 with MemoryError set and `f` unchanged in size. */
+/* Twice the room (zeroed), or -1 with MemoryError set and `f` unchanged in size. A column
+ * given a kept block bigger than that (`_core_memory.h`) grows again only past it. */
 static int frame_grow(Frame *f) {
     Py_ssize_t cap = f->cap ? f->cap * 2 : 1024;
     for (int c = 0; c < C_NUMBER; c++) {
-        char *p = mem_grow(f->col[c], f->col_alloc[c], frame_bytes(c, cap));
+        char *p = mem_grow_tagged(f->col[c], &f->col_alloc[c], frame_bytes(c, cap), c);
         if (!p) return -1; /* the columns grown so far are just roomier */
         f->col[c] = p;
-        f->col_alloc[c] = frame_bytes(c, cap);
     }
     for (int c = 0; c < NVALID; c++) {
-        char *p = mem_grow(f->valid[c], f->valid_alloc[c], frame_bits(cap));
+        char *p = mem_grow_tagged(f->valid[c], &f->valid_alloc[c], frame_bits(cap),
+                                  C_NUMBER + c);
         if (!p) return -1;
         f->valid[c] = p;
-        f->valid_alloc[c] = frame_bits(cap);
     }
     f->cap = cap;
     return 0;
@@ -229,12 +231,14 @@ static void frame_msg_validity(Frame *f) {
 /* ---- handing the columns over --------------------------------------------------------- */
 
 /* Column memory that Python reads through the buffer protocol; Arrow wraps it without a
- * copy and frees it (mem_free of `alloc` bytes) when the last array using it is gone. */
+ * copy and frees it (`alloc` bytes, kept for the next frame's column `tag` if it can be)
+ * when the last array using it is gone. */
 typedef struct {
     PyObject_HEAD
     char *p;
     Py_ssize_t size;
     size_t alloc;
+    int tag;
 } BlockObject;
 
 static int Block_getbuffer(BlockObject *b, Py_buffer *view, int flags) {
@@ -242,7 +246,7 @@ static int Block_getbuffer(BlockObject *b, Py_buffer *view, int flags) {
 }
 
 static void Block_dealloc(BlockObject *b) {
-    mem_free(b->p, b->alloc);
+    mem_free_tagged(b->p, b->alloc, (size_t)b->size, b->tag);
     PyObject_Free(b);
 }
 
@@ -257,16 +261,18 @@ static PyTypeObject BlockType = {
     .tp_as_buffer = &Block_as_buffer,
 };
 
-/* A Block owning `p` (`alloc` bytes, `size` of them read), or NULL (then `p` is freed). */
-static PyObject *block_new(char *p, Py_ssize_t size, size_t alloc) {
+/* A Block owning `p` (`alloc` bytes, `size` of them read, of column `tag`), or NULL (then
+ * `p` is freed). */
+static PyObject *block_new(char *p, Py_ssize_t size, size_t alloc, int tag) {
     BlockObject *b = PyObject_New(BlockObject, &BlockType);
     if (!b) {
-        mem_free(p, alloc);
+        mem_free_tagged(p, alloc, (size_t)size, tag);
         return NULL;
     }
     b->p = p;
     b->size = size;
     b->alloc = alloc;
+    b->tag = tag;
     return (PyObject *)b;
 }
 
@@ -276,14 +282,15 @@ static int frame_hand_over(Frame *f, PyObject *out) {
     int rc = 0;
     char key[64];
     for (int c = 0; c < C_NUMBER; c++) {
-        PyObject *b = block_new(f->col[c], (Py_ssize_t)frame_bytes(c, f->rows), f->col_alloc[c]);
+        PyObject *b = block_new(f->col[c], (Py_ssize_t)frame_bytes(c, f->rows), f->col_alloc[c], c);
         f->col[c] = NULL;
         if (!b || PyDict_SetItemString(out, OUT_NAMES[c], b) < 0) rc = -1;
         Py_XDECREF(b);
         if (c < C_MID || rc < 0) continue;
         char *bits = f->valid[c - C_MID];
         f->valid[c - C_MID] = NULL;
-        b = block_new(bits, (Py_ssize_t)frame_bits(f->rows), f->valid_alloc[c - C_MID]);
+        b = block_new(bits, (Py_ssize_t)frame_bits(f->rows), f->valid_alloc[c - C_MID],
+                      C_NUMBER + c - C_MID);
         snprintf(key, sizeof key, "%s.valid", OUT_NAMES[c]);
         if (!b || PyDict_SetItemString(out, key, b) < 0) rc = -1;
         Py_XDECREF(b);
