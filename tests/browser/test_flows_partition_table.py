@@ -240,6 +240,16 @@ def test_actor_table(browser, tmp_path, artifacts, actors):
         f"() => parseInt(document.querySelector('{table}').dataset.rows) < {total}",
         timeout=10_000,
     )
+    # the rows in sight are redrawn on the next frame: wait until they are the filtered ones
+    page.wait_for_function(
+        f"""() => {{
+      const rows = [...document.querySelectorAll('{table} .ml-table-row')]
+        .filter((r) => r.style.display !== 'none');
+      const idle = (r) => r.querySelector('.ml-st').textContent.trim() === 'idle';
+      return rows.length > 2 && rows.every(idle);
+    }}""",
+        timeout=10_000,
+    )
     # click a row: the actor is selected, the inspector follows, the topology keeps it
     row = page.locator(f"{table} .ml-table-row >> nth=2")
     actor_id = row.locator("span >> nth=0").inner_text()
@@ -263,7 +273,8 @@ def test_actor_table(browser, tmp_path, artifacts, actors):
         timeout=10_000,
     )
     page.click(f"{CANVAS} .ml-view-topology")
-    wait_attr(page, "selected", f"v === '{actor_id}'")
-    assert page.locator(table).is_hidden()
+    # the next frame draws the topology and hides the table; the selection stays
+    page.wait_for_selector(table, state="hidden", timeout=10_000)
+    assert attr(page, "selected") == actor_id
     assert not errors, errors
     context.close()
