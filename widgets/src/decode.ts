@@ -23,8 +23,8 @@ export interface ChunkHeader {
 /**
  * One chunk's columns. The kernel sends each in the narrowest type its values fit (string codes
  * as int8/16/32, incarnation as uint8/16/32, msg_id as int32 with -1 for null when every id
- * fits, duration as float32 when every value is exact in it); the store widens them as it
- * appends, so nothing here is read but the types below.
+ * fits, duration as float32 when every value is exact in it); the store keeps them at that
+ * width (store.ts, Column), so nothing here is read but the types below.
  */
 export interface EventColumns {
   n: number;

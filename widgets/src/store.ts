@@ -6,6 +6,47 @@ import { K, isMoment } from "./kinds";
 
 const BLOCK = 256; // messages per block of the in-flight index
 
+type Narrow = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
+type NarrowCtor = new (n: number) => Narrow;
+
+/**
+ * A column kept at the width the kernel sent it in (docs/canvas.md, "The wire format"): a chunk
+ * is appended as a plain copy of its bytes, not widened value by value. A chunk of a wider type
+ * than the column holds (more strings than int8 codes reach, say) widens the column once.
+ * Reading `data[row]` gives the same number at any width.
+ */
+export class Column {
+  data: Narrow;
+  length = 0;
+
+  constructor(ctor: NarrowCtor) {
+    this.data = new ctor(0);
+  }
+
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    let cap = Math.max(this.data.length, 1024);
+    while (cap < n) cap *= 2;
+    this.data = this.widened(this.data.constructor as NarrowCtor, cap);
+  }
+
+  private widened(ctor: NarrowCtor, cap: number): Narrow {
+    const next = new ctor(cap);
+    next.set(this.data.subarray(0, this.length));
+    return next;
+  }
+
+  appendArray(src: ArrayLike<number>): void {
+    const wider = ArrayBuffer.isView(src) && (src as Narrow).BYTES_PER_ELEMENT > this.data.BYTES_PER_ELEMENT;
+    const need = this.length + src.length;
+    if (wider) {
+      this.data = this.widened(src.constructor as NarrowCtor, Math.max(need, this.data.length));
+    } else this.reserve(need);
+    this.data.set(src, this.length);
+    this.length = need;
+  }
+}
+
 export type StoreListener = (dirtyFromRow: number) => void;
 
 export class EventStore {
@@ -26,16 +67,16 @@ export class EventStore {
   readonly ts = new Grow(Float64Array);
   readonly pos = new Grow(Int32Array);
   readonly kind = new Grow(Uint8Array);
-  readonly node = new Grow(Int32Array);
-  readonly actor = new Grow(Int32Array);
-  readonly incarnation = new Grow(Uint32Array);
-  readonly parent = new Grow(Int32Array);
-  readonly peer = new Grow(Int32Array);
+  readonly node = new Column(Int8Array);
+  readonly actor = new Column(Int8Array);
+  readonly incarnation = new Column(Uint8Array);
+  readonly parent = new Column(Int8Array);
+  readonly peer = new Column(Int8Array);
   readonly msgId = new Grow(Float64Array);
-  readonly msgType = new Grow(Int32Array);
-  readonly size = new Grow(Int32Array);
-  readonly reason = new Grow(Int32Array);
-  readonly duration = new Grow(Float64Array);
+  readonly msgType = new Column(Int8Array);
+  readonly size = new Column(Int8Array);
+  readonly reason = new Column(Int8Array);
+  readonly duration = new Column(Float32Array);
 
   // entities, in order of first appearance
   readonly nodeOf = new Map<number, number>(); // string code -> node index
@@ -128,6 +169,26 @@ export class EventStore {
   private extendOrder(start: number): number {
     const n = this.n;
     for (const g of [this.order, this.ts, this.pos]) g.reserve(n);
+    const t = this.t.data;
+    const seq = this.seq.data;
+    // The common case (a replay, a live stream in order): the new rows are in (t, seq) order
+    // already and none goes before the last old one, so they are written in place, in one pass.
+    let inOrder = start === 0 || !this.before(start, this.order.data[start - 1]);
+    for (let r = start + 1; r < n && inOrder; r++) {
+      if (t[r] < t[r - 1] || (t[r] === t[r - 1] && seq[r] < seq[r - 1])) inOrder = false;
+    }
+    if (inOrder) {
+      const o = this.order.data;
+      const ts = this.ts.data;
+      const pos = this.pos.data;
+      for (let r = start; r < n; r++) {
+        o[r] = r;
+        ts[r] = t[r];
+        pos[r] = r;
+      }
+      this.order.length = this.ts.length = this.pos.length = n;
+      return start;
+    }
     const fresh: number[] = [];
     let sorted = true;
     for (let r = start; r < n; r++) {
@@ -407,19 +468,25 @@ export class EventStore {
     const dc = this.peer.data[row];
     const src = sc >= 0 ? this.actorByCode[sc] : -1;
     const dst = dc >= 0 ? this.actorByCode[dc] : -1;
-    this.mSendRow.push(row);
-    this.mEndRow.push(-1);
-    this.mStart.push(t);
-    this.mEnd.push(expected);
-    this.mArrive.push(expected);
-    this.mSrc.push(src);
-    this.mDst.push(dst);
-    this.mSrcNode.push(node);
-    this.mDstNode.push(-1);
+    // room was reserved for the chunk's sends (reserveMessages): written in place
+    if (m >= this.mSendRow.data.length) this.reserveMessages(1);
+    this.mSendRow.data[m] = row;
+    this.mEndRow.data[m] = -1;
+    this.mStart.data[m] = t;
+    this.mEnd.data[m] = expected;
+    this.mArrive.data[m] = expected;
+    this.mSrc.data[m] = src;
+    this.mDst.data[m] = dst;
+    this.mSrcNode.data[m] = node;
+    this.mDstNode.data[m] = -1;
     const ty = this.msgType.data[row];
-    this.mType.push(ty);
+    this.mType.data[m] = ty;
     if (ty >= 0) this.msgTypes.add(ty);
-    this.mDropped.push(0);
+    this.mDropped.data[m] = 0;
+    const len = m + 1;
+    this.mSendRow.length = this.mEndRow.length = this.mStart.length = this.mEnd.length = len;
+    this.mArrive.length = this.mSrc.length = this.mDst.length = this.mSrcNode.length = len;
+    this.mDstNode.length = this.mType.length = this.mDropped.length = len;
     const b = m / BLOCK | 0;
     if (b === this.blockMinStart.length) {
       this.blockMinStart.push(t);
