@@ -241,10 +241,14 @@ export class EventStore {
 
   /** Make room for `rows` events in all, so that a big trace is not copied while it grows. */
   reserve(rows: number): void {
+    if (rows > this.expectedRows) this.expectedRows = rows;
     for (const g of [this.seq, this.t, this.tmax, this.order, this.ts, this.pos, this.kind, this.node, this.actor, this.incarnation, this.parent, this.peer, this.msgId, this.msgType, this.size, this.reason, this.duration]) {
       g.reserve(rows);
     }
   }
+
+  /** Rows announced by the kernel (rows_total): the messages' room is sized from it too. */
+  private expectedRows = 0;
 
   private reserveMessages(more: number): void {
     const want = this.mSendRow.length + more;
@@ -257,7 +261,10 @@ export class EventStore {
     const start = this.n;
     let sends = 0;
     for (let i = 0; i < c.n; i++) if (c.kind[i] === K.msg_send) sends++;
-    this.reserveMessages(sends);
+    // as many sends in the rows still to come as in these: room for all of them at once, so
+    // the eleven message columns are not copied at every doubling
+    const ahead = this.expectedRows > start + c.n ? (this.expectedRows - start) / c.n : 1;
+    this.reserveMessages(Math.ceil(sends * ahead));
     this.seq.appendArray(c.seq);
     this.t.appendArray(c.t);
     this.kind.appendArray(c.kind);
