@@ -5,24 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mountStandalone, type EmbeddedChunk } from "../src/standalone";
 import type { Traits } from "../src/model";
+import { stubCanvasDom } from "./dom_stubs";
 import { Encoder, type Ev } from "./helpers";
 
-function fakeContext(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
-  const props: Record<string | symbol, unknown> = { canvas, font: "10px sans-serif", lineWidth: 1, globalAlpha: 1 };
-  const calls = () => ({ width: 0, addColorStop() {} });
-  return new Proxy(props, {
-    get(target, p) {
-      if (p in target) return target[p];
-      if (p === "measureText") return (s: string) => ({ width: String(s).length * 6 });
-      if (p === "getLineDash") return () => [];
-      return calls;
-    },
-    set(target, p, v) {
-      target[p] = v;
-      return true;
-    },
-  }) as unknown as CanvasRenderingContext2D;
-}
 
 let frames: Map<number, FrameRequestCallback>;
 let id = 1;
@@ -42,18 +27,7 @@ beforeEach(() => {
   vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => (frames.set(id, cb), id++));
   vi.stubGlobal("cancelAnimationFrame", (i: number) => frames.delete(i));
   vi.spyOn(performance, "now").mockImplementation(() => clock);
-  if (typeof Option === "undefined") {
-    vi.stubGlobal("Option", function (text = "", value = text) {
-      const o = document.createElement("option");
-      o.textContent = text;
-      o.value = value;
-      return o;
-    });
-  }
-  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
-    const self = this as HTMLCanvasElement & { __ctx?: CanvasRenderingContext2D };
-    return (self.__ctx ??= fakeContext(this)) as never;
-  });
+  stubCanvasDom();
 });
 
 afterEach(() => {

@@ -10,25 +10,9 @@ import { LocalModel, mountStandalone, type EmbeddedChunk } from "../src/standalo
 import type { EventStore } from "../src/store";
 import { createView, type ViewHandle } from "../src/view";
 import { VIEWS } from "../src/views";
+import { stubCanvasDom } from "./dom_stubs";
 import { Encoder, randomRun } from "./helpers";
 
-// -- a canvas context that accepts every call (happy-dom has no 2D canvas) --------------------
-function fakeContext(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
-  const props: Record<string | symbol, unknown> = { canvas, font: "10px sans-serif", lineWidth: 1, globalAlpha: 1 };
-  const calls = () => ({ width: 0, addColorStop() {} });
-  return new Proxy(props, {
-    get(target, p) {
-      if (p in target) return target[p];
-      if (p === "measureText") return (s: string) => ({ width: String(s).length * 6, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
-      if (p === "getLineDash") return () => [];
-      return calls;
-    },
-    set(target, p, v) {
-      target[p] = v;
-      return true;
-    },
-  }) as unknown as CanvasRenderingContext2D;
-}
 
 // -- animation frames run only when the test says so ---------------------------------------------
 let frameQueue: Map<number, FrameRequestCallback>;
@@ -62,19 +46,7 @@ beforeEach(() => {
   });
   vi.stubGlobal("cancelAnimationFrame", (id: number) => frameQueue.delete(id));
   vi.spyOn(performance, "now").mockImplementation(() => clock);
-  // happy-dom has no Option constructor (the toolbar's selects use it)
-  if (typeof Option === "undefined") {
-    vi.stubGlobal("Option", function (text = "", value = text) {
-      const o = document.createElement("option");
-      o.textContent = text;
-      o.value = value;
-      return o;
-    });
-  }
-  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
-    const self = this as HTMLCanvasElement & { __ctx?: CanvasRenderingContext2D };
-    return (self.__ctx ??= fakeContext(this)) as never;
-  });
+  stubCanvasDom();
 });
 
 afterEach(() => {
