@@ -14,6 +14,8 @@ import copy
 import hmac
 import json
 import logging
+import socket
+import struct
 import sys
 import threading
 import time
@@ -41,6 +43,13 @@ FOLD_INTERVAL = 1.0
 most one heartbeat interval: a heartbeat's latency summary is that of the last fold)."""
 FOLD_BACKLOG = 500_000
 """Unfolded events that start a fold at once (memory stays bounded under a fast source)."""
+LISTEN_BACKLOG = 4096
+"""Connections the kernel may hold completed but not yet accepted (capped by the system's
+``net.core.somaxconn``). asyncio's default, 100, overflows when one address opens its
+2 x 128 allowed connections in a burst while the loop is busy for a few milliseconds: the
+kernel then drops new SYNs, from anyone, and a ``/healthz`` probe waits out TCP's 1 s
+retransmission. Holding more costs only kernel memory; the per-address cap still applies as
+each is accepted."""
 
 
 class NodeServer:
@@ -125,7 +134,10 @@ class NodeServer:
             ping_interval=None,
             compression=None,
             create_connection=Connection,
+            backlog=LISTEN_BACKLOG,
         )
+        for sock in self._server.server._sockets or ():  # asyncio's listening sockets
+            sock.__class__ = type("Listener", (_Listener,), {"__slots__": (), "counts": node})
         self.port = self._server.sockets[0].getsockname()[1]
         self._tasks.append(asyncio.create_task(self._run_source()))
         self._tasks.append(asyncio.create_task(self._watch()))
@@ -670,6 +682,29 @@ class _Session:
         await self.send({"type": p.CONTROL_OK, "id": request_id, "action": action, **result})
 
 
+class _Listener(socket.socket):
+    """A listening socket that closes a connection from an address already holding twice its
+    limit as it accepts it, before asyncio and the WebSocket library build a transport, a
+    protocol and a handshake task for it: a flood from one address reopens hundreds of
+    connections a second, and setting each up to drop it ran on the event loop in bursts
+    that delayed everyone's requests. (The exact count is kept by _GuardedConnection, which
+    still drops what a burst lets past this check.)"""
+
+    __slots__ = ()  # a class swapped onto asyncio's own sockets: same layout
+    counts: NodeServer
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        limit = 2 * self.counts.max_connections_per_address
+        while True:  # BlockingIOError from an empty queue ends asyncio's accept loop
+            conn, addr = super().accept()
+            peer = str(addr[0]) if addr else "unknown"
+            if self.counts.open_by_address.get(peer, 0) < limit:
+                return conn, addr
+            log.info("dropping a connection from %s: too many open from there", peer)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # a reset, as transport.abort() sends
+
+
 class _GuardedConnection(ServerConnection):
     """A connection that drops a peer flooding it with WebSocket pings (the library answers
     each with a pong before the application sees anything, so the limit lives here) and is
@@ -682,23 +717,30 @@ class _GuardedConnection(ServerConnection):
         self._pings = float(p.PING_BURST)
         self._pinged = time.monotonic()
         self._peer: str | None = None
+        self._dropped = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.counts is not None:
+            peer = transport.get_extra_info("peername")
+            self._peer = str(peer[0]) if peer else "unknown"
+            if not self.counts.connection_opened(self._peer):
+                # Dropped before the library sets the connection up: no handshake task, no
+                # message queue, nothing to tear down. A flood from one address reopens
+                # hundreds of these a second, and each one's set-up and teardown ran on the
+                # event loop in bursts that delayed everyone's requests.
+                log.info("dropping a connection from %s: too many open from there", self._peer)
+                self._dropped = True
+                assert isinstance(transport, asyncio.Transport)  # a TCP connection's
+                transport.abort()
+                return
         super().connection_made(transport)
-        if self.counts is None:
-            return
-        peer = transport.get_extra_info("peername")
-        self._peer = str(peer[0]) if peer else "unknown"
-        if not self.counts.connection_opened(self._peer):
-            log.info("dropping a connection from %s: too many open from there", self._peer)
-            assert isinstance(transport, asyncio.Transport)  # a TCP connection's
-            transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.counts is not None and self._peer is not None:
             self.counts.connection_closed(self._peer)
             self._peer = None
-        super().connection_lost(exc)
+        if not self._dropped:  # a dropped one was never set up (see connection_made)
+            super().connection_lost(exc)
 
     def process_event(self, event: Any) -> None:
         if isinstance(event, Frame) and event.opcode in (Opcode.PING, Opcode.PONG):
