@@ -52,6 +52,13 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, all its threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _head(data: bytes) -> dict:
     """A frame's fields before its columns (the soak measures the server, not decoding)."""
     unpacker = msgpack.Unpacker(raw=False)
@@ -286,6 +293,7 @@ def run(*, quick: bool) -> list[dict]:
         rss: list[tuple[float, float]] = []
         stop = threading.Event()
         t0 = time.monotonic()
+        cpu0 = (_cpu_s(srv.pid), _cpu_s(os.getpid()))
         prober = threading.Thread(target=_probe, args=(srv, stop, latencies, rss, t0))
         prober.start()
         raw = threading.Thread(target=soak.raw_attacks)
@@ -305,6 +313,11 @@ def run(*, quick: bool) -> list[dict]:
         flood.join()
         stop.set()
         prober.join()
+        wall = time.monotonic() - t0
+        # who used the 2 cores: on a small machine the attackers compete with the node
+        server_cpu = (_cpu_s(srv.pid) - cpu0[0]) / wall
+        bench_cpu = (_cpu_s(os.getpid()) - cpu0[1]) / wall
+        load = os.getloadavg()[0]
         alive = srv.alive
     finally:
         srv.stop()
@@ -331,7 +344,11 @@ def run(*, quick: bool) -> list[dict]:
             "unit": "ms",
             "target": "<= 100 ms",
             "met": bool(p99 <= 100),
-            "note": f"{lat.size} probes after warm-up, max {lat.max():.0f} ms",
+            "note": (
+                f"{lat.size} probes after warm-up, max {lat.max():.0f} ms; CPU used: node "
+                f"{server_cpu:.0%} of a core, the bench's own clients {bench_cpu:.0%}, "
+                f"on {os.cpu_count()} cores at load average {load:.1f}"
+            ),
         },
         {
             "name": "soak: events lost or repeated, honest subscribers",
