@@ -91,10 +91,17 @@ export function placeTree(
   const r = Math.max(3, Math.min(12, cell * 0.3, (rowH - label) * 0.25));
   const px = lay.x.map((c) => rect.x + c * cell);
   const py = lay.depth.map((d) => rect.y + (d + 0.5) * rowH - label / 2);
+  const elbows = elbowsOf(lay, px, py, r, label + 2); // from below the parent's label
+  return { px, py, r, cell, rowH, elbows };
+}
+
+/** Parent -> child elbows: down from `below` px under the parent's glyph, across at the middle
+ * of the gap between the rows, down to just above the child. */
+function elbowsOf(lay: TreeLayout, px: number[], py: number[], r: number, below: number): Elbow[] {
   const elbows: Elbow[] = [];
   lay.children.forEach((kids, p) => {
     for (const c of kids) {
-      const yTop = py[p] + r + label + 2; // below the parent's label
+      const yTop = py[p] + r + below;
       const yBottom = py[c] - r - 3;
       const mid = (yTop + yBottom) / 2;
       elbows.push({
@@ -109,7 +116,7 @@ export function placeTree(
       });
     }
   });
-  return { px, py, r, cell, rowH, elbows };
+  return elbows;
 }
 
 /** Text rows under a glyph: its name (with restarts), then what a folded subtree hides. */
@@ -189,24 +196,7 @@ export function placeItems(
     w1.push(aw);
     w2.push(bw);
   }
-  const elbows: Elbow[] = [];
-  lay.children.forEach((kids, p) => {
-    for (const c of kids) {
-      const yTop = py[p] + r + 5 + 2 * TEXT_LINE + 2;
-      const yBottom = py[c] - r - 3;
-      const mid = (yTop + yBottom) / 2;
-      elbows.push({
-        from: p,
-        to: c,
-        points: [
-          [px[p], yTop],
-          [px[p], mid],
-          [px[c], mid],
-          [px[c], yBottom],
-        ],
-      });
-    }
-  });
+  const elbows = elbowsOf(lay, px, py, r, 5 + 2 * TEXT_LINE + 2); // below both text lines
   return { px, py, r, cell, rowH, lo, hi, line1, line2, w1, w2, elbows };
 }
 
