@@ -78,6 +78,8 @@ def test_canvas_on_a_running_mesh_appends_only_new_events():
     first = canvas.rows
     sent: list[dict] = []
     canvas.send = lambda content, buffers=None: sent.append(content)  # capture the comm
+    canvas._on_msg(canvas, {"type": "sync", "have": len(canvas.chunks)}, [])  # the page is up
+    assert not sent
     mesh.spawn(Pinger, "pong", name="ping", node="n0")
     mesh.run(until=0.05)
     canvas.refresh()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import polars as pl
 import traitlets
 
 from meshlab.canvas.branches import extra_traits, make_branches, split_source
@@ -106,7 +107,7 @@ class Canvas(anywidget.AnyWidget):
     type_filter = traitlets.Unicode("").tag(sync=True)
     meta = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(520).tag(sync=True)
-    # forks and problems (meshlab/canvas/branches.py); not part of an HTML replay
+    # forks and problems (meshlab/canvas/branches.py); an HTML replay carries them too
     branch = traitlets.Unicode("base").tag(sync=True)
     branches = traitlets.List(traitlets.Dict()).tag(sync=True)
     problem = traitlets.Dict().tag(sync=True)
@@ -128,7 +129,18 @@ class Canvas(anywidget.AnyWidget):
         self._feed = Feed(source)
         self._encoder = ChunkEncoder()
         self._chunks: list[Chunk] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards what is pulled, encoded and sent
+        self._encoding = threading.Lock()  # held by whoever runs the encoder: one at a time
+        self._sending = threading.Lock()  # chunks go out in order, one sender at a time
+        self._pending: list[pl.DataFrame] = []  # pulled, not yet encoded
+        self._rest: list[pl.Series] = []  # per pending frame: min t of its rows from each on
+        self._pulled_rows = 0
+        self._encoded_rows = 0
+        # Nothing is sent before the page asks (a chunk sent before its model is up is lost);
+        # then chunks [0, _sent) went out, and a sync moves _sent to what the page has.
+        self._synced = False
+        self._sent = 0
+        self._encoder_thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
         self._last_flush = 0.0
         self._t_range: tuple[float, float] | None = None
@@ -159,6 +171,15 @@ class Canvas(anywidget.AnyWidget):
             **kwargs,
         )
         self.on_msg(self._on_msg)
+        # A trace of one chunk is encoded at once; a bigger one in the background, each chunk
+        # sent as it is ready, so the page draws the start while the rest is still encoding.
+        if self._pulled_rows > self._encoder.rows_per_chunk:
+            self._encoder_thread = threading.Thread(
+                target=self._drain, name="meshlab-canvas-encoder", daemon=True
+            )
+            self._encoder_thread.start()
+        else:
+            self._drain()
         self._unsubscribe = self._feed.subscribe(self._on_new_events)
 
     # validation --------------------------------------------------------------------------
@@ -191,36 +212,106 @@ class Canvas(anywidget.AnyWidget):
     # data path ---------------------------------------------------------------------------
     @property
     def rows(self) -> int:
-        """Events encoded for the browser so far."""
-        return sum(c.header["rows"] for c in self._chunks)
+        """Events encoded for the browser so far (all of them once :meth:`wait` returns)."""
+        return self._encoded_rows
 
     @property
     def chunks(self) -> list[Chunk]:
-        return list(self._chunks)
+        """Every chunk of the events pulled so far, in order (waits for the encoder)."""
+        self.wait()
+        with self._lock:
+            return list(self._chunks)
 
-    def _pull(self) -> list[Chunk]:
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every event pulled so far is encoded and sent; False on timeout."""
+        thread = self._encoder_thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                return False
+        self._drain()
+        return True
+
+    def _pull(self) -> None:
+        """Take the source's new events into the queue of frames to encode."""
         with self._lock:
             events = self._feed.pull()
             if not events.height:
-                return []
+                return
             lo, hi = number(events["t"].min()), number(events["t"].max())
             if self._t_range is None:
                 self._t_range = (lo, hi)
             else:
                 self._t_range = (min(self._t_range[0], lo), max(self._t_range[1], hi))
-            new = self._encoder.encode(events)
-            self._chunks.extend(new)
-            return new
+            self._pending.append(events)
+            # min t from each row on: what a chunk's t_rest says is still to come
+            self._rest.append(events["t"].cast(pl.Float64).reverse().cum_min().reverse())
+            self._pulled_rows += events.height
 
-    def _send_chunks(self, chunks: list[Chunk]) -> None:
-        for c in chunks:
-            self.send(c.header, buffers=[c.data])
+    def _drain(self) -> None:
+        """Encode the queued frames chunk by chunk, in order, sending each as it is done.
+
+        The chunks are those ``ChunkEncoder.encode`` makes of the whole frame (the same slices,
+        string table and numbering); each header also says how many rows are pulled in all
+        (``rows_total``), the time span they cover (``t_span``) and the earliest time among the
+        rows not yet in a chunk (``t_rest``, left out when none are): the page is complete at
+        its playhead once ``t_rest`` is past it.
+        """
+        with self._encoding:
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        return
+                    frame, rest = self._pending[0], self._rest[0]
+                    done = self._encoded_rows - (
+                        self._pulled_rows - sum(f.height for f in self._pending)
+                    )
+                    later = [float(r[0]) for r in self._rest[1:] if r.len()]
+                part = frame.slice(done, self._encoder.rows_per_chunk)
+                new = self._encoder.encode(part)
+                end = done + part.height
+                with self._lock:
+                    assert self._t_range is not None  # set by the pull that queued the frame
+                    row = done
+                    for c in new:
+                        row += c.header["rows"]
+                        c.header["rows_total"] = self._pulled_rows
+                        c.header["t_span"] = list(self._t_range)
+                        after = [float(rest[row])] if row < frame.height else []
+                        t_rest = min(after + later, default=None)
+                        if t_rest is not None:
+                            c.header["t_rest"] = t_rest
+                    self._chunks.extend(new)
+                    self._encoded_rows += part.height
+                    if end >= frame.height:
+                        self._pending.pop(0)
+                        self._rest.pop(0)
+                self._send_pending()
+
+    def _send_pending(self) -> None:
+        """Send the chunks the page has not been sent yet, in order."""
+        with self._sending:
+            while self._synced:
+                with self._lock:
+                    if self._sent >= len(self._chunks):
+                        return
+                    c = self._chunks[self._sent]
+                    self._sent += 1
+                self.send(c.header, buffers=[c.data])
 
     def _on_msg(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "sync":
             have = int(content.get("have", 0))
             branch = self._branches.get(str(content.get("branch", "")))
-            self._send_chunks((branch.encode() if branch else self._chunks)[have:])
+            if branch:
+                for c in branch.encode()[have:]:
+                    self.send(c.header, buffers=[c.data])
+                return
+            # From what the page has: what is encoded now goes at once, the rest as it is done.
+            with self._sending:
+                self._synced = True
+                self._sent = max(0, have)
+            self._send_pending()
 
     def _on_new_events(self) -> None:
         # Coalesce bursts: at most one batch per _FLUSH_GAP, the rest waits for a timer.
@@ -240,7 +331,8 @@ class Canvas(anywidget.AnyWidget):
         with self._lock:
             self._timer = None
             self._last_flush = _time.monotonic()
-        self._send_chunks(self._pull())
+        self._pull()
+        self._drain()
 
     def refresh(self) -> None:
         """Pull and send any events the source has that the canvas has not seen yet."""
@@ -264,13 +356,17 @@ class Canvas(anywidget.AnyWidget):
     def save_html(self, path: str | Path, *, title: str | None = None) -> Path:
         """Write one self-contained HTML file that replays what this canvas holds.
 
-        The bundle and the events are inlined; the page loads nothing from the network.
+        The bundle and the events are inlined; the page loads nothing from the network. A
+        canvas with branches carries every branch's events (after the main run's, which draw
+        first) and switches between them as the notebook does; a problem keeps its band.
         """
         self.refresh() if self._feed.appending else None
         m = self._feed.meta
         name = title or f"meshlab replay: {m.scenario or m.source}"
         sub = f"seed {m.seed} · {self.rows:,} events" if m.seed is not None else ""
         state = self._state() | {"playing": False, "selected": self.selected}
+        state |= {"branch": self.branch, "branches": self.branches, "problem": self.problem}
+        chunks = [*self._chunks, *(c for b in self._branches.values() for c in b.encode())]
         out = Path(path)
-        out.write_text(render_html(state, self._chunks, title=name, subtitle=sub), "utf-8")
+        out.write_text(render_html(state, chunks, title=name, subtitle=sub), "utf-8")
         return out
