@@ -1,5 +1,23 @@
 // Buttons and selects above the canvas. It only reports intents; the view decides.
+// Three groups (playback and time, views, filters) that each keep to one line: they share one
+// row down to a widget about 1,100 px wide (a notebook's output area at a 1280 px window; the
+// step buttons drop their words below 1,240 px), and narrower the filters move, whole, to a
+// second row, with no separator left dangling at the start of a row.
 import { SPEEDS } from "./clock";
+
+// Sizes follow the toolbar's own width (a container query), not the window's: in a notebook the
+// widget is narrower than the page. A filter select is capped so a long class or type name does
+// not push the row over; its options still show in full when it opens.
+const TOOLBAR_CSS = `
+.ml-toolbar{container-type:inline-size;row-gap:4px;column-gap:10px}
+.ml-tb-group{display:flex;align-items:center;gap:6px;flex-wrap:nowrap;white-space:nowrap}
+.ml-tb-group>.ml-sep{margin-right:4px}
+.ml-tb-group.ml-line-start>.ml-sep{display:none}
+.ml-toolbar select.ml-class-filter,.ml-toolbar select.ml-type-filter{max-width:124px;text-overflow:ellipsis}
+.ml-toolbar .ml-time{min-width:124px}
+@container (max-width: 1240px){.ml-prev span,.ml-next span{display:none}}
+@container (max-width: 1000px){.ml-toolbar .ml-time{min-width:112px}}
+`;
 
 /** A view as the toolbar offers it: the `view` trait's value, the button's text and tooltip. */
 export interface ViewButton {
@@ -42,6 +60,7 @@ export class Toolbar {
   private readonly classSel: HTMLSelectElement;
   private readonly typeSel: HTMLSelectElement;
   readonly liveBtn: HTMLButtonElement;
+  private readonly groups: HTMLDivElement[];
   private optionsKey = "";
   private syncKey = "";
 
@@ -50,6 +69,8 @@ export class Toolbar {
     const on = { signal };
     const el = (this.el = document.createElement("div"));
     el.className = "ml-toolbar";
+    const style = document.createElement("style");
+    style.textContent = TOOLBAR_CSS;
     const btn = (text: string, title: string, fn: () => void, cls = "") => {
       const b = document.createElement("button");
       b.type = "button";
@@ -97,7 +118,36 @@ export class Toolbar {
     this.typeSel.addEventListener("change", () => h.filter("type_filter", this.typeSel.value), on);
     this.liveBtn = btn("● live", "follow the live stream", () => h.follow(), "ml-live");
     this.liveBtn.style.display = "none";
-    el.append(prevM, prev, this.playBtn, next, nextM, this.speedSel, this.time, sep(), ...Object.values(this.viewBtns), sep(), sysL, supL, this.classSel, this.typeSel, this.liveBtn);
+    const group = (...kids: HTMLElement[]) => {
+      const g = document.createElement("div");
+      g.className = "ml-tb-group";
+      g.append(...kids);
+      return g;
+    };
+    this.groups = [
+      group(prevM, prev, this.playBtn, next, nextM, this.speedSel, this.time, this.liveBtn),
+      group(sep(), ...Object.values(this.viewBtns)),
+      group(sep(), sysL, supL, this.classSel, this.typeSel),
+    ];
+    el.append(style, ...this.groups);
+    // a group that wrapped to the start of a row hides its separator
+    if (typeof ResizeObserver !== "undefined") {
+      const ro = new ResizeObserver(() => this.markLineStarts());
+      ro.observe(el);
+      // a group grows when the filters' options arrive, which may wrap it without resizing the bar
+      for (const g of this.groups) ro.observe(g);
+      signal?.addEventListener("abort", () => ro.disconnect(), on);
+    }
+  }
+
+  /** Mark each group that begins a row (it sits below the group before it). */
+  markLineStarts(): void {
+    let prevBottom = -Infinity;
+    for (const g of this.groups) {
+      const r = g.getBoundingClientRect();
+      g.classList.toggle("ml-line-start", r.top >= prevBottom - 1);
+      prevBottom = r.bottom;
+    }
   }
 
   sync(s: {
@@ -141,7 +191,7 @@ export class Toolbar {
       if (cur && !values.includes(cur)) sel.add(new Option(cur, cur));
       sel.value = cur;
     };
-    fill(this.classSel, "all actor classes", classes, current.class_filter);
-    fill(this.typeSel, "all message types", types, current.type_filter);
+    fill(this.classSel, "all classes", classes, current.class_filter);
+    fill(this.typeSel, "all messages", types, current.type_filter);
   }
 }
