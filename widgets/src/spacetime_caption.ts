@@ -1,0 +1,64 @@
+// The space-time view's caption: two lines under the lanes saying what the picture holds (how
+// many messages, whether they are bundled, what is filtered or scrolled out), so that nothing is
+// ever missing without a word; with a focus set, its legend and counts come first.
+import { THEME } from "./palette";
+import { CAPTION_H, FONT, FUTURE, MAX_SLICES, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
+import { fit, fmt } from "./spacetime_text";
+
+/** The caption's parts: what the picture holds, so that nothing is ever missing without a word. */
+export function captionParts(h: SpacetimeHit): string[] {
+  const parts: string[] = [];
+  const arrows = h.messages - h.timers;
+  if (h.bundled) {
+    parts.push(`${fmt(arrows)} messages: bars show sent (above a lane) and received (below), ≤ ${fmt(h.peakPerBar)} a bar`);
+    parts.push(`arrows: 1 in ${fmt(h.stride)}; zoom in (wheel) for all`);
+  } else parts.push(`${fmt(arrows)} message${arrows === 1 ? "" : "s"}`);
+  if (h.timers) parts.push(`${fmt(h.timers)} timers as slices`);
+  if (h.slicesInWindow > MAX_SLICES) parts.push(`${fmt(h.slicesInWindow)} handlers: green strip = busy`);
+  else if (h.slicesInWindow) parts.push(`${fmt(h.slicesInWindow)} handler${h.slicesInWindow === 1 ? "" : "s"}`);
+  if (h.hiddenMessages) parts.push(`${fmt(h.hiddenMessages)} to filtered-out actors not drawn`);
+  if (h.layout.hidden) parts.push(`${fmt(h.layout.hidden)} actors filtered out`);
+  if (h.marksCut) parts.push("only the latest 20,000 lifecycle marks");
+  if (h.maxScroll > 0) parts.push(`rows ${h.firstRow + 1}–${h.lastRow + 1} of ${fmt(h.layout.rows.length)} (shift+wheel scrolls)`);
+  return parts;
+}
+
+/** Parts joined with " · " into lines no wider than w (a part longer than a line gets its own). */
+export function wrapParts(parts: string[], w: number, measure: (s: string) => number): string[] {
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.length ? `${lines[lines.length - 1]} · ${part}` : "";
+    if (last && measure(last) <= w) lines[lines.length - 1] = last;
+    else lines.push(part);
+  }
+  return lines;
+}
+
+export function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: SpacetimeHit, width: number, height: number): void {
+  ctx.font = FONT;
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  ctx.fillStyle = THEME.bg;
+  ctx.fillRect(0, height - CAPTION_H, width, CAPTION_H);
+  const LINE = 14;
+  let y = height - CAPTION_H + LINE / 2 + 3;
+  let parts = captionParts(h);
+  let x = 8;
+  if (p.causal) {
+    // while a focus is set its legend comes first, and the counts follow it
+    const c = p.causal;
+    ctx.fillStyle = PAST;
+    ctx.fillRect(8, y - 4, 8, 8);
+    ctx.fillStyle = FUTURE;
+    ctx.fillRect(18, y - 4, 8, 8);
+    x = 32;
+    parts = [`${p.focusLabel}: ${fmt(c.pastCount)} messages before it (blue)`, `${fmt(c.futureCount)} after it (purple)`, "the rest concurrent (faded)", "click empty plot to clear", ...parts];
+  }
+  const lines = wrapParts(parts, width - 16 - x, (t) => ctx.measureText(t).width);
+  if (lines.length > 2) lines.splice(1, lines.length, lines.slice(1).join(" · ")); // then cut with a visible …
+  lines.forEach((line, i) => {
+    ctx.fillStyle = p.causal && i === 0 ? THEME.text : h.bundled || h.maxScroll > 0 ? (THEME.dark ? "#ffd43b" : "#5c4400") : THEME.muted;
+    ctx.fillText(fit(ctx, line, width - 8 - (i ? 8 : x)), i ? 8 : x, y);
+    y += LINE;
+  });
+}

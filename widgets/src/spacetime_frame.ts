@@ -1,0 +1,96 @@
+// What a space-time frame takes, what it gives back (for clicks, tooltips and the page's data-*
+// signals), and the geometry its painters share: one module so that the painters of rows,
+// slices, arrows, marks and the caption agree on sizes and colours without importing each other.
+import type { CausalSet } from "./causal";
+import type { IntervalIndex } from "./interval_index";
+import type { LaneLayout, RowGeometry } from "./spacetime_lanes";
+import type { Slices } from "./spacetime_slices";
+import type { EventStore } from "./store";
+
+/** Messages drawn one by one in a window; above this, traffic bars and thinned arrows. */
+export const MAX_ARROWS = 1500;
+/** In a bundled window, arrows are thinned to at most this many. */
+export const MAX_THIN_ARROWS = 300;
+/** Handler slices drawn one by one; above this a lane shows its busy time. */
+export const MAX_SLICES = 3000;
+export const LABEL_W = 150;
+export const AXIS_H = 28;
+/** Two lines of caption under the lanes. */
+export const CAPTION_H = 34;
+/** Okabe–Ito blue and reddish purple: the causal past and future, apart for colour-blind eyes. */
+export const PAST = "#0072b2";
+export const FUTURE = "#cc79a7";
+export const FONT = "11px system-ui, 'Liberation Sans', sans-serif";
+
+export interface PaintInput {
+  ctx: CanvasRenderingContext2D;
+  store: EventStore;
+  width: number;
+  height: number;
+  t: number;
+  w0: number;
+  w1: number;
+  layout: LaneLayout;
+  /** Pixels the rows are scrolled up by. */
+  scroll: number;
+  messages: IntervalIndex;
+  slices: Slices;
+  typeColor: (code: number) => string;
+  /** Message type code to show alone, -2 for all. */
+  msgType: number;
+  selectedRow: number;
+  causal: CausalSet | null;
+  /** The focus's name for the caption ("message 12 ping a → b"). */
+  focusLabel: string;
+}
+
+/** The plot's geometry for one frame: where times and rows fall, and which rows are in view. */
+export interface Plot {
+  plotX: number;
+  plotW: number;
+  xOf: (t: number) => number;
+  tOf: (x: number) => number;
+  rowsTop: number;
+  rowsBottom: number;
+  geom: RowGeometry;
+  scroll: number;
+  maxScroll: number;
+  rowY: (r: number) => number;
+  firstRow: number;
+  lastRow: number;
+  /** A focus is set: what is concurrent with it is faded. */
+  dim: boolean;
+}
+
+/** What a frame drew, for clicks, tooltips and the page's data-* signals. */
+export interface SpacetimeHit {
+  layout: LaneLayout;
+  geom: RowGeometry;
+  rowsTop: number;
+  rowsBottom: number;
+  scroll: number;
+  maxScroll: number;
+  firstRow: number;
+  lastRow: number;
+  xOf: (t: number) => number;
+  tOf: (x: number) => number;
+  plotX: number;
+  plotW: number;
+  /** Messages overlapping the window, arrows drawn, whether aggregated (bars and thinned arrows). */
+  messages: number;
+  drawn: number;
+  bundled: boolean;
+  /** When bundled: one message in `stride` is an arrow; the most messages in one lane's bar. */
+  stride: number;
+  peakPerBar: number;
+  timers: number;
+  hiddenMessages: number;
+  slicesInWindow: number;
+  slicesDrawn: number;
+  marksCut: boolean;
+  /** Hit geometry: arrows (message index), slices, marks (row). */
+  arrows: { x0: number[]; y0: number[]; x1: number[]; y1: number[]; m: number[] };
+  slices: { x0: number[]; x1: number[]; y: number[]; h: number[]; i: number[] };
+  marks: { x: number[]; y: number[]; row: number[] };
+  rowY: (r: number) => number;
+}
