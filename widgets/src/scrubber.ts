@@ -152,7 +152,11 @@ export class Scrubber {
   width = 0;
   private readonly h: ScrubberHandlers;
 
-  constructor(h: ScrubberHandlers) {
+  /** The markers drawn, by their button's data-i: one delegated click listener serves them all. */
+  private shown: Marker[] = [];
+
+  /** Every listener is on the view's `signal`: aborting it (the view's cleanup) removes them all. */
+  constructor(h: ScrubberHandlers, signal: AbortSignal) {
     this.h = h;
     this.el = document.createElement("div");
     this.el.className = "ml-scrubber";
@@ -165,10 +169,23 @@ export class Scrubber {
     this.axis = document.createElement("div");
     this.axis.className = "ml-axis";
     this.el.append(this.strip, this.axis, this.markerLayer, this.head);
-    this.el.addEventListener("pointerdown", this.onDown);
-    this.el.addEventListener("pointermove", this.onMove);
-    this.el.addEventListener("pointerup", this.onUp);
-    this.el.addEventListener("pointercancel", this.onUp);
+    this.el.addEventListener("pointerdown", this.onDown, { signal });
+    this.el.addEventListener("pointermove", this.onMove, { signal });
+    this.el.addEventListener("pointerup", this.onUp, { signal });
+    this.el.addEventListener("pointercancel", this.onUp, { signal });
+    // one listener for every marker button: buttons are replaced as data arrives, and a listener
+    // per button on the signal would keep each replaced button alive until the view is destroyed
+    this.markerLayer.addEventListener(
+      "click",
+      (e) => {
+        const b = (e.target as Element | null)?.closest?.(".ml-marker") as HTMLElement | null;
+        const m = b ? this.shown[Number(b.dataset.i)] : undefined;
+        if (!m) return;
+        e.stopPropagation();
+        this.h.jump(m);
+      },
+      { signal },
+    );
   }
 
   private timeAt(clientX: number): number {
@@ -246,7 +263,8 @@ export class Scrubber {
 
   private drawMarkers(store: EventStore, width: number): void {
     this.markerLayer.replaceChildren();
-    for (const m of bucketMarkers(store, this.t0, this.t1, width)) {
+    this.shown = bucketMarkers(store, this.t0, this.t1, width);
+    this.shown.forEach((m, i) => {
       const b = document.createElement("button");
       b.className = `ml-marker ml-marker-${m.kind}`;
       b.style.left = `${(((m.t - this.t0) / (this.t1 - this.t0)) * 100).toFixed(3)}%`;
@@ -254,18 +272,8 @@ export class Scrubber {
       b.title = m.count > 1 ? `${m.label} (+${m.count - 1} more here)` : m.label;
       b.dataset.t = String(m.t);
       b.dataset.kind = m.kind;
-      b.addEventListener("click", (e) => {
-        e.stopPropagation();
-        this.h.jump(m);
-      });
+      b.dataset.i = String(i);
       this.markerLayer.append(b);
-    }
-  }
-
-  destroy(): void {
-    this.el.removeEventListener("pointerdown", this.onDown);
-    this.el.removeEventListener("pointermove", this.onMove);
-    this.el.removeEventListener("pointerup", this.onUp);
-    this.el.removeEventListener("pointercancel", this.onUp);
+    });
   }
 }

@@ -121,8 +121,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       if (k === K.actor_fail || k === K.actor_restart) ctl.select({ kind: "actor", id: store.str(store.actor.data[m.row]) });
       else ctl.select({ kind: "node", name: store.str(store.node.data[m.row]) });
     },
-  });
-  signal.addEventListener("abort", () => scrubber.destroy(), { once: true });
+  }, signal);
   const input = new Input({ root, stage, canvas, tip }, ctl, renderer, loop.invalidate, signal);
 
   root.append(style, toolbar.el, body, scrubber.el, legend.el);
