@@ -8,8 +8,8 @@ export type Attrs = Record<string, string | number | boolean>;
 
 function merge(store: EventStore, rows: number[] | undefined, from: number, upTo: number): Attrs | null {
   if (!rows) return null;
-  const picked = rows.filter((r) => store.pos.data[r] > from && store.pos.data[r] < upTo);
-  picked.sort((a, b) => store.pos.data[a] - store.pos.data[b]);
+  const picked = rows.filter((r) => store.posOf(r) > from && store.posOf(r) < upTo);
+  picked.sort((a, b) => store.posOf(a) - store.posOf(b));
   const out: Attrs = {};
   for (const r of picked) {
     let obj: unknown;
@@ -30,7 +30,7 @@ function merge(store: EventStore, rows: number[] | undefined, from: number, upTo
 /** What actor `a`'s current life published by the fold's position (as Trace.state_at's attrs). */
 export function actorAttrs(store: EventStore, s: MeshState, a: number): Attrs | null {
   const start = store.lifeStart(a, s.row);
-  const from = start >= 0 ? store.pos.data[start] : -1;
+  const from = start >= 0 ? store.posOf(start) : -1;
   return merge(store, store.actorAttrs.get(store.actorCodes[a]), from, s.row);
 }
 

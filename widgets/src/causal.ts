@@ -43,7 +43,7 @@ export class CausalIndex {
       if (k !== K.msg_handle && k !== K.handler_start) continue;
       const m = s.messageOf(s.msgId.data[r]);
       if (m < 0) continue;
-      if (!handled[m] || s.pos.data[r] < s.pos.data[recvRow[m]]) recvRow[m] = r;
+      if (!handled[m] || s.posOf(r) < s.posOf(recvRow[m])) recvRow[m] = r;
       handled[m] = 1;
     }
     // one pass in fold order puts every actor's events in order
@@ -66,7 +66,7 @@ export class CausalIndex {
     const pos = new Int32Array(count[nA]);
     const msg = new Int32Array(count[nA]);
     for (let p = 0; p < s.n; p++) {
-      const r = s.order.data[p];
+      const r = s.rowAt(p);
       const m = rowMsg[r];
       if (m < 0) continue;
       const send = r === s.mSendRow.data[m];
@@ -85,11 +85,11 @@ export class CausalIndex {
   /** Fold position of a message's receipt, -1 when it has none (dropped, in flight). */
   recvPos(m: number): number {
     const r = this.recvRow[m];
-    return r >= 0 ? this.store.pos.data[r] : -1;
+    return r >= 0 ? this.store.posOf(r) : -1;
   }
 
   sendPos(m: number): number {
-    return this.store.pos.data[this.store.mSendRow.data[m]];
+    return this.store.posOf(this.store.mSendRow.data[m]);
   }
 
   /** Per actor, the last fold position in the causal past of (actor, p), -1 for none. */
@@ -207,6 +207,6 @@ export function causalOfMessage(ix: CausalIndex, m: number): CausalSet {
 
 /** The causal past and future of one event (a row) of an actor. */
 export function causalOfEvent(ix: CausalIndex, actor: number, row: number): CausalSet {
-  const p = ix.store.pos.data[row];
+  const p = ix.store.posOf(row);
   return classify(ix, ix.past(actor, p), ix.future(actor, p), -1, row);
 }

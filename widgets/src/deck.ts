@@ -141,7 +141,7 @@ function engineRows(store: EventStore): { rows: number[]; endOf: Map<number, num
     rows.push(r);
     if (k === K.action_end) endOf.set(store.msgId.data[r], r);
   }
-  rows.sort((a, b) => store.pos.data[a] - store.pos.data[b]);
+  rows.sort((a, b) => store.posOf(a) - store.posOf(b));
   const out = { n: store.n, rows, endOf };
   cache.set(store, out);
   return out;
@@ -201,14 +201,14 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
   // Playback moves forward: continue the fold from where the last call stopped; a step back
   // (or new rows) starts it again.
   let f = folds.get(store);
-  if (!f || f.rows !== rows || store.pos.data[rows[f.i - 1]] >= upTo) {
+  if (!f || f.rows !== rows || store.posOf(rows[f.i - 1]) >= upTo) {
     f = newFold(rows);
     folds.set(store, f);
   }
   const { starts, ended, open, queued, lastStart, held } = f;
   for (; f.i < rows.length; f.i++) {
     const r = rows[f.i];
-    if (store.pos.data[r] >= upTo) break;
+    if (store.posOf(r) >= upTo) break;
     const k = store.kind.data[r];
     const rt = store.t.data[r];
     const type = str(store.msgType.data[r]);

@@ -28,7 +28,9 @@ export interface ChunkHeader {
  */
 export interface EventColumns {
   n: number;
-  seq: ArrayLike<number>;
+  /** The seq of each row, or absent when it runs seq_base, seq_base + 1, ... */
+  seq?: ArrayLike<number>;
+  seq_base?: number;
   t: Float64Array;
   kind: Uint8Array;
   node: ArrayLike<number>; // string code
@@ -36,7 +38,7 @@ export interface EventColumns {
   incarnation: ArrayLike<number>;
   parent: ArrayLike<number>;
   peer: ArrayLike<number>;
-  msg_id: ArrayLike<number>; // NaN when null
+  msg_id: ArrayLike<number>; // -1 when null (NaN at float64, made -1 by the store)
   msg_type: ArrayLike<number>;
   size: ArrayLike<number>; // -1 when unknown
   reason: ArrayLike<number>;
@@ -75,10 +77,7 @@ export function decodeChunk(bytes: Uint8Array, header?: Pick<ChunkHeader, "seq_b
   for (const name of COLUMNS) {
     const child = table.getChild(name);
     if (!child && name === "seq" && header?.seq_base !== undefined) {
-      const base = header.seq_base;
-      const seq = new Float64Array(n);
-      for (let i = 0; i < n; i++) seq[i] = base + i;
-      out.seq = seq;
+      out.seq_base = header.seq_base; // the store keeps seq implied by it (store.ts, seqOf)
       continue;
     }
     if (!child) throw new Error(`meshlab chunk lacks column ${name}`);
@@ -89,13 +88,6 @@ export function decodeChunk(bytes: Uint8Array, header?: Pick<ChunkHeader, "seq_b
       throw new Error(`meshlab chunk column ${name} has an unexpected type; reinstall meshlab`);
     }
     out[name] = arr;
-  }
-  // msg_id as int32 uses -1 for null; the store keeps ids as float64 with NaN for null
-  if (out.msg_id instanceof Int32Array) {
-    const ids = out.msg_id;
-    const wide = new Float64Array(n);
-    for (let i = 0; i < n; i++) wide[i] = ids[i] < 0 ? NaN : ids[i];
-    out.msg_id = wide;
   }
   return out as unknown as EventColumns;
 }

@@ -381,7 +381,7 @@ export class Folder {
       b.ensure(actors, nodes);
       while (rows >= b.row + spacing) {
         const target = b.row + spacing;
-        for (let p = b.row; p < target; p++) applyRow(b, st, st.order.data[p]);
+        for (let p = b.row; p < target; p++) applyRow(b, st, st.rowAt(p));
         b.row = target;
         pruneBusy(b, st.ts.data[target - 1]);
         last = b.snapshot(actors, nodes);
@@ -404,7 +404,7 @@ export class Folder {
     }
     s.ensure(actors, nodes);
     if (s.row < rows) {
-      for (let p = s.row; p < rows; p++) applyRow(s, st, st.order.data[p]);
+      for (let p = s.row; p < rows; p++) applyRow(s, st, st.rowAt(p));
       s.row = rows;
       pruneBusy(s, st.ts.data[rows - 1]);
     }

@@ -1,5 +1,6 @@
 // Growable typed arrays: events arrive in chunks and are appended, so every column grows with
-// amortised doubling instead of being rebuilt whole.
+// amortised doubling instead of being rebuilt whole. A reservation for a known size (the rows
+// the kernel announced) is exact: a 10M-event trace holds 10M rows, not the next power of two.
 
 type TypedCtor<T> = { new (n: number): T };
 type Typed = Float64Array | Int32Array | Uint32Array | Uint8Array;
@@ -16,9 +17,15 @@ export class Grow<T extends Typed> {
 
   reserve(n: number): void {
     if (n <= this.data.length) return;
-    let cap = Math.max(this.data.length, 16);
-    while (cap < n) cap *= 2;
-    const next = new this.ctor(cap);
+    const next = new this.ctor(grownCapacity(this.data.length, n));
+    (next as Typed).set(this.data as Typed);
+    this.data = next;
+  }
+
+  /** Room for exactly `n` (a size estimated up front), unless there already is. */
+  reserveExact(n: number): void {
+    if (n <= this.data.length) return;
+    const next = new this.ctor(n);
     (next as Typed).set(this.data as Typed);
     this.data = next;
   }
@@ -43,6 +50,14 @@ export class Grow<T extends Typed> {
   view(): T {
     return this.data.subarray(0, this.length) as T;
   }
+}
+
+/**
+ * Room for `need` elements in an array of `cap`: exactly `need` when that is at least double
+ * (a size announced up front), else double (appends), so that growth stays amortised.
+ */
+export function grownCapacity(cap: number, need: number): number {
+  return Math.max(need, 2 * cap, 16);
 }
 
 /** Index of the first element of sorted `a[0..n)` that is greater than `x`. */

@@ -53,7 +53,7 @@ export function flightRecorder(store: EventStore, code: number, upTo: number, n:
   const out: number[] = [];
   const stop = Math.max(0, upTo - maxScan);
   for (let p = upTo - 1; p >= stop && out.length < n; p--) {
-    const r = store.order.data[p];
+    const r = store.rowAt(p);
     if (store.actor.data[r] === code || (store.peer.data[r] === code && isMessageKind(store.kind.data[r]))) out.push(r);
   }
   return out;
@@ -63,8 +63,8 @@ export function flightRecorder(store: EventStore, code: number, upTo: number, n:
 export function rootCauseRow(store: EventStore, failRow: number): number {
   const root = store.peer.data[failRow];
   if (root < 0) return -1;
-  for (let p = store.pos.data[failRow]; p >= 0; p--) {
-    const r = store.order.data[p];
+  for (let p = store.posOf(failRow); p >= 0; p--) {
+    const r = store.rowAt(p);
     if (store.kind.data[r] === K.actor_fail && store.actor.data[r] === root && store.peer.data[r] === root) return r;
   }
   return -1;
@@ -201,7 +201,7 @@ export function renderNode(
   const hist = h("ol", { class: "ml-recorder" });
   for (let i = 0; i < store.moments.length; i++) {
     const r = store.moments.data[i];
-    if (store.pos.data[r] >= s.row) continue;
+    if (store.posOf(r) >= s.row) continue;
     const k = store.kind.data[r];
     if (store.node.data[r] !== code || !(k <= K.node_state || k === K.link_down || k === K.link_up)) continue;
     const reason = store.str(store.reason.data[r]);

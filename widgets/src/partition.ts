@@ -98,7 +98,7 @@ export function cutSegments(boxes: { idx: number; box: Rect }[], sideOf: Map<num
 export interface DropSource extends MsgColumns {
   moments: { length: number; data: Int32Array };
   kind: { data: Uint8Array };
-  msgId: { data: Float64Array };
+  msgId: { data: ArrayLike<number> };
   messageOf(id: number): number;
 }
 

@@ -30,7 +30,7 @@ export function buildSlices(store: EventStore): Slices {
   const open = new Map<string, number>(); // `${actor code}:${msg id}` -> slice of a handler_start
   const isError = (r: number) => s.str(s.reason.data[r]).startsWith("error");
   for (let p = 0; p < s.n; p++) {
-    const r = s.order.data[p];
+    const r = s.rowAt(p);
     const k = s.kind.data[r];
     if (k !== K.msg_handle && k !== K.handler_start && k !== K.handler_end) continue;
     const code = s.actor.data[r];

@@ -82,21 +82,15 @@ export class LocalModel implements Model {
     if (msg?.type !== "sync") return;
     // Deliver asynchronously, as a kernel would, so the view is up before the data lands.
     const from = msg.have ?? 0;
-    // One chunk per task, as a kernel's messages arrive: the page paints between them, so the
-    // start of a big trace is drawn while the rest is still being read.
-    const todo = this.chunks.slice(from);
-    let i = 0;
-    const next = () => {
-      const c = todo[i++];
-      if (!c) return;
-      if (this.release && c.data === "") {
-        throw new Error(`meshlab replay: chunk ${c.header.index} was let go after it was read; reload the page`);
+    setTimeout(() => {
+      for (const c of this.chunks.slice(from)) {
+        if (this.release && c.data === "") {
+          throw new Error(`meshlab replay: chunk ${c.header.index} was let go after it was read; reload the page`);
+        }
+        this.emit("msg:custom", c.header, [view(c.data)]);
+        if (this.release) c.data = "";
       }
-      this.emit("msg:custom", c.header, [view(c.data)]);
-      if (this.release) c.data = "";
-      if (i < todo.length) nextTask(next);
-    };
-    setTimeout(next, 0);
+    }, 0);
   }
 
   /** Append more chunks (benchmarks and tests of the appending path). */
@@ -104,20 +98,6 @@ export class LocalModel implements Model {
     this.chunks.push(chunk);
     this.emit("msg:custom", chunk.header, [view(chunk.data)]);
   }
-}
-
-/**
- * Run `fn` in a task of its own, soon: a MessageChannel message where there is one (a nested
- * setTimeout waits at least 4 ms, 0.6 s over the 150 chunks of a 10M-event trace).
- */
-function nextTask(fn: () => void): void {
-  if (typeof MessageChannel !== "function") return void setTimeout(fn, 0);
-  const ch = new MessageChannel();
-  ch.port1.onmessage = () => {
-    ch.port1.close();
-    fn();
-  };
-  ch.port2.postMessage(null);
 }
 
 /** A chunk's bytes as Jupyter hands a message's buffers to anywidget: a DataView. */

@@ -1,7 +1,7 @@
 // The browser's copy of the event frame: appended chunk by chunk, never rebuilt, plus the
 // indexes the views need (entities, messages, moments). Everything drawn is derived from here.
 import { decodeChunk, type ChunkHeader, type EventColumns } from "./decode";
-import { Grow, lowerBound, upperBound } from "./grow";
+import { Grow, grownCapacity, lowerBound, upperBound } from "./grow";
 import { K, isMoment } from "./kinds";
 
 const BLOCK = 256; // messages per block of the in-flight index
@@ -25,9 +25,7 @@ export class Column {
 
   reserve(n: number): void {
     if (n <= this.data.length) return;
-    let cap = Math.max(this.data.length, 1024);
-    while (cap < n) cap *= 2;
-    this.data = this.widened(this.data.constructor as NarrowCtor, cap);
+    this.data = this.widened(this.data.constructor as NarrowCtor, grownCapacity(this.data.length, n));
   }
 
   private widened(ctor: NarrowCtor, cap: number): Narrow {
@@ -45,6 +43,13 @@ export class Column {
     this.data.set(src, this.length);
     this.length = need;
   }
+
+  /** Append `n` copies of `v`: a column the chunk left out because it was all null there. */
+  appendFill(v: number, n: number): void {
+    this.reserve(this.length + n);
+    this.data.fill(v, this.length, this.length + n);
+    this.length += n;
+  }
 }
 
 export type StoreListener = (dirtyFromRow: number) => void;
@@ -54,25 +59,36 @@ export class EventStore {
   chunks = 0;
   n = 0;
 
-  readonly seq = new Grow(Float64Array);
   readonly t = new Grow(Float64Array);
-  /** Running maximum of t, in row order: the moments' binary search (animation only). */
-  readonly tmax = new Grow(Float64Array);
+  /**
+   * seq of row r is `seqBase + r` while every chunk ran on from the one before (a replay, an
+   * in-order stream: the kernel then leaves seq out and sends seq_base); the column is made
+   * only when a chunk breaks that run.
+   */
+  private seqBase = 0;
+  private seqCol: Grow<Float64Array> | null = null;
   /**
    * The one rule for time (docs/contract.md): the state at T folds the events with t <= T in
-   * (t, seq) order, even when a merged live stream delivers t out of order in seq. `order`
-   * holds the rows in that order, `ts` their times (sorted), `pos` each row's position.
+   * (t, seq) order, even when a merged live stream delivers t out of order in seq. While the
+   * rows arrived in that order (`sorted`, the usual case) fold position and row are the same
+   * and t is its own sorted copy and running maximum, so nothing more is kept. The first row
+   * out of order makes the fold order (`orderCol`, read through rowAt), each row's position
+   * (`posCol`, posOf), the times in fold order (`ts`) and their running maximum in row order
+   * (`tmax`, for the moments' binary search).
    */
-  readonly order = new Grow(Int32Array);
-  readonly ts = new Grow(Float64Array);
-  readonly pos = new Grow(Int32Array);
+  private sorted = true;
+  private readonly orderCol = new Grow(Int32Array, 0);
+  private readonly posCol = new Grow(Int32Array, 0);
+  private readonly tsCol = new Grow(Float64Array, 0);
+  private readonly tmaxCol = new Grow(Float64Array, 0);
   readonly kind = new Grow(Uint8Array);
   readonly node = new Column(Int8Array);
   readonly actor = new Column(Int8Array);
   readonly incarnation = new Column(Uint8Array);
   readonly parent = new Column(Int8Array);
   readonly peer = new Column(Int8Array);
-  readonly msgId = new Grow(Float64Array);
+  /** At the wire's width: int32 (float64 only for ids past 2^31), -1 for null at any width. */
+  readonly msgId = new Column(Int32Array);
   readonly msgType = new Column(Int8Array);
   readonly size = new Column(Int8Array);
   readonly reason = new Column(Int8Array);
@@ -124,6 +140,8 @@ export class EventStore {
   readonly markers = new Grow(Int32Array);
   private readonly joined = new Set<number>();
   msgTypes = new Set<number>();
+  /** 1 for the string codes already in msgTypes: the per-send check without a Set. */
+  private typeSeen = new Uint8Array(0);
   actorClasses = new Set<number>();
 
   /** String code -> node / actor index (-1 none): array lookups for the per-row hot paths. */
@@ -137,6 +155,35 @@ export class EventStore {
   onChange(fn: StoreListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Are the rows in fold order, (t, seq), as they arrived? Then rowAt and posOf are the identity. */
+  get inFoldOrder(): boolean {
+    return this.sorted;
+  }
+
+  /** Times in fold order (sorted): t itself while the rows arrived in that order. */
+  get ts(): Grow<Float64Array> {
+    return this.sorted ? this.t : this.tsCol;
+  }
+
+  /** Running maximum of t in row order: t itself while the rows arrived in fold order. */
+  get tmax(): Grow<Float64Array> {
+    return this.sorted ? this.t : this.tmaxCol;
+  }
+
+  /** The row at fold position p. */
+  rowAt(p: number): number {
+    return this.sorted ? p : this.orderCol.data[p];
+  }
+
+  /** The fold position of row r. */
+  posOf(r: number): number {
+    return this.sorted ? r : this.posCol.data[r];
+  }
+
+  seqOf(r: number): number {
+    return this.seqCol ? this.seqCol.data[r] : this.seqBase + r;
   }
 
   get t0(): number {
@@ -160,35 +207,79 @@ export class EventStore {
     const ta = this.t.data[a];
     const tb = this.t.data[b];
     if (ta !== tb) return ta < tb;
-    const sa = this.seq.data[a];
-    const sb = this.seq.data[b];
+    if (!this.seqCol) return a < b; // seq runs with the row
+    const sa = this.seqCol.data[a];
+    const sb = this.seqCol.data[b];
     return sa !== sb ? sa < sb : a < b;
+  }
+
+  /** Append the chunk's seq: nothing while it runs on from the rows before (seqOf). */
+  private appendSeq(c: EventColumns, start: number): void {
+    const n = c.n;
+    const given = c.seq;
+    if (!this.seqCol) {
+      if (start === 0) this.seqBase = given ? given[0] : (c.seq_base ?? 0);
+      const base = this.seqBase + start;
+      let runs = given ? true : c.seq_base === base;
+      for (let i = 0; given && i < n && runs; i++) runs = given[i] === base + i;
+      if (runs) return;
+      const col = new Grow(Float64Array, 0);
+      col.reserve(Math.max(this.t.data.length, start + n));
+      for (let r = 0; r < start; r++) col.data[r] = this.seqBase + r;
+      col.length = start;
+      this.seqCol = col;
+    }
+    const col = this.seqCol;
+    if (given) col.appendArray(given);
+    else {
+      col.reserve(start + n);
+      const base = c.seq_base ?? 0;
+      for (let i = 0; i < n; i++) col.data[start + i] = base + i;
+      col.length = start + n;
+    }
+  }
+
+  /**
+   * Rows [0, start) were in fold order and row `start` breaks it: make the order, positions,
+   * sorted times and running maximum that were implied until now, as wide as t's room.
+   */
+  private unsort(start: number): void {
+    const cap = Math.max(this.t.data.length, this.n);
+    for (const g of [this.orderCol, this.posCol, this.tsCol, this.tmaxCol]) g.reserve(cap);
+    const t = this.t.data;
+    for (let r = 0; r < start; r++) {
+      this.orderCol.data[r] = r;
+      this.posCol.data[r] = r;
+    }
+    this.tsCol.data.set(t.subarray(0, start));
+    this.tmaxCol.data.set(t.subarray(0, start));
+    this.orderCol.length = this.posCol.length = this.tsCol.length = this.tmaxCol.length = start;
+    this.sorted = false;
   }
 
   /** Put rows [start, n) into fold order; returns the first position whose row changed. */
   private extendOrder(start: number): number {
     const n = this.n;
-    for (const g of [this.order, this.ts, this.pos]) g.reserve(n);
     const t = this.t.data;
-    const seq = this.seq.data;
-    // The common case (a replay, a live stream in order): the new rows are in (t, seq) order
-    // already and none goes before the last old one, so they are written in place, in one pass.
-    let inOrder = start === 0 || !this.before(start, this.order.data[start - 1]);
-    for (let r = start + 1; r < n && inOrder; r++) {
-      if (t[r] < t[r - 1] || (t[r] === t[r - 1] && seq[r] < seq[r - 1])) inOrder = false;
-    }
-    if (inOrder) {
-      const o = this.order.data;
-      const ts = this.ts.data;
-      const pos = this.pos.data;
-      for (let r = start; r < n; r++) {
-        o[r] = r;
-        ts[r] = t[r];
-        pos[r] = r;
+    if (this.sorted) {
+      // The common case (a replay, a live stream in order): the new rows are in (t, seq) order
+      // already and none goes before the last old one: nothing to write.
+      let inOrder = true;
+      if (this.seqCol) {
+        for (let r = Math.max(start, 1); r < n && inOrder; r++) inOrder = !this.before(r, r - 1);
+      } else {
+        for (let r = Math.max(start, 1); r < n && inOrder; r++) inOrder = t[r] >= t[r - 1];
       }
-      this.order.length = this.ts.length = this.pos.length = n;
-      return start;
+      if (inOrder) return start;
+      this.unsort(start);
     }
+    for (const g of [this.orderCol, this.tsCol, this.posCol, this.tmaxCol]) g.reserve(n);
+    let run = start ? this.tmaxCol.data[start - 1] : -Infinity;
+    for (let r = start; r < n; r++) {
+      if (t[r] > run) run = t[r];
+      this.tmaxCol.data[r] = run;
+    }
+    this.tmaxCol.length = n;
     const fresh: number[] = [];
     let sorted = true;
     for (let r = start; r < n; r++) {
@@ -196,7 +287,7 @@ export class EventStore {
       fresh.push(r);
     }
     if (!sorted) fresh.sort((a, b) => (this.before(a, b) ? -1 : this.before(b, a) ? 1 : 0));
-    const o = this.order.data;
+    const o = this.orderCol.data;
     // the first old position that a fresh row goes before (binary search on (t, seq))
     let lo = 0;
     let hi = start;
@@ -213,10 +304,10 @@ export class EventStore {
     for (let p = p0; p < n; p++) {
       const r = j >= fresh.length || (i < tail.length && this.before(tail[i], fresh[j])) ? tail[i++] : fresh[j++];
       o[p] = r;
-      this.ts.data[p] = this.t.data[r];
-      this.pos.data[r] = p;
+      this.tsCol.data[p] = t[r];
+      this.posCol.data[r] = p;
     }
-    this.order.length = this.ts.length = this.pos.length = n;
+    this.orderCol.length = this.tsCol.length = this.posCol.length = n;
     return p0;
   }
 
@@ -239,33 +330,52 @@ export class EventStore {
     return true;
   }
 
-  /** Make room for `rows` events in all, so that a big trace is not copied while it grows. */
+  /**
+   * Make room for `rows` events in all, so that a big trace is not copied while it grows: exactly
+   * that many when it is the first word of a big trace (grow.ts, grownCapacity).
+   */
   reserve(rows: number): void {
     if (rows > this.expectedRows) this.expectedRows = rows;
-    for (const g of [this.seq, this.t, this.tmax, this.order, this.ts, this.pos, this.kind, this.node, this.actor, this.incarnation, this.parent, this.peer, this.msgId, this.msgType, this.size, this.reason, this.duration]) {
+    for (const g of [this.t, this.kind, this.node, this.actor, this.incarnation, this.parent, this.peer, this.msgId, this.msgType, this.size, this.reason, this.duration]) {
       g.reserve(rows);
     }
+    if (this.seqCol) this.seqCol.reserve(rows);
+    if (!this.sorted) for (const g of [this.orderCol, this.posCol, this.tsCol, this.tmaxCol]) g.reserve(rows);
   }
 
   /** Rows announced by the kernel (rows_total): the messages' room is sized from it too. */
   private expectedRows = 0;
 
-  private reserveMessages(more: number): void {
-    const want = this.mSendRow.length + more;
+  private reserveMessages(want: number, exact: boolean): void {
     for (const g of [this.mSendRow, this.mEndRow, this.mStart, this.mEnd, this.mArrive, this.mSrc, this.mDst, this.mSrcNode, this.mDstNode, this.mType, this.mDropped]) {
-      g.reserve(want);
+      if (exact) g.reserveExact(want);
+      else g.reserve(want);
     }
+    // the simulator's ids run 0, 1, 2, ...: as many slots as messages
+    if (exact) this.msgById.reserveExact(want);
   }
+
+  /** Messages indexed so far; the eleven message columns' lengths are set once per chunk. */
+  private msgCount = 0;
 
   appendColumns(c: EventColumns): void {
     const start = this.n;
+    if (c.n === 0) return this.emit(start);
     let sends = 0;
     for (let i = 0; i < c.n; i++) if (c.kind[i] === K.msg_send) sends++;
-    // as many sends in the rows still to come as in these: room for all of them at once, so
-    // the eleven message columns are not copied at every doubling
-    const ahead = this.expectedRows > start + c.n ? (this.expectedRows - start) / c.n : 1;
-    this.reserveMessages(Math.ceil(sends * ahead));
-    this.seq.appendArray(c.seq);
+    // Room for the sends of every row announced, at the rate of sends seen so far (and 8%
+    // more when it runs short): the eleven message columns are allocated about once, neither
+    // copied at every doubling nor twice as big as needed. Past the announced rows they double.
+    const seen = start + c.n;
+    const rate = (this.msgCount + sends) / seen;
+    const rest = this.expectedRows > seen ? Math.ceil(rate * (this.expectedRows - seen)) : 0;
+    const want = this.msgCount + sends + rest;
+    const cap = this.mSendRow.data.length;
+    if (want > cap) {
+      if (rest > 0) this.reserveMessages(Math.max(Math.ceil(want * 1.08), Math.ceil(cap * 1.0625)), true);
+      else this.reserveMessages(want, false);
+    }
+    this.appendSeq(c, start);
     this.t.appendArray(c.t);
     this.kind.appendArray(c.kind);
     this.node.appendArray(c.node);
@@ -274,24 +384,34 @@ export class EventStore {
     this.parent.appendArray(c.parent);
     this.peer.appendArray(c.peer);
     this.msgId.appendArray(c.msg_id);
+    if (this.msgId.data instanceof Float64Array) {
+      // ids past 2^31 travel as float64 with NaN for null: -1 for null here, as at int32
+      const ids = this.msgId.data;
+      for (let r = start; r < this.msgId.length; r++) if (ids[r] !== ids[r]) ids[r] = -1;
+    }
     this.msgType.appendArray(c.msg_type);
     this.size.appendArray(c.size);
     this.reason.appendArray(c.reason);
     this.duration.appendArray(c.duration);
-    this.tmax.reserve(start + c.n);
-    let run = start ? this.tmax.data[start - 1] : -Infinity;
-    for (let i = 0; i < c.n; i++) {
-      const v = c.t[i];
-      if (v > run) run = v;
-      this.tmax.data[start + i] = run;
-    }
-    this.tmax.length = start + c.n;
     this.n = start + c.n;
     let dirty = this.extendOrder(start);
+    const kind = this.kind.data;
+    const node = this.node.data;
     for (let row = start; row < this.n; row++) {
-      const d = this.index(row);
-      if (d < dirty) dirty = d;
+      // message traffic, most of the rows, needs only its message index and its node
+      const k = kind[row];
+      if (k === K.msg_send) this.indexSend(row, this.nodeIndex(node[row]));
+      else if (k === K.msg_recv) this.indexEnd(row, this.nodeIndex(node[row]), false);
+      else if (k === K.msg_handle) this.nodeIndex(node[row]);
+      else {
+        const d = this.index(row);
+        if (d < dirty) dirty = d;
+      }
     }
+    const len = this.msgCount;
+    this.mSendRow.length = this.mEndRow.length = this.mStart.length = this.mEnd.length = len;
+    this.mArrive.length = this.mSrc.length = this.mDst.length = this.mSrcNode.length = len;
+    this.mDstNode.length = this.mType.length = this.mDropped.length = len;
     this.emit(dirty);
   }
 
@@ -304,11 +424,15 @@ export class EventStore {
       next.set(this[name]);
       this[name] = next;
     }
+    const seen = new Uint8Array(cap);
+    seen.set(this.typeSeen);
+    this.typeSeen = seen;
   }
 
   /** Message index of a msg_id, or -1. */
   messageOf(id: number): number {
-    if (id >= 0 && id < this.msgById.length && Number.isInteger(id)) {
+    if (!(id >= 0)) return -1; // null: -1 (NaN from an older producer)
+    if (id < this.msgById.length && Number.isInteger(id)) {
       const m = this.msgById.data[id];
       if (m >= 0) return m;
     }
@@ -426,7 +550,7 @@ export class EventStore {
     const list = this.lifecycleRows[a] ?? [];
     for (let i = list.length - 1; i >= 0; i--) {
       const r = list[i];
-      if (this.pos.data[r] >= upTo) continue;
+      if (this.posOf(r) >= upTo) continue;
       const k = this.kind.data[r];
       if (k === K.actor_spawn || k === K.actor_restart) return r;
     }
@@ -454,12 +578,12 @@ export class EventStore {
       return true;
     };
     mark(i);
-    return i > 0 && mark(i - 1) ? this.pos.data[list[i - 1]] : this.n;
+    return i > 0 && mark(i - 1) ? this.posOf(list[i - 1]) : this.n;
   }
 
   private indexSend(row: number, node: number): void {
     const id = this.msgId.data[row];
-    const m = this.mSendRow.length;
+    const m = this.msgCount++;
     if (id >= 0 && id < 1 << 26 && Number.isInteger(id)) {
       if (id >= this.msgById.length) {
         this.msgById.reserve(id + 1);
@@ -467,7 +591,7 @@ export class EventStore {
         this.msgById.length = id + 1;
       }
       this.msgById.data[id] = m;
-    } else this.msgIndex.set(id, m);
+    } else if (id >= 0) this.msgIndex.set(id, m); // a send without an id joins nothing
     const t = this.t.data[row];
     const dur = this.duration.data[row];
     const expected = Number.isFinite(dur) ? t + dur : t;
@@ -475,8 +599,7 @@ export class EventStore {
     const dc = this.peer.data[row];
     const src = sc >= 0 ? this.actorByCode[sc] : -1;
     const dst = dc >= 0 ? this.actorByCode[dc] : -1;
-    // room was reserved for the chunk's sends (reserveMessages): written in place
-    if (m >= this.mSendRow.data.length) this.reserveMessages(1);
+    // room was reserved for the chunk's sends (appendColumns): written in place
     this.mSendRow.data[m] = row;
     this.mEndRow.data[m] = -1;
     this.mStart.data[m] = t;
@@ -488,12 +611,11 @@ export class EventStore {
     this.mDstNode.data[m] = -1;
     const ty = this.msgType.data[row];
     this.mType.data[m] = ty;
-    if (ty >= 0) this.msgTypes.add(ty);
+    if (ty >= 0 && !this.typeSeen[ty]) {
+      this.typeSeen[ty] = 1;
+      this.msgTypes.add(ty);
+    }
     this.mDropped.data[m] = 0;
-    const len = m + 1;
-    this.mSendRow.length = this.mEndRow.length = this.mStart.length = this.mEnd.length = len;
-    this.mArrive.length = this.mSrc.length = this.mDst.length = this.mSrcNode.length = len;
-    this.mDstNode.length = this.mType.length = this.mDropped.length = len;
     const b = m / BLOCK | 0;
     if (b === this.blockMinStart.length) {
       this.blockMinStart.push(t);
@@ -535,7 +657,7 @@ export class EventStore {
   inFlight(t: number, out: Grow<Int32Array>): number {
     out.length = 0;
     const nb = this.blockMinStart.length;
-    const total = this.mSendRow.length;
+    const total = this.msgCount;
     for (let b = 0; b < nb; b++) {
       if (this.blockMinStart[b] > t || this.blockMaxEnd[b] <= t) continue;
       const end = Math.min(total, (b + 1) * BLOCK);

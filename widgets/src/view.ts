@@ -3,7 +3,6 @@
 // input handler's (input.ts), each picture a renderer's (views.ts); frames come from frames.ts
 // only when something changed or the clock runs. Every listener is tied to one AbortSignal:
 // destroy() aborts it.
-import { allLoaded, completeAt, progressOf, spanOf } from "./channel";
 import { Controller } from "./controller";
 import { hasEngine, type Deck } from "./deck";
 import { DeckCache } from "./deck_cache";
@@ -72,7 +71,6 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
   const root = div("meshlab-canvas");
   root.tabIndex = 0;
   root.dataset.ready = "0";
-  root.dataset.loaded = "0";
   const style = document.createElement("style");
   style.textContent = CSS;
   const stage = div("ml-stage");
@@ -169,20 +167,9 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       renderers.get(shown)?.leave(); // no hit-testing against the last view's picture
       shown = view;
     }
-    // While chunks still arrive, the playhead may sit past what is in (a canvas opened late in
-    // the trace): it is kept inside the span the kernel announced, and the picture is drawn
-    // only once every event at or before it is in, so a first frame is never a partial state.
-    const [lo, hi] = spanOf(store);
-    if (store.n && (ctl.t < lo || ctl.t > hi)) ctl.t = Math.max(lo, Math.min(hi, ctl.t));
-    const complete = completeAt(store, ctl.t);
-    const loaded = allLoaded(store);
-    if (store.n && !complete) {
-      const p = progressOf(store);
-      empty.textContent = `loading events up to the playhead… ${store.n.toLocaleString("en-US")} of ${Math.max(p.total, store.n).toLocaleString("en-US")}`;
-      empty.style.display = "";
-      scrubber.update(store, ctl.t, { t0: lo, t1: hi, upTo: Math.min(hi, p.rest) });
-    } else if (store.n) {
+    if (store.n) {
       engine = engine || hasEngine(store);
+      if (ctl.t < store.t0 || ctl.t > store.t1) ctl.t = Math.max(store.t0, Math.min(store.t1, ctl.t));
       ctl.resolveSelection();
       const filters = ctl.filters();
       const frame: Frame = {
@@ -201,7 +188,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       r.paint(frame);
       empty.style.display = "none";
       inspector.update(view, r.foldsToPlayhead, engine);
-      scrubber.update(store, ctl.t, loaded ? undefined : { t0: lo, t1: hi, upTo: Math.min(hi, progressOf(store).rest) });
+      scrubber.update(store, ctl.t);
       toolbar.options(
         [...store.actorClasses].map((c) => store.str(c)).sort(),
         [...store.msgTypes].map((c) => store.str(c)).sort(),
@@ -212,7 +199,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       ctx.clearRect(0, 0, w, h);
     }
     const t = ctl.t;
-    toolbar.time.textContent = store.n ? `t = ${fmtTime(t)} s  / ${fmtTime(hi)}` : "";
+    toolbar.time.textContent = store.n ? `t = ${fmtTime(t)} s  / ${fmtTime(store.t1)}` : "";
     const f = ctl.filters();
     toolbar.sync({
       playing: ctl.playing(),
@@ -230,10 +217,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
     root.dataset.rows = String(store.n);
     root.dataset.frame = String(frames);
     root.dataset.selected = String(model.get("selected") || "");
-    // data-ready: the frame shows the whole state at the playhead; data-loaded: all is in
-    const ready = complete ? "1" : "0";
-    if (root.dataset.ready !== ready) root.dataset.ready = ready;
-    if (root.dataset.loaded !== (loaded ? "1" : "0")) root.dataset.loaded = loaded ? "1" : "0";
+    if (store.n && root.dataset.ready !== "1") root.dataset.ready = "1";
     loop.drawn();
     input.updateTip(); // may mark a new hover ring dirty, for the next frame
     return performance.now() - start;

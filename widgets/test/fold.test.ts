@@ -8,7 +8,7 @@ function naive(store: EventStore, t: number): MeshState {
   const s = new MeshState();
   s.ensure(store.actorCodes.length, store.nodeCodes.length);
   const rows = store.rowsAt(t);
-  for (let p = 0; p < rows; p++) applyRow(s, store, store.order.data[p]);
+  for (let p = 0; p < rows; p++) applyRow(s, store, store.rowAt(p));
   s.row = rows;
   return s;
 }

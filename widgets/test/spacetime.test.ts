@@ -105,7 +105,7 @@ function naiveGraph(s: EventStore): (m: number) => [Set<number>, Set<number>] {
   for (let m = 0; m < nM; m++) if (s.mEndRow.data[m] >= 0 && s.kind.data[s.mEndRow.data[m]] === K.msg_recv) recv[m] = s.mEndRow.data[m];
   const handled = new Set<number>();
   for (let p = 0; p < s.n; p++) {
-    const r = s.order.data[p];
+    const r = s.rowAt(p);
     if (s.kind.data[r] !== K.msg_handle) continue;
     const m = s.messageOf(s.msgId.data[r]);
     if (m >= 0 && !handled.has(m)) {
@@ -130,7 +130,7 @@ function naiveGraph(s: EventStore): (m: number) => [Set<number>, Set<number>] {
     }
   }
   for (let p = 0; p < s.n; p++) {
-    const r = s.order.data[p];
+    const r = s.rowAt(p);
     const a = owner.get(r);
     if (a === undefined || a < 0) continue;
     const l = lastOf.get(a);
