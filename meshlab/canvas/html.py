@@ -4,7 +4,9 @@ loaded from the network, so it can be mailed or attached to a bug report.
 The chunks are embedded as several script blocks of at most ``BLOCK_CHARS`` characters each: a
 browser cannot hold one string much longer than 2**29 characters (about 512 MB, so one block of
 a 6M-event trace left a blank page), and the page reads and drops one block at a time. If
-anything cannot load, the page says so in place of the canvas.
+anything cannot load, the page says so in place of the canvas. A forked canvas's branch chunks
+(headers of type ``branch_chunk``) follow the main run's in the same blocks; the page's model
+hands them out when the view asks for a branch (widgets/src/standalone.ts).
 """
 
 from __future__ import annotations

@@ -361,12 +361,13 @@ class Canvas(anywidget.AnyWidget):
         first) and switches between them as the notebook does; a problem keeps its band.
         """
         self.refresh() if self._feed.appending else None
+        main = self.chunks  # all of them: waits for an encode still running in the background
         m = self._feed.meta
         name = title or f"meshlab replay: {m.scenario or m.source}"
         sub = f"seed {m.seed} · {self.rows:,} events" if m.seed is not None else ""
         state = self._state() | {"playing": False, "selected": self.selected}
         state |= {"branch": self.branch, "branches": self.branches, "problem": self.problem}
-        chunks = [*self._chunks, *(c for b in self._branches.values() for c in b.encode())]
+        chunks = [*main, *(c for b in self._branches.values() for c in b.encode())]
         out = Path(path)
         out.write_text(render_html(state, chunks, title=name, subtitle=sub), "utf-8")
         return out

@@ -1,9 +1,11 @@
 // A page without Jupyter: an in-page model that holds the traits and answers the front end's
-// "sync" with chunks embedded in the page. Used by the HTML replay and the benchmarks.
-import { attach } from "./channel";
+// "sync" with chunks embedded in the page. Used by the HTML replay and the benchmarks. A
+// replay of a forked canvas embeds each branch's chunks too ("branch_chunk", with the branch's
+// name), and answers a sync that names a branch with them, as the kernel does.
+import { mountBranches } from "./branches";
 import type { ChunkHeader } from "./decode";
 import type { Model, Traits } from "./model";
-import { createView, type ViewHandle } from "./view";
+import type { ViewHandle } from "./view";
 
 export interface EmbeddedChunk {
   header: ChunkHeader;
@@ -78,19 +80,26 @@ export class LocalModel implements Model {
   }
 
   send(content: unknown): void {
-    const msg = content as { type?: string; have?: number };
+    const msg = content as { type?: string; have?: number; branch?: string };
     if (msg?.type !== "sync") return;
     // Deliver asynchronously, as a kernel would, so the view is up before the data lands.
     const from = msg.have ?? 0;
-    setTimeout(() => {
-      for (const c of this.chunks.slice(from)) {
-        if (this.release && c.data === "") {
-          throw new Error(`meshlab replay: chunk ${c.header.index} was let go after it was read; reload the page`);
-        }
-        this.emit("msg:custom", c.header, [view(c.data)]);
-        if (this.release) c.data = "";
+    const wanted = msg.branch ?? null;
+    // One chunk per task, as a kernel's messages arrive: the page paints between them, so the
+    // start of a big trace is drawn while the rest is still being read.
+    const todo = this.chunks.filter((c) => branchOf(c) === wanted).slice(from);
+    let i = 0;
+    const next = () => {
+      const c = todo[i++];
+      if (!c) return;
+      if (this.release && c.data === "") {
+        throw new Error(`meshlab replay: chunk ${c.header.index} was let go after it was read; reload the page`);
       }
-    }, 0);
+      this.emit("msg:custom", c.header, [view(c.data)]);
+      if (this.release) c.data = "";
+      if (i < todo.length) nextTask(next);
+    };
+    setTimeout(next, 0);
   }
 
   /** Append more chunks (benchmarks and tests of the appending path). */
@@ -98,6 +107,26 @@ export class LocalModel implements Model {
     this.chunks.push(chunk);
     this.emit("msg:custom", chunk.header, [view(chunk.data)]);
   }
+}
+
+/** The branch a chunk belongs to (null: the main run's). */
+function branchOf(c: EmbeddedChunk): string | null {
+  const h = c.header as { type: string; branch?: string };
+  return h.type === "branch_chunk" ? (h.branch ?? null) : null;
+}
+
+/**
+ * Run `fn` in a task of its own, soon: a MessageChannel message where there is one (a nested
+ * setTimeout waits at least 4 ms, 0.6 s over the 150 chunks of a 10M-event trace).
+ */
+function nextTask(fn: () => void): void {
+  if (typeof MessageChannel !== "function") return void setTimeout(fn, 0);
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => {
+    ch.port1.close();
+    fn();
+  };
+  ch.port2.postMessage(null);
 }
 
 /** A chunk's bytes as Jupyter hands a message's buffers to anywidget: a DataView. */
@@ -120,7 +149,7 @@ export interface Mounted {
 
 export function mountStandalone(el: HTMLElement, payload: StandalonePayload): Mounted {
   const model = new LocalModel(payload.state, payload.chunks, payload.release ?? false);
-  const view = createView(el, model, attach(model));
+  const view = mountBranches(el, model); // one view, or the branch tabs and overlay
   // The replay is the whole page: its keys work from the start, without a click first, and
   // keep working when the focus falls back to the page (a click on the heading, say).
   view.root.focus({ preventScroll: true });
