@@ -76,7 +76,9 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     drawn: 0,
     bundled: false,
     stride: 1,
+    causalStride: 1,
     peakPerBar: 0,
+    bars: null,
     timers: 0,
     hiddenMessages: 0,
     slicesInWindow: 0,
@@ -95,6 +97,8 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
   hit.drawn = m.drawn;
   hit.bundled = m.bundled;
   hit.stride = m.stride;
+  hit.causalStride = m.causalStride;
+  hit.bars = m.bars;
   hit.peakPerBar = m.peakPerBar;
   hit.timers = m.timers;
   hit.hiddenMessages = m.hidden;

@@ -22,7 +22,9 @@ export interface MessagesDrawn {
   drawn: number;
   bundled: boolean;
   stride: number;
+  causalStride: number;
   peakPerBar: number;
+  bars: Map<number, Float64Array> | null;
 }
 
 export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: Plot, hitA: SpacetimeHit["arrows"]): MessagesDrawn {
@@ -71,6 +73,8 @@ export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: P
   let drawn = 0;
   let stride = 1;
   let peakPerBar = 0;
+  let causalStride = 1;
+  let bars: Map<number, Float64Array> | null = null;
   const bundled = kept > MAX_ARROWS;
   const arrows = new ArrowBatch();
   const drops: number[] = []; // x, y, alpha of each drop's cross, drawn over the arrows
@@ -100,27 +104,59 @@ export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: P
   } else {
     // every message counted in its lanes' traffic bars: sent above a lane's line, received below
     const COL_PX = 3;
-    const tr = laneTraffic({ ra: KA, rb: KB, xs: KX0, xe: KX1, n: kept, first: firstRow, last: lastRow, plotX, cols: Math.ceil(plotW / COL_PX), colPx: COL_PX });
+    const cls = dim ? p.causal!.msgClass : undefined;
+    const tr = laneTraffic({ ra: KA, rb: KB, xs: KX0, xe: KX1, n: kept, first: firstRow, last: lastRow, plotX, cols: Math.ceil(plotW / COL_PX), colPx: COL_PX, ms: scratch, cls });
     peakPerBar = tr.peak;
-    ctx.fillStyle = THEME.dark ? "#ced4da" : "#495057";
-    // one path per side: tens of thousands of bars cost one fill, not one call each
-    for (const [map, up] of [[tr.sent, true], [tr.recd, false]] as const) {
-      ctx.globalAlpha = up ? 0.55 : 0.3;
+    bars = tr.totals;
+    // one path per side and colour: tens of thousands of bars cost one fill, not one call each.
+    // With a focus, the whole bar is faint and its past and future shares are drawn over it
+    // from the lane's line out (past nearest the line, then future), in the focus's colours
+    const grey = THEME.dark ? "#ced4da" : "#495057";
+    const layers: [Map<number, Float32Array>, Map<number, Float32Array> | null, boolean, string, number][] = [
+      [tr.sent, null, true, grey, dim ? 0.22 : 0.55],
+      [tr.recd, null, false, grey, dim ? 0.14 : 0.3],
+    ];
+    if (dim) {
+      layers.push([tr.sentPast, null, true, PAST, 0.9], [tr.recdPast, null, false, PAST, 0.75]);
+      layers.push([tr.sentFuture, tr.sentPast, true, FUTURE, 0.9], [tr.recdFuture, tr.recdPast, false, FUTURE, 0.75]);
+    }
+    const room = (r: number) => geom.height[r] * 0.42;
+    const hOf = (v: number, r: number) => (v ? Math.max(1, (v / tr.peak) * room(r)) : 0);
+    for (const [map, under, up, color, alpha] of layers) {
+      ctx.fillStyle = color;
+      ctx.globalAlpha = alpha;
       ctx.beginPath();
       for (const [r, h] of map) {
         const y = rowY(r);
-        const room = geom.height[r] * 0.42;
+        const below = under?.get(r);
         for (let c = 0; c < h.length; c++) {
           if (!h[c]) continue;
-          const bh = Math.max(1, (h[c] / tr.peak) * room);
-          ctx.rect(plotX + c * COL_PX, up ? y - bh : y, COL_PX - 0.5, bh);
+          const bh = hOf(h[c], r);
+          const off = below ? hOf(below[c], r) : 0;
+          ctx.rect(plotX + c * COL_PX, up ? y - off - bh : y + off, COL_PX - 0.5, bh);
         }
       }
       ctx.fill();
     }
-    // arrows thinned to every k-th message (by index, so they do not flicker as the window moves)
+    // arrows thinned to every k-th message (by index, so they do not flicker as the window
+    // moves). With a focus, the message in focus is always drawn, and the focus's past and
+    // future are thinned on their own count, so that thinning never hides where causality went
     stride = thinStride(kept, MAX_THIN_ARROWS);
-    for (let k = 0; k < kept; k++) if (scratch[k] % stride === 0) arrow(k, true);
+    if (!cls) {
+      for (let k = 0; k < kept; k++) if (scratch[k] % stride === 0) arrow(k, true);
+    } else {
+      let related = 0;
+      for (let k = 0; k < kept; k++) {
+        const c = cls[scratch[k]];
+        if (c === C.past || c === C.future) related++;
+      }
+      causalStride = thinStride(related, MAX_THIN_ARROWS);
+      for (let k = 0; k < kept; k++) {
+        const m = scratch[k];
+        const c = cls[m];
+        if (c === C.focus || m % (c === C.concurrent ? stride : causalStride) === 0) arrow(k, c !== C.focus);
+      }
+    }
   }
   arrows.flush(ctx);
   ctx.strokeStyle = DROP;
@@ -130,7 +166,7 @@ export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: P
     cross(ctx, drops[i], drops[i + 1], 4);
   }
   ctx.globalAlpha = 1;
-  return { kept, timers, hidden, drawn, bundled, stride, peakPerBar };
+  return { kept, timers, hidden, drawn, bundled, stride, causalStride, peakPerBar, bars };
 }
 
 /**

@@ -6,12 +6,15 @@ import { CAPTION_H, FONT, FUTURE, MAX_SLICES, PAST, type PaintInput, type Spacet
 import { fit, fmt } from "./spacetime_text";
 
 /** The caption's parts: what the picture holds, so that nothing is ever missing without a word. */
-export function captionParts(h: SpacetimeHit): string[] {
+export function captionParts(h: SpacetimeHit, focused = false): string[] {
   const parts: string[] = [];
   const arrows = h.messages - h.timers;
   if (h.bundled) {
     parts.push(`${fmt(arrows)} messages: bars show sent (above a lane) and received (below), ≤ ${fmt(h.peakPerBar)} a bar`);
-    parts.push(`arrows: 1 in ${fmt(h.stride)}; zoom in (wheel) for all`);
+    if (focused) {
+      parts.push("blue / purple share of a bar: in the focus's past / future");
+      parts.push(`arrows: 1 in ${fmt(h.stride)}, of the past and future 1 in ${fmt(h.causalStride)}; zoom in (wheel) for all`);
+    } else parts.push(`arrows: 1 in ${fmt(h.stride)}; zoom in (wheel) for all`);
   } else parts.push(`${fmt(arrows)} message${arrows === 1 ? "" : "s"}`);
   if (h.timers) parts.push(`${fmt(h.timers)} timers as slices`);
   if (h.slicesInWindow > MAX_SLICES) parts.push(`${fmt(h.slicesInWindow)} handlers: green strip = busy`);
@@ -42,7 +45,7 @@ export function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: Sp
   ctx.fillRect(0, height - CAPTION_H, width, CAPTION_H);
   const LINE = 14;
   let y = height - CAPTION_H + LINE / 2 + 3;
-  let parts = captionParts(h);
+  let parts = captionParts(h, p.causal !== null);
   let x = 8;
   if (p.causal) {
     // while a focus is set its legend comes first, and the counts follow it

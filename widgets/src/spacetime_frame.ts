@@ -82,7 +82,11 @@ export interface SpacetimeHit {
   bundled: boolean;
   /** When bundled: one message in `stride` is an arrow; the most messages in one lane's bar. */
   stride: number;
+  /** With a focus: one message in `causalStride` of its past and future is an arrow. */
+  causalStride: number;
   peakPerBar: number;
+  /** When bundled, per row shown: its bars summed (sent, past, future, received, past, future). */
+  bars: Map<number, Float64Array> | null;
   timers: number;
   hiddenMessages: number;
   slicesInWindow: number;

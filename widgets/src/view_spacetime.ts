@@ -5,23 +5,14 @@
 // puts that message or event in focus and colours its causal past and future; a click on empty
 // plot clears the focus and moves the playhead there.
 import { CausalIndex, causalOfEvent, causalOfMessage, type CausalSet } from "./causal";
-import { IntervalIndex } from "./interval_index";
 import { K } from "./kinds";
 import { typeColor } from "./palette";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
 import { LABEL_W, paintSpacetime, placeWindow, type SpacetimeHit } from "./spacetime";
-import { homeNodes, layoutLanes, type LaneLayout, type LaneMode } from "./spacetime_lanes";
-import { buildSlices, type Slices } from "./spacetime_slices";
+import { SpacetimeData } from "./spacetime_data";
+import { layoutLanes, type LaneLayout, type LaneMode } from "./spacetime_lanes";
 
 type Focus = { kind: "message"; m: number } | { kind: "event"; actor: number; row: number };
-
-/** Per store contents: what the frames index into. Rebuilt when rows arrive. */
-interface Data {
-  n: number;
-  messages: IntervalIndex;
-  slices: Slices;
-  home: Int32Array;
-}
 
 class SpacetimeRenderer implements Renderer {
   /** The space-time view does not fold: the inspector folds to the playhead itself. */
@@ -33,7 +24,7 @@ class SpacetimeRenderer implements Renderer {
   /** The wheel placed the window: it stays while the playhead does not move. */
   private userWindow = false;
   private lastT = NaN;
-  private data: Data | null = null;
+  private data: SpacetimeData | null = null;
   private layout: LaneLayout | null = null;
   private layoutKey = "";
   private toggled = new Set<number>();
@@ -44,11 +35,11 @@ class SpacetimeRenderer implements Renderer {
 
   constructor(private readonly cx: ViewContext) {}
 
-  private dataNow(): Data {
+  /** The indexes, with the rows that arrived since the last frame appended (spacetime_data). */
+  private dataNow(): SpacetimeData {
     const s = this.cx.store;
-    if (this.data?.n !== s.n) {
-      const nM = s.mSendRow.length;
-      this.data = { n: s.n, messages: new IntervalIndex(s.mStart.data, s.mEnd.data, nM), slices: buildSlices(s), home: homeNodes(s) };
+    if (!this.data) this.data = new SpacetimeData(s);
+    else if (this.data.update()) {
       this.causalIx = null;
       if (this.focus) this.causal = this.computeCausal(this.focus); // the same focus over the grown trace
     }
@@ -75,7 +66,7 @@ class SpacetimeRenderer implements Renderer {
       this.toggled.clear(); // a new lane mode starts from its own default
       this.toggledMode = mode;
     }
-    const key = `${store.n}|${mode}|${f.filters.hideSystem}|${f.filters.actorClass}|${[...this.toggled].join(",")}|${f.metaNodes.join(",")}`;
+    const key = `${d.lanesVersion}|${mode}|${f.filters.hideSystem}|${f.filters.actorClass}|${[...this.toggled].join(",")}|${f.metaNodes.join(",")}`;
     if (key !== this.layoutKey || !this.layout) {
       this.layout = layoutLanes(store, f.filters, mode, f.metaNodes, this.toggled, d.home);
       this.layoutKey = key;
@@ -127,8 +118,13 @@ class SpacetimeRenderer implements Renderer {
       h.layout.rows.length <= 300
         ? JSON.stringify(h.layout.rows.map((r, i) => [r.kind, r.label, Math.round(h.rowY(i) * 10) / 10, r.open]))
         : "";
+    // a bundled frame's bars, per row: [label, sent, of them past, future, received, past, future]
+    if (h.bars && h.layout.rows.length <= 300) {
+      ds.stBars = JSON.stringify([...h.bars].sort((a, b) => a[0] - b[0]).map(([r, v]) => [h.layout.rows[r].label, ...v]));
+    } else delete ds.stBars;
     const c = this.causal;
     if (!c) {
+      delete ds.stFocusDrawn;
       delete ds.stCausal;
       delete ds.stPast;
       delete ds.stFuture;
@@ -137,6 +133,8 @@ class SpacetimeRenderer implements Renderer {
       return;
     }
     ds.stCausal = this.focus?.kind === "message" ? `message ${s.msgId.data[s.mSendRow.data[c.message]]}` : `row ${c.row}`;
+    // the message in focus is drawn whenever it is in the window, bundled or not
+    ds.stFocusDrawn = c.message >= 0 && h.arrows.m.includes(c.message) ? "1" : "0";
     ds.stPast = String(c.pastCount);
     ds.stFuture = String(c.futureCount);
     if (c.pastCount + c.futureCount <= 20000) {
