@@ -227,3 +227,130 @@ def test_two_thousand_actors_are_bands_and_nothing_is_cut(browser, tmp_path, art
     assert ds["stBundled"] == "1" and 0 < int(ds["stDrawn"]) < m.height
     page.locator(CANVAS).screenshot(path=str(artifacts / f"spacetime-2000-{size[0]}.png"))
     page.close()
+
+
+def _homes(trace) -> dict[str, str]:
+    """Each actor's band: the node it was first spawned on."""
+    spawns = trace.events.filter(kind="actor_spawn").group_by("actor", maintain_order=True)
+    return dict(spawns.first().select("actor", "node").iter_rows())
+
+
+def _lane_ys(ds: dict, trace) -> dict[str, float]:
+    """The y of each actor's traffic: its own lane when its band is open, else its band's."""
+    rows = json.loads(ds["stRowsAt"])
+    own = {label: y for kind, label, y, _ in rows if kind == "actor"}
+    band = {label: y for kind, label, y, open_ in rows if kind == "band" and not open_}
+    return {a: own.get(a, band.get(n)) for a, n in _homes(trace).items() if a in own or n in band}
+
+
+def _window_messages(ds: dict, trace) -> pl.DataFrame:
+    """The messages the window holds as the view indexes them (timers aside), in store order."""
+    w0, w1, *_ = map(float, ds["stWindow"].split())
+    return (
+        _messages(trace)
+        .with_row_index("m")
+        .filter((pl.col("t0") <= w1) & (pl.col("t1") >= w0) & (pl.col("src") != pl.col("dst")))
+    )
+
+
+def _drawn_arrow(ds: dict, trace, upto: float = 1.0) -> tuple[int, float, float]:
+    """A message whose arrow is drawn (one in k when bundled, k as the view picks it) and whose
+    midpoint stands clear of every other drawn arrow and lane, in the window's first `upto`."""
+    w0, w1, x0, x1 = map(float, ds["stWindow"].split())
+    ys = _lane_ys(ds, trace)
+    win = _window_messages(ds, trace)
+    stride = 1
+    if ds["stBundled"] == "1":
+        while win.height / stride > 300:
+            stride *= 2
+    segs = []
+    for r in win.filter(pl.col("m") % stride == 0).iter_rows(named=True):
+        ya, yb = ys.get(r["src"]), ys.get(r["dst"])
+        if ya is None or yb is None or r["dropped"] or ya == yb:
+            continue
+        xa = x0 + (r["t0"] - w0) / (w1 - w0) * (x1 - x0)
+        xb = x0 + (r["t1"] - w0) / (w1 - w0) * (x1 - x0)
+        segs.append((r["msg_id"], xa, ya, xb, yb))
+
+    def dist(px, py, s):
+        _, ax, ay, bx, by = s
+        dx, dy = bx - ax, by - ay
+        u = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy or 1)))
+        return math.hypot(px - ax - u * dx, py - ay - u * dy)
+
+    lanes = set(ys.values())
+    best = None
+    for s in segs:
+        mx, my = (s[1] + s[3]) / 2, (s[2] + s[4]) / 2
+        if not x0 + 5 < mx < min(x1 - 5, x0 + upto * (x1 - x0)):
+            continue
+        near = [dist(mx, my, o) for o in segs if o is not s] + [abs(my - y) for y in lanes]
+        clear = min(near)
+        if best is None or clear > best[0]:
+            best = (clear, s[0], mx, my)
+    assert best and best[0] > 6, "no drawn arrow stands clear enough to click"
+    return best[1], best[2], best[3]
+
+
+def _focus_a_message(page, trace, upto: float = 1.0) -> tuple[int, dict]:
+    msg_id, x, y = _drawn_arrow(_ds(page), trace, upto)
+    _click(page, x, y)
+    page.wait_for_selector(f"{CANVAS}[data-st-causal='message {msg_id}']")
+    return msg_id, _ds(page)
+
+
+@pytest.mark.parametrize(("size", "scheme"), [((1280, 800), "light"), ((900, 700), "dark")])
+def test_crowded_bars_show_the_focus_share(browser, tmp_path, artifacts, size, scheme):
+    """At 2,000 actors the bars count every message; with a message in focus each bar's blue and
+    purple shares are exactly the messages in its happens-before past and future."""
+    trace = synthetic_trace(actors=2000, nodes=16, messages=40_000, span=30.0, failures=20, seed=2)
+    page = _open(browser, trace, tmp_path / "big.html", size=size, scheme=scheme)
+    # the whole run in the window (the wheel zooms out): a focus's past and future are in it
+    box = page.locator(f"{CANVAS} canvas.ml-main").bounding_box()
+    x0 = float(_ds(page)["stWindow"].split()[2])
+    page.mouse.move(box["x"] + x0 + 1, box["y"] + box["height"] / 2)  # the start stays put
+    page.mouse.wheel(0, 1200)
+    page.wait_for_function(
+        f"() => {{ const [a, b] = document.querySelector('{CANVAS}').dataset.stWindow.split(' ');"
+        " return b - a > 30; }"
+    )
+    assert _ds(page)["stBundled"] == "1"
+    msg_id, ds = _focus_a_message(page, trace, upto=0.5)
+    assert ds["stBundled"] == "1" and ds["stFocusDrawn"] == "1"
+    past, future = happens_before(trace, msg_id)
+    homes = _homes(trace)
+    want: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
+    for r in _window_messages(ds, trace).iter_rows(named=True):
+        for side, actor in ((0, r["src"]), (3, r["dst"])):
+            bar = want[homes[actor]]
+            bar[side] += 1
+            bar[side + 1] += r["msg_id"] in past
+            bar[side + 2] += r["msg_id"] in future
+    got = {label: [int(v) for v in sums] for label, *sums in json.loads(ds["stBars"])}
+    assert got == dict(want)
+    # the focus reaches well beyond its own two bands
+    assert sum(b[1] + b[2] for b in got.values()) > 20
+    assert sum(1 for b in got.values() if b[1] + b[2] + b[4] + b[5]) > 4
+    page.mouse.move(0, 0)  # no tooltip over the picture
+    page.locator(CANVAS).screenshot(
+        path=str(artifacts / f"spacetime-2000-focus-{size[0]}-{scheme}.png")
+    )
+    page.close()
+
+
+@pytest.mark.parametrize("scenario", ["supervision-tree", "partition"])
+@pytest.mark.parametrize(("size", "scheme"), [((1280, 800), "light"), ((900, 700), "dark")])
+def test_sixteen_nodes_with_a_focus(browser, tmp_path, artifacts, scenario, size, scheme):
+    """16 nodes: a click on a drawn arrow names its causal past and future exactly, whether the
+    window is drawn one by one (few actors, open bands) or bundled (closed bands)."""
+    trace = ml.scenarios.run(scenario, seed=1, nodes=16)
+    page = _open(browser, trace, tmp_path / "st16.html", size=size, scheme=scheme)
+    msg_id, ds = _focus_a_message(page, trace)
+    past, future = happens_before(trace, msg_id)
+    assert int(ds["stPast"]) == len(past) and int(ds["stFuture"]) == len(future)
+    assert ds["stFocusDrawn"] == "1"
+    page.mouse.move(0, 0)
+    page.locator(CANVAS).screenshot(
+        path=str(artifacts / f"spacetime-16-{scenario}-{size[0]}-{scheme}.png")
+    )
+    page.close()

@@ -88,7 +88,7 @@ export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: P
     const y1 = endY(m, y0, rowY(lb));
     const cls = dim ? p.causal!.msgClass[m] : -1;
     const color = cls === C.past ? PAST : cls === C.future ? FUTURE : cls === C.focus ? THEME.text : p.typeColor(mType.data[m]);
-    const alpha = dim ? (cls === C.concurrent ? (thin ? 0.1 : 0.12) : 1) : mStart.data[m] > p.t ? (thin ? 0.25 : 0.5) : thin ? 0.7 : 0.9;
+    const alpha = dim ? (cls === C.concurrent ? (thin ? 0.1 : 0.12) : thin ? 0.6 : 1) : mStart.data[m] > p.t ? (thin ? 0.25 : 0.5) : thin ? 0.7 : 0.9;
     const width = cls === C.focus ? 3 : thin ? 1 : dim && cls !== C.concurrent ? 1.8 : 1.2;
     arrows.add(x0, y0, x1, y1, color, alpha, width, la === lb, geom.height[la]);
     if (s.mDropped.data[m]) drops.push(x1, y1, alpha);
@@ -150,7 +150,8 @@ export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: P
         const c = cls[scratch[k]];
         if (c === C.past || c === C.future) related++;
       }
-      causalStride = thinStride(related, MAX_THIN_ARROWS);
+      // half the arrows' budget: the bars carry the counts, the arrows show a sample of paths
+      causalStride = thinStride(related, MAX_THIN_ARROWS / 2);
       for (let k = 0; k < kept; k++) {
         const m = scratch[k];
         const c = cls[m];

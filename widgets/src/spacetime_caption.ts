@@ -55,7 +55,7 @@ export function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: Sp
     ctx.fillStyle = FUTURE;
     ctx.fillRect(18, y - 4, 8, 8);
     x = 32;
-    parts = [`${p.focusLabel}: ${fmt(c.pastCount)} messages before it (blue)`, `${fmt(c.futureCount)} after it (purple)`, "the rest concurrent (faded)", "click empty plot to clear", ...parts];
+    parts = [`${p.focusLabel}: ${fmt(c.pastCount)} message${c.pastCount === 1 ? "" : "s"} before it (blue)`, `${fmt(c.futureCount)} after it (purple)`, "the rest concurrent (faded)", "click empty plot to clear", ...parts];
   }
   const lines = wrapParts(parts, width - 16 - x, (t) => ctx.measureText(t).width);
   if (lines.length > 2) lines.splice(1, lines.length, lines.slice(1).join(" · ")); // then cut with a visible …
