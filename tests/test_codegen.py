@@ -91,6 +91,7 @@ def test_the_python_encoder_sends_exactly_the_columns_the_browser_decodes():
 
     chunk = ChunkEncoder().encode(synthetic_trace(actors=4, nodes=2, messages=10).events)[0]
     names = pa.ipc.open_stream(io.BytesIO(chunk.data)).schema.names
-    # seq is left out when it runs seq_base, seq_base + 1, ... (the header says so)
+    # seq is left out when it runs seq_base, seq_base + 1, ..., and so is a column with one
+    # value in every row of the chunk (the header says so)
     assert "seq_base" in chunk.header
-    assert sorted([*names, "seq"]) == sorted(COLUMNS)
+    assert sorted([*names, "seq", *chunk.header.get("constant", {})]) == sorted(COLUMNS)

@@ -7,8 +7,11 @@ never parses text per row and an appended chunk never resends what came before.
 Each column goes in the narrowest type its values in that chunk fit (docs/canvas.md, "The wire
 format"): codes as int8/16/32, incarnation as uint8/16/32, size as int8/16/32 (-1 unknown),
 msg_id as int32 (-1 null) when every id fits, duration as float32 when every value is exact in
-it; seq is left out when it runs ``seq_base, seq_base + 1, ...`` (the header says so). Times
-stay float64: the fold compares them exactly. About 40 bytes an event instead of 65.
+it (NaN for null, so no validity bitmap); seq is left out when it runs ``seq_base, seq_base + 1,
+...`` (the header says so), and so is a column holding one value in every row of the chunk
+(``constant`` in the header gives it: parent, reason, size and incarnation of a chunk of
+message traffic, say). Times stay float64: the fold compares them exactly. About 28 bytes an
+event instead of 65.
 """
 
 from __future__ import annotations
@@ -109,10 +112,16 @@ class ChunkEncoder:
         dur = part["duration"].cast(pl.Float64)
         narrow = dur.cast(pl.Float32)
         exact = bool((narrow.cast(pl.Float64) == dur).all())  # nulls are ignored
-        cols.append(pl.col("duration").cast(pl.Float32 if exact else pl.Float64))
+        cols.append(
+            pl.col("duration").cast(pl.Float32 if exact else pl.Float64).fill_null(float("nan"))
+        )
         names += ["node", "actor", "incarnation", "parent", "peer", "msg_id", "msg_type"]
         names += ["size", "reason", "duration"]
         frame = part.select(cols).select(names)
+        constant = _constant_columns(frame)
+        if constant:
+            frame = frame.drop(list(constant))
+            header_extra["constant"] = constant
         buf = io.BytesIO()
         frame.write_ipc_stream(buf, compression="uncompressed")
         data = buf.getvalue()
@@ -150,6 +159,47 @@ class ChunkEncoder:
             .fill_null(-1)
             .alias(col.name)
         )
+
+
+# every column but t (and seq, which has seq_base) may be left out as constant
+_CONSTANT_OK = (
+    "kind",
+    "node",
+    "actor",
+    "incarnation",
+    "parent",
+    "peer",
+    "msg_id",
+    "msg_type",
+    "size",
+    "reason",
+    "duration",
+)
+
+
+def _constant_columns(frame: pl.DataFrame) -> dict[str, float | None]:
+    """The columns holding one value in every row (None: a duration that is NaN throughout)."""
+    if frame.height == 0:
+        return {}
+    names = [n for n in _CONSTANT_OK if n in frame.columns]
+    # NaN (a null duration, or a null float64 msg_id) as null, so min/max skip it and the
+    # null count tells whether a column is NaN throughout
+    clean = [pl.col(n).fill_nan(None) if frame.schema[n].is_float() else pl.col(n) for n in names]
+    stats = frame.select(
+        *(c.min().alias(f"lo{i}") for i, c in enumerate(clean)),
+        *(c.max().alias(f"hi{i}") for i, c in enumerate(clean)),
+        *(c.null_count().alias(f"nulls{i}") for i, c in enumerate(clean)),
+    ).row(0)
+    out: dict[str, float | None] = {}
+    k = len(names)
+    for i, name in enumerate(names):
+        lo, hi, nulls = stats[i], stats[k + i], stats[2 * k + i]
+        if nulls == frame.height:
+            if name == "duration":
+                out[name] = None
+        elif nulls == 0 and lo == hi:
+            out[name] = float(lo) if frame.schema[name].is_float() else int(lo)
+    return out
 
 
 def _most(col: pl.Series) -> int | None:

@@ -18,6 +18,8 @@ export interface ChunkHeader {
   rows_total?: number;
   /** When the chunk's seq runs base, base + 1, ...: the seq column is left out. */
   seq_base?: number;
+  /** Columns left out because every row holds this value (null: a NaN duration). */
+  constant?: Record<string, number | null>;
 }
 
 /**
@@ -47,6 +49,7 @@ export interface EventColumns {
 
 type Ctor = abstract new (...args: never[]) => ArrayLike<number>;
 
+// narrowest first: a constant column is filled in the first that holds its value
 const CODES: Ctor[] = [Int8Array, Int16Array, Int32Array];
 const TYPES: Record<(typeof COLUMNS)[number], Ctor[]> = {
   seq: [Float64Array],
@@ -57,11 +60,11 @@ const TYPES: Record<(typeof COLUMNS)[number], Ctor[]> = {
   incarnation: [Uint8Array, Uint16Array, Uint32Array],
   parent: CODES,
   peer: CODES,
-  msg_id: [Float64Array, Int32Array],
+  msg_id: [Int32Array, Float64Array],
   msg_type: CODES,
   size: CODES,
   reason: CODES,
-  duration: [Float64Array, Float32Array],
+  duration: [Float32Array, Float64Array],
 };
 
 export function toBytes(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
@@ -70,7 +73,18 @@ export function toBytes(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(buf);
 }
 
-export function decodeChunk(bytes: Uint8Array, header?: Pick<ChunkHeader, "seq_base">): EventColumns {
+/** A column the kernel left out as constant: the value in the narrowest type the column takes. */
+function filled(name: (typeof COLUMNS)[number], value: number | null, n: number): ArrayLike<number> {
+  const v = value ?? NaN;
+  for (const C of TYPES[name]) {
+    const arr = new (C as unknown as new (n: number) => Int32Array)(n);
+    arr[0] = v;
+    if (arr[0] === v || (v !== v && arr[0] !== arr[0])) return arr.fill(v);
+  }
+  throw new Error(`meshlab chunk: constant ${name} ${value} fits no column type; reinstall meshlab`);
+}
+
+export function decodeChunk(bytes: Uint8Array, header?: Pick<ChunkHeader, "seq_base" | "constant">): EventColumns {
   const table = tableFromIPC(bytes);
   const n = table.numRows;
   const out: Record<string, unknown> = { n };
@@ -78,6 +92,10 @@ export function decodeChunk(bytes: Uint8Array, header?: Pick<ChunkHeader, "seq_b
     const child = table.getChild(name);
     if (!child && name === "seq" && header?.seq_base !== undefined) {
       out.seq_base = header.seq_base; // the store keeps seq implied by it (store.ts, seqOf)
+      continue;
+    }
+    if (!child && header?.constant && name in header.constant) {
+      out[name] = filled(name, header.constant[name], n);
       continue;
     }
     if (!child) throw new Error(`meshlab chunk lacks column ${name}`);

@@ -59,6 +59,47 @@ describe("narrow chunks", () => {
     expect(() => decodeChunk(bytes)).toThrow(/lacks column seq/);
   });
 
+  it("fill the columns the kernel left out as constant, in the narrowest type that holds the value", () => {
+    const enc = new Encoder();
+    const evs: Ev[] = [
+      { t: 1, kind: "msg_send", node: "n0", actor: "a", peer: "b", msg_id: 1, msg_type: "ping" },
+      { t: 2, kind: "msg_send", node: "n0", actor: "b", peer: "a", msg_id: 2, msg_type: "ping" },
+    ];
+    const c = enc.columns(evs);
+    const table = new Table({
+      t: vec(new Float64(), c.t, Float64Array),
+      kind: vec(new Uint8(), c.kind, Uint8Array),
+      node: vec(new Int8(), c.node, Int8Array),
+      actor: vec(new Int8(), c.actor, Int8Array),
+      peer: vec(new Int8(), c.peer, Int8Array),
+      msg_id: vec(new Int32(), c.msg_id, Int32Array),
+      msg_type: vec(new Int8(), c.msg_type, Int8Array),
+    });
+    const bytes = tableToIPC(table, "stream");
+    const constant = { incarnation: 0, parent: -1, size: 300, reason: 40_000, duration: null };
+    const d = decodeChunk(bytes, { seq_base: 0, constant });
+    expect(d.incarnation).toBeInstanceOf(Uint8Array);
+    expect(d.parent).toBeInstanceOf(Int8Array);
+    expect(Array.from(d.parent)).toEqual([-1, -1]);
+    expect(d.size).toBeInstanceOf(Int16Array);
+    expect(Array.from(d.size)).toEqual([300, 300]);
+    expect(d.reason).toBeInstanceOf(Int32Array);
+    expect(Array.from(d.reason)).toEqual([40_000, 40_000]);
+    expect(d.duration).toBeInstanceOf(Float32Array);
+    expect(Number.isNaN(d.duration[1])).toBe(true);
+    expect(Array.from(decodeChunk(bytes, { seq_base: 0, constant: { ...constant, duration: 0.1 } }).duration)).toEqual([0.1, 0.1]);
+    // a column neither sent nor said to be constant is a version skew, said as such
+    const { size: _size, ...noSize } = constant;
+    expect(() => decodeChunk(bytes, { seq_base: 0, constant: noSize })).toThrow(/lacks column size/);
+    // and the store reads them like any other column
+    const store = new EventStore();
+    store.appendChunk({ type: "chunk", index: 0, rows: 2, strings_base: 0, strings: enc.strings, seq_base: 0, constant }, bytes);
+    expect(store.n).toBe(2);
+    expect(store.parent.data[1]).toBe(-1);
+    expect(store.size.data[0]).toBe(300);
+    expect(store.messageOf(2)).toBe(1);
+  });
+
   it("fold as the widest columns do, with chunks cut anywhere and int16 and int32 codes mixed", () => {
     for (let seed = 1; seed <= 6; seed++) {
       // durations exact in float32, as encode.py sends float32 only then
