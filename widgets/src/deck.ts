@@ -436,6 +436,17 @@ export function deckAt(store: EventStore, s: MeshState, t: number, desired: Desi
   return { t, actions, failures, drift, nodes, transit, links: f.linkList, copyRate };
 }
 
+/**
+ * Do rows [from, to) of the store hold a MeshOS engine event? A view asks only about the rows
+ * new since its last frame: hasEngine scans every row whenever the store grew, which, once per
+ * chunk of a trace still loading, costs the square of its length.
+ */
+export function engineIn(store: EventStore, from: number, to: number): boolean {
+  const kind = store.kind.data;
+  for (let i = from; i < to; i++) if (ENGINE.has(kind[i])) return true;
+  return false;
+}
+
 /** Does this store hold a MeshOS engine's events at all? (the deck stays out of plain traces) */
 export function hasEngine(store: EventStore): boolean {
   return engineRows(store).rows.length > 0;

@@ -3,8 +3,9 @@
 // input handler's (input.ts), each picture a renderer's (views.ts); frames come from frames.ts
 // only when something changed or the clock runs. Every listener is tied to one AbortSignal:
 // destroy() aborts it.
+import { allLoaded, completeAt, progressOf, spanOf } from "./channel";
 import { Controller } from "./controller";
-import { hasEngine, type Deck } from "./deck";
+import { engineIn, type Deck } from "./deck";
 import { DeckCache } from "./deck_cache";
 import { Folder, busySince, isHung } from "./fold";
 import { FrameLoop } from "./frames";
@@ -71,6 +72,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
   const root = div("meshlab-canvas");
   root.tabIndex = 0;
   root.dataset.ready = "0";
+  root.dataset.loaded = "0";
   const style = document.createElement("style");
   style.textContent = CSS;
   const stage = div("ml-stage");
@@ -133,6 +135,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
   let stageH = 0;
   let frames = 0;
   let engine = false; // the store holds MeshOS engine events: draw the deck
+  let engineSeen = 0; // rows already checked for them
 
   function draw(): number {
     const start = performance.now();
@@ -167,9 +170,21 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       renderers.get(shown)?.leave(); // no hit-testing against the last view's picture
       shown = view;
     }
-    if (store.n) {
-      engine = engine || hasEngine(store);
-      if (ctl.t < store.t0 || ctl.t > store.t1) ctl.t = Math.max(store.t0, Math.min(store.t1, ctl.t));
+    // While chunks still arrive, the playhead may sit past what is in (a canvas opened late in
+    // the trace): it is kept inside the span the kernel announced, and the picture is drawn
+    // only once every event at or before it is in, so a first frame is never a partial state.
+    const [lo, hi] = spanOf(store);
+    if (store.n && (ctl.t < lo || ctl.t > hi)) ctl.t = Math.max(lo, Math.min(hi, ctl.t));
+    const complete = completeAt(store, ctl.t);
+    const loaded = allLoaded(store);
+    if (store.n && !complete) {
+      const p = progressOf(store);
+      empty.textContent = `loading events up to the playhead… ${store.n.toLocaleString("en-US")} of ${Math.max(p.total, store.n).toLocaleString("en-US")}`;
+      empty.style.display = "";
+      scrubber.update(store, ctl.t, { t0: lo, t1: hi, upTo: Math.min(hi, p.rest) });
+    } else if (store.n) {
+      if (!engine && store.n > engineSeen) engine = engineIn(store, engineSeen, store.n);
+      engineSeen = store.n;
       ctl.resolveSelection();
       const filters = ctl.filters();
       const frame: Frame = {
@@ -188,7 +203,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       r.paint(frame);
       empty.style.display = "none";
       inspector.update(view, r.foldsToPlayhead, engine);
-      scrubber.update(store, ctl.t);
+      scrubber.update(store, ctl.t, loaded ? undefined : { t0: lo, t1: hi, upTo: Math.min(hi, progressOf(store).rest) });
       toolbar.options(
         [...store.actorClasses].map((c) => store.str(c)).sort(),
         [...store.msgTypes].map((c) => store.str(c)).sort(),
@@ -199,7 +214,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       ctx.clearRect(0, 0, w, h);
     }
     const t = ctl.t;
-    toolbar.time.textContent = store.n ? `t = ${fmtTime(t)} s  / ${fmtTime(store.t1)}` : "";
+    toolbar.time.textContent = store.n ? `t = ${fmtTime(t)} s  / ${fmtTime(hi)}` : "";
     const f = ctl.filters();
     toolbar.sync({
       playing: ctl.playing(),
@@ -217,7 +232,10 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
     root.dataset.rows = String(store.n);
     root.dataset.frame = String(frames);
     root.dataset.selected = String(model.get("selected") || "");
-    if (store.n && root.dataset.ready !== "1") root.dataset.ready = "1";
+    // data-ready: the frame shows the whole state at the playhead; data-loaded: all is in
+    const ready = complete ? "1" : "0";
+    if (root.dataset.ready !== ready) root.dataset.ready = ready;
+    if (root.dataset.loaded !== (loaded ? "1" : "0")) root.dataset.loaded = loaded ? "1" : "0";
     loop.drawn();
     input.updateTip(); // may mark a new hover ring dirty, for the next frame
     return performance.now() - start;
