@@ -1,6 +1,8 @@
 // State at the playhead, folded from the events (docs/contract.md, "State at a time").
-// Keyframes every few thousand events make a jump cost one copy plus a short replay, and
-// playback folds forward from where it was, so a frame never refolds from the start.
+// Keyframes every few thousand events (keyframes.ts: deltas of what changed, built in idle time)
+// make a jump cost the entities changed in between plus a short replay, and playback folds
+// forward from where it was, so a frame never refolds from the start.
+import { Cursor, Keyframes, touchActorOf, touchNodeOf } from "./keyframes";
 import { K, N, S } from "./kinds";
 import type { EventStore } from "./store";
 
@@ -43,6 +45,17 @@ export class MeshState {
   busy = new Int32Array(0);
   busyLen = 0;
   inBusy = new Uint8Array(0); // 1 while the actor is in `busy`
+  /**
+   * Actors and nodes whose fields the fold changed since the state's keyframe (each listed
+   * once), and edits of `links`: what a keyframe records and what a jump puts back.
+   */
+  changed = new Int32Array(0);
+  changedLen = 0;
+  isChanged = new Uint8Array(0);
+  changedNodes = new Int32Array(0);
+  changedNodesLen = 0;
+  isChangedNode = new Uint8Array(0);
+  linkEdits = 0;
 
   ensure(actors: number, nodes: number): void {
     if (actors > this.cap) {
@@ -65,6 +78,8 @@ export class MeshState {
       this.lifeRow = grow(this.lifeRow, cap, -1);
       this.inBusy = grow(this.inBusy, cap, 0);
       this.busy = grow(this.busy, cap, 0);
+      this.changed = grow(this.changed, cap, 0);
+      this.isChanged = grow(this.isChanged, cap, 0);
       this.cap = cap;
     }
     if (nodes > this.nodeCap) {
@@ -73,70 +88,10 @@ export class MeshState {
       this.nodeReason = grow(this.nodeReason, cap, -1);
       this.nodeRow = grow(this.nodeRow, cap, -1);
       this.nodeCounts = grow(this.nodeCounts, cap * STATUS_SLOTS, 0);
+      this.changedNodes = grow(this.changedNodes, cap, 0);
+      this.isChangedNode = grow(this.isChangedNode, cap, 0);
       this.nodeCap = cap;
     }
-  }
-
-  copyFrom(o: MeshState): void {
-    this.ensure(o.cap, o.nodeCap);
-    this.row = o.row;
-    copy(this.status, o.status, 0);
-    copy(this.incarnation, o.incarnation, 0);
-    copy(this.node, o.node, -1);
-    copy(this.processed, o.processed, 0);
-    copy(this.mailbox, o.mailbox, 0);
-    copy(this.lastHandler, o.lastHandler, -1);
-    copy(this.procTime, o.procTime, 0);
-    copy(this.busyUntil, o.busyUntil, -Infinity);
-    copy(this.handleT, o.handleT, 0);
-    copy(this.open, o.open, 0);
-    copy(this.startT, o.startT, 0);
-    copy(this.errors, o.errors, 0);
-    copy(this.errorRow, o.errorRow, -1);
-    copy(this.restarts, o.restarts, 0);
-    copy(this.failRow, o.failRow, -1);
-    copy(this.lifeRow, o.lifeRow, -1);
-    copy(this.nodeState, o.nodeState, N.unknown);
-    copy(this.nodeReason, o.nodeReason, -1);
-    copy(this.nodeRow, o.nodeRow, -1);
-    copy(this.nodeCounts, o.nodeCounts, 0);
-    copy(this.inBusy, o.inBusy, 0);
-    this.busy.set(o.busy.subarray(0, o.busyLen));
-    this.busyLen = o.busyLen;
-    this.links = new Map(o.links);
-  }
-
-  /** A compact copy (arrays trimmed to what exists), for keyframes. */
-  snapshot(actors: number, nodes: number): MeshState {
-    const s = new MeshState();
-    s.row = this.row;
-    s.cap = actors;
-    s.nodeCap = nodes;
-    s.status = this.status.slice(0, actors);
-    s.incarnation = this.incarnation.slice(0, actors);
-    s.node = this.node.slice(0, actors);
-    s.processed = this.processed.slice(0, actors);
-    s.mailbox = this.mailbox.slice(0, actors);
-    s.lastHandler = this.lastHandler.slice(0, actors);
-    s.procTime = this.procTime.slice(0, actors);
-    s.busyUntil = this.busyUntil.slice(0, actors);
-    s.handleT = this.handleT.slice(0, actors);
-    s.open = this.open.slice(0, actors);
-    s.startT = this.startT.slice(0, actors);
-    s.errors = this.errors.slice(0, actors);
-    s.errorRow = this.errorRow.slice(0, actors);
-    s.restarts = this.restarts.slice(0, actors);
-    s.failRow = this.failRow.slice(0, actors);
-    s.lifeRow = this.lifeRow.slice(0, actors);
-    s.nodeState = this.nodeState.slice(0, nodes);
-    s.nodeReason = this.nodeReason.slice(0, nodes);
-    s.nodeRow = this.nodeRow.slice(0, nodes);
-    s.nodeCounts = this.nodeCounts.slice(0, nodes * STATUS_SLOTS);
-    s.inBusy = this.inBusy.slice(0, actors);
-    s.busy = this.busy.slice(0, Math.max(actors, this.busyLen));
-    s.busyLen = this.busyLen;
-    s.links = new Map(this.links);
-    return s;
   }
 }
 
@@ -146,12 +101,16 @@ export const STATUS_SLOTS = 5;
 /** Move actor `a` to `status` on `node`, keeping the per-node counts. */
 function setStatus(s: MeshState, a: number, status: number, node: number): void {
   const was = s.node[a];
-  if (was >= 0) s.nodeCounts[was * STATUS_SLOTS + s.status[a]]--;
+  if (was >= 0) {
+    s.nodeCounts[was * STATUS_SLOTS + s.status[a]]--;
+    touchNodeOf(s, was);
+  }
   s.status[a] = status;
   s.node[a] = node;
   if (node >= 0) {
     if (node >= s.nodeCap) s.ensure(0, node + 1);
     s.nodeCounts[node * STATUS_SLOTS + status]++;
+    touchNodeOf(s, node);
   }
 }
 
@@ -186,12 +145,6 @@ function grow<T extends Arr>(a: T, cap: number, fill: number): T {
   return next;
 }
 
-/** Copy `src` into the front of `dst` and reset the rest (entities unknown to the keyframe). */
-function copy<T extends Arr>(dst: T, src: T, fill: number): void {
-  dst.set(src as never);
-  if (src.length < dst.length) dst.fill(fill, src.length);
-}
-
 /** Fold one event into the state. Pure apart from mutating `s`; the unit of the fold. */
 export function applyRow(s: MeshState, st: EventStore, row: number): void {
   const k = st.kind.data[row];
@@ -201,6 +154,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
       const a = code >= 0 ? st.actorByCode[code] : -1;
       if (a < 0) return;
       s.ensure(a + 1, st.nodeCodes.length);
+      touchActorOf(s, a);
       s.lifeRow[a] = row;
       if (k === K.actor_spawn || k === K.actor_restart) {
         setStatus(s, a, S.alive, st.nodeByCode[st.node.data[row]]);
@@ -228,6 +182,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
       const a = code >= 0 ? st.actorByCode[code] : -1;
       if (a < 0 || (s.status[a] !== S.alive && k !== K.msg_drop)) return;
       if (a >= s.cap) s.ensure(a + 1, st.nodeCodes.length);
+      if (k !== K.msg_drop) touchActorOf(s, a);
       if (k === K.msg_recv) s.mailbox[a]++;
       else if (k === K.msg_handle) {
         const d = st.duration.data[row];
@@ -256,6 +211,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         if (isError(st, row)) noteError(s, a, row);
       } else if (st.str(st.reason.data[row]) === "discarded" && s.mailbox[a] > 0) {
         s.mailbox[a]--;
+        touchActorOf(s, a);
       }
       return;
     }
@@ -266,12 +222,14 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
       const key = Math.min(a, b) * 65536 + Math.max(a, b);
       if (k === K.link_down) s.links.set(key, row);
       else s.links.delete(key);
+      s.linkEdits++;
     }
     return; // msg_send changes no actor state
   }
   const n = st.nodeOf.get(st.node.data[row]);
   if (n === undefined) return;
   s.ensure(0, n + 1);
+  touchNodeOf(s, n);
   s.nodeRow[n] = row;
   s.nodeReason[n] = -1;
   if (k === K.node_join || k === K.node_up) s.nodeState[n] = N.up;
@@ -317,92 +275,160 @@ export function isHung(s: MeshState, a: number, t: number, after = HUNG_AFTER): 
   return !Number.isNaN(since) && t - since > after;
 }
 
-const EMPTY = new MeshState();
-const KEYFRAME_BYTES_PER_ACTOR = 50;
-const KEYFRAME_BUDGET = 64 * 1024 * 1024;
+/**
+ * What the keyframes may hold: the deltas' entries (about 85 bytes per actor changed per
+ * keyframe, 40 per node) plus each keyframe's busy list. Past it, keyframes are merged in pairs
+ * and the spacing doubles; the spacing depends on how much changes per event, not on how many
+ * actors exist.
+ */
+export const KEYFRAME_BUDGET = 64 * 1024 * 1024;
+/** The longest one idle-time slice of keyframe building runs, in ms. */
+const SLICE_MS = 6;
 
-/** Keeps keyframes over a store and answers "state at t" by copy + short replay. */
+type Idle = { cancel(): void };
+
+/** Run `fn` when the page is idle (requestIdleCallback in a browser, a timer elsewhere). */
+function whenIdle(fn: (deadline: number) => void): Idle {
+  const g = globalThis as { requestIdleCallback?: (cb: (d: { timeRemaining(): number }) => void, o?: object) => number; cancelIdleCallback?: (h: number) => void };
+  if (g.requestIdleCallback && g.cancelIdleCallback) {
+    const cancel = g.cancelIdleCallback;
+    const h = g.requestIdleCallback((d) => fn(performance.now() + Math.min(SLICE_MS, Math.max(1, d.timeRemaining()))));
+    return { cancel: () => cancel(h) };
+  }
+  const h = setTimeout(() => fn(performance.now() + SLICE_MS), 0);
+  return { cancel: () => clearTimeout(h) };
+}
+
+/**
+ * Keeps keyframes over a store and answers "state at t" by moving its working state to the
+ * nearest keyframe (through the deltas in between) plus a short replay. A builder state folds
+ * ahead at the frontier and records the keyframes, in idle time as the store grows or on demand.
+ */
 export class Folder {
-  readonly state = new MeshState();
-  private keyframes: MeshState[] = [];
-  private readonly builder = new MeshState();
+  readonly state: MeshState;
+  private readonly work: Cursor;
+  private readonly builder = new Cursor(new MeshState());
+  private readonly kf = new Keyframes(STATUS_SLOTS);
   private readonly store: EventStore;
-  /** Minimum events between keyframes; grows with the number of actors (copy cost). */
-  minSpacing: number;
+  /** Events between keyframes: fixed, doubled only when the keyframes outgrow `budget`. */
+  spacing: number;
+  private readonly budget: number;
+  private idle: Idle | null = null;
+  private detached = false;
+  /** Keyframe merges so far (each doubled the spacing). */
+  merges = 0;
 
   /** Stop following the store (the view that owned this folder is gone). */
   readonly detach: () => void;
 
-  constructor(store: EventStore, minSpacing = 4096) {
+  constructor(store: EventStore, spacing = 4096, { budget = KEYFRAME_BUDGET, idle = true } = {}) {
     this.store = store;
-    this.minSpacing = minSpacing;
-    this.detach = store.onChange((dirty) => this.invalidate(dirty));
-  }
-
-  /**
-   * Events between keyframes: as few as the memory budget allows, since a jump costs one
-   * keyframe copy plus replaying up to this many events.
-   */
-  private spacing(): number {
-    const bytes = this.store.n * this.store.actorCodes.length * KEYFRAME_BYTES_PER_ACTOR;
-    return Math.max(this.minSpacing, Math.ceil(bytes / KEYFRAME_BUDGET));
-  }
-
-  /** Drop keyframes (and the working state) that folded rows changed in hindsight. */
-  invalidate(dirtyFromRow: number): void {
-    while (this.keyframes.length && this.keyframes[this.keyframes.length - 1].row > dirtyFromRow) {
-      this.keyframes.pop();
-    }
-    if (this.state.row > dirtyFromRow) this.reset();
-  }
-
-  private reset(): void {
-    const kf = this.keyframes[this.keyframes.length - 1];
-    this.state.copyFrom(kf ?? EMPTY);
+    this.spacing = spacing;
+    this.budget = budget;
+    this.state = new MeshState();
+    this.work = new Cursor(this.state);
+    const off = store.onChange((dirty) => {
+      this.invalidate(dirty);
+      if (idle) this.scheduleBuild();
+    });
+    this.detach = () => {
+      off();
+      this.detached = true;
+      this.idle?.cancel();
+      this.idle = null;
+    };
+    if (idle && store.n) this.scheduleBuild();
   }
 
   get keyframeCount(): number {
-    return this.keyframes.length;
+    return this.kf.count - 1;
+  }
+
+  /** Bytes held by the keyframes (their deltas and busy lists), not counting the two states. */
+  get keyframeBytes(): number {
+    return this.kf.bytes;
+  }
+
+  /** How jumps were served: by walking deltas (near) or from a checkpoint (full); actors loaded by the last. */
+  get restores(): { near: number; full: number; loaded: number } {
+    return this.kf.stats;
+  }
+
+  /** Row up to which keyframes are built (the last keyframe's row). */
+  get builtRows(): number {
+    return this.kf.lastRow;
+  }
+
+  /** Both states sized for every actor and node of the store (keyframes may name any of them). */
+  private ensure(): void {
+    const st = this.store;
+    this.builder.ensure(st.actorCodes.length, st.nodeCodes.length);
+    this.work.ensure(st.actorCodes.length, st.nodeCodes.length);
+  }
+
+  /** Drop keyframes (and the states' replays) that folded rows changed in hindsight. */
+  invalidate(dirtyFromRow: number): void {
+    this.ensure();
+    const k = this.kf.find(dirtyFromRow);
+    for (const c of [this.builder, this.work]) {
+      if (c.s.row > dirtyFromRow) this.kf.restore(c, Math.min(c.kf, k));
+    }
+    this.kf.truncate(k);
+  }
+
+  private scheduleBuild(): void {
+    if (this.idle || this.detached) return;
+    this.idle = whenIdle((deadline) => {
+      this.idle = null;
+      if (this.detached) return;
+      if (!this.build(this.store.n, deadline)) this.scheduleBuild();
+    });
+  }
+
+  /**
+   * Fold the builder forward, recording a keyframe every `spacing` events, until the next one
+   * would lie past `rows`; stop early (returning false) once performance.now() passes
+   * `deadline`, in slices of a few thousand events.
+   */
+  private build(rows: number, deadline = Infinity): boolean {
+    const st = this.store;
+    const b = this.builder;
+    this.ensure();
+    for (;;) {
+      const next = this.kf.lastRow + this.spacing;
+      if (next > rows) return true;
+      const stop = deadline === Infinity ? next : Math.min(next, b.s.row + 2048);
+      for (let p = b.s.row; p < stop; p++) applyRow(b.s, st, st.rowAt(p));
+      b.s.row = stop;
+      if (stop === next) {
+        pruneBusy(b.s, st.ts.data[next - 1]);
+        this.kf.append(b);
+        this.fitBudget();
+      }
+      if (deadline !== Infinity && performance.now() > deadline) return false;
+    }
+  }
+
+  /** Merge keyframes in pairs (doubling the spacing) while they hold more than the budget. */
+  private fitBudget(): void {
+    const st = this.store;
+    while (this.kf.bytes > this.budget && this.kf.count > 3) {
+      this.kf.merge([this.builder, this.work], st.actorCodes.length, st.nodeCodes.length);
+      this.spacing *= 2;
+      this.merges++;
+    }
   }
 
   /** Fold the first `rows` events of the store's fold order. */
   foldTo(rows: number): MeshState {
     const st = this.store;
-    const s = this.state;
-    const actors = st.actorCodes.length;
-    const nodes = st.nodeCodes.length;
-    const spacing = this.spacing();
-    // Extend the keyframes forward until the next one would lie beyond `rows`.
-    let last = this.keyframes[this.keyframes.length - 1];
-    if (rows >= (last ? last.row : 0) + spacing) {
-      const b = this.builder;
-      if (last) b.copyFrom(last);
-      else b.copyFrom(EMPTY);
-      b.ensure(actors, nodes);
-      while (rows >= b.row + spacing) {
-        const target = b.row + spacing;
-        for (let p = b.row; p < target; p++) applyRow(b, st, st.rowAt(p));
-        b.row = target;
-        pruneBusy(b, st.ts.data[target - 1]);
-        last = b.snapshot(actors, nodes);
-        this.keyframes.push(last);
-      }
-    }
+    this.build(rows);
+    const w = this.work;
+    const s = w.s;
     // Fold forward from where the working state is if that is no further than a keyframe;
-    // otherwise restore the nearest keyframe at or before `rows`.
-    let lo = 0;
-    let hi = this.keyframes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.keyframes[mid].row <= rows) lo = mid + 1;
-      else hi = mid;
-    }
-    const kf = this.keyframes[lo - 1];
-    const kfRow = kf ? kf.row : 0;
-    if (s.row > rows || s.row < kfRow) {
-      s.copyFrom(kf ?? EMPTY);
-    }
-    s.ensure(actors, nodes);
+    // otherwise move it to the nearest keyframe at or before `rows`.
+    const k = this.kf.find(rows);
+    if (s.row > rows || s.row < this.kf.rows[k]) this.kf.restore(w, k);
     if (s.row < rows) {
       for (let p = s.row; p < rows; p++) applyRow(s, st, st.rowAt(p));
       s.row = rows;
