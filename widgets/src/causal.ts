@@ -10,6 +10,8 @@
 // memory) the closure is a reachability walk keeping one frontier per actor: the past frontier is
 // the last fold position of that actor known to be in the past; each receipt at or before it
 // pulls its sender's frontier up to the send. Every event is scanned at most once per click.
+// The index grows with the trace (extend): a chunk's sends and receipts are appended to their
+// actors' lists, so a focus kept while a live trace grows costs its walk, not a rebuild.
 import { K } from "./kinds";
 import type { EventStore } from "./store";
 
@@ -17,69 +19,125 @@ import type { EventStore } from "./store";
 export const C = { concurrent: 0, past: 1, future: 2, focus: 3 } as const;
 
 export class CausalIndex {
-  /** Per actor, its events in fold order: CSR offsets into pos/msg. */
-  readonly start: Int32Array;
-  /** Fold position of each event. */
-  readonly pos: Int32Array;
+  /**
+   * Each actor's events (its sends and receipts) in fold order, as doubly linked lists over
+   * flat arrays, so that a chunk's events are appended and a receipt that moves (a message's
+   * msg_recv first, its handler start in a later chunk) is unlinked in O(1).
+   */
+  private evPos = new Int32Array(1024);
   /** The message of each event: m for its send, ~m (negative) for its receipt. */
-  readonly msg: Int32Array;
+  private evMsg = new Int32Array(1024);
+  private evNext = new Int32Array(1024);
+  private evPrev = new Int32Array(1024);
+  private nEv = 0;
+  /** Per actor, its first and last event, -1 for none. */
+  private head = new Int32Array(0);
+  private tail = new Int32Array(0);
   /** Per message: the row of its receipt (handler start, else recv), -1 when none. */
-  readonly recvRow: Int32Array;
-  readonly built: number; // store.n when built
+  recvRow = new Int32Array(0);
+  /** Per message: its receipt's event, and whether a handler start is that receipt. */
+  private recvEv = new Int32Array(0);
+  private handled = new Uint8Array(0);
+  /** Rows read (fold positions [0, built)): store.n when up to date. */
+  built = 0;
+  /** The last extend: where it started, and the receipts it moved ([message, old position] pairs). */
+  lastFrom = 0;
+  moved: number[] = [];
 
   constructor(readonly store: EventStore) {
-    const s = store;
-    const nM = s.mSendRow.length;
+    this.extend();
+  }
+
+  /**
+   * Read the rows that arrived since the last call. Returns false, reading nothing, when some
+   * of them fold before rows already read (a merged stream running late): then build anew.
+   */
+  extend(): boolean {
+    const s = this.store;
+    const from = this.built;
+    for (let r = from; r < s.n; r++) if (s.posOf(r) < from) return false;
+    this.lastFrom = from;
+    this.moved = [];
     const nA = s.actorCodes.length;
-    const recvRow = new Int32Array(nM).fill(-1);
-    // receipts: the first handler start of each message, else its msg_recv
-    for (let m = 0; m < nM; m++) {
-      const r = s.mEndRow.data[m];
-      if (r >= 0 && s.kind.data[r] === K.msg_recv) recvRow[m] = r;
-    }
-    const handled = new Uint8Array(nM);
-    for (let r = 0; r < s.n; r++) {
-      const k = s.kind.data[r];
-      if (k !== K.msg_handle && k !== K.handler_start) continue;
-      const m = s.messageOf(s.msgId.data[r]);
-      if (m < 0) continue;
-      if (!handled[m] || s.posOf(r) < s.posOf(recvRow[m])) recvRow[m] = r;
-      handled[m] = 1;
-    }
-    // one pass in fold order puts every actor's events in order
-    const rowMsg = new Int32Array(s.n).fill(-1);
-    const count = new Int32Array(nA + 1);
-    for (let m = 0; m < nM; m++) {
-      const src = s.mSrc.data[m];
-      const dst = s.mDst.data[m];
-      if (src >= 0) {
-        rowMsg[s.mSendRow.data[m]] = m;
-        count[src + 1]++;
-      }
-      if (dst >= 0 && recvRow[m] >= 0) {
-        rowMsg[recvRow[m]] = m;
-        count[dst + 1]++;
+    if (nA > this.head.length) {
+      const cap = Math.max(nA, this.head.length * 2, 64);
+      for (const name of ["head", "tail"] as const) {
+        const next = new Int32Array(cap).fill(-1);
+        next.set(this[name]);
+        this[name] = next;
       }
     }
-    for (let a = 0; a < nA; a++) count[a + 1] += count[a];
-    const fill = count.slice(0, nA);
-    const pos = new Int32Array(count[nA]);
-    const msg = new Int32Array(count[nA]);
-    for (let p = 0; p < s.n; p++) {
+    const nM = s.mSendRow.length;
+    if (nM > this.recvRow.length) {
+      const cap = Math.max(nM, this.recvRow.length * 2, 1024);
+      const rr = new Int32Array(cap).fill(-1);
+      rr.set(this.recvRow);
+      const re = new Int32Array(cap).fill(-1);
+      re.set(this.recvEv);
+      const h = new Uint8Array(cap);
+      h.set(this.handled);
+      [this.recvRow, this.recvEv, this.handled] = [rr, re, h];
+    }
+    for (let p = from; p < s.n; p++) {
       const r = s.rowAt(p);
-      const m = rowMsg[r];
-      if (m < 0) continue;
-      const send = r === s.mSendRow.data[m];
-      const a = send ? s.mSrc.data[m] : s.mDst.data[m];
-      const i = fill[a]++;
-      pos[i] = p;
-      msg[i] = send ? m : ~m;
+      const k = s.kind.data[r];
+      if (k === K.msg_send) {
+        const m = s.messageOf(s.msgId.data[r]);
+        if (m < 0 || s.mSendRow.data[m] !== r) continue;
+        const src = s.mSrc.data[m];
+        if (src >= 0) this.push(src, p, m);
+      } else if (k === K.msg_recv) {
+        // the receipt until a handler starts on the message (a message waiting in a mailbox)
+        const m = s.messageOf(s.msgId.data[r]);
+        if (m < 0 || s.mEndRow.data[m] !== r || this.handled[m]) continue;
+        this.recvRow[m] = r;
+        const dst = s.mDst.data[m];
+        if (dst >= 0) this.recvEv[m] = this.push(dst, p, ~m);
+      } else if (k === K.msg_handle || k === K.handler_start) {
+        // the first handler start in fold order is the receipt: it replaces the msg_recv
+        const m = s.messageOf(s.msgId.data[r]);
+        if (m < 0 || this.handled[m]) continue;
+        this.handled[m] = 1;
+        const dst = s.mDst.data[m];
+        if (this.recvEv[m] >= 0) {
+          this.unlink(dst, this.recvEv[m]);
+          if (this.recvRow[m] >= 0 && this.evPos[this.recvEv[m]] < from) this.moved.push(m, this.evPos[this.recvEv[m]]);
+        }
+        this.recvRow[m] = r;
+        this.recvEv[m] = dst >= 0 ? this.push(dst, p, ~m) : -1;
+      }
     }
-    this.start = count;
-    this.pos = pos;
-    this.msg = msg;
-    this.recvRow = recvRow;
     this.built = s.n;
+    return true;
+  }
+
+  private push(a: number, p: number, msg: number): number {
+    const e = this.nEv++;
+    if (e === this.evPos.length) {
+      const cap = e * 2;
+      for (const name of ["evPos", "evMsg", "evNext", "evPrev"] as const) {
+        const next = new Int32Array(cap);
+        next.set(this[name]);
+        this[name] = next;
+      }
+    }
+    this.evPos[e] = p;
+    this.evMsg[e] = msg;
+    this.evNext[e] = -1;
+    this.evPrev[e] = this.tail[a];
+    if (this.tail[a] >= 0) this.evNext[this.tail[a]] = e;
+    else this.head[a] = e;
+    this.tail[a] = e;
+    return e;
+  }
+
+  private unlink(a: number, e: number): void {
+    const prev = this.evPrev[e];
+    const next = this.evNext[e];
+    if (prev >= 0) this.evNext[prev] = next;
+    else this.head[a] = next;
+    if (next >= 0) this.evPrev[next] = prev;
+    else this.tail[a] = prev;
   }
 
   /** Fold position of a message's receipt, -1 when it has none (dropped, in flight). */
@@ -97,15 +155,14 @@ export class CausalIndex {
     const s = this.store;
     const nA = s.actorCodes.length;
     const front = new Int32Array(nA).fill(-1);
-    const next = this.start.slice(0, nA); // next event to scan, per actor (scans go forward)
+    const next = this.head.slice(0, nA); // next event to scan, per actor (scans go forward)
     const stack: number[] = [actor];
     front[actor] = p;
     while (stack.length) {
       const x = stack.pop() as number;
-      const end = this.start[x + 1];
       let i = next[x];
-      for (; i < end && this.pos[i] <= front[x]; i++) {
-        const e = this.msg[i];
+      for (; i >= 0 && this.evPos[i] <= front[x]; i = this.evNext[i]) {
+        const e = this.evMsg[i];
         if (e >= 0) continue; // a send pulls nothing into the past
         const m = ~e;
         const src = s.mSrc.data[m];
@@ -126,16 +183,14 @@ export class CausalIndex {
     const nA = s.actorCodes.length;
     const NONE = 0x7fffffff;
     const front = new Int32Array(nA).fill(NONE);
-    const next = new Int32Array(nA); // next event to scan, per actor (scans go backward)
-    for (let a = 0; a < nA; a++) next[a] = this.start[a + 1] - 1;
+    const next = this.tail.slice(0, nA); // next event to scan, per actor (scans go backward)
     const stack: number[] = [actor];
     front[actor] = p;
     while (stack.length) {
       const x = stack.pop() as number;
-      const begin = this.start[x];
       let i = next[x];
-      for (; i >= begin && this.pos[i] >= front[x]; i--) {
-        const m = this.msg[i];
+      for (; i >= 0 && this.evPos[i] >= front[x]; i = this.evPrev[i]) {
+        const m = this.evMsg[i];
         if (m < 0) continue; // a receipt pushes nothing into the future
         const dst = s.mDst.data[m];
         const q = this.recvPos(m);
@@ -161,6 +216,10 @@ export interface CausalSet {
   msgClass: Uint8Array;
   pastCount: number;
   futureCount: number;
+  /** What it was computed over: the index's rows, the messages, the focus's receipt position. */
+  built: number;
+  messages: number;
+  focusRecv: number;
 }
 
 function classify(ix: CausalIndex, past: Int32Array, future: Int32Array, focus: number, row: number): CausalSet {
@@ -186,7 +245,8 @@ function classify(ix: CausalIndex, past: Int32Array, future: Int32Array, focus: 
       futureCount++;
     }
   }
-  return { message: focus, row, past, future, msgClass: cls, pastCount, futureCount };
+  const focusRecv = focus >= 0 ? ix.recvPos(focus) : -1;
+  return { message: focus, row, past, future, msgClass: cls, pastCount, futureCount, built: ix.built, messages: nM, focusRecv };
 }
 
 /**
@@ -209,4 +269,62 @@ export function causalOfMessage(ix: CausalIndex, m: number): CausalSet {
 export function causalOfEvent(ix: CausalIndex, actor: number, row: number): CausalSet {
   const p = ix.store.posOf(row);
   return classify(ix, ix.past(actor, p), ix.future(actor, p), -1, row);
+}
+
+/**
+ * Carry a focus's past and future over the rows the index's last extend read, in time
+ * proportional to them: new events fold after the focus, so its past is unchanged and its future
+ * only gains actors (the first new receipt of a message sent in the future) and messages (new
+ * sends of actors in the future). Returns false when that does not hold and the set must be
+ * computed anew: the index was extended more than once since, a receipt the past or the future
+ * relied on moved (its handler started in this chunk), or the focused message got its receipt.
+ */
+export function advanceCausal(ix: CausalIndex, c: CausalSet): boolean {
+  const s = ix.store;
+  if (c.built !== ix.lastFrom || ix.built !== s.n) return false;
+  if (c.message >= 0 && ix.recvPos(c.message) !== c.focusRecv) return false;
+  for (let i = 0; i < ix.moved.length; i += 2) {
+    const m = ix.moved[i];
+    const dst = s.mDst.data[m];
+    const old = ix.moved[i + 1];
+    if (dst >= 0 && dst < c.past.length && (old <= c.past[dst] || old === c.future[dst])) return false;
+  }
+  const nA = s.actorCodes.length;
+  if (nA > c.past.length) {
+    const past = new Int32Array(nA).fill(-1);
+    past.set(c.past);
+    const future = new Int32Array(nA).fill(0x7fffffff);
+    future.set(c.future);
+    [c.past, c.future] = [past, future];
+  }
+  const { past, future } = c;
+  // new receipts in fold order: one of a message sent in the future brings its receiver in
+  for (let p = ix.lastFrom; p < s.n; p++) {
+    const r = s.rowAt(p);
+    const k = s.kind.data[r];
+    if (k !== K.msg_recv && k !== K.msg_handle && k !== K.handler_start) continue;
+    const m = s.messageOf(s.msgId.data[r]);
+    if (m < 0 || ix.recvRow[m] !== r) continue;
+    const src = s.mSrc.data[m];
+    const dst = s.mDst.data[m];
+    if (src >= 0 && dst >= 0 && p < future[dst] && ix.sendPos(m) >= future[src]) future[dst] = p;
+  }
+  // old messages keep their class (new positions are after every past front and before no old
+  // send); the new ones are in the future when their sender was by then
+  const nM = s.mSendRow.length;
+  if (nM > c.msgClass.length) {
+    const cls = new Uint8Array(Math.max(nM, c.msgClass.length * 2));
+    cls.set(c.msgClass);
+    c.msgClass = cls;
+  }
+  for (let m = c.messages; m < nM; m++) {
+    const src = s.mSrc.data[m];
+    if (src >= 0 && ix.sendPos(m) >= future[src]) {
+      c.msgClass[m] = C.future;
+      c.futureCount++;
+    }
+  }
+  c.messages = nM;
+  c.built = ix.built;
+  return true;
 }

@@ -4,7 +4,7 @@
 // opens or closes it, on a lane's name selects its actor; a click on an arrow, a slice or a mark
 // puts that message or event in focus and colours its causal past and future; a click on empty
 // plot clears the focus and moves the playhead there.
-import { CausalIndex, causalOfEvent, causalOfMessage, type CausalSet } from "./causal";
+import { advanceCausal, CausalIndex, causalOfEvent, causalOfMessage, type CausalSet } from "./causal";
 import { K } from "./kinds";
 import { typeColor } from "./palette";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
@@ -40,8 +40,13 @@ class SpacetimeRenderer implements Renderer {
     const s = this.cx.store;
     if (!this.data) this.data = new SpacetimeData(s);
     else if (this.data.update()) {
-      this.causalIx = null;
-      if (this.focus) this.causal = this.computeCausal(this.focus); // the same focus over the grown trace
+      // the causal index grows with the rows too; one that cannot (rows folding before those
+      // it read) is built again when next needed
+      if (this.causalIx && !this.causalIx.extend()) this.causalIx = null;
+      // the same focus over the grown trace: carried over the new rows, or computed anew
+      if (this.focus && !(this.causalIx && this.causal && advanceCausal(this.causalIx, this.causal))) {
+        this.causal = this.computeCausal(this.focus);
+      }
     }
     return this.data;
   }
@@ -54,7 +59,7 @@ class SpacetimeRenderer implements Renderer {
 
   private computeCausal(f: Focus): CausalSet {
     const s = this.cx.store;
-    if (this.causalIx?.built !== s.n) this.causalIx = new CausalIndex(s);
+    if (this.causalIx?.built !== s.n && !this.causalIx?.extend()) this.causalIx = new CausalIndex(s);
     return f.kind === "message" ? causalOfMessage(this.causalIx, f.m) : causalOfEvent(this.causalIx, f.actor, f.row);
   }
 

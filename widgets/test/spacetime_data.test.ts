@@ -1,7 +1,9 @@
 // The space-time view's indexes grown chunk by chunk (SpacetimeData.update) equal the ones built
 // from scratch over the same rows, wherever the chunk boundaries fall: the messages' and slices'
-// time indexes (order, ends, block maxima), the slices themselves, and the actors' home nodes.
+// time indexes (order, ends, block maxima), the slices themselves, the actors' home nodes, and
+// the causal index (the same past and future for any focus).
 import { describe, expect, it } from "vitest";
+import { advanceCausal, C, CausalIndex, causalOfEvent, causalOfMessage, type CausalSet } from "../src/causal";
 import { SpacetimeData } from "../src/spacetime_data";
 import { homeNodes } from "../src/spacetime_lanes";
 import { EventStore } from "../src/store";
@@ -117,5 +119,90 @@ describe("space-time indexes grown chunk by chunk", () => {
     d.update();
     expect(count(1.4, 1.45)).toBe(0); // it arrived at 1.2
     expect(count(1.1, 1.15)).toBe(1);
+  });
+});
+
+describe("causal index grown chunk by chunk", () => {
+  it("gives every focus the same past and future as one built anew, at random boundaries", () => {
+    let carried = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const evs = runWithHandlers(seed, 10, 500);
+      const r = rng(seed + 100);
+      const cuts = new Set<number>();
+      while (cuts.size < 9) cuts.add(1 + Math.floor(r() * (evs.length - 1)));
+      const bounds = [0, ...[...cuts].sort((a, b) => a - b), evs.length];
+      const enc = new Encoder();
+      const s = new EventStore();
+      let inc: CausalIndex | null = null;
+      // focuses set early and carried over every chunk (advanceCausal), or computed anew when it cannot
+      let kept: CausalSet[] = [];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const { header, bytes } = enc.chunk(evs.slice(bounds[i], bounds[i + 1]));
+        s.appendChunk(header, bytes);
+        if (!inc) inc = new CausalIndex(s);
+        else expect(inc.extend()).toBe(true);
+        const fresh = new CausalIndex(s);
+        const nM = s.mSendRow.length;
+        kept = kept.map((c) => {
+          if (advanceCausal(inc!, c)) {
+            carried++;
+            return c;
+          }
+          return causalOfMessage(inc!, c.message);
+        });
+        for (const c of kept) {
+          const b = causalOfMessage(fresh, c.message);
+          const what = `seed ${seed}, chunk ${i}, kept focus ${c.message}`;
+          expect(Array.from(c.msgClass.subarray(0, nM)), what).toEqual(Array.from(b.msgClass));
+          expect([c.past, c.future, c.pastCount, c.futureCount], what).toEqual([b.past, b.future, b.pastCount, b.futureCount]);
+        }
+        if (kept.length < 3 && nM > 5) kept.push(causalOfMessage(inc, Math.floor(r() * nM)));
+        expect(Array.from(inc.recvRow.subarray(0, nM))).toEqual(Array.from(fresh.recvRow.subarray(0, nM)));
+        for (let k = 0; k < 6 && nM; k++) {
+          const m = Math.floor(r() * nM);
+          const a = causalOfMessage(inc, m);
+          const b = causalOfMessage(fresh, m);
+          expect([a.msgClass, a.past, a.future], `seed ${seed}, chunk ${i}, message ${m}`).toEqual([b.msgClass, b.past, b.future]);
+          const row = s.mSendRow.data[m];
+          const src = s.mSrc.data[m];
+          if (src >= 0) expect(causalOfEvent(inc, src, row).msgClass).toEqual(causalOfEvent(fresh, src, row).msgClass);
+        }
+      }
+    }
+    // most chunks carry a focus over instead of computing it again
+    expect(carried).toBeGreaterThan(40);
+  });
+});
+
+describe("a receipt that moves to a later chunk", () => {
+  it("stops carrying causality from the msg_recv once the handler start arrives", () => {
+    // a→e (1) handled at 0.6; e→b (2) in b's mailbox at 1.05, handled at 1.5 (next chunk);
+    // b→c (3) sent at 1.2: b had not handled 2 yet, so neither 2 nor 1 is in 3's past
+    const m = (id: number, a: string, b: string, t: number, r: number, h: number): Ev[] => [
+      { t, kind: "msg_send", node: "n0", actor: a, peer: b, msg_id: id, msg_type: "x", duration: r - t },
+      { t: r, kind: "msg_recv", node: "n0", actor: b, peer: a, msg_id: id, msg_type: "x" },
+      { t: h, kind: "msg_handle", node: "n0", actor: b, peer: a, msg_id: id, msg_type: "x", duration: 0.01 },
+    ];
+    const evs: Ev[] = [{ t: 0, kind: "node_join", node: "n0" }];
+    for (const a of ["a", "b", "c", "e"]) evs.push({ t: 0, kind: "actor_spawn", node: "n0", actor: a });
+    evs.push(...[...m(1, "a", "e", 0.5, 0.55, 0.6), ...m(2, "e", "b", 1.0, 1.05, 1.5), ...m(3, "b", "c", 1.2, 1.25, 1.28)].sort((x, y) => x.t - y.t));
+    const cut = evs.findIndex((e) => e.t >= 1.3); // the handler start of 2 comes in the second chunk
+    const enc = new Encoder();
+    const s = new EventStore();
+    const c1 = enc.chunk(evs.slice(0, cut));
+    s.appendChunk(c1.header, c1.bytes);
+    const ix = new CausalIndex(s);
+    const three = s.messageOf(3);
+    // until then 2 counts as received at 1.05, before 3 was sent: 2 and 1 are in its past
+    const kept = causalOfMessage(ix, three);
+    expect(kept.msgClass[s.messageOf(1)]).toBe(C.past);
+    const c2 = enc.chunk(evs.slice(cut));
+    s.appendChunk(c2.header, c2.bytes);
+    expect(ix.extend()).toBe(true);
+    // the focus kept from before cannot be carried over: its past relied on the moved receipt
+    expect(advanceCausal(ix, kept)).toBe(false);
+    const c = causalOfMessage(ix, three);
+    expect([c.msgClass[s.messageOf(1)], c.msgClass[s.messageOf(2)]]).toEqual([C.concurrent, C.concurrent]);
+    expect(c.pastCount).toBe(0);
   });
 });
