@@ -297,7 +297,7 @@ export function advanceCausal(ix: CausalIndex, c: CausalSet): boolean {
     future.set(c.future);
     [c.past, c.future] = [past, future];
   }
-  const { past, future } = c;
+  const { future } = c;
   // new receipts in fold order: one of a message sent in the future brings its receiver in
   for (let p = ix.lastFrom; p < s.n; p++) {
     const r = s.rowAt(p);
