@@ -46,47 +46,48 @@ export interface TrafficInput {
 }
 
 export function laneTraffic(inp: TrafficInput): Traffic {
-  const t: Traffic = {
-    sent: new Map(),
-    recd: new Map(),
-    sentPast: new Map(),
-    sentFuture: new Map(),
-    recdPast: new Map(),
-    recdFuture: new Map(),
-    totals: new Map(),
-    peak: 0,
-    counted: inp.n,
-  };
-  const { ms, cls } = inp;
+  const { ms, cls, first, cols } = inp;
   const focused = ms !== undefined && cls !== undefined;
-  const col = (x: number) => Math.min(inp.cols - 1, Math.max(0, Math.floor((x - inp.plotX) / inp.colPx)));
-  const bar = (map: Map<number, Float32Array>, r: number) => {
-    let h = map.get(r);
-    if (!h) map.set(r, (h = new Float32Array(inp.cols)));
-    return h;
-  };
-  const bump = (r: number, x: number, side: 0 | 3, c: number) => {
-    if (r < inp.first || r > inp.last) return;
-    const k = col(x);
-    const h = bar(side ? t.recd : t.sent, r);
-    if (++h[k] > t.peak) t.peak = h[k];
-    let tot = t.totals.get(r);
-    if (!tot) t.totals.set(r, (tot = new Float64Array(6)));
-    tot[side]++;
-    if (c === C.past) {
-      bar(side ? t.recdPast : t.sentPast, r)[k]++;
-      tot[side + 1]++;
-    } else if (c === C.future) {
-      bar(side ? t.recdFuture : t.sentFuture, r)[k]++;
-      tot[side + 2]++;
-    }
-  };
+  const nRows = Math.max(0, inp.last - first + 1);
+  // per row shown (r - first), built as needed: the hot loop indexes arrays, not maps
+  const S: (Float32Array | undefined)[] = new Array(nRows);
+  const R: (Float32Array | undefined)[] = new Array(nRows);
+  const SP: (Float32Array | undefined)[] = new Array(nRows);
+  const SF: (Float32Array | undefined)[] = new Array(nRows);
+  const RP: (Float32Array | undefined)[] = new Array(nRows);
+  const RF: (Float32Array | undefined)[] = new Array(nRows);
+  const tot = new Float64Array(nRows * 6);
+  let peak = 0;
   for (let k = 0; k < inp.n; k++) {
     const c = focused ? cls[ms[k]] : C.concurrent;
-    bump(inp.ra[k], inp.xs[k], 0, c);
-    bump(inp.rb[k], inp.xe[k], 3, c);
+    for (let side = 0; side < 2; side++) {
+      const i = (side ? inp.rb[k] : inp.ra[k]) - first;
+      if (i < 0 || i >= nRows) continue;
+      const col = Math.min(cols - 1, Math.max(0, Math.floor(((side ? inp.xe[k] : inp.xs[k]) - inp.plotX) / inp.colPx)));
+      const all = side ? R : S;
+      const h = all[i] ?? (all[i] = new Float32Array(cols));
+      if (++h[col] > peak) peak = h[col];
+      const t = i * 6 + side * 3;
+      tot[t]++;
+      if (c === C.past) {
+        const b = side ? RP : SP;
+        (b[i] ?? (b[i] = new Float32Array(cols)))[col]++;
+        tot[t + 1]++;
+      } else if (c === C.future) {
+        const b = side ? RF : SF;
+        (b[i] ?? (b[i] = new Float32Array(cols)))[col]++;
+        tot[t + 2]++;
+      }
+    }
   }
-  return t;
+  const toMap = (a: (Float32Array | undefined)[]) => {
+    const m = new Map<number, Float32Array>();
+    for (let i = 0; i < nRows; i++) if (a[i]) m.set(first + i, a[i] as Float32Array);
+    return m;
+  };
+  const totals = new Map<number, Float64Array>();
+  for (let i = 0; i < nRows; i++) if (S[i] || R[i]) totals.set(first + i, tot.slice(i * 6, i * 6 + 6));
+  return { sent: toMap(S), recd: toMap(R), sentPast: toMap(SP), sentFuture: toMap(SF), recdPast: toMap(RP), recdFuture: toMap(RF), totals, peak, counted: inp.n };
 }
 
 /** The stride k (a power of two) that leaves at most `max` arrows of `n` messages. */

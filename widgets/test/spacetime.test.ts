@@ -256,6 +256,19 @@ describe("crowded windows", () => {
     const part = laneTraffic({ ...inp, last: 7 });
     expect([...part.sent.keys()].every((row) => row <= 7)).toBe(true);
     expect(sum(part.sent)).toBe(Array.from(ra).filter((v) => v <= 7).length);
+    // with a focus: the past and future shares count exactly the messages of those classes
+    const ms = Int32Array.from({ length: n }, (_, k) => k);
+    const cls = Uint8Array.from({ length: n }, () => Math.floor(r() * 4));
+    const foc = laneTraffic({ ...inp, ms, cls });
+    expect(sum(foc.sent)).toBe(n);
+    expect(sum(foc.sentPast)).toBe(cls.filter((c) => c === C.past).length);
+    expect(sum(foc.recdFuture)).toBe(cls.filter((c) => c === C.future).length);
+    for (const [row, t] of foc.totals) {
+      const mine = [...ms].filter((k) => ra[k] === row);
+      expect(t[0]).toBe(mine.length);
+      expect(t[1]).toBe(mine.filter((k) => cls[k] === C.past).length);
+      expect(t[2]).toBe(mine.filter((k) => cls[k] === C.future).length);
+    }
     expect(thinStride(20_000, 300)).toBe(128);
     expect(thinStride(300, 300)).toBe(1);
     expect(20_000 / thinStride(20_000, 300)).toBeLessThanOrEqual(300);
