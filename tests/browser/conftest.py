@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,6 +77,27 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Opens pages for one test (``open_page(url, width=..., height=..., **new_page_options)``)
+    and closes them after it; the test errs if any of them raised an uncaught error."""
+    opened: list[tuple[Any, list[str]]] = []
+
+    def open_(url: str, *, width: int = 1280, height: int = 800, **options):
+        page = browser.new_page(viewport={"width": width, "height": height}, **options)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        opened.append((page, errors))
+        page.goto(url)
+        return page
+
+    yield open_
+    for page, _ in opened:
+        page.close()
+    raised = [e for _, errors in opened for e in errors]
+    assert not raised, f"the page raised: {raised}"
 
 
 def free_port() -> int:

@@ -66,6 +66,18 @@ def put_notebook(server: str, name: str, cells: list[str]) -> None:
         assert r.status in (200, 201), r.status
 
 
+def open_notebook(browser, server: str, name: str, cells: list[str], *, width: int, height: int):
+    """Save notebook ``name`` of ``cells`` on the JupyterLab at ``server``, open it in a new page
+    of that size and run every cell; the page, and the list the page's uncaught errors go to."""
+    put_notebook(server, name, cells)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/lab/tree/{name}")
+    run_all(page, timeout=90_000)
+    return page, errors
+
+
 def run_all(page, timeout: int = 60_000) -> None:
     """Wait for the open notebook's kernel to be idle, then run every cell."""
     page.wait_for_function(KERNEL_IDLE, timeout=timeout)

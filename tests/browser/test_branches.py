@@ -12,7 +12,7 @@ import pytest
 
 from .branch_checks import FORK, PROBLEM, STARTER, check_fork, check_problem, facts, wait_shown
 from .conftest import ARTIFACTS
-from .jupyter_page import kernel, put_notebook, run_all, wait_kernel
+from .jupyter_page import kernel, open_notebook, wait_kernel
 
 CELLS = [FORK + "canvas", f"STARTER = {str(STARTER)!r}\n" + PROBLEM + "pc"]
 
@@ -20,12 +20,7 @@ CELLS = [FORK + "canvas", f"STARTER = {str(STARTER)!r}\n" + PROBLEM + "pc"]
 @pytest.fixture(scope="module")
 def page(browser, jupyter):
     """One notebook with both canvases, opened at 1280 x 800 (a test narrows it to 900)."""
-    put_notebook(jupyter, "branches.ipynb", CELLS)
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{jupyter}/lab/tree/branches.ipynb")
-    run_all(page, timeout=90_000)
+    page, errors = open_notebook(browser, jupyter, "branches.ipynb", CELLS, width=1280, height=800)
     try:
         wait_shown(page, 0, "base", timeout=120_000)
     except Exception:

@@ -24,13 +24,12 @@ def sup(tmp_path_factory):
     return path, trace
 
 
-def _open(browser, path, width=1280):
-    page = browser.new_page(viewport={"width": width, "height": 800}, bypass_csp=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
+@pytest.fixture
+def page(open_page, sup):
+    """The replay opened and drawn; closed after the test, which errs if the page raised."""
+    page = open_page(sup[0].as_uri(), bypass_csp=True)
     page.wait_for_selector(f"{CANVAS}[data-ready='1']")
-    return page, errors
+    return page
 
 
 def _attr(page, name: str) -> str:
@@ -56,9 +55,8 @@ def _glyph(page, actor: str) -> tuple[float, float, float]:
     return box["x"] + x, box["y"] + y, r
 
 
-def test_keyboard_map_in_a_real_page(browser, sup, artifacts):
-    path, trace = sup
-    page, errors = _open(browser, path)
+def test_keyboard_map_in_a_real_page(page, sup, artifacts):
+    trace = sup[1]
     times = trace.events["t"].unique().sort().to_list()
     t0 = float(_attr(page, "time"))
     # → and ←: the next and the previous event's time, with no click on the page first
@@ -96,13 +94,9 @@ def test_keyboard_map_in_a_real_page(browser, sup, artifacts):
     page.focus(f"{CANVAS} .ml-class-filter")
     page.keyboard.press("v")
     assert page.evaluate(f"{MODEL}.get('view')") == "tree"
-    assert not errors, errors
-    page.close()
 
 
-def test_wheel_zooms_the_space_time_window_and_widens_the_flows_window(browser, sup):
-    path, _trace = sup
-    page, errors = _open(browser, path)
+def test_wheel_zooms_the_space_time_window_and_widens_the_flows_window(page):
     page.evaluate(f"{MODEL}.set('view', 'spacetime')")
     _wait(page, "d.stWindow")
     t0, t1, x0, x1 = map(float, _attr(page, "st-window").split())
@@ -129,13 +123,10 @@ def test_wheel_zooms_the_space_time_window_and_widens_the_flows_window(browser, 
     _wait(page, f"parseFloat(d.flowWindow) > {w} * 1.2")
     # the page itself did not scroll: the wheel was the canvas's
     assert page.evaluate("window.scrollY") == 0
-    assert not errors, errors
-    page.close()
 
 
-def test_tooltips_name_what_is_under_the_pointer(browser, sup, artifacts):
-    path, trace = sup
-    page, errors = _open(browser, path)
+def test_tooltips_name_what_is_under_the_pointer(page, sup, artifacts):
+    trace = sup[1]
     page.evaluate(f"{MODEL}.set('time', {T_FAIL})")
     _wait(page, f"parseFloat(d.time) === {T_FAIL}")
     state = {r["actor"]: r for r in trace.state_at(T_FAIL).actors.iter_rows(named=True)}
@@ -156,13 +147,10 @@ def test_tooltips_name_what_is_under_the_pointer(browser, sup, artifacts):
         # off the glyphs, the tooltip goes
         page.mouse.move(3, 3)
         page.wait_for_selector(f"{CANVAS} .ml-tip", state="hidden")
-    assert not errors, errors
-    page.close()
 
 
-def test_tooltip_of_a_message_names_its_type_ends_and_times(browser, sup):
-    path, trace = sup
-    page, errors = _open(browser, path)
+def test_tooltip_of_a_message_names_its_type_ends_and_times(page, sup):
+    trace = sup[1]
     page.evaluate(f"{MODEL}.set('view', 'spacetime')")
     _wait(page, "d.stWindow && d.stRowsAt")
     ds = page.evaluate(f"() => Object.assign({{}}, document.querySelector('{CANVAS}').dataset)")
@@ -179,13 +167,10 @@ def test_tooltip_of_a_message_names_its_type_ends_and_times(browser, sup):
 
     assert f"{m['type']} {m['src']} → {m['dst']}, sent {sec(m['t0'])}" in tip, tip
     assert f"received {sec(m['t1'])}" in tip, tip
-    assert not errors, errors
-    page.close()
 
 
-def test_root_cause_link_selects_the_culprit(browser, sup):
-    path, trace = sup
-    page, errors = _open(browser, path)
+def test_root_cause_link_selects_the_culprit(page, sup):
+    trace = sup[1]
     page.evaluate(f"{MODEL}.set('time', {T_FAIL})")
     actors = trace.state_at(T_FAIL).actors
     blamed = actors.filter(
@@ -208,13 +193,10 @@ def test_root_cause_link_selects_the_culprit(browser, sup):
     assert abs(when - shown) < 5e-4
     link.click()
     _wait(page, f"Math.abs(parseFloat(d.time) - {when}) < 1e-9")
-    assert not errors, errors
-    page.close()
 
 
-def test_filters_hide_system_actors_classes_and_message_types(browser, sup):
-    path, trace = sup
-    page, errors = _open(browser, path)
+def test_filters_hide_system_actors_classes_and_message_types(page, sup):
+    trace = sup[1]
     page.evaluate(f"{MODEL}.set('view', 'tree')")
     page.evaluate(f"{MODEL}.set('time', {T_FAIL})")
     actors = trace.state_at(T_FAIL).actors
@@ -269,5 +251,3 @@ def test_filters_hide_system_actors_classes_and_message_types(browser, sup):
     assert split == total, (split, total)
     page.select_option(f"{CANVAS} .ml-type-filter", "")
     _wait(page, f"m.get('type_filter') === '' && d.inFlight === '{total}'")
-    assert not errors, errors
-    page.close()

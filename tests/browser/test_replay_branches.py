@@ -22,17 +22,9 @@ def saved(tmp_path_factory):
     return fork, problem, facts(ns["canvas"], ns["a"], ns["b"], ns["pc"])
 
 
-def _open(browser, path, width: int = 1280):
-    page = browser.new_page(viewport={"width": width, "height": 800}, bypass_csp=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    return page, errors
-
-
-def test_replay_switches_branches_as_the_notebook_does(browser, saved, artifacts):
+def test_replay_switches_branches_as_the_notebook_does(open_page, saved, artifacts):
     fork, _problem, f = saved
-    page, errors = _open(browser, fork)
+    page = open_page(fork.as_uri(), bypass_csp=True)
     wait_shown(page, 0, "base", f["rows_a"], 4.0)
     check_fork(page, f, artifacts, "replay-branches")
     assert page.evaluate(f"{MODEL}.get('branch')") == "what-if"
@@ -46,13 +38,9 @@ def test_replay_switches_branches_as_the_notebook_does(browser, saved, artifacts
     # the keys still work after the view was rebuilt for the branch (focus fell to the page)
     page.keyboard.press("v")
     page.wait_for_function(f"{MODEL}.get('view') === 'tree'")
-    assert not errors, errors
-    page.close()
 
 
-def test_replay_marks_a_problem(browser, saved, artifacts):
+def test_replay_marks_a_problem(open_page, saved, artifacts):
     _fork, problem, f = saved
-    page, errors = _open(browser, problem, width=900)
+    page = open_page(problem.as_uri(), width=900, bypass_csp=True)
     check_problem(page, f, artifacts, "replay", n=0)
-    assert not errors, errors
-    page.close()

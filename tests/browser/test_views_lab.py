@@ -20,7 +20,7 @@ import pytest
 
 import meshlab as ml
 
-from .jupyter_page import kernel, put_notebook, run_all, wait_kernel
+from .jupyter_page import kernel, open_notebook, wait_kernel
 from .test_spacetime import _messages, _pick_arrow, happens_before
 
 NOTEBOOK = "views_lab.ipynb"
@@ -47,12 +47,7 @@ def trace():
 @pytest.fixture(scope="module")
 def lab(browser, jupyter):
     """The notebook with the canvas shown twice, at notebook width, both views drawn."""
-    put_notebook(jupyter, NOTEBOOK, CELLS)
-    page = browser.new_page(viewport={"width": 960, "height": 1600})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{jupyter}/lab/tree/{NOTEBOOK}")
-    run_all(page, timeout=90_000)
+    page, errors = open_notebook(browser, jupyter, NOTEBOOK, CELLS, width=960, height=1600)
     # the file browser folded away: the notebook is ~900 px wide, as on a laptop
     page.evaluate("window.jupyterapp.shell.collapseLeft()")
     page.wait_for_function(
