@@ -69,14 +69,24 @@ try {
 }
 try {
   const payload = JSON.parse(document.getElementById("meshlab-data").textContent);
-  // the other blocks of chunks, read one at a time and dropped from the page once read
-  for (let i = 1; i <= payload.more; i++) {
-    const el = document.getElementById(`meshlab-data-${i}`);
-    const of = payload.more + 1;
-    if (!el) throw new Error(`data block ${i} of ${of} is missing (the file may be cut short)`);
-    for (const c of JSON.parse(el.textContent)) payload.chunks.push(c);
-    el.remove();
-  }
+  // The other blocks of chunks are read one at a time when the page has handed over the
+  // chunks before them (so the first frame waits for the first block only), and each is
+  // dropped from the page once read.
+  let block = 0;
+  payload.readMore = () => {
+    if (++block > payload.more) return null;
+    try {
+      const el = document.getElementById(`meshlab-data-${block}`);
+      const of = payload.more + 1;
+      if (!el) throw new Error(`data block ${block} of ${of} is missing (the file may be cut short)`);
+      const chunks = JSON.parse(el.textContent);
+      el.remove();
+      return chunks;
+    } catch (err) {
+      fail("load its data", err);
+      throw err;
+    }
+  };
   payload.release = true; // the page's one store keeps the columns: no second copy
   window.meshlabReplay = mod.mountStandalone(app, payload);
 } catch (err) {

@@ -37,7 +37,7 @@ def test_replay_offline_renders_and_plays(browser, replay_file, artifacts):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=20_000)
+    page.wait_for_selector(f"{CANVAS}[data-loaded='1']", timeout=20_000)
     assert int(page.get_attribute(CANVAS, "data-rows")) == len(trace)
     # everything came from the file itself (and the blob it makes of its own bundle)
     outside = [u for u in requests if not u.startswith(("file:", "blob:", "data:"))]

@@ -30,7 +30,7 @@ def test_a_replay_split_into_blocks_draws_every_event(browser, tmp_path, artifac
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(out.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=30_000)
+    page.wait_for_selector(f"{CANVAS}[data-loaded='1']", timeout=30_000)
     assert int(page.get_attribute(CANVAS, "data-rows")) == len(trace)
     # every block but the first was read and dropped from the page
     assert page.evaluate("() => document.querySelectorAll('[id^=meshlab-data-]').length") == 0

@@ -39,7 +39,7 @@ def test_an_actor_named_like_markup_cannot_blank_the_replay(browser, tmp_path, a
         lambda m: problems.append(m.text) if m.type == "error" or "Refused" in m.text else None,
     )
     page.goto(out.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=20_000)
+    page.wait_for_selector(f"{CANVAS}[data-loaded='1']", timeout=20_000)
     assert int(page.get_attribute(CANVAS, "data-rows")) == len(trace)
     # the name arrived as data, intact
     found = page.evaluate(

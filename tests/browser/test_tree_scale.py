@@ -36,7 +36,7 @@ def test_large_tree_folds_to_what_fits_and_keeps_failures_in_sight(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1'][data-tree-shown]", timeout=60_000)
+    page.wait_for_selector(f"{CANVAS}[data-loaded='1'][data-tree-shown]", timeout=60_000)
     # a moment when an actor is down: between a crash and its restart
     fail = trace.events.filter(pl.col("kind").cast(str) == "actor_fail").row(3, named=True)
     t = fail["t"] + 1e-6

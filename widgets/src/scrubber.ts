@@ -210,21 +210,49 @@ export class Scrubber {
     this.h.scrub(this.timeAt(e.clientX), true);
   };
 
-  /** Redraw the strip and markers when the data or the width changed; move the playhead. */
-  update(store: EventStore, t: number): void {
+  /**
+   * Redraw the strip and markers when the data or the width changed; move the playhead. While
+   * chunks still arrive, `loading` gives the whole span the kernel announced and the time up to
+   * which the data is in: the rest of the strip is shaded as not loaded yet.
+   */
+  update(store: EventStore, t: number, loading?: { t0: number; t1: number; upTo: number }): void {
     if (this.width <= 0) this.width = this.el.clientWidth;
     const width = Math.max(50, Math.round(this.width || 600));
-    this.t0 = store.t0;
-    this.t1 = store.t1 > store.t0 ? store.t1 : store.t0 + 1;
-    const key = `${store.n}:${width}`;
+    const [t0, t1] = loading ? [loading.t0, loading.t1] : [store.t0, store.t1];
+    this.t0 = t0;
+    this.t1 = t1 > t0 ? t1 : t0 + 1;
+    const key = `${store.n}:${width}:${this.t0}:${this.t1}`;
     if (key !== this.drawnKey) {
       this.drawnKey = key;
       this.drawStrip(store, width);
       this.drawMarkers(store, width);
       this.drawAxis(width);
     }
+    this.showLoading(loading ? loading.upTo : Infinity);
     const f = (t - this.t0) / (this.t1 - this.t0);
     this.head.style.left = `${(Math.max(0, Math.min(1, f)) * 100).toFixed(3)}%`;
+  }
+
+  private unloaded: HTMLDivElement | null = null;
+
+  /** Shade the strip from `upTo` to its end: data not in yet (nothing shaded once all is). */
+  private showLoading(upTo: number): void {
+    const f = upTo >= this.t1 ? 1 : Math.max(0, (upTo - this.t0) / (this.t1 - this.t0));
+    if (f >= 1) {
+      if (this.unloaded) this.unloaded.style.display = "none";
+      delete this.el.dataset.loadedTo;
+      return;
+    }
+    if (!this.unloaded) {
+      this.unloaded = document.createElement("div");
+      this.unloaded.className = "ml-unloaded";
+      this.unloaded.title = "still loading";
+      this.unloaded.style.cssText = "position:absolute;top:0;bottom:0;right:0;pointer-events:none;background:repeating-linear-gradient(135deg,rgba(128,128,128,.28) 0 4px,rgba(128,128,128,.08) 4px 8px)";
+      this.el.insertBefore(this.unloaded, this.head);
+    }
+    this.unloaded.style.display = "";
+    this.unloaded.style.left = `${(f * 100).toFixed(3)}%`;
+    this.el.dataset.loadedTo = String(f);
   }
 
   private drawStrip(store: EventStore, width: number): void {
