@@ -1,159 +1,49 @@
 """Canvas benchmarks, measured in headless Chromium (Debian's /usr/bin/chromium).
 
-- display to first frame for a 1M-event trace: the kernel-side encoding into Arrow chunks,
-  plus, in the browser, fetching those chunks over loopback HTTP, decoding, indexing, folding
-  and drawing the first frame (what a notebook does, minus Jupyter's websocket);
 - a scrub step with 10,000 actors: jump to a random time and draw, synchronously;
 - frame time during playback with ~1,000 messages in flight;
 - the flows view playing over a 1M-message trace: the trailing window's aggregation per frame;
-- a scrub step of the space-time view with 100,000 actors.
+- a scrub step of the space-time view with 100,000 actors;
+- the tree view scrubbed with 100,000 actors (widget_tree.py).
+
+The first frame of a 1M-event trace as a notebook receives it, and the 10M-event figures, are
+widget_stream.py's. The Chromium harness is widget_harness.py's; its names are re-exported here
+for the modules that import them from this one.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 import statistics
-import threading
-import time
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from widget_tree import tree_figure  # beside this file: the bench loader puts bench/ on sys.path
+# beside this file: the bench loader puts bench/ on sys.path
+from widget_harness import (  # noqa: F401 - re-exported for the modules that import them from here
+    ARGS,
+    CHROMIUM,
+    PAGE,
+    _mount,
+    _p95,
+    _prepare,
+    _Quiet,
+    _serve,
+    _state,
+    chromium,
+    no_chromium,
+)
+from widget_tree import tree_figure
 
-from meshlab.canvas.encode import ChunkEncoder
-from meshlab.canvas.html import BUNDLE
 from meshlab.canvas.synthetic import synthetic_trace
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-PAGE = """<!doctype html><meta charset="utf-8"><body style="margin:0">
-<div id="app" style="width:1200px"></div>
-<script type="module">
-window.mountFromServer = async (state) => {
-  const mod = await import("./canvas.js");
-  const t0 = performance.now();
-  const headers = await (await fetch("./headers.json")).json();
-  const chunks = await Promise.all(headers.map(async (h, i) => ({
-    header: h, data: new Uint8Array(await (await fetch(`./chunk-${i}.bin`)).arrayBuffer()),
-  })));
-  const fetched = performance.now();
-  const app = document.getElementById("app");
-  const ready = new Promise((resolve) => {
-    const obs = new MutationObserver(() => {
-      const el = app.querySelector(".meshlab-canvas");
-      if (el && el.dataset.ready === "1") { obs.disconnect(); resolve(performance.now()); }
-    });
-    obs.observe(app, { subtree: true, attributes: true, attributeFilter: ["data-ready"] });
-  });
-  window.mounted = mod.mountStandalone(app, { state, chunks });
-  const t1 = await ready;
-  return [t1 - t0, fetched - t0];
-};
-</script>"""
-
-
-def _p95(xs: list[float]) -> float:
-    return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-def _serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def _prepare(folder: Path, trace) -> float:
-    """Write the page, the bundle and the trace's chunks; returns the encoding seconds."""
-    start = time.perf_counter()
-    chunks = ChunkEncoder().encode(trace.events)
-    encode = time.perf_counter() - start
-    for f in folder.glob("chunk-*.bin"):
-        f.unlink()
-    for i, c in enumerate(chunks):
-        (folder / f"chunk-{i}.bin").write_bytes(c.data)
-    (folder / "headers.json").write_text(json.dumps([c.header for c in chunks]))
-    (folder / "index.html").write_text(PAGE)
-    shutil.copy(BUNDLE, folder / "canvas.js")
-    return encode
-
-
-def _state(trace, **kw) -> dict:
-    t = trace.events["t"]
-    return {
-        "time": float(t.min()),
-        "speed": 1.0,
-        "view": "topology",
-        "meta": {"nodes": list(trace.meta.nodes), "source": "sim", "live": False},
-        "height": 640,
-    } | kw
-
-
-def _mount(browser, url: str, state: dict):
-    page = browser.new_page(viewport={"width": 1240, "height": 760})
-    page.goto(f"{url}/index.html")
-    ms, fetch_ms = page.evaluate("(s) => window.mountFromServer(s)", state)
-    return page, ms, fetch_ms
 
 
 def run(*, quick: bool) -> list[dict]:
-    if not Path(CHROMIUM).exists():
-        return [
-            {
-                "name": "canvas benchmarks",
-                "value": 0,
-                "unit": "",
-                "note": "skipped: Chromium is not installed (apt-get install -y chromium)",
-            }
-        ]
-    from playwright.sync_api import sync_playwright
-
+    if no_chromium():
+        return no_chromium()
     figures = []
-    n_events = 100_000 if quick else 1_000_000
-    with TemporaryDirectory() as tmp, sync_playwright() as p:
+    with TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        server, url = _serve(folder)
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            # 1. display to first frame, 1M events
-            big = synthetic_trace(
-                actors=1000, nodes=8, messages=(n_events - 1009) // 3, span=60.0, seed=1
-            )
-            encode = _prepare(folder, big)
-            page, ms, fetch_ms = _mount(browser, url, _state(big))
-            rows = int(page.get_attribute(".meshlab-canvas", "data-rows"))
-            page.close()
-            total = encode + ms / 1000
-            figures.append(
-                {
-                    "name": f"canvas: display to first frame, {rows / 1e6:.1f}M events",
-                    "value": total,
-                    "unit": "s",
-                    "target": "<= 2 s",
-                    "met": total <= 2.0 if not quick else None,
-                    "note": f"encode {encode:.2f} s + fetch {fetch_ms / 1000:.2f} s + "
-                    f"decode/index/fold/draw {(ms - fetch_ms) / 1000:.2f} s",
-                }
-            )
-
-            # 2. scrub step with 10,000 actors
+        with chromium(folder) as (browser, url):
+            # 1. scrub step with 10,000 actors
             n_actors = 2_000 if quick else 10_000
             crowd = synthetic_trace(
                 actors=n_actors, nodes=16, messages=30_000, span=30.0, failures=20, seed=2
@@ -183,7 +73,7 @@ def run(*, quick: bool) -> list[dict]:
                 }
             )
 
-            # 3. playback with ~1,000 messages in flight
+            # 2. playback with ~1,000 messages in flight
             busy = synthetic_trace(
                 actors=200, nodes=8, messages=100_000, span=10.0, latency=0.1, seed=3
             )
@@ -210,21 +100,14 @@ def run(*, quick: bool) -> list[dict]:
                 }
             )
 
-            # 4. the flows view playing over a 1M-message trace
+            # 3. the flows view playing over a 1M-message trace
             figures.append(flows_figure(browser, folder, url, quick=quick))
 
-            # 5. the space-time view scrubbed with 100,000 actors
+            # 4. the space-time view scrubbed with 100,000 actors
             figures.append(spacetime_figure(browser, folder, url, quick=quick))
 
-            # 6. the tree view scrubbed with 100,000 actors
-            figures.append(
-                tree_figure(
-                    browser, folder, url, quick=quick, prepare=_prepare, mount=_mount, p95=_p95
-                )
-            )
-        finally:
-            browser.close()
-            server.shutdown()
+            # 5. the tree view scrubbed with 100,000 actors
+            figures.append(tree_figure(browser, folder, url, quick=quick))
     return figures
 
 

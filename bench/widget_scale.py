@@ -1,5 +1,5 @@
-"""Canvas benchmarks at scale, for `meshlab bench widget` (beside widget.py, whose page and
-helpers they use):
+"""Canvas benchmarks at scale, for `meshlab bench widget` (on the Chromium harness of
+widget_harness.py):
 
 - a scrub step of the topology view with 100,000 actors on 200 nodes (20,000 with quick):
   jump to a random time and draw, synchronously;
@@ -12,7 +12,7 @@ import statistics
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from widget import ARGS, CHROMIUM, _mount, _p95, _prepare, _serve, _state  # beside this file
+from widget_harness import _mount, _p95, _prepare, _state, chromium, no_chromium  # beside this file
 
 from meshlab.canvas.synthetic import synthetic_trace
 
@@ -26,22 +26,15 @@ SCRUB = """() => {
 
 
 def run(*, quick: bool) -> list[dict]:
-    if not Path(CHROMIUM).exists():
+    if no_chromium():
         return []  # widget.py says why
-    from playwright.sync_api import sync_playwright
-
-    with TemporaryDirectory() as tmp, sync_playwright() as p:
+    with TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        server, url = _serve(folder)
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
+        with chromium(folder) as (browser, url):
             return [
                 topology_figure(browser, folder, url, quick=quick),
                 playback_figure(browser, folder, url, quick=quick),
             ]
-        finally:
-            browser.close()
-            server.shutdown()
 
 
 def topology_figure(browser, folder, url: str, *, quick: bool) -> dict:

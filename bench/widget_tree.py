@@ -10,6 +10,8 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+from widget_harness import _mount, _p95, _prepare, _state  # beside this file
+
 from meshlab.canvas.synthetic import synthetic_trace
 
 SCRUB = """() => {
@@ -29,26 +31,18 @@ SCRUB = """() => {
 }"""
 
 
-def tree_figure(browser, folder: Path, url: str, *, quick: bool, prepare, mount, p95) -> dict:
+def tree_figure(browser, folder: Path, url: str, *, quick: bool) -> dict:
     n_actors = 20_000 if quick else 100_000
     crowd = synthetic_trace(
         actors=n_actors, nodes=200, messages=100_000, span=30.0, failures=300, seed=6
     )
-    prepare(folder, crowd)
-    trace_t = crowd.events["t"]
-    state = {
-        "time": float(trace_t.min()),
-        "speed": 1.0,
-        "view": "tree",
-        "meta": {"nodes": list(crowd.meta.nodes), "source": "sim", "live": False},
-        "height": 640,
-    }
-    page, *_ = mount(browser, url, state)
+    _prepare(folder, crowd)
+    page, *_ = _mount(browser, url, _state(crowd, view="tree"))
     page.wait_for_selector(".meshlab-canvas[data-tree-shown]")
     steps, own, fold, layouts = page.evaluate(SCRUB)
     ds = page.evaluate("() => Object.assign({}, document.querySelector('.meshlab-canvas').dataset)")
     page.close()
-    value = p95(steps)
+    value = _p95(steps)
     return {
         "name": f"canvas: tree view scrub step p95, {n_actors:,} actors",
         "value": value,
@@ -56,8 +50,8 @@ def tree_figure(browser, folder: Path, url: str, *, quick: bool, prepare, mount,
         "target": "<= 16 ms",
         "met": value <= 16.0,
         "note": f"median {statistics.median(steps):.1f} ms; the tree's own part (counts, layout, "
-        f"paint) p95 {p95(own):.1f} ms, median {statistics.median(own):.1f} ms; the fold to t "
-        f"(shared by every view) p95 {p95(fold):.1f} ms; {ds.get('treeShown')} items drawn, "
+        f"paint) p95 {_p95(own):.1f} ms, median {statistics.median(own):.1f} ms; the fold to t "
+        f"(shared by every view) p95 {_p95(fold):.1f} ms; {ds.get('treeShown')} items drawn, "
         f"{int(ds.get('treeHidden', 0)):,} folded into counts; new layouts on {layouts} of "
         f"{len(steps)} steps",
     }

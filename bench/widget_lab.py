@@ -1,0 +1,185 @@
+"""A big trace opened with ``ml.Canvas(trace)`` in a real JupyterLab, over its websocket.
+
+Not part of `meshlab bench` (it needs JupyterLab and minutes); run it from the repository:
+
+    .venv/bin/python bench/widget_lab.py            # 1M and 10M events
+    .venv/bin/python bench/widget_lab.py 1000000    # sizes of your choice
+
+For each size: a JupyterLab 4 on 127.0.0.1 (isolated config, no token, as the browser tests
+start it, and otherwise its default limits: IOPub message and data rate limits, websocket
+message sizes), a notebook whose one cell is ``ml.Canvas(trace)``; the trace is built in the
+kernel first, untimed. Reported: milliseconds from running the cell to the canvas's
+``data-ready`` (the state at the playhead complete and drawn) and to ``data-loaded`` (every
+chunk in), the chunks and rows that arrived, and the tab's memory (JavaScript heap; the
+renderer's resident set). The JupyterLab tab's own heap is part of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from widget_harness import ARGS, CHROMIUM, load, tab_memory  # noqa: E402 - after the path
+from widget_stream import MARKS  # noqa: E402
+
+from tests.browser.jupyter_page import KERNEL_EXEC, KERNEL_IDLE, put_notebook  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, cfg: Path) -> Iterator[str]:
+    """JupyterLab on 127.0.0.1 serving ``root``, its config under ``cfg``; yields its URL."""
+    env = dict(os.environ)
+    for var, sub in (
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+    ):
+        (cfg / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(cfg / sub)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    notif = cfg / "settings" / "@jupyterlab" / "apputils-extension"
+    notif.mkdir(parents=True, exist_ok=True)
+    (notif / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port = _free_port()
+    log_path = cfg / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                f"--ServerApp.root_dir={root}",
+                "--IdentityProvider.token=",
+                "--ServerApp.password=",
+                "--ServerApp.disable_check_xsrf=True",
+                "--ServerApp.allow_root=True",
+                "--LabApp.expose_app_in_browser=True",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/api/status", timeout=2).close()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"JupyterLab did not start:\n{log_path.read_text()}"
+                        ) from None
+                    time.sleep(0.2)  # a starting server gives no signal to wait on
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+    print(f"(server log: {log_path})", file=sys.stderr)
+
+
+BUILD = (
+    "import meshlab as ml\n"
+    "from meshlab.canvas.synthetic import synthetic_trace\n"
+    "trace = synthetic_trace(actors=1000, nodes=8, messages=({n} - 1009) // 3, span=60.0, seed=1)\n"
+    "print(trace.events.height)"
+)
+
+
+def measure(browser, url: str, root: Path, n_events: int, *, timeout: int = 900_000) -> dict:
+    name = f"canvas-{n_events}.ipynb"
+    put_notebook(url, name, ["ml.Canvas(trace)"])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script(MARKS)
+    page.goto(f"{url}/lab/tree/{name}")
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    rows = int(page.evaluate(KERNEL_EXEC, BUILD.format(n=n_events)).strip().splitlines()[-1])
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    start = page.evaluate(
+        "() => { const t = performance.now();"
+        " window.jupyterapp.commands.execute('notebook:run-all-cells'); return t; }"
+    )
+    page.wait_for_function("() => 'ready' in window.__marks", timeout=timeout)
+    page.wait_for_function("() => 'loaded' in window.__marks", timeout=timeout)
+    marks = page.evaluate("() => window.__marks")
+    canvas = page.locator(".meshlab-canvas")
+    got = int(canvas.get_attribute("data-rows"))
+    memory = tab_memory(page)
+    shot = root / f"lab-{n_events}.png"
+    canvas.screenshot(path=str(shot))
+    log = page.evaluate(KERNEL_EXEC, "c = _; print(len(c.chunks), c.rows)").split()
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    context.close()
+    return {
+        "events": rows,
+        "rows_in_page": got,
+        "chunks": int(log[0]) if log else None,
+        "ready_s": (marks["ready"] - start) / 1000,
+        "loaded_s": (marks["loaded"] - start) / 1000,
+        **memory,
+        "errors": errors,
+        "screenshot": str(shot),
+    }
+
+
+def main(sizes: list[int]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        root, cfg = Path(tmp) / "root", Path(tmp) / "cfg"
+        root.mkdir()
+        keep = Path(os.environ.get("MESHLAB_BENCH_LAB_SHOTS", HERE.parent / "test-artifacts"))
+        keep.mkdir(exist_ok=True)
+        with jupyterlab(root, cfg) as url:
+            for n in sizes:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                try:
+                    before = load()
+                    r = measure(browser, url, root, n)
+                finally:
+                    browser.close()
+                shot = Path(r["screenshot"])
+                r["screenshot"] = str(keep / shot.name)
+                shot.replace(r["screenshot"])
+                r["load"] = f"{before} before, {load()} after"
+                print(json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1_000_000, 10_000_000])
