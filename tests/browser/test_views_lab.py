@@ -16,6 +16,7 @@ page publishes (data-* attributes of each view, the kernel's traits), never on a
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 import meshlab as ml
@@ -146,6 +147,34 @@ def test_two_views_of_one_model_follow_the_kernel_and_each_other(lab):
     _both(page, "!!d.stWindow")
     _view(page, "tree")
     kernel(page, "canvas.selected = ''")
+
+
+def test_inspector_link_and_filters_reach_the_kernel_and_the_other_view(lab, trace):
+    page = lab
+    _view(page, "tree")
+    actors = trace.state_at(T_FAIL).actors
+    victim = actors.filter(pl.col("actor") == "root/api").row(0, named=True)
+    culprit = victim["root_cause"]
+    assert culprit and culprit != "root/api"
+    kernel(page, f"canvas.time = {T_FAIL}\ncanvas.selected = 'root/api'")
+    _both(page, "d.selected === 'root/api'")
+    # the inspector of the second view names the root cause Trace.state_at names; its link
+    # selects the culprit in the kernel and in the first view
+    second = page.locator(CANVAS).nth(1)
+    second.scroll_into_view_if_needed()
+    link = second.locator(".ml-rootcause-link")
+    assert link.inner_text() == culprit
+    link.click()
+    wait_kernel(page, "print(canvas.selected)", f"out === {culprit!r}")
+    _both(page, f"d.selected === {culprit!r}")
+    # a class picked in the second view's filter reaches the kernel; the first view's tree
+    # shows only that class
+    second.locator(".ml-class-filter").select_option("Shard")
+    wait_kernel(page, "print(canvas.class_filter)", "out === 'Shard'")
+    shards = actors.filter(pl.col("class") == "Shard").height
+    _both(page, f"d.treeShown === '{shards}'")
+    kernel(page, "canvas.class_filter = ''\ncanvas.selected = ''")
+    _both(page, f"d.treeShown === '{actors.height}'")
 
 
 def test_space_time_causality_in_jupyterlab(lab, trace, artifacts):
