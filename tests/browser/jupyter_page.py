@@ -47,6 +47,24 @@ PIXELS = """(colors) => {
 }"""
 
 
+# The share of the n-th canvas's main drawing that is (nearly) the colour rgb.
+SHARE = """([n, rgb]) => {
+  const c = document.querySelectorAll('.meshlab-canvas canvas.ml-main')[n];
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let k = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    const off = Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]);
+    if (off + Math.abs(d[i + 2] - rgb[2]) < 12) k++;
+  }
+  return k / (d.length / 4);
+}"""
+
+
+def colour_share(page, rgb: tuple[int, int, int], n: int = 0) -> float:
+    """How much of the n-th canvas's drawing is (nearly) the colour ``rgb``, from 0 to 1."""
+    return page.evaluate(SHARE, [n, list(rgb)])
+
+
 def put_notebook(server: str, name: str, cells: list[str]) -> None:
     """Save a notebook of code cells into the server's root through its contents API."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])

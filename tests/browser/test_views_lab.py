@@ -21,7 +21,7 @@ import pytest
 
 import meshlab as ml
 
-from .jupyter_page import kernel, open_notebook, wait_kernel
+from .jupyter_page import colour_share, kernel, open_notebook, wait_kernel
 from .test_spacetime import _messages, _pick_arrow, happens_before
 
 NOTEBOOK = "views_lab.ipynb"
@@ -267,23 +267,6 @@ def _theme(page, name: str, want: str) -> None:
     _both(page, f"d.theme === {want!r}")
 
 
-def _share(page, n: int, rgb: tuple[int, int, int]) -> float:
-    """The share of view n's drawing that is (nearly) the colour `rgb`."""
-    return page.evaluate(
-        """([n, rgb]) => {
-      const c = document.querySelectorAll('.meshlab-canvas canvas.ml-main')[n];
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let k = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        const off = Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]);
-        if (off + Math.abs(d[i + 2] - rgb[2]) < 12) k++;
-      }
-      return k / (d.length / 4);
-    }""",
-        [n, list(rgb)],
-    )
-
-
 def test_jupyterlab_dark_theme_on_every_view(lab, artifacts):
     """Switched to JupyterLab Dark, both views redraw dark without re-running anything; the
     topology's node regions take the dark palette's colour; back to Light, light again."""
@@ -291,20 +274,23 @@ def test_jupyterlab_dark_theme_on_every_view(lab, artifacts):
     _view(page, "topology")
     kernel(page, f"canvas.time = {T_FAIL}\ncanvas.selected = 'root/api'")
     _both(page, "d.selected === 'root/api'")
-    assert _share(page, 0, LIGHT_NODE) > 0.05 and _share(page, 0, DARK_NODE) < 0.001
+    assert colour_share(page, LIGHT_NODE, 0) > 0.05 and colour_share(page, DARK_NODE, 0) < 0.001
     _theme(page, "JupyterLab Dark", "dark")
     try:
         page.locator(CANVAS).nth(0).scroll_into_view_if_needed()
         for n in (0, 1):  # both views: the regions dark, none light
-            assert _share(page, n, DARK_NODE) > 0.05 and _share(page, n, LIGHT_NODE) < 0.001
+            assert (
+                colour_share(page, DARK_NODE, n) > 0.05
+                and colour_share(page, LIGHT_NODE, n) < 0.001
+            )
         page.locator(CANVAS).nth(0).screenshot(path=str(artifacts / "lab-topology-900-dark.png"))
         for view in ("tree", "spacetime"):
             _view(page, view)
             for n in (0, 1):  # the background is most of the picture
-                assert _share(page, n, DARK_BG) > 0.5, (view, n)
+                assert colour_share(page, DARK_BG, n) > 0.5, (view, n)
             page.locator(CANVAS).nth(0).screenshot(path=str(artifacts / f"lab-{view}-900-dark.png"))
     finally:
         _theme(page, "JupyterLab Light", "light")
-    assert _share(page, 0, DARK_BG) < 0.001
+    assert colour_share(page, DARK_BG, 0) < 0.001
     _view(page, "topology")
-    assert _share(page, 0, LIGHT_NODE) > 0.05 and _share(page, 0, DARK_NODE) < 0.001
+    assert colour_share(page, LIGHT_NODE, 0) > 0.05 and colour_share(page, DARK_NODE, 0) < 0.001
