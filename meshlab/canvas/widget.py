@@ -141,6 +141,7 @@ class Canvas(anywidget.AnyWidget):
         self._synced = False
         self._sent = 0
         self._encoder_thread: threading.Thread | None = None
+        self._closed = False
         self._timer: threading.Timer | None = None
         self._last_flush = 0.0
         self._t_range: tuple[float, float] | None = None
@@ -260,7 +261,7 @@ class Canvas(anywidget.AnyWidget):
         with self._encoding:
             while True:
                 with self._lock:
-                    if not self._pending:
+                    if not self._pending or self._closed:
                         return
                     frame, rest = self._pending[0], self._rest[0]
                     done = self._encoded_rows - (
@@ -347,6 +348,7 @@ class Canvas(anywidget.AnyWidget):
         if timer is not None:
             timer.cancel()
             self._timer = None
+        self._closed = True  # a background encode stops at its next chunk
         super().close()
 
     # replay ------------------------------------------------------------------------------
