@@ -138,7 +138,7 @@ export function pictureOf(
 ): TreePicture {
   const budget = { leaves: Math.max(2, Math.floor(rect.w / MIN_CELL)), depth: Math.max(1, Math.floor(rect.h / MIN_ROW)) };
   const shown = chooseShown(m.forest, m.counts, budget, choice);
-  const lay = tidyTree({ parent: shown.parent });
+  const lay = tidyTree({ parent: shown.parent, wrap: shown.wrap });
   const actor = shown.item.map((i) => (i < 0 ? -1 : m.actorOf[i] >= 0 ? m.actorOf[i] : -1));
   const tagNode = shown.item.map((i) => (i >= 0 && m.actorOf[i] < 0 ? -m.actorOf[i] - 1 : -1));
   // grouped by node, the top level is the nodes' tags: how many of them have actors present

@@ -1,28 +1,37 @@
 // The supervision tree as a layout: the tree's shape is the picture (a tidy tree, as Erlang
 // Observer's application view). Leaves take consecutive columns in depth-first order, a parent
 // sits centred over its children, one row per depth; edges go parent -> child as elbows whose
-// horizontal run lies between two rows, so an edge never crosses a glyph or a label. Pure
-// (positions only), so the no-overlap rules are tested without a canvas.
+// horizontal run lies between two rows, so an edge never crosses a glyph or a label. A family
+// too wide for the width wraps: its children (all leaves) fill a block of `wrap` columns, row
+// under row, and the parent's edge runs down a trunk on a column boundary (where no glyph or
+// label reaches) to a run above each row. Pure (positions only), so the no-overlap rules are
+// tested without a canvas.
 
 export interface TreeIn {
   /** Parent of each item as an index into the same list, -1 for a root. */
   parent: number[];
+  /** Per item: wrap its children into rows of this many columns (0: one row). Only a family
+   * of leaves wraps; otherwise the value is ignored. */
+  wrap?: number[];
 }
 
 export interface TreeLayout {
   x: number[]; // column centre, in columns (0.5, 1.5, ...)
+  /** Row of each item: its depth, plus the rows a wrapped family above it took. */
   depth: number[];
   columns: number;
   depths: number;
   /** Children of each item, in input order. */
   children: number[][];
+  /** Per item: the columns of its wrapped family's rows, 0 when its children are on one row. */
+  wrap: number[];
 }
 
 /**
  * Lay out a forest. A parent that is not in the list (or a cycle) makes an item a root, so
  * every item is placed exactly once.
  */
-export function tidyTree({ parent }: TreeIn): TreeLayout {
+export function tidyTree({ parent, wrap: wrapIn }: TreeIn): TreeLayout {
   const n = parent.length;
   const children: number[][] = Array.from({ length: n }, () => []);
   const roots: number[] = [];
@@ -30,6 +39,14 @@ export function tidyTree({ parent }: TreeIn): TreeLayout {
     const p = parent[i];
     if (p >= 0 && p < n && p !== i && !reaches(parent, p, i)) children[p].push(i);
     else roots.push(i);
+  }
+  // a family wraps only when it is wider than its rows and every child is a leaf
+  const wrap = new Array<number>(n).fill(0);
+  if (wrapIn) {
+    for (let i = 0; i < n; i++) {
+      const w = Math.floor(wrapIn[i] ?? 0);
+      if (w >= 1 && children[i].length > w && children[i].every((c) => !children[c].length)) wrap[i] = w;
+    }
   }
   const x = new Array<number>(n).fill(0);
   const depth = new Array<number>(n).fill(0);
@@ -48,6 +65,18 @@ export function tidyTree({ parent }: TreeIn): TreeLayout {
       depth[i] = d;
       if (d + 1 > depths) depths = d + 1;
       const c = children[i];
+      if (wrap[i]) {
+        // the block: child j at column j % w of row j / w; the parent centred over a full row
+        const w = wrap[i];
+        c.forEach((k, j) => {
+          x[k] = col + (j % w) + 0.5;
+          depth[k] = d + 1 + Math.floor(j / w);
+        });
+        x[i] = col + w / 2;
+        col += w;
+        depths = Math.max(depths, d + 2 + Math.floor((c.length - 1) / w));
+        continue;
+      }
       if (!c.length) {
         x[i] = col + 0.5;
         col++;
@@ -57,7 +86,7 @@ export function tidyTree({ parent }: TreeIn): TreeLayout {
       for (let k = c.length - 1; k >= 0; k--) stack.push([c[k], d + 1, false]);
     }
   }
-  return { x, depth, columns: col, depths, children };
+  return { x, depth, columns: col, depths, children, wrap };
 }
 
 /** Does following parents from `from` reach `target` (a cycle if `target` is its child)? */
@@ -91,29 +120,36 @@ export function placeTree(
   const r = Math.max(3, Math.min(12, cell * 0.3, (rowH - label) * 0.25));
   const px = lay.x.map((c) => rect.x + c * cell);
   const py = lay.depth.map((d) => rect.y + (d + 0.5) * rowH - label / 2);
-  const elbows = elbowsOf(lay, px, py, r, label + 2); // from below the parent's label
+  const elbows = elbowsOf(lay, px, py, r, label + 2, cell, rowH); // from below the parent's label
   return { px, py, r, cell, rowH, elbows };
 }
 
 /** Parent -> child elbows: down from `below` px under the parent's glyph, across at the middle
- * of the gap between the rows, down to just above the child. */
-function elbowsOf(lay: TreeLayout, px: number[], py: number[], r: number, below: number): Elbow[] {
+ * of the gap between the rows, down to just above the child. A child on a wrapped row is reached
+ * down the family's trunk, on the column boundary left of the parent (or under it, when the
+ * block is an even number of columns wide): no glyph or label comes near a boundary. */
+function elbowsOf(lay: TreeLayout, px: number[], py: number[], r: number, below: number, cell: number, rowH: number): Elbow[] {
   const elbows: Elbow[] = [];
+  // the middle of the gap above a row: under the texts of the row above, over the child's glyph
+  const gapAbove = (c: number) => (py[c] - rowH + r + below + py[c] - r - 3) / 2;
   lay.children.forEach((kids, p) => {
-    for (const c of kids) {
+    const w = lay.wrap[p];
+    const trunk = w % 2 ? px[p] - cell / 2 : px[p];
+    for (let j = 0; j < kids.length; j++) {
+      const c = kids[j];
       const yTop = py[p] + r + below;
       const yBottom = py[c] - r - 3;
-      const mid = (yTop + yBottom) / 2;
-      elbows.push({
-        from: p,
-        to: c,
-        points: [
-          [px[p], yTop],
-          [px[p], mid],
-          [px[c], mid],
-          [px[c], yBottom],
-        ],
-      });
+      if (!w || j < w) {
+        const mid = (yTop + yBottom) / 2;
+        elbows.push({ from: p, to: c, points: [[px[p], yTop], [px[p], mid], [px[c], mid], [px[c], yBottom]] });
+        continue;
+      }
+      const mid0 = gapAbove(kids[0]);
+      const mid = gapAbove(c);
+      const points: [number, number][] = [[px[p], yTop], [px[p], mid0]];
+      if (trunk !== px[p]) points.push([trunk, mid0]);
+      points.push([trunk, mid], [px[c], mid], [px[c], yBottom]);
+      elbows.push({ from: p, to: c, points });
     }
   });
   return elbows;
@@ -171,8 +207,13 @@ export function placeItems(
   const order = Array.from({ length: n }, (_v, i) => i).sort((a, b) => lay.depth[b] - lay.depth[a]);
   for (const i of order) {
     const c = lay.children[i];
-    lo[i] = c.length ? lo[c[0]] : px[i] - cell / 2;
-    hi[i] = c.length ? hi[c[c.length - 1]] : px[i] + cell / 2;
+    lo[i] = px[i] - cell / 2;
+    hi[i] = px[i] + cell / 2;
+    // a wrapped family's widest row need not hold its last child: take the whole block
+    for (const k of c) {
+      if (lo[k] < lo[i]) lo[i] = lo[k];
+      if (hi[k] > hi[i]) hi[i] = hi[k];
+    }
   }
   const pick = (forms: string[], maxW: number): [string, number] => {
     for (const f of forms) {
@@ -196,7 +237,7 @@ export function placeItems(
     w1.push(aw);
     w2.push(bw);
   }
-  const elbows = elbowsOf(lay, px, py, r, 5 + 2 * TEXT_LINE + 2); // below both text lines
+  const elbows = elbowsOf(lay, px, py, r, 5 + 2 * TEXT_LINE + 2, cell, rowH); // below both text lines
   return { px, py, r, cell, rowH, lo, hi, line1, line2, w1, w2, elbows };
 }
 

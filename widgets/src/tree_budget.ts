@@ -2,7 +2,9 @@
 // legibly, so subtrees are folded by default beyond a budget of leaf columns and rows; each
 // folded root carries the counts of what it hides (failed, restarting, busy), and a wide parent
 // shows its first children (those with a failure below them first) and a "+N more" stub for the
-// rest. The user's own folds (double-click, `c`) override the budget either way.
+// rest. A family too wide for one row wraps into rows under its parent, as many as the height
+// holds, so a supervisor with hundreds of workers shows them all, or as many as fit and a stub
+// counting the rest. The user's own folds (double-click, `c`) override the budget either way.
 //
 // Pure and independent of drawing: the forest is built once per set of actors and filters, the
 // per-frame status counts are prefix sums over its preorder (one pass over the actors), and the
@@ -199,6 +201,8 @@ export interface Shown {
   stubOf: number[];
   /** For a stub: its shown siblings (items); the stub stands for the parent's other children. */
   stubShown: number[][];
+  /** Per shown index: its children wrap into rows of this many columns (0: one row). */
+  wrap: number[];
 }
 
 export interface FoldChoice {
@@ -217,7 +221,7 @@ const NO_CHOICE: FoldChoice = { open: new Set(), closed: new Set() };
  * in their subtree first — and a stub for the rest. Items over the depth budget stay folded.
  */
 export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, choice: FoldChoice = NO_CHOICE): Shown {
-  const out: Shown = { item: [], parent: [], depth: [], folded: [], stubOf: [], stubShown: [] };
+  const out: Shown = { item: [], parent: [], depth: [], folded: [], stubOf: [], stubShown: [], wrap: [] };
   const eligible = (c: number) => counts.within(c, "present") > 0;
   const kidsOf = (i: number): number[] => {
     const all = i < 0 ? f.roots : f.children[i];
@@ -235,18 +239,37 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
     out.folded.push(false);
     out.stubOf.push(-1);
     out.stubShown.push([]);
+    out.wrap.push(0);
     if (item >= 0) queue.push(k);
     return k;
   };
-  /** Show `kids` under shown index `at` (-1: as roots), at most `room` columns; the columns taken. */
-  const addChildren = (parentItem: number, at: number, kids: number[], room: number): number => {
+  /**
+   * Show `kids` under shown index `at` (-1: as roots), at most `room` columns on at most `rows`
+   * rows (more than one: the family wraps, row under row); the columns taken.
+   */
+  const addChildren = (parentItem: number, at: number, kids: number[], room: number, rows = 1): number => {
     if (kids.length <= room) {
       for (const c of kids) push(c, at);
       return kids.length;
     }
+    // wrapped, the children are leaves of the picture: one with children of its own is folded
+    const wrapTo = (first: number): number => {
+      out.wrap[at] = room;
+      for (let k = first; k < out.item.length; k++) {
+        out.depth[k] = out.depth[at] + 1 + Math.floor((k - first) / room);
+        if (out.item[k] >= 0 && kidsOf(out.item[k]).length) out.folded[k] = true;
+      }
+      return room;
+    };
+    const wraps = at >= 0 && rows > 1 && room >= 2 && !kids.some((c) => choice.open.has(c));
+    if (wraps && kids.length <= room * rows) {
+      const first = out.item.length;
+      for (const c of kids) push(c, at);
+      return wrapTo(first);
+    }
     // failures first, otherwise in spawn order, so the picture does not reshuffle; the scans
     // stop as soon as they have what they need (a parent may have 100,000 children)
-    const take = Math.max(1, room - 1);
+    const take = Math.max(1, (wraps ? room * rows : room) - 1);
     const shown: number[] = [];
     const isShown = new Set<number>();
     if (downBelow(parentItem) > 0) {
@@ -261,17 +284,21 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
       shown.sort((a, b) => f.at[a] - f.at[b]);
     }
     for (let q = 0; q < kids.length && shown.length < take; q++) if (!isShown.has(kids[q])) shown.push(kids[q]);
+    const first = out.item.length;
     for (const c of shown) push(c, at);
     const s = push(-1, at);
     out.stubOf[s] = parentItem;
     out.stubShown[s] = shown;
-    return shown.length + 1;
+    return wraps ? wrapTo(first) : shown.length + 1;
   };
+  /** Rows left under shown index k for a wrapped family. */
+  const rowsUnder = (k: number) => Math.max(1, budget.depth - out.depth[k] - 1);
   let leaves = addChildren(-1, -1, kidsOf(-1), Math.max(2, budget.leaves));
   const later: [number, number, number[]][] = [];
   for (let q = 0; q < queue.length; q++) {
     const k = queue[q];
     const item = out.item[k];
+    if (out.folded[k]) continue; // in a wrapped family: its row is taken by the next row of it
     const kids = kidsOf(item);
     if (!kids.length) continue;
     const userOpen = choice.open.has(item);
@@ -282,10 +309,11 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
       continue;
     }
     // the user's unfold draws as many as the width left holds (at least two), the rest behind a stub
-    leaves += addChildren(item, k, kids, userOpen ? Math.min(kids.length, Math.max(3, budget.leaves - leaves + 1)) : kids.length) - 1;
+    leaves += addChildren(item, k, kids, userOpen ? Math.min(kids.length, Math.max(3, budget.leaves - leaves + 1)) : kids.length, userOpen ? rowsUnder(k) : 1) - 1;
   }
-  // what is left of the budget: shared among the folded items, each then showing a few children
-  // (themselves folded, their counts saying what they hide) and a stub for the rest
+  // what is left of the budget: shared among the folded items, each then showing as many
+  // children as its share of the width holds on the rows below it (themselves folded, their
+  // counts saying what they hide) and a stub for the rest
   let left = budget.leaves - leaves;
   const share = Math.max(2, Math.floor(left / Math.max(1, later.length)));
   for (const [item, k, kids] of later) {
@@ -293,7 +321,7 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
     const room = Math.min(left, share) + 1; // the item's own column is reused by its children
     const first = queue.length;
     out.folded[k] = false;
-    left -= addChildren(item, k, kids, room) - 1;
+    left -= addChildren(item, k, kids, room, rowsUnder(k)) - 1;
     for (let q = first; q < queue.length; q++) if (kidsOf(out.item[queue[q]]).length) out.folded[queue[q]] = true;
   }
   return out;

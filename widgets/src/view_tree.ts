@@ -88,6 +88,9 @@ class TreeRenderer implements Renderer {
     root.dataset.treeHidden = String(pic.hidden);
     root.dataset.treeShown = String(pic.shown.item.length);
     root.dataset.treeFolded = String(pic.shown.folded.filter(Boolean).length);
+    // rows drawn, and how many families wrap onto several of them
+    root.dataset.treeRows = String(pic.shown.depth.reduce((m, d) => Math.max(m, d + 1), 0));
+    root.dataset.treeWrapped = String(pic.shown.wrap.filter((w) => w > 0).length);
     const k = pic.actor.indexOf(f.selectedActor);
     if (f.selectedActor >= 0 && k >= 0) root.dataset.selectedXy = `${pic.place.px[k].toFixed(1)},${pic.place.py[k].toFixed(1)},${pic.place.r.toFixed(1)}`;
     else delete root.dataset.selectedXy;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { placeTree, tidyTree } from "../src/tree";
+import { itemBoxes, MIN_CELL, MIN_ROW, placeItems, placeTree, tidyTree, type Box } from "../src/tree";
 
 // a random forest: each item's parent is an earlier item or none
 const forest = fc.array(fc.double({ min: 0, max: 0.999, noNaN: true }), { minLength: 1, maxLength: 120 }).map((xs) =>
@@ -61,9 +61,78 @@ describe("tidy supervision tree", () => {
     );
   });
 
+  it("wraps a wide family into rows: no overlap, and no edge (trunk included) crosses a glyph or a label", () => {
+    // a random forest, plus wide families of leaves hung under random items, each wrapped
+    const wide = fc.record({
+      parent: forest,
+      families: fc.array(fc.tuple(fc.double({ min: 0, max: 0.999, noNaN: true }), fc.integer({ min: 3, max: 90 }), fc.integer({ min: 1, max: 14 })), { minLength: 1, maxLength: 3 }),
+      cellExtra: fc.integer({ min: 0, max: 40 }),
+      rowExtra: fc.integer({ min: 0, max: 70 }),
+    });
+    let wrapped = 0;
+    fc.assert(
+      fc.property(wide, ({ parent: base, families, cellExtra, rowExtra }) => {
+        const parent = [...base];
+        const wrap: number[] = [];
+        for (const [u, k, w] of families) {
+          const p = Math.floor(u * parent.length);
+          wrap[p] = w;
+          for (let j = 0; j < k; j++) parent.push(p);
+        }
+        const lay = tidyTree({ parent, wrap });
+        const rect = { x: 14, y: 24, w: lay.columns * (MIN_CELL + cellExtra), h: lay.depths * (MIN_ROW + rowExtra) };
+        const names = parent.map((_p, i) => [`root/sup/worker-${i} ↻3`, `worker-${i}`, `…${String(i).slice(-3)}`]);
+        const counts = parent.map((_p, i) => (lay.children[i].length ? [] : ["+1,234 · 5 failed", "+1k · 5 down", "5 down"]));
+        const p = placeItems(lay, rect, names, counts, (t) => [...t].length * 6);
+        const boxes = itemBoxes(p);
+        // plain loops, one expect at the end: an expect per pair would take minutes
+        const bad: string[] = [];
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) if (boxes[i].owner !== boxes[j].owner && overlaps(boxes[i], boxes[j])) bad.push(`${boxes[i].owner} overlaps ${boxes[j].owner}`);
+        for (let i = 0; i < parent.length; i++) {
+          if (!lay.wrap[i]) continue;
+          wrapped++;
+          // every child below its parent, a row of at most `wrap` columns
+          const rows = new Map<number, number>();
+          for (const c of lay.children[i]) {
+            expect(lay.depth[c]).toBeGreaterThan(lay.depth[i]);
+            rows.set(lay.depth[c], (rows.get(lay.depth[c]) ?? 0) + 1);
+          }
+          for (const v of rows.values()) expect(v).toBeLessThanOrEqual(lay.wrap[i]);
+        }
+        for (const e of p.elbows) {
+          for (let k = 1; k < e.points.length; k++) {
+            for (const b of boxes) {
+              if (b.owner !== e.from && b.owner !== e.to && segmentHits(b, e.points[k - 1], e.points[k])) bad.push(`edge ${e.from}->${e.to} hits ${b.owner}`);
+            }
+          }
+          // down from the parent, ending above the child
+          const end = e.points[e.points.length - 1];
+          if (!(end[1] > e.points[0][1]) || Math.abs(end[0] - p.px[e.to]) > 1e-9) bad.push(`edge ${e.from}->${e.to} does not end above its child`);
+        }
+        expect(bad.slice(0, 5)).toEqual([]);
+      }),
+      { seed: 13, numRuns: 80 },
+    );
+    expect(wrapped).toBeGreaterThan(50); // the runs did wrap families
+  }, 120_000);
+
   it("survives a cycle or a missing parent by making roots", () => {
     const lay = tidyTree({ parent: [1, 0, 7, -1] });
     expect(lay.x.every((v) => Number.isFinite(v))).toBe(true);
     expect(lay.depth.filter((d) => d === 0).length).toBeGreaterThanOrEqual(2);
   });
 });
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
+/** An axis-aligned segment touches a box (a zero-width segment counts its line). */
+function segmentHits(b: Box, [x0, y0]: [number, number], [x1, y1]: [number, number]): boolean {
+  const lx = Math.min(x0, x1);
+  const hx = Math.max(x0, x1);
+  const ly = Math.min(y0, y1);
+  const hy = Math.max(y0, y1);
+  return lx < b.x1 && b.x0 < hx + (lx === hx ? 1e-9 : 0) && ly < b.y1 && b.y0 < hy + (ly === hy ? 1e-9 : 0);
+}

@@ -76,7 +76,7 @@ describe("supervision tree folded to a budget", () => {
         counts.update(flags);
         const budget = { leaves: Math.max(2, Math.floor(w / MIN_CELL)), depth: Math.max(1, Math.floor(h / MIN_ROW)) };
         const sh = chooseShown(f, counts, budget);
-        const lay = tidyTree({ parent: sh.parent });
+        const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap });
         // within the budget: columns and rows
         expect(lay.columns).toBeLessThanOrEqual(budget.leaves);
         expect(lay.depths).toBeLessThanOrEqual(budget.depth);
@@ -115,7 +115,7 @@ describe("supervision tree folded to a budget", () => {
         counts.update(flags);
         const rect = { x: 14, y: 24, w, h };
         const sh = chooseShown(f, counts, { leaves: Math.max(2, Math.floor(w / MIN_CELL)), depth: Math.max(1, Math.floor(h / MIN_ROW)) });
-        const lay = tidyTree({ parent: sh.parent });
+        const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap });
         const forms1 = sh.item.map((i, k) => (i < 0 ? countForms(hiddenCounts(sh, k, counts), true)[0] : [`root/sup-${i}/worker-${i} ↻2`, `worker-${i}`, `…${String(i).slice(-3)}`]));
         const forms2 = sh.item.map((_i, k) => (sh.folded[k] || sh.item[k] < 0 ? countForms(hiddenCounts(sh, k, counts), sh.item[k] < 0)[1] : []));
         const p = placeItems(lay, rect, forms1, forms2, charW);
@@ -155,11 +155,14 @@ describe("supervision tree folded to a budget", () => {
     counts.update(flags);
     const sh = chooseShown(f, counts, { leaves: 40, depth: 10 });
     expect(sh.item.slice(0, 3)).toEqual([0, 3, 17_000]); // the failures come first
+    // the family wraps onto the 9 rows under the root: 40 x 9 places, the last one a stub
+    expect(sh.wrap[0]).toBe(40);
     const stub = sh.item.indexOf(-1);
-    expect(hiddenCounts(sh, stub, counts)).toEqual({ present: 20_000 - 39, failed: 0, restarting: 0, busy: 0 });
-    // the user's unfold of a wide parent draws what the width holds, never more
+    expect(hiddenCounts(sh, stub, counts)).toEqual({ present: 20_000 - 359, failed: 0, restarting: 0, busy: 0 });
+    expect(Math.max(...sh.depth)).toBe(9);
+    // the user's unfold of a wide parent draws what the width and height hold, never more
     const open = chooseShown(f, counts, { leaves: 40, depth: 10 }, { open: new Set([0]), closed: new Set() });
-    expect(open.item.length).toBe(41); // the root, 39 children and a stub: the whole width
+    expect(open.item.length).toBe(1 + 40 * 9); // the root, 359 children and a stub
     // the user's fold of the root folds everything into it
     const closed = chooseShown(f, counts, { leaves: 40, depth: 10 }, { open: new Set(), closed: new Set([0]) });
     expect(closed.item).toEqual([0]);
@@ -177,7 +180,43 @@ describe("supervision tree folded to a budget", () => {
     const cb = new SubtreeCounts(fb);
     cb.update(big.flags);
     const sh = chooseShown(fb, cb, { leaves: 50, depth: 15 });
-    expect(sh.item.length).toBeLessThanOrEqual(2 * 50 + 1);
+    expect(sh.item.length).toBeLessThanOrEqual(50 * 15);
+  });
+
+  it("wraps a family of 300 workers into rows under their supervisor, every one drawn", () => {
+    const n = 302; // a root, a supervisor, 300 workers
+    const parent = new Int32Array(n).fill(1);
+    parent[0] = -1;
+    parent[1] = 0;
+    const flags: ItemFlags = { present: new Uint8Array(n).fill(1), failed: new Uint8Array(n), restarting: new Uint8Array(n), busy: new Uint8Array(n) };
+    flags.failed[250] = 1;
+    const f = buildForest(parent);
+    const counts = new SubtreeCounts(f);
+    counts.update(flags);
+    // 1280 x 800: 28 columns, 11 rows; the workers take 11 rows of 28 under the supervisor
+    const sh = chooseShown(f, counts, { leaves: 28, depth: 13 });
+    expect(sh.item.filter((i) => i >= 2).length).toBe(300);
+    expect(sh.item).not.toContain(-1); // nothing hidden: no stub
+    const k = sh.item.indexOf(1);
+    expect(sh.wrap[k]).toBe(28);
+    const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap });
+    expect(lay.columns).toBe(28);
+    expect(lay.depths).toBe(2 + Math.ceil(300 / 28));
+    // rows of 28 in spawn order (all fit: nothing is moved forward), the supervisor centred
+    const rowOf = (i: number) => lay.depth[sh.item.indexOf(i)];
+    expect(rowOf(2)).toBe(2);
+    expect(rowOf(250)).toBe(2 + Math.floor(248 / 28));
+    expect(rowOf(301)).toBe(2 + Math.floor(299 / 28));
+    expect(lay.x[k]).toBe(14);
+    // too few rows: as many as fit, and a stub counting the rest, failure included
+    flags.failed[250] = 0;
+    flags.failed[300] = 1;
+    counts.update(flags);
+    const short = chooseShown(f, counts, { leaves: 28, depth: 6 });
+    const stub = short.item.indexOf(-1);
+    expect(short.item.filter((i) => i >= 2).length).toBe(28 * 4 - 1);
+    expect(short.item).toContain(300); // the failure is drawn, first
+    expect(hiddenCounts(short, stub, counts)).toEqual({ present: 300 - 111, failed: 0, restarting: 0, busy: 0 });
   });
 
   it("words a folded subtree's counts from long to short", () => {
