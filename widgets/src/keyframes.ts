@@ -29,7 +29,7 @@ abstract class Pool {
 
   protected room(): number {
     if (this.length === this.cap) {
-      const cap = Math.ceil(this.cap * 1.5) + 256;
+      const cap = Math.max(1024, this.cap * 2);
       this.ent = sized(this.ent, cap);
       this.prev = sized(this.prev, cap);
       const f64 = new Float64Array(cap * this.stride);
@@ -194,9 +194,41 @@ export class Cursor {
   kf = 0;
   atActor: Int32Array = new Int32Array(0);
   atNode: Int32Array = new Int32Array(0);
+  /** Room for the next `atActor` while a far jump compares it with the current one. */
+  spare: Int32Array = new Int32Array(0);
 
   constructor(s: MeshState) {
     this.s = s;
+  }
+
+  /**
+   * Become a copy of `o` (state, keyframe, entry links, what changed since): one copy of every
+   * column, cheaper than loading actor by actor when most of them differ.
+   */
+  copyFrom(o: Cursor): void {
+    const s = this.s;
+    const t = o.s;
+    this.ensure(t.cap, t.nodeCap);
+    for (const [a, b] of [
+      [s.status, t.status], [s.incarnation, t.incarnation], [s.node, t.node], [s.processed, t.processed],
+      [s.mailbox, t.mailbox], [s.lastHandler, t.lastHandler], [s.procTime, t.procTime], [s.busyUntil, t.busyUntil],
+      [s.handleT, t.handleT], [s.open, t.open], [s.startT, t.startT], [s.errors, t.errors], [s.errorRow, t.errorRow],
+      [s.restarts, t.restarts], [s.failRow, t.failRow], [s.lifeRow, t.lifeRow], [s.inBusy, t.inBusy],
+      [s.isChanged, t.isChanged], [s.nodeState, t.nodeState], [s.nodeReason, t.nodeReason], [s.nodeRow, t.nodeRow],
+      [s.nodeCounts, t.nodeCounts], [s.isChangedNode, t.isChangedNode], [this.atActor, o.atActor], [this.atNode, o.atNode],
+    ] as [Int32Array, Int32Array][]) {
+      a.set(b.subarray(0, Math.min(a.length, b.length)));
+    }
+    s.busy.set(t.busy.subarray(0, t.busyLen));
+    s.busyLen = t.busyLen;
+    s.changed.set(t.changed.subarray(0, t.changedLen));
+    s.changedLen = t.changedLen;
+    s.changedNodes.set(t.changedNodes.subarray(0, t.changedNodesLen));
+    s.changedNodesLen = t.changedNodesLen;
+    s.links = new Map(t.links);
+    s.linkEdits = t.linkEdits;
+    s.row = t.row;
+    this.kf = o.kf;
   }
 
   ensure(actors: number, nodes: number): void {
@@ -291,10 +323,19 @@ export class Keyframes {
     const s = c.s;
     this.actorStart.push(this.actors.length);
     this.nodeStart.push(this.nodes.length);
-    for (let i = 0; i < s.changedLen; i++) {
-      const x = s.changed[i];
-      c.atActor[x] = this.actors.push(x, c.atActor[x], s);
-      s.isChanged[x] = 0;
+    if (s.changedLen > s.cap >> 5) {
+      // many: in actor order, so that the reads from the state's columns run forward
+      for (let x = 0; x < s.cap; x++) {
+        if (!s.isChanged[x]) continue;
+        c.atActor[x] = this.actors.push(x, c.atActor[x], s);
+        s.isChanged[x] = 0;
+      }
+    } else {
+      for (let i = 0; i < s.changedLen; i++) {
+        const x = s.changed[i];
+        c.atActor[x] = this.actors.push(x, c.atActor[x], s);
+        s.isChanged[x] = 0;
+      }
     }
     s.changedLen = 0;
     for (let i = 0; i < s.changedNodesLen; i++) {
@@ -326,15 +367,32 @@ export class Keyframes {
    * Put the cursor's state exactly at keyframe k. Near: walk the deltas between its keyframe and
    * k (forwards: each entity's latest entry; backwards: the entry before), marking what they
    * touch as changed, then load every changed entity's value at k: the cost is what changed in
-   * between. Far (more entries to walk than entities): start from the last checkpoint at or
-   * before k and load every entity, about one pass over the actors.
+   * between. Far (more entries to walk than entities): take the entries at k from the last
+   * checkpoint at or before it plus the deltas since, and load the actors whose entry differs
+   * from the one they hold: one pass over an int per actor plus what changed.
    */
+  /** Entries walked plus actors looked at to move the cursor to keyframe k by walking. */
+  nearCost(c: Cursor, k: number): number {
+    return this.between(Math.min(c.kf, k), Math.max(c.kf, k)) + c.s.changedLen;
+  }
+
+  /** The same from the checkpoint before k (a pass over an int per actor, and the loads). */
+  private fullCost(c: Cursor, k: number, near: number): number {
+    const cp = this.checkpoints[lastAtOrBefore(this.checkpoints, k, (x) => x.k)];
+    return (c.s.cap >> 2) + c.s.nodeCap + this.between(cp.k, k) + Math.min(c.s.cap, near);
+  }
+
+  /** What moving the cursor to keyframe k costs, in entries and actors visited. */
+  cost(c: Cursor, k: number): number {
+    const near = this.nearCost(c, k);
+    return Math.min(near, this.fullCost(c, k, near));
+  }
+
   restore(c: Cursor, k: number): void {
     const s = c.s;
-    const walk = this.between(Math.min(c.kf, k), Math.max(c.kf, k));
-    const cp = this.checkpoints[lastAtOrBefore(this.checkpoints, k, (x) => x.k)];
-    const full = s.cap + s.nodeCap + this.between(cp.k, k);
-    if (walk + s.changedLen > full) {
+    const near = this.nearCost(c, k);
+    if (near > this.fullCost(c, k, near)) {
+      const cp = this.checkpoints[lastAtOrBefore(this.checkpoints, k, (x) => x.k)];
       this.restoreFull(c, k, cp);
       this.stats.full++;
     } else {
@@ -377,12 +435,21 @@ export class Keyframes {
         touchNodeOf(s, n.ent[e]);
       }
     }
-    for (let i = 0; i < s.changedLen; i++) {
-      const x = s.changed[i];
-      a.load(atActor[x], s, x);
-      s.isChanged[x] = 0;
-    }
     this.stats.loaded = s.changedLen;
+    if (s.changedLen > s.cap >> 5) {
+      // many: in actor order, so that the writes into the state's columns run forward
+      for (let x = 0; x < s.cap; x++) {
+        if (!s.isChanged[x]) continue;
+        a.load(atActor[x], s, x);
+        s.isChanged[x] = 0;
+      }
+    } else {
+      for (let i = 0; i < s.changedLen; i++) {
+        const x = s.changed[i];
+        a.load(atActor[x], s, x);
+        s.isChanged[x] = 0;
+      }
+    }
     s.changedLen = 0;
     for (let i = 0; i < s.changedNodesLen; i++) {
       const x = s.changedNodes[i];
@@ -394,17 +461,30 @@ export class Keyframes {
 
   private restoreFull(c: Cursor, k: number, cp: Checkpoint): void {
     const s = c.s;
-    const { atActor, atNode } = c;
-    atActor.fill(-1);
-    atActor.set(cp.atActor.subarray(0, atActor.length));
+    const was = c.atActor;
+    if (c.spare.length !== was.length) c.spare = new Int32Array(was.length);
+    const at = c.spare;
+    at.fill(-1);
+    at.set(cp.atActor.subarray(0, at.length));
+    const { atNode } = c;
     atNode.fill(-1);
     atNode.set(cp.atNode.subarray(0, atNode.length));
     const a = this.actors;
     const n = this.nodes;
-    for (let e = this.actorEnd(cp.k), end = this.actorEnd(k); e < end; e++) atActor[a.ent[e]] = e;
+    for (let e = this.actorEnd(cp.k), end = this.actorEnd(k); e < end; e++) at[a.ent[e]] = e;
     for (let e = this.nodeEnd(cp.k), end = this.nodeEnd(k); e < end; e++) atNode[n.ent[e]] = e;
-    for (let x = 0; x < s.cap; x++) a.load(atActor[x], s, x);
-    this.stats.loaded = s.cap;
+    // An actor holds the value of its entry unless it changed since: load only those whose
+    // entry at k differs, and the changed ones.
+    let loaded = 0;
+    for (let x = 0; x < s.cap; x++) {
+      if (at[x] !== was[x] || s.isChanged[x]) {
+        a.load(at[x], s, x);
+        loaded++;
+      }
+    }
+    c.spare = was;
+    c.atActor = at;
+    this.stats.loaded = loaded;
     for (let x = 0; x < s.nodeCap; x++) n.load(atNode[x], s, x);
     for (let i = 0; i < s.changedLen; i++) s.isChanged[s.changed[i]] = 0;
     s.changedLen = 0;

@@ -139,7 +139,7 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
   it("merge in pairs when over budget, doubling the spacing, and stay exact", () => {
     const evs = bigRun(3, 200, 5000, 0.05);
     const store = new EventStore();
-    const folder = new Folder(store, 8, { idle: false, budget: 96 * 1024 });
+    const folder = new Folder(store, 8, { idle: false, budget: 512 * 1024 });
     const r = rng(5);
     feed(folder, store, evs, [1000, 2500, 4000], r, 10);
     for (let i = 0; i < 100; i++) {
@@ -148,7 +148,7 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     }
     expect(folder.merges).toBeGreaterThan(0);
     expect(folder.spacing).toBe(8 * 2 ** folder.merges);
-    expect(folder.keyframeBytes).toBeLessThanOrEqual(96 * 1024);
+    expect(folder.keyframeBytes).toBeLessThanOrEqual(512 * 1024);
   });
 
   it("a chunk that changes folded rows in hindsight drops exactly the keyframes after it", () => {
