@@ -19,7 +19,10 @@ def saved(tmp_path_factory):
     out = tmp_path_factory.mktemp("replay-branches")
     fork = ns["canvas"].save_html(out / "fork.html")
     problem = ns["pc"].save_html(out / "problem.html")
-    return fork, problem, facts(ns["canvas"], ns["a"], ns["b"], ns["pc"])
+    f = facts(ns["canvas"], ns["a"], ns["b"], ns["pc"])
+    ns["canvas"].branch = "what-if"  # saved while the fork is shown: the replay opens on it
+    f["on_fork"] = ns["canvas"].save_html(out / "on-fork.html")
+    return fork, problem, f
 
 
 def test_replay_switches_branches_as_the_notebook_does(open_page, saved, artifacts):
@@ -44,3 +47,13 @@ def test_replay_marks_a_problem(open_page, saved, artifacts):
     _fork, problem, f = saved
     page = open_page(problem.as_uri(), width=900, bypass_csp=True)
     check_problem(page, f, artifacts, "replay", n=0)
+
+
+def test_replay_opens_on_the_branch_shown_when_saved(open_page, saved):
+    f = saved[2]
+    page = open_page(f["on_fork"].as_uri(), bypass_csp=True)
+    wait_shown(page, 0, "what-if", f["rows_b"], 4.0)
+    assert page.locator(".ml-branch-tab").nth(1).get_attribute("aria-pressed") == "true"
+    # and the main run from its tab, its chunks handed out when first asked for
+    page.locator(".ml-branch-tab").nth(0).click()
+    wait_shown(page, 0, "base", f["rows_a"], 4.0)
