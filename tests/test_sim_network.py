@@ -69,6 +69,28 @@ def test_a_partition_cuts_links_between_groups_until_healed():
     assert downs == ups == {("n0", "n1"), ("n0", "n2")}
 
 
+def test_a_cut_link_drops_only_its_own_traffic_and_heals():
+    # n0 cannot reach n1 directly; both still reach n2 (a partial partition)
+    mesh = ml.Mesh(seed=0, nodes=3, latency=0.01)
+    mesh.spawn(Sink, name="s1", node="n1")
+    mesh.spawn(Sink, name="s2", node="n2")
+    mesh.spawn(Sender, "s1", 1, name="to1", node="n0")
+    mesh.spawn(Sender, "s2", 1, name="to2", node="n0")
+    mesh.cut("n1", "n0", at=0.0)
+    mesh.cut("n0", "n1", at=0.5)  # already cut: nothing more recorded
+    mesh.heal(at=1.0)
+    mesh.run(until=2.0)
+    assert [(r["t"], r["node"], r["peer"]) for r in rows(mesh.trace, "link_down")] == [
+        (0.0, "n0", "n1")
+    ]
+    assert [(r["node"], r["peer"]) for r in rows(mesh.trace, "link_up")] == [("n0", "n1")]
+    assert [r["actor"] for r in rows(mesh.trace, "msg_drop")] == ["s1"]
+    assert [r["actor"] for r in rows(mesh.trace, "msg_recv")] == ["s2"]
+    assert_valid(mesh.trace)
+    with pytest.raises(ValueError, match="two different nodes"):
+        mesh.cut("n0", "n0")
+
+
 def test_messages_across_a_partition_are_dropped_in_flight_or_at_send():
     class Chatty(ml.Actor):
         def started(self, ctx):

@@ -148,6 +148,25 @@ class Faults:
                     self.net.cut.update({(a, b), (b, a)})
                     self._record("link_down", node=a, peer=b, reason="partition")
 
+    def cut(self: Mesh, a: str, b: str, *, at: float | None = None) -> None:
+        """Cut only the link between nodes ``a`` and ``b`` (both directions); ``heal`` restores
+        it. Every other link stays, so the two may still reach each other through a third node:
+        a partial partition, where :meth:`partition` makes groups that reach only themselves."""
+        if a == b:
+            raise ValueError(f"cut needs two different nodes, got {a!r} twice")
+        self._known_node(a)
+        self._known_node(b)
+        self._when(at, self._cut_link, a, b)
+
+    def _cut_link(self: Mesh, a: str, b: str) -> None:
+        if (a, b) in self.net.cut:
+            return
+        names = list(self._nodes)
+        if names.index(a) > names.index(b):
+            a, b = b, a  # recorded in node order, as a partition records its links
+        self.net.cut.update({(a, b), (b, a)})
+        self._record("link_down", node=a, peer=b, reason="partition")
+
     def heal(self: Mesh, *, at: float | None = None) -> None:
         """Restore every cut link."""
         self._when(at, self._heal)

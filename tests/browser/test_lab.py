@@ -51,7 +51,7 @@ def test_nodes_and_actors_are_drawn(lab_page, artifacts):
     page = lab_page
     counts = pixel_counts(
         page,
-        {"node_up": (0xEE, 0xF4, 0xFB), "idle": (0x6C, 0xC0, 0x8B)},
+        {"node_up": (0xEE, 0xF4, 0xFB), "idle": (0x40, 0x9E, 0x6B)},
     )
     page.locator(CANVAS).screenshot(path=str(artifacts / "lab-01-start.png"))
     assert counts["node_up"] > 20_000, counts  # three node regions

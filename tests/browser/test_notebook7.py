@@ -42,7 +42,7 @@ def nb7_page(browser, notebook7, artifacts):
 
 def test_canvas_draws_in_notebook7(nb7_page, artifacts):
     page = nb7_page
-    counts = page.evaluate(PIXELS, {"node_up": (0xEE, 0xF4, 0xFB), "idle": (0x6C, 0xC0, 0x8B)})
+    counts = page.evaluate(PIXELS, {"node_up": (0xEE, 0xF4, 0xFB), "idle": (0x40, 0x9E, 0x6B)})
     page.locator(CANVAS).screenshot(path=str(artifacts / "nb7-01-start.png"))
     assert counts["node_up"] > 20_000, counts  # four node regions
     assert counts["idle"] > 300, counts  # the worker, supervisor and dispatcher glyphs

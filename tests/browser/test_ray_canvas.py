@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.timeout(900)]
 CANVAS = ".meshlab-canvas"
 NOTEBOOK = "ray_canvas.ipynb"
 NODE_UP = (0xEE, 0xF4, 0xFB)  # the fill of a node region that is up
-IDLE = (0x6C, 0xC0, 0x8B)  # an idle actor's glyph
+IDLE = (0x40, 0x9E, 0x6B)  # an idle actor's glyph (light theme)
 DOWN = (0x3A, 0x3D, 0x42)  # the fill of a node region that is down
 
 CELLS = [

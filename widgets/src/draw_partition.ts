@@ -1,22 +1,50 @@
 // Partitions on the topology view: for as long as links are cut, each side's regions get an
 // outline and a side letter in their colour, a dashed cut line runs between the sides, and each
-// link that lost messages gets one count badge in the sender's region. Works out what to draw
-// from the scene and the fold (cached per playhead), paints on top of the topology painter.
+// link that lost messages gets one count badge in the sender's region. A cut link inside a side
+// (a partial partition: the two ends still reach each other through a third node) is a dashed
+// curve between the two regions' headers, its ends get a chip naming the nodes they cannot
+// reach, the bridging nodes a "bridge" chip, and the caption says who reaches whom through
+// whom. Works out what to draw from the scene and the fold (cached per playhead), paints on top
+// of the topology painter.
 import type { MeshState } from "./fold";
 import { N } from "./kinds";
-import { GAP, HEADER } from "./layout";
+import { GAP, HEADER, type Rect } from "./layout";
 import { fmtInt } from "./lod";
-import { LinkDrops, cutSegments, partitionSides, sideName, type CutSegment, type LinkDrop, type Sides } from "./partition";
-import { DROP, PARTITION, THEME } from "./palette";
+import { LinkDrops, cutSegments, partialCuts, partitionSides, sideName, type CutSegment, type LinkDrop, type PartialCut, type Sides } from "./partition";
+import { BRIDGE, DROP, PARTITION, SIDE_COLOR, THEME, inkOn } from "./palette";
 import type { Scene } from "./scene";
 import type { EventStore } from "./store";
 
-/** Side colours: the partition's purple first, then colours unlike any status. */
-const SIDE_COLOR = ["#7b2cbf", "#0b7285", "#c2410c", "#5c940d", "#1c7ed6", "#a61e4d"];
 export const sideColor = (i: number) => SIDE_COLOR[i % SIDE_COLOR.length];
 const BADGE_H = 14;
+/** Rows of drop badges under a region's header; more links share the last badge. */
+const BADGE_ROWS = 2;
 /** The badges' font: small, bold; the view measures with it. */
 export const BADGE_FONT = "bold 10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+/** At most this many cut groups are named in the caption; the rest are counted. */
+const CAPTION_GROUPS = 8;
+/** At most this many bridges are named in a caption line; the rest are counted. */
+const CAPTION_VIA = 4;
+/** A cut group's bridges are marked on their regions when there are at most this many (the
+ * few nodes everything goes through); more are only named in the caption. */
+const BRIDGE_MARKS = 3;
+/** A block of more cut links than this is drawn as one curve between its two groups. */
+const BUNDLE = 4;
+
+/** A cut link inside a side, drawn as a quadratic curve from one region's header to the other's. */
+export interface CutArc {
+  a: number;
+  b: number;
+  x0: number;
+  y0: number;
+  cx: number;
+  cy: number;
+  x1: number;
+  y1: number;
+  group: PartialCut;
+  /** Cut links the curve stands for: 1, or a whole block (a bundle, from a to b as its ends). */
+  count: number;
+}
 
 export interface Badge {
   x: number;
@@ -25,6 +53,8 @@ export interface Badge {
   h: number;
   drop: LinkDrop;
   since: number;
+  /** The badge also counts these links (a sender with more links than its rows hold). */
+  more: LinkDrop[];
 }
 
 export interface PartitionPicture {
@@ -33,11 +63,14 @@ export interface PartitionPicture {
   since: number;
   segments: CutSegment[];
   badges: Badge[];
+  /** Cut links inside a side, grouped, and their curves. */
+  partial: PartialCut[];
+  arcs: CutArc[];
 }
 
 export class PartitionLayer {
   private readonly drops: LinkDrops;
-  picture: PartitionPicture = { sides: null, since: NaN, segments: [], badges: [] };
+  picture: PartitionPicture = { sides: null, since: NaN, segments: [], badges: [], partial: [], arcs: [] };
   private state: MeshState | null = null;
 
   constructor(private readonly store: EventStore) {
@@ -77,16 +110,52 @@ export class PartitionLayer {
     // a row just under the sender's header, above its first row of glyphs (their names are
     // written below them), wrapping downwards: never on the borders, where crosses used to pile up
     const next = new Map<number, [number, number]>();
+    // at most BADGE_ROWS rows per sender: the links that do not fit share one last badge
+    const rest = new Map<number, LinkDrop[]>();
     for (const d of [...counts.values()].sort((a, b) => a.from - b.from || a.to - b.to)) {
       const A = boxOf.get(d.from);
       if (!A || !boxOf.has(d.to)) continue;
+      if (rest.has(d.from)) {
+        rest.get(d.from)!.push(d);
+        continue;
+      }
       const bw = measure(badgeText(d, st.str(st.nodeCodes[d.to]))) + 8;
-      let [x, y] = next.get(d.from) ?? [A.x + 6, A.y + HEADER + 1];
-      if (x + bw > A.x + A.w - 6 && x > A.x + 6) [x, y] = [A.x + 6, y + BADGE_H + 2];
-      badges.push({ x, y, w: bw, h: BADGE_H, drop: d, since: sinceOf(d.from, d.to) });
+      // a zone's cell has a name line, not a header; a badge that would leave it is not drawn
+      // (zoomed into the zone, its nodes have the room)
+      const cell = sc.zones !== null && sc.zones.focus < 0;
+      const top = A.y + (cell ? 13 : HEADER + 1);
+      let [x, y] = next.get(d.from) ?? [A.x + (cell ? 2 : 6), top];
+      if (x + bw > A.x + A.w - 6 && x > A.x + 6) [x, y] = [A.x + (cell ? 2 : 6), y + BADGE_H + 2];
+      if (cell && (x + bw > A.x + A.w || y + BADGE_H > A.y + A.h)) continue;
+      if (!cell && y >= top + BADGE_ROWS * (BADGE_H + 2)) {
+        rest.set(d.from, [d]);
+        continue;
+      }
+      badges.push({ x, y, w: bw, h: BADGE_H, drop: d, since: sinceOf(d.from, d.to), more: [] });
       next.set(d.from, [x + bw + 3, y]);
     }
-    this.picture = { sides, since, segments, badges };
+    for (const [from, more] of rest) {
+      // the last badge of the sender's last row makes room for the summary, if it must
+      const A = boxOf.get(from)!;
+      let [x, y] = next.get(from)!;
+      const text = (ds: LinkDrop[]) => `✕${fmtInt(ds.reduce((n, d) => n + d.count, 0))}→${ds.length} more`;
+      let w = measure(text(more)) + 8;
+      while (x + w > A.x + A.w - 6) {
+        let i = badges.length - 1;
+        while (i >= 0 && badges[i].drop.from !== from) i--;
+        if (i < 0) break;
+        const [b] = badges.splice(i, 1);
+        more.unshift(b.drop);
+        [x, y] = [b.x, b.y];
+        w = measure(text(more)) + 8;
+      }
+      const since = Math.min(...more.map((d) => sinceOf(d.from, d.to)));
+      badges.push({ x, y, w, h: BADGE_H, drop: more[0], since, more: more.slice(1) });
+    }
+    const partial = sides ? partialCuts(present, s.links, sides) : [];
+    // every cut is drawn here (sides, cut line, curves): the scene's scissors per link go
+    if (sides) sc.cuts = [];
+    this.picture = { sides, since, segments, badges, partial, arcs: cutArcs(partial, boxOf) };
     return this.picture;
   }
 
@@ -106,34 +175,30 @@ export class PartitionLayer {
   }
 
   paint(ctx: CanvasRenderingContext2D, sc: Scene): void {
-    const { sides, segments, badges, since } = this.picture;
-    const st = this.store;
+    const { sides, segments, badges, partial, arcs } = this.picture;
     ctx.save();
     ctx.textBaseline = "middle";
-    const font = (px: number, bold = false) => `${bold ? "bold " : ""}${px}px system-ui, -apple-system, 'Liberation Sans', sans-serif`;
-    if (sides && sides.groups.length > 1) {
+    const split = !!sides && sides.groups.length > 1;
+    // the header's right end, from the right: a side chip, then a partial cut's chip
+    const chipRight = new Map<number, number>();
+    if (sides && split) {
       // each side: its regions outlined in its colour, a letter chip at the header's right
       for (const n of sc.nodes) {
         const i = sides.sideOf.get(n.idx);
         if (i === undefined) continue;
         const c = sideColor(i);
         ctx.strokeStyle = c;
-        ctx.lineWidth = 3;
-        ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
+        // zone cells sit 3 px apart and have a name line, not a header: a thin outline, no chip
+        const cell = sc.zones !== null && sc.zones.focus < 0;
+        ctx.lineWidth = cell ? 2 : 3;
+        if (cell) ctx.strokeRect(n.box.x - 1, n.box.y - 1, n.box.w + 2, n.box.h + 2);
+        else ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
         ctx.globalAlpha = 0.08;
         ctx.fillStyle = c;
         ctx.fillRect(n.box.x, n.box.y, n.box.w, n.box.h);
         ctx.globalAlpha = 1;
-        const label = `side ${sideName(i)}`;
-        ctx.font = font(11, true);
-        const lw = ctx.measureText(label).width + 10;
-        if (n.box.w > lw + 60) {
-          ctx.fillStyle = c;
-          ctx.fillRect(n.box.x + n.box.w - lw - 4, n.box.y + 4, lw, HEADER - 8);
-          ctx.fillStyle = "#fff";
-          ctx.textAlign = "center";
-          ctx.fillText(label, n.box.x + n.box.w - lw / 2 - 4, n.box.y + HEADER / 2);
-        }
+        const at = cell ? null : chip(ctx, n.box, n.box.x + n.box.w - 4, `side ${sideName(i)}`, c);
+        if (at !== null) chipRight.set(n.idx, at);
       }
       // the cut line between the sides
       ctx.strokeStyle = PARTITION;
@@ -146,43 +211,13 @@ export class PartitionLayer {
         ctx.stroke();
       }
       ctx.setLineDash([]);
-      // the caption: which nodes can reach which, since when
-      const names = (g: number[]) => g.map((n) => st.str(st.nodeCodes[n])).join(", ");
-      const lines = [`✂ partition since t=${fmtT(since)}${sides.clean ? "" : " (partial)"}`, ...sides.groups.map((g, i) => `side ${sideName(i)}: ${names(g)}`), "each side reaches only itself"];
-      ctx.font = font(11);
-      const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
-      const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
-      const tw = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 27;
-      const box = free
-        ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, last.w - 8), h: 16 * lines.length + 6 }
-        : { x: 4, y: sc.height - 16 * lines.length - 8, w: Math.min(tw, sc.width - 8), h: 16 * lines.length + 6 };
-      ctx.fillStyle = THEME.panel;
-      ctx.fillRect(box.x, box.y, box.w, box.h);
-      ctx.strokeStyle = PARTITION;
-      ctx.lineWidth = 1;
-      ctx.strokeRect(box.x, box.y, box.w, box.h);
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(box.x, box.y, box.w, box.h);
-      ctx.clip();
-      ctx.textAlign = "left";
-      lines.forEach((l, i) => {
-        const side = i > 0 && i <= sides.groups.length;
-        if (side) {
-          // the side's colour as a swatch, the names in the text colour (legible on both themes)
-          ctx.fillStyle = sideColor(i - 1);
-          ctx.fillRect(box.x + 7, box.y + 6 + 16 * i, 9, 9);
-        }
-        ctx.fillStyle = i === 0 ? (THEME.dark ? "#e5dbff" : "#5f3dc4") : side ? THEME.text : THEME.muted;
-        ctx.font = font(11, i === 0);
-        ctx.fillText(l, box.x + (side ? 20 : 7), box.y + 11 + 16 * i);
-      });
-      ctx.restore();
     }
+    if (partial.length) this.paintPartial(ctx, sc, partial, arcs, split, chipRight);
+    if (sides && (split || partial.length)) this.paintCaption(ctx, sc, sides, partial);
     // one badge per link that lost messages
     ctx.font = BADGE_FONT;
     for (const b of badges) {
-      ctx.fillStyle = THEME.dark ? "#f1f3f5" : "#fff";
+      ctx.fillStyle = THEME.halo;
       ctx.strokeStyle = DROP;
       ctx.lineWidth = 1.2;
       ctx.beginPath();
@@ -191,19 +226,191 @@ export class PartitionLayer {
       ctx.stroke();
       ctx.fillStyle = DROP;
       ctx.textAlign = "center";
-      ctx.fillText(badgeText(b.drop, st.str(st.nodeCodes[b.drop.to])), b.x + b.w / 2, b.y + b.h / 2 + 0.5);
+      const text = b.more.length ? `✕${fmtInt(b.drop.count + b.more.reduce((n, d) => n + d.count, 0))}→${b.more.length + 1} more` : badgeText(b.drop, this.name(b.drop.to));
+      ctx.fillText(text, b.x + b.w / 2, b.y + b.h / 2 + 0.5);
     }
     ctx.restore();
   }
 
-  /** Tooltip for a badge under (x, y), or "". */
-  tip(x: number, y: number): string {
+  /**
+   * A partial partition: the ends of cut links outlined dashed with a chip naming whom they
+   * cannot reach, the few bridges outlined with a "bridge" chip, and a dashed curve per cut link
+   * (or per block of many) between the two regions, over a halo so it reads across regions.
+   */
+  private paintPartial(ctx: CanvasRenderingContext2D, sc: Scene, partial: PartialCut[], arcs: CutArc[], split: boolean, chipRight: Map<number, number>): void {
+    const bridges = new Set(partial.flatMap((g) => (g.via.length <= BRIDGE_MARKS ? g.via : [])));
+    const cannot = new Map<number, number[]>();
+    for (const g of partial) {
+      for (const [a, b] of g.pairs) {
+        (cannot.get(a) ?? cannot.set(a, []).get(a)!).push(b);
+        (cannot.get(b) ?? cannot.set(b, []).get(b)!).push(a);
+      }
+    }
+    for (const n of sc.nodes) {
+      if (split) continue; // the sides' outlines are there already
+      // a bridge may itself be the end of another cut link: its outline says bridge, its chips both
+      if (cannot.has(n.idx) && !bridges.has(n.idx)) {
+        ctx.strokeStyle = PARTITION;
+        ctx.lineWidth = 2.5;
+        ctx.setLineDash([6, 4]);
+        ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
+        ctx.setLineDash([]);
+      } else if (bridges.has(n.idx)) {
+        ctx.strokeStyle = BRIDGE;
+        ctx.lineWidth = 2.5;
+        ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
+      }
+    }
+    // the curves under the chips, so a chip stays readable where a curve leaves its region
+    for (const c of arcs) {
+      ctx.beginPath();
+      ctx.moveTo(c.x0, c.y0);
+      ctx.quadraticCurveTo(c.cx, c.cy, c.x1, c.y1);
+      ctx.strokeStyle = THEME.halo;
+      ctx.globalAlpha = 0.75;
+      ctx.lineWidth = c.count > 1 ? 8 : 6;
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = PARTITION;
+      ctx.lineWidth = c.count > 1 ? 4 : 2.5;
+      ctx.setLineDash([7, 4]);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = PARTITION;
+      for (const [x, y] of [[c.x0, c.y0], [c.x1, c.y1]]) {
+        ctx.beginPath();
+        ctx.arc(x, y, c.count > 1 ? 4.5 : 3.5, 0, Math.PI * 2);
+        ctx.fill();
+      }
+      if (c.count > 1) {
+        // a bundle says how many links it stands for, at its middle
+        const [mx, my] = arcMiddle(c);
+        const label = `✂ ${fmtInt(c.count)} links`;
+        ctx.font = "bold 10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+        const w = ctx.measureText(label).width + 10;
+        ctx.fillStyle = PARTITION;
+        ctx.beginPath();
+        ctx.roundRect(mx - w / 2, my - 8, w, 16, 8);
+        ctx.fill();
+        ctx.fillStyle = inkOn(PARTITION);
+        ctx.textAlign = "center";
+        ctx.fillText(label, mx, my + 0.5);
+      }
+    }
+    for (const n of sc.nodes) {
+      let right: number | null = chipRight.get(n.idx) ?? n.box.x + n.box.w - 4;
+      const peers = cannot.get(n.idx);
+      if (peers) {
+        const names = peers.sort((a, b) => a - b).map((p) => this.name(p));
+        // a few peers by name when they fit, else how many (the caption names them)
+        const text = names.length <= 3 ? `✂ ${names.join(" ")}` : `✂ ${names.length} nodes`;
+        right = chip(ctx, n.box, right, text, PARTITION) ?? chip(ctx, n.box, right, `✂ ${peers.length}`, PARTITION);
+      }
+      if (bridges.has(n.idx) && right !== null) chip(ctx, n.box, right, "⇄ bridge", BRIDGE) ?? chip(ctx, n.box, right, "⇄", BRIDGE);
+    }
+  }
+
+  /** The caption: which nodes reach which (sides), which cannot talk directly and through whom, since when. */
+  private paintCaption(ctx: CanvasRenderingContext2D, sc: Scene, sides: Sides, partial: PartialCut[]): void {
+    const split = sides.groups.length > 1;
+    const names = (g: number[]) => g.map((n) => this.name(n)).join(", ");
+    type Line = { text: string; side?: number; cut?: boolean; bold?: boolean; dim?: boolean };
+    const lines: Line[] = [{ text: `✂ ${split ? "partition" : "partial partition"} since t=${fmtT(this.picture.since)}`, bold: true }];
+    if (split) sides.groups.forEach((g, i) => lines.push({ text: `side ${sideName(i)}: ${names(g)}`, side: i }));
+    for (const g of partial.slice(0, CAPTION_GROUPS)) lines.push({ text: partialText(g, (n) => this.name(n)), cut: true });
+    if (partial.length > CAPTION_GROUPS) lines.push({ text: `+${partial.length - CAPTION_GROUPS} more cut links or groups (hover a curve)`, dim: true });
+    const notes: Line[] = [];
+    if (split) notes.push({ text: "each side reaches only itself", dim: true });
+    if (partial.length) notes.push({ text: "✂: no direct link · via: still reach each other through", dim: true });
+    const font = (px: number, bold = false) => `${bold ? "bold " : ""}${px}px system-ui, -apple-system, 'Liberation Sans', sans-serif`;
+    ctx.font = font(11);
+    let [px, lh] = [11, 16]; // font size and line height
+    const height = (n: number) => lh * n + 6;
+    let box: Rect;
+    if (sc.caption) {
+      lines.push(...notes);
+      const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+      const h = height(lines.length);
+      // nodes drawn in zones: the scene kept a place for the caption
+      box = { ...sc.caption, w: Math.min(tw, sc.caption.w), h: Math.min(h, sc.caption.h) };
+    } else {
+      if (!sc.nodes.length) return;
+      const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
+      const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
+      // in the grid's empty cell when there is one, else at the bottom over the last row's
+      // bodies, below their headers (names and chips stay readable); what does not fit is
+      // counted (the notes are in the legend too)
+      const room = free ? last.h - 8 : sc.height - 2 - (last.y + HEADER + 2);
+      const fits = (n: number, step: number) => step * n + 6 <= room;
+      // roomy lines with the notes, else without them, else compact lines, else counted
+      if (fits(lines.length + notes.length, 16)) lines.push(...notes);
+      else if (!fits(lines.length, 16)) {
+        [px, lh] = [10, 13];
+        const fit = Math.max(2, Math.floor((room - 6) / lh));
+        if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
+      }
+      ctx.font = font(px);
+      const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+      const h = height(lines.length);
+      box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, last.w - 8), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, sc.width - 8), h };
+    }
+    ctx.fillStyle = THEME.panel;
+    ctx.fillRect(box.x, box.y, box.w, box.h);
+    ctx.strokeStyle = PARTITION;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(box.x, box.y, box.w, box.h);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(box.x, box.y, box.w, box.h);
+    ctx.clip();
+    ctx.textAlign = "left";
+    lines.forEach((l, i) => {
+      const y = box.y + 3 + lh / 2 + lh * i;
+      if (l.side !== undefined) {
+        // the side's colour as a swatch, the names in the text colour (legible on both themes)
+        ctx.fillStyle = sideColor(l.side);
+        ctx.fillRect(box.x + 7, y - 5, 9, 9);
+      } else if (l.cut) {
+        // a cut link's dash as the swatch
+        ctx.strokeStyle = PARTITION;
+        ctx.lineWidth = 2.5;
+        ctx.beginPath();
+        ctx.moveTo(box.x + 6, y);
+        ctx.lineTo(box.x + 10, y);
+        ctx.moveTo(box.x + 13, y);
+        ctx.lineTo(box.x + 17, y);
+        ctx.stroke();
+      }
+      ctx.fillStyle = l.bold ? (THEME.dark ? "#e5dbff" : "#5f3dc4") : l.dim ? THEME.muted : THEME.text;
+      ctx.font = font(px, l.bold);
+      ctx.fillText(l.text, box.x + (l.side !== undefined || l.cut ? 20 : 7), y);
+    });
+    ctx.restore();
+  }
+
+  private name(n: number): string {
     const st = this.store;
+    return st.str(st.nodeCodes[n]);
+  }
+
+  /** Tooltip for a badge or cut under (x, y), or "". */
+  tip(x: number, y: number): string {
     for (const b of this.picture.badges) {
       if (x < b.x || x > b.x + b.w || y < b.y || y > b.y + b.h) continue;
       const d = b.drop;
-      const [from, to] = [st.str(st.nodeCodes[d.from]), st.str(st.nodeCodes[d.to])];
-      return `${fmtInt(d.count)} message(s) from ${from} to ${to} dropped since t=${fmtT(b.since)}\nreason: ${d.reasons.join(", ")}`;
+      if (b.more.length) {
+        const all = [d, ...b.more];
+        return `dropped since t=${fmtT(b.since)} from ${this.name(d.from)}:\n${all.map((x) => `${fmtInt(x.count)} to ${this.name(x.to)} (${x.reasons.join(", ")})`).join("\n")}`;
+      }
+      return `${fmtInt(d.count)} message(s) from ${this.name(d.from)} to ${this.name(d.to)} dropped since t=${fmtT(b.since)}\nreason: ${d.reasons.join(", ")}`;
+    }
+    for (const c of this.picture.arcs) {
+      if (nearCurve(c, x, y) > 6) continue;
+      const g = c.group;
+      const via = g.via.length ? `both still reach ${g.via.map((n) => this.name(n)).join(", ")} (bridge${g.via.length > 1 ? "s" : ""})` : g.route.length ? `they still reach each other through ${g.route.map((n) => this.name(n)).join(" → ")}` : "";
+      const since = this.store.t.data[this.state?.links.get(Math.min(c.a, c.b) * 65536 + Math.max(c.a, c.b)) ?? -1];
+      const who = c.count > 1 ? `${g.x.map((n) => this.name(n)).join(", ")} ✂ ${g.y.map((n) => this.name(n)).join(", ")}: ${fmtInt(c.count)} cut links,` : `${this.name(c.a)} ✂ ${this.name(c.b)}:`;
+      return `${who} no direct link since t=${fmtT(since ?? NaN)}\n${via}`;
     }
     const sides = this.picture.sides;
     if (sides && sides.groups.length > 1 && y > 0) {
@@ -211,13 +418,129 @@ export class PartitionLayer {
         const d = Math.abs(seg.x0 === seg.x1 ? x - seg.x0 : y - seg.y0);
         const inside = seg.x0 === seg.x1 ? y >= seg.y0 && y <= seg.y1 : x >= seg.x0 && x <= seg.x1;
         if (d <= 6 && inside) {
-          const names = (g: number[]) => g.map((n) => st.str(st.nodeCodes[n])).join(", ");
+          const names = (g: number[]) => g.map((n) => this.name(n)).join(", ");
           return `partition since t=${fmtT(this.picture.since)}: ${sides.groups.map((g, i) => `side ${sideName(i)} (${names(g)})`).join(" cannot reach ")}`;
         }
       }
     }
     return "";
   }
+
+  /**
+   * Signals for tests and tools: `data-sides` (the sides, `|`-separated), `data-partial-cuts`
+   * (each cut link inside a side as `a~b@bridges`, bridges `,`-separated, or `a~b@n1>n2` for a
+   * detour when no node bridges both ends), `data-bridges` and `data-cut-xy` (the middle of the
+   * first curve drawn).
+   */
+  publish(root: HTMLElement): void {
+    const { sides, partial, arcs } = this.picture;
+    root.dataset.sides = sides && sides.groups.length > 1 ? sides.groups.map((g) => g.map((n) => this.name(n)).join(",")).join("|") : "";
+    root.dataset.partialCuts = partial
+      .flatMap((g) => g.pairs.map(([a, b]) => `${this.name(a)}~${this.name(b)}@${g.via.length ? g.via.map((n) => this.name(n)).join(",") : g.route.map((n) => this.name(n)).join(">")}`))
+      .join(" ");
+    root.dataset.bridges = [...new Set(partial.flatMap((g) => g.via))].sort((a, b) => a - b).map((n) => this.name(n)).join(",");
+    const c = arcs[0];
+    root.dataset.cutXy = c ? arcMiddle(c).map((v) => v.toFixed(1)).join(",") : "";
+  }
+}
+
+/** "n0, n1 ✂ n2, n3 · via n4": a cut group in the caption, bridges cut short after a few. */
+export function partialText(g: PartialCut, name: (n: number) => string): string {
+  const list = (ns: number[]) => `${ns.slice(0, CAPTION_VIA).map(name).join(", ")}${ns.length > CAPTION_VIA ? ` +${ns.length - CAPTION_VIA} more` : ""}`;
+  const via = g.via.length
+    ? `via ${list(g.via)}`
+    : g.route.length
+      ? `via ${g.route.map(name).join(" → ")}`
+      : "";
+  return `${list(g.x)} ✂ ${list(g.y)}${via ? ` · ${via}` : ""}`;
+}
+
+/**
+ * One curve per cut link, or per block of more than BUNDLE links (between the region of each
+ * group nearest its group's middle), between points on the line under each region's header:
+ * a region with several curves spreads their ends along it (ordered by where the other end is,
+ * so curves do not cross at the ends). A curve bows off the straight line: down into the
+ * regions' upper bodies between two regions of one row (so it never runs over their headers),
+ * else up or to the left, by a fifth of its length.
+ */
+export function cutArcs(partial: PartialCut[], boxOf: Map<number, Rect>): CutArc[] {
+  const ends = new Map<number, { other: number; arc: number; end: 0 | 1 }[]>();
+  const raw: { a: number; b: number; group: PartialCut; count: number }[] = [];
+  const middle = (ns: number[]) => {
+    const bs = ns.map((n) => boxOf.get(n)).filter((b): b is Rect => !!b);
+    const mx = bs.reduce((s, b) => s + b.x + b.w / 2, 0) / bs.length;
+    const my = bs.reduce((s, b) => s + b.y + b.h / 2, 0) / bs.length;
+    return ns.filter((n) => boxOf.has(n)).sort((p, q) => dist(boxOf.get(p)!, mx, my) - dist(boxOf.get(q)!, mx, my) || p - q)[0];
+  };
+  const add = (a: number, b: number, group: PartialCut, count: number) => {
+    const arc = raw.push({ a, b, group, count }) - 1;
+    (ends.get(a) ?? ends.set(a, []).get(a)!).push({ other: b, arc, end: 0 });
+    (ends.get(b) ?? ends.set(b, []).get(b)!).push({ other: a, arc, end: 1 });
+  };
+  for (const g of partial) {
+    const drawn = g.pairs.filter(([a, b]) => boxOf.has(a) && boxOf.has(b));
+    if (drawn.length > BUNDLE) add(middle(g.x), middle(g.y), g, g.pairs.length);
+    else for (const [a, b] of drawn) add(a, b, g, 1);
+  }
+  const at: [number, number][][] = raw.map(() => [[0, 0], [0, 0]]);
+  for (const [n, list] of ends) {
+    const box = boxOf.get(n)!;
+    const cx = (m: number) => boxOf.get(m)!.x + boxOf.get(m)!.w / 2;
+    const cy = (m: number) => boxOf.get(m)!.y;
+    list.sort((p, q) => cx(p.other) - cx(q.other) || cy(p.other) - cy(q.other) || p.other - q.other);
+    list.forEach((e, k) => {
+      at[e.arc][e.end] = [box.x + (box.w * (k + 1)) / (list.length + 1), box.y + HEADER + 3];
+    });
+  }
+  return raw.map(({ a, b, group, count }, i) => {
+    const [[x0, y0], [x1, y1]] = at[i];
+    const dx = x1 - x0;
+    const dy = y1 - y0;
+    const len = Math.hypot(dx, dy) || 1;
+    let [nx, ny] = [-dy / len, dx / len];
+    const row = Math.abs(dy) < 1;
+    // one row: downwards; otherwise the normal pointing up (or left, for a vertical link)
+    if (row ? ny < 0 : ny > 0 || (ny === 0 && nx > 0)) [nx, ny] = [-nx, -ny];
+    const bow = row ? Math.min(60, Math.max(20, len * 0.2)) : Math.max(24, len * 0.2);
+    return { a, b, x0, y0, x1, y1, cx: (x0 + x1) / 2 + nx * bow, cy: Math.max(0, (y0 + y1) / 2 + ny * bow), group, count };
+  });
+}
+
+const dist = (b: Rect, x: number, y: number) => Math.hypot(b.x + b.w / 2 - x, b.y + b.h / 2 - y);
+
+/** The point half way along a cut curve. */
+export function arcMiddle(c: CutArc): [number, number] {
+  return [0.25 * c.x0 + 0.5 * c.cx + 0.25 * c.x1, 0.25 * c.y0 + 0.5 * c.cy + 0.25 * c.y1];
+}
+
+/** Distance from (x, y) to a cut curve, sampled. */
+function nearCurve(c: CutArc, x: number, y: number): number {
+  let best = Infinity;
+  for (let i = 0; i <= 24; i++) {
+    const t = i / 24;
+    const u = 1 - t;
+    const px = u * u * c.x0 + 2 * u * t * c.cx + t * t * c.x1;
+    const py = u * u * c.y0 + 2 * u * t * c.cy + t * t * c.y1;
+    best = Math.min(best, Math.hypot(px - x, py - y));
+  }
+  return best;
+}
+
+/**
+ * A chip in a region's header, ending at `right`: text in the colour's ink on the colour. Returns
+ * where the next chip to its left must end, or null when the header has no room for it.
+ */
+function chip(ctx: CanvasRenderingContext2D, box: Rect, right: number, label: string, colour: string): number | null {
+  ctx.font = "bold 11px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+  const lw = ctx.measureText(label).width + 10;
+  // leave the header's left to the node's name
+  if (right - lw < box.x + 60) return null;
+  ctx.fillStyle = colour;
+  ctx.fillRect(right - lw, box.y + 4, lw, HEADER - 8);
+  ctx.fillStyle = inkOn(colour);
+  ctx.textAlign = "center";
+  ctx.fillText(label, right - lw / 2, box.y + HEADER / 2);
+  return right - lw - 3;
 }
 
 export function badgeText(d: LinkDrop, to: string): string {

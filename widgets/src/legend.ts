@@ -2,7 +2,7 @@
 // engine events) the deck's symbols. Rebuilt only when what it lists changes.
 import { HUNG_AFTER } from "./fold";
 import { linkColour } from "./draw_deck";
-import { DROP, HANDLER_ERROR, HEAT, HUNG, MAINT_COLOR, MARKER_COLOR, STATUS_COLOR, THEME, TRANSIT, typeColor } from "./palette";
+import { BRIDGE, DROP, HANDLER_ERROR, HEAT, HUNG, MAINT_COLOR, MARKER_COLOR, PARTITION, STATUS_COLOR, THEME, TRANSIT, typeColor } from "./palette";
 import { MARKER_NAMES } from "./scrubber";
 import type { EventStore } from "./store";
 
@@ -41,8 +41,9 @@ export class Legend {
         `<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:#fff;font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`,
     );
     parts.push(
-      `<span style="color:${THEME.dark ? "#ced4da" : DROP}">✕ dropped message (✕n→node: dropped between nodes)</span>` +
-        `<span style="color:${THEME.dark ? "#b197fc" : "#7b2cbf"}">▭ side A ┆ side B: a partition's sides, ┄✂┄ a cut link</span><span>■ system actor</span><span>↻n restarts</span>`,
+      `<span style="color:${DROP}">✕ dropped message (✕n→node: dropped between nodes)</span>` +
+        `<span style="color:${PARTITION}">▭ side A ┆ side B: a partition's sides; ⌒┄ a cut link between nodes that still reach each other</span>` +
+        `<span style="color:${BRIDGE}">⇄ bridge: a node both ends of a cut link still reach</span><span>■ system actor</span><span>↻n restarts</span>`,
     );
     if (engine) {
       // the MeshOS deck: maintenance outlines, copies moving, heat, daemons, drift

@@ -1,13 +1,16 @@
 // Colours. Status colours are fixed meanings; message types take a categorical palette in
 // order of first appearance so a type keeps its colour while data streams in.
+//
+// Each theme has its own shades of the same meanings, chosen so that every graphic stands at
+// least 3:1 (WCAG 1.4.11) against the ground it is drawn on (the page, a node region, the
+// scrubber strip), and so that the status and message-type colours stay apart under protanopia
+// and deuteranopia (Machado et al. 2009): test/palette.test.ts measures both. A light ground
+// leaves only darker shades (a yellow cannot reach 3:1 on white), so the type palette has
+// eight colours, the eight the legend names; a ninth type repeats the first colour.
 
-export const STATUS_COLOR: Record<string, string> = {
-  idle: "#6cc08b",
-  busy: "#1f7a4d",
-  failed: "#d62828",
-  restarting: "#f08c00",
-  stopped: "#b8bec6",
-};
+const LIGHT_STATUS = { idle: "#409e6b", busy: "#217a4e", failed: "#d62828", restarting: "#d67300", stopped: "#8a8d94" };
+const DARK_STATUS = { idle: "#6cc08b", busy: "#278764", failed: "#e8453c", restarting: "#f08c00", stopped: "#b8bec6" };
+export const STATUS_COLOR: Record<string, string> = { ...LIGHT_STATUS };
 
 export const NODE_STYLE: Record<string, { fill: string; stroke: string; text: string }> = {
   unknown: { fill: "#f4f5f7", stroke: "#d5d9de", text: "#8a939c" },
@@ -17,57 +20,91 @@ export const NODE_STYLE: Record<string, { fill: string; stroke: string; text: st
   other: { fill: "#fff4d6", stroke: "#d99a00", text: "#6b4d00" },
 };
 
-const TYPE_PALETTE = [
-  "#4e79a7",
-  "#9c27b0",
-  "#59a14f",
-  "#e15759",
-  "#76b7b2",
-  "#edc948",
-  "#b07aa1",
-  "#ff9da7",
-  "#9c755f",
-  "#f28e2b",
-];
+const LIGHT_TYPES = ["#4e79a7", "#9425b2", "#3c9055", "#e05658", "#367d80", "#a48b06", "#b17d9e", "#ce717c"];
+const DARK_TYPES = ["#6d93ba", "#de9bff", "#4caa19", "#dd6a73", "#73b8b9", "#edc948", "#a56d8a", "#fea29f"];
+/** The current theme's message-type colours (replaced in place by applyTheme). */
+export const TYPE_PALETTE: string[] = [...LIGHT_TYPES];
 
 export function typeColor(order: number): string {
   return order < 0 ? "#777" : TYPE_PALETTE[order % TYPE_PALETTE.length];
 }
 
-export const MARKER_COLOR: Record<string, string> = {
-  fail: "#d62828",
-  restart: "#f08c00",
+const LIGHT_MARKERS = {
+  fail: LIGHT_STATUS.failed,
+  restart: LIGHT_STATUS.restarting,
   node_down: "#212529",
   node_up: "#2b8a3e",
   partition: "#7b2cbf",
-  heal: "#b197fc",
+  heal: "#8f6fe0",
   admin: "#1c7ed6",
   action_fail: "#e8590c",
 };
+const DARK_MARKERS = {
+  fail: DARK_STATUS.failed,
+  restart: DARK_STATUS.restarting,
+  // a node's death is a near-black diamond on light ground: light grey on dark
+  node_down: "#dee2e6",
+  node_up: "#40c057",
+  partition: "#cc5de8",
+  heal: "#d0bfff",
+  admin: "#4dabf7",
+  action_fail: "#ff8a3d",
+};
+export const MARKER_COLOR: Record<string, string> = { ...LIGHT_MARKERS };
 
-export const PARTITION = "#7b2cbf";
+/** A partition's sides: the partition's purple first, then colours unlike any status. */
+const LIGHT_SIDES = ["#7b2cbf", "#0b7285", "#c2410c", "#5c940d", "#1971c2", "#a61e4d"];
+const DARK_SIDES = ["#b197fc", "#3bc9db", "#ff922b", "#a9e34b", "#74c0fc", "#f783ac"];
+export const SIDE_COLOR: string[] = [...LIGHT_SIDES];
+
+/** The cut line and cut links of a partition. */
+export let PARTITION = "#7b2cbf";
+/** A node that still reaches both ends of a cut link (a partial partition's bridge). */
+export let BRIDGE = "#0b7285";
 /** A hung actor's outline (busy in one handler for too long): raspberry, unlike any status. */
-export const HUNG = "#c2255c";
+export let HUNG = "#c2255c";
 /** The badge of a handler that raised while its actor lived on. */
-export const HANDLER_ERROR = "#e03131";
-/** A lost message: dark slate, unlike the red of a failed actor. */
-export const DROP = "#343a40";
+export let HANDLER_ERROR = "#e03131";
+/** A lost message: dark slate (light grey on dark), unlike the red of a failed actor. */
+export let DROP = "#343a40";
+/** A replica copy on its way between nodes. */
+export let TRANSIT = "#099268";
+/** Actions touching a node. */
+export let HEAT = "#e8590c";
+
+const LIGHT_MARKS = { PARTITION, BRIDGE, HUNG, HANDLER_ERROR, DROP, TRANSIT, HEAT };
+const DARK_MARKS: typeof LIGHT_MARKS = {
+  PARTITION: "#b197fc",
+  BRIDGE: "#3bc9db",
+  HUNG: "#f06595",
+  HANDLER_ERROR: "#ff6b6b",
+  DROP: "#ced4da",
+  TRANSIT: "#38d9a9",
+  HEAT: "#ff922b",
+};
 
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */
 export const MAINT_COLOR: Record<string, string> = {
   cordoned: "#862e9c",
-  entering_maintenance: "#e67700",
-  drain: "#e67700",
-  draining: "#e67700",
+  entering_maintenance: "#e07400",
+  drain: "#e07400",
+  draining: "#e07400",
   maintenance: "#1971c2",
   drain_failed: "#c92a2a",
   exiting_maintenance: "#0b7285",
   recovery: "#2b8a3e",
 };
-/** A replica copy on its way between nodes. */
-export const TRANSIT = "#0ca678";
-/** Actions touching a node. */
-export const HEAT = "#f76707";
+
+/** Text on a chip of colour `bg`: white or near-black, whichever reads better. */
+export function inkOn(bg: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(bg.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  // contrast with white (1.05 / (l + .05)) against contrast with #1b1d20 ((l + .05) / .062)
+  return 1.05 / (l + 0.05) >= (l + 0.05) / 0.062 ? "#ffffff" : "#1b1d20";
+}
 
 /**
  * Colours that follow the notebook's theme. Status colours keep their meaning in both; what
@@ -112,8 +149,12 @@ export function applyTheme(dark: boolean): void {
     : { dark, bg: "#ffffff", text: "#222222", label: "#444444", muted: "#555555", select: "#111111", halo: "#ffffff", panel: "rgba(255,255,255,0.88)" });
   for (const [k, v] of Object.entries(dark ? DARK_NODES : LIGHT_NODES)) Object.assign(NODE_STYLE[k], v);
   Object.assign(MAINT_COLOR, dark ? DARK_MAINT : LIGHT_MAINT);
-  // a node's death is a near-black diamond on light ground: light grey on dark
-  MARKER_COLOR.node_down = dark ? "#dee2e6" : "#212529";
+  Object.assign(STATUS_COLOR, dark ? DARK_STATUS : LIGHT_STATUS);
+  Object.assign(MARKER_COLOR, dark ? DARK_MARKERS : LIGHT_MARKERS);
+  TYPE_PALETTE.splice(0, TYPE_PALETTE.length, ...(dark ? DARK_TYPES : LIGHT_TYPES));
+  SIDE_COLOR.splice(0, SIDE_COLOR.length, ...(dark ? DARK_SIDES : LIGHT_SIDES));
+  // module bindings, so every importer reads the current theme's shade
+  ({ PARTITION, BRIDGE, HUNG, HANDLER_ERROR, DROP, TRANSIT, HEAT } = dark ? DARK_MARKS : LIGHT_MARKS);
 }
 
 /** The notebook's theme: JupyterLab says so on <body>; elsewhere the system preference. */

@@ -53,6 +53,107 @@ export function partitionSides(present: number[], links: Map<number, number>): S
   return { groups, sideOf, clean: groups.length > 1 && inside.length === 0, inside };
 }
 
+/**
+ * A partial partition's cut links, grouped: every link between a node of `x` and a node of `y`
+ * is cut (a whole block when there are several), both ends still in one side, and `via` are the
+ * nodes that still reach both ends of every one of these links directly: the bridges through
+ * which the two ends reach each other. When the ends share no such node, `route` is the inner
+ * nodes of a shortest detour of the group's first link (and `via` is empty).
+ */
+export interface PartialCut {
+  x: number[];
+  y: number[];
+  /** The cut links, [lower index, higher index], sorted. */
+  pairs: [number, number][];
+  via: number[];
+  route: number[];
+}
+
+/**
+ * The cut links inside a side (`sides.inside`), grouped for the picture: links with the same
+ * bridges, and among those the ones forming a complete block X x Y, become one group (a split
+ * of {n0, n1} from {n2, n3} that n4 bridges is one group of four links); any other link is a
+ * group of its own. Groups are sorted by their first link.
+ */
+export function partialCuts(present: number[], links: Map<number, number>, sides: Sides): PartialCut[] {
+  if (!sides.inside.length) return [];
+  const cut = (a: number, b: number) => links.has(linkKey(a, b));
+  const bySide = new Map<number, number[]>();
+  for (const n of present) {
+    const i = sides.sideOf.get(n);
+    if (i !== undefined) (bySide.get(i) ?? bySide.set(i, []).get(i)!).push(n);
+  }
+  // the bridges of each link, and the links grouped by them
+  const byVia = new Map<string, { via: number[]; pairs: [number, number][] }>();
+  for (const [p, q] of sides.inside) {
+    const [a, b] = p < q ? [p, q] : [q, p];
+    const peers = bySide.get(sides.sideOf.get(a)!) ?? [];
+    const via = peers.filter((c) => c !== a && c !== b && !cut(a, c) && !cut(b, c));
+    const key = via.join(",");
+    (byVia.get(key) ?? byVia.set(key, { via, pairs: [] }).get(key)!).pairs.push([a, b]);
+  }
+  const out: PartialCut[] = [];
+  for (const { via, pairs } of byVia.values()) {
+    for (const block of blocks(pairs)) {
+      const first = block.pairs[0];
+      const route = via.length ? [] : detour(first[0], first[1], bySide.get(sides.sideOf.get(first[0])!) ?? [], cut);
+      out.push({ ...block, via, route });
+    }
+  }
+  return out.sort((g, h) => g.pairs[0][0] - h.pairs[0][0] || g.pairs[0][1] - h.pairs[0][1]);
+}
+
+/** Links split into complete bipartite blocks (connected, two-coloured, every X-Y link present); the rest one by one. */
+function blocks(pairs: [number, number][]): { x: number[]; y: number[]; pairs: [number, number][] }[] {
+  const adj = new Map<number, number[]>();
+  for (const [a, b] of pairs) {
+    (adj.get(a) ?? adj.set(a, []).get(a)!).push(b);
+    (adj.get(b) ?? adj.set(b, []).get(b)!).push(a);
+  }
+  const colour = new Map<number, number>();
+  const out: { x: number[]; y: number[]; pairs: [number, number][] }[] = [];
+  for (const start of [...adj.keys()].sort((a, b) => a - b)) {
+    if (colour.has(start)) continue;
+    colour.set(start, 0);
+    const seen = [start];
+    let bipartite = true;
+    for (let i = 0; i < seen.length; i++) {
+      const u = seen[i];
+      for (const v of adj.get(u)!) {
+        if (!colour.has(v)) {
+          colour.set(v, 1 - colour.get(u)!);
+          seen.push(v);
+        } else if (colour.get(v) === colour.get(u)) bipartite = false;
+      }
+    }
+    const inBlock = new Set(seen);
+    const mine = pairs.filter(([a]) => inBlock.has(a)).sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+    const x = seen.filter((n) => colour.get(n) === colour.get(mine[0][0])).sort((a, b) => a - b);
+    const y = seen.filter((n) => colour.get(n) !== colour.get(mine[0][0])).sort((a, b) => a - b);
+    if (bipartite && mine.length === x.length * y.length) out.push({ x, y, pairs: mine });
+    else for (const p of mine) out.push({ x: [p[0]], y: [p[1]], pairs: [p] });
+  }
+  return out;
+}
+
+/** Inner nodes of a shortest path from a to b over uncut links among `nodes` (breadth first). */
+function detour(a: number, b: number, nodes: number[], cut: (a: number, b: number) => boolean): number[] {
+  const prev = new Map<number, number>([[a, -1]]);
+  const queue = [a];
+  for (let i = 0; i < queue.length && !prev.has(b); i++) {
+    const u = queue[i];
+    for (const v of nodes) {
+      if (prev.has(v) || v === u || cut(u, v)) continue;
+      prev.set(v, u);
+      queue.push(v);
+    }
+  }
+  if (!prev.has(b)) return [];
+  const path: number[] = [];
+  for (let v = prev.get(b)!; v !== a && v >= 0; v = prev.get(v)!) path.unshift(v);
+  return path;
+}
+
 export interface CutSegment {
   x0: number;
   y0: number;

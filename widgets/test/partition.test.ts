@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Folder } from "../src/fold";
 import { layoutNodes } from "../src/layout";
-import { LinkDrops, badgeSpot, cutSegments, partitionSides } from "../src/partition";
+import { cutArcs, partialText } from "../src/draw_partition";
+import { LinkDrops, badgeSpot, cutSegments, partialCuts, partitionSides } from "../src/partition";
 import { EventStore } from "../src/store";
 import { Encoder, randomRun, storeOf, type Ev } from "./helpers";
 
@@ -140,5 +141,122 @@ describe("drops per link", () => {
     expect(x2).toBe(150);
     expect(y2).toBeGreaterThan(150);
     expect(y2).toBeLessThan(200);
+  });
+});
+
+describe("partial partitions", () => {
+  const cuts = (n: number, pairs: [number, number][]) => {
+    const links = new Map(pairs.map(([a, b]) => [key(a, b), 0]));
+    const present = Array.from({ length: n }, (_, i) => i);
+    const sides = partitionSides(present, links);
+    return { links, present, sides, groups: partialCuts(present, links, sides) };
+  };
+
+  it("groups a split that a third node bridges into one block: {n0, n1} cannot reach {n2, n3}, both reach n4", () => {
+    const { sides, groups } = cuts(5, [[0, 2], [0, 3], [1, 2], [1, 3]]);
+    expect(sides.groups).toEqual([[0, 1, 2, 3, 4]]);
+    expect(groups).toEqual([{ x: [0, 1], y: [2, 3], pairs: [[0, 2], [0, 3], [1, 2], [1, 3]], via: [4], route: [] }]);
+    expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0, n1 ✂ n2, n3 · via n4");
+  });
+
+  it("names every bridge of a single cut link, cut short in the caption", () => {
+    const { groups } = cuts(16, [[0, 9]]);
+    expect(groups.length).toBe(1);
+    expect(groups[0].via).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15]);
+    expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0 ✂ n9 · via n1, n2, n3, n4 +10 more");
+  });
+
+  it("gives the detour when the two ends share no neighbour: a chain n0 - n1 - n2 - n3", () => {
+    const { groups } = cuts(4, [[0, 2], [0, 3], [1, 3]]);
+    expect(groups.map((g) => [g.pairs, g.via, g.route])).toEqual([
+      [[[0, 2]], [1], []],
+      [[[0, 3]], [], [1, 2]],
+      [[[1, 3]], [2], []],
+    ]);
+  });
+
+  it("keeps a full split's sides and finds the partial cuts inside one side only", () => {
+    // {0,1,2} | {3,4} fully cut, and inside the first side 0 cannot reach 1 (2 bridges)
+    const { sides, groups } = cuts(5, [[0, 3], [0, 4], [1, 3], [1, 4], [2, 3], [2, 4], [0, 1]]);
+    expect(sides.groups).toEqual([[0, 1, 2], [3, 4]]);
+    expect(groups).toEqual([{ x: [0], y: [1], pairs: [[0, 1]], via: [2], route: [] }]);
+  });
+
+  it("on random cuts: every cut link inside a side once, bridges reach both ends directly and no other node does, detours are paths", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const wrong: string[] = [];
+    for (let trial = 0; trial < 150; trial++) {
+      const n = 3 + Math.floor(rnd() * 18);
+      const pairs: [number, number][] = [];
+      for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) if (rnd() < 0.25) pairs.push([a, b]);
+      const { links, sides, groups } = cuts(n, pairs);
+      const cut = (a: number, b: number) => links.has(key(a, b));
+      const seen = groups.flatMap((g) => g.pairs.map(([a, b]) => `${a}-${b}`)).sort();
+      const inside = sides.inside.map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`).sort();
+      if (seen.join() !== inside.join()) wrong.push(`trial ${trial}: links ${seen} vs inside ${inside}`);
+      for (const g of groups) {
+        // a block: every x-y link is one of its pairs
+        if (g.pairs.length !== g.x.length * g.y.length) wrong.push(`trial ${trial}: block ${g.x}|${g.y} has ${g.pairs.length}`);
+        for (const [a, b] of g.pairs) {
+          if (!cut(a, b)) wrong.push(`trial ${trial}: ${a}-${b} not cut`);
+          const side = sides.sideOf.get(a);
+          for (let c = 0; c < n; c++) {
+            if (c === a || c === b || sides.sideOf.get(c) !== side) continue;
+            if (g.via.includes(c) !== (!cut(a, c) && !cut(b, c))) wrong.push(`trial ${trial}: ${c} as bridge of ${a}-${b}`);
+          }
+        }
+        if (!g.via.length) {
+          const [a, b] = g.pairs[0];
+          const path = [a, ...g.route, b];
+          if (g.route.length < 2) wrong.push(`trial ${trial}: detour ${path}`);
+          for (let i = 1; i < path.length; i++) if (cut(path[i - 1], path[i])) wrong.push(`trial ${trial}: detour ${path} uses a cut link`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("draws each cut link as a curve between two points under the headers, spread along a region with several", () => {
+    const boxes = layoutNodes(Array(16).fill(1), { x: 0, y: 0, w: 1260, h: 600 });
+    const boxOf = new Map(boxes.map((b, i) => [i, b]));
+    const { groups } = cuts(16, [[0, 5], [0, 10], [0, 15], [3, 12]]);
+    const arcs = cutArcs(groups, boxOf);
+    expect(arcs.length).toBe(4);
+    const ends = arcs.flatMap((c) => [`${c.x0.toFixed(1)},${c.y0.toFixed(1)}`, `${c.x1.toFixed(1)},${c.y1.toFixed(1)}`]);
+    expect(new Set(ends).size).toBe(8); // no two curves share an end
+    for (const c of arcs) {
+      for (const [n, x, y] of [[c.a, c.x0, c.y0], [c.b, c.x1, c.y1]]) {
+        const b = boxOf.get(n)!;
+        expect(x).toBeGreaterThan(b.x);
+        expect(x).toBeLessThan(b.x + b.w);
+        expect(y).toBe(b.y + 25); // just under the header: names and chips stay clear
+      }
+      // bowed: the control point is off the straight line, and never above the canvas
+      const cross = (c.x1 - c.x0) * (c.cy - c.y0) - (c.y1 - c.y0) * (c.cx - c.x0);
+      expect(Math.abs(cross)).toBeGreaterThan(0);
+      expect(c.cy).toBeGreaterThanOrEqual(0);
+      // two regions of one row: bowed down, into their bodies, not over the headers
+      if (c.y0 === c.y1) expect(c.cy).toBeGreaterThan(c.y0);
+      expect(c.count).toBe(1);
+    }
+  });
+
+  it("draws a block of many cut links as one counted curve between its two groups", () => {
+    const boxes = layoutNodes(Array(16).fill(1), { x: 0, y: 0, w: 1260, h: 600 });
+    const boxOf = new Map(boxes.map((b, i) => [i, b]));
+    const pairs: [number, number][] = [];
+    for (let a = 0; a < 7; a++) for (let b = 8; b < 15; b++) pairs.push([a, b]);
+    const { groups } = cuts(16, [...pairs, [7, 15]]);
+    expect(groups.map((g) => [g.x, g.y, g.pairs.length, g.via])).toEqual([
+      [[0, 1, 2, 3, 4, 5, 6], [8, 9, 10, 11, 12, 13, 14], 49, [7, 15]],
+      [[7], [15], 1, [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14]],
+    ]);
+    const arcs = cutArcs(groups, boxOf);
+    expect(arcs.map((c) => c.count)).toEqual([49, 1]);
+    // the bundle's ends are a region of each group
+    expect(groups[0].x).toContain(arcs[0].a);
+    expect(groups[0].y).toContain(arcs[0].b);
+    expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0, n1, n2, n3 +3 more ✂ n8, n9, n10, n11 +3 more · via n7, n15");
   });
 });

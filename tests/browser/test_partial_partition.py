@@ -1,0 +1,121 @@
+"""A partial partition in Chromium, through the HTML replay: links cut between nodes that still
+reach each other through a third are drawn as dashed curves between the two regions, with the
+bridging nodes marked and named, for the whole cut and gone after the heal; the signals the
+canvas sets are checked against the cut links and bridges computed from the trace in Python.
+Screenshots at 1280 and 900 px, light and dark, also of a full split for comparison."""
+
+from __future__ import annotations
+
+import pytest
+
+import meshlab as ml
+
+from .partial_partition import bridged_split, cut_pairs_and_bridges, partial_trace
+from .test_flows_partition_table import (
+    CANVAS,
+    attr,
+    canvas_xy,
+    colour_pixels,
+    open_replay,
+    wait_attr,
+)
+
+# the cut links' colour (palette.ts PARTITION) in each theme, and the bridges' (BRIDGE)
+CUT_RGB = {"light": (0x7B, 0x2C, 0xBF), "dark": (0xB1, 0x97, 0xFC)}
+BRIDGE_RGB = {"light": (0x0B, 0x72, 0x85), "dark": (0x3B, 0xC9, 0xDB)}
+T = 3.0
+
+
+def expected(trace, t: float) -> tuple[str, str]:
+    """The canvas's data-partial-cuts and data-bridges, as computed from the trace."""
+    cuts = cut_pairs_and_bridges(trace, t)
+    entries = sorted(f"{a}~{b}@{','.join(via)}" for (a, b), via in cuts.items())
+    bridges = sorted({n for via in cuts.values() for n in via}, key=lambda n: int(n[1:]))
+    return " ".join(entries), ",".join(bridges)
+
+
+SCATTERED = [("n0", "n8"), ("n0", "n9"), ("n1", "n8"), ("n1", "n9"), ("n5", "n6"), ("n3", "n14")]
+HALVES = [(f"n{a}", f"n{b}") for a in range(7) for b in range(8, 15)] + [("n7", "n15")]
+CASES = {
+    # {n0, n1} cannot reach {n2, n3}; n4 alone bridges them
+    "5": (5, bridged_split(), True),
+    # several cut links on 16 nodes, each bridged by many nodes (named in the caption only)
+    "16-scattered": (16, SCATTERED, False),
+    # two halves cut from each other (49 links, one counted curve) that n7 and n15 bridge
+    "16-halves": (16, HALVES, True),
+}
+
+
+def check_partial(page, trace, theme: str, bridge_marks: bool) -> None:
+    want_cuts, want_bridges = expected(trace, T)
+    assert want_cuts, "the trace has no partial partition at t=3"
+    wait_attr(page, "partial-cuts", "v !== ''")
+    assert " ".join(sorted(attr(page, "partial-cuts").split())) == want_cuts
+    assert attr(page, "bridges") == want_bridges
+    assert attr(page, "sides") == ""  # everyone still reaches everyone: no sides
+    assert attr(page, "theme") == theme
+    assert colour_pixels(page, CUT_RGB[theme], tol=6) > 800
+    marks = colour_pixels(page, BRIDGE_RGB[theme], tol=6)
+    assert marks > 300 if bridge_marks else marks < 50, marks
+
+
+@pytest.mark.parametrize(
+    ("case", "width", "theme"),
+    [
+        ("5", 1280, "light"),
+        ("5", 900, "dark"),
+        ("16-scattered", 1280, "dark"),
+        ("16-scattered", 900, "light"),
+        ("16-halves", 1280, "light"),
+        ("16-halves", 900, "dark"),
+    ],
+)
+def test_partial_partition_names_cut_links_and_bridges(
+    browser, tmp_path, artifacts, case, width, theme
+):
+    nodes, cuts, bridge_marks = CASES[case]
+    trace = partial_trace(nodes, cuts)
+    name = f"partial-{case}-{theme}-{width}"
+    context, page, errors = open_replay(
+        browser, tmp_path, trace, name, time=T, width=width, scheme=theme
+    )
+    check_partial(page, trace, theme, bridge_marks)
+    # hovering a cut link says who cannot talk and through whom they still do
+    x, y = (float(v) for v in attr(page, "cut-xy").split(","))
+    page.mouse.move(*canvas_xy(page, x, y))
+    page.wait_for_selector(f"{CANVAS} .ml-tip:visible")
+    tip = page.inner_text(f"{CANVAS} .ml-tip")
+    # the first curve drawn is the first cut link in node order
+    (a, b), via = min(
+        cut_pairs_and_bridges(trace, T).items(),
+        key=lambda kv: (int(kv[0][0][1:]), int(kv[0][1][1:])),
+    )
+    if case == "16-halves":  # a block of 49 links is one curve, naming both groups
+        assert "n0, n1, n2, n3, n4, n5, n6 ✂ n8, n9, n10, n11, n12, n13, n14: 49 cut links" in tip
+    else:
+        assert f"{a} ✂ {b}:" in tip, tip
+    assert "no direct link since t=2" in tip, tip
+    assert f"reach {via[0]}" in tip, tip
+    page.mouse.move(0, 0)
+    page.wait_for_selector(f"{CANVAS} .ml-tip", state="hidden")
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+    # after the heal nothing of it is left
+    page.focus(CANVAS)
+    page.keyboard.press("End")
+    wait_attr(page, "partial-cuts", "v === ''")
+    assert attr(page, "bridges") == "" and attr(page, "cut-xy") == ""
+    assert not errors, errors
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "theme"), [(1280, "dark"), (900, "light"), (900, "dark")])
+def test_full_partition_sides_in_both_themes(browser, tmp_path, artifacts, width, theme):
+    trace = ml.scenarios.run("partition", seed=1)
+    context, page, errors = open_replay(
+        browser, tmp_path, trace, f"full-{theme}-{width}", time=3.5, width=width, scheme=theme
+    )
+    wait_attr(page, "sides", "v === 'n0,n1|n2,n3,n4'")
+    assert attr(page, "partial-cuts") == "" and attr(page, "theme") == theme
+    page.screenshot(path=str(artifacts / f"partition-full-{theme}-{width}.png"))
+    assert not errors, errors
+    context.close()

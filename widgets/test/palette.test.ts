@@ -1,0 +1,122 @@
+// The palette against the grounds it is drawn on (WCAG 2 contrast, >= 3:1 for graphics, 4.5:1
+// for a chip's text) and under colour-blind simulation (Machado 2009 protanopia and
+// deuteranopia, CIEDE2000 between every two status or message-type colours), in both themes.
+import { afterEach, describe, expect, it } from "vitest";
+import * as P from "../src/palette";
+import { contrast, deltaE2000, difference, simulate, type Vision } from "./colour";
+
+/** The scrubber's density strip under the markers (styles.ts: .ml-density). */
+const STRIP = { light: "#f8f9fa", dark: "#25282c" };
+const GRAPHIC = 3;
+const TEXT = 4.5;
+/** Minimum CIEDE2000 between two colours of one set, for every vision simulated. */
+const MIN_DE = { status: 9, types: 8 };
+const VISIONS: Vision[] = ["normal", "protanopia", "deuteranopia"];
+
+afterEach(() => P.applyTheme(false));
+
+/** Every (what, colour, ground) below `min`, as readable lines. */
+function lowContrast(colours: Record<string, string>, grounds: Record<string, string>, min = GRAPHIC): string[] {
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(colours)) {
+    for (const [gname, g] of Object.entries(grounds)) {
+      const r = contrast(c, g);
+      if (r < min) out.push(`${name} ${c} on ${gname} ${g}: ${r.toFixed(2)}:1`);
+    }
+  }
+  return out;
+}
+
+/** The closest two colours of a set for a vision, and how far apart they look. */
+function closest(colours: string[], vision: Vision): [number, string] {
+  let best: [number, string] = [Infinity, ""];
+  for (let i = 0; i < colours.length; i++) {
+    for (let j = i + 1; j < colours.length; j++) {
+      const d = difference(colours[i], colours[j], vision);
+      if (d < best[0]) best = [d, `${colours[i]}/${colours[j]}`];
+    }
+  }
+  return best;
+}
+
+const indexed = (xs: string[], what: string) => Object.fromEntries(xs.map((c, i) => [`${what} ${i}`, c]));
+
+describe("colour science", () => {
+  it("computes WCAG contrast as the spec's examples do", () => {
+    expect(contrast("#000000", "#ffffff")).toBeCloseTo(21, 5);
+    expect(contrast("#777777", "#ffffff")).toBeCloseTo(4.48, 2);
+    expect(contrast("#ffffff", "#ffffff")).toBe(1);
+  });
+
+  it("computes CIEDE2000 as Sharma, Wu and Dalal's test pairs", () => {
+    expect(deltaE2000([50, 2.6772, -79.7751], [50, 0, -82.7485])).toBeCloseTo(2.0425, 3);
+    expect(deltaE2000([50, 0, 0], [50, -1, 2])).toBeCloseTo(2.3669, 3);
+    expect(deltaE2000([50, 2.5, 0], [73, 25, -18])).toBeCloseTo(27.1492, 3);
+    expect(deltaE2000([2.0776, 0.0795, -1.135], [0.9033, -0.0636, -0.5514])).toBeCloseTo(0.9082, 3);
+  });
+
+  it("simulates dichromacy: greys stay grey, red and green collapse for a deuteranope", () => {
+    for (const v of ["protanopia", "deuteranopia"] as Vision[]) {
+      const [r, g, b] = simulate("#808080", v);
+      expect(Math.abs(r - g) + Math.abs(g - b)).toBeLessThan(0.01);
+    }
+    // the old palette's green and red message types: far apart to most, the same to a deuteranope
+    expect(difference("#59a14f", "#e15759", "normal")).toBeGreaterThan(40);
+    expect(difference("#59a14f", "#e15759", "deuteranopia")).toBeLessThan(2);
+  });
+});
+
+for (const theme of ["light", "dark"] as const) {
+  describe(`the ${theme} palette`, () => {
+    const use = () => P.applyTheme(theme === "dark");
+    const grounds = () => ({ page: P.THEME.bg, "node up": P.NODE_STYLE.up.fill });
+
+    it("draws actor statuses at 3:1 on the page and on node regions (up, or in another state)", () => {
+      use();
+      expect(lowContrast(P.STATUS_COLOR, { ...grounds(), "node other": P.NODE_STYLE.other.fill })).toEqual([]);
+    });
+
+    it("draws message types at 3:1 on the page and on node regions", () => {
+      use();
+      expect(lowContrast(indexed(P.TYPE_PALETTE, "type"), grounds())).toEqual([]);
+    });
+
+    it("draws the scrubber's markers at 3:1 on its strip", () => {
+      use();
+      expect(lowContrast(P.MARKER_COLOR, { page: P.THEME.bg, strip: STRIP[theme] })).toEqual([]);
+    });
+
+    it("draws partition sides, cut links, bridges and the other marks at 3:1, chip text at 4.5:1", () => {
+      use();
+      const marks = { PARTITION: P.PARTITION, BRIDGE: P.BRIDGE, HUNG: P.HUNG, HANDLER_ERROR: P.HANDLER_ERROR, DROP: P.DROP, TRANSIT: P.TRANSIT, HEAT: P.HEAT };
+      expect(lowContrast({ ...indexed(P.SIDE_COLOR, "side"), ...marks }, grounds())).toEqual([]);
+      const chips = [...P.SIDE_COLOR, P.PARTITION, P.BRIDGE].flatMap((c) => lowContrast({ [`text on ${c}`]: P.inkOn(c) }, { chip: c }, TEXT));
+      expect(chips).toEqual([]);
+      expect(lowContrast(P.MAINT_COLOR, { page: P.THEME.bg })).toEqual([]);
+    });
+
+    it("keeps statuses and message types apart under protanopia and deuteranopia", () => {
+      use();
+      const far: string[] = [];
+      const sets = { status: Object.values(P.STATUS_COLOR), types: P.TYPE_PALETTE };
+      for (const [name, colours] of Object.entries(sets)) {
+        for (const v of VISIONS) {
+          const [d, pair] = closest(colours, v);
+          if (d < MIN_DE[name as keyof typeof MIN_DE]) far.push(`${name} ${v}: ${pair} ΔE2000 ${d.toFixed(1)}`);
+        }
+      }
+      expect(far).toEqual([]);
+    });
+  });
+}
+
+it("switches every themed colour back and forth in place", () => {
+  const light = { s: { ...P.STATUS_COLOR }, t: [...P.TYPE_PALETTE], m: { ...P.MARKER_COLOR }, p: P.PARTITION, d: P.DROP };
+  P.applyTheme(true);
+  expect(P.STATUS_COLOR.busy).not.toBe(light.s.busy);
+  expect(P.TYPE_PALETTE).not.toEqual(light.t);
+  expect(P.PARTITION).not.toBe(light.p);
+  expect(P.typeColor(1)).toBe(P.TYPE_PALETTE[1]);
+  P.applyTheme(false);
+  expect({ s: { ...P.STATUS_COLOR }, t: [...P.TYPE_PALETTE], m: { ...P.MARKER_COLOR }, p: P.PARTITION, d: P.DROP }).toEqual(light);
+});
