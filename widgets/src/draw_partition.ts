@@ -120,14 +120,10 @@ export class PartitionLayer {
         continue;
       }
       const bw = measure(badgeText(d, st.str(st.nodeCodes[d.to]))) + 8;
-      // a zone's cell has a name line, not a header; a badge that would leave it is not drawn
-      // (zoomed into the zone, its nodes have the room)
-      const cell = sc.zones !== null && sc.zones.focus < 0;
-      const top = A.y + (cell ? 13 : HEADER + 1);
-      let [x, y] = next.get(d.from) ?? [A.x + (cell ? 2 : 6), top];
-      if (x + bw > A.x + A.w - 6 && x > A.x + 6) [x, y] = [A.x + (cell ? 2 : 6), y + BADGE_H + 2];
-      if (cell && (x + bw > A.x + A.w || y + BADGE_H > A.y + A.h)) continue;
-      if (!cell && y >= top + BADGE_ROWS * (BADGE_H + 2)) {
+      const top = A.y + HEADER + 1;
+      let [x, y] = next.get(d.from) ?? [A.x + 6, top];
+      if (x + bw > A.x + A.w - 6 && x > A.x + 6) [x, y] = [A.x + 6, y + BADGE_H + 2];
+      if (y >= top + BADGE_ROWS * (BADGE_H + 2)) {
         rest.set(d.from, [d]);
         continue;
       }
@@ -188,16 +184,13 @@ export class PartitionLayer {
         if (i === undefined) continue;
         const c = sideColor(i);
         ctx.strokeStyle = c;
-        // zone cells sit 3 px apart and have a name line, not a header: a thin outline, no chip
-        const cell = sc.zones !== null && sc.zones.focus < 0;
-        ctx.lineWidth = cell ? 2 : 3;
-        if (cell) ctx.strokeRect(n.box.x - 1, n.box.y - 1, n.box.w + 2, n.box.h + 2);
-        else ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
+        ctx.lineWidth = 3;
+        ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
         ctx.globalAlpha = 0.08;
         ctx.fillStyle = c;
         ctx.fillRect(n.box.x, n.box.y, n.box.w, n.box.h);
         ctx.globalAlpha = 1;
-        const at = cell ? null : chip(ctx, n.box, n.box.x + n.box.w - 4, `side ${sideName(i)}`, c);
+        const at = chip(ctx, n.box, n.box.x + n.box.w - 4, `side ${sideName(i)}`, c);
         if (at !== null) chipRight.set(n.idx, at);
       }
       // the cut line between the sides
@@ -327,33 +320,25 @@ export class PartitionLayer {
     let [px, lh] = [11, 16]; // font size and line height
     const height = (n: number) => lh * n + 6;
     let box: Rect;
-    if (sc.caption) {
-      lines.push(...notes);
-      const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
-      const h = height(lines.length);
-      // nodes drawn in zones: the scene kept a place for the caption
-      box = { ...sc.caption, w: Math.min(tw, sc.caption.w), h: Math.min(h, sc.caption.h) };
-    } else {
-      if (!sc.nodes.length) return;
-      const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
-      const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
-      // in the grid's empty cell when there is one, else at the bottom over the last row's
-      // bodies, below their headers (names and chips stay readable); what does not fit is
-      // counted (the notes are in the legend too)
-      const room = free ? last.h - 8 : sc.height - 2 - (last.y + HEADER + 2);
-      const fits = (n: number, step: number) => step * n + 6 <= room;
-      // roomy lines with the notes, else without them, else compact lines, else counted
-      if (fits(lines.length + notes.length, 16)) lines.push(...notes);
-      else if (!fits(lines.length, 16)) {
-        [px, lh] = [10, 13];
-        const fit = Math.max(2, Math.floor((room - 6) / lh));
-        if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
-      }
-      ctx.font = font(px);
-      const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
-      const h = height(lines.length);
-      box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, last.w - 8), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, sc.width - 8), h };
+    if (!sc.nodes.length) return;
+    const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
+    const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
+    // in the grid's empty cell when there is one, else at the bottom over the last row's
+    // bodies, below their headers (names and chips stay readable); what does not fit is
+    // counted (the notes are in the legend too)
+    const room = free ? last.h - 8 : sc.height - 2 - (last.y + HEADER + 2);
+    const fits = (n: number, step: number) => step * n + 6 <= room;
+    // roomy lines with the notes, else without them, else compact lines, else counted
+    if (fits(lines.length + notes.length, 16)) lines.push(...notes);
+    else if (!fits(lines.length, 16)) {
+      [px, lh] = [10, 13];
+      const fit = Math.max(2, Math.floor((room - 6) / lh));
+      if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
     }
+    ctx.font = font(px);
+    const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+    const h = height(lines.length);
+    box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, last.w - 8), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, sc.width - 8), h };
     ctx.fillStyle = THEME.panel;
     ctx.fillRect(box.x, box.y, box.w, box.h);
     ctx.strokeStyle = PARTITION;
