@@ -142,7 +142,7 @@ export function rateWidth(rate: number, max: number, maxW = 14): number {
 }
 
 /** Edges between placed dots; an edge whose end is not placed (filtered out) is left out. */
-export function flowLines(dots: FlowDot[], edges: Map<number, FlowEdge>, w: number, maxW = 14, cut: (from: number, to: number) => boolean = () => false): { lines: FlowLine[]; within: Map<number, number>; maxRate: number } {
+export function flowLines(dots: FlowDot[], edges: { values(): Iterable<FlowEdge> }, w: number, maxW = 14, cut: (from: number, to: number) => boolean = () => false): { lines: FlowLine[]; within: Map<number, number>; maxRate: number } {
   const at = new Map(dots.map((d) => [d.idx, d]));
   const within = new Map<number, number>();
   let max = 0;

@@ -1,7 +1,9 @@
 // Who talks to whom: messages sent in a trailing window (t - W, t] aggregated into edges between
 // actors and between nodes. The window slides incrementally: a playback frame adds the messages
 // that entered it and removes those that left, so its cost is the traffic of one frame, not of
-// the window or the trace. A jump far away recounts the window once.
+// the window or the trace. A jump far away recounts the window once. The edges live in an
+// open-addressing table whose edge records are reused when an edge empties, so a playback frame
+// allocates nothing and leaves no garbage for a collection to stop a later frame on.
 
 /** The message columns of the EventStore this reads (typed arrays, message index order). */
 export interface MsgColumns {
@@ -23,12 +25,168 @@ export interface FlowEdge {
   to: number;
   /** Messages sent on this edge in the window. */
   count: number;
-  /** Message type code -> messages of that type in the window. */
+  /** Message type code -> messages of that type in the window (0 for a type that left it). */
   types: Map<number, number>;
 }
 
 /** Edge key of an ordered pair: both sides below 2^24, so the key is an exact double. */
 export const pairKey = (a: number, b: number): number => a * 16777216 + b;
+
+/** The edges of a window as the views read them: by key, or all of them. */
+export interface FlowEdges {
+  readonly size: number;
+  get(key: number): FlowEdge | undefined;
+  values(): Iterable<FlowEdge>;
+  [Symbol.iterator](): Iterator<[number, FlowEdge]>;
+}
+
+/**
+ * Edges in a linear-probing table of edge ids (deletion shifts the run back, so there are no
+ * tombstones and no rehash while the number of edges stays put). An edge is a record with a
+ * small integer id that a message keeps to undo its count; an edge that empties goes to a pool
+ * and is reused, type map and all, by the next new pair.
+ */
+export class EdgeTable implements FlowEdges {
+  size = 0;
+  private mask = 1023;
+  /** Slots: an edge id, -1 when empty. */
+  private table = new Int32Array(1024).fill(-1);
+  private readonly recs: FlowEdge[] = [];
+  private from = new Int32Array(256);
+  private to = new Int32Array(256);
+  private readonly pool: number[] = [];
+
+  private home(a: number, b: number): number {
+    let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b);
+    h ^= h >>> 15;
+    return h & this.mask;
+  }
+
+  /** The slot holding the edge a -> b, or -1. */
+  private slotOf(a: number, b: number): number {
+    for (let i = this.home(a, b); ; i = (i + 1) & this.mask) {
+      const id = this.table[i];
+      if (id < 0) return -1;
+      if (this.from[id] === a && this.to[id] === b) return i;
+    }
+  }
+
+  get(key: number): FlowEdge | undefined {
+    const a = Math.floor(key / 16777216);
+    const i = this.slotOf(a, key - a * 16777216);
+    return i < 0 ? undefined : this.recs[this.table[i]];
+  }
+
+  /** The id of the edge a -> b, -1 when it has no messages. */
+  idOf(a: number, b: number): number {
+    const i = this.slotOf(a, b);
+    return i < 0 ? -1 : this.table[i];
+  }
+
+  /** Count one message of type `ty` from a to b; returns the edge's id. */
+  bump(a: number, b: number, ty: number): number {
+    let i = this.home(a, b);
+    let id = -1;
+    for (; ; i = (i + 1) & this.mask) {
+      id = this.table[i];
+      if (id < 0) break;
+      if (this.from[id] === a && this.to[id] === b) break;
+    }
+    if (id < 0) {
+      if (2 * (this.size + 1) > this.table.length) {
+        this.grow();
+        return this.bump(a, b, ty);
+      }
+      id = this.pool.length ? this.pool.pop()! : this.newRecord();
+      const e = this.recs[id];
+      e.from = a;
+      e.to = b;
+      e.count = 0;
+      this.from[id] = a;
+      this.to[id] = b;
+      this.table[i] = id;
+      this.size++;
+    }
+    const e = this.recs[id];
+    e.count++;
+    e.types.set(ty, (e.types.get(ty) ?? 0) + 1);
+    return id;
+  }
+
+  private newRecord(): number {
+    const id = this.recs.length;
+    this.recs.push({ from: 0, to: 0, count: 0, types: new Map<number, number>() });
+    if (id >= this.from.length) {
+      const f = new Int32Array(this.from.length * 2);
+      f.set(this.from);
+      const t = new Int32Array(this.to.length * 2);
+      t.set(this.to);
+      this.from = f;
+      this.to = t;
+    }
+    return id;
+  }
+
+  /** Undo one bump of type `ty` on edge `id`. */
+  unbump(id: number, ty: number): void {
+    const e = this.recs[id];
+    e.count--;
+    // a type that reaches 0 keeps its entry: deleting and adding keys makes a Map rebuild its
+    // table, which is the garbage this table exists to avoid (readers skip zero counts)
+    e.types.set(ty, Math.max(0, (e.types.get(ty) ?? 0) - 1));
+    if (e.count > 0) return;
+    this.remove(this.slotOf(e.from, e.to));
+    this.pool.push(id);
+  }
+
+  private remove(at: number): void {
+    const { table, mask } = this;
+    let i = at;
+    table[i] = -1;
+    this.size--;
+    // shift back the entries of the run after i that may sit in i (their home is not in (i, j])
+    for (let j = (i + 1) & mask; table[j] >= 0; j = (j + 1) & mask) {
+      const id = table[j];
+      const h = this.home(this.from[id], this.to[id]);
+      if (i <= j ? h > i && h <= j : h > i || h <= j) continue;
+      table[i] = id;
+      table[j] = -1;
+      i = j;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2).fill(-1);
+    this.mask = this.table.length - 1;
+    for (const id of old) {
+      if (id < 0) continue;
+      let i = this.home(this.from[id], this.to[id]);
+      while (this.table[i] >= 0) i = (i + 1) & this.mask;
+      this.table[i] = id;
+    }
+  }
+
+  /** Forget every edge (a jump recounts the window); the records go back to the pool. */
+  clear(): void {
+    for (let i = 0; i < this.table.length; i++) {
+      const id = this.table[i];
+      if (id < 0) continue;
+      this.recs[id].types.clear();
+      this.pool.push(id);
+      this.table[i] = -1;
+    }
+    this.size = 0;
+  }
+
+  *values(): IterableIterator<FlowEdge> {
+    for (const id of this.table) if (id >= 0) yield this.recs[id];
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, FlowEdge]> {
+    for (const id of this.table) if (id >= 0) yield [pairKey(this.from[id], this.to[id]), this.recs[id]];
+  }
+}
 
 /** What a frame asks of the window: which messages count, and how to place their ends. */
 export interface FlowQuery {
@@ -55,15 +213,15 @@ export interface FlowDetail {
 }
 
 export class FlowWindow {
-  readonly actorEdges = new Map<number, FlowEdge>();
-  readonly nodeEdges = new Map<number, FlowEdge>();
+  readonly actorEdges = new EdgeTable();
+  readonly nodeEdges = new EdgeTable();
   /** Messages sorted by send time (message indexes), and those times. */
   private byStart = new Int32Array(0);
   private startAt = new Float64Array(0);
   private indexed = 0;
-  /** The edge keys a message was counted under, so removing it undoes exactly its add. */
-  private aKey = new Float64Array(0);
-  private nKey = new Float64Array(0);
+  /** The edges (ids) a message was counted under, -1 for none: removing it undoes its add. */
+  private aKey = new Int32Array(0);
+  private nKey = new Int32Array(0);
   private lo = 0;
   private hi = 0;
   private fresh = true;
@@ -100,9 +258,9 @@ export class FlowWindow {
       b.set(this.byStart.subarray(0, this.indexed));
       const s = new Float64Array(cap);
       s.set(this.startAt.subarray(0, this.indexed));
-      const ak = new Float64Array(cap);
+      const ak = new Int32Array(cap);
       ak.set(this.aKey.subarray(0, this.indexed));
-      const nk = new Float64Array(cap);
+      const nk = new Int32Array(cap);
       nk.set(this.nKey.subarray(0, this.indexed));
       [this.byStart, this.startAt, this.aKey, this.nKey] = [b, s, ak, nk];
     }
@@ -172,32 +330,32 @@ export class FlowWindow {
     this.touched++;
     const c = this.src;
     const m = this.byStart[p];
-    this.aKey[m] = NaN;
-    this.nKey[m] = NaN;
+    this.aKey[m] = -1;
+    this.nKey[m] = -1;
     const s = c.mSrc.data[m];
     const d = c.mDst.data[m];
     if (s >= 0 && s === d) return; // a timer: an actor's message to itself is not traffic
     const ty = c.mType.data[m];
     if (q.type !== -1 && ty !== q.type) return;
-    if (s >= 0 && d >= 0) this.aKey[m] = bump(this.actorEdges, s, d, ty, 1);
+    if (s >= 0 && d >= 0) this.aKey[m] = this.actorEdges.bump(s, d, ty);
     const a = c.mSrcNode.data[m];
     const b = c.mDstNode.data[m] >= 0 ? c.mDstNode.data[m] : d >= 0 ? q.nodeOf(d) : -1;
-    if (a >= 0 && b >= 0) this.nKey[m] = bump(this.nodeEdges, a, b, ty, 1);
+    if (a >= 0 && b >= 0) this.nKey[m] = this.nodeEdges.bump(a, b, ty);
   }
 
   private remove(p: number): void {
     this.touched++;
     const m = this.byStart[p];
     const ty = this.src.mType.data[m];
-    if (!Number.isNaN(this.aKey[m])) unbump(this.actorEdges, this.aKey[m], ty);
-    if (!Number.isNaN(this.nKey[m])) unbump(this.nodeEdges, this.nKey[m], ty);
+    if (this.aKey[m] >= 0) this.actorEdges.unbump(this.aKey[m], ty);
+    if (this.nKey[m] >= 0) this.nodeEdges.unbump(this.nKey[m], ty);
   }
 
   /** Rate, types and latency of one edge, from the messages in the window (on hover only). */
   detail(from: number, to: number, byNode: boolean): FlowDetail | null {
     const edges = byNode ? this.nodeEdges : this.actorEdges;
-    const key = pairKey(from, to);
-    const e = edges.get(key);
+    const key = edges.idOf(from, to);
+    const e = key < 0 ? undefined : edges.get(pairKey(from, to));
     if (!e) return null;
     const keys = byNode ? this.nKey : this.aKey;
     const c = this.src;
@@ -210,7 +368,7 @@ export class FlowWindow {
       else lat.push(c.mEnd.data[m] - c.mStart.data[m]);
     }
     lat.sort((a, b) => a - b);
-    const types = [...e.types].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const types = [...e.types].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     return {
       count: e.count,
       rate: e.count / this.w,
@@ -222,25 +380,6 @@ export class FlowWindow {
       p99: quantile(lat, 0.99),
     };
   }
-}
-
-function bump(edges: Map<number, FlowEdge>, a: number, b: number, ty: number, by: number): number {
-  const key = pairKey(a, b);
-  let e = edges.get(key);
-  if (!e) edges.set(key, (e = { from: a, to: b, count: 0, types: new Map() }));
-  e.count += by;
-  e.types.set(ty, (e.types.get(ty) ?? 0) + by);
-  return key;
-}
-
-function unbump(edges: Map<number, FlowEdge>, key: number, ty: number): void {
-  const e = edges.get(key);
-  if (!e) return;
-  e.count--;
-  const n = (e.types.get(ty) ?? 0) - 1;
-  if (n > 0) e.types.set(ty, n);
-  else e.types.delete(ty);
-  if (e.count <= 0) edges.delete(key);
 }
 
 /** Nearest-rank quantile of sorted values (NaN when empty). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FlowWindow, pairKey, quantile, type FlowEdge, type MsgColumns } from "../src/flows";
+import fc from "fast-check";
+import { EdgeTable, FlowWindow, pairKey, quantile, type FlowEdge, type FlowEdges, type MsgColumns } from "../src/flows";
 import { circleDots, flowLines, hitLine, trafficChains, trafficOrder } from "../src/flow_scene";
 import { describeFlow } from "../src/draw_flows";
 import { EventStore } from "../src/store";
@@ -24,7 +25,7 @@ function brute(c: MsgColumns, t: number, w: number, nodeOf: (a: number) => numbe
   return { actors, nodes };
 }
 
-const counts = (edges: Map<number, FlowEdge>) => new Map([...edges].map(([k, e]) => [k, e.count]));
+const counts = (edges: FlowEdges) => new Map([...edges].map(([k, e]) => [k, e.count]));
 const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
 
 /** A ring of n actors over `nodes` nodes (round robin, as the ring scenario places them). */
@@ -246,5 +247,51 @@ describe("flow layout", () => {
       const my = (l.y0 + l.y1) / 2 + dx * 0.08;
       expect(hitLine(sc, mx, my)).toBe(l);
     }
+  });
+});
+
+describe("the flows window's edge table", () => {
+  it("holds what a Map would, through growth and deletions in any order, and reuses emptied edges", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }), fc.boolean()), { maxLength: 3000 }), (ops) => {
+        const table = new EdgeTable();
+        const want = new Map<number, Map<number, number>>();
+        const ids = new Map<number, number[]>(); // key -> ids returned by bump, with their types
+        const seen = new Set<FlowEdge>();
+        let maxLive = 0;
+        for (const [a, b, ty, add] of ops) {
+          const key = pairKey(a, b);
+          const live = want.get(key);
+          if (add || !live) {
+            const id = table.bump(a, b, ty);
+            (ids.get(key) ?? ids.set(key, []).get(key)!).push(id, ty);
+            const m = live ?? new Map<number, number>();
+            m.set(ty, (m.get(ty) ?? 0) + 1);
+            want.set(key, m);
+          } else {
+            const list = ids.get(key)!;
+            const ty0 = list.pop()!;
+            const id = list.pop()!;
+            table.unbump(id, ty0);
+            const n = live.get(ty0)! - 1;
+            if (n) live.set(ty0, n);
+            else live.delete(ty0);
+            if (![...live.values()].some((v) => v > 0)) want.delete(key);
+          }
+          maxLive = Math.max(maxLive, want.size);
+          for (const e of table.values()) seen.add(e);
+        }
+        expect(table.size).toBe(want.size);
+        for (const [key, m] of want) {
+          const e = table.get(key)!;
+          expect(e.count).toBe([...m.values()].reduce((p, q) => p + q, 0));
+          expect(new Map([...e.types].filter(([, n]) => n > 0))).toEqual(m);
+        }
+        expect(new Set([...table].map(([k]) => k))).toEqual(new Set(want.keys()));
+        // an edge that empties is reused: never more records than edges alive at once
+        expect(seen.size).toBeLessThanOrEqual(maxLive);
+      }),
+      { seed: 3, numRuns: 60 },
+    );
   });
 });
