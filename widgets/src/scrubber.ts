@@ -1,7 +1,7 @@
 // The timeline under the canvas: an event-density strip, markers for failures, restarts, node
 // deaths and partitions (buttons, so they can be clicked and read), and the playhead.
 import { K } from "./kinds";
-import { MARKER_COLOR } from "./palette";
+import { MARKER_COLOR, THEME } from "./palette";
 import type { EventStore } from "./store";
 
 /** What each marker colour means, in the order the legend shows them. */
@@ -221,7 +221,8 @@ export class Scrubber {
     const [t0, t1] = loading ? [loading.t0, loading.t1] : [store.t0, store.t1];
     this.t0 = t0;
     this.t1 = t1 > t0 ? t1 : t0 + 1;
-    const key = `${store.n}:${width}:${this.t0}:${this.t1}`;
+    // the markers take the theme's shades: redrawn when it changes
+    const key = `${store.n}:${width}:${this.t0}:${this.t1}:${THEME.dark}`;
     if (key !== this.drawnKey) {
       this.drawnKey = key;
       this.drawStrip(store, width);
