@@ -60,5 +60,11 @@ it("redraws the scrubber's markers and the legend in the dark theme's shades, an
   const dark = [MARKER_COLOR.fail, rgb(MARKER_COLOR.fail)];
   expect(dark).toContain(fail()!.style.background);
   expect(legendIdle().some((c) => c === STATUS_COLOR.idle || c === rgb(STATUS_COLOR.idle))).toBe(true);
+
+  document.body.dataset.jpThemeLight = "true";
+  await tick();
+  runFrames();
+  expect(view.root.dataset.theme).toBe("light");
+  expect([light.fail, rgb(light.fail)]).toContain(fail()!.style.background);
   view.destroy();
 });
