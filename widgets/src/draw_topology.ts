@@ -6,6 +6,8 @@ import { GAP, HEADER, exitPoint, type Rect } from "./layout";
 import { DROP, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import type { Scene, SceneLine, SceneNode } from "./scene";
 import { cross } from "./shapes";
+import { paintZoneColumn, paintZoneFooter, paintZoneOverview } from "./draw_zones";
+import { overlaps, type TextBox } from "./zones";
 
 export interface PaintOptions {
   selectedActor: number; // actor index or -1
@@ -74,15 +76,32 @@ function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<nu
   ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
 }
 
-export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): void {
+/**
+ * Paint the scene; returns the boxes of the texts that say what is where (node and zone names,
+ * their states and counts, the notes), for the view to publish: none of them overlap.
+ */
+export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): TextBox[] {
+  const texts: TextBox[] = [];
   ctx.save();
   ctx.fillStyle = THEME.bg;
   ctx.fillRect(0, 0, sc.width, sc.height);
   ctx.font = "12px system-ui, -apple-system, 'Segoe UI', 'Liberation Sans', sans-serif";
   ctx.textBaseline = "middle";
 
-  const boxOf = new Map(sc.nodes.map((n) => [n.idx, n.box]));
+  const zones = sc.zones;
+  if (zones && zones.focus < 0) paintZoneOverview(ctx, sc, zones, o.selectedNode, texts);
+  else paintRegions(ctx, sc, o, texts);
+  if (zones && zones.focus >= 0) paintZoneColumn(ctx, zones, texts);
 
+  paintMoving(ctx, sc, o, texts);
+  if (zones) paintZoneFooter(ctx, zones, sc.lod.notes, texts);
+  else paintNotes(ctx, sc);
+  ctx.restore();
+  return texts;
+}
+
+/** Node regions drawn one by one: header, summary or actor glyphs. */
+function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, texts: TextBox[]): void {
   // node regions, batched by style: one fill and one stroke for all regions that look alike
   // (at 200 nodes a fill and a stroke per region were most of a frame); regions never overlap,
   // so the order within a batch does not change a pixel
@@ -138,21 +157,27 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     }
     ctx.fillStyle = NODE_STYLE[n.state].text;
     ctx.fillText(n.name, n.box.x + 8, n.box.y + HEADER / 2 + 1);
+    texts.push({ text: n.name, x: n.box.x + 8, y: n.box.y + 4, w, h: HEADER - 8, bold: true, ink: "cell" });
     ends.push(n.box.x + 12 + w);
   }
   ctx.font = F_TEXT;
   sc.nodes.forEach((n, i) => {
     const label = `· ${n.label}`;
-    if (ends[i] + widthOf(ctx, F_TEXT, label) > n.box.x + n.box.w - 4) return;
+    const lw = widthOf(ctx, F_TEXT, label);
+    if (ends[i] + lw > n.box.x + n.box.w - 4) return;
     ctx.fillStyle = NODE_STYLE[n.state].text;
     ctx.fillText(label, ends[i], n.box.y + HEADER / 2 + 1);
+    texts.push({ text: label, x: ends[i], y: n.box.y + 4, w: lw, h: HEADER - 8, bold: false, ink: "cell" });
   });
 
   // aggregated actors: one stacked bar per node, and its counts, kept inside the region
   if (sc.lod.aggregateActors) {
     for (const n of sc.nodes) drawSummary(ctx, n);
   }
+}
 
+/** Supervision links, cuts, flows, moments, messages and drops: over the regions or zones. */
+function paintMoving(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, texts: TextBox[]): void {
   // supervision links, under the glyphs
   if (sc.supervision.length) {
     ctx.strokeStyle = THEME.dark ? "rgba(200,200,200,0.35)" : "rgba(80,80,80,0.35)";
@@ -186,12 +211,13 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     // legend names the dashed line, and hovering a cut says which nodes it separates
   }
 
-  // flows (aggregated messages)
+  // flows (aggregated messages): each count written where it runs into no other text
+  const placed = texts.slice();
+  ctx.font = F_TEXT;
   for (const f of sc.flows) {
-    const ba = boxOf.get(f.from);
-    const bb = boxOf.get(f.to);
-    if (!ba || !bb) continue;
-    if (f.from === f.to) continue;
+    const ba = f.fromBox;
+    const bb = f.toBox;
+    if (ba === bb) continue;
     const [x0, y0] = exitPoint(ba, f.x1, f.y1);
     const [x1, y1] = exitPoint(bb, f.x0, f.y0);
     // offset each direction to its own side
@@ -203,13 +229,24 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.lineWidth = f.width;
     line(ctx, { x0: x0 + ox, y0: y0 + oy, x1: x1 + ox, y1: y1 + oy });
     ctx.globalAlpha = 1;
+    const label = `${f.count} in flight`;
+    const lw = ctx.measureText(label).width;
+    const box = { text: label, x: (x0 + x1) / 2 + ox * 2.2 - lw / 2, y: (y0 + y1) / 2 + oy * 2.2 - 7, w: lw, h: 14, bold: false, ink: "text" };
+    if (placed.some((p) => overlaps(p, box))) continue;
+    placed.push(box);
+    texts.push(box);
     ctx.fillStyle = THEME.text;
     ctx.textAlign = "center";
-    ctx.fillText(`${f.count} in flight`, (x0 + x1) / 2 + ox * 2.2, (y0 + y1) / 2 + oy * 2.2);
+    ctx.fillText(label, box.x + lw / 2, box.y + 7);
   }
+  // actors (none in the zone overview: its cells count them)
+  if (!sc.lod.aggregateActors && !(sc.zones && sc.zones.focus < 0)) paintActors(ctx, sc, o);
+  paintTransient(ctx, sc);
+}
 
-  // actors
-  if (!sc.lod.aggregateActors) {
+/** Actor glyphs with their marks and labels. */
+function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): void {
+  {
     const labels = sc.actors.length <= 80;
     const downNodes = new Set(sc.nodes.filter((n) => n.state === "down").map((n) => n.idx));
     for (const a of sc.actors) {
@@ -281,6 +318,10 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     }
     if (labels) paintLabels(ctx, sc, downNodes);
   }
+}
+
+/** Moments that flash, messages in flight and drops. */
+function paintTransient(ctx: CanvasRenderingContext2D, sc: Scene): void {
 
   // moments: rings that grow and fade, so spawns, failures and restarts are seen happening
   for (const m of sc.moments) {
@@ -344,8 +385,10 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     cross(ctx, d.x, d.y, 3.5);
   }
   ctx.globalAlpha = 1;
+}
 
-  // say when detail was reduced
+/** Say when detail was reduced. */
+function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
   if (sc.lod.notes.length) {
     ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
     ctx.textAlign = "right";
@@ -356,7 +399,6 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
     ctx.fillStyle = "#5c4400";
     lines.forEach((l, i) => ctx.fillText(l, sc.width - 10, sc.height - 14 - 16 * (lines.length - 1 - i)));
   }
-  ctx.restore();
 }
 
 /** A small hourglass centred at (x, y), `h` tall: the mark of a hung actor. */

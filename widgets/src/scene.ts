@@ -6,9 +6,10 @@ import { busySince, HUNG_AFTER, isHung, STATUS_SLOTS, type Folder, type MeshStat
 import { arcPoint, dropProgress, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
 import { center, exitPoint, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
-import { decideLod, flowWidth, type Lod } from "./lod";
+import { decideLod, flowWidth, fmtInt, type Lod } from "./lod";
 import { Grow } from "./grow";
 import type { EventStore } from "./store";
+import { planBoxes, planPortals, planZones, sceneZones, type SceneZones, type ZoneOptions, type ZonePlan } from "./zone_scene";
 
 export interface Filters {
   hideSystem: boolean;
@@ -84,8 +85,12 @@ export interface SceneLine {
 }
 
 export interface SceneFlow extends SceneLine {
+  /** Node indexes at the ends (-1 where an end is a zone). */
   from: number;
   to: number;
+  /** The regions the flow runs between: two nodes, or zones when nodes are drawn in zones. */
+  fromBox: Rect;
+  toBox: Rect;
   count: number;
   rate: number;
   width: number;
@@ -107,6 +112,24 @@ export interface Scene {
   lod: Lod;
   inFlight: number;
   visibleActors: number;
+  /** Above ZONE_MIN nodes: the zones, their counts and where they are drawn; else null. */
+  zones: SceneZones | null;
+  /** Where a partition's caption goes when nodes are drawn in zones (a free zone slot, else
+   * the right half of the footer line); null: the partition layer finds its own place. */
+  caption: Rect | null;
+}
+
+interface NodeLayout {
+  names: string[];
+  order: number[];
+  /** Node boxes by node index; in a zoomed zone only its nodes have one. */
+  boxOf: (NodeBox | undefined)[];
+  /** Where a node without a box is (its zone's row), by node index. */
+  portal: (Rect | undefined)[];
+  plan: ZonePlan | null;
+  /** Where a flow to or from each node index ends: the node, or its zone (ZONE_ANCHOR + zone). */
+  anchorId: Int32Array;
+  anchorBox: Map<number, Rect>;
 }
 
 // Slots of a node's counts in SceneBuilder's per-frame table.
@@ -118,6 +141,9 @@ const IDX_RESTARTING = 4;
 const IDX_STOPPED = 5;
 const IDX_HUNG = 6;
 const COUNT_STRIDE = 7;
+/** Flow anchors: node indexes below ZONE_ANCHOR, zones above; a pair key is a * ANCHORS + b. */
+const ZONE_ANCHOR = 1 << 20;
+const ANCHORS = 1 << 22;
 
 export function statusName(s: MeshState, a: number, t: number): StatusName {
   switch (s.status[a]) {
@@ -149,6 +175,16 @@ export function nodeStateName(s: MeshState, n: number): NodeStateName {
   }
 }
 
+/** What a zoned frame says it left out, in one line (the footer under the zones). */
+function zoneNotes(plan: ZonePlan, lod: Lod, visible: number, messages: number): string[] {
+  const z = plan.zoning;
+  const how = z.source === "block" ? "blocks of consecutive nodes" : z.source === "prefix" ? "by name prefix" : z.source === "meshos" ? "MeshOS zones" : "zone attribute";
+  const parts = [plan.focus >= 0 ? `zone ${z.zones[plan.focus].name}: ${z.zones[plan.focus].nodes.length} of ${z.zoneOf.length} nodes` : `${z.zoneOf.length} nodes in ${z.zones.length} zones (${how}) · wheel or double-click a zone to zoom`];
+  if (plan.focus >= 0 && lod.aggregateActors) parts.push(`${fmtInt(visible)} actors as per-node summaries`);
+  if (lod.flows) parts.push(`${fmtInt(messages)} messages in flight as flows between ${plan.focus >= 0 ? "nodes and zones" : "zones"}`);
+  return [parts.join(" · ")];
+}
+
 /** Scratch buffers reused from frame to frame so playback does not churn the allocator. */
 export class SceneBuilder {
   private flight = new Grow(Int32Array, 1024);
@@ -167,25 +203,44 @@ export class SceneBuilder {
 
   /** The node layout of the last frame: recomputed only when the area, the nodes or their slots change. */
   private layoutKey = "";
-  private layout: { names: string[]; order: number[]; boxOf: NodeBox[] } = { names: [], order: [], boxOf: [] };
+  private layout: NodeLayout = { names: [], order: [], boxOf: [], portal: [], plan: null, anchorId: new Int32Array(0), anchorBox: new Map() };
   /** Per node, its actors by status (STATUS_INDEX order) and its hung actors: one frame's counts. */
   private counts = new Int32Array(0);
 
-  private layoutFor(store: EventStore, area: Rect, metaNodes: string[]): { names: string[]; order: number[]; boxOf: NodeBox[] } {
+  private layoutFor(store: EventStore, area: Rect, metaNodes: string[], zo: ZoneOptions): NodeLayout {
     // Slots only ever grow with the rows indexed, so the row count stands for all of them.
-    const key = `${store.n}|${store.nodeCodes.length}|${area.x},${area.y},${area.w},${area.h}|${metaNodes.join("\u0001")}`;
+    const key = `${store.n}|${store.nodeCodes.length}|${area.x},${area.y},${area.w},${area.h}|${metaNodes.join("\u0001")}|${zo.focus}|${zo.meta ? Object.keys(zo.meta).length : 0}`;
     if (key === this.layoutKey) return this.layout;
     const nNodes = store.nodeCodes.length;
     const names = store.nodeCodes.map((c) => store.str(c));
     const order = nodeOrder(names, metaNodes);
-    const boxes = layoutNodes(
-      order.map((i) => store.nodeSlots[i].length),
-      area,
-    );
-    const boxOf: NodeBox[] = new Array(nNodes);
-    order.forEach((i, k) => (boxOf[i] = boxes[k]));
+    const plan = planZones(store, names, order, area, zo, layoutNodes);
+    let boxOf: (NodeBox | undefined)[];
+    let portal: (Rect | undefined)[] = new Array(nNodes);
+    if (plan) {
+      boxOf = planBoxes(plan, nNodes);
+      portal = planPortals(plan, nNodes);
+    } else {
+      const boxes = layoutNodes(
+        order.map((i) => store.nodeSlots[i].length),
+        area,
+      );
+      boxOf = new Array(nNodes);
+      order.forEach((i, k) => (boxOf[i] = boxes[k]));
+    }
+    const anchorId = new Int32Array(nNodes).fill(-1);
+    const anchorBox = new Map<number, Rect>();
+    for (let i = 0; i < nNodes; i++) {
+      const z = plan ? plan.zoning.zoneOf[i] : -1;
+      const zoneBox = plan?.overview && z >= 0 ? plan.overview.zones[z].box : undefined;
+      const own = zoneBox ? undefined : boxOf[i];
+      const r = zoneBox ?? own ?? portal[i];
+      if (!r) continue;
+      anchorId[i] = own ? i : ZONE_ANCHOR + z;
+      anchorBox.set(anchorId[i], r);
+    }
     this.layoutKey = key;
-    this.layout = { names, order, boxOf };
+    this.layout = { names, order, boxOf, portal, plan, anchorId, anchorBox };
     return this.layout;
   }
 
@@ -193,11 +248,10 @@ export class SceneBuilder {
    * The frame's per-node counts from the fold: statuses kept by it, busy and hung decided at t
    * over its list of possibly busy actors only.
    */
-  private countFromFold(s: MeshState, t: number, boxOf: NodeBox[], nNodes: number): void {
+  private countFromFold(s: MeshState, t: number, nNodes: number): void {
     const counts = this.counts;
     const per = s.nodeCounts;
     for (let i = 0; i < nNodes && i < s.nodeCap; i++) {
-      if (!boxOf[i]) continue;
       const c = i * COUNT_STRIDE;
       const f = i * STATUS_SLOTS;
       counts[c + IDX_IDLE] = per[f + S.alive];
@@ -208,7 +262,7 @@ export class SceneBuilder {
     for (let i = 0; i < s.busyLen; i++) {
       const a = s.busy[i];
       const node = s.node[a];
-      if (node < 0 || !boxOf[node] || s.status[a] !== S.alive) continue;
+      if (node < 0 || node >= nNodes || s.status[a] !== S.alive) continue;
       const since = busySince(s, a, t);
       if (since !== since) continue;
       const c = node * COUNT_STRIDE;
@@ -227,10 +281,11 @@ export class SceneBuilder {
     speed: number,
     metaNodes: string[],
     typeColor: (order: number) => string,
+    zo: ZoneOptions = { focus: "" },
   ): Scene {
     const s = folder.stateAt(t);
     const nNodes = store.nodeCodes.length;
-    const { names, order, boxOf } = this.layoutFor(store, area, metaNodes);
+    const { names, order, boxOf, portal, plan } = this.layoutFor(store, area, metaNodes, zo);
 
     // actors
     const nActors = store.actorCodes.length;
@@ -252,13 +307,14 @@ export class SceneBuilder {
     const filtered = f.hideSystem || Boolean(f.actorClass);
     let lazy = false;
     if (!filtered) {
-      this.countFromFold(s, t, boxOf, nNodes);
+      this.countFromFold(s, t, nNodes);
       for (let i = 0; i < nNodes; i++) {
         const c = i * COUNT_STRIDE;
         const n = counts[c + IDX_IDLE] + counts[c + IDX_BUSY] + counts[c + IDX_FAILED] + counts[c + IDX_RESTARTING] + counts[c + IDX_STOPPED];
-        if (!n) continue;
+        const box = boxOf[i];
+        if (!n || !box) continue; // outside a zoomed zone: counted for its zone's row, not drawn
         visible += n;
-        if (boxOf[i].cell < smallestCell) smallestCell = boxOf[i].cell;
+        if (box.cell < smallestCell) smallestCell = box.cell;
       }
       lazy = decideLod({ actors: visible, smallestCell, messages: 0 }).aggregateActors;
     }
@@ -279,7 +335,7 @@ export class SceneBuilder {
       if (f.actorClass && store.actorClass[a] !== classCode) continue;
       const box = boxOf[node];
       const slot = store.slot(a, node);
-      if (!box || slot < 0) continue;
+      if (slot < 0 || node >= nNodes) continue;
       // statusName and isHung, inlined: this loop runs for every actor on every frame
       let k: number;
       if (code === S.alive) {
@@ -292,6 +348,7 @@ export class SceneBuilder {
         } else k = IDX_IDLE;
       } else k = code === S.failed ? IDX_FAILED : code === S.restarting ? IDX_RESTARTING : code === S.stopped ? IDX_STOPPED : IDX_ABSENT;
       counts[node * COUNT_STRIDE + k]++;
+      if (!box) continue; // outside a zoomed zone: counted for its zone's row, not drawn
       const gx = box.inner.x + (box.inner.w - box.cols * box.cell) / 2;
       const gy = box.inner.y + (box.inner.h - box.rows * box.cell) / 2;
       ax[a] = gx + ((slot % box.cols) + 0.5) * box.cell;
@@ -314,7 +371,7 @@ export class SceneBuilder {
       return true;
     };
 
-    const nodes: SceneNode[] = order.map((i) => {
+    const nodes: SceneNode[] = order.filter((i) => boxOf[i]).map((i) => {
       const state = nodeStateName(s, i);
       const label =
         state === "other"
@@ -333,7 +390,7 @@ export class SceneBuilder {
         restarting: counts[c + IDX_RESTARTING],
         stopped: counts[c + IDX_STOPPED],
       };
-      return { idx: i, name: names[i], box: boxOf[i], state, label, counts: nc, hung: counts[c + IDX_HUNG] };
+      return { idx: i, name: names[i], box: boxOf[i] as NodeBox, state, label, counts: nc, hung: counts[c + IDX_HUNG] };
     });
     const aggregate = decideLod({ actors: visible, smallestCell, messages: 0 }).aggregateActors;
     const actors: SceneActor[] = [];
@@ -345,7 +402,7 @@ export class SceneBuilder {
         id: store.str(store.actorCodes[a]),
         x: ax[a],
         y: ay[a],
-        r: boxOf[node].radius,
+        r: (boxOf[node] as NodeBox).radius,
         status: statusName(s, a, t),
         crashed: s.failRow[a] >= 0,
         hung: isHung(s, a, t),
@@ -370,6 +427,7 @@ export class SceneBuilder {
         x0 = ax[src];
         y0 = ay[src];
       } else if (boxOf[srcNode]) [x0, y0] = center(boxOf[srcNode]);
+      else if (portal[srcNode]) [x0, y0] = center(portal[srcNode]);
       else return null;
       const dst = store.mDst.data[m];
       const endNode = store.mDstNode.data[m];
@@ -378,9 +436,14 @@ export class SceneBuilder {
       if (dst >= 0 && locate(dst) && (endNode < 0 || store.mDropped.data[m] || s.node[dst] === endNode)) {
         x1 = ax[dst];
         y1 = ay[dst];
-      } else if (endNode >= 0 && boxOf[endNode]) [x1, y1] = center(boxOf[endNode]);
-      else if (dst >= 0 && s.node[dst] >= 0 && boxOf[s.node[dst]]) [x1, y1] = center(boxOf[s.node[dst]]);
-      else return null;
+      } else {
+        const n = endNode >= 0 ? endNode : dst >= 0 ? s.node[dst] : -1;
+        const r = n >= 0 ? (boxOf[n] ?? portal[n]) : undefined;
+        if (!r) return null;
+        [x1, y1] = center(r);
+      }
+      // both ends in one zone row of the side column: nothing to show moving
+      if (x0 === x1 && y0 === y1 && !boxOf[srcNode]) return null;
       return [x0, y0, x1, y1];
     };
 
@@ -411,13 +474,19 @@ export class SceneBuilder {
         msgs.push({ m, x, y, tx, ty, color: typeColor(this.typeIndex(store, store.mType.data[m])) });
       }
     } else {
+      // between nodes, or between zones when nodes are drawn in zones (flows between 200
+      // cells would be a tangle): a flow's ends are anchors, a node's or its zone's region
+      const { anchorId, anchorBox } = this.layout;
       const byPair = new Map<number, { count: number; types: Map<number, number> }>();
       for (const m of shown) {
-        const a = store.mSrcNode.data[m];
+        const na = store.mSrcNode.data[m];
         const dst = store.mDst.data[m];
-        const b = store.mDstNode.data[m] >= 0 ? store.mDstNode.data[m] : dst >= 0 ? s.node[dst] : -1;
-        if (b < 0) continue;
-        const key = a * 65536 + b;
+        const nb = store.mDstNode.data[m] >= 0 ? store.mDstNode.data[m] : dst >= 0 ? s.node[dst] : -1;
+        if (nb < 0 || na < 0 || na >= nNodes || nb >= nNodes) continue;
+        const a = anchorId[na];
+        const b = anchorId[nb];
+        if (a === b || a < 0 || b < 0) continue;
+        const key = a * ANCHORS + b;
         let agg = byPair.get(key);
         if (!agg) byPair.set(key, (agg = { count: 0, types: new Map() }));
         agg.count++;
@@ -429,17 +498,21 @@ export class SceneBuilder {
       // Little's law: arrivals per second = messages in flight / mean time in flight.
       const meanLatency = store.latencyCount ? store.latencySum / store.latencyCount : 0;
       for (const [key, v] of byPair) {
-        const a = Math.floor(key / 65536);
-        const b = key % 65536;
-        if (!boxOf[a] || !boxOf[b]) continue;
+        const a = Math.floor(key / ANCHORS);
+        const b = key % ANCHORS;
+        const ra = anchorBox.get(a);
+        const rb = anchorBox.get(b);
+        if (!ra || !rb) continue;
         let best = -1;
         let bestN = -1;
         for (const [ty, c] of v.types) if (c > bestN) [best, bestN] = [ty, c];
-        const [x0, y0] = center(boxOf[a]);
-        const [x1, y1] = center(boxOf[b]);
+        const [x0, y0] = center(ra);
+        const [x1, y1] = center(rb);
         flows.push({
-          from: a,
-          to: b,
+          from: a < ZONE_ANCHOR ? a : -1,
+          to: b < ZONE_ANCHOR ? b : -1,
+          fromBox: ra,
+          toBox: rb,
           count: v.count,
           rate: meanLatency > 0 ? v.count / meanLatency : 0,
           width: flowWidth(v.count, max),
@@ -515,10 +588,37 @@ export class SceneBuilder {
       }
     }
 
+    let zones: SceneZones | null = null;
+    let caption: Rect | null = null;
+    if (plan) {
+      zones = sceneZones(
+        plan,
+        (n) => nodeStateName(s, n),
+        (n, into) => {
+          const c = n * COUNT_STRIDE;
+          into.idle += counts[c + IDX_IDLE];
+          into.busy += counts[c + IDX_BUSY];
+          into.failed += counts[c + IDX_FAILED];
+          into.restarting += counts[c + IDX_RESTARTING];
+          into.stopped += counts[c + IDX_STOPPED];
+          into.hung += counts[c + IDX_HUNG];
+        },
+      );
+      lod.notes = zoneNotes(plan, lod, visible, shown.length);
+      if (s.links.size) {
+        // links are cut: the caption takes a free zone slot, else the footer's right half
+        const ft = zones.footer;
+        caption = zones.spare ?? { x: ft.x + ft.w / 2, y: ft.y, w: ft.w / 2, h: ft.h };
+        if (!zones.spare) zones.footer = { ...ft, w: ft.w / 2 - 8 };
+      }
+    }
+
     return {
       t,
       width: area.w,
       height: area.h,
+      zones,
+      caption,
       nodes,
       actors,
       msgs,

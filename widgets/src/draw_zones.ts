@@ -1,0 +1,258 @@
+// Paints the zones of a topology scene: in the overview each zone is a box with a header of its
+// counts (nodes down or in maintenance, failed, restarting, hung and busy actors) and its nodes
+// as cells, each with its name where it fits, a bar of its actors' statuses and its failures
+// counted; zoomed into a zone, the other zones are rows of a side column. Every text comes from
+// the fitting functions of zones.ts, which never let two texts overlap, and is logged so the
+// view can publish where it went.
+import type { Rect } from "./layout";
+import { HUNG, NODE_STYLE, STATUS_COLOR, THEME } from "./palette";
+import type { Scene, SceneNode } from "./scene";
+import type { SceneZones } from "./zone_scene";
+import { CELL_FONT_PX, CELL_NAMED_H, CELL_NAME_H, ZONE_FONT_PX, cellNameForms, cutEnd, cutStart, fitCellMark, fitCellNames, fitHeader, headerParts, namePrefix, type TextBox, type ZoneCounts } from "./zones";
+
+const FAMILY = "system-ui, -apple-system, 'Liberation Sans', sans-serif";
+const fontOf = (px: number, bold: boolean) => `${bold ? "bold " : ""}${px}px ${FAMILY}`;
+
+/** Text widths by font and text (names and counts repeat from frame to frame). */
+const WIDTHS = new Map<string, number>();
+function measureWith(ctx: CanvasRenderingContext2D, font: string, text: string): number {
+  const key = font + "\u0000" + text;
+  let w = WIDTHS.get(key);
+  if (w === undefined) {
+    if (WIDTHS.size > 20000) WIDTHS.clear();
+    if (ctx.font !== font) ctx.font = font;
+    WIDTHS.set(key, (w = ctx.measureText(text).width));
+  }
+  return w;
+}
+
+/** Ink of a text by its kind, legible on both themes. */
+function ink(kind: string, node?: SceneNode): string {
+  switch (kind) {
+    case "failed":
+      return THEME.dark ? "#ff8787" : "#c92a2a";
+    case "restarting":
+      return THEME.dark ? "#ffa94d" : "#b35900";
+    case "busy":
+      return THEME.dark ? "#8ce99a" : "#1f7a4d";
+    case "hung":
+      return THEME.dark ? "#f06595" : HUNG;
+    case "state":
+      return NODE_STYLE.other.text;
+    case "cell":
+      return node ? NODE_STYLE[node.state].text : THEME.text;
+    case "muted":
+      return THEME.muted;
+    default:
+      return THEME.text;
+  }
+}
+
+function drawText(ctx: CanvasRenderingContext2D, t: TextBox, px: number, color: string, out: TextBox[]): void {
+  const font = fontOf(t.px ?? px, t.bold);
+  if (ctx.font !== font) ctx.font = font;
+  ctx.fillStyle = color;
+  ctx.fillText(t.text, t.x, t.y + t.h / 2 + 0.5);
+  out.push(t);
+}
+
+const BAR_ORDER = ["failed", "restarting", "busy", "idle", "stopped"] as const;
+
+/** A node's actors as a stacked bar; a failed or restarting actor keeps at least 3 px. */
+function statusBar(ctx: CanvasRenderingContext2D, n: SceneNode, r: Rect): void {
+  const c = n.counts;
+  const total = c.failed + c.restarting + c.busy + c.idle + c.stopped;
+  if (!total || r.w <= 0 || r.h <= 0) return;
+  const least = (k: (typeof BAR_ORDER)[number]) => (c[k] && (k === "failed" || k === "restarting") ? Math.min(3, r.w / 3) : 0);
+  let kept = 0;
+  let keptCount = 0;
+  for (const k of BAR_ORDER) {
+    if (least(k) > (r.w * c[k]) / total) {
+      kept += least(k);
+      keptCount += c[k];
+    }
+  }
+  const scale = total > keptCount ? (r.w - kept) / (total - keptCount) : 0;
+  let x = r.x;
+  for (const k of BAR_ORDER) {
+    if (!c[k]) continue;
+    const w = least(k) > (r.w * c[k]) / total ? least(k) : scale * c[k];
+    if (w <= 0) continue;
+    ctx.fillStyle = STATUS_COLOR[k];
+    ctx.fillRect(x, r.y, w, r.h);
+    x += w;
+  }
+}
+
+/** Cell names, worked out once per layout (they depend on the cells and the names only). */
+let namesKey: unknown = null;
+let namesFor: (TextBox & { node: number })[] = [];
+
+function cellNames(ctx: CanvasRenderingContext2D, sc: Scene, zs: SceneZones): (TextBox & { node: number })[] {
+  const first = sc.nodes[0]?.box;
+  if (namesKey === first && namesFor.length <= sc.nodes.length) return namesFor;
+  const prefixes = zs.zones.map((z) => (zs.source === "prefix" ? z.name : ""));
+  const items = sc.nodes.map((n) => ({ node: n.idx, box: n.box as Rect, forms: cellNameForms(n.name, prefixes[zs.zoneOf[n.idx]] ?? namePrefix(n.name)) }));
+  namesFor = fitCellNames(items, (s, px) => measureWith(ctx, fontOf(px, false), s));
+  namesKey = first;
+  return namesFor;
+}
+
+/** The overview: zone boxes, their headers and their cells. Returns the texts drawn. */
+export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: SceneZones, selectedNode: number, out: TextBox[]): void {
+  ctx.save();
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  const measure = (s: string, bold: boolean) => measureWith(ctx, fontOf(ZONE_FONT_PX, bold), s);
+  // zone boxes: a red outline where a node is down or an actor failed, orange where one restarts
+  for (const z of zs.zones) {
+    const b = z.box;
+    ctx.beginPath();
+    ctx.roundRect(b.x, b.y, b.w, b.h, 6);
+    ctx.fillStyle = THEME.dark ? "#212428" : "#f8f9fa";
+    ctx.fill();
+    const c = z.counts;
+    const alarm = c.down || c.failed ? ink("failed") : c.restarting ? ink("restarting") : "";
+    ctx.lineWidth = alarm ? 2 : 1;
+    ctx.strokeStyle = alarm || (THEME.dark ? "#495057" : "#ced4da");
+    ctx.stroke();
+  }
+  // cells, batched by style: one fill and one stroke for all cells that look alike
+  const byKey = new Map<string, SceneNode[]>();
+  for (const n of sc.nodes) {
+    const key = n.idx === selectedNode ? "selected" : n.state;
+    const list = byKey.get(key);
+    if (list) list.push(n);
+    else byKey.set(key, [n]);
+  }
+  for (const [key, list] of byKey) {
+    const st = NODE_STYLE[list[0].state];
+    ctx.beginPath();
+    for (const n of list) ctx.rect(n.box.x, n.box.y, n.box.w, n.box.h);
+    ctx.fillStyle = key === "selected" ? NODE_STYLE[list[0].state].fill : st.fill;
+    ctx.fill();
+    ctx.lineWidth = key === "selected" ? 2.5 : list[0].state === "down" ? 1.5 : 1;
+    ctx.strokeStyle = key === "selected" ? THEME.select : st.stroke;
+    ctx.setLineDash(list[0].state === "left" ? [3, 2] : []);
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+  // a dead node: a red cross over its cell
+  ctx.strokeStyle = THEME.dark ? "#ff6b6b" : "#d62828";
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  for (const n of sc.nodes) {
+    if (n.state !== "down") continue;
+    const b = n.box;
+    const s = Math.min(b.w, b.h) * 0.3;
+    const cx = b.x + b.w / 2;
+    const cy = b.y + b.h / 2;
+    ctx.moveTo(cx - s, cy - s);
+    ctx.lineTo(cx + s, cy + s);
+    ctx.moveTo(cx + s, cy - s);
+    ctx.lineTo(cx - s, cy + s);
+  }
+  ctx.stroke();
+  // headers
+  for (const z of zs.zones) {
+    for (const t of fitHeader(z.lines, headerParts(z.name, z.counts), measure)) drawText(ctx, t, ZONE_FONT_PX, ink(t.ink), out);
+  }
+  // cells: names, the status bar along the foot, failures counted where the name leaves room
+  const names = cellNames(ctx, sc, zs);
+  const nameOf = new Map(names.map((t) => [t.node, t]));
+  const cellFont = fontOf(CELL_FONT_PX, true);
+  for (const n of sc.nodes) {
+    const b = n.box;
+    // under the name line when there is one (2 to 6 px), else the lower half of the cell
+    const barH = b.h >= CELL_NAMED_H ? Math.min(6, b.h - CELL_NAME_H - 1) : Math.max(2, Math.round(b.h * 0.45));
+    statusBar(ctx, n, { x: b.x + 1.5, y: b.y + b.h - barH - 1.5, w: b.w - 3, h: barH });
+    const nameBox = nameOf.get(n.idx);
+    if (nameBox) drawText(ctx, nameBox, CELL_FONT_PX, ink("cell", n), out);
+    const marks = cellMarks(n);
+    if (!marks) continue;
+    const fit = fitCellMark(b, nameBox, marks.text, (s) => measureWith(ctx, cellFont, s));
+    if (fit && fit !== "flag") drawText(ctx, { ...fit, ink: marks.ink }, CELL_FONT_PX, ink(marks.ink), out);
+    else if (fit === "flag") {
+      // no room for the count: a corner flag in its colour (the bar says how many)
+      const right = b.x + b.w - 2;
+      ctx.fillStyle = ink(marks.ink);
+      ctx.beginPath();
+      ctx.moveTo(right - 6, b.y + 1);
+      ctx.lineTo(right + 1, b.y + 1);
+      ctx.lineTo(right + 1, b.y + 8);
+      ctx.fill();
+    }
+  }
+  ctx.restore();
+}
+
+/** A cell's count of its worst trouble: failed, else restarting, else hung actors. */
+function cellMarks(n: SceneNode): { text: string; ink: string } | null {
+  if (n.counts.failed) return { text: `✕${short(n.counts.failed)}`, ink: "failed" };
+  if (n.counts.restarting) return { text: `↻${short(n.counts.restarting)}`, ink: "restarting" };
+  if (n.hung) return { text: `⌛${short(n.hung)}`, ink: "hung" };
+  return null;
+}
+
+const short = (x: number) => (x >= 10000 ? `${Math.round(x / 1000)}k` : String(x));
+
+/** Zoomed into a zone: the side column of zones, the button back to all of them. */
+export function paintZoneColumn(ctx: CanvasRenderingContext2D, zs: SceneZones, out: TextBox[]): void {
+  ctx.save();
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  const measure = (s: string, bold: boolean) => measureWith(ctx, fontOf(ZONE_FONT_PX, bold), s);
+  if (zs.back) {
+    const b = zs.back;
+    ctx.beginPath();
+    ctx.roundRect(b.x, b.y, b.w, b.h, b.h / 2);
+    ctx.fillStyle = THEME.dark ? "#2b3035" : "#e9ecef";
+    ctx.fill();
+    const label = cutEnd("◂ all zones", b.w - 16, (s) => measure(s, true));
+    if (label) drawText(ctx, { text: label, x: b.x + 8, y: b.y, w: measure(label, true), h: b.h, bold: true, ink: "text" }, ZONE_FONT_PX, THEME.text, out);
+  }
+  const row = (box: Rect, line: Rect, name: string, c: ZoneCounts, focused: boolean) => {
+    ctx.fillStyle = focused ? (THEME.dark ? "#343a40" : "#dee2e6") : THEME.dark ? "#212428" : "#f8f9fa";
+    ctx.fillRect(box.x, box.y, box.w, box.h);
+    // a stripe in the colour of the zone's worst trouble
+    const alarm = c.down || c.failed ? ink("failed") : c.restarting ? ink("restarting") : c.other ? NODE_STYLE.other.stroke : "";
+    if (alarm) {
+      ctx.fillStyle = alarm;
+      ctx.fillRect(box.x, box.y, 3, box.h);
+    }
+    if (focused) {
+      ctx.strokeStyle = THEME.select;
+      ctx.lineWidth = 1.5;
+      ctx.strokeRect(box.x + 0.75, box.y + 0.75, box.w - 1.5, box.h - 1.5);
+    }
+    for (const t of fitHeader([line], headerParts(name, c), measure)) drawText(ctx, t, ZONE_FONT_PX, ink(t.ink), out);
+  };
+  for (const z of zs.zones) row(z.box, z.lines[0], z.name, z.counts, z.idx === zs.focus);
+  if (zs.more && zs.moreCounts) {
+    const m = zs.more;
+    row(m, { x: m.x + 4, y: m.y, w: m.w - 8, h: m.h }, `+${zs.hidden.length} zones`, zs.moreCounts, false);
+  }
+  ctx.restore();
+}
+
+/** The notes under the zones, on one line cut to the width. */
+export function paintZoneFooter(ctx: CanvasRenderingContext2D, zs: SceneZones, notes: string[], out: TextBox[]): void {
+  if (!notes.length) return;
+  ctx.save();
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  const font = fontOf(ZONE_FONT_PX, false);
+  const f = zs.footer;
+  const text = cutStart(notes.join(" · "), f.w - 4, (s) => measureWith(ctx, font, s));
+  if (text) drawText(ctx, { text, x: f.x + 2, y: f.y, w: measureWith(ctx, font, text), h: f.h, bold: false, ink: "muted" }, ZONE_FONT_PX, THEME.muted, out);
+  ctx.restore();
+}
+
+/** The zone (index) whose box or row is under (x, y), or -1; -2 for the button back to all zones. */
+export function zoneAt(zs: SceneZones | null, x: number, y: number): number {
+  if (!zs) return -1;
+  const inside = (r: Rect | null) => r !== null && x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h;
+  if (inside(zs.back)) return -2;
+  for (const z of zs.zones) if (inside(z.box)) return z.idx;
+  return -1;
+}

@@ -1,0 +1,179 @@
+// Zones of the topology view: which zone a node is in, and a layout whose texts never overlap
+// (a property over random node counts 1–400, widths 600–1600 and heights, counts and names).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { layoutNodes, type Rect } from "../src/layout";
+import {
+  CELL_NAMED_H,
+  assignZones,
+  blockSize,
+  cellNameForms,
+  fitCellMark,
+  fitCellNames,
+  fitHeader,
+  headerParts,
+  layoutFocus,
+  layoutZones,
+  namePrefix,
+  overlaps,
+  zeroCounts,
+  type TextBox,
+  type ZoneCounts,
+} from "../src/zones";
+
+/** A deterministic stand-in for canvas text widths: about what 11 px sans-serif measures. */
+const measure = (s: string, bold = false, px = 11) => s.length * px * (bold ? 0.64 : 0.58);
+
+/** Checks without expect() in the inner loops: a property run makes hundreds of thousands. */
+function check(ok: boolean, what: () => string): void {
+  if (!ok) throw new Error(what());
+}
+
+const inside = (a: Rect, b: Rect) => a.x >= b.x - 1e-6 && a.y >= b.y - 1e-6 && a.x + a.w <= b.x + b.w + 1e-6 && a.y + a.h <= b.y + b.h + 1e-6;
+
+function noOverlap(texts: TextBox[]): void {
+  for (let i = 0; i < texts.length; i++) {
+    for (let j = i + 1; j < texts.length; j++) {
+      if (overlaps(texts[i], texts[j])) throw new Error(`"${texts[i].text}" ${JSON.stringify(texts[i])} overlaps "${texts[j].text}" ${JSON.stringify(texts[j])}`);
+    }
+  }
+}
+
+const names = (n: number, style: number) =>
+  Array.from({ length: n }, (_, i) => (style === 0 ? `n${i}` : style === 1 ? `rack${Math.floor(i / 8)}-node-${i}` : `worker-${String(i).padStart(4, "0")}.cluster.internal`));
+
+function randomCounts(seed: number): ZoneCounts {
+  let x = seed * 2654435761;
+  const r = (k: number) => ((x = (x * 1103515245 + 12345) % 2147483648) % k);
+  const c = zeroCounts();
+  c.nodes = 1 + r(20);
+  c.down = r(3);
+  c.other = r(2);
+  c.failed = r(4) === 0 ? r(20000) : 0;
+  c.restarting = r(3) === 0 ? r(50) : 0;
+  c.busy = r(100000);
+  c.idle = r(100000);
+  c.hung = r(5) === 0 ? r(9) : 0;
+  return c;
+}
+
+describe("zone assignment", () => {
+  it("groups by the zone the trace names, else a name prefix, else blocks", () => {
+    const order = [0, 1, 2, 3, 4, 5];
+    const said = ["a", "a", "b", "b", "", "c"];
+    const z = assignZones(["x0", "x1", "x2", "x3", "x4", "x5"], order, (n) => said[n] || undefined);
+    expect(z.source).toBe("attribute");
+    expect(z.zones.map((g) => [g.name, g.nodes])).toEqual([["a", [0, 1]], ["b", [2, 3]], ["no zone", [4]], ["c", [5]]]);
+    const racks = names(60, 1);
+    const p = assignZones(racks, racks.map((_, i) => i), () => undefined);
+    expect(p.source).toBe("prefix");
+    expect(p.zones[0]).toEqual({ name: "rack0-node", nodes: [0, 1, 2, 3, 4, 5, 6, 7] });
+    const plain = names(200, 0);
+    const b = assignZones(plain, plain.map((_, i) => i), () => undefined);
+    expect(b.source).toBe("block");
+    expect(b.zones.length).toBe(20);
+    expect(b.zones[10].name).toBe("n100–n109");
+    expect(b.zoneOf[105]).toBe(10);
+    expect(blockSize(400)).toBe(20);
+    expect(namePrefix("n5")).toBe("");
+    expect(cellNameForms("rack1-n3", "rack1")).toEqual(["rack1-n3", "n3", "3"]);
+  });
+});
+
+describe("zone layout", () => {
+  it("never overlaps a text, keeps every text in its box and every cell in its zone", { timeout: 60_000 }, () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 600, max: 1600 }),
+        fc.integer({ min: 300, max: 900 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (n, width, height, style, seed) => {
+          const ns = names(n, style);
+          const order = ns.map((_, i) => i);
+          const zoning = assignZones(ns, order, () => undefined);
+          // the stage beside the inspector, as the view gives it
+          const area = { x: 10, y: 10, w: width * 0.72 - 20, h: height - 20 };
+          const lay = layoutZones(zoning, n, area);
+          const texts: TextBox[] = [];
+          lay.zones.forEach((zb, i) => {
+            check(inside(zb.box, area), () => `zone ${i} leaves the area`);
+            for (let j = i + 1; j < lay.zones.length; j++) check(!overlaps(zb.box, lay.zones[j].box), () => `zones ${i} and ${j} overlap`);
+            const hdr = fitHeader(zb.lines, headerParts(zoning.zones[zb.zone].name, randomCounts(seed + i)), measure);
+            for (const t of hdr) check(inside(t, zb.box), () => `header text ${t.text} leaves zone ${i}`);
+            texts.push(...hdr);
+            for (const node of zoning.zones[zb.zone].nodes) {
+              const c = lay.cells[node]!;
+              check(inside(c, zb.body), () => `cell ${node} leaves zone ${i}'s body`);
+              for (const l of zb.lines) check(!overlaps(c, l), () => `cell ${node} is under a header line`);
+            }
+          });
+          const cells = order.map((node) => ({ node, box: lay.cells[node]!, forms: cellNameForms(ns[node], zoning.source === "prefix" ? zoning.zones[zoning.zoneOf[node]].name : "") }));
+          for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) check(!overlaps(cells[i].box, cells[j].box), () => `cells ${i} and ${j} overlap`);
+          const cellNames = fitCellNames(cells, (s, px) => measure(s, false, px));
+          // one form for every cell: never full names in some and numbers in others
+          expect(new Set(cellNames.map((t) => cellNameForms(ns[t.node], zoning.source === "prefix" ? zoning.zones[zoning.zoneOf[t.node]].name : "").indexOf(t.text))).size).toBeLessThanOrEqual(1);
+          for (const c of cells) {
+            const t = cellNames.find((x) => x.node === c.node);
+            if (t) {
+              check(inside(t, c.box), () => `name ${t.text} leaves its cell`);
+              texts.push(t);
+            }
+            // a cell's failure count, with or without a name beside it
+            const mark = fitCellMark(c.box, t, `✕${(seed * (c.node + 1)) % 30000}`, (s) => measure(s, true, 10));
+            if (mark && mark !== "flag") {
+              check(inside(mark, c.box), () => `mark ${mark.text} leaves its cell`);
+              texts.push(mark);
+            }
+          }
+          if (lay.spare) for (const zb of lay.zones) check(!overlaps(lay.spare, zb.box), () => "the spare slot is a zone's");
+          for (const zb of lay.zones) check(!overlaps(lay.footer, zb.box), () => "the footer runs into a zone");
+          noOverlap(texts);
+          // where cells are tall enough for a name line, a name that fits is shown
+          if (style === 0 && cells.every((c) => c.box.h >= CELL_NAMED_H && c.box.w >= 30)) expect(cellNames.length).toBe(n);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("zoomed into a zone: its nodes at full detail, every zone listed or summed, no overlap", { timeout: 30_000 }, () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 51, max: 400 }), fc.integer({ min: 600, max: 1600 }), fc.integer({ min: 300, max: 900 }), fc.integer({ min: 0, max: 10000 }), (n, width, height, pick) => {
+        const ns = names(n, 0);
+        const zoning = assignZones(ns, ns.map((_, i) => i), () => undefined);
+        const focus = pick % zoning.zones.length;
+        const area = { x: 10, y: 10, w: width * 0.72 - 20, h: height - 20 };
+        const zm = layoutFocus(zoning, focus, zoning.zones[focus].nodes.map(() => 50), area, layoutNodes);
+        expect(zm.main.length).toBe(zoning.zones[focus].nodes.length);
+        expect(zm.rows.some((r) => r.zone === focus)).toBe(true);
+        expect(zm.rows.length + zm.hidden.length).toBe(zoning.zones.length);
+        const texts: TextBox[] = [];
+        for (const r of zm.rows) {
+          expect(inside(r.box, area)).toBe(true);
+          for (const b of zm.main) expect(overlaps(r.box, b)).toBe(false);
+          const t = fitHeader([r.line], headerParts(zoning.zones[r.zone].name, randomCounts(pick + r.zone)), measure);
+          for (const x of t) expect(inside(x, r.box)).toBe(true);
+          texts.push(...t);
+        }
+        if (zm.more) for (const r of zm.rows) expect(overlaps(zm.more, r.box)).toBe(false);
+        noOverlap(texts);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a header keeps failures ahead of sizes and cuts a name too long for its line", () => {
+    const c = { ...zeroCounts(), nodes: 10, down: 1, failed: 3, busy: 40, idle: 4000 };
+    const line = { x: 0, y: 0, w: 150, h: 15 };
+    const t = fitHeader([line], headerParts("n100–n109", c), measure);
+    expect(t.map((x) => x.text)).toEqual(["n100–n109", "1 down", "✕3"]);
+    const wide = fitHeader([{ ...line, w: 600 }], headerParts("n100–n109", c), measure);
+    expect(wide.map((x) => x.text)).toEqual(["n100–n109", "1 down", "✕ 3 failed", "40 busy", "10 nodes", "4,043 actors"]);
+    const cut = fitHeader([{ ...line, w: 40 }], headerParts("a-very-long-zone-name", c), measure);
+    expect(cut.length).toBe(1);
+    expect(cut[0].text.startsWith("…")).toBe(true);
+    expect(cut[0].w).toBeLessThanOrEqual(40);
+  });
+});
