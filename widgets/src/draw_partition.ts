@@ -335,10 +335,18 @@ export class PartitionLayer {
       const fit = Math.max(2, Math.floor((room - 6) / lh));
       if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
     }
+    const width = free ? last.w - 8 : sc.width - 8;
     ctx.font = font(px);
-    const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+    let tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+    if (tw > width && px > 10) {
+      // too wide for its place: smaller lines, and the notes (also in the legend) only if they fit
+      [px, lh] = [10, 13];
+      ctx.font = font(px);
+      for (let i = lines.length - 1; i > 0; i--) if (lines[i].dim && ctx.measureText(lines[i].text).width + 27 > width) lines.splice(i, 1);
+      tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+    }
     const h = height(lines.length);
-    box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, last.w - 8), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, sc.width - 8), h };
+    box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, width), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, width), h };
     ctx.fillStyle = THEME.panel;
     ctx.fillRect(box.x, box.y, box.w, box.h);
     ctx.strokeStyle = PARTITION;
