@@ -7,11 +7,13 @@ Not part of `meshlab bench` (it needs JupyterLab and minutes); run it from the r
 
 For each size: a JupyterLab 4 on 127.0.0.1 (isolated config, no token, as the browser tests
 start it, and otherwise its default limits: IOPub message and data rate limits, websocket
-message sizes), a notebook whose one cell is ``ml.Canvas(trace)``; the trace is built in the
-kernel first, untimed. Reported: milliseconds from running the cell to the canvas's
+message sizes), a notebook whose one cell makes ``ml.Canvas(trace)`` (and a thread that notes
+when its encoder is done) and shows it; the trace is built in the
+kernel first, untimed. Reported: seconds from running the cell to the canvas's
 ``data-ready`` (the state at the playhead complete and drawn) and to ``data-loaded`` (every
-chunk in), the chunks and rows that arrived, and the tab's memory (JavaScript heap; the
-renderer's resident set). The JupyterLab tab's own heap is part of it.
+chunk in), when the kernel had encoded and sent the last chunk (from its side), the chunks and
+rows that arrived, and the tab's memory (JavaScript heap; the renderer's resident set). The
+JupyterLab tab's own heap is part of it.
 """
 
 from __future__ import annotations
@@ -111,6 +113,15 @@ def jupyterlab(root: Path, cfg: Path) -> Iterator[str]:
     print(f"(server log: {log_path})", file=sys.stderr)
 
 
+CELL = (
+    "import threading, time\n"
+    "t0, encoded = time.perf_counter(), []\n"
+    "c = ml.Canvas(trace)\n"
+    "note = lambda: (c.wait(), encoded.append(time.perf_counter() - t0))\n"
+    "threading.Thread(target=note).start()\n"
+    "c"
+)
+
 BUILD = (
     "import meshlab as ml\n"
     "from meshlab.canvas.synthetic import synthetic_trace\n"
@@ -121,7 +132,8 @@ BUILD = (
 
 def measure(browser, url: str, root: Path, n_events: int, *, timeout: int = 900_000) -> dict:
     name = f"canvas-{n_events}.ipynb"
-    put_notebook(url, name, ["ml.Canvas(trace)"])
+    # the canvas, and a thread that notes when the kernel has encoded and sent every chunk
+    put_notebook(url, name, [CELL])
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
@@ -143,13 +155,14 @@ def measure(browser, url: str, root: Path, n_events: int, *, timeout: int = 900_
     memory = tab_memory(page)
     shot = root / f"lab-{n_events}.png"
     canvas.screenshot(path=str(shot))
-    log = page.evaluate(KERNEL_EXEC, "c = _; print(len(c.chunks), c.rows)").split()
+    log = page.evaluate(KERNEL_EXEC, "c.wait(); print(len(c.chunks), c.rows, encoded[0])").split()
     page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
     context.close()
     return {
         "events": rows,
         "rows_in_page": got,
         "chunks": int(log[0]) if log else None,
+        "kernel_encoded_s": float(log[2]) if len(log) > 2 else None,
         "ready_s": (marks["ready"] - start) / 1000,
         "loaded_s": (marks["loaded"] - start) / 1000,
         **memory,

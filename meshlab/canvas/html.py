@@ -3,8 +3,10 @@ loaded from the network, so it can be mailed or attached to a bug report.
 
 The chunks are embedded as several script blocks of at most ``BLOCK_CHARS`` characters each: a
 browser cannot hold one string much longer than 2**29 characters (about 512 MB, so one block of
-a 6M-event trace left a blank page), and the page reads and drops one block at a time. If
-anything cannot load, the page says so in place of the canvas. A forked canvas's branch chunks
+a 6M-event trace left a blank page), and the page reads and drops one block at a time. The
+page's script comes right after the first block: it draws the start of the trace while the
+browser still parses the blocks after it, each read once the parser is past it. If anything
+cannot load, the page says so in place of the canvas. A forked canvas's branch chunks
 (headers of type ``branch_chunk``) follow the main run's in the same blocks; the page's model
 hands them out when the view asks for a branch (widgets/src/standalone.ts).
 """
@@ -38,13 +40,13 @@ h1{{font-size:16px;margin:0 0 10px}} .sub{{color:#666;font-weight:normal}}</styl
 <div id="meshlab-app"><noscript>This replay needs JavaScript to draw the trace.</noscript></div>
 <script type="application/octet-stream" id="meshlab-bundle">{bundle}</script>
 <script type="application/json" id="meshlab-data">{data}</script>
-{more}<script type="module">{boot}</script>
-</body>
+<script>{boot}</script>
+{more}</body>
 </html>
 """
 
 # The one script the page runs; the CSP allows exactly it (by hash) and the blob it imports.
-_BOOT = """
+_BOOT = """(async () => {
 const app = document.getElementById("meshlab-app");
 // Never a blank page: whatever fails is said where the canvas would be.
 const fail = (what, err) => {
@@ -72,13 +74,21 @@ try {
   // The other blocks of chunks are read one at a time when the page has handed over the
   // chunks before them (so the first frame waits for the first block only), and each is
   // dropped from the page once read.
+  // This script runs while the browser still parses the blocks after it: a block is read
+  // once the parser is past it (the next block has begun, or the page is parsed); until then
+  // the page is asked again later (undefined).
   let block = 0;
   payload.readMore = () => {
-    if (++block > payload.more) return null;
+    if (block >= payload.more) return null;
+    const parsing = document.readyState === "loading";
+    const next = block + 2 <= payload.more && document.getElementById(`meshlab-data-${block + 2}`);
+    if (parsing && !next) return undefined;
+    block++;
     try {
       const el = document.getElementById(`meshlab-data-${block}`);
       const of = payload.more + 1;
-      if (!el) throw new Error(`data block ${block} of ${of} is missing (the file may be cut short)`);
+      const cut = "(the file may be cut short)";
+      if (!el) throw new Error(`data block ${block} of ${of} is missing ${cut}`);
       const chunks = JSON.parse(el.textContent);
       el.remove();
       return chunks;
@@ -93,6 +103,7 @@ try {
   fail("load its data", err);
   throw err;
 }
+})();
 """
 _BOOT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_BOOT.encode()).digest()).decode()
 

@@ -22,11 +22,12 @@ export interface StandalonePayload {
    */
   release?: boolean;
   /**
-   * Reads the next block of chunks, null when none is left (the HTML replay's further script
-   * blocks): called only when the delivery has handed over every chunk read so far, so the
-   * first frame waits for the first block alone.
+   * Reads the next block of chunks, null when none is left, undefined when it is not there
+   * yet (the HTML replay's further script blocks, which the browser may still be parsing):
+   * called only when the delivery has handed over every chunk read so far, so the first frame
+   * waits for the first block alone.
    */
-  readMore?: () => EmbeddedChunk[] | null;
+  readMore?: () => EmbeddedChunk[] | null | undefined;
 }
 
 // anywidget's own handler type: its model calls back with whatever the event carries.
@@ -43,24 +44,26 @@ export class LocalModel implements Model {
   };
 
   private readonly release: boolean;
-  private more?: () => EmbeddedChunk[] | null;
+  private more?: () => EmbeddedChunk[] | null | undefined;
 
-  constructor(state: Partial<Traits> | Record<string, unknown>, chunks: EmbeddedChunk[], release = false, readMore?: () => EmbeddedChunk[] | null) {
+  constructor(state: Partial<Traits> | Record<string, unknown>, chunks: EmbeddedChunk[], release = false, readMore?: () => EmbeddedChunk[] | null | undefined) {
     this.attrs = { ...state };
     this.chunks = chunks;
     this.release = release;
     this.more = readMore;
   }
 
-  /** Read the next block of chunks into the list; false when there is none. */
-  private readMore(): boolean {
-    const got = this.more?.() ?? null;
-    if (!got) {
+  /** Read the next block of chunks into the list: "read", "none" left, or not there yet ("later"). */
+  private readMore(): "read" | "none" | "later" {
+    if (!this.more) return "none";
+    const got = this.more();
+    if (got === undefined) return "later";
+    if (got === null) {
       this.more = undefined;
-      return false;
+      return "none";
     }
     for (const c of got) this.chunks.push(c);
-    return true;
+    return "read";
   }
 
   get<K extends keyof Traits>(name: K): Traits[K] {
@@ -108,12 +111,21 @@ export class LocalModel implements Model {
     // start of a big trace is drawn while the rest is still being read.
     // Blocks not read yet are read when the delivery gets to them; a branch's chunks come after
     // the main run's, so a sync naming a branch reads them all first.
-    if (wanted !== null) while (this.readMore());
+    if (wanted !== null) {
+      let r;
+      while ((r = this.readMore()) === "read");
+      if (r === "later") return void setTimeout(() => this.send(content), LATER_MS);
+    }
     let pos = 0;
     let skip = from;
     const next = () => {
       for (;;) {
-        if (pos >= this.chunks.length && !this.readMore()) return;
+        if (pos >= this.chunks.length) {
+          const r = this.readMore();
+          if (r === "none") return;
+          if (r === "later") return void setTimeout(next, LATER_MS);
+          continue;
+        }
         const c = this.chunks[pos++];
         if (branchOf(c) !== wanted) continue;
         if (skip > 0) {
@@ -137,6 +149,9 @@ export class LocalModel implements Model {
     this.emit("msg:custom", chunk.header, [view(chunk.data)]);
   }
 }
+
+/** How long to wait for a block the browser is still parsing before asking again. */
+const LATER_MS = 20;
 
 /** The branch a chunk belongs to (null: the main run's). */
 function branchOf(c: EmbeddedChunk): string | null {

@@ -167,6 +167,24 @@ describe("data-ready while chunks arrive", () => {
 });
 
 describe("the standalone page", () => {
+  it("asks again later for a block the browser is still parsing", async () => {
+    const all = announced(randomRun(14, 8, 300), 3);
+    const app = document.createElement("div");
+    document.body.append(app);
+    let notYet = 2; // the parser reaches the further block on the third ask
+    let served = false;
+    const readMore = () => {
+      if (served) return null;
+      if (notYet-- > 0) return undefined;
+      served = true;
+      return all.slice(1);
+    };
+    const { view } = mountStandalone(app, { state: { ...STATE }, chunks: all.slice(0, 1), readMore });
+    for (let i = 0; i < 50 && view.store.chunks < all.length; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(notYet).toBe(-1);
+    expect(view.store.chunks).toBe(all.length);
+    view.destroy();
+  });
   it("reads a further block of the replay only once the chunks before it are handed over", async () => {
     const all = announced(randomRun(13, 8, 400), 4);
     const blocks = [all.slice(2, 3), all.slice(3)];
