@@ -38,7 +38,8 @@ _FLUSH_GAP = 0.1  # seconds: appended events reach the browser in at most ten ba
 
 
 def _deck_meta(meta: Any) -> dict[str, Any]:
-    """What the MeshOS deck needs of the desired state: blob counts and sizes, essential daemons.
+    """What the canvas needs of MeshOS's desired state: blob counts and sizes and essential
+    daemons (the deck), and the nodes' failure zones (the topology view's zones).
 
     Only these few fields travel (not the whole params), so the synced meta stays small.
     """
@@ -55,7 +56,12 @@ def _deck_meta(meta: Any) -> dict[str, Any]:
         for d in want.get("daemons", [])
         if isinstance(d, dict) and "name" in d
     ]
-    return {"meshos": {"blobs": blobs, "daemons": daemons}}
+    out: dict[str, Any] = {"blobs": blobs, "daemons": daemons}
+    zones = want.get("zones")
+    if isinstance(zones, dict) and zones:
+        # the topology view groups more than 50 nodes by these failure zones
+        out["zones"] = {str(node): str(zone) for node, zone in zones.items()}
+    return {"meshos": out}
 
 
 def default_speed(span: float) -> float:

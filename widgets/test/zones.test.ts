@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { layoutNodes, type Rect } from "../src/layout";
+import { explicitZones } from "../src/zone_scene";
 import {
   CELL_NAMED_H,
   assignZones,
@@ -20,6 +21,7 @@ import {
   type TextBox,
   type ZoneCounts,
 } from "../src/zones";
+import { storeOf } from "./helpers";
 
 /** A deterministic stand-in for canvas text widths: about what 11 px sans-serif measures. */
 const measure = (s: string, bold = false, px = 11) => s.length * px * (bold ? 0.64 : 0.58);
@@ -175,5 +177,27 @@ describe("zone layout", () => {
     expect(cut.length).toBe(1);
     expect(cut[0].text.startsWith("…")).toBe(true);
     expect(cut[0].w).toBeLessThanOrEqual(40);
+  });
+});
+
+describe("zones from the trace", () => {
+  it("a node's zone attribute wins over MeshOS's desired zones; either over name prefixes", () => {
+    const evs = [
+      { t: 0, kind: "node_join" as const, node: "a-1" },
+      { t: 0, kind: "node_join" as const, node: "a-2" },
+      { t: 1, kind: "attrs" as const, node: "a-1", reason: '{"zone":"east"}' },
+      { t: 2, kind: "attrs" as const, node: "a-2", reason: '{"zone":"west","rack":3}' },
+      { t: 3, kind: "attrs" as const, node: "a-2", reason: '{"zone":"north"}' },
+    ];
+    const store = storeOf(evs);
+    const names = store.nodeCodes.map((c) => store.str(c));
+    const ex = explicitZones(store, { "a-1": "z9" }, names);
+    expect(ex.source).toBe("attribute");
+    expect(names.map((_, n) => ex.of(n))).toEqual(["east", "north"]); // the last one published
+    const bare = storeOf(evs.slice(0, 2));
+    const fromMeta = explicitZones(bare, { "a-1": "z9", "a-2": "z8" }, names);
+    expect(fromMeta.source).toBe("meshos");
+    expect(names.map((_, n) => fromMeta.of(n))).toEqual(["z9", "z8"]);
+    expect(explicitZones(bare, undefined, names).of(0)).toBeUndefined();
   });
 });
