@@ -120,10 +120,14 @@ export class PartitionLayer {
         continue;
       }
       const bw = measure(badgeText(d, st.str(st.nodeCodes[d.to]))) + 8;
-      const top = A.y + HEADER + 1;
-      let [x, y] = next.get(d.from) ?? [A.x + 6, top];
-      if (x + bw > A.x + A.w - 6 && x > A.x + 6) [x, y] = [A.x + 6, y + BADGE_H + 2];
-      if (y >= top + BADGE_ROWS * (BADGE_H + 2)) {
+      // a zone's cell has a name line, not a header; a badge that would leave it is not drawn
+      // (zoomed into the zone, its nodes have the room)
+      const cell = sc.zones !== null && sc.zones.focus < 0;
+      const top = A.y + (cell ? 13 : HEADER + 1);
+      let [x, y] = next.get(d.from) ?? [A.x + (cell ? 2 : 6), top];
+      if (x + bw > A.x + A.w - 6 && x > A.x + 6) [x, y] = [A.x + (cell ? 2 : 6), y + BADGE_H + 2];
+      if (cell && (x + bw > A.x + A.w || y + BADGE_H > A.y + A.h)) continue;
+      if (!cell && y >= top + BADGE_ROWS * (BADGE_H + 2)) {
         rest.set(d.from, [d]);
         continue;
       }
@@ -184,13 +188,16 @@ export class PartitionLayer {
         if (i === undefined) continue;
         const c = sideColor(i);
         ctx.strokeStyle = c;
-        ctx.lineWidth = 3;
-        ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
+        // zone cells sit 3 px apart and have a name line, not a header: a thin outline, no chip
+        const cell = sc.zones !== null && sc.zones.focus < 0;
+        ctx.lineWidth = cell ? 2 : 3;
+        if (cell) ctx.strokeRect(n.box.x - 1, n.box.y - 1, n.box.w + 2, n.box.h + 2);
+        else ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
         ctx.globalAlpha = 0.08;
         ctx.fillStyle = c;
         ctx.fillRect(n.box.x, n.box.y, n.box.w, n.box.h);
         ctx.globalAlpha = 1;
-        const at = chip(ctx, n.box, n.box.x + n.box.w - 4, `side ${sideName(i)}`, c);
+        const at = cell ? null : chip(ctx, n.box, n.box.x + n.box.w - 4, `side ${sideName(i)}`, c);
         if (at !== null) chipRight.set(n.idx, at);
       }
       // the cut line between the sides
@@ -320,33 +327,41 @@ export class PartitionLayer {
     let [px, lh] = [11, 16]; // font size and line height
     const height = (n: number) => lh * n + 6;
     let box: Rect;
-    if (!sc.nodes.length) return;
-    const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
-    const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
-    // in the grid's empty cell when there is one, else at the bottom over the last row's
-    // bodies, below their headers (names and chips stay readable); what does not fit is
-    // counted (the notes are in the legend too)
-    const room = free ? last.h - 8 : sc.height - 2 - (last.y + HEADER + 2);
-    const fits = (n: number, step: number) => step * n + 6 <= room;
-    // roomy lines with the notes, else without them, else compact lines, else counted
-    if (fits(lines.length + notes.length, 16)) lines.push(...notes);
-    else if (!fits(lines.length, 16)) {
-      [px, lh] = [10, 13];
-      const fit = Math.max(2, Math.floor((room - 6) / lh));
-      if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
-    }
-    const width = free ? last.w - 8 : sc.width - 8;
-    ctx.font = font(px);
-    let tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
-    if (tw > width && px > 10) {
-      // too wide for its place: smaller lines, and the notes (also in the legend) only if they fit
-      [px, lh] = [10, 13];
+    if (sc.caption) {
+      lines.push(...notes);
+      const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+      const h = height(lines.length);
+      // nodes drawn in zones: the scene kept a place for the caption
+      box = { ...sc.caption, w: Math.min(tw, sc.caption.w), h: Math.min(h, sc.caption.h) };
+    } else {
+      if (!sc.nodes.length) return;
+      const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
+      const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
+      // in the grid's empty cell when there is one, else at the bottom over the last row's
+      // bodies, below their headers (names and chips stay readable); what does not fit is
+      // counted (the notes are in the legend too)
+      const room = free ? last.h - 8 : sc.height - 2 - (last.y + HEADER + 2);
+      const fits = (n: number, step: number) => step * n + 6 <= room;
+      // roomy lines with the notes, else without them, else compact lines, else counted
+      if (fits(lines.length + notes.length, 16)) lines.push(...notes);
+      else if (!fits(lines.length, 16)) {
+        [px, lh] = [10, 13];
+        const fit = Math.max(2, Math.floor((room - 6) / lh));
+        if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
+      }
+      const width = free ? last.w - 8 : sc.width - 8;
       ctx.font = font(px);
-      for (let i = lines.length - 1; i > 0; i--) if (lines[i].dim && ctx.measureText(lines[i].text).width + 27 > width) lines.splice(i, 1);
-      tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+      let tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+      if (tw > width && px > 10) {
+        // too wide for its place: smaller lines, and the notes (also in the legend) only if they fit
+        [px, lh] = [10, 13];
+        ctx.font = font(px);
+        for (let i = lines.length - 1; i > 0; i--) if (lines[i].dim && ctx.measureText(lines[i].text).width + 27 > width) lines.splice(i, 1);
+        tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
+      }
+      const h = height(lines.length);
+      box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, width), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, width), h };
     }
-    const h = height(lines.length);
-    box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, width), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, width), h };
     ctx.fillStyle = THEME.panel;
     ctx.fillRect(box.x, box.y, box.w, box.h);
     ctx.strokeStyle = PARTITION;
