@@ -35,9 +35,23 @@ def bridged_split() -> list[tuple[str, str]]:
     return [(a, b) for a in ("n0", "n1") for b in ("n2", "n3")]
 
 
-def cut_pairs_and_bridges(trace: ml.Trace, t: float) -> dict[tuple[str, str], list[str]]:
-    """The links cut at ``t`` between nodes that still reach each other, each with the nodes
-    that reach both ends directly (its bridges), from the trace's events up to ``t``."""
+def _num(name: str) -> int:
+    return int(name[1:])
+
+
+def sides(trace: ml.Trace, t: float) -> str:
+    """The canvas's data-sides at ``t``: the nodes that reach each other (``,``), groups
+    ``|``-separated in order of their first node, or "" when everyone reaches everyone."""
+    up, cut = _network(trace, t)
+    groups: list[list[str]] = []
+    for n in sorted(up, key=_num):
+        if not any(n in g for g in groups):
+            groups.append(sorted(_reach(n, up, cut), key=_num))
+    return "|".join(",".join(g) for g in groups) if len(groups) > 1 else ""
+
+
+def _network(trace: ml.Trace, t: float) -> tuple[set[str], set[frozenset[str]]]:
+    """The nodes up and the links cut at ``t``."""
     ev = trace.events.filter(pl.col("t") <= t)
     up: set[str] = set()
     cut: set[frozenset[str]] = set()
@@ -52,27 +66,34 @@ def cut_pairs_and_bridges(trace: ml.Trace, t: float) -> dict[tuple[str, str], li
             cut.add(frozenset((node, peer)))
         elif kind == "link_up":
             cut.discard(frozenset((node, peer)))
+    return up, cut
 
-    def reach(a: str) -> set[str]:
-        seen, todo = {a}, [a]
-        while todo:
-            u = todo.pop()
-            for v in up - seen:
-                if frozenset((u, v)) not in cut:
-                    seen.add(v)
-                    todo.append(v)
-        return seen
 
+def _reach(a: str, up: set[str], cut: set[frozenset[str]]) -> set[str]:
+    seen, todo = {a}, [a]
+    while todo:
+        u = todo.pop()
+        for v in up - seen:
+            if frozenset((u, v)) not in cut:
+                seen.add(v)
+                todo.append(v)
+    return seen
+
+
+def cut_pairs_and_bridges(trace: ml.Trace, t: float) -> dict[tuple[str, str], list[str]]:
+    """The links cut at ``t`` between nodes that still reach each other, each with the nodes
+    that reach both ends directly (its bridges), from the trace's events up to ``t``."""
+    up, cut = _network(trace, t)
     out: dict[tuple[str, str], list[str]] = {}
     for link in cut:
-        a, b = sorted(link, key=lambda n: int(n[1:]))
-        if a in up and b in up and b in reach(a):
+        a, b = sorted(link, key=_num)
+        if a in up and b in up and b in _reach(a, up, cut):
             out[(a, b)] = sorted(
                 (
                     c
                     for c in up - {a, b}
                     if frozenset((a, c)) not in cut and frozenset((b, c)) not in cut
                 ),
-                key=lambda n: int(n[1:]),
+                key=_num,
             )
     return out

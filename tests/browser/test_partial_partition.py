@@ -10,7 +10,7 @@ import pytest
 
 import meshlab as ml
 
-from .partial_partition import bridged_split, cut_pairs_and_bridges, partial_trace
+from .partial_partition import bridged_split, cut_pairs_and_bridges, partial_trace, sides
 from .test_flows_partition_table import (
     CANVAS,
     attr,
@@ -22,7 +22,7 @@ from .test_flows_partition_table import (
 
 # the cut links' colour (palette.ts PARTITION) in each theme, and the bridges' (BRIDGE)
 CUT_RGB = {"light": (0x7B, 0x2C, 0xBF), "dark": (0xB1, 0x97, 0xFC)}
-BRIDGE_RGB = {"light": (0x0B, 0x72, 0x85), "dark": (0x3B, 0xC9, 0xDB)}
+BRIDGE_RGB = {"light": (0x49, 0x50, 0x57), "dark": (0xDE, 0xE2, 0xE6)}
 T = 3.0
 
 
@@ -35,6 +35,7 @@ def expected(trace, t: float) -> tuple[str, str]:
 
 
 SCATTERED = [("n0", "n8"), ("n0", "n9"), ("n1", "n8"), ("n1", "n9"), ("n5", "n6"), ("n3", "n14")]
+SPLIT = [(f"n{a}", f"n{b}") for a in range(3) for b in range(3, 6)]
 HALVES = [(f"n{a}", f"n{b}") for a in range(7) for b in range(8, 15)] + [("n7", "n15")]
 CASES = {
     # {n0, n1} cannot reach {n2, n3}; n4 alone bridges them
@@ -43,6 +44,9 @@ CASES = {
     "16-scattered": (16, SCATTERED, False),
     # two halves cut from each other (49 links, one counted curve) that n7 and n15 bridge
     "16-halves": (16, HALVES, True),
+    # a full split {n0, n1, n2} | {n3, n4, n5}, and inside the first side n0 cannot reach n1
+    # directly (n2 bridges): the sides and the partial cut at once
+    "6-split": (6, [*SPLIT, ("n0", "n1")], True),
 }
 
 
@@ -52,11 +56,12 @@ def check_partial(page, trace, theme: str, bridge_marks: bool) -> None:
     wait_attr(page, "partial-cuts", "v !== ''")
     assert " ".join(sorted(attr(page, "partial-cuts").split())) == want_cuts
     assert attr(page, "bridges") == want_bridges
-    assert attr(page, "sides") == ""  # everyone still reaches everyone: no sides
+    assert attr(page, "sides") == sides(trace, T)
     assert attr(page, "theme") == theme
     assert colour_pixels(page, CUT_RGB[theme], tol=6) > 800
-    marks = colour_pixels(page, BRIDGE_RGB[theme], tol=6)
-    assert marks > 300 if bridge_marks else marks < 50, marks
+    # a marked bridge: its chip (and outline, without sides); else only stray text pixels
+    marks = colour_pixels(page, BRIDGE_RGB[theme], tol=4)
+    assert marks > 400 if bridge_marks else marks < 150, marks
 
 
 @pytest.mark.parametrize(
@@ -68,6 +73,8 @@ def check_partial(page, trace, theme: str, bridge_marks: bool) -> None:
         ("16-scattered", 900, "light"),
         ("16-halves", 1280, "light"),
         ("16-halves", 900, "dark"),
+        ("6-split", 1280, "dark"),
+        ("6-split", 900, "light"),
     ],
 )
 def test_partial_partition_names_cut_links_and_bridges(

@@ -59,8 +59,11 @@ export const SIDE_COLOR: string[] = [...LIGHT_SIDES];
 
 /** The cut line and cut links of a partition. */
 export let PARTITION = "#7b2cbf";
-/** A node that still reaches both ends of a cut link (a partial partition's bridge). */
-export let BRIDGE = "#0b7285";
+/**
+ * A node that still reaches both ends of a cut link (a partial partition's bridge): neutral
+ * slate, so it is never taken for a partition's side (side B is teal) or for the cut's purple.
+ */
+export let BRIDGE = "#495057";
 /** A hung actor's outline (busy in one handler for too long): raspberry, unlike any status. */
 export let HUNG = "#c2255c";
 /** The badge of a handler that raised while its actor lived on. */
@@ -75,7 +78,7 @@ export let HEAT = "#e8590c";
 const LIGHT_MARKS = { PARTITION, BRIDGE, HUNG, HANDLER_ERROR, DROP, TRANSIT, HEAT };
 const DARK_MARKS: typeof LIGHT_MARKS = {
   PARTITION: "#b197fc",
-  BRIDGE: "#3bc9db",
+  BRIDGE: "#dee2e6",
   HUNG: "#f06595",
   HANDLER_ERROR: "#ff6b6b",
   DROP: "#ced4da",
