@@ -81,7 +81,9 @@ class Canvas(anywidget.AnyWidget):
 
     ``source`` is a :class:`~meshlab.Trace` (replayed), or an event source that grows: a running
     :class:`~meshlab.Mesh` or a live client. Events reach the browser as binary chunks that are
-    appended, never resent whole; the playback clock runs in the browser.
+    appended, never resent whole; the playback clock runs in the browser. A trace of more than
+    one chunk is encoded in a background thread, each chunk sent as soon as it is done, so the
+    canvas draws the start while the rest still encodes (:meth:`wait` waits for it).
 
     Synced traits: ``time`` (the playhead, seconds), ``selected`` (an actor id, ``"node:<name>"``
     or ``""``), ``playing``, ``speed`` (0.1 to 100), ``view`` (``"topology"``,
@@ -230,7 +232,8 @@ class Canvas(anywidget.AnyWidget):
             return list(self._chunks)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until every event pulled so far is encoded and sent; False on timeout."""
+        """Wait until every event pulled so far is encoded (and sent, once the page has asked
+        for its data); False on timeout."""
         thread = self._encoder_thread
         if thread is not None:
             thread.join(timeout)
