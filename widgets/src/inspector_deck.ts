@@ -4,7 +4,7 @@
 import type { Deck, DeckAction } from "./deck";
 import { drainText, fmtSecs, linkColour, linkText } from "./draw_deck";
 import { h, link, type InspectorHandlers } from "./inspector";
-import { MAINT_COLOR } from "./palette";
+import { MAINT_COLOR, inkOn } from "./palette";
 import { fmtTime } from "./scrubber";
 
 function actionItem(a: DeckAction, t: number, hd: InspectorHandlers): HTMLElement {
@@ -30,7 +30,7 @@ export function renderDeckNode(el: HTMLElement, deck: Deck, name: string, hd: In
     h(
       "table",
       { class: "ml-kv" },
-      h("tr", {}, h("th", {}, "maintenance"), h("td", {}, colour ? h("span", { class: "ml-chip", style: `background:${colour}` }, nd.maintenance) : nd.maintenance)),
+      h("tr", {}, h("th", {}, "maintenance"), h("td", {}, colour ? h("span", { class: "ml-chip", style: `background:${colour};color:${inkOn(colour)}` }, nd.maintenance) : nd.maintenance)),
       nd.draining ? h("tr", {}, h("th", {}, "drain"), h("td", { class: "ml-drain" }, drainText(nd))) : null,
       nd.replicas.length ? h("tr", {}, h("th", {}, "replicas"), h("td", {}, nd.replicas.join(", "))) : null,
       h("tr", {}, h("th", {}, "heat"), h("td", {}, `${nd.heat} action${nd.heat === 1 ? "" : "s"} touching it`)),

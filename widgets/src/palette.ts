@@ -9,7 +9,7 @@
 // eight colours, the eight the legend names; a ninth type repeats the first colour.
 
 const LIGHT_STATUS = { idle: "#409e6b", busy: "#217a4e", failed: "#d62828", restarting: "#d67300", stopped: "#8a8d94" };
-const DARK_STATUS = { idle: "#6cc08b", busy: "#278764", failed: "#e8453c", restarting: "#f08c00", stopped: "#b8bec6" };
+const DARK_STATUS = { idle: "#6cc08b", busy: "#30966f", failed: "#ec5246", restarting: "#f08c00", stopped: "#b8bec6" };
 export const STATUS_COLOR: Record<string, string> = { ...LIGHT_STATUS };
 
 export const NODE_STYLE: Record<string, { fill: string; stroke: string; text: string }> = {
@@ -95,7 +95,7 @@ export const MAINT_COLOR: Record<string, string> = {
   maintenance: "#1971c2",
   drain_failed: "#c92a2a",
   exiting_maintenance: "#0b7285",
-  recovery: "#2b8a3e",
+  recovery: "#2b803c",
 };
 
 /** Text on a chip of colour `bg`: white or near-black, whichever reads better. */

@@ -90,7 +90,8 @@ for (const theme of ["light", "dark"] as const) {
       use();
       const marks = { PARTITION: P.PARTITION, BRIDGE: P.BRIDGE, HUNG: P.HUNG, HANDLER_ERROR: P.HANDLER_ERROR, DROP: P.DROP, TRANSIT: P.TRANSIT, HEAT: P.HEAT };
       expect(lowContrast({ ...indexed(P.SIDE_COLOR, "side"), ...marks }, grounds())).toEqual([]);
-      const chips = [...P.SIDE_COLOR, P.PARTITION, P.BRIDGE].flatMap((c) => lowContrast({ [`text on ${c}`]: P.inkOn(c) }, { chip: c }, TEXT));
+      // chips with text: sides, cuts, bridges, and the inspector's status and maintenance chips
+      const chips = [...P.SIDE_COLOR, P.PARTITION, P.BRIDGE, ...Object.values(P.STATUS_COLOR), ...Object.values(P.MAINT_COLOR)].flatMap((c) => lowContrast({ [`text on ${c}`]: P.inkOn(c) }, { chip: c }, TEXT));
       expect(chips).toEqual([]);
       expect(lowContrast(P.MAINT_COLOR, { page: P.THEME.bg })).toEqual([]);
     });
