@@ -1,8 +1,11 @@
 // The actor table's rows: every actor alive or once alive at the playhead, from the fold, then
 // searched, filtered and sorted. Pure (no DOM). Built for 100,000 actors: the order by name or
 // class is computed once per actor count, a refresh with the same playhead, data and query does
-// nothing, and a sort by a changing column is one typed-array sort.
-import { busySince, type MeshState } from "./fold";
+// nothing, and a sort by a changing column is one typed-array sort. While playing, an order by
+// id or class with no status filter changes only when actors appear, which the fold's per-node
+// counts tell without a pass over the actors: the rows are then kept and only those in sight
+// are rewritten (table_view.ts).
+import { busySince, STATUS_SLOTS, type MeshState } from "./fold";
 import { S, type StatusName } from "./kinds";
 import { statusName } from "./scene";
 import type { EventStore } from "./store";
@@ -61,6 +64,11 @@ export class ActorTable {
   total = 0;
   /** How many times the rows were recomputed (a test reads it). */
   computed = 0;
+  /** Milliseconds the last recomputation took. */
+  lastMs = 0;
+  private followKey = "";
+  private followT = NaN;
+  private followPresent = -1;
   private key = "";
   private byName = new Int32Array(0);
   private byClass = new Int32Array(0);
@@ -74,6 +82,7 @@ export class ActorTable {
     const n = store.actorCodes.length;
     const key = `${n}|${s.row}|${t}|${q.search}|${q.status}|${q.sort}|${q.desc}|${q.hideSystem}|${q.actorClass}`;
     if (key === this.key) return false;
+    const start = performance.now();
     this.key = key;
     this.computed++;
     this.staticOrders(store);
@@ -105,7 +114,30 @@ export class ActorTable {
     this.length = len;
     if (q.sort !== "id" && q.sort !== "class") this.sortBy(s, t, q.sort, nodeName);
     if (q.desc) this.order.subarray(0, len).reverse();
+    this.followKey = followKey(n, q);
+    this.followT = t;
+    this.followPresent = presentCount(s);
+    this.lastMs = performance.now() - start;
     return true;
+  }
+
+  /** The order does not depend on t, only on which actors are present (id or class order, no status filter). */
+  static followsPresence(q: TableQuery): boolean {
+    return (q.sort === "id" || q.sort === "class") && !q.status;
+  }
+
+  /**
+   * While playing forward with an order that depends only on presence: keep the rows when as
+   * many actors are present as at the last recomputation (the fold's counts; moving forward an
+   * actor never stops being present), else recompute. True if the rows changed.
+   */
+  follow(store: EventStore, s: MeshState, t: number, q: TableQuery): boolean {
+    const n = store.actorCodes.length;
+    if (ActorTable.followsPresence(q) && this.computed && t >= this.followT && followKey(n, q) === this.followKey && presentCount(s) === this.followPresent) {
+      this.followT = t;
+      return false;
+    }
+    return this.refresh(store, s, t, q);
   }
 
   /** The order by id and by class (then id), kept until new actors arrive. */
@@ -209,6 +241,18 @@ export class ActorTable {
     for (let i = 0; i < this.length; i++) if (this.order[i] === a) return i;
     return -1;
   }
+}
+
+function followKey(n: number, q: TableQuery): string {
+  return `${n}|${q.search}|${q.status}|${q.sort}|${q.desc}|${q.hideSystem}|${q.actorClass}`;
+}
+
+/** Actors present (spawned) at the fold's time, from its per-node counts: no pass over the actors. */
+export function presentCount(s: MeshState): number {
+  const c = s.nodeCounts;
+  let n = 0;
+  for (let i = 0; i < c.length; i++) if (i % STATUS_SLOTS !== S.absent) n += c[i];
+  return n;
 }
 
 /** A sort key that orders digit runs by value: "w2" < "w10". */

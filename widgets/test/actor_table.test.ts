@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActorTable, COLUMNS, DEFAULT_QUERY, natural, visibleRange, type TableQuery } from "../src/actor_table";
+import { ActorTable, COLUMNS, DEFAULT_QUERY, natural, presentCount, visibleRange, type TableQuery } from "../src/actor_table";
 import { Folder, busySince } from "../src/fold";
 import { statusName } from "../src/scene";
 import { randomRun, rng, storeOf, type Ev } from "./helpers";
@@ -43,6 +43,28 @@ describe("actor table", () => {
     if (q.desc) rows.reverse();
     return rows.map((r) => r.id);
   }
+
+  it("while playing forward keeps the rows until actors appear, and they are then exactly the actors at the playhead", () => {
+    const table = new ActorTable();
+    const steps = 400;
+    let kept = 0;
+    for (const q of [DEFAULT_QUERY, { ...DEFAULT_QUERY, sort: "class" as const, desc: true, search: "a" }]) {
+      for (let i = 0; i <= steps; i++) {
+        const t = store.t0 + ((store.t1 - store.t0) * i) / steps;
+        const s = folder.stateAt(t);
+        const before = table.computed;
+        table.follow(store, s, t, q);
+        if (table.computed === before) kept++;
+        // the count from the fold's per-node counts is the actors spawned by t
+        let present = 0;
+        for (let a = 0; a < store.actorCodes.length; a++) if (statusName(s, a, t) !== "absent") present++;
+        expect(presentCount(s)).toBe(present);
+        const ids = Array.from(table.order.subarray(0, table.length), (a) => store.str(store.actorCodes[a]));
+        expect(ids).toEqual(brute(t, q));
+      }
+    }
+    expect(kept).toBeGreaterThan(steps); // most frames kept the rows
+  });
 
   it("lists exactly the actors at the playhead, searched, filtered and sorted by any column", () => {
     const table = new ActorTable();
