@@ -309,20 +309,45 @@ export class Folder {
   private readonly work: Cursor;
   private readonly builder = new Cursor(new MeshState());
   private readonly kf = new Keyframes(STATUS_SLOTS);
+  /**
+   * Full copies of the state at some keyframes, in keyframe order, a far jump's other starting
+   * points: one every `snapEvery` keyframes, as many as half the budget holds (none when one
+   * copy would not fit), thinned and spaced twice as far when the trace outgrows them.
+   */
+  private snaps: Cursor[] = [];
+  private snapEvery = 16;
   private readonly store: EventStore;
   /** Events between keyframes: fixed, doubled only when the keyframes outgrow `budget`. */
   spacing: number;
   private readonly budget: number;
   private idle: Idle | null = null;
   private detached = false;
+  /** Bytes of the full copies (about 100 per actor each). */
+  get snapshotBytes(): number {
+    return this.snaps.length * this.snapSize();
+  }
+
+  get snapshotCount(): number {
+    return this.snaps.length;
+  }
+
+  private snapSize(): number {
+    return this.builder.s.cap * 100 + this.builder.s.nodeCap * 64;
+  }
+
   /** Keyframe merges so far (each doubled the spacing). */
   merges = 0;
 
   /** Stop following the store (the view that owned this folder is gone). */
   readonly detach: () => void;
 
-  constructor(store: EventStore, spacing = 4096, { budget = KEYFRAME_BUDGET, idle = true } = {}) {
+  /** Jumps that started from a full copy (the builder or a snapshot). */
+  copies = 0;
+  private readonly useSnaps: boolean;
+
+  constructor(store: EventStore, spacing = 4096, { budget = KEYFRAME_BUDGET, idle = true, snapshots = true } = {}) {
     this.store = store;
+    this.useSnaps = snapshots;
     this.spacing = spacing;
     this.budget = budget;
     this.state = new MeshState();
@@ -374,6 +399,7 @@ export class Folder {
       if (c.s.row > dirtyFromRow) this.kf.restore(c, Math.min(c.kf, k));
     }
     this.kf.truncate(k);
+    while (this.snaps.length && this.snaps[this.snaps.length - 1].kf > k) this.snaps.pop();
   }
 
   private scheduleBuild(): void {
@@ -404,16 +430,35 @@ export class Folder {
         pruneBusy(b.s, st.ts.data[next - 1]);
         this.kf.append(b);
         this.fitBudget();
+        this.snapshot();
       }
       if (deadline !== Infinity && performance.now() > deadline) return false;
     }
   }
 
+  /** Keep a full copy of the builder, just put on a new keyframe, if one is due and fits. */
+  private snapshot(): void {
+    const b = this.builder;
+    if (!this.useSnaps) return;
+    const last = this.snaps[this.snaps.length - 1];
+    if (b.kf - (last ? last.kf : 0) < this.snapEvery) return;
+    const fits = Math.floor(this.budget / 2 / this.snapSize());
+    if (fits < 1) return;
+    if (this.snaps.length + 1 > fits) {
+      this.snaps = this.snaps.filter((_c, i) => i % 2 === 1);
+      this.snapEvery *= 2;
+      return;
+    }
+    const c = new Cursor(new MeshState());
+    c.copyFrom(b);
+    this.snaps.push(c);
+  }
+
   /** Merge keyframes in pairs (doubling the spacing) while they hold more than the budget. */
   private fitBudget(): void {
     const st = this.store;
-    while (this.kf.bytes > this.budget && this.kf.count > 3) {
-      this.kf.merge([this.builder, this.work], st.actorCodes.length, st.nodeCodes.length);
+    while (this.kf.bytes + this.snapshotBytes > this.budget && this.kf.count > 3) {
+      this.kf.merge([this.builder, this.work, ...this.snaps], st.actorCodes.length, st.nodeCodes.length);
       this.spacing *= 2;
       this.merges++;
     }
@@ -429,10 +474,27 @@ export class Folder {
     // otherwise move it to the nearest keyframe at or before `rows`.
     const k = this.kf.find(rows);
     if (s.row > rows || s.row < this.kf.rows[k]) {
-      // Or start from the builder, at the newest keyframe: one copy of its columns (about an
-      // eighth of loading every actor) and a walk from there, when that costs less.
-      const b = this.builder;
-      if ((b.s.cap >> 3) + this.kf.nearCost(b, k) < this.kf.cost(w, k)) w.copyFrom(b);
+      // Or start from a full copy (the builder, at the newest keyframe, or a snapshot on either
+      // side of k): one copy of its columns (about an eighth of loading every actor) and a
+      // walk from there, when that costs less.
+      let best: Cursor | null = null;
+      let cost = this.kf.cost(w, k);
+      const copy = w.s.cap >> 3;
+      const i = this.snaps.findIndex((c) => c.kf > k);
+      const around = i < 0 ? this.snaps.slice(-1) : this.snaps.slice(Math.max(0, i - 1), i + 1);
+      for (const c of [this.builder, ...around]) {
+        const via = copy + this.kf.nearCost(c, k);
+        if (via < cost) {
+          cost = via;
+          best = c;
+        }
+      }
+      if (best) {
+        // a copy made before later chunks named more actors: they are unseen in it
+        best.ensure(st.actorCodes.length, st.nodeCodes.length);
+        w.copyFrom(best);
+        this.copies++;
+      }
       this.kf.restore(w, k);
     }
     if (s.row < rows) {

@@ -98,19 +98,24 @@ function feed(folder: Folder, store: EventStore, evs: Ev[], cuts: number[], prob
 
 describe("keyframes as deltas", { timeout: 60_000 }, () => {
   it("restore exactly the plain fold at random times, in one chunk", () => {
-    const evs = bigRun(1, 300, 6000, 0);
-    const store = new EventStore();
-    const folder = new Folder(store, 32, { idle: false });
-    const r = rng(11);
-    feed(folder, store, evs, [], r, 0);
-    for (let i = 0; i < 200; i++) {
-      const rows = Math.floor(r() * (store.n + 1));
-      same(store, folder.foldTo(rows), plain(store, rows), `jump ${i} to ${rows}`);
+    for (const snapshots of [true, false]) {
+      const evs = bigRun(1, 300, 6000, 0);
+      const store = new EventStore();
+      const folder = new Folder(store, 32, { idle: false, snapshots });
+      const r = rng(11);
+      feed(folder, store, evs, [], r, 0);
+      for (let i = 0; i < 200; i++) {
+        const rows = Math.floor(r() * (store.n + 1));
+        same(store, folder.foldTo(rows), plain(store, rows), `jump ${i} to ${rows}`);
+      }
+      expect(folder.keyframeCount).toBeGreaterThan(100);
+      // every way of moving between keyframes was taken: walking, from a checkpoint, from a copy
+      expect(folder.restores.near).toBeGreaterThan(10);
+      if (snapshots) {
+        expect(folder.snapshotCount).toBeGreaterThan(3);
+        expect(folder.copies).toBeGreaterThan(10);
+      } else expect(folder.restores.full).toBeGreaterThan(10);
     }
-    expect(folder.keyframeCount).toBeGreaterThan(100);
-    // both ways of moving between keyframes were taken
-    expect(folder.restores.near).toBeGreaterThan(10);
-    expect(folder.restores.full).toBeGreaterThan(10);
   });
 
   it("stay exact under random chunk boundaries and times out of order (fast-check)", () => {
@@ -148,7 +153,8 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     }
     expect(folder.merges).toBeGreaterThan(0);
     expect(folder.spacing).toBe(8 * 2 ** folder.merges);
-    expect(folder.keyframeBytes).toBeLessThanOrEqual(512 * 1024);
+    expect(folder.keyframeBytes + folder.snapshotBytes).toBeLessThanOrEqual(512 * 1024);
+    expect(folder.snapshotCount).toBeGreaterThan(0);
   });
 
   it("a chunk that changes folded rows in hindsight drops exactly the keyframes after it", () => {
