@@ -208,20 +208,26 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
   ctx.strokeStyle = edge;
   ctx.fillStyle = edge;
   ctx.lineWidth = 1.2;
-  for (const e of p.elbows) {
-    ctx.setLineDash(pic.actor[e.to] < 0 && pic.tagNode[e.to] < 0 ? [3, 3] : []);
+  // one path per dash style and one for the arrowheads: a wrapped family has hundreds of edges
+  for (const dashed of [false, true]) {
+    ctx.setLineDash(dashed ? [3, 3] : []);
     ctx.beginPath();
-    e.points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    for (const e of p.elbows) {
+      if ((pic.actor[e.to] < 0 && pic.tagNode[e.to] < 0) !== dashed) continue;
+      e.points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    }
     ctx.stroke();
-    ctx.setLineDash([]);
+  }
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  for (const e of p.elbows) {
     const [x, y] = e.points[e.points.length - 1];
-    ctx.beginPath();
     ctx.moveTo(x, y);
     ctx.lineTo(x - 3, y - 4.5);
     ctx.lineTo(x + 3, y - 4.5);
     ctx.closePath();
-    ctx.fill();
   }
+  ctx.fill();
   if (o.mode === "band") paintNodeKey(ctx, store, o.keyWidth);
   pic.shown.item.forEach((item, k) => {
     const x = p.px[k];

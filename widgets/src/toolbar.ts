@@ -1,8 +1,8 @@
 // Buttons and selects above the canvas. It only reports intents; the view decides.
 // Three groups (playback and time, views, filters) that each keep to one line: they share one
-// row down to a widget about 1,100 px wide (a notebook's output area at a 1280 px window; the
-// step buttons drop their words below 1,240 px), and narrower the filters move, whole, to a
-// second row, with no separator left dangling at the start of a row.
+// row down to a widget about 1,180 px wide (the replay in a 1280 px window; the step buttons
+// drop their words below 1,240 px), and narrower the filters move, whole, to a second row, with
+// no separator left dangling at the start of a row.
 import { SPEEDS } from "./clock";
 
 // Sizes follow the toolbar's own width (a container query), not the window's: in a notebook the
