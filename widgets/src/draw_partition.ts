@@ -85,7 +85,9 @@ export class PartitionLayer {
     const st = this.store;
     this.state = s;
     const present: number[] = [];
-    for (const n of sc.nodes) if (s.nodeState[n.idx] === N.up || s.nodeState[n.idx] === N.other) present.push(n.idx);
+    // zoomed into one zone, the nodes of the others are drawn as rows but are on sides too
+    const nodes = sc.zones ? [...sc.zones.zoneOf.keys()] : sc.nodes.map((n) => n.idx);
+    for (const i of nodes) if (s.nodeState[i] === N.up || s.nodeState[i] === N.other) present.push(i);
     const cutSince = new Map<number, number>();
     let since = Infinity;
     for (const [key, row] of s.links) {
