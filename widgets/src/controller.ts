@@ -2,6 +2,7 @@
 // followed live, pushed to the kernel at most five times a second), the selection, and the
 // synced traits read with their defaults. No DOM: the view shell and the input handler call it,
 // and it says when a frame is needed through `invalidate`.
+import { allLoaded, progressOf, spanOf } from "./channel";
 import { advance, clampSpeed, due, nextSpeed } from "./clock";
 import type { DesiredMeta } from "./deck";
 import { formatSelected, parseSelected, type Meta, type Model, type Selection, type Traits } from "./model";
@@ -190,17 +191,32 @@ export class Controller {
   }
 
   /**
+   * While chunks still arrive: how far playback may go with the state complete (the earliest
+   * time still to come, within the announced span); it waits there for the data, as a live
+   * stream waits for its next events, instead of stopping at the end of what is in. Null once
+   * every chunk is in.
+   */
+  playableUntil(): number | null {
+    const { store } = this;
+    if (!store.n || allLoaded(store)) return null;
+    // just short of the earliest time still to come: the state there is complete
+    const rest = progressOf(store).rest;
+    return Math.min(spanOf(store)[1], rest - Math.max(Math.abs(rest) * Number.EPSILON, Number.MIN_VALUE));
+  }
+
+  /**
    * Advance the clock by one animation frame of `dt` ms: playback, live following and a
    * throttled push. Returns true when the playhead moved.
    */
   tick(now: number, dt: number): boolean {
     const { store } = this;
     let moved = false;
-    if (this.playing() && store.n) {
-      const tick = advance(this.t, dt, this.speed(), store.t0, store.t1);
+    const until = this.playableUntil();
+    if (this.playing() && store.n && !(until !== null && this.t >= until)) {
+      const tick = advance(this.t, dt, this.speed(), store.t0, until ?? store.t1);
       moved = tick.t !== this.t; // a live stream played to its end waits for data, not redrawn
       this.t = tick.t;
-      if (tick.atEnd && !this.meta().live) {
+      if (tick.atEnd && !this.meta().live && until === null) {
         this.setTraits({ playing: false });
         this.pushTime(true);
       } else this.pushTime(false);
@@ -220,7 +236,9 @@ export class Controller {
    */
   busy(): boolean {
     const { store } = this;
-    const playing = this.playing() && store.n > 0 && !(this.t >= store.t1 && this.meta().live);
+    const until = this.playableUntil(); // while loading, played to there it waits for data
+    const waiting = (this.t >= store.t1 && this.meta().live) || (until !== null && this.t >= until);
+    const playing = this.playing() && store.n > 0 && !waiting;
     return playing || this.pushPending || (this.following && store.n > 0 && this.t !== store.t1);
   }
 }

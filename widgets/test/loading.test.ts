@@ -155,6 +155,24 @@ describe("data-ready while chunks arrive", () => {
     expect(ds(view).ready).toBe("1");
   });
 
+  it("playing while chunks arrive waits where the complete data ends, then plays on", () => {
+    const all = announced(evs, 4);
+    const model = new LocalModel({ ...STATE, time: t0, playing: true, speed: 100 }, []);
+    const view = mount(model);
+    model.push(all[0]);
+    runFrames(400);
+    const rest = (all[0].header as { t_rest?: number }).t_rest as number;
+    expect(model.get("playing")).toBe(true); // not stopped at the end of what is in
+    expect(Number(ds(view).time)).toBeGreaterThan(t0);
+    expect(Number(ds(view).time)).toBeLessThanOrEqual(rest);
+    expect(ds(view).ready).toBe("1");
+    expect(view.framePending()).toBe(false); // waiting for data asks for no frames
+    for (const c of all.slice(1)) model.push(c);
+    runFrames(400);
+    expect(Number(ds(view).time)).toBe(view.store.t1); // played on to the end, and stopped there
+    expect(model.get("playing")).toBe(false);
+  });
+
   it("headers of an older kernel (rows_total only): ready when all rows are in", () => {
     const all = announced(evs, 3, true);
     const store = new EventStore();
