@@ -1,7 +1,7 @@
 // The flows view ("who talks to whom"): builds a FlowScene from the store, the fold and a sliding
 // FlowWindow, paints it, and answers hover and click. Actors sit on a circle in traffic order;
 // past FLOW_ACTOR_LIMIT actors, nodes do. In-flight messages ride the edges when there are few.
-import { isHung, type MeshState } from "./fold";
+import { busySince, isHung, STATUS_SLOTS, type MeshState } from "./fold";
 import { FlowWindow, defaultWindow, pairKey, type FlowDetail } from "./flows";
 import { FLOW_ACTOR_LIMIT, FLOW_BEND, FLOW_LABEL_LIMIT, circleDots, flowLines, hitLine, trafficChains, type FlowLine, type FlowScene } from "./flow_scene";
 import { Grow } from "./grow";
@@ -32,6 +32,27 @@ export interface FlowsFrame {
   hoverActor: number;
   typeIndex: (code: number) => number;
   typeColor: (order: number) => string;
+}
+
+/**
+ * Actors of each node by status at t, in STATUS_ORDER (a node with none is left out), from the
+ * fold's per-node counts and its list of possibly busy actors: the cost is the nodes and the
+ * busy actors, not every actor.
+ */
+export function nodeStatusCounts(s: MeshState, t: number, nNodes: number, out: Map<number, number[]>): void {
+  const per = s.nodeCounts;
+  for (let n = 0; n < nNodes && (n + 1) * STATUS_SLOTS <= per.length; n++) {
+    const o = n * STATUS_SLOTS;
+    const c = [per[o + S.failed], per[o + S.restarting], 0, per[o + S.alive], per[o + S.stopped], 0];
+    if (c[0] + c[1] + c[3] + c[4]) out.set(n, c);
+  }
+  for (let i = 0; i < s.busyLen; i++) {
+    const a = s.busy[i];
+    const c = out.get(s.node[a]);
+    if (!c || s.status[a] !== S.alive || busySince(s, a, t) !== busySince(s, a, t)) continue;
+    c[2]++;
+    c[3]--;
+  }
 }
 
 export class FlowsRenderer {
@@ -88,8 +109,12 @@ export class FlowsRenderer {
     const classCode = f.filters.actorClass ? st.strings.indexOf(f.filters.actorClass) : -1;
     const shown = (a: number) =>
       s.status[a] !== S.absent && !(f.filters.hideSystem && st.actorSystem[a]) && !(f.filters.actorClass && st.actorClass[a] !== classCode);
+    // unfiltered, what a frame needs of the actors comes from the fold's per-node counts and
+    // its list of possibly busy actors, with no pass over every actor
+    const unfiltered = !f.filters.hideSystem && !f.filters.actorClass;
     let visible = 0;
-    for (let a = 0; a < st.actorCodes.length; a++) if (shown(a)) visible++;
+    if (unfiltered) for (let i = 0; i < s.nodeCounts.length; i++) visible += i % STATUS_SLOTS === S.absent ? 0 : s.nodeCounts[i];
+    else for (let a = 0; a < st.actorCodes.length; a++) if (shown(a)) visible++;
     const byNode = visible > FLOW_ACTOR_LIMIT;
     // below the two caption lines; room for labels outside the circle (longer beside a node)
     const top = area.y + CAPTION_H;
@@ -102,11 +127,14 @@ export class FlowsRenderer {
     if (byNode) {
       const names = st.nodeCodes.map((c) => st.str(c));
       // per node: actors by status (the ring around it), so trouble is seen without a click
-      for (let a = 0; a < st.actorCodes.length; a++) {
-        if (!shown(a) || s.node[a] < 0) continue;
-        let c = this.counts.get(s.node[a]);
-        if (!c) this.counts.set(s.node[a], (c = [0, 0, 0, 0, 0, 0]));
-        c[STATUS_ORDER.indexOf(statusName(s, a, f.t) as (typeof STATUS_ORDER)[number])]++;
+      if (unfiltered) nodeStatusCounts(s, f.t, names.length, this.counts);
+      else {
+        for (let a = 0; a < st.actorCodes.length; a++) {
+          if (!shown(a) || s.node[a] < 0) continue;
+          let c = this.counts.get(s.node[a]);
+          if (!c) this.counts.set(s.node[a], (c = [0, 0, 0, 0, 0, 0]));
+          c[STATUS_ORDER.indexOf(statusName(s, a, f.t) as (typeof STATUS_ORDER)[number])]++;
+        }
       }
       const total = (n: number) => (this.counts.get(n) ?? []).reduce((p, q) => p + q, 0);
       const max = Math.max(1, ...names.map((_, n) => total(n)));

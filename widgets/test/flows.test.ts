@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { EdgeTable, FlowWindow, pairKey, quantile, type FlowEdge, type FlowEdges, type MsgColumns } from "../src/flows";
 import { circleDots, flowLines, hitLine, trafficChains, trafficOrder } from "../src/flow_scene";
-import { describeFlow } from "../src/draw_flows";
+import { describeFlow, nodeStatusCounts } from "../src/draw_flows";
+import { Folder } from "../src/fold";
+import { statusName } from "../src/scene";
 import { EventStore } from "../src/store";
 import { Encoder, randomRun, rng, storeOf, type Ev } from "./helpers";
 
@@ -293,5 +295,30 @@ describe("the flows window's edge table", () => {
       }),
       { seed: 3, numRuns: 60 },
     );
+  });
+});
+
+describe("the flows view's node rings", () => {
+  it("count each node's actors by status from the fold's counts exactly as a pass over the actors does", () => {
+    const order = ["failed", "restarting", "busy", "idle", "stopped"];
+    for (const seed of [3, 8]) {
+      const store = storeOf(randomRun(seed, 60, 3000));
+      const folder = new Folder(store);
+      for (let i = 0; i <= 120; i++) {
+        const t = store.t0 + ((store.t1 - store.t0) * i) / 120;
+        const s = folder.stateAt(t);
+        const want = new Map<number, number[]>();
+        for (let a = 0; a < store.actorCodes.length; a++) {
+          const st = statusName(s, a, t);
+          if (st === "absent" || s.node[a] < 0) continue;
+          const c = want.get(s.node[a]) ?? [0, 0, 0, 0, 0, 0];
+          c[order.indexOf(st)]++;
+          want.set(s.node[a], c);
+        }
+        const got = new Map<number, number[]>();
+        nodeStatusCounts(s, t, store.nodeCodes.length, got);
+        expect(got).toEqual(want);
+      }
+    }
   });
 });
