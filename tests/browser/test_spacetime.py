@@ -299,7 +299,10 @@ def _focus_a_message(page, trace, upto: float = 1.0) -> tuple[int, dict]:
     return msg_id, _ds(page)
 
 
-@pytest.mark.parametrize(("size", "scheme"), [((1280, 800), "light"), ((900, 700), "dark")])
+LOOKS = [((1280, 800), "light"), ((1280, 800), "dark"), ((900, 700), "light"), ((900, 700), "dark")]
+
+
+@pytest.mark.parametrize(("size", "scheme"), LOOKS)
 def test_crowded_bars_show_the_focus_share(browser, tmp_path, artifacts, size, scheme):
     """At 2,000 actors the bars count every message; with a message in focus each bar's blue and
     purple shares are exactly the messages in its happens-before past and future."""
@@ -339,7 +342,7 @@ def test_crowded_bars_show_the_focus_share(browser, tmp_path, artifacts, size, s
 
 
 @pytest.mark.parametrize("scenario", ["supervision-tree", "partition"])
-@pytest.mark.parametrize(("size", "scheme"), [((1280, 800), "light"), ((900, 700), "dark")])
+@pytest.mark.parametrize(("size", "scheme"), LOOKS)
 def test_sixteen_nodes_with_a_focus(browser, tmp_path, artifacts, scenario, size, scheme):
     """16 nodes: a click on a drawn arrow names its causal past and future exactly, whether the
     window is drawn one by one (few actors, open bands) or bundled (closed bands)."""
