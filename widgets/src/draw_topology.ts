@@ -225,7 +225,8 @@ function paintMoving(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, 
     const ox = (-(y1 - y0) / len) * (f.width / 2 + 2);
     const oy = ((x1 - x0) / len) * (f.width / 2 + 2);
     ctx.strokeStyle = f.color;
-    ctx.globalAlpha = 0.7;
+    // over zone cells a band lets their names show through
+    ctx.globalAlpha = sc.zones && sc.zones.focus < 0 ? 0.45 : 0.7;
     ctx.lineWidth = f.width;
     line(ctx, { x0: x0 + ox, y0: y0 + oy, x1: x1 + ox, y1: y1 + oy });
     ctx.globalAlpha = 1;

@@ -144,6 +144,8 @@ const COUNT_STRIDE = 7;
 /** Flow anchors: node indexes below ZONE_ANCHOR, zones above; a pair key is a * ANCHORS + b. */
 const ZONE_ANCHOR = 1 << 20;
 const ANCHORS = 1 << 22;
+/** At most this many flows between zones are drawn (the busiest). */
+const ZONE_FLOWS = 12;
 
 export function statusName(s: MeshState, a: number, t: number): StatusName {
   switch (s.status[a]) {
@@ -176,12 +178,12 @@ export function nodeStateName(s: MeshState, n: number): NodeStateName {
 }
 
 /** What a zoned frame says it left out, in one line (the footer under the zones). */
-function zoneNotes(plan: ZonePlan, lod: Lod, visible: number, messages: number): string[] {
+function zoneNotes(plan: ZonePlan, lod: Lod, visible: number, messages: number, pairs: number, drawn: number): string[] {
   const z = plan.zoning;
   const how = z.source === "block" ? "blocks of consecutive nodes" : z.source === "prefix" ? "by name prefix" : z.source === "meshos" ? "MeshOS zones" : "zone attribute";
   const parts = [plan.focus >= 0 ? `zone ${z.zones[plan.focus].name}: ${z.zones[plan.focus].nodes.length} of ${z.zoneOf.length} nodes` : `${z.zoneOf.length} nodes in ${z.zones.length} zones (${how}) · wheel or double-click a zone to zoom`];
   if (plan.focus >= 0 && lod.aggregateActors) parts.push(`${fmtInt(visible)} actors as per-node summaries`);
-  if (lod.flows) parts.push(`${fmtInt(messages)} messages in flight as flows between ${plan.focus >= 0 ? "nodes and zones" : "zones"}`);
+  if (lod.flows) parts.push(`${fmtInt(messages)} messages in flight as flows between ${plan.focus >= 0 ? "nodes and zones" : "zones"}${drawn < pairs ? ` (the ${drawn} busiest of ${fmtInt(pairs)} pairs)` : ""}`);
   return [parts.join(" · ")];
 }
 
@@ -525,6 +527,16 @@ export class SceneBuilder {
       }
     }
 
+    // Between zones, traffic from everyone to everyone is hundreds of bands over the cells'
+    // names: the busiest few are drawn, the footer says how many pairs there were.
+    const flowPairs = flows.length;
+    if (plan?.overview && flows.length > ZONE_FLOWS) {
+      flows.sort((a, b) => b.count - a.count || a.fromBox.x - b.fromBox.x || a.fromBox.y - b.fromBox.y);
+      flows.length = ZONE_FLOWS;
+      const max = flows[0].count;
+      for (const fl of flows) fl.width = flowWidth(fl.count, max, 10);
+    }
+
     // moments (spawn, fail, restart, node changes) and drops, recent enough to still show
     const w = flashWindow(speed, store.t1 - store.t0);
     const moments: SceneMoment[] = [];
@@ -604,7 +616,7 @@ export class SceneBuilder {
           into.hung += counts[c + IDX_HUNG];
         },
       );
-      lod.notes = zoneNotes(plan, lod, visible, shown.length);
+      lod.notes = zoneNotes(plan, lod, visible, shown.length, flowPairs, flows.length);
       if (s.links.size) {
         // links are cut: the caption takes a free zone slot, else the footer's right half
         const ft = zones.footer;
