@@ -442,11 +442,9 @@ export class Folder {
     if (!this.useSnaps) return;
     const last = this.snaps[this.snaps.length - 1];
     if (b.kf - (last ? last.kf : 0) < this.snapEvery) return;
-    const fits = Math.floor(this.budget / 2 / this.snapSize());
-    if (fits < 1) return;
-    if (this.snaps.length + 1 > fits) {
-      this.snaps = this.snaps.filter((_c, i) => i % 2 === 1);
-      this.snapEvery *= 2;
+    if (this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) {
+      // no room left beside the keyframes: space the copies twice as far
+      if (this.snaps.length > 1) this.thinSnapshots();
       return;
     }
     const c = new Cursor(new MeshState());
@@ -454,13 +452,29 @@ export class Folder {
     this.snaps.push(c);
   }
 
-  /** Merge keyframes in pairs (doubling the spacing) while they hold more than the budget. */
+  private thinSnapshots(): void {
+    this.snaps = this.snaps.filter((_c, i) => i % 2 === 1);
+    this.snapEvery *= 2;
+  }
+
+  /**
+   * Over the budget, first drop every second full copy, then merge keyframes in pairs (doubling
+   * the spacing), until they fit or merging frees no more (an entry per actor that changed is
+   * the floor: then the keyframes stay over the budget).
+   */
   private fitBudget(): void {
     const st = this.store;
-    while (this.kf.bytes + this.snapshotBytes > this.budget && this.kf.count > 3) {
-      this.kf.merge([this.builder, this.work, ...this.snaps], st.actorCodes.length, st.nodeCodes.length);
+    while (this.kf.bytes + this.snapshotBytes > this.budget) {
+      if (this.snaps.length) {
+        this.thinSnapshots();
+        continue;
+      }
+      if (this.kf.count <= 3) return;
+      const before = this.kf.bytes;
+      this.kf.merge([this.builder, this.work], st.actorCodes.length, st.nodeCodes.length);
       this.spacing *= 2;
       this.merges++;
+      if (this.kf.bytes > before * 0.875) return;
     }
   }
 

@@ -28,17 +28,19 @@ abstract class Pool {
   abstract load(e: number, s: MeshState, i: number): void;
 
   protected room(): number {
-    if (this.length === this.cap) {
-      const cap = Math.max(1024, this.cap * 2);
-      this.ent = sized(this.ent, cap);
-      this.prev = sized(this.prev, cap);
-      const f64 = new Float64Array(cap * this.stride);
-      f64.set(this.f64.subarray(0, this.length * this.stride));
-      this.f64 = f64;
-      this.i32 = new Int32Array(f64.buffer);
-      this.cap = cap;
-    }
+    if (this.length === this.cap) this.reserve(Math.max(1024, this.cap * 2));
     return this.length++;
+  }
+
+  /** Room for exactly `cap` entries. */
+  reserve(cap: number): void {
+    this.ent = sized(this.ent, cap);
+    this.prev = sized(this.prev, cap);
+    const f64 = new Float64Array(cap * this.stride);
+    f64.set(this.f64.subarray(0, this.length * this.stride));
+    this.f64 = f64;
+    this.i32 = new Int32Array(f64.buffer);
+    this.cap = cap;
   }
 
   /** Record entity i of s, whose previous entry is `prev`; returns the entry. */
@@ -528,22 +530,31 @@ export class Keyframes {
       const map = new Int32Array(old.length).fill(-1);
       const latest = new Int32Array(count).fill(-1); // each entity's newest entry in `fresh`
       const seen = new Uint8Array(count);
-      const next = [0];
-      const pick: number[] = [];
+      // first each group's entries to keep (its entities' latest), then one exact allocation
+      const pick = new Int32Array(old.length);
+      const groupEnd: number[] = [];
+      let n = 0;
       for (const [lo, hi] of groups) {
-        next.push(fresh.length);
-        pick.length = 0;
+        const from = n;
         for (let j = hi; j > lo; j--) {
           for (let e = starts[j]; e < end(j); e++) {
             const x = old.ent[e];
             if (seen[x]) continue;
             seen[x] = 1;
-            pick.push(e);
+            pick[n++] = e;
           }
         }
-        for (const e of pick) {
+        for (let i = from; i < n; i++) seen[old.ent[pick[i]]] = 0;
+        groupEnd.push(n);
+      }
+      fresh.reserve(Math.max(n, 1));
+      const next = [0];
+      let i = 0;
+      for (const stop of groupEnd) {
+        next.push(fresh.length);
+        for (; i < stop; i++) {
+          const e = pick[i];
           const x = old.ent[e];
-          seen[x] = 0;
           latest[x] = map[e] = fresh.pushFrom(old, e, latest[x]);
         }
       }

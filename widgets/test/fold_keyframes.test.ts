@@ -153,8 +153,8 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     }
     expect(folder.merges).toBeGreaterThan(0);
     expect(folder.spacing).toBe(8 * 2 ** folder.merges);
+    // the full copies give way first, then the keyframes merge until they fit
     expect(folder.keyframeBytes + folder.snapshotBytes).toBeLessThanOrEqual(512 * 1024);
-    expect(folder.snapshotCount).toBeGreaterThan(0);
   });
 
   it("a chunk that changes folded rows in hindsight drops exactly the keyframes after it", () => {
