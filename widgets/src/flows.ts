@@ -86,11 +86,10 @@ export class EdgeTable implements FlowEdges {
   /** Count one message of type `ty` from a to b; returns the edge's id. */
   bump(a: number, b: number, ty: number): number {
     let i = this.home(a, b);
-    let id = -1;
-    for (; ; i = (i + 1) & this.mask) {
+    let id = this.table[i];
+    while (id >= 0 && !(this.from[id] === a && this.to[id] === b)) {
+      i = (i + 1) & this.mask;
       id = this.table[i];
-      if (id < 0) break;
-      if (this.from[id] === a && this.to[id] === b) break;
     }
     if (id < 0) {
       if (2 * (this.size + 1) > this.table.length) {
