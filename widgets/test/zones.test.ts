@@ -2,7 +2,9 @@
 // (a property over random node counts 1–400, widths 600–1600 and heights, counts and names).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Folder } from "../src/fold";
 import { layoutNodes, type Rect } from "../src/layout";
+import { SceneBuilder, nodeStateName, statusName, type Filters } from "../src/scene";
 import { explicitZones } from "../src/zone_scene";
 import {
   CELL_NAMED_H,
@@ -199,5 +201,55 @@ describe("zones from the trace", () => {
     expect(fromMeta.source).toBe("meshos");
     expect(names.map((_, n) => fromMeta.of(n))).toEqual(["z9", "z8"]);
     expect(explicitZones(bare, undefined, names).of(0)).toBeUndefined();
+  });
+});
+
+describe("zone counts in a scene", () => {
+  it("sum what the fold says of each zone's nodes, in the overview and zoomed, filtered or not", () => {
+    const r = ((x) => () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648))(7);
+    const nodes = Array.from({ length: 60 }, (_, i) => `n${i}`);
+    const evs: Parameters<typeof storeOf>[0] = nodes.map((node) => ({ t: 0, kind: "node_join" as const, node }));
+    for (let a = 0; a < 600; a++) evs.push({ t: 0.01, kind: "actor_spawn", node: nodes[a % 60], actor: `w${a}`, msg_type: "Worker" });
+    for (let k = 0; k < 80; k++) {
+      const a = Math.floor(r() * 600);
+      evs.push({ t: 1 + k * 0.1, kind: "actor_fail", node: nodes[a % 60], actor: `w${a}`, reason: "boom" });
+    }
+    evs.push({ t: 3, kind: "node_down", node: "n23" });
+    evs.push({ t: 4, kind: "node_state", node: "n41", reason: "maintenance" });
+    evs.sort((x, y) => x.t - y.t);
+    const store = storeOf(evs);
+    const folder = new Folder(store);
+    const builder = new SceneBuilder();
+    const plain: Filters = { hideSystem: false, actorClass: "", msgType: "", supervision: false };
+    const looped: Filters = { ...plain, hideSystem: true };
+    const area = { x: 10, y: 10, w: 880, h: 600 };
+    for (const t of [0.5, 2.5, 5, 9]) {
+      const s = folder.stateAt(t);
+      const want = new Map<number, ZoneCounts>();
+      for (const focus of ["", "n20–n29"]) {
+        for (const f of [plain, looped]) {
+          const sc = builder.build(store, folder, t, area, f, 1, nodes, () => "#000", { focus });
+          const zs = sc.zones!;
+          expect(zs.focus >= 0).toBe(focus !== "");
+          for (const z of zs.zones) {
+            const c = zeroCounts();
+            for (const n of z.nodes) {
+              c.nodes++;
+              const st = nodeStateName(s, n);
+              if (st === "down") c.down++;
+              if (st === "other") c.other++;
+            }
+            for (let a = 0; a < store.actorCodes.length; a++) {
+              if (s.node[a] < 0 || !z.nodes.includes(s.node[a])) continue;
+              const st = statusName(s, a, t);
+              if (st !== "absent") c[st]++;
+            }
+            if (!want.has(z.idx)) want.set(z.idx, c);
+            expect(z.counts).toEqual(c);
+          }
+        }
+      }
+      expect([...want.values()].reduce((n, c) => n + c.failed, 0)).toBe(t > 1 ? [...Array(600).keys()].filter((a) => statusName(s, a, t) === "failed").length : 0);
+    }
   });
 });
