@@ -229,6 +229,8 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
   }
   ctx.fill();
   if (o.mode === "band") paintNodeKey(ctx, store, o.keyWidth);
+  const n = pic.shown.item.length;
+  const line2Color: string[] = new Array<string>(n);
   pic.shown.item.forEach((item, k) => {
     const x = p.px[k];
     const y = p.py[k];
@@ -257,18 +259,24 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
       ctx.fillStyle = typeColor(s.node[pic.actor[k]]);
       ctx.fillRect(x - r, y + r + 2, 2 * r, 2.5);
     }
-    if (p.line1[k]) {
-      ctx.font = pic.tagNode[k] >= 0 ? BOLD : FONT;
-      ctx.fillStyle = pic.tagNode[k] >= 0 ? typeColor(pic.tagNode[k]) : THEME.label;
-      if (pic.tagNode[k] >= 0 && THEME.dark) ctx.fillStyle = THEME.text;
-      ctx.fillText(p.line1[k], x, textY(p, k, 1));
-    }
-    if (p.line2[k]) {
-      ctx.font = BOLD;
-      ctx.fillStyle = c.failed ? STATUS_COLOR.failed : c.restarting ? "#b35900" : THEME.muted;
-      ctx.fillText(p.line2[k], x, textY(p, k, 2));
-    }
+    if (p.line2[k]) line2Color[k] = c.failed ? STATUS_COLOR.failed : c.restarting ? "#b35900" : THEME.muted;
   });
+  // the texts last, grouped by font: setting a canvas font parses it, and a wrapped family has
+  // hundreds of names
+  ctx.font = FONT;
+  ctx.fillStyle = THEME.label;
+  for (let k = 0; k < n; k++) if (p.line1[k] && pic.tagNode[k] < 0) ctx.fillText(p.line1[k], p.px[k], textY(p, k, 1));
+  ctx.font = BOLD;
+  for (let k = 0; k < n; k++) {
+    if (!p.line1[k] || pic.tagNode[k] < 0) continue;
+    ctx.fillStyle = THEME.dark ? THEME.text : typeColor(pic.tagNode[k]);
+    ctx.fillText(p.line1[k], p.px[k], textY(p, k, 1));
+  }
+  for (let k = 0; k < n; k++) {
+    if (!p.line2[k]) continue;
+    ctx.fillStyle = line2Color[k];
+    ctx.fillText(p.line2[k], p.px[k], textY(p, k, 2));
+  }
   ctx.restore();
 }
 
