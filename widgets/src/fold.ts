@@ -484,33 +484,40 @@ export class Folder {
     this.build(rows);
     const w = this.work;
     const s = w.s;
-    // Fold forward from where the working state is if that is no further than a keyframe;
-    // otherwise move it to the nearest keyframe at or before `rows`.
+    // Where to fold from, by estimated cost in replayed events (loading an actor from a
+    // keyframe costs about four, copying a full state a quarter per actor): the working state as
+    // it is, or put on the keyframe k before `rows`, or a full copy (the builder, or a snapshot
+    // on either side of k) as it is or put on k; then fold forward to `rows`.
     const k = this.kf.find(rows);
-    if (s.row > rows || s.row < this.kf.rows[k]) {
-      // Or start from a full copy (the builder, at the newest keyframe, or a snapshot on either
-      // side of k): one copy of its columns (about an eighth of loading every actor) and a
-      // walk from there, when that costs less.
-      let best: Cursor | null = null;
-      let cost = this.kf.cost(w, k);
-      const copy = w.s.cap >> 3;
-      const i = this.snaps.findIndex((c) => c.kf > k);
-      const around = i < 0 ? this.snaps.slice(-1) : this.snaps.slice(Math.max(0, i - 1), i + 1);
-      for (const c of [this.builder, ...around]) {
-        const via = copy + this.kf.nearCost(c, k);
-        if (via < cost) {
-          cost = via;
-          best = c;
-        }
-      }
-      if (best) {
-        // a copy made before later chunks named more actors: they are unseen in it
-        best.ensure(st.actorCodes.length, st.nodeCodes.length);
-        w.copyFrom(best);
-        this.copies++;
-      }
-      this.kf.restore(w, k);
+    const after = rows - this.kf.rows[k];
+    const LOAD = 4;
+    let cost = s.row <= rows ? rows - s.row : Infinity;
+    let from: Cursor | null = null;
+    let walk = false;
+    const viaWork = LOAD * this.kf.cost(w, k) + after;
+    if (viaWork < cost) {
+      cost = viaWork;
+      walk = true;
     }
+    const copy = s.cap >> 2;
+    const i = this.snaps.findIndex((c) => c.kf > k);
+    const around = i < 0 ? this.snaps.slice(-1) : this.snaps.slice(Math.max(0, i - 1), i + 1);
+    for (const c of [this.builder, ...around]) {
+      const replay = c.s.row <= rows ? copy + rows - c.s.row : Infinity;
+      const viaWalk = copy + LOAD * this.kf.nearCost(c, k) + after;
+      if (Math.min(replay, viaWalk) < cost) {
+        cost = Math.min(replay, viaWalk);
+        from = c;
+        walk = viaWalk < replay;
+      }
+    }
+    if (from) {
+      // a copy made before later chunks named more actors: they are unseen in it
+      from.ensure(st.actorCodes.length, st.nodeCodes.length);
+      w.copyFrom(from);
+      this.copies++;
+    }
+    if (walk) this.kf.restore(w, k);
     if (s.row < rows) {
       for (let p = s.row; p < rows; p++) applyRow(s, st, st.rowAt(p));
       s.row = rows;
