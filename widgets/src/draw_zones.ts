@@ -143,8 +143,11 @@ export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: 
   ctx.beginPath();
   for (const n of sc.nodes) {
     if (n.state !== "down") continue;
-    const b = n.box;
-    const s = Math.min(b.w, b.h) * 0.3;
+    // under the name line, never over the name: a cell too low for both keeps its dark fill
+    // and red outline
+    const b = n.box.inner;
+    if (b.h < 8) continue;
+    const s = Math.min(b.w, b.h) * 0.35;
     const cx = b.x + b.w / 2;
     const cy = b.y + b.h / 2;
     ctx.moveTo(cx - s, cy - s);
