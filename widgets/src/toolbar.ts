@@ -1,8 +1,8 @@
 // Buttons and selects above the canvas. It only reports intents; the view decides.
 // Three groups (playback and time, views, filters) that each keep to one line: they share one
-// row down to a widget about 1,180 px wide (the replay in a 1280 px window; the step buttons
-// drop their words below 1,240 px), and narrower the filters move, whole, to a second row, with
-// no separator left dangling at the start of a row.
+// row down to a widget about 1,110 px wide (the replay in a 1280 px window is 1,246; below 1,240
+// the step buttons drop their words and the buttons tighten), and narrower the filters move,
+// whole, to a second row, with no separator left dangling at the start of a row.
 import { SPEEDS } from "./clock";
 
 // Sizes follow the toolbar's own width (a container query), not the window's: in a notebook the
@@ -15,7 +15,7 @@ const TOOLBAR_CSS = `
 .ml-tb-group.ml-line-start>.ml-sep{display:none}
 .ml-toolbar select.ml-class-filter,.ml-toolbar select.ml-type-filter{max-width:124px;text-overflow:ellipsis}
 .ml-toolbar .ml-time{min-width:124px}
-@container (max-width: 1240px){.ml-prev span,.ml-next span{display:none}}
+@container (max-width: 1240px){.ml-prev span,.ml-next span{display:none}.ml-toolbar button{padding:2px 5px}.ml-tb-group{gap:4px}}
 @container (max-width: 1000px){.ml-toolbar .ml-time{min-width:112px}}
 `;
 
