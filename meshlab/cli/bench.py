@@ -15,7 +15,7 @@ from meshlab.cli import CliError
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "sim": ("sim_throughput", "trace_storage", "state_at"),
-    "widget": ("widget_stream", "widget", "widget_scale"),
+    "widget": ("widget_stream", "widget", "widget_scale", "widget_views"),
     "live": ("live", "emitter"),
     "export": ("export",),
     "meshos": ("meshos",),
