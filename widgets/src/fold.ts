@@ -276,12 +276,13 @@ export function isHung(s: MeshState, a: number, t: number, after = HUNG_AFTER): 
 }
 
 /**
- * What the keyframes may hold: the deltas' entries (about 85 bytes per actor changed per
- * keyframe, 40 per node) plus each keyframe's busy list. Past it, keyframes are merged in pairs
- * and the spacing doubles; the spacing depends on how much changes per event, not on how many
- * actors exist.
+ * What the keyframes and full copies may hold: the deltas' entries (about 88 bytes per actor
+ * changed per keyframe), each keyframe's busy list, and the copies (about 100 bytes per actor
+ * each) in what the deltas leave. Past it, copies go first, then keyframes merge in pairs and
+ * the spacing doubles; the spacing depends on how much changes per event, not on how many
+ * actors exist. (The old full-copy keyframes held 102 MB at 100,000 actors.)
  */
-export const KEYFRAME_BUDGET = 64 * 1024 * 1024;
+export const KEYFRAME_BUDGET = 128 * 1024 * 1024;
 /** The longest one idle-time slice of keyframe building runs, in ms. */
 const SLICE_MS = 6;
 
@@ -311,11 +312,11 @@ export class Folder {
   private readonly kf = new Keyframes(STATUS_SLOTS);
   /**
    * Full copies of the state at some keyframes, in keyframe order, a far jump's other starting
-   * points: one every `snapEvery` keyframes, as many as half the budget holds (none when one
-   * copy would not fit), thinned and spaced twice as far when the trace outgrows them.
+   * points: one every `snapEvery` keyframes, as many as the budget holds beside the keyframes
+   * (none when one copy would not fit), thinned and spaced twice as far when it runs out.
    */
   private snaps: Cursor[] = [];
-  private snapEvery = 16;
+  private snapEvery = 8;
   private readonly store: EventStore;
   /** Events between keyframes: fixed, doubled only when the keyframes outgrow `budget`. */
   spacing: number;
