@@ -16,6 +16,7 @@ from meshlab.canvas.synthetic import synthetic_trace
 CANVAS = ".meshlab-canvas"
 TOKEN_RGB = (0x4E, 0x79, 0xA7)  # the first message type's colour
 SIDE_B_RGB = (0x0B, 0x72, 0x85)  # the second partition side's outline
+PARTITION_RGB = {"light": (0x7B, 0x2C, 0xBF), "dark": (0xB1, 0x97, 0xFC)}  # a cut link
 
 
 def open_replay(browser, tmp_path, trace, name, *, width=1280, scheme="light", **state):
@@ -185,14 +186,32 @@ def test_partition_sides_and_drops_per_link(browser, tmp_path, artifacts):
     assert not errors, errors
     context.close()
 
-    # across the cut, the flows view draws the edges broken
-    context, page, errors = open_replay(
-        browser, tmp_path, trace, "part-flows", time=3.5, view="flows", width=900
-    )
-    wait_attr(page, "flows", "parseInt(v) > 0")
-    page.screenshot(path=str(artifacts / "partition-03-flows-900.png"))
-    assert not errors, errors
-    context.close()
+    # across the cut, the flows view draws each cut link as the topology does: a dashed purple
+    # line between the two ends (no scissors), and every actor ringed in its side's colour
+    for width, scheme in ((900, "light"), (1280, "dark"), (900, "dark")):
+        context, page, errors = open_replay(
+            browser,
+            tmp_path,
+            trace,
+            "part-flows",
+            time=3.5,
+            view="flows",
+            width=width,
+            scheme=scheme,
+        )
+        wait_attr(page, "flows", "parseInt(v) > 0")
+        cuts = attr(page, "flow-cuts").split()
+        sides = dict(s.split(":") for s in attr(page, "flow-sides").split())
+        assert cuts, attr(page, "flow-edges")
+        for pair in cuts:
+            a, b = pair.split("~")
+            assert sides[a] != sides[b], (pair, sides)
+        assert set(sides.values()) == {"A", "B"}, sides
+        purple = PARTITION_RGB[scheme]
+        assert colour_pixels(page, purple, tol=12) > 150 * len(cuts) ** 0.5, cuts
+        page.screenshot(path=str(artifacts / f"partition-03-flows-{width}-{scheme}.png"))
+        assert not errors, errors
+        context.close()
 
 
 @pytest.mark.parametrize("actors", [2_000, 100_000])

@@ -3,13 +3,14 @@
 // past FLOW_ACTOR_LIMIT actors, nodes do. In-flight messages ride the edges when there are few.
 import { busySince, isHung, STATUS_SLOTS, type MeshState } from "./fold";
 import { FlowWindow, defaultWindow, pairKey, type FlowDetail } from "./flows";
-import { FLOW_ACTOR_LIMIT, FLOW_BEND, FLOW_LABEL_LIMIT, circleDots, flowLines, hitLine, trafficChains, type FlowLine, type FlowScene } from "./flow_scene";
+import { FLOW_ACTOR_LIMIT, FLOW_BEND, FLOW_LABEL_LIMIT, circleDots, cutChords, flowLines, hitLine, trafficChains, type FlowLine, type FlowScene } from "./flow_scene";
 import { Grow } from "./grow";
 import { arcPoint, progress } from "./interp";
 import { S } from "./kinds";
 import { nodeOrder, type Rect } from "./layout";
 import { fmtInt } from "./lod";
-import { HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
+import { partitionSides } from "./partition";
+import { HUNG, NODE_STYLE, PARTITION, SIDE_COLOR, STATUS_COLOR, THEME } from "./palette";
 import { nodeStateName, statusName, type Filters } from "./scene";
 import type { EventStore } from "./store";
 
@@ -19,6 +20,7 @@ export const FLOW_DOTS_LIMIT = 200;
 const STATUS_ORDER = ["failed", "restarting", "busy", "idle", "stopped", "absent"] as const;
 /** Height of the caption above the circle. */
 const CAPTION_H = 36;
+const sideColor = (i: number) => SIDE_COLOR[i % SIDE_COLOR.length];
 
 export interface FlowsFrame {
   t: number;
@@ -155,7 +157,18 @@ export class FlowsRenderer {
     const cut = byNode ? linkCut : (a: number, b: number) => linkCut(s.node[a], s.node[b]);
     // between nodes every pair may talk: thinner bands keep a full mesh readable
     const { lines, within, maxRate } = flowLines(dots, byNode ? this.win.nodeEdges : this.win.actorEdges, w, byNode ? 9 : 14, s.links.size ? cut : undefined);
-    this.scene = { byNode, cx, cy, radius, dots, lines, within, maxRate };
+    const cuts = s.links.size ? cutChords(dots, lines, byNode, cut) : [];
+    // while the cut splits the mesh, each dot is ringed in its side's colour, as on the topology
+    const sideOf = new Map<number, number>();
+    if (s.links.size) {
+      const present = st.nodeCodes.map((_, n) => n).filter((n) => nodeStateName(s, n) === "up");
+      const sides = partitionSides(present, s.links);
+      if (sides.groups.length > 1) for (const d of dots) {
+        const side = sides.sideOf.get(byNode ? d.idx : s.node[d.idx]);
+        if (side !== undefined) sideOf.set(d.idx, side);
+      }
+    }
+    this.scene = { byNode, cx, cy, radius, dots, lines, within, maxRate, cuts, sideOf };
     return this.scene;
   }
 
@@ -183,23 +196,37 @@ export class FlowsRenderer {
       const color = f.typeColor(f.typeIndex(l.type));
       const fade = focused && l.from !== focus && l.to !== focus ? 0.25 : 1;
       paintEdge(ctx, l, color, fade);
-      if (l.cut && fade === 1) {
-        // the scissors at the middle of the curve, where the link is cut
-        const [mx, my] = arcPoint(l.x0, l.y0, l.x1, l.y1, 0.5, FLOW_BEND);
-        ctx.font = font(13, true);
-        ctx.textAlign = "center";
-        ctx.fillStyle = THEME.bg;
+    }
+    // a cut link as the topology draws one: a dashed purple line on a halo, a dot at each end
+    for (const c of sc.cuts) {
+      ctx.globalAlpha = focused && c.a !== focus && c.b !== focus ? 0.35 : 1;
+      ctx.beginPath();
+      ctx.moveTo(c.x0, c.y0);
+      ctx.lineTo(c.x1, c.y1);
+      ctx.strokeStyle = THEME.halo;
+      ctx.globalAlpha *= 0.75;
+      ctx.lineWidth = 6;
+      ctx.stroke();
+      ctx.globalAlpha /= 0.75;
+      ctx.strokeStyle = PARTITION;
+      ctx.lineWidth = 2.5;
+      ctx.setLineDash([7, 4]);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = PARTITION;
+      for (const [x, y] of [[c.x0, c.y0], [c.x1, c.y1]]) {
         ctx.beginPath();
-        ctx.arc(mx, my, 8, 0, Math.PI * 2);
+        ctx.arc(x, y, 3.5, 0, Math.PI * 2);
         ctx.fill();
-        ctx.fillStyle = PARTITION;
-        ctx.fillText("✂", mx, my + 1);
       }
+      ctx.globalAlpha = 1;
     }
 
     // dots: actors by status, or nodes by state
     ctx.font = font(11);
     for (const d of sc.dots) {
+      const side = sc.sideOf.get(d.idx);
+      if (side !== undefined) ring(ctx, d.x, d.y, d.r + (sc.byNode ? 5 : 6), sideColor(side), 2.5);
       if (sc.byNode) {
         const ns = NODE_STYLE[nodeStateName(s, d.idx)];
         ctx.fillStyle = ns.fill;
@@ -328,7 +355,7 @@ export class FlowsRenderer {
     const name = (i: number) => st.str(sc.byNode ? st.nodeCodes[i] : st.actorCodes[i]);
     const text = describeFlow(name(l.from), name(l.to), d, this.w, (c) => st.str(c));
     return l.cut ? `${text}
-✂ the link between their nodes is cut: what is sent is dropped` : text;
+the link between their nodes is cut: what is sent is dropped` : text;
   }
 }
 

@@ -2,7 +2,7 @@
 // the order their traffic runs, so a ring of messages comes out as a ring and a ping-pong pair
 // as two neighbours; edges between them from a FlowWindow. Pure, so it is tested in node.
 import { arcPoint } from "./interp";
-import { dominantType, type FlowEdge } from "./flows";
+import { dominantType, pairKey, type FlowEdge } from "./flows";
 
 /** Above this many actors the view draws nodes and the traffic between nodes. */
 export const FLOW_ACTOR_LIMIT = 120;
@@ -47,6 +47,46 @@ export interface FlowScene {
   /** Messages between actors of one node, per node index (node mode only). */
   within: Map<number, number>;
   maxRate: number;
+  /** Cut links, one straight dashed chord per pair of dots, drawn as the topology draws a cut. */
+  cuts: CutChord[];
+  /** Partition side of each dot's index while the cut splits the mesh (empty otherwise). */
+  sideOf: Map<number, number>;
+}
+
+/** A cut link between two dots, from rim to rim. */
+export interface CutChord {
+  a: number;
+  b: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * The chords of the cut links among `dots`: one per unordered pair that `cut` says is cut, rim to
+ * rim. Between nodes every pair of dots is asked (a cut link shows with or without traffic);
+ * between actors only the pairs with a flow line across the cut, so the cost stays with the lines.
+ */
+export function cutChords(dots: FlowDot[], lines: FlowLine[], everyPair: boolean, cut: (a: number, b: number) => boolean): CutChord[] {
+  const at = new Map(dots.map((d) => [d.idx, d]));
+  const pairs = new Map<number, [number, number]>();
+  const add = (x: number, y: number) => pairs.set(pairKey(Math.min(x, y), Math.max(x, y)), [Math.min(x, y), Math.max(x, y)]);
+  if (everyPair) {
+    for (let i = 0; i < dots.length; i++) for (let j = i + 1; j < dots.length; j++) if (cut(dots[i].idx, dots[j].idx)) add(dots[i].idx, dots[j].idx);
+  } else for (const l of lines) if (l.cut) add(l.from, l.to);
+  const out: CutChord[] = [];
+  for (const [a, b] of pairs.values()) {
+    const p = at.get(a);
+    const q = at.get(b);
+    if (!p || !q) continue;
+    const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+    const ux = (q.x - p.x) / len;
+    const uy = (q.y - p.y) / len;
+    // from just outside each dot, past its status and selection rings
+    out.push({ a, b, x0: p.x + ux * (p.r + 6), y0: p.y + uy * (p.r + 6), x1: q.x - ux * (q.r + 6), y1: q.y - uy * (q.r + 6) });
+  }
+  return out.sort((u, v) => u.a - v.a || u.b - v.b);
 }
 
 /**

@@ -42,6 +42,9 @@ class FlowsView implements Renderer {
     // for tests: the edges as from>to:count, and where the selected actor is drawn
     const name = (i: number) => store.str(sc.byNode ? store.nodeCodes[i] : store.actorCodes[i]);
     root.dataset.flowEdges = sc.lines.map((l) => `${name(l.from)}>${name(l.to)}:${l.count}`).sort().join(" ");
+    // the cut links drawn (a~b, once per pair) and each dot's partition side, as the topology's data-sides
+    root.dataset.flowCuts = sc.cuts.map((c) => `${name(c.a)}~${name(c.b)}`).join(" ");
+    root.dataset.flowSides = [...sc.sideOf].map(([i, side]) => `${name(i)}:${String.fromCharCode(65 + (side % 26))}`).join(" ");
     // the busiest edge's middle and every dot's centre, so a test can hover and click them
     const top = sc.lines[0];
     if (top) {

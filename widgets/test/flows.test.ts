@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { EdgeTable, FlowWindow, pairKey, quantile, type FlowEdge, type FlowEdges, type MsgColumns } from "../src/flows";
-import { circleDots, flowLines, hitLine, trafficChains, trafficOrder } from "../src/flow_scene";
+import { circleDots, cutChords, flowLines, hitLine, trafficChains, trafficOrder } from "../src/flow_scene";
 import { describeFlow, nodeStatusCounts } from "../src/draw_flows";
 import { Folder } from "../src/fold";
 import { statusName } from "../src/scene";
@@ -241,7 +241,7 @@ describe("flow layout", () => {
     ]);
     expect(maxRate).toBe(100);
     // the two directions bow apart: hovering each one's middle finds that one
-    const sc = { byNode: false, cx: 0, cy: 0, radius: 100, dots, lines, within: new Map(), maxRate };
+    const sc = { byNode: false, cx: 0, cy: 0, radius: 100, dots, lines, within: new Map(), maxRate, cuts: [], sideOf: new Map() };
     for (const l of lines) {
       const dx = l.x1 - l.x0;
       const dy = l.y1 - l.y0;
@@ -320,5 +320,22 @@ describe("the flows view's node rings", () => {
         expect(got).toEqual(want);
       }
     }
+  });
+});
+
+describe("cut links in the flows view", () => {
+  const dots = [0, 1, 2, 3].map((idx) => ({ idx, x: 100 * idx, y: 0, r: 10, lx: 0, ly: 0, align: "center" as const }));
+  const line = (from: number, to: number, cut: boolean) => ({ from, to, x0: 0, y0: 0, x1: 0, y1: 0, width: 2, type: 0, count: 1, rate: 1, cut });
+  it("draws one chord per cut pair, rim to rim, between actors only where a flow crosses the cut", () => {
+    const lines = [line(0, 2, true), line(2, 0, true), line(1, 2, false), line(3, 1, true)];
+    const cuts = cutChords(dots, lines, false, () => true);
+    expect(cuts.map((c) => `${c.a}~${c.b}`)).toEqual(["0~2", "1~3"]);
+    expect(cuts[0].x0).toBe(16);
+    expect(cuts[0].x1).toBe(184);
+  });
+  it("between nodes, every cut pair of dots, with or without traffic", () => {
+    const cut = (a: number, b: number) => (a === 0) !== (b === 0);
+    expect(cutChords(dots, [], true, cut).map((c) => `${c.a}~${c.b}`)).toEqual(["0~1", "0~2", "0~3"]);
+    expect(cutChords(dots, [], true, () => false)).toEqual([]);
   });
 });
