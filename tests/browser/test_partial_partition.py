@@ -126,3 +126,69 @@ def test_full_partition_sides_in_both_themes(browser, tmp_path, artifacts, width
     page.screenshot(path=str(artifacts / f"partition-full-{theme}-{width}.png"))
     assert not errors, errors
     context.close()
+
+
+def boxes(page) -> tuple[tuple[float, ...], dict[str, tuple[float, ...]]]:
+    """The caption's box and each region's box, as the canvas publishes them."""
+    caption = tuple(float(v) for v in attr(page, "caption-box").split(","))
+    regions = {}
+    for entry in attr(page, "region-boxes").split(";"):
+        name, xywh = entry.split(":")
+        regions[name] = tuple(float(v) for v in xywh.split(","))
+    return caption, regions
+
+
+def intersects(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+@pytest.mark.parametrize(
+    ("case", "width", "theme"),
+    [
+        ("split-16", 1280, "light"),
+        ("split-16", 900, "dark"),
+        ("split-5", 1280, "dark"),
+        ("split-5", 900, "light"),
+        ("16-halves", 1280, "dark"),
+        ("16-halves", 900, "light"),
+        ("5", 900, "dark"),
+    ],
+)
+def test_partition_caption_covers_no_region(browser, tmp_path, artifacts, case, width, theme):
+    """The caption goes in the grid's empty cell, else in a strip kept under a full grid (16
+    nodes in 4 x 4): its box meets no region's box, and it still names the sides or the cuts."""
+    if case.startswith("split-"):
+        trace = ml.scenarios.run("partition", seed=1, nodes=int(case[6:]))
+        ready = "sides"
+    else:
+        nodes, cuts, _ = CASES[case]
+        trace = partial_trace(nodes, cuts)
+        ready = "partial-cuts"
+    name = f"caption-{case}-{theme}-{width}"
+    context, page, errors = open_replay(
+        browser, tmp_path, trace, name, time=T, width=width, scheme=theme
+    )
+    wait_attr(page, ready, "v !== ''")
+    wait_attr(page, "caption-box", "v !== ''")
+    caption, regions = boxes(page)
+    nodes = trace.events["node"].unique().len()
+    assert len(regions) == nodes, regions
+    assert caption[2] > 100 and caption[3] > 30, caption
+    covered = [n for n, r in regions.items() if intersects(caption, r)]
+    assert not covered, (caption, covered)
+    # the caption stays on the canvas
+    w, h = (
+        float(v)
+        for v in page.eval_on_selector(
+            f"{CANVAS} canvas.ml-main", "c => [c.clientWidth, c.clientHeight]"
+        )
+    )
+    assert caption[0] >= 0 and caption[1] >= 0, caption
+    assert caption[0] + caption[2] <= w + 0.5 and caption[1] + caption[3] <= h + 0.5, (
+        caption,
+        w,
+        h,
+    )
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+    assert not errors, errors
+    context.close()

@@ -72,6 +72,10 @@ export class PartitionLayer {
   private readonly drops: LinkDrops;
   picture: PartitionPicture = { sides: null, since: NaN, segments: [], badges: [], partial: [], arcs: [] };
   private state: MeshState | null = null;
+  /** Where the caption was last written, or null (for `data-caption-box`). */
+  private captionBox: Rect | null = null;
+  /** The regions of the last frame by node, where they are drawn (for `data-region-boxes`). */
+  private regions: { idx: number; box: Rect }[] = [];
 
   constructor(private readonly store: EventStore) {
     this.drops = new LinkDrops(store);
@@ -97,6 +101,7 @@ export class PartitionLayer {
     }
     const sides = s.links.size ? partitionSides(present, s.links) : null;
     const boxes = sc.nodes.map((n) => ({ idx: n.idx, box: n.box }));
+    this.regions = boxes;
     const segments = sides && sides.groups.length > 1 ? cutSegments(boxes, sides.sideOf) : [];
     const sinceOf = (a: number, b: number) => cutSince.get(Math.min(a, b) * 65536 + Math.max(a, b)) ?? t - w;
     const earliest = Math.min(t - w, since);
@@ -178,6 +183,7 @@ export class PartitionLayer {
 
   paint(ctx: CanvasRenderingContext2D, sc: Scene): void {
     const { sides, segments, badges, partial, arcs } = this.picture;
+    this.captionBox = null;
     ctx.save();
     ctx.textBaseline = "middle";
     const split = !!sides && sides.groups.length > 1;
@@ -308,7 +314,8 @@ export class PartitionLayer {
         const text = names.length <= 3 ? `✂ ${names.join(" ")}` : `✂ ${names.length} nodes`;
         right = chip(ctx, n.box, right, text, PARTITION) ?? chip(ctx, n.box, right, `✂ ${peers.length}`, PARTITION);
       }
-      if (bridges.has(n.idx) && right !== null) chip(ctx, n.box, right, "⇄ bridge", BRIDGE) ?? chip(ctx, n.box, right, "⇄", BRIDGE);
+      // the short form when the long one has no room
+      if (bridges.has(n.idx) && right !== null && chip(ctx, n.box, right, "⇄ bridge", BRIDGE) === null) chip(ctx, n.box, right, "⇄", BRIDGE);
     }
   }
 
@@ -329,7 +336,7 @@ export class PartitionLayer {
     let [px, lh] = [11, 16]; // font size and line height
     const height = (n: number) => lh * n + 6;
     let box: Rect;
-    if (sc.caption) {
+    if (sc.caption && sc.zones) {
       lines.push(...notes);
       const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
       const h = height(lines.length);
@@ -337,12 +344,10 @@ export class PartitionLayer {
       box = { ...sc.caption, w: Math.min(tw, sc.caption.w), h: Math.min(h, sc.caption.h) };
     } else {
       if (!sc.nodes.length) return;
-      const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
-      const free = last.x + 2 * last.w + GAP <= sc.width + 12; // an empty cell right of the last region
-      // in the grid's empty cell when there is one, else at the bottom over the last row's
-      // bodies, below their headers (names and chips stay readable); what does not fit is
-      // counted (the notes are in the legend too)
-      const room = free ? last.h - 8 : sc.height - 2 - (last.y + HEADER + 2);
+      const place = captionPlace(sc);
+      if (!place) return;
+      // what does not fit its place is counted (the notes are in the legend too)
+      const room = place.h;
       const fits = (n: number, step: number) => step * n + 6 <= room;
       // roomy lines with the notes, else without them, else compact lines, else counted
       if (fits(lines.length + notes.length, 16)) lines.push(...notes);
@@ -351,7 +356,7 @@ export class PartitionLayer {
         const fit = Math.max(2, Math.floor((room - 6) / lh));
         if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
       }
-      const width = free ? last.w - 8 : sc.width - 8;
+      const width = place.w;
       ctx.font = font(px);
       let tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
       if (tw > width && px > 10) {
@@ -362,8 +367,9 @@ export class PartitionLayer {
         tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
       }
       const h = height(lines.length);
-      box = free ? { x: last.x + last.w + GAP + 4, y: last.y + 4, w: Math.min(tw, width), h } : { x: 4, y: sc.height - h - 2, w: Math.min(tw, width), h };
+      box = { x: place.x, y: place.y, w: Math.min(tw, width), h: Math.min(h, place.h) };
     }
+    this.captionBox = box;
     ctx.fillStyle = THEME.panel;
     ctx.fillRect(box.x, box.y, box.w, box.h);
     ctx.strokeStyle = PARTITION;
@@ -440,7 +446,9 @@ export class PartitionLayer {
    * Signals for tests and tools: `data-sides` (the sides, `|`-separated), `data-partial-cuts`
    * (each cut link inside a side as `a~b@bridges`, bridges `,`-separated, or `a~b@n1>n2` for a
    * detour when no node bridges both ends), `data-bridges` and `data-cut-xy` (the middle of the
-   * first curve drawn).
+   * first curve drawn), `data-caption-box` (x,y,w,h of the caption, or "") and
+   * `data-region-boxes` (`name:x,y,w,h` per region, `;`-separated), so a test can check that
+   * the caption covers no region.
    */
   publish(root: HTMLElement): void {
     const { sides, partial, arcs } = this.picture;
@@ -451,7 +459,25 @@ export class PartitionLayer {
     root.dataset.bridges = [...new Set(partial.flatMap((g) => g.via))].sort((a, b) => a - b).map((n) => this.name(n)).join(",");
     const c = arcs[0];
     root.dataset.cutXy = c ? arcMiddle(c).map((v) => v.toFixed(1)).join(",") : "";
+    const xywh = (r: Rect) => [r.x, r.y, r.w, r.h].map((v) => v.toFixed(1)).join(",");
+    root.dataset.captionBox = this.captionBox ? xywh(this.captionBox) : "";
+    root.dataset.regionBoxes = this.regions.map((r) => `${this.name(r.idx)}:${xywh(r.box)}`).join(";");
   }
+}
+
+/**
+ * Where the caption goes outside zones: the strip the scene kept under a full grid, else the
+ * grid's empty cell right of the last region (inside its margins), else nowhere: the caption
+ * never covers a region (hovering a side or a curve still says it all).
+ */
+export function captionPlace(sc: Scene): Rect | null {
+  if (sc.caption) return sc.caption;
+  if (!sc.nodes.length) return null;
+  const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
+  const right = Math.max(...sc.nodes.map((n) => n.box.x + n.box.w));
+  // an empty cell right of the last region: the grid reaches further right than it
+  if (last.x + last.w + GAP + last.w > right + 1) return null;
+  return { x: last.x + last.w + GAP + 4, y: last.y + 4, w: last.w - 8, h: last.h - 8 };
 }
 
 /** "n0, n1 ✂ n2, n3 · via n4": a cut group in the caption, bridges cut short after a few. */

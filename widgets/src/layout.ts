@@ -52,10 +52,24 @@ export function slotGrid(slots: number, r: Rect): { cols: number; rows: number; 
   return best;
 }
 
-export function layoutNodes(slotCounts: number[], area: Rect): NodeBox[] {
+/**
+ * The strip kept under the grid for a partition's caption when n regions fill every cell of
+ * their grid in `area` (no empty cell to write it in), or null. Decided from the sizes and
+ * whether the trace ever cuts a link, never from the playhead, so a scrub never moves a region.
+ */
+export function captionStrip(n: number, area: Rect): Rect | null {
+  if (n < 2) return null;
+  const cols = gridColumns(n, area.w, area.h);
+  if (n % cols !== 0) return null; // the last row has an empty cell: the caption goes there
+  const h = Math.round(Math.min(84, Math.max(48, area.h * 0.14)));
+  return { x: area.x, y: area.y + area.h - h, w: area.w, h };
+}
+
+/** Regions for nodes with these slot counts in `area`, in `cols` columns (the best for the area
+ * unless given: a grid shortened for a caption strip keeps the columns of the full area). */
+export function layoutNodes(slotCounts: number[], area: Rect, cols = gridColumns(slotCounts.length, area.w, area.h)): NodeBox[] {
   const n = slotCounts.length;
   if (!n) return [];
-  const cols = gridColumns(n, area.w, area.h);
   const rows = Math.ceil(n / cols);
   const w = (area.w - GAP * (cols - 1)) / cols;
   const h = (area.h - GAP * (rows - 1)) / rows;

@@ -5,7 +5,7 @@ import { flashWindow } from "./clock";
 import { busySince, HUNG_AFTER, isHung, STATUS_SLOTS, type Folder, type MeshState } from "./fold";
 import { arcPoint, dropProgress, progress } from "./interp";
 import { K, N, S, type StatusName } from "./kinds";
-import { center, exitPoint, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
+import { captionStrip, center, exitPoint, GAP, gridColumns, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
 import { decideLod, flowWidth, fmtInt, type Lod } from "./lod";
 import { Grow } from "./grow";
 import type { EventStore } from "./store";
@@ -114,8 +114,9 @@ export interface Scene {
   visibleActors: number;
   /** Above ZONE_MIN nodes: the zones, their counts and where they are drawn; else null. */
   zones: SceneZones | null;
-  /** Where a partition's caption goes when nodes are drawn in zones (a free zone slot, else
-   * the right half of the footer line); null: the partition layer finds its own place. */
+  /** Where a partition's caption goes: with zones, a free zone slot, else the right half of the
+   * footer line; without, the strip kept under a grid that has no empty cell (while links are
+   * cut); null: the partition layer writes it in the grid's empty cell. */
   caption: Rect | null;
 }
 
@@ -130,6 +131,8 @@ interface NodeLayout {
   /** Where a flow to or from each node index ends: the node, or its zone (ZONE_ANCHOR + zone). */
   anchorId: Int32Array;
   anchorBox: Map<number, Rect>;
+  /** Kept under a full grid of nodes for a partition's caption (the trace cuts links), or null. */
+  strip: Rect | null;
 }
 
 // Slots of a node's counts in SceneBuilder's per-frame table.
@@ -187,6 +190,12 @@ function zoneNotes(plan: ZonePlan, lod: Lod, visible: number, messages: number, 
   return [parts.join(" · ")];
 }
 
+/** Whether the trace cuts a link anywhere (its markers hold every link_down). */
+function cutsLinks(store: EventStore): boolean {
+  for (let i = 0; i < store.markers.length; i++) if (store.kind.data[store.markers.data[i]] === K.link_down) return true;
+  return false;
+}
+
 /** Scratch buffers reused from frame to frame so playback does not churn the allocator. */
 export class SceneBuilder {
   private flight = new Grow(Int32Array, 1024);
@@ -205,7 +214,7 @@ export class SceneBuilder {
 
   /** The node layout of the last frame: recomputed only when the area, the nodes or their slots change. */
   private layoutKey = "";
-  private layout: NodeLayout = { names: [], order: [], boxOf: [], portal: [], plan: null, anchorId: new Int32Array(0), anchorBox: new Map() };
+  private layout: NodeLayout = { names: [], order: [], boxOf: [], portal: [], plan: null, anchorId: new Int32Array(0), anchorBox: new Map(), strip: null };
   /** Per node, its actors by status (STATUS_INDEX order) and its hung actors: one frame's counts. */
   private counts = new Int32Array(0);
 
@@ -219,13 +228,18 @@ export class SceneBuilder {
     const plan = planZones(store, names, order, area, zo, layoutNodes);
     let boxOf: (NodeBox | undefined)[];
     let portal: (Rect | undefined)[] = new Array(nNodes);
+    let strip: Rect | null = null;
     if (plan) {
       boxOf = planBoxes(plan, nNodes);
       portal = planPortals(plan, nNodes);
     } else {
+      // a trace that cuts links gets a caption: under the grid when no cell of it is free
+      strip = cutsLinks(store) ? captionStrip(nNodes, area) : null;
       const boxes = layoutNodes(
         order.map((i) => store.nodeSlots[i].length),
-        area,
+        strip ? { ...area, h: area.h - strip.h - GAP } : area,
+        // the grid keeps its columns (no empty cell appears beside the strip)
+        gridColumns(nNodes, area.w, area.h),
       );
       boxOf = new Array(nNodes);
       order.forEach((i, k) => (boxOf[i] = boxes[k]));
@@ -242,7 +256,7 @@ export class SceneBuilder {
       anchorBox.set(anchorId[i], r);
     }
     this.layoutKey = key;
-    this.layout = { names, order, boxOf, portal, plan, anchorId, anchorBox };
+    this.layout = { names, order, boxOf, portal, plan, anchorId, anchorBox, strip };
     return this.layout;
   }
 
@@ -287,7 +301,7 @@ export class SceneBuilder {
   ): Scene {
     const s = folder.stateAt(t);
     const nNodes = store.nodeCodes.length;
-    const { names, order, boxOf, portal, plan } = this.layoutFor(store, area, metaNodes, zo);
+    const { names, order, boxOf, portal, plan, strip } = this.layoutFor(store, area, metaNodes, zo);
 
     // actors
     const nActors = store.actorCodes.length;
@@ -623,7 +637,7 @@ export class SceneBuilder {
         caption = zones.spare ?? { x: ft.x + ft.w / 2, y: ft.y, w: ft.w / 2, h: ft.h };
         if (!zones.spare) zones.footer = { ...ft, w: ft.w / 2 - 8 };
       }
-    }
+    } else if (strip && s.links.size) caption = strip;
 
     return {
       t,
