@@ -52,6 +52,26 @@ def test_every_view_follows_the_colour_scheme(open_page, replay, artifacts, sche
             )
             light = sum(rgb) / 3 > 128
             assert light == (scheme == "light"), rgb
+            # at notebook width the id column comes first: inc. and busy since give way, and no
+            # id in sight is clipped (root/api/worker-0 and the like whole, the full id on hover)
+            cells = page.evaluate(
+                f"""() => [...document.querySelectorAll('{CANVAS} .ml-table-row')]
+                .filter((r) => r.style.display !== 'none').map((r) => {{
+                  const c = r.querySelector('.ml-id');
+                  const clipped = [...c.children].some((p) => p.scrollWidth > p.clientWidth)
+                    || c.scrollWidth > c.clientWidth;
+                  return [c.textContent, c.title, clipped];
+                }})"""
+            )
+            ids = [text for text, _, _ in cells]
+            assert "root/api/worker-0" in ids and len(ids) >= 8, ids
+            assert all(title == text for text, title, _ in cells), cells
+            assert not [text for text, _, clipped in cells if clipped], cells
+            hidden = page.evaluate(
+                f"""() => [...document.querySelectorAll('{CANVAS} .ml-table-head span')]
+                .filter((s) => getComputedStyle(s).display === 'none').map((s) => s.dataset.col)"""
+            )
+            assert hidden == ["incarnation", "busy"], hidden
         else:
             share = sum(colour_share(page, colours[scheme]) for colours in MOSTLY[view])
             assert share > 0.5, (view, share)

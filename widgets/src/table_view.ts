@@ -16,7 +16,7 @@ const NUMERIC = new Set<Column>(["incarnation", "restarts", "mailbox", "processe
 const STATUSES: StatusName[] = ["idle", "busy", "failed", "restarting", "stopped"];
 
 const TABLE_CSS = `
-.ml-table{position:absolute;inset:0;overflow:hidden;display:flex;flex-direction:column;background:inherit;font-variant-numeric:tabular-nums}
+.ml-table{position:absolute;inset:0;overflow:hidden;display:flex;flex-direction:column;background:inherit;font-variant-numeric:tabular-nums;container-type:inline-size}
 .ml-table-bar{display:flex;gap:6px;align-items:center;padding:5px 8px;border-bottom:1px solid #eceff2;flex-wrap:wrap}
 .ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid #c9ced4;border-radius:4px;padding:2px 6px;background:#fff;color:#222}
 .ml-table-bar input{width:190px}
@@ -32,6 +32,13 @@ const TABLE_CSS = `
 .ml-table-row.ml-sel{background:#d0ebff}
 .ml-table-row span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .ml-table-row .ml-st{display:inline-flex;align-items:center;gap:4px}
+.ml-table-row .ml-id{display:flex;min-width:0}
+.ml-table-row .ml-id span{flex:0 1 auto;min-width:0}
+.ml-table-row .ml-id .ml-id-head{flex-shrink:1000}
+@container (max-width:720px){
+.ml-table-head,.ml-table-row{grid-template-columns:minmax(120px,3fr) minmax(40px,1fr) minmax(28px,.6fr) 74px 54px 54px 66px}
+.ml-table-head>:nth-child(5),.ml-table-head>:nth-child(9),.ml-table-row>:nth-child(5),.ml-table-row>:nth-child(9){display:none}
+}
 .ml-table-row .ml-st i{display:inline-block;width:9px;height:9px;border-radius:50%}
 .ml-table-empty{padding:16px;color:#888}
 .ml-dark .ml-table-bar{border-color:#3a3f45}
@@ -172,6 +179,15 @@ export class ActorTableView {
       for (const c of COLUMNS) {
         const cell = document.createElement("span");
         if (NUMERIC.has(c)) cell.className = "ml-num";
+        // the id in two parts: its path shrinks to an ellipsis before its last segment does
+        if (c === "id") {
+          cell.className = "ml-id";
+          const head = document.createElement("span");
+          head.className = "ml-id-head";
+          const tail = document.createElement("span");
+          tail.className = "ml-id-tail";
+          cell.append(head, tail);
+        }
         r.append(cell);
       }
       this.pool.push(r);
@@ -190,7 +206,10 @@ export class ActorTableView {
       r.classList.toggle("ml-sel", row.actor === this.selected);
       // every frame while playing: write only what changed, so the page has little to lay out
       const cells = r.children as HTMLCollectionOf<HTMLElement>;
-      setText(cells[0], "textContent", row.id);
+      const cut = row.id.lastIndexOf("/") + 1;
+      const idParts = cells[0].children as HTMLCollectionOf<HTMLElement>;
+      setText(idParts[0], "textContent", row.id.slice(0, cut));
+      setText(idParts[1], "textContent", row.id.slice(cut));
       setText(cells[0], "title", row.id);
       setText(cells[1], "textContent", row.cls);
       setText(cells[2], "textContent", row.node);
