@@ -33,8 +33,8 @@ const TABLE_CSS = `
 .ml-table-row span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .ml-table-row .ml-st{display:inline-flex;align-items:center;gap:4px}
 .ml-table-row .ml-id{display:flex;min-width:0}
-.ml-table-row .ml-id span{flex:0 1 auto;min-width:0}
-.ml-table-row .ml-id .ml-id-head{flex-shrink:1000}
+.ml-table-row .ml-id .ml-id-head{flex:0 1 auto;min-width:0}
+.ml-table-row .ml-id .ml-id-tail{flex:0 0 auto;max-width:100%}
 @container (max-width:720px){
 .ml-table-head,.ml-table-row{grid-template-columns:minmax(120px,3fr) minmax(40px,1fr) minmax(28px,.6fr) 74px 54px 54px 66px}
 .ml-table-head>:nth-child(5),.ml-table-head>:nth-child(9),.ml-table-row>:nth-child(5),.ml-table-row>:nth-child(9){display:none}
@@ -206,7 +206,8 @@ export class ActorTableView {
       r.classList.toggle("ml-sel", row.actor === this.selected);
       // every frame while playing: write only what changed, so the page has little to lay out
       const cells = r.children as HTMLCollectionOf<HTMLElement>;
-      const cut = row.id.lastIndexOf("/") + 1;
+      // the tail keeps its slash, so a shortened path reads root/st…/shard-2
+      const cut = Math.max(0, row.id.lastIndexOf("/"));
       const idParts = cells[0].children as HTMLCollectionOf<HTMLElement>;
       setText(idParts[0], "textContent", row.id.slice(0, cut));
       setText(idParts[1], "textContent", row.id.slice(cut));
