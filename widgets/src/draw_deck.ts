@@ -4,7 +4,7 @@
 // links, and a drift badge for the mesh.
 import { SLOW_RTT, type Deck, type DeckLink } from "./deck";
 import { HEADER } from "./layout";
-import { HEAT, MAINT_COLOR, STATUS_COLOR, THEME, TRANSIT } from "./palette";
+import { EVENT_COLOR, HEAT, MAINT_COLOR, STATUS_COLOR, THEME, TRANSIT } from "./palette";
 import type { Scene } from "./scene";
 
 const FONT = "10px system-ui, 'Liberation Sans', sans-serif";
@@ -40,8 +40,8 @@ export function drainText(nd: Deck["nodes"] extends Map<string, infer V> ? V : n
 
 /** The colour of a link of the RTT map: suspect (its probes time out), slow, or "" (fine). */
 export function linkColour(l: DeckLink): string {
-  if (l.timeout) return THEME.dark ? "#ff6b6b" : "#e03131";
-  if (l.rtt > SLOW_RTT) return THEME.dark ? "#fcc419" : "#e8a200";
+  if (l.timeout) return EVENT_COLOR.linkSuspect;
+  if (l.rtt > SLOW_RTT) return EVENT_COLOR.linkSlow;
   return "";
 }
 
@@ -133,7 +133,7 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
     if (nd.load >= 1) x = chip(ctx, `load ${nd.load.toFixed(1)}`, x, y, STATUS_COLOR.failed, minX);
     const dn = nd.daemons;
     if (dn.up + dn.down > 0) {
-      x = chip(ctx, `◆${dn.up}${dn.down ? `/${dn.up + dn.down}` : ""}`, x, y, dn.down ? STATUS_COLOR.failed : THEME.dark ? "#495057" : "#868e96", minX);
+      x = chip(ctx, `◆${dn.up}${dn.down ? `/${dn.up + dn.down}` : ""}`, x, y, dn.down ? STATUS_COLOR.failed : EVENT_COLOR.daemonChip, minX);
     }
     if (mc) chip(ctx, MAINT_SHORT[nd.maintenance] ?? nd.maintenance, x, y, mc, minX);
     // foot of the region: what is still on a draining node and how long until it is safe, or
@@ -150,7 +150,7 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
       const w = Math.min(b.w - 8, ctx.measureText(line).width + 10);
       ctx.fillStyle = THEME.panel;
       ctx.fillRect(b.x + 4, b.y + b.h - 18, w, 14);
-      ctx.fillStyle = mc ?? (THEME.dark ? "#ff922b" : "#b35900");
+      ctx.fillStyle = mc ?? EVENT_COLOR.drainText;
       ctx.textAlign = "left";
       ctx.fillText(line, b.x + 9, b.y + b.h - 11, b.w - 18);
     }

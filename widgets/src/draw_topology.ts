@@ -3,7 +3,7 @@ import { K } from "./kinds";
 import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
 import { GAP, HEADER, exitPoint, type Rect } from "./layout";
-import { DROP, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
+import { DROP, EVENT_COLOR, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import type { Scene, SceneLine, SceneNode } from "./scene";
 import { cross } from "./shapes";
 import { paintZoneColumn, paintZoneFooter, paintZoneOverview } from "./draw_zones";
@@ -311,7 +311,7 @@ function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions):
     if (a.restarts > 0 && r >= 3) {
       ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
       ctx.textAlign = "left";
-      ctx.fillStyle = "#b35900";
+      ctx.fillStyle = EVENT_COLOR.restartCount;
       ctx.fillText(`↻${a.restarts}`, a.x + r + 1, a.y - r);
       ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
     }
@@ -326,7 +326,7 @@ function paintTransient(ctx: CanvasRenderingContext2D, sc: Scene): void {
   for (const m of sc.moments) {
     const fade = 1 - m.age;
     if (m.box) {
-      const color = m.kind === K.node_down ? "#d62828" : m.kind === K.node_leave ? "#6b747d" : "#2b8a3e";
+      const color = m.kind === K.node_down ? EVENT_COLOR.nodeDown : m.kind === K.node_leave ? EVENT_COLOR.nodeLeave : EVENT_COLOR.spawn;
       ctx.strokeStyle = color;
       ctx.globalAlpha = fade;
       ctx.lineWidth = 2 + 6 * fade;
@@ -339,7 +339,7 @@ function paintTransient(ctx: CanvasRenderingContext2D, sc: Scene): void {
     ctx.globalAlpha = fade;
     ctx.lineWidth = 2.5;
     if (m.kind === K.actor_fail) {
-      ctx.strokeStyle = "#d62828";
+      ctx.strokeStyle = STATUS_COLOR.failed;
       for (let i = 0; i < 8; i++) {
         const ang = (i * Math.PI) / 4;
         ctx.beginPath();
@@ -348,7 +348,7 @@ function paintTransient(ctx: CanvasRenderingContext2D, sc: Scene): void {
         ctx.stroke();
       }
     } else {
-      ctx.strokeStyle = m.kind === K.actor_spawn ? "#2b8a3e" : m.kind === K.actor_restart ? "#f08c00" : "#868e96";
+      ctx.strokeStyle = m.kind === K.actor_spawn ? EVENT_COLOR.spawn : m.kind === K.actor_restart ? EVENT_COLOR.restart : EVENT_COLOR.stop;
       ctx.beginPath();
       ctx.arc(m.x, m.y, grow, 0, Math.PI * 2);
       ctx.stroke();
@@ -386,15 +386,27 @@ function paintTransient(ctx: CanvasRenderingContext2D, sc: Scene): void {
   ctx.globalAlpha = 1;
 }
 
+const NOTES_FONT = "11px system-ui, 'Liberation Sans', sans-serif";
+
+/** Where the notes saying detail was reduced are drawn (bottom right), or null without notes;
+ * the partition caption keeps clear of it. */
+export function notesBox(ctx: CanvasRenderingContext2D, sc: Scene): Rect | null {
+  if (!sc.lod.notes.length) return null;
+  ctx.font = NOTES_FONT;
+  const w = Math.max(...sc.lod.notes.map((n) => ctx.measureText(`aggregated: ${n}`).width)) + 12;
+  const k = sc.lod.notes.length;
+  return { x: sc.width - w - 4, y: sc.height - 6 - 16 * k, w, h: 16 * k + 2 };
+}
+
 /** Say when detail was reduced. */
 function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
-  if (sc.lod.notes.length) {
-    ctx.font = "11px system-ui, 'Liberation Sans', sans-serif";
+  const box = notesBox(ctx, sc);
+  if (box) {
+    ctx.font = NOTES_FONT;
     ctx.textAlign = "right";
     const lines = sc.lod.notes.map((n) => `aggregated: ${n}`);
-    const w = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 12;
     ctx.fillStyle = "rgba(255,249,219,0.95)";
-    ctx.fillRect(sc.width - w - 4, sc.height - 6 - 16 * lines.length, w, 16 * lines.length + 2);
+    ctx.fillRect(box.x, box.y, box.w, box.h);
     ctx.fillStyle = "#5c4400";
     lines.forEach((l, i) => ctx.fillText(l, sc.width - 10, sc.height - 14 - 16 * (lines.length - 1 - i)));
   }

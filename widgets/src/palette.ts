@@ -86,6 +86,39 @@ const DARK_MARKS: typeof LIGHT_MARKS = {
   HEAT: "#ff922b",
 };
 
+/**
+ * Marks of events and link states the painters draw: the topology's moment rings (spawn,
+ * restart, stop, a node going down, leaving or coming back) and restart counts, the space-time
+ * view's spawn dots and stop bars, and the deck's suspect and slow links, daemon chips and the
+ * foot line of a draining node. Each at 3:1 on the page and on a node region, text at 4.5:1.
+ */
+const LIGHT_EVENT = {
+  spawn: "#2b8a3e",
+  restart: "#d67300",
+  stop: "#7a828b",
+  nodeLeave: "#6b747d",
+  nodeDown: "#d62828",
+  restartCount: "#b35900",
+  drainText: "#b35900",
+  linkSuspect: "#e03131",
+  linkSlow: "#a87400",
+  daemonChip: "#6c757d",
+};
+const DARK_EVENT: typeof LIGHT_EVENT = {
+  spawn: "#40c057",
+  restart: "#f08c00",
+  stop: "#adb5bd",
+  nodeLeave: "#909aa3",
+  nodeDown: "#ff6b6b",
+  restartCount: "#ff922b",
+  drainText: "#ff922b",
+  linkSuspect: "#ff6b6b",
+  linkSlow: "#fcc419",
+  daemonChip: "#495057",
+};
+/** The current theme's event marks (replaced in place by applyTheme). */
+export const EVENT_COLOR: typeof LIGHT_EVENT = { ...LIGHT_EVENT };
+
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */
 export const MAINT_COLOR: Record<string, string> = {
   cordoned: "#862e9c",
@@ -154,6 +187,7 @@ export function applyTheme(dark: boolean): void {
   Object.assign(MAINT_COLOR, dark ? DARK_MAINT : LIGHT_MAINT);
   Object.assign(STATUS_COLOR, dark ? DARK_STATUS : LIGHT_STATUS);
   Object.assign(MARKER_COLOR, dark ? DARK_MARKERS : LIGHT_MARKERS);
+  Object.assign(EVENT_COLOR, dark ? DARK_EVENT : LIGHT_EVENT);
   TYPE_PALETTE.splice(0, TYPE_PALETTE.length, ...(dark ? DARK_TYPES : LIGHT_TYPES));
   SIDE_COLOR.splice(0, SIDE_COLOR.length, ...(dark ? DARK_SIDES : LIGHT_SIDES));
   // module bindings, so every importer reads the current theme's shade

@@ -2,7 +2,7 @@
 // the actor's row, node and link events on the node's band. A closed band draws one mark per
 // kind and pixel, so 20,000 spawns at t = 0 are one dot; at most the latest LIMIT are drawn.
 import { K } from "./kinds";
-import { MARKER_COLOR, PARTITION, STATUS_COLOR } from "./palette";
+import { EVENT_COLOR, MARKER_COLOR, PARTITION, STATUS_COLOR } from "./palette";
 import { cross } from "./shapes";
 import type { PaintInput, Plot, SpacetimeHit } from "./spacetime_frame";
 
@@ -61,7 +61,7 @@ function drawMark(ctx: CanvasRenderingContext2D, k: number, x: number, y: number
     ctx.arc(x, y, 5, 0, Math.PI * 2);
     ctx.stroke();
   } else if (k === K.actor_spawn || k === K.node_join) {
-    ctx.fillStyle = "#2b8a3e";
+    ctx.fillStyle = EVENT_COLOR.spawn;
     ctx.beginPath();
     ctx.arc(x, y, 3.5, 0, Math.PI * 2);
     ctx.fill();
@@ -69,7 +69,7 @@ function drawMark(ctx: CanvasRenderingContext2D, k: number, x: number, y: number
     ctx.fillStyle = PARTITION;
     ctx.fillRect(x - 1.5, y - 7, 3, 14);
   } else if (k === K.actor_stop || k === K.node_leave) {
-    ctx.fillStyle = "#868e96";
+    ctx.fillStyle = EVENT_COLOR.stop;
     ctx.fillRect(x - 1.5, y - 6, 3, 12);
   }
 }

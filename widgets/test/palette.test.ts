@@ -96,6 +96,16 @@ for (const theme of ["light", "dark"] as const) {
       expect(lowContrast(P.MAINT_COLOR, { page: P.THEME.bg })).toEqual([]);
     });
 
+    it("draws event marks (spawn, restart, stop, node down or leaving, deck links) at 3:1, their text at 4.5:1", () => {
+      use();
+      const { daemonChip, restartCount, drainText, ...marks } = P.EVENT_COLOR;
+      expect(lowContrast({ ...marks, restartCount, drainText }, grounds())).toEqual([]);
+      // the restart count beside a glyph and a draining node's foot line are text on the page
+      expect(lowContrast({ restartCount, drainText }, { page: P.THEME.bg }, TEXT)).toEqual([]);
+      // a daemon chip carries white text
+      expect(lowContrast({ "daemon chip text": "#ffffff" }, { chip: daemonChip }, TEXT)).toEqual([]);
+    });
+
     it("keeps statuses and message types apart under protanopia and deuteranopia", () => {
       use();
       const far: string[] = [];
@@ -117,6 +127,7 @@ it("switches every themed colour back and forth in place", () => {
   expect(P.STATUS_COLOR.busy).not.toBe(light.s.busy);
   expect(P.TYPE_PALETTE).not.toEqual(light.t);
   expect(P.PARTITION).not.toBe(light.p);
+  expect(P.EVENT_COLOR.spawn).not.toBe("#2b8a3e");
   expect(P.typeColor(1)).toBe(P.TYPE_PALETTE[1]);
   P.applyTheme(false);
   expect({ s: { ...P.STATUS_COLOR }, t: [...P.TYPE_PALETTE], m: { ...P.MARKER_COLOR }, p: P.PARTITION, d: P.DROP }).toEqual(light);
