@@ -11,6 +11,7 @@ import { N } from "./kinds";
 import { GAP, HEADER, type Rect } from "./layout";
 import { fmtInt } from "./lod";
 import { LinkDrops, cutSegments, partialCuts, partitionSides, sideName, type CutSegment, type LinkDrop, type PartialCut, type Sides } from "./partition";
+import { notesBox } from "./draw_topology";
 import { BRIDGE, DROP, PARTITION, SIDE_COLOR, THEME, inkOn } from "./palette";
 import type { Scene } from "./scene";
 import type { EventStore } from "./store";
@@ -344,7 +345,7 @@ export class PartitionLayer {
       box = { ...sc.caption, w: Math.min(tw, sc.caption.w), h: Math.min(h, sc.caption.h) };
     } else {
       if (!sc.nodes.length) return;
-      const place = captionPlace(sc);
+      const place = captionPlace(sc, notesBox(ctx, sc));
       if (!place) return;
       // what does not fit its place is counted (the notes are in the legend too)
       const room = place.h;
@@ -467,17 +468,20 @@ export class PartitionLayer {
 
 /**
  * Where the caption goes outside zones: the strip the scene kept under a full grid, else the
- * grid's empty cell right of the last region (inside its margins), else nowhere: the caption
+ * grid's empty cells right of the last region (inside their margins), else nowhere: the caption
  * never covers a region (hovering a side or a curve still says it all).
  */
-export function captionPlace(sc: Scene): Rect | null {
-  if (sc.caption) return sc.caption;
-  if (!sc.nodes.length) return null;
-  const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
-  const right = Math.max(...sc.nodes.map((n) => n.box.x + n.box.w));
-  // an empty cell right of the last region: the grid reaches further right than it
-  if (last.x + last.w + GAP + last.w > right + 1) return null;
-  return { x: last.x + last.w + GAP + 4, y: last.y + 4, w: last.w - 8, h: last.h - 8 };
+export function captionPlace(sc: Scene, notes: Rect | null = null): Rect | null {
+  let place = sc.caption;
+  if (!place && sc.nodes.length) {
+    const last = sc.nodes.reduce((m, n) => (n.box.y > m.y || (n.box.y === m.y && n.box.x > m.x) ? n.box : m), sc.nodes[0].box);
+    const right = Math.max(...sc.nodes.map((n) => n.box.x + n.box.w));
+    // an empty cell right of the last region: the grid reaches further right than it
+    if (last.x + last.w + GAP + last.w <= right + 1) place = { x: last.x + last.w + GAP + 4, y: last.y + 4, w: right - (last.x + last.w + GAP) - 8, h: last.h - 8 };
+  }
+  // the notes saying detail was reduced (bottom right) keep their corner
+  if (place && notes && notes.y < place.y + place.h && place.y < notes.y + notes.h && notes.x < place.x + place.w) place = { ...place, w: notes.x - 6 - place.x };
+  return place && place.w >= 80 && place.h >= 20 ? place : null;
 }
 
 /** "n0, n1 ✂ n2, n3 · via n4": a cut group in the caption, bridges cut short after a few. */

@@ -52,15 +52,24 @@ export function slotGrid(slots: number, r: Rect): { cols: number; rows: number; 
   return best;
 }
 
+/** The least room a caption is written in: narrower or lower empty cells get a strip instead. */
+export const CAPTION_MIN_W = 160;
+export const CAPTION_MIN_H = 40;
+
 /**
- * The strip kept under the grid for a partition's caption when n regions fill every cell of
- * their grid in `area` (no empty cell to write it in), or null. Decided from the sizes and
+ * The strip kept under the grid for a partition's caption when n regions leave no roomy empty
+ * cell in their grid in `area` (e.g. 16 in 4 x 4), or null. Decided from the sizes and
  * whether the trace ever cuts a link, never from the playhead, so a scrub never moves a region.
  */
 export function captionStrip(n: number, area: Rect): Rect | null {
   if (n < 2) return null;
   const cols = gridColumns(n, area.w, area.h);
-  if (n % cols !== 0) return null; // the last row has an empty cell: the caption goes there
+  const rows = Math.ceil(n / cols);
+  // the last row's empty cells, when they are roomy enough, take the caption
+  const empty = cols * rows - n;
+  const w = (area.w - GAP * (cols - 1)) / cols;
+  const h0 = (area.h - GAP * (rows - 1)) / rows;
+  if (empty > 0 && empty * (w + GAP) - GAP - 8 >= CAPTION_MIN_W && h0 - 8 >= CAPTION_MIN_H) return null;
   const h = Math.round(Math.min(84, Math.max(48, area.h * 0.14)));
   return { x: area.x, y: area.y + area.h - h, w: area.w, h };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Folder } from "../src/fold";
-import { layoutNodes } from "../src/layout";
-import { cutArcs, partialText } from "../src/draw_partition";
+import { GAP, captionStrip, gridColumns, layoutNodes, type Rect } from "../src/layout";
+import { captionPlace, cutArcs, partialText } from "../src/draw_partition";
+import type { Scene } from "../src/scene";
 import { LinkDrops, badgeSpot, cutSegments, partialCuts, partitionSides } from "../src/partition";
 import { EventStore } from "../src/store";
 import { Encoder, randomRun, storeOf, type Ev } from "./helpers";
@@ -258,5 +259,49 @@ describe("partial partitions", () => {
     expect(groups[0].x).toContain(arcs[0].a);
     expect(groups[0].y).toContain(arcs[0].b);
     expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0, n1, n2, n3 +3 more ✂ n8, n9, n10, n11 +3 more · via n7, n15");
+  });
+});
+
+describe("partition caption place", () => {
+  const meets = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  /** The regions and the caption strip as the scene lays them out for a trace that cuts links. */
+  function frame(n: number, w: number, h: number, notes: Rect | null = null) {
+    const area = { x: 10, y: 10, w, h };
+    const strip = captionStrip(n, area);
+    const boxes = layoutNodes(new Array(n).fill(3), strip ? { ...area, h: area.h - strip.h - GAP } : area, gridColumns(n, area.w, area.h));
+    const sc = { caption: strip, zones: null, width: w, height: h, nodes: boxes.map((box, idx) => ({ idx, box })) } as unknown as Scene;
+    return { area, strip, boxes, place: captionPlace(sc, notes) };
+  }
+
+  it("always has a place for the caption, inside the area and clear of every region (2-49 nodes, 600-1600 x 300-900 px)", () => {
+    for (let n = 2; n < 50; n++) {
+      for (const w of [600, 760, 900, 1100, 1280, 1600]) {
+        for (const h of [300, 450, 620, 900]) {
+          const { area, strip, boxes, place } = frame(n, w, h);
+          expect(place, `${n} nodes in ${w} x ${h}`).not.toBeNull();
+          const p = place!;
+          expect(boxes.some((b) => meets(b, p)), `${n} nodes in ${w} x ${h}`).toBe(false);
+          expect(p.x >= area.x && p.y >= area.y && p.x + p.w <= area.x + area.w + 0.01 && p.y + p.h <= area.y + area.h + 0.01).toBe(true);
+          // a grid with no empty cell always gets a strip
+          if (n % gridColumns(n, w, h) === 0) expect(strip).not.toBeNull();
+        }
+      }
+    }
+  });
+
+  it("puts 16 nodes at 1280 px in a 4 x 4 grid above a strip, and 5 nodes' caption in their grid's empty cell", () => {
+    const full = frame(16, 1280, 620);
+    expect(full.strip).not.toBeNull();
+    expect(new Set(full.boxes.map((b) => b.x)).size).toBe(4);
+    expect(full.place).toEqual(full.strip);
+    const five = frame(5, 1280, 620);
+    expect(five.strip).toBeNull();
+    expect(five.place!.x).toBeGreaterThan(five.boxes[4].x + five.boxes[4].w);
+  });
+
+  it("leaves the notes' corner to them", () => {
+    const notes = { x: 900, y: 560, w: 380, h: 34 };
+    const { place } = frame(16, 1280, 620, notes);
+    expect(place!.x + place!.w).toBeLessThanOrEqual(notes.x);
   });
 });
