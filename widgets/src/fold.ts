@@ -345,10 +345,12 @@ export class Folder {
   /** Jumps that started from a full copy (the builder or a snapshot). */
   copies = 0;
   private readonly useSnaps: boolean;
+  private readonly idleBuild: boolean;
 
   constructor(store: EventStore, spacing = 4096, { budget = KEYFRAME_BUDGET, idle = true, snapshots = true } = {}) {
     this.store = store;
     this.useSnaps = snapshots;
+    this.idleBuild = idle;
     this.spacing = spacing;
     this.budget = budget;
     this.state = new MeshState();
@@ -431,7 +433,8 @@ export class Folder {
         pruneBusy(b.s, st.ts.data[next - 1]);
         this.kf.append(b);
         this.fitBudget();
-        this.snapshot();
+        // a jump that waits for keyframes pays no copies when idle time can make them
+        if (deadline !== Infinity || !this.idleBuild) this.snapshot();
       }
       if (deadline !== Infinity && performance.now() > deadline) return false;
     }

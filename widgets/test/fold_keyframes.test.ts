@@ -228,8 +228,22 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     }
     const last = Math.floor(store.n / 256) * 256;
     await vi.waitFor(() => expect(folder.builtRows).toBe(last), { timeout: 10_000, interval: 5 });
+    expect(folder.snapshotCount).toBeGreaterThan(0); // the full copies, made in idle time too
     same(store, folder.foldTo(store.n - 1), plain(store, store.n - 1), "first jump");
     expect(folder.builtRows).toBe(last);
+    folder.detach();
+  });
+
+  it("a jump that cannot wait for idle time builds the keyframes it needs without full copies", () => {
+    const evs = bigRun(8, 500, 10_000, 0);
+    const store = new EventStore();
+    const folder = new Folder(store, 256);
+    const enc = new Encoder();
+    const c = enc.chunk(evs);
+    store.appendChunk(c.header, c.bytes);
+    same(store, folder.foldTo(store.n), plain(store, store.n), "cold jump");
+    expect(folder.keyframeCount).toBe(Math.floor(store.n / 256));
+    expect(folder.snapshotCount).toBe(0);
     folder.detach();
   });
 });
