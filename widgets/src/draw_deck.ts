@@ -4,7 +4,7 @@
 // links, and a drift badge for the mesh.
 import { SLOW_RTT, type Deck, type DeckLink } from "./deck";
 import { HEADER } from "./layout";
-import { EVENT_COLOR, HEAT, MAINT_COLOR, STATUS_COLOR, THEME, TRANSIT } from "./palette";
+import { EVENT_COLOR, HEAT, MAINT_COLOR, STATUS_COLOR, THEME, TRANSIT, inkOn } from "./palette";
 import type { Scene } from "./scene";
 
 const FONT = "10px system-ui, 'Liberation Sans', sans-serif";
@@ -81,7 +81,7 @@ export function holdText(nd: Deck["nodes"] extends Map<string, infer V> ? V : ne
   return `${what} for ${fmtSecs(last.until - t)}${more}`;
 }
 
-function chip(ctx: CanvasRenderingContext2D, text: string, xRight: number, y: number, fill: string, minX: number, fg = "#fff"): number {
+function chip(ctx: CanvasRenderingContext2D, text: string, xRight: number, y: number, fill: string, minX: number, fg = inkOn(fill)): number {
   ctx.font = BOLD;
   const w = ctx.measureText(text).width + 8;
   if (xRight - w < minX) return xRight;
@@ -237,7 +237,7 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
     ctx.beginPath();
     ctx.roundRect(sc.width - w - 6, sc.height - 40, w, 16, 8);
     ctx.fill();
-    ctx.fillStyle = "#fff";
+    ctx.fillStyle = inkOn(STATUS_COLOR.restarting);
     ctx.textAlign = "left";
     ctx.fillText(text, sc.width - w, sc.height - 31.5, w - 10);
   }

@@ -10,7 +10,7 @@ import { S } from "./kinds";
 import { nodeOrder, type Rect } from "./layout";
 import { fmtInt } from "./lod";
 import { partitionSides } from "./partition";
-import { HUNG, NODE_STYLE, PARTITION, SIDE_COLOR, STATUS_COLOR, THEME } from "./palette";
+import { HUNG, INK, NODE_STYLE, PARTITION, SIDE_COLOR, STATUS_COLOR, THEME } from "./palette";
 import { nodeStateName, statusName, type Filters } from "./scene";
 import type { EventStore } from "./store";
 
@@ -182,7 +182,7 @@ export class FlowsRenderer {
     const font = (px: number, bold = false) => `${bold ? "bold " : ""}${px}px system-ui, -apple-system, 'Liberation Sans', sans-serif`;
 
     // the circle itself, faint, so a quiet actor still reads as part of the mesh
-    ctx.strokeStyle = THEME.dark ? "rgba(255,255,255,0.08)" : "rgba(0,0,0,0.07)";
+    ctx.strokeStyle = INK.guide;
     ctx.lineWidth = 1;
     ctx.beginPath();
     ctx.arc(sc.cx, sc.cy, sc.radius, 0, Math.PI * 2);
@@ -262,7 +262,7 @@ export class FlowsRenderer {
       }
       const name = statusName(s, d.idx, f.t);
       const crashed = s.failRow[d.idx] >= 0;
-      ctx.fillStyle = name === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[name] ?? "#999");
+      ctx.fillStyle = name === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[name] ?? STATUS_COLOR.stopped);
       ctx.beginPath();
       ctx.arc(d.x, d.y, d.r, 0, Math.PI * 2);
       if (name === "stopped" || (name === "restarting" && !crashed)) {

@@ -3,7 +3,7 @@ import { K } from "./kinds";
 import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
 import { GAP, HEADER, exitPoint, type Rect } from "./layout";
-import { DROP, EVENT_COLOR, HANDLER_ERROR, HUNG, NODE_STYLE, PARTITION, STATUS_COLOR, THEME } from "./palette";
+import { DROP, EVENT_COLOR, HANDLER_ERROR, HUNG, INK, NODE_STYLE, inkOn, PARTITION, STATUS_COLOR, THEME } from "./palette";
 import type { Scene, SceneLine, SceneNode } from "./scene";
 import { cross } from "./shapes";
 import { paintZoneColumn, paintZoneFooter, paintZoneOverview } from "./draw_zones";
@@ -70,7 +70,7 @@ function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<nu
   // neighbour's; fitLabels also checks, for glyphs of different nodes or sizes.
   const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3) }));
   for (const l of fitLabels(items, measure)) {
-    ctx.fillStyle = downNodes.has(shown[l.idx].node) ? "#e9ecef" : THEME.label;
+    ctx.fillStyle = downNodes.has(shown[l.idx].node) ? INK.downLabel : THEME.label;
     ctx.fillText(l.text, l.x, l.y);
   }
   ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
@@ -133,7 +133,7 @@ function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions,
   for (const n of sc.nodes) {
     if (n.state === "down") {
       // a dead node is unmistakable: a large cross over the empty region
-      ctx.strokeStyle = "rgba(214,40,40,0.55)";
+      ctx.strokeStyle = INK.deadCross;
       ctx.lineWidth = 4;
       const cx = n.box.x + n.box.w / 2;
       const cy = n.box.y + HEADER + (n.box.h - HEADER) / 2;
@@ -180,7 +180,7 @@ function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions,
 function paintMoving(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, texts: TextBox[]): void {
   // supervision links, under the glyphs
   if (sc.supervision.length) {
-    ctx.strokeStyle = THEME.dark ? "rgba(200,200,200,0.35)" : "rgba(80,80,80,0.35)";
+    ctx.strokeStyle = INK.supervision;
     ctx.lineWidth = 1;
     for (const l of sc.supervision) line(ctx, l);
   }
@@ -274,7 +274,7 @@ function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions):
       ctx.setLineDash([]);
     }
     if (a.crashed && (a.status === "failed" || a.status === "restarting") && r >= 4) {
-      ctx.strokeStyle = "#fff";
+      ctx.strokeStyle = INK.onMark;
       ctx.lineWidth = Math.max(1.5, r / 4);
       cross(ctx, a.x, a.y, r * 0.45);
     }
@@ -295,7 +295,7 @@ function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions):
       ctx.beginPath();
       ctx.arc(bx, by, 4.5, 0, Math.PI * 2);
       ctx.fill();
-      ctx.fillStyle = "#fff";
+      ctx.fillStyle = inkOn(HANDLER_ERROR);
       ctx.font = "bold 8px system-ui, 'Liberation Sans', sans-serif";
       ctx.textAlign = "center";
       ctx.fillText("!", bx, by + 0.5);
@@ -376,7 +376,7 @@ function paintTransient(ctx: CanvasRenderingContext2D, sc: Scene): void {
   // (a failed actor is a white cross on a red glyph: the two must not be confused)
   for (const d of sc.drops) {
     ctx.globalAlpha = 1 - 0.8 * d.age;
-    ctx.strokeStyle = "#fff";
+    ctx.strokeStyle = THEME.halo;
     ctx.lineWidth = 4;
     cross(ctx, d.x, d.y, 3.5);
     ctx.strokeStyle = DROP;
@@ -405,9 +405,9 @@ function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
     ctx.font = NOTES_FONT;
     ctx.textAlign = "right";
     const lines = sc.lod.notes.map((n) => `aggregated: ${n}`);
-    ctx.fillStyle = "rgba(255,249,219,0.95)";
+    ctx.fillStyle = INK.noteFill;
     ctx.fillRect(box.x, box.y, box.w, box.h);
-    ctx.fillStyle = "#5c4400";
+    ctx.fillStyle = INK.noteText;
     lines.forEach((l, i) => ctx.fillText(l, sc.width - 10, sc.height - 14 - 16 * (lines.length - 1 - i)));
   }
 }
@@ -415,7 +415,7 @@ function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
 /** A small hourglass centred at (x, y), `h` tall: the mark of a hung actor. */
 function hourglass(ctx: CanvasRenderingContext2D, x: number, y: number, h: number): void {
   const w = h * 0.8;
-  ctx.fillStyle = "#fff";
+  ctx.fillStyle = INK.onMark;
   ctx.strokeStyle = HUNG;
   ctx.lineWidth = 1.5;
   ctx.beginPath();
@@ -479,7 +479,7 @@ function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
     ctx.fillRect(x, y, w, bh);
     x += w;
   }
-  const ink = n.state === "down" ? "#fff" : THEME.text;
+  const ink = n.state === "down" ? INK.downLabel : THEME.text;
   ctx.textAlign = "left";
   const right = r.x + r.w;
   const swatch = (k: (typeof SUMMARY_ORDER)[number], at: number, ty: number, label: string) => {

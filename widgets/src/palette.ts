@@ -119,6 +119,26 @@ const DARK_EVENT: typeof LIGHT_EVENT = {
 /** The current theme's event marks (replaced in place by applyTheme). */
 export const EVENT_COLOR: typeof LIGHT_EVENT = { ...LIGHT_EVENT };
 
+/**
+ * Ink and grounds the painters draw on other colours, each measured against what it sits on:
+ * the cross on a failed glyph and a hung actor's hourglass (on the status colour), labels and
+ * the cross on a dead node's dark region, supervision links (on the page and node regions), and
+ * the topology's "aggregated" note (its text on its own fill). `guide` is the flows view's faint
+ * circle, decoration that no reading depends on, so it is left faint.
+ */
+const LIGHT_INK = {
+  onMark: "#ffffff",
+  downLabel: "#e9ecef",
+  deadCross: "#ff6b6b",
+  supervision: "#7a828b",
+  noteFill: "#fff9db",
+  noteText: "#5c4400",
+  guide: "rgba(0,0,0,0.07)",
+};
+const DARK_INK: typeof LIGHT_INK = { ...LIGHT_INK, supervision: "#868e96", guide: "rgba(255,255,255,0.08)" };
+/** The current theme's ink (replaced in place by applyTheme). */
+export const INK: typeof LIGHT_INK = { ...LIGHT_INK };
+
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */
 export const MAINT_COLOR: Record<string, string> = {
   cordoned: "#862e9c",
@@ -188,6 +208,7 @@ export function applyTheme(dark: boolean): void {
   Object.assign(STATUS_COLOR, dark ? DARK_STATUS : LIGHT_STATUS);
   Object.assign(MARKER_COLOR, dark ? DARK_MARKERS : LIGHT_MARKERS);
   Object.assign(EVENT_COLOR, dark ? DARK_EVENT : LIGHT_EVENT);
+  Object.assign(INK, dark ? DARK_INK : LIGHT_INK);
   TYPE_PALETTE.splice(0, TYPE_PALETTE.length, ...(dark ? DARK_TYPES : LIGHT_TYPES));
   SIDE_COLOR.splice(0, SIDE_COLOR.length, ...(dark ? DARK_SIDES : LIGHT_SIDES));
   // module bindings, so every importer reads the current theme's shade

@@ -102,8 +102,21 @@ for (const theme of ["light", "dark"] as const) {
       expect(lowContrast({ ...marks, restartCount, drainText }, grounds())).toEqual([]);
       // the restart count beside a glyph and a draining node's foot line are text on the page
       expect(lowContrast({ restartCount, drainText }, { page: P.THEME.bg }, TEXT)).toEqual([]);
-      // a daemon chip carries white text
-      expect(lowContrast({ "daemon chip text": "#ffffff" }, { chip: daemonChip }, TEXT)).toEqual([]);
+      // the deck's chips (heat, load, daemons, drift) carry the ink that reads best on them
+      const chips = [daemonChip, P.HEAT, P.HANDLER_ERROR].flatMap((c) => lowContrast({ [`text on ${c}`]: P.inkOn(c) }, { chip: c }, TEXT));
+      expect(chips).toEqual([]);
+    });
+
+    it("draws ink on marks and dead nodes, supervision links and notes at 3:1, their text at 4.5:1", () => {
+      use();
+      const ink = P.INK;
+      const down = P.NODE_STYLE.down.fill;
+      expect(lowContrast({ "cross on a failed glyph": ink.onMark }, { failed: P.STATUS_COLOR.failed })).toEqual([]);
+      expect(lowContrast({ hourglass: ink.onMark }, { hung: P.HUNG })).toEqual([]);
+      expect(lowContrast({ "dead node cross": ink.deadCross }, { "node down": down })).toEqual([]);
+      expect(lowContrast({ "label on a dead node": ink.downLabel }, { "node down": down }, TEXT)).toEqual([]);
+      expect(lowContrast({ supervision: ink.supervision }, grounds())).toEqual([]);
+      expect(lowContrast({ note: ink.noteText }, { "note fill": ink.noteFill }, TEXT)).toEqual([]);
     });
 
     it("keeps statuses and message types apart under protanopia and deuteranopia", () => {
