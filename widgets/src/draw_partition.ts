@@ -31,6 +31,8 @@ const CAPTION_VIA = 4;
 const BRIDGE_MARKS = 3;
 /** A block of more cut links than this is drawn as one curve between its two groups. */
 const BUNDLE = 4;
+/** Space between two columns of caption lines. */
+const COL_GAP = 14;
 
 /** A cut link inside a side, drawn as a quadratic curve from one region's header to the other's. */
 export interface CutArc {
@@ -337,6 +339,9 @@ export class PartitionLayer {
     let [px, lh] = [11, 16]; // font size and line height
     const height = (n: number) => lh * n + 6;
     let box: Rect;
+    // lines per column and a column's width (one column unless the place is wider than tall)
+    let rows = lines.length + notes.length;
+    let cw = Infinity;
     if (sc.caption && sc.zones) {
       lines.push(...notes);
       const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
@@ -347,28 +352,42 @@ export class PartitionLayer {
       if (!sc.nodes.length) return;
       const place = captionPlace(sc, notesBox(ctx, sc));
       if (!place) return;
-      // what does not fit its place is counted (the notes are in the legend too)
-      const room = place.h;
-      const fits = (n: number, step: number) => step * n + 6 <= room;
-      // roomy lines with the notes, else without them, else compact lines, else counted
-      if (fits(lines.length + notes.length, 16)) lines.push(...notes);
-      else if (!fits(lines.length, 16)) {
-        [px, lh] = [10, 13];
-        const fit = Math.max(2, Math.floor((room - 6) / lh));
-        if (lines.length > fit) lines.splice(fit - 1, lines.length, { text: `+${lines.length - fit + 1} more lines: hover a curve or a side`, dim: true });
-      }
+      // lines run down, then on in columns side by side (a strip under the grid is wide and
+      // low); roomy lines with the notes, else without them, else compact lines, else what does
+      // not fit is counted (the notes are in the legend too)
       const width = place.w;
-      ctx.font = font(px);
-      let tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
-      if (tw > width && px > 10) {
+      const rowsAt = (step: number) => Math.max(1, Math.floor((place.h - 6) / step));
+      const colW = (ls: Line[], size: number) => {
+        ctx.font = font(size);
+        return Math.max(...ls.map((l) => ctx.measureText(l.text).width)) + 27;
+      };
+      const colsAt = (ls: Line[], size: number) => Math.max(1, Math.floor((width + COL_GAP) / (colW(ls, size) + COL_GAP)));
+      const holds = (ls: Line[], size: number, step: number) => ls.length <= rowsAt(step) * colsAt(ls, size);
+      if (holds([...lines, ...notes], 11, 16)) lines.push(...notes);
+      else if (!holds(lines, 11, 16)) {
+        [px, lh] = [10, 13];
+        const all = lines.slice();
+        const limit = (fit: number) => {
+          lines.splice(0, lines.length, ...all);
+          if (all.length > fit) lines.splice(fit - 1, lines.length, { text: `+${all.length - fit + 1} more lines: hover a curve or a side`, dim: true });
+        };
+        // at least the title and the count; the count's line may be the widest, so fewer
+        // columns may fit with it: then fewer lines
+        for (let fit = Math.max(2, rowsAt(lh) * colsAt(lines, px)); ; fit = Math.max(2, fit - rowsAt(lh))) {
+          limit(fit);
+          if (fit === 2 || lines.length <= rowsAt(lh) * colsAt(lines, px)) break;
+        }
+      }
+      if (colW(lines, px) > width && px > 10) {
         // too wide for its place: smaller lines, and the notes (also in the legend) only if they fit
         [px, lh] = [10, 13];
         ctx.font = font(px);
         for (let i = lines.length - 1; i > 0; i--) if (lines[i].dim && ctx.measureText(lines[i].text).width + 27 > width) lines.splice(i, 1);
-        tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
       }
-      const h = height(lines.length);
-      box = { x: place.x, y: place.y, w: Math.min(tw, width), h: Math.min(h, place.h) };
+      rows = Math.min(lines.length, rowsAt(lh));
+      cw = colW(lines, px);
+      const cols = Math.ceil(lines.length / rows);
+      box = { x: place.x, y: place.y, w: Math.min(cols * cw + (cols - 1) * COL_GAP, width), h: Math.min(height(rows), place.h) };
     }
     this.captionBox = box;
     ctx.fillStyle = THEME.panel;
@@ -381,26 +400,29 @@ export class PartitionLayer {
     ctx.rect(box.x, box.y, box.w, box.h);
     ctx.clip();
     ctx.textAlign = "left";
-    lines.forEach((l, i) => {
+    lines.forEach((l, k) => {
+      const i = k % rows;
+      const col = Math.floor(k / rows);
+      const x0 = col ? box.x + col * (cw + COL_GAP) : box.x;
       const y = box.y + 3 + lh / 2 + lh * i;
       if (l.side !== undefined) {
         // the side's colour as a swatch, the names in the text colour (legible on both themes)
         ctx.fillStyle = sideColor(l.side);
-        ctx.fillRect(box.x + 7, y - 5, 9, 9);
+        ctx.fillRect(x0 + 7, y - 5, 9, 9);
       } else if (l.cut) {
         // a cut link's dash as the swatch
         ctx.strokeStyle = PARTITION;
         ctx.lineWidth = 2.5;
         ctx.beginPath();
-        ctx.moveTo(box.x + 6, y);
-        ctx.lineTo(box.x + 10, y);
-        ctx.moveTo(box.x + 13, y);
-        ctx.lineTo(box.x + 17, y);
+        ctx.moveTo(x0 + 6, y);
+        ctx.lineTo(x0 + 10, y);
+        ctx.moveTo(x0 + 13, y);
+        ctx.lineTo(x0 + 17, y);
         ctx.stroke();
       }
       ctx.fillStyle = l.bold ? (THEME.dark ? "#e5dbff" : "#5f3dc4") : l.dim ? THEME.muted : THEME.text;
       ctx.font = font(px, l.bold);
-      ctx.fillText(l.text, box.x + (l.side !== undefined || l.cut ? 20 : 7), y);
+      ctx.fillText(l.text, x0 + (l.side !== undefined || l.cut ? 20 : 7), y);
     });
     ctx.restore();
   }
