@@ -410,8 +410,38 @@ export class Folder {
     this.idle = whenIdle((deadline) => {
       this.idle = null;
       if (this.detached) return;
-      if (!this.build(this.store.n, deadline)) this.scheduleBuild();
+      if (!this.build(this.store.n, deadline) || this.fillCopy()) this.scheduleBuild();
     });
+  }
+
+  /**
+   * Make one full copy that keyframes built by a jump (which makes none) are missing: the state
+   * put exactly on that keyframe, from the builder or the nearest copy. Returns whether another
+   * may be missing.
+   */
+  private fillCopy(): boolean {
+    if (!this.useSnaps) return false;
+    const last = this.kf.count - 1;
+    let want = -1;
+    let at = 0; // where it goes in `snaps`
+    for (let j = this.snapEvery; j <= last; j += this.snapEvery) {
+      while (at < this.snaps.length && this.snaps[at].kf < j) at++;
+      if (at < this.snaps.length && this.snaps[at].kf - j < this.snapEvery) continue;
+      if (at > 0 && j - this.snaps[at - 1].kf < this.snapEvery) continue;
+      want = j;
+      break;
+    }
+    if (want < 0 || this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) return false;
+    const st = this.store;
+    const near = [this.builder, ...this.snaps.slice(Math.max(0, at - 1), at + 1)];
+    let from = near[0];
+    for (const c of near) if (this.kf.nearCost(c, want) < this.kf.nearCost(from, want)) from = c;
+    const c = new Cursor(new MeshState());
+    from.ensure(st.actorCodes.length, st.nodeCodes.length);
+    c.copyFrom(from);
+    this.kf.restore(c, want);
+    this.snaps.splice(at, 0, c);
+    return true;
   }
 
   /**

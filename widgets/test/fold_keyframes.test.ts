@@ -234,7 +234,7 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     folder.detach();
   });
 
-  it("a jump that cannot wait for idle time builds the keyframes it needs without full copies", () => {
+  it("a jump that cannot wait for idle time builds the keyframes it needs, the copies come later", async () => {
     const evs = bigRun(8, 500, 10_000, 0);
     const store = new EventStore();
     const folder = new Folder(store, 256);
@@ -244,6 +244,14 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     same(store, folder.foldTo(store.n), plain(store, store.n), "cold jump");
     expect(folder.keyframeCount).toBe(Math.floor(store.n / 256));
     expect(folder.snapshotCount).toBe(0);
+    // idle time then puts a copy on every 8th keyframe, each exactly the state there
+    await vi.waitFor(() => expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 8)), { timeout: 10_000, interval: 5 });
+    const r = rng(9);
+    for (let i = 0; i < 60; i++) {
+      const rows = Math.floor(r() * (store.n + 1));
+      same(store, folder.foldTo(rows), plain(store, rows), `jump ${i} to ${rows}`);
+    }
+    expect(folder.copies).toBeGreaterThan(5);
     folder.detach();
   });
 });
