@@ -415,7 +415,8 @@ function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
 /** A small hourglass centred at (x, y), `h` tall: the mark of a hung actor. */
 function hourglass(ctx: CanvasRenderingContext2D, x: number, y: number, h: number): void {
   const w = h * 0.8;
-  ctx.fillStyle = INK.onMark;
+  // filled with the ground's halo: the outline in the hung colour is what stands out
+  ctx.fillStyle = THEME.halo;
   ctx.strokeStyle = HUNG;
   ctx.lineWidth = 1.5;
   ctx.beginPath();

@@ -121,7 +121,7 @@ export const EVENT_COLOR: typeof LIGHT_EVENT = { ...LIGHT_EVENT };
 
 /**
  * Ink and grounds the painters draw on other colours, each measured against what it sits on:
- * the cross on a failed glyph and a hung actor's hourglass (on the status colour), labels and
+ * the cross on a failed glyph (on the status colour), labels and
  * the cross on a dead node's dark region, supervision links (on the page and node regions), and
  * the topology's "aggregated" note (its text on its own fill). `guide` is the flows view's faint
  * circle, decoration that no reading depends on, so it is left faint.

@@ -112,7 +112,7 @@ for (const theme of ["light", "dark"] as const) {
       const ink = P.INK;
       const down = P.NODE_STYLE.down.fill;
       expect(lowContrast({ "cross on a failed glyph": ink.onMark }, { failed: P.STATUS_COLOR.failed })).toEqual([]);
-      expect(lowContrast({ hourglass: ink.onMark }, { hung: P.HUNG })).toEqual([]);
+      expect(lowContrast({ "hourglass outline": P.HUNG }, { "hourglass fill": P.THEME.halo })).toEqual([]);
       expect(lowContrast({ "dead node cross": ink.deadCross }, { "node down": down })).toEqual([]);
       expect(lowContrast({ "label on a dead node": ink.downLabel }, { "node down": down }, TEXT)).toEqual([]);
       expect(lowContrast({ supervision: ink.supervision }, grounds())).toEqual([]);
