@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,17 +26,11 @@ from pathlib import Path
 from meshlab.canvas.encode import ChunkEncoder
 from meshlab.canvas.html import BUNDLE
 
+# The browser tests' launch flags, so a figure is measured in the browser the tests check
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser.launch import CHROMIUM_ARGS as ARGS
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 PAGE = """<!doctype html><meta charset="utf-8"><body style="margin:0">
 <div id="app" style="width:1200px"></div>

@@ -21,12 +21,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,79 +34,15 @@ from widget_harness import ARGS, CHROMIUM, load, tab_memory  # noqa: E402 - afte
 from widget_stream import MARKS  # noqa: E402
 
 from tests.browser.jupyter_page import KERNEL_EXEC, KERNEL_IDLE, put_notebook  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.browser.launch import jupyter_server  # noqa: E402
 
 
 @contextlib.contextmanager
 def jupyterlab(root: Path, cfg: Path) -> Iterator[str]:
     """JupyterLab on 127.0.0.1 serving ``root``, its config under ``cfg``; yields its URL."""
-    env = dict(os.environ)
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-    ):
-        (cfg / sub).mkdir(parents=True, exist_ok=True)
-        env[var] = str(cfg / sub)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    notif = cfg / "settings" / "@jupyterlab" / "apputils-extension"
-    notif.mkdir(parents=True, exist_ok=True)
-    (notif / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port = _free_port()
-    log_path = cfg / "server.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--ip=127.0.0.1",
-                f"--port={port}",
-                f"--ServerApp.root_dir={root}",
-                "--IdentityProvider.token=",
-                "--ServerApp.password=",
-                "--ServerApp.disable_check_xsrf=True",
-                "--ServerApp.allow_root=True",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.news_url=None",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/api/status", timeout=2).close()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"JupyterLab did not start:\n{log_path.read_text()}"
-                        ) from None
-                    time.sleep(0.2)  # a starting server gives no signal to wait on
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-    print(f"(server log: {log_path})", file=sys.stderr)
+    with jupyter_server(root, cfg, "lab", timeout=90) as url:
+        yield url
+    print(f"(server log: {cfg / 'server.log'})", file=sys.stderr)
 
 
 CELL = (

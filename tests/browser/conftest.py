@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from . import launch
+from .launch import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -23,16 +20,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 # MESHLAB_CHROMIUM names another browser binary (or a missing one, to see the skip notice)
 CHROMIUM = os.environ.get("MESHLAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 NO_CHROMIUM = "Chromium is not installed (apt-get install -y chromium fonts-liberation)"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def pytest_collection_modifyitems(items):
@@ -100,25 +87,6 @@ def open_page(browser):
     assert not raised, f"the page raised: {raised}"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-APPS = {
-    # JupyterLab 4: window.jupyterapp exposed, no news, no update checks
-    "lab": [
-        "jupyterlab",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ],
-    # Notebook 7 (built on JupyterLab components): the same window.jupyterapp when exposed
-    "notebook": ["notebook", "--JupyterNotebookApp.expose_app_in_browser=True"],
-}
-
-
 @contextlib.contextmanager
 def jupyter_server(tmp_path_factory, app: str = "lab"):
     """A Jupyter server (``lab`` or ``notebook``) on 127.0.0.1 in an isolated config, serving a
@@ -127,67 +95,8 @@ def jupyter_server(tmp_path_factory, app: str = "lab"):
     for nb in HERE.glob("*.ipynb"):
         shutil.copy(nb, root / nb.name)
     cfg = tmp_path_factory.mktemp(f"{app}-config")
-    env = dict(os.environ)
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-    ):
-        (cfg / sub).mkdir()
-        env[var] = str(cfg / sub)
-    # The kernel must find this checkout's meshlab and the real ipykernel: use this Python.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    notif = cfg / "settings" / "@jupyterlab" / "apputils-extension"
-    notif.mkdir(parents=True)
-    (notif / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port = free_port()
-    log = open(cfg / "server.log", "w")  # noqa: SIM115 - closed below
-    module, *app_args = APPS[app]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            module,
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--ServerApp.root_dir={root}",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True",
-            "--ServerApp.allow_root=True",
-            *app_args,
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"Jupyter ({app}) did not start:\n{(cfg / 'server.log').read_text()}"
-                    )
-                time.sleep(0.2)  # polling a server that is starting: there is no signal to wait on
+    with launch.jupyter_server(root, cfg, app, fail=pytest.fail) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
