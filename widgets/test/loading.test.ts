@@ -10,30 +10,11 @@ import { LocalModel, mountStandalone, type EmbeddedChunk } from "../src/standalo
 import { EventStore } from "../src/store";
 import { createView, type ViewHandle } from "../src/view";
 import { stubCanvasDom } from "./dom_stubs";
+import { runFrames, stubFrames } from "./frames";
 import { Encoder, randomRun, type Ev } from "./helpers";
 
-let frameQueue: Map<number, FrameRequestCallback>;
-let nextFrameId = 1;
-let clock = 1000;
-
-function runFrames(max = 50): void {
-  for (let ran = 0; frameQueue.size && ran < max; ran++) {
-    const batch = [...frameQueue.values()];
-    frameQueue.clear();
-    clock += 16;
-    for (const cb of batch) cb(clock);
-  }
-}
-
 beforeEach(() => {
-  frameQueue = new Map();
-  vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => {
-    const id = nextFrameId++;
-    frameQueue.set(id, cb);
-    return id;
-  });
-  vi.stubGlobal("cancelAnimationFrame", (id: number) => frameQueue.delete(id));
-  vi.spyOn(performance, "now").mockImplementation(() => clock);
+  stubFrames();
   stubCanvasDom();
 });
 

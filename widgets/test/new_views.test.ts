@@ -6,27 +6,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mountStandalone, type EmbeddedChunk } from "../src/standalone";
 import type { Traits } from "../src/model";
 import { stubCanvasDom } from "./dom_stubs";
+import { runFrames, stubFrames } from "./frames";
 import { Encoder, type Ev } from "./helpers";
 
 
-let frames: Map<number, FrameRequestCallback>;
-let id = 1;
-let clock = 1000;
-const runFrames = () => {
-  for (let i = 0; i < 20 && frames.size; i++) {
-    const batch = [...frames.values()];
-    frames.clear();
-    clock += 16;
-    for (const cb of batch) cb(clock);
-  }
-};
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 beforeEach(() => {
-  frames = new Map();
-  vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => (frames.set(id, cb), id++));
-  vi.stubGlobal("cancelAnimationFrame", (i: number) => frames.delete(i));
-  vi.spyOn(performance, "now").mockImplementation(() => clock);
+  stubFrames();
   stubCanvasDom();
 });
 
@@ -64,7 +51,7 @@ async function open(view: string, time = 1.5) {
   Object.defineProperty(stage, "clientWidth", { value: 900 });
   Object.defineProperty(stage, "clientHeight", { value: 460 });
   for (let i = 0; i < 10 && mounted.view.store.n === 0; i++) await tick();
-  runFrames();
+  runFrames(20);
   return mounted;
 }
 
@@ -77,11 +64,11 @@ describe("table view", () => {
     const rows = () => [...table.querySelectorAll<HTMLElement>(".ml-table-row")].filter((r) => r.style.display !== "none");
     expect(rows().length).toBeLessThan(40);
     (table.querySelector(".ml-table-head [data-col=status]") as HTMLElement).click();
-    runFrames();
+    runFrames(20);
     expect(rows()[0].textContent).toContain("w7");
     expect(rows()[0].textContent).toContain("failed");
     rows()[1].click();
-    runFrames();
+    runFrames(20);
     expect(model.get("selected")).toBe(rows()[1].dataset.actor && view.store.str(view.store.actorCodes[Number(rows()[1].dataset.actor)]));
     expect(table.querySelector(".ml-table-row.ml-sel")).not.toBeNull();
     // keys typed in the search box are text, not the canvas's shortcuts (v would change view)
@@ -89,12 +76,12 @@ describe("table view", () => {
     search.dispatchEvent(new KeyboardEvent("keydown", { key: "v", bubbles: true }));
     search.value = "w29";
     search.dispatchEvent(new Event("input", { bubbles: true }));
-    runFrames();
+    runFrames(20);
     expect(model.get("view")).toBe("table");
     expect(table.dataset.rows).toBe("11"); // w29 and w290 .. w299
     // another view hides the table and keeps the selection
     model.set("view", "topology");
-    runFrames();
+    runFrames(20);
     expect(table.style.display).toBe("none");
   });
 });
@@ -109,7 +96,7 @@ describe("flows view", () => {
     expect(Number(view.root.dataset.flowWindow)).toBeCloseTo((view.store.t1 - view.store.t0) / 20, 9);
     // before the first send: nothing
     model.set("time", 0.05);
-    runFrames();
+    runFrames(20);
     expect(view.root.dataset.flowEdges).toBe("");
   });
 });

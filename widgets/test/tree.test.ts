@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { itemBoxes, MIN_CELL, MIN_ROW, placeItems, placeTree, tidyTree, type Box } from "../src/tree";
+import { itemBoxes, MIN_CELL, MIN_ROW, placeItems, placeTree, tidyTree } from "../src/tree";
+import { overlaps, segmentHits } from "./boxes";
 
 // a random forest: each item's parent is an earlier item or none
 const forest = fc.array(fc.double({ min: 0, max: 0.999, noNaN: true }), { minLength: 1, maxLength: 120 }).map((xs) =>
@@ -124,15 +125,3 @@ describe("tidy supervision tree", () => {
   });
 });
 
-function overlaps(a: Box, b: Box): boolean {
-  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
-}
-
-/** An axis-aligned segment touches a box (a zero-width segment counts its line). */
-function segmentHits(b: Box, [x0, y0]: [number, number], [x1, y1]: [number, number]): boolean {
-  const lx = Math.min(x0, x1);
-  const hx = Math.max(x0, x1);
-  const ly = Math.min(y0, y1);
-  const hy = Math.max(y0, y1);
-  return lx < b.x1 && b.x0 < hx + (lx === hx ? 1e-9 : 0) && ly < b.y1 && b.y0 < hy + (ly === hy ? 1e-9 : 0);
-}

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { countForms } from "../src/draw_tree";
-import { itemBoxes, MIN_CELL, MIN_ROW, placeItems, tidyTree, type Box } from "../src/tree";
+import { itemBoxes, MIN_CELL, MIN_ROW, placeItems, tidyTree } from "../src/tree";
 import { buildForest, chooseShown, hiddenCounts, SubtreeCounts, type ItemFlags } from "../src/tree_budget";
+import { overlaps, segmentHits } from "./boxes";
 
 // A seeded generator, so a failing case is reproduced from its seed.
 function rng(seed: number): () => number {
@@ -42,18 +43,6 @@ function randomTree(seed: number, n: number, shape: number): { parent: Int32Arra
 
 const charW = (s: string) => [...s].length * 6;
 
-function overlaps(a: Box, b: Box): boolean {
-  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
-}
-
-function segmentHits(b: Box, [x0, y0]: [number, number], [x1, y1]: [number, number]): boolean {
-  // the elbows are axis-aligned segments
-  const lx = Math.min(x0, x1);
-  const hx = Math.max(x0, x1);
-  const ly = Math.min(y0, y1);
-  const hy = Math.max(y0, y1);
-  return lx < b.x1 && b.x0 < hx + (lx === hx ? 1e-9 : 0) && ly < b.y1 && b.y0 < hy + (ly === hy ? 1e-9 : 0);
-}
 
 describe("supervision tree folded to a budget", () => {
   it("builds a forest whose subtrees are preorder ranges, breaking cycles", () => {

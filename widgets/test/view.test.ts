@@ -11,41 +11,14 @@ import type { EventStore } from "../src/store";
 import { createView, type ViewHandle } from "../src/view";
 import { VIEWS } from "../src/views";
 import { stubCanvasDom } from "./dom_stubs";
+import { frameClock, runFrames, stubFrames } from "./frames";
 import { Encoder, randomRun } from "./helpers";
 
-
-// -- animation frames run only when the test says so ---------------------------------------------
-let frameQueue: Map<number, FrameRequestCallback>;
-let frameRequests = 0;
-let nextFrameId = 1;
-/** The one clock of the test: performance.now() and the frames' timestamps. */
-let clock = 1000;
-
-function runFrames(max = 50): number {
-  let ran = 0;
-  while (frameQueue.size && ran < max) {
-    const batch = [...frameQueue.values()];
-    frameQueue.clear();
-    clock += 16;
-    for (const cb of batch) cb(clock);
-    ran++;
-  }
-  return ran;
-}
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 beforeEach(() => {
-  frameQueue = new Map();
-  frameRequests = 0;
-  vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => {
-    frameRequests++;
-    const id = nextFrameId++;
-    frameQueue.set(id, cb);
-    return id;
-  });
-  vi.stubGlobal("cancelAnimationFrame", (id: number) => frameQueue.delete(id));
-  vi.spyOn(performance, "now").mockImplementation(() => clock);
+  stubFrames();
   stubCanvasDom();
 });
 
@@ -208,10 +181,10 @@ describe("animation frames", () => {
     const view = await loaded(model, 4);
     const drawn = Number(view.root.dataset.frame);
     // idle: nothing asks for a frame, however long we wait
-    const before = frameRequests;
+    const before = frameClock.requests;
     for (let i = 0; i < 5; i++) await tick();
     expect(runFrames()).toBe(0);
-    expect(frameRequests).toBe(before);
+    expect(frameClock.requests).toBe(before);
     expect(view.framePending()).toBe(false);
     // a change from the kernel: one frame, then idle again
     model.set("time", (view.store.t0 + view.store.t1) / 2);
@@ -228,7 +201,7 @@ describe("animation frames", () => {
     runFrames(); // the pause is drawn, then the pushed time settles
     expect(view.framePending()).toBe(false);
     // the first frame after idling advances by at most one frame, not by the idle time
-    clock += 60_000;
+    frameClock.now += 60_000;
     model.set("playing", true);
     const t1 = Number(view.root.dataset.time);
     runFrames(1);
@@ -431,10 +404,10 @@ describe("destroy", () => {
     expect(left.map((e) => `${(e.target as Element).className ?? e.target}:${e.type}`)).toEqual([]);
     expect(log.filter((e) => e.target === document || e.target === window).every((e) => e.removed || e.signal?.aborted)).toBe(true);
     // a change after destroy draws nothing and asks for no frame
-    const requests = frameRequests;
+    const requests = frameClock.requests;
     model.set("time", 1);
     model.push(all[0]);
-    expect(frameRequests).toBe(requests);
+    expect(frameClock.requests).toBe(requests);
     expect(view.framePending()).toBe(false);
     // the model closes: the data path lets go of it too
     detach(model);
