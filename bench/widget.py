@@ -29,6 +29,7 @@ from widget_harness import (  # noqa: F401 - re-exported for the modules that im
     _serve,
     _state,
     chromium,
+    frame_figure,
     no_chromium,
 )
 from widget_tree import tree_figure
@@ -61,16 +62,12 @@ def run(*, quick: bool) -> list[dict]:
             )
             lod = page.get_attribute(".meshlab-canvas", "data-lod")
             page.close()
-            p95 = _p95(steps)
             figures.append(
-                {
-                    "name": f"canvas: scrub step p95, {n_actors:,} actors",
-                    "value": p95,
-                    "unit": "ms",
-                    "target": "<= 16 ms",
-                    "met": p95 <= 16.0,
-                    "note": f"median {statistics.median(steps):.1f} ms, drawn as {lod}",
-                }
+                frame_figure(
+                    f"canvas: scrub step p95, {n_actors:,} actors",
+                    steps,
+                    f"median {statistics.median(steps):.1f} ms, drawn as {lod}",
+                )
             )
 
             # 2. playback with ~1,000 messages in flight
@@ -87,17 +84,13 @@ def run(*, quick: bool) -> list[dict]:
             flying = int(page.get_attribute(".meshlab-canvas", "data-in-flight"))
             lod = page.get_attribute(".meshlab-canvas", "data-lod")
             page.close()
-            p95 = _p95(frames)
             figures.append(
-                {
-                    "name": f"canvas: playback frame p95, {flying:,} msgs in flight",
-                    "value": p95,
-                    "unit": "ms",
-                    "target": "<= 16 ms",
-                    "met": p95 <= 16.0,
-                    "note": f"median {statistics.median(frames):.1f} ms over {len(frames)} "
+                frame_figure(
+                    f"canvas: playback frame p95, {flying:,} msgs in flight",
+                    frames,
+                    f"median {statistics.median(frames):.1f} ms over {len(frames)} "
                     f"frames, drawn as {lod}",
-                }
+                )
             )
 
             # 3. the flows view playing over a 1M-message trace
@@ -146,18 +139,14 @@ def flows_figure(browser, folder: Path, url: str, *, quick: bool) -> dict:
     frames = page.evaluate("() => window.mounted.view.frameTimes.slice()")
     edges = int(page.get_attribute(".meshlab-canvas", "data-flows") or 0)
     page.close()
-    p95 = _p95(agg)
-    return {
-        "name": f"canvas: flows aggregation per frame p95, {n_msgs:,} messages",
-        "value": p95,
-        "unit": "ms",
-        "target": "<= 16 ms",
-        "met": p95 <= 16.0,
-        "note": f"median {statistics.median(agg):.2f} ms, {statistics.median(touched):.0f} "
+    return frame_figure(
+        f"canvas: flows aggregation per frame p95, {n_msgs:,} messages",
+        agg,
+        f"median {statistics.median(agg):.2f} ms, {statistics.median(touched):.0f} "
         f"messages added or removed per frame (median) of {n_msgs // 20:,} in the window; "
         f"whole frame p95 {_p95(frames):.1f} ms (median {statistics.median(frames):.1f}) over "
         f"{len(frames)} frames, {edges} edges between 16 nodes, window 5 s",
-    }
+    )
 
 
 def spacetime_figure(browser, folder: Path, url: str, *, quick: bool) -> dict:
@@ -183,15 +172,11 @@ def spacetime_figure(browser, folder: Path, url: str, *, quick: bool) -> dict:
     )
     ds = page.evaluate("() => Object.assign({}, document.querySelector('.meshlab-canvas').dataset)")
     page.close()
-    p95 = _p95(steps)
     drawn = "bundled" if ds.get("stBundled") == "1" else "one by one"
-    return {
-        "name": f"canvas: space-time scrub step p95, {n_actors:,} actors",
-        "value": p95,
-        "unit": "ms",
-        "target": "<= 16 ms",
-        "met": p95 <= 16.0,
-        "note": f"median {statistics.median(steps):.1f} ms; {ds.get('stRows')} rows (closed node "
+    return frame_figure(
+        f"canvas: space-time scrub step p95, {n_actors:,} actors",
+        steps,
+        f"median {statistics.median(steps):.1f} ms; {ds.get('stRows')} rows (closed node "
         f"bands); last frame: {int(ds.get('stMessages', 0)):,} messages in its window, {drawn}, "
         "none left out",
-    }
+    )

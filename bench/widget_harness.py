@@ -62,6 +62,20 @@ def _p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
 
 
+def frame_figure(name: str, times: list[float], note: str) -> dict:
+    """The figure of an interaction timed per step or frame: the p95 of ``times`` (ms) against
+    one frame at 60 Hz, the target every scrub and playback figure shares."""
+    p95 = _p95(times)
+    return {
+        "name": name,
+        "value": p95,
+        "unit": "ms",
+        "target": "<= 16 ms",
+        "met": p95 <= 16.0,
+        "note": note,
+    }
+
+
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass

@@ -12,7 +12,14 @@ import statistics
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from widget_harness import _mount, _p95, _prepare, _state, chromium, no_chromium  # beside this file
+from widget_harness import (  # beside this file
+    _mount,
+    _prepare,
+    _state,
+    chromium,
+    frame_figure,
+    no_chromium,
+)
 
 from meshlab.canvas.synthetic import synthetic_trace
 
@@ -47,15 +54,11 @@ def topology_figure(browser, folder, url: str, *, quick: bool) -> dict:
     steps = page.evaluate(SCRUB)
     lod = page.get_attribute(".meshlab-canvas", "data-lod")
     page.close()
-    p95 = _p95(steps)
-    return {
-        "name": f"canvas: topology scrub step p95, {n_actors:,} actors on 200 nodes",
-        "value": p95,
-        "unit": "ms",
-        "target": "<= 16 ms",
-        "met": p95 <= 16.0,
-        "note": f"median {statistics.median(steps):.1f} ms over {len(steps)} steps, drawn as {lod}",
-    }
+    return frame_figure(
+        f"canvas: topology scrub step p95, {n_actors:,} actors on 200 nodes",
+        steps,
+        f"median {statistics.median(steps):.1f} ms over {len(steps)} steps, drawn as {lod}",
+    )
 
 
 def playback_figure(browser, folder, url: str, *, quick: bool) -> dict:
@@ -73,13 +76,8 @@ def playback_figure(browser, folder, url: str, *, quick: bool) -> dict:
     flying = int(page.get_attribute(".meshlab-canvas", "data-in-flight"))
     lod = page.get_attribute(".meshlab-canvas", "data-lod")
     page.close()
-    p95 = _p95(frames)
-    return {
-        "name": f"canvas: playback frame p95, {flying:,} msgs in flight",
-        "value": p95,
-        "unit": "ms",
-        "target": "<= 16 ms",
-        "met": p95 <= 16.0,
-        "note": f"median {statistics.median(frames):.1f} ms over {len(frames)} frames, "
-        f"drawn as {lod}",
-    }
+    return frame_figure(
+        f"canvas: playback frame p95, {flying:,} msgs in flight",
+        frames,
+        f"median {statistics.median(frames):.1f} ms over {len(frames)} frames, drawn as {lod}",
+    )

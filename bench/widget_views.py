@@ -12,7 +12,16 @@ import statistics
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from widget import ARGS, CHROMIUM, _mount, _p95, _prepare, _serve, _state  # beside this file
+from widget import (  # beside this file
+    ARGS,
+    CHROMIUM,
+    _mount,
+    _p95,
+    _prepare,
+    _serve,
+    _state,
+    frame_figure,
+)
 
 from meshlab.canvas.synthetic import synthetic_trace
 
@@ -79,15 +88,11 @@ def table_figure(browser, folder: Path, url: str, *, quick: bool, sort: str = "i
     frames, own, refolds = page.evaluate(COLLECT, FRAMES)
     rows = page.get_attribute(".meshlab-canvas", "data-table-rows")
     page.close()
-    p95 = _p95(frames)
-    return {
-        "name": f"canvas: actor table playing, sorted by {sort}, frame p95, {n_actors:,} actors",
-        "value": p95,
-        "unit": "ms",
-        "target": "<= 16 ms",
-        "met": p95 <= 16.0,
-        "note": f"median {statistics.median(frames):.1f} ms over {len(frames)} frames; the "
+    return frame_figure(
+        f"canvas: actor table playing, sorted by {sort}, frame p95, {n_actors:,} actors",
+        frames,
+        f"median {statistics.median(frames):.1f} ms over {len(frames)} frames; the "
         f"table's own part p95 {_p95(own):.2f} ms (median {statistics.median(own):.2f}); "
         f"the rows' order redone on {refolds - refolds0} of {len(own)} frames; "
         f"{int(rows or 0):,} rows",
-    }
+    )
