@@ -39,6 +39,15 @@ def _ds(page) -> dict:
     return page.evaluate(f"() => Object.assign({{}}, document.querySelector('{CANVAS}').dataset)")
 
 
+def _assert_caption_whole(ds: dict, *says: str) -> None:
+    """The caption wrapped onto the lines it needs, none cut with …, and says each of `says`."""
+    assert ds["stCaptionCut"] == "0", ds["stCaption"]
+    assert int(ds["stCaptionLines"]) == max(2, len(ds["stCaption"].split("\n")))
+    flat = ds["stCaption"].replace("\n", " ")
+    for s in says:
+        assert s in flat, (s, ds["stCaption"])
+
+
 def _messages(trace) -> pl.DataFrame:
     """One row per message: sender, receiver, send time and the time it left flight."""
     ev = trace.events
@@ -225,6 +234,7 @@ def test_two_thousand_actors_are_bands_and_nothing_is_cut(browser, tmp_path, art
     # every message of the window is counted: drawn one by one or in a bundle, never dropped
     assert int(ds["stMessages"]) == m.height
     assert ds["stBundled"] == "1" and 0 < int(ds["stDrawn"]) < m.height
+    _assert_caption_whole(ds, f"{m.height:,} messages", "arrows: 1 in ", "green strip = busy")
     page.locator(CANVAS).screenshot(path=str(artifacts / f"spacetime-2000-{size[0]}.png"))
     page.close()
 
@@ -334,6 +344,18 @@ def test_crowded_bars_show_the_focus_share(browser, tmp_path, artifacts, size, s
     # the focus reaches well beyond its own two bands
     assert sum(b[1] + b[2] for b in got.values()) > 20
     assert sum(1 for b in got.values() if b[1] + b[2] + b[4] + b[5]) > 4
+    # every statement of the caption is there whole at 900 px too: the focus, its legend, what
+    # is thinned 1 in k and what the colours mean
+    _assert_caption_whole(
+        ds,
+        f"message {msg_id} ",
+        f"{len(past):,} message",
+        f"{len(future):,} after it (purple)",
+        "the rest concurrent (faded)",
+        "blue / purple share of a bar: in the focus's past / future",
+        "of the past and future 1 in ",
+        "zoom in (wheel) for all",
+    )
     page.mouse.move(0, 0)  # no tooltip over the picture
     page.locator(CANVAS).screenshot(
         path=str(artifacts / f"spacetime-2000-focus-{size[0]}-{scheme}.png")
@@ -352,6 +374,7 @@ def test_sixteen_nodes_with_a_focus(browser, tmp_path, artifacts, scenario, size
     past, future = happens_before(trace, msg_id)
     assert int(ds["stPast"]) == len(past) and int(ds["stFuture"]) == len(future)
     assert ds["stFocusDrawn"] == "1"
+    _assert_caption_whole(ds, f"{len(future):,} after it (purple)", "click empty plot to clear")
     page.mouse.move(0, 0)
     page.locator(CANVAS).screenshot(
         path=str(artifacts / f"spacetime-16-{scenario}-{size[0]}-{scheme}.png")

@@ -11,20 +11,43 @@
 // marks (spacetime_marks), the playhead, and the caption (spacetime_caption).
 import { THEME } from "./palette";
 import { paintMessages } from "./spacetime_arrows";
-import { paintCaption } from "./spacetime_caption";
-import { AXIS_H, CAPTION_H, LABEL_W, type PaintInput, type Plot, type SpacetimeHit } from "./spacetime_frame";
+import { captionHeight, captionLines, MAX_CAPTION_LINES, paintCaption } from "./spacetime_caption";
+import { AXIS_H, LABEL_W, type PaintInput, type Plot, type SpacetimeHit } from "./spacetime_frame";
 import { paintHandlers } from "./spacetime_handlers";
 import { rowGeometry } from "./spacetime_lanes";
 import { paintMarks } from "./spacetime_marks";
 import { paintAxis, paintCausalLanes, paintRows } from "./spacetime_rows";
 
 export { MAX_ACTOR_LANES, type LaneMode } from "./spacetime_lanes";
-export { captionParts, wrapParts } from "./spacetime_caption";
+export { captionHeight, captionParts, MAX_CAPTION_LINES, wrapParts } from "./spacetime_caption";
 export { AXIS_H, CAPTION_H, FUTURE, LABEL_W, MAX_ARROWS, MAX_SLICES, MAX_THIN_ARROWS, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
 export { fmt, niceStep, shortName } from "./spacetime_text";
 export { placeWindow } from "./spacetime_window";
 
+/**
+ * One frame. The caption's height depends on what the frame holds (bundled or not, scrolled or
+ * not) and the rows' room on the caption's height: the frame is laid out for the lines the last
+ * frame's caption took, and laid out again (at most twice) when this one needs another count.
+ */
 export function paintSpacetime(p: PaintInput): SpacetimeHit {
+  let n = Math.max(2, Math.min(MAX_CAPTION_LINES, p.captionLines ?? 2));
+  let hit = paintFrame(p, captionHeight(n));
+  for (let pass = 0; pass < 2; pass++) {
+    const need = Math.max(2, Math.min(MAX_CAPTION_LINES, captionLines(p.ctx, p, hit, p.width).lines.length));
+    if (need === n) break;
+    n = pass === 0 ? need : Math.max(n, need); // the last pass never shrinks, so it settles
+    hit = paintFrame(p, captionHeight(n));
+  }
+  hit.captionLines = n;
+  hit.caption = captionLines(p.ctx, p, hit, p.width).lines.join("\n");
+  p.ctx.save();
+  hit.captionCut = paintCaption(p.ctx, p, hit, p.width, p.height, captionHeight(n));
+  p.ctx.restore();
+  return hit;
+}
+
+/** Everything but the caption, with capH pixels kept for it at the bottom. */
+function paintFrame(p: PaintInput, capH: number): SpacetimeHit {
   const { ctx, store: s, width, height, layout } = p;
   const { rows } = layout;
   ctx.save();
@@ -36,7 +59,7 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
   const xOf = (t: number) => plotX + ((t - p.w0) / span) * plotW;
   const tOf = (x: number) => p.w0 + ((x - plotX) / plotW) * span;
   const rowsTop = AXIS_H;
-  const rowsBottom = height - CAPTION_H;
+  const rowsBottom = height - capH;
   const geom = rowGeometry(rows, rowsBottom - rowsTop);
   const maxScroll = Math.max(0, geom.total - (rowsBottom - rowsTop));
   const scroll = Math.min(maxScroll, Math.max(0, p.scroll));
@@ -84,6 +107,9 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     slicesInWindow: 0,
     slicesDrawn: 0,
     marksCut: false,
+    captionLines: 2,
+    captionCut: false,
+    caption: "",
     arrows: { x0: [], y0: [], x1: [], y1: [], m: [] },
     slices: { x0: [], x1: [], y: [], h: [], i: [] },
     marks: { x: [], y: [], row: [] },
@@ -115,7 +141,6 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     ctx.lineTo(px, rowsBottom);
     ctx.stroke();
   }
-  paintCaption(ctx, p, hit, width, height);
   ctx.restore();
   return hit;
 }

@@ -1,8 +1,9 @@
-// The space-time view's caption: two lines under the lanes saying what the picture holds (how
-// many messages, whether they are bundled, what is filtered or scrolled out), so that nothing is
-// ever missing without a word; with a focus set, its legend and counts come first.
+// The space-time view's caption: lines under the lanes saying what the picture holds (how many
+// messages, whether they are bundled, what is filtered or scrolled out), so that nothing is ever
+// missing without a word; with a focus set, its legend and counts come first. It wraps onto as
+// many lines as it needs (up to MAX_CAPTION_LINES) and the frame keeps that height for it.
 import { THEME } from "./palette";
-import { CAPTION_H, FONT, FUTURE, MAX_SLICES, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
+import { FONT, FUTURE, MAX_SLICES, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
 import { fit, fmt } from "./spacetime_text";
 
 /** The caption's parts: what the picture holds, so that nothing is ever missing without a word. */
@@ -26,42 +27,81 @@ export function captionParts(h: SpacetimeHit, focused = false): string[] {
   return parts;
 }
 
-/** Parts joined with " · " into lines no wider than w (a part longer than a line gets its own). */
-export function wrapParts(parts: string[], w: number, measure: (s: string) => number): string[] {
+/** Parts joined with " · " into lines no wider than w; a part longer than a line breaks at spaces. */
+export function wrapParts(parts: string[], w: number, measure: (s: string) => number, firstW = w): string[] {
   const lines: string[] = [];
+  const room = () => (lines.length <= 1 ? firstW : w);
   for (const part of parts) {
     const last = lines.length ? `${lines[lines.length - 1]} · ${part}` : "";
-    if (last && measure(last) <= w) lines[lines.length - 1] = last;
-    else lines.push(part);
+    if (last && measure(last) <= room()) {
+      lines[lines.length - 1] = last;
+      continue;
+    }
+    // a new line for the part, broken at spaces where it is wider than a line
+    let line = "";
+    for (const word of part.split(" ")) {
+      const next = line ? `${line} ${word}` : word;
+      if (line && measure(next) > (lines.length ? w : firstW)) {
+        lines.push(line);
+        line = word;
+      } else line = next;
+    }
+    lines.push(line);
   }
   return lines;
 }
 
-export function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: SpacetimeHit, width: number, height: number): void {
+/** Caption lines shown at most: beyond them the last line is cut with a visible …. */
+export const MAX_CAPTION_LINES = 6;
+const LINE = 14;
+
+/** The height a caption of n lines takes under the lanes (two lines at least). */
+export function captionHeight(n: number): number {
+  return Math.max(2, Math.min(MAX_CAPTION_LINES, n)) * LINE + 6;
+}
+
+/** The caption's lines at this width and the x its first line starts at (after the focus's legend). */
+export function captionLines(ctx: CanvasRenderingContext2D, p: PaintInput, h: SpacetimeHit, width: number): { lines: string[]; x: number } {
   ctx.font = FONT;
-  ctx.textBaseline = "middle";
-  ctx.textAlign = "left";
-  ctx.fillStyle = THEME.bg;
-  ctx.fillRect(0, height - CAPTION_H, width, CAPTION_H);
-  const LINE = 14;
-  let y = height - CAPTION_H + LINE / 2 + 3;
   let parts = captionParts(h, p.causal !== null);
   let x = 8;
   if (p.causal) {
     // while a focus is set its legend comes first, and the counts follow it
     const c = p.causal;
+    x = 32;
+    parts = [`${p.focusLabel}: ${fmt(c.pastCount)} message${c.pastCount === 1 ? "" : "s"} before it (blue)`, `${fmt(c.futureCount)} after it (purple)`, "the rest concurrent (faded)", "click empty plot to clear", ...parts];
+  }
+  const lines = wrapParts(parts, width - 16, (t) => ctx.measureText(t).width, width - 8 - x);
+  return { lines, x };
+}
+
+/** Paints the caption in the strip of captionHeight(lines) at the bottom; true when it had to be cut. */
+export function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: SpacetimeHit, width: number, height: number, capH: number): boolean {
+  const { lines, x } = captionLines(ctx, p, h, width);
+  ctx.font = FONT;
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  ctx.fillStyle = THEME.bg;
+  ctx.fillRect(0, height - capH, width, capH);
+  let y = height - capH + LINE / 2 + 3;
+  const room = Math.floor((capH - 6) / LINE);
+  let cut = false;
+  if (lines.length > room) {
+    lines.splice(room - 1, lines.length, lines.slice(room - 1).join(" · ")); // then cut with a visible …
+    cut = true;
+  }
+  if (p.causal) {
     ctx.fillStyle = PAST;
     ctx.fillRect(8, y - 4, 8, 8);
     ctx.fillStyle = FUTURE;
     ctx.fillRect(18, y - 4, 8, 8);
-    x = 32;
-    parts = [`${p.focusLabel}: ${fmt(c.pastCount)} message${c.pastCount === 1 ? "" : "s"} before it (blue)`, `${fmt(c.futureCount)} after it (purple)`, "the rest concurrent (faded)", "click empty plot to clear", ...parts];
   }
-  const lines = wrapParts(parts, width - 16 - x, (t) => ctx.measureText(t).width);
-  if (lines.length > 2) lines.splice(1, lines.length, lines.slice(1).join(" · ")); // then cut with a visible …
   lines.forEach((line, i) => {
     ctx.fillStyle = p.causal && i === 0 ? THEME.text : h.bundled || h.maxScroll > 0 ? (THEME.dark ? "#ffd43b" : "#5c4400") : THEME.muted;
-    ctx.fillText(fit(ctx, line, width - 8 - (i ? 8 : x)), i ? 8 : x, y);
+    const w = width - 8 - (i ? 8 : x);
+    if (ctx.measureText(line).width > w) cut = true;
+    ctx.fillText(fit(ctx, line, w), i ? 8 : x, y);
     y += LINE;
   });
+  return cut;
 }

@@ -15,7 +15,7 @@ export const MAX_THIN_ARROWS = 300;
 export const MAX_SLICES = 3000;
 export const LABEL_W = 150;
 export const AXIS_H = 28;
-/** Two lines of caption under the lanes. */
+/** Two lines of caption under the lanes: the least it takes (it wraps onto more when it needs). */
 export const CAPTION_H = 34;
 /** Okabe–Ito blue and reddish purple: the causal past and future, apart for colour-blind eyes. */
 export const PAST = "#0072b2";
@@ -42,6 +42,8 @@ export interface PaintInput {
   causal: CausalSet | null;
   /** The focus's name for the caption ("message 12 ping a → b"). */
   focusLabel: string;
+  /** Lines the last frame's caption took: this frame is laid out for them first. */
+  captionLines?: number;
 }
 
 /** The plot's geometry for one frame: where times and rows fall, and which rows are in view. */
@@ -92,6 +94,11 @@ export interface SpacetimeHit {
   slicesInWindow: number;
   slicesDrawn: number;
   marksCut: boolean;
+  /** Lines the caption took, and whether any of it was cut with … (it should never be). */
+  captionLines: number;
+  captionCut: boolean;
+  /** The caption's text, its lines joined with newlines. */
+  caption: string;
   /** Hit geometry: arrows (message index), slices, marks (row). */
   arrows: { x0: number[]; y0: number[]; x1: number[]; y1: number[]; m: number[] };
   slices: { x0: number[]; x1: number[]; y: number[]; h: number[]; i: number[] };

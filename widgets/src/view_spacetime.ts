@@ -103,6 +103,7 @@ class SpacetimeRenderer implements Renderer {
       selectedRow: selRow,
       causal: this.causal,
       focusLabel: this.focusLabel(),
+      captionLines: this.hit?.captionLines,
     });
     this.scroll = this.hit.scroll;
     this.publish(root, this.hit);
@@ -117,6 +118,10 @@ class SpacetimeRenderer implements Renderer {
     ds.stBundled = h.bundled ? "1" : "0";
     ds.stSlices = String(h.slicesInWindow);
     ds.stRows = String(h.layout.rows.length);
+    // the caption's lines, and 1 when any of it had to be cut with … (tests fail on that)
+    ds.stCaptionLines = String(h.captionLines);
+    ds.stCaptionCut = h.captionCut ? "1" : "0";
+    ds.stCaption = h.caption;
     ds.stWindow = `${h.tOf(h.plotX)} ${h.tOf(h.plotX + h.plotW)} ${h.plotX} ${h.plotX + h.plotW}`;
     // row geometry while it is small enough to read: [kind, label, y, open]
     ds.stRowsAt =
