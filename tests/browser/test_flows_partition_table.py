@@ -13,23 +13,11 @@ import pytest
 import meshlab as ml
 from meshlab.canvas.synthetic import synthetic_trace
 
-CANVAS = ".meshlab-canvas"
+from .replay_page import CANVAS, open_replay
+
 TOKEN_RGB = (0x4E, 0x79, 0xA7)  # the first message type's colour
 SIDE_B_RGB = (0x0B, 0x72, 0x85)  # the second partition side's outline
 PARTITION_RGB = {"light": (0x7B, 0x2C, 0xBF), "dark": (0xB1, 0x97, 0xFC)}  # a cut link
-
-
-def open_replay(browser, tmp_path, trace, name, *, width=1280, scheme="light", **state):
-    path = ml.Canvas(trace, height=620, **state).save_html(tmp_path / f"{name}.html")
-    context = browser.new_context(
-        viewport={"width": width, "height": 800}, color_scheme=scheme, bypass_csp=True
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=30_000)
-    return context, page, errors
 
 
 def attr(page, name: str) -> str:

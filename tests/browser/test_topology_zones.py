@@ -12,25 +12,18 @@ import re
 import polars as pl
 import pytest
 
-import meshlab as ml
-
+from . import replay_page
+from .replay_page import CANVAS
 from .zoned_trace import zoned_trace
 
-CANVAS = ".meshlab-canvas"
 T = 20.0
 STATUSES = ("failed", "restarting", "busy", "idle", "stopped")
 
 
 def open_replay(browser, tmp_path, trace, name, *, width, scheme):
-    path = ml.Canvas(trace, height=620, time=T).save_html(tmp_path / f"{name}.html")
-    context = browser.new_context(
-        viewport={"width": width, "height": 800}, color_scheme=scheme, bypass_csp=True
+    context, page, errors = replay_page.open_replay(
+        browser, tmp_path, trace, name, width=width, scheme=scheme, ready_timeout=60_000, time=T
     )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=60_000)
     wait(page, f"Math.abs(parseFloat(d.time) - {T}) < 1e-9 && d.textBoxes !== undefined")
     return context, page, errors
 
