@@ -2,6 +2,7 @@
 // FlowWindow, paints it, and answers hover and click. Actors sit on a circle in traffic order;
 // past FLOW_ACTOR_LIMIT actors, nodes do. In-flight messages ride the edges when there are few.
 import { busySince, isHung, STATUS_SLOTS, type MeshState } from "./fold";
+import { strokeCut } from "./draw_cut";
 import { FlowWindow, defaultWindow, pairKey, type FlowDetail } from "./flows";
 import { FLOW_ACTOR_LIMIT, FLOW_BEND, FLOW_LABEL_LIMIT, circleDots, cutChords, flowLines, hitLine, trafficChains, type FlowLine, type FlowScene } from "./flow_scene";
 import { Grow } from "./grow";
@@ -10,7 +11,7 @@ import { S } from "./kinds";
 import { nodeOrder, type Rect } from "./layout";
 import { fmtInt } from "./lod";
 import { partitionSides } from "./partition";
-import { HUNG, INK, NODE_STYLE, PARTITION, SIDE_COLOR, STATUS_COLOR, THEME } from "./palette";
+import { HUNG, INK, NODE_STYLE, SIDE_COLOR, STATUS_COLOR, THEME } from "./palette";
 import { nodeStateName, statusName, type Filters } from "./scene";
 import type { EventStore } from "./store";
 
@@ -199,27 +200,10 @@ export class FlowsRenderer {
     }
     // a cut link as the topology draws one: a dashed purple line on a halo, a dot at each end
     for (const c of sc.cuts) {
-      ctx.globalAlpha = focused && c.a !== focus && c.b !== focus ? 0.35 : 1;
       ctx.beginPath();
       ctx.moveTo(c.x0, c.y0);
       ctx.lineTo(c.x1, c.y1);
-      ctx.strokeStyle = THEME.halo;
-      ctx.globalAlpha *= 0.75;
-      ctx.lineWidth = 6;
-      ctx.stroke();
-      ctx.globalAlpha /= 0.75;
-      ctx.strokeStyle = PARTITION;
-      ctx.lineWidth = 2.5;
-      ctx.setLineDash([7, 4]);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillStyle = PARTITION;
-      for (const [x, y] of [[c.x0, c.y0], [c.x1, c.y1]]) {
-        ctx.beginPath();
-        ctx.arc(x, y, 3.5, 0, Math.PI * 2);
-        ctx.fill();
-      }
-      ctx.globalAlpha = 1;
+      strokeCut(ctx, c, false, focused && c.a !== focus && c.b !== focus ? 0.35 : 1);
     }
 
     // dots: actors by status, or nodes by state

@@ -11,6 +11,7 @@ import { N } from "./kinds";
 import { GAP, HEADER, type Rect } from "./layout";
 import { fmtInt } from "./lod";
 import { LinkDrops, cutSegments, partialCuts, partitionSides, sideName, type CutSegment, type LinkDrop, type PartialCut, type Sides } from "./partition";
+import { strokeCut } from "./draw_cut";
 import { notesBox } from "./draw_topology";
 import { BRIDGE, DROP, PARTITION, SIDE_COLOR, THEME, inkOn } from "./palette";
 import type { Scene } from "./scene";
@@ -77,6 +78,9 @@ export class PartitionLayer {
   private state: MeshState | null = null;
   /** Where the caption was last written, or null (for `data-caption-box`). */
   private captionBox: Rect | null = null;
+  /** The caption's lines as drawn, and whether the box clipped any of them. */
+  private captionLines: string[] = [];
+  private captionCut = false;
   /** The regions of the last frame by node, where they are drawn (for `data-region-boxes`). */
   private regions: { idx: number; box: Rect }[] = [];
 
@@ -187,6 +191,8 @@ export class PartitionLayer {
   paint(ctx: CanvasRenderingContext2D, sc: Scene): void {
     const { sides, segments, badges, partial, arcs } = this.picture;
     this.captionBox = null;
+    this.captionLines = [];
+    this.captionCut = false;
     ctx.save();
     ctx.textBaseline = "middle";
     const split = !!sides && sides.groups.length > 1;
@@ -277,22 +283,7 @@ export class PartitionLayer {
       ctx.beginPath();
       ctx.moveTo(c.x0, c.y0);
       ctx.quadraticCurveTo(c.cx, c.cy, c.x1, c.y1);
-      ctx.strokeStyle = THEME.halo;
-      ctx.globalAlpha = 0.75;
-      ctx.lineWidth = c.count > 1 ? 8 : 6;
-      ctx.stroke();
-      ctx.globalAlpha = 1;
-      ctx.strokeStyle = PARTITION;
-      ctx.lineWidth = c.count > 1 ? 4 : 2.5;
-      ctx.setLineDash([7, 4]);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillStyle = PARTITION;
-      for (const [x, y] of [[c.x0, c.y0], [c.x1, c.y1]]) {
-        ctx.beginPath();
-        ctx.arc(x, y, c.count > 1 ? 4.5 : 3.5, 0, Math.PI * 2);
-        ctx.fill();
-      }
+      strokeCut(ctx, c, c.count > 1);
       if (c.count > 1) {
         // a bundle says how many links it stands for, at its middle
         const [mx, my] = arcMiddle(c);
@@ -343,11 +334,27 @@ export class PartitionLayer {
     let rows = lines.length + notes.length;
     let cw = Infinity;
     if (sc.caption && sc.zones) {
-      lines.push(...notes);
-      const tw = Math.max(...lines.map((l) => ctx.measureText(l.text).width)) + 27;
-      const h = height(lines.length);
-      // nodes drawn in zones: the scene kept a place for the caption
-      box = { ...sc.caption, w: Math.min(tw, sc.caption.w), h: Math.min(h, sc.caption.h) };
+      // nodes drawn in zones: the scene kept a place for the caption (a free zone slot, else the
+      // footer's right half, four lines tall); smaller lines where the place is low, a side too
+      // long to name node by node named by its runs of nodes, else counted with its zones, and
+      // the notes (also in the legend) only where they fit
+      const place = sc.caption;
+      if (height(lines.length + notes.length) > place.h) [px, lh] = [10, 13];
+      ctx.font = font(px);
+      const fits = (t: string) => ctx.measureText(t).width + 27 <= place.w;
+      const zoneOf = sc.zones.zoneOf;
+      for (const l of lines) if (l.side !== undefined) l.text = sideText(l.side, sides.groups[l.side], (n) => this.name(n), (n) => zoneOf[n], fits);
+      const fitRows = Math.max(2, Math.floor((place.h - 6) / lh));
+      if (lines.length + notes.length <= fitRows) lines.push(...notes);
+      else if (lines.length > fitRows) lines.splice(fitRows - 1, lines.length, { text: `+${lines.length - fitRows + 1} more lines: hover a curve or a side`, dim: true });
+      const tw = Math.max(
+        ...lines.map((l) => {
+          ctx.font = font(px, l.bold);
+          return ctx.measureText(l.text).width;
+        }),
+      ) + 27;
+      rows = lines.length;
+      box = { ...place, w: Math.min(tw, place.w), h: Math.min(height(lines.length), place.h) };
     } else {
       if (!sc.nodes.length) return;
       const place = captionPlace(sc, notesBox(ctx, sc));
@@ -422,8 +429,12 @@ export class PartitionLayer {
       }
       ctx.fillStyle = l.bold ? (THEME.dark ? "#e5dbff" : "#5f3dc4") : l.dim ? THEME.muted : THEME.text;
       ctx.font = font(px, l.bold);
-      ctx.fillText(l.text, x0 + (l.side !== undefined || l.cut ? 20 : 7), y);
+      const tx = x0 + (l.side !== undefined || l.cut ? 20 : 7);
+      ctx.fillText(l.text, tx, y);
+      // a line the box clips (wider than it, or below it) is a caption cut short: say so
+      if (tx + ctx.measureText(l.text).width > box.x + box.w + 0.5 || y + px / 2 > box.y + box.h + 0.5) this.captionCut = true;
     });
+    this.captionLines = lines.map((l) => l.text);
     ctx.restore();
   }
 
@@ -469,7 +480,8 @@ export class PartitionLayer {
    * Signals for tests and tools: `data-sides` (the sides, `|`-separated), `data-partial-cuts`
    * (each cut link inside a side as `a~b@bridges`, bridges `,`-separated, or `a~b@n1>n2` for a
    * detour when no node bridges both ends), `data-bridges` and `data-cut-xy` (the middle of the
-   * first curve drawn), `data-caption-box` (x,y,w,h of the caption, or "") and
+   * first curve drawn), `data-caption-box` (x,y,w,h of the caption, or ""), `data-caption-lines`
+   * (its lines as drawn, newline-separated), `data-caption-cut` ("1" when the box clipped one), and
    * `data-region-boxes` (`name:x,y,w,h` per region, `;`-separated), so a test can check that
    * the caption covers no region.
    */
@@ -484,6 +496,8 @@ export class PartitionLayer {
     root.dataset.cutXy = c ? arcMiddle(c).map((v) => v.toFixed(1)).join(",") : "";
     const xywh = (r: Rect) => [r.x, r.y, r.w, r.h].map((v) => v.toFixed(1)).join(",");
     root.dataset.captionBox = this.captionBox ? xywh(this.captionBox) : "";
+    root.dataset.captionLines = this.captionLines.join("\n");
+    root.dataset.captionCut = this.captionCut ? "1" : "0";
     root.dataset.regionBoxes = this.regions.map((r) => `${this.name(r.idx)}:${xywh(r.box)}`).join(";");
   }
 }
@@ -504,6 +518,29 @@ export function captionPlace(sc: Scene, notes: Rect | null = null): Rect | null 
   // the notes saying detail was reduced (bottom right) keep their corner
   if (place && notes && notes.y < place.y + place.h && place.y < notes.y + notes.h && notes.x < place.x + place.w) place = { ...place, w: notes.x - 6 - place.x };
   return place && place.w >= 80 && place.h >= 20 ? place : null;
+}
+
+/**
+ * A side's caption line: its nodes by name when they fit, else their runs of consecutive nodes
+ * ("side A: 120 nodes: n0–n119"), else how many nodes in how many zones (hovering the side's
+ * outline names them all).
+ */
+export function sideText(i: number, g: number[], name: (n: number) => string, zoneOf: (n: number) => number, fits: (t: string) => boolean): string {
+  const full = `side ${sideName(i)}: ${g.map(name).join(", ")}`;
+  if (fits(full)) return full;
+  const sorted = [...g].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let k = 0; k < sorted.length; ) {
+    let e = k;
+    while (e + 1 < sorted.length && sorted[e + 1] === sorted[e] + 1) e++;
+    runs.push(e > k ? `${name(sorted[k])}–${name(sorted[e])}` : name(sorted[k]));
+    k = e + 1;
+  }
+  const count = `side ${sideName(i)}: ${fmtInt(g.length)} node${g.length === 1 ? "" : "s"}`;
+  const ranged = `${count}: ${runs.join(", ")}`;
+  if (fits(ranged)) return ranged;
+  const zones = new Set(g.map(zoneOf)).size;
+  return `${count} in ${fmtInt(zones)} zone${zones === 1 ? "" : "s"}`;
 }
 
 /** "n0, n1 ✂ n2, n3 · via n4": a cut group in the caption, bridges cut short after a few. */
