@@ -6,7 +6,7 @@ import { C } from "./causal";
 import { DROP, THEME } from "./palette";
 import { cross } from "./shapes";
 import { laneTraffic, thinStride } from "./spacetime_bundle";
-import { FUTURE, MAX_ARROWS, MAX_THIN_ARROWS, PAST, type PaintInput, type Plot, type SpacetimeHit } from "./spacetime_frame";
+import { FUTURE, MAX_ARROWS, MAX_THIN_ARROWS, PAST, type MessagesShown, type PaintInput, type Plot, type SpacetimeHit } from "./spacetime_frame";
 
 let scratch: Int32Array = new Int32Array(4096);
 // per kept message of a frame: its rows and the x of its ends (reused from frame to frame)
@@ -15,16 +15,9 @@ let KB = new Int32Array(0);
 let KX0 = new Float64Array(0);
 let KX1 = new Float64Array(0);
 
-export interface MessagesDrawn {
+export interface MessagesDrawn extends MessagesShown {
   kept: number;
-  timers: number;
   hidden: number;
-  drawn: number;
-  bundled: boolean;
-  stride: number;
-  causalStride: number;
-  peakPerBar: number;
-  bars: Map<number, Float64Array> | null;
 }
 
 export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: Plot, hitA: SpacetimeHit["arrows"]): MessagesDrawn {

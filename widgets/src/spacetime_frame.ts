@@ -46,8 +46,9 @@ export interface PaintInput {
   captionLines?: number;
 }
 
-/** The plot's geometry for one frame: where times and rows fall, and which rows are in view. */
-export interface Plot {
+/** Where times and rows fall in one frame, and which rows are in view: what the painters
+ * draw by and what a click is mapped back with. */
+export interface PlotGeometry {
   plotX: number;
   plotW: number;
   xOf: (t: number) => number;
@@ -60,26 +61,17 @@ export interface Plot {
   rowY: (r: number) => number;
   firstRow: number;
   lastRow: number;
+}
+
+/** The plot's geometry for one frame, as the painters take it. */
+export interface Plot extends PlotGeometry {
   /** A focus is set: what is concurrent with it is faded. */
   dim: boolean;
 }
 
-/** What a frame drew, for clicks, tooltips and the page's data-* signals. */
-export interface SpacetimeHit {
-  layout: LaneLayout;
-  geom: RowGeometry;
-  rowsTop: number;
-  rowsBottom: number;
-  scroll: number;
-  maxScroll: number;
-  firstRow: number;
-  lastRow: number;
-  xOf: (t: number) => number;
-  tOf: (x: number) => number;
-  plotX: number;
-  plotW: number;
-  /** Messages overlapping the window, arrows drawn, whether aggregated (bars and thinned arrows). */
-  messages: number;
+/** How the messages of a frame were drawn: the arrows painter's answer, kept in the hit. */
+export interface MessagesShown {
+  /** Arrows drawn, and whether aggregated (bars and thinned arrows). */
   drawn: number;
   bundled: boolean;
   /** When bundled: one message in `stride` is an arrow; the most messages in one lane's bar. */
@@ -90,6 +82,13 @@ export interface SpacetimeHit {
   /** When bundled, per row shown: its bars summed (sent, past, future, received, past, future). */
   bars: Map<number, Float64Array> | null;
   timers: number;
+}
+
+/** What a frame drew, for clicks, tooltips and the page's data-* signals. */
+export interface SpacetimeHit extends PlotGeometry, MessagesShown {
+  layout: LaneLayout;
+  /** Messages overlapping the window. */
+  messages: number;
   hiddenMessages: number;
   slicesInWindow: number;
   slicesDrawn: number;
@@ -103,5 +102,4 @@ export interface SpacetimeHit {
   arrows: { x0: number[]; y0: number[]; x1: number[]; y1: number[]; m: number[] };
   slices: { x0: number[]; x1: number[]; y: number[]; h: number[]; i: number[] };
   marks: { x: number[]; y: number[]; row: number[] };
-  rowY: (r: number) => number;
 }
