@@ -1,6 +1,7 @@
 // What happy-dom lacks for a whole view: a 2D canvas context and the Option constructor.
-// Shared by the DOM tests of the views (view.test.ts, new_views.test.ts).
-import { vi } from "vitest";
+// Shared by the DOM tests of the views (view.test.ts, new_views.test.ts, loading.test.ts).
+import { afterEach, beforeEach, vi } from "vitest";
+import { stubFrames } from "./frames";
 
 /** A canvas context that accepts every call and measures text at 6 px a character. */
 export function fakeContext(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
@@ -34,5 +35,19 @@ export function stubCanvasDom(): void {
   vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(function (this: HTMLCanvasElement) {
     const self = this as HTMLCanvasElement & { __ctx?: CanvasRenderingContext2D };
     return (self.__ctx ??= fakeContext(this)) as never;
+  });
+}
+
+/** For a test file of whole views: before each test, frames on the file's clock
+ * (`./frames`) and the canvas stubs; after it, every stub undone and the page emptied. */
+export function stubViewDomEachTest(): void {
+  beforeEach(() => {
+    stubFrames();
+    stubCanvasDom();
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+    document.body.replaceChildren();
   });
 }

@@ -3,26 +3,17 @@
 // says data-ready only when every event at or before its playhead is in (the first frame is the
 // whole state there, never a partial one), data-loaded when all is in, and shades the part of
 // the scrubber not loaded yet.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { attach, completeAt, noteChunk } from "../src/channel";
 import type { Traits } from "../src/model";
 import { LocalModel, mountStandalone, type EmbeddedChunk } from "../src/standalone";
 import { EventStore } from "../src/store";
 import { createView, type ViewHandle } from "../src/view";
-import { stubCanvasDom } from "./dom_stubs";
-import { runFrames, stubFrames } from "./frames";
+import { stubViewDomEachTest } from "./dom_stubs";
+import { runFrames } from "./frames";
 import { Encoder, randomRun, type Ev } from "./helpers";
 
-beforeEach(() => {
-  stubFrames();
-  stubCanvasDom();
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  document.body.replaceChildren();
-});
+stubViewDomEachTest();
 
 const STATE: Partial<Traits> = { time: 0, selected: "", playing: false, speed: 1, view: "topology", lanes: "auto", hide_system: false, supervision: false, class_filter: "", type_filter: "", meta: {}, height: 400 };
 

@@ -2,26 +2,17 @@
 // The flows and table views in a DOM, through the in-page model a replay uses: the table draws
 // only the rows in sight, a click on a row selects the actor, its search box keeps its keys, and
 // the flows view publishes the edges it drew. (Pixels are checked in Chromium, tests/browser.)
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mountStandalone, type EmbeddedChunk } from "../src/standalone";
 import type { Traits } from "../src/model";
-import { stubCanvasDom } from "./dom_stubs";
-import { runFrames, stubFrames } from "./frames";
+import { stubViewDomEachTest } from "./dom_stubs";
+import { runFrames } from "./frames";
 import { Encoder, type Ev } from "./helpers";
 
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-beforeEach(() => {
-  stubFrames();
-  stubCanvasDom();
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  document.body.replaceChildren();
-});
+stubViewDomEachTest();
 
 /** 300 workers on 3 nodes; w0 -> w1 -> w2 -> w0 pass a token; w7 crashes at t=1. */
 function run(): EmbeddedChunk[] {

@@ -2,7 +2,7 @@
 // The whole view in a DOM, driven through the in-page model a standalone replay uses (as a
 // notebook's model would drive it): chunk gaps and resync, the keyboard map, frames only when
 // something changed, and that destroy() leaves no listener behind.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { attach, detach } from "../src/channel";
 import { keyCommand } from "../src/input";
 import { SYNCED, type Traits } from "../src/model";
@@ -10,23 +10,14 @@ import { LocalModel, mountStandalone, type EmbeddedChunk } from "../src/standalo
 import type { EventStore } from "../src/store";
 import { createView, type ViewHandle } from "../src/view";
 import { VIEWS } from "../src/views";
-import { stubCanvasDom } from "./dom_stubs";
-import { frameClock, runFrames, stubFrames } from "./frames";
+import { stubViewDomEachTest } from "./dom_stubs";
+import { frameClock, runFrames } from "./frames";
 import { Encoder, randomRun } from "./helpers";
 
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-beforeEach(() => {
-  stubFrames();
-  stubCanvasDom();
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  document.body.replaceChildren();
-});
+stubViewDomEachTest();
 
 // -- a trace cut into chunks as the kernel sends them --------------------------------------------
 function chunks(parts = 4, seed = 7): EmbeddedChunk[] {
