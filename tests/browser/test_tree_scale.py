@@ -25,6 +25,24 @@ def _wait(page, js: str) -> None:
     )
 
 
+def _open_at_failure(browser, tmp_path, trace, name, *, width, loaded, k):
+    """The tree view of ``trace`` as an HTML replay at ``width`` x 800, waited on until ready
+    (or, with ``loaded``, every chunk in) and moved to just after its ``k``-th actor failure;
+    (page, the page's uncaught errors, that failure's row, its time)."""
+    path = ml.Canvas(trace, view="tree").save_html(tmp_path / f"{name}.html")
+    page = browser.new_page(viewport={"width": width, "height": 800}, bypass_csp=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    signal = "data-loaded" if loaded else "data-ready"
+    page.wait_for_selector(f"{CANVAS}[{signal}='1'][data-tree-shown]", timeout=60_000)
+    fail = trace.events.filter(pl.col("kind").cast(str) == "actor_fail").row(k, named=True)
+    t = fail["t"] + 1e-6
+    page.evaluate(f"(t) => {MODEL}.set('time', t)", t)
+    _wait(page, f"Math.abs(parseFloat(d.time) - {t}) < 1e-9 && d.treeFolds")
+    return page, errors, fail, t
+
+
 @pytest.mark.parametrize("n_actors", [2_000, 100_000])
 def test_large_tree_folds_to_what_fits_and_keeps_failures_in_sight(
     browser, tmp_path, artifacts, n_actors
@@ -32,17 +50,10 @@ def test_large_tree_folds_to_what_fits_and_keeps_failures_in_sight(
     trace = synthetic_trace(
         actors=n_actors, nodes=16, messages=2_000, span=30.0, failures=40, seed=2
     )
-    path = ml.Canvas(trace, view="tree").save_html(tmp_path / "big.html")
-    page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-loaded='1'][data-tree-shown]", timeout=60_000)
     # a moment when an actor is down: between a crash and its restart
-    fail = trace.events.filter(pl.col("kind").cast(str) == "actor_fail").row(3, named=True)
-    t = fail["t"] + 1e-6
-    page.evaluate(f"(t) => {MODEL}.set('time', t)", t)
-    _wait(page, f"Math.abs(parseFloat(d.time) - {t}) < 1e-9 && d.treeFolds")
+    page, errors, fail, t = _open_at_failure(
+        browser, tmp_path, trace, "big", width=1280, loaded=True, k=3
+    )
     state = trace.state_at(t).actors
     down = state["status"].is_in(["failed", "restarting"])
     assert state.filter(pl.col("actor") == fail["actor"])["status"][0] in ("failed", "restarting")
@@ -93,16 +104,9 @@ def test_large_tree_folds_to_what_fits_and_keeps_failures_in_sight(
 @pytest.mark.parametrize("width", [1280, 900])
 def test_wide_family_wraps_into_rows_under_its_supervisor(browser, tmp_path, artifacts, width):
     trace = synthetic_trace(actors=300, nodes=4, messages=2_000, span=30.0, failures=6, seed=2)
-    path = ml.Canvas(trace, view="tree").save_html(tmp_path / "wide.html")
-    page = browser.new_page(viewport={"width": width, "height": 800}, bypass_csp=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1'][data-tree-shown]", timeout=60_000)
-    fail = trace.events.filter(pl.col("kind").cast(str) == "actor_fail").row(2, named=True)
-    t = fail["t"] + 1e-6
-    page.evaluate(f"(t) => {MODEL}.set('time', t)", t)
-    _wait(page, f"Math.abs(parseFloat(d.time) - {t}) < 1e-9 && d.treeFolds")
+    page, errors, fail, t = _open_at_failure(
+        browser, tmp_path, trace, "wide", width=width, loaded=False, k=2
+    )
     # one family, wrapped onto several rows: far more workers drawn than one row holds
     assert page.get_attribute(CANVAS, "data-tree-wrapped") == "1"
     rows = int(page.get_attribute(CANVAS, "data-tree-rows"))
