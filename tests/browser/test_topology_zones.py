@@ -52,6 +52,24 @@ def assert_no_overlap(page) -> int:
     return len(boxes)
 
 
+def assert_partition_caption_whole(page, zones: list[dict]) -> None:
+    """The partition's caption says since when and each side (its nodes by name, by runs or
+    counted), none of its lines clipped, and covers no zone box."""
+    sides = [s.split(",") for s in page.get_attribute(CANVAS, "data-sides").split("|")]
+    assert len(sides) >= 2
+    assert page.get_attribute(CANVAS, "data-caption-cut") == "0"
+    lines = page.get_attribute(CANVAS, "data-caption-lines").split("\n")
+    assert lines[0].startswith("✂ partition since t="), lines
+    for i, side in enumerate(sides):
+        line = next(x for x in lines if x.startswith(f"side {'ABCDEFGH'[i]}: "))
+        rest = line.split(": ", 1)[1]
+        assert rest == ", ".join(side) or rest.startswith(f"{len(side):,} node"), (line, side)
+    x, y, w, h = map(float, page.get_attribute(CANVAS, "data-caption-box").split(","))
+    for z in zones:
+        zx, zy, zw, zh = z["box"]
+        assert x >= zx + zw or zx >= x + w or y >= zy + zh or zy >= y + h, (z["name"], x, y, w, h)
+
+
 def expected_counts(trace, zones: list[dict]) -> list[dict]:
     """Each zone's counts from Trace.state_at: node states and actor statuses of its nodes."""
     state = trace.state_at(T)
@@ -101,6 +119,8 @@ def test_zones_at_200_nodes_count_what_state_at_says_and_never_overlap(
         assert zones[6]["counts"]["down"] == 1 and zones[10]["counts"]["other"] == 1
         assert sum(z["counts"]["failed"] for z in zones) >= 8
         assert assert_no_overlap(page) >= 40  # zone headers and cell names, at least
+        # the partition's caption is whole: which nodes are on which side, not just its title
+        assert_partition_caption_whole(page, zones)
         page.screenshot(path=str(artifacts / f"zones-200-{width}-{scheme}.png"))
 
         # the wheel over the dead node's zone zooms into it: its nodes drawn one by one

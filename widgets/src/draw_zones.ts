@@ -238,7 +238,13 @@ export function paintZoneColumn(ctx: CanvasRenderingContext2D, zs: SceneZones, o
   ctx.restore();
 }
 
-/** The notes under the zones, on one line cut to the width. */
+/** Height of a note line in a footer taller than one line (kept for a partition's caption). */
+const NOTE_LINE_H = 13;
+
+/**
+ * The notes under the zones: one line cut to the width in a one-line footer; in a taller one
+ * (kept for a partition's caption) wrapped at " · " and spaces onto its lines, the last cut.
+ */
 export function paintZoneFooter(ctx: CanvasRenderingContext2D, zs: SceneZones, notes: string[], out: TextBox[]): void {
   if (!notes.length) return;
   ctx.save();
@@ -246,9 +252,38 @@ export function paintZoneFooter(ctx: CanvasRenderingContext2D, zs: SceneZones, n
   ctx.textAlign = "left";
   const font = fontOf(ZONE_FONT_PX, false);
   const f = zs.footer;
-  const text = cutStart(notes.join(" · "), f.w - 4, (s) => measureWith(ctx, font, s));
-  if (text) drawText(ctx, { text, x: f.x + 2, y: f.y, w: measureWith(ctx, font, text), h: f.h, bold: false, ink: "muted" }, ZONE_FONT_PX, THEME.muted, out);
+  const measure = (s: string) => measureWith(ctx, font, s);
+  const rows = Math.max(1, Math.floor((f.h - 4) / NOTE_LINE_H));
+  const lines = rows > 1 ? wrapWords(notes.join(" · ").split(" · "), f.w - 4, measure) : [notes.join(" · ")];
+  if (lines.length > rows) lines.splice(rows - 1, lines.length, lines.slice(rows - 1).join(" · "));
+  const h = rows > 1 ? NOTE_LINE_H : f.h;
+  lines.forEach((line, i) => {
+    const text = cutStart(line, f.w - 4, measure);
+    if (text) drawText(ctx, { text, x: f.x + 2, y: f.y + (rows > 1 ? 3 : 0) + i * h, w: measure(text), h, bold: false, ink: "muted" }, ZONE_FONT_PX, THEME.muted, out);
+  });
   ctx.restore();
+}
+
+/** Parts joined with " · " into lines no wider than w, a part wider than a line broken at spaces. */
+export function wrapWords(parts: string[], w: number, measure: (s: string) => number): string[] {
+  const lines: string[] = [];
+  for (const part of parts) {
+    const joined = lines.length ? `${lines[lines.length - 1]} · ${part}` : "";
+    if (joined && measure(joined) <= w) {
+      lines[lines.length - 1] = joined;
+      continue;
+    }
+    let line = "";
+    for (const word of part.split(" ")) {
+      const next = line ? `${line} ${word}` : word;
+      if (line && measure(next) > w) {
+        lines.push(line);
+        line = word;
+      } else line = next;
+    }
+    lines.push(line);
+  }
+  return lines;
 }
 
 /** The zone (index) whose box or row is under (x, y), or -1; -2 for the button back to all zones. */

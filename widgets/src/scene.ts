@@ -225,7 +225,8 @@ export class SceneBuilder {
     const nNodes = store.nodeCodes.length;
     const names = store.nodeCodes.map((c) => store.str(c));
     const order = nodeOrder(names, metaNodes);
-    const plan = planZones(store, names, order, area, zo, layoutNodes);
+    // a trace that cuts links keeps room for the partition's caption under the zones
+    const plan = planZones(store, names, order, area, { ...zo, caption: cutsLinks(store) }, layoutNodes);
     let boxOf: (NodeBox | undefined)[];
     let portal: (Rect | undefined)[] = new Array(nNodes);
     let strip: Rect | null = null;

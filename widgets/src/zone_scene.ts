@@ -4,13 +4,15 @@
 import type { NodeBox, Rect } from "./layout";
 import type { NodeStateName } from "./scene";
 import type { EventStore } from "./store";
-import { ZONE_MIN, assignZones, layoutFocus, layoutZones, zeroCounts, type FocusLayout, type ZoneCounts, type ZoneLayout, type ZoneSource, type Zoning } from "./zones";
+import { CAPTION_FOOTER_H, ZONE_MIN, assignZones, layoutFocus, layoutZones, zeroCounts, type FocusLayout, type ZoneCounts, type ZoneLayout, type ZoneSource, type Zoning } from "./zones";
 
 export interface ZoneOptions {
   /** The zone zoomed into, by name ("" for the overview). */
   focus: string;
   /** Node name -> zone, as MeshOS's desired state lists them (meta.meshos.zones). */
   meta?: Record<string, string>;
+  /** The trace cuts links: the footer grows to hold a partition's caption (CAPTION_FOOTER_H). */
+  caption?: boolean;
 }
 
 export interface SceneZone {
@@ -85,10 +87,11 @@ export function planZones(store: EventStore, names: string[], order: number[], a
       nodes.map((i) => store.nodeSlots[i].length),
       area,
       flat,
+      opt.caption ? CAPTION_FOOTER_H : undefined,
     );
     return { zoning, focus, overview: null, zoomed };
   }
-  return { zoning, focus: -1, overview: layoutZones(zoning, names.length, area), zoomed: null };
+  return { zoning, focus: -1, overview: layoutZones(zoning, names.length, area, opt.caption ? CAPTION_FOOTER_H : 0), zoomed: null };
 }
 
 /** Node boxes of a plan by node index (zoomed: only the focused zone's nodes have one). */

@@ -126,10 +126,26 @@ export function layoutCells(count: number, r: Rect): Rect[] {
   return out;
 }
 
-/** Zone boxes on a grid over `area` (a footer line kept below), each zone's cells inside it. */
-export function layoutZones(zoning: Zoning, nNodes: number, area: Rect): ZoneLayout {
-  const footer = { x: area.x, y: area.y + area.h - FOOTER_H, w: area.w, h: FOOTER_H };
-  const grid = { x: area.x, y: area.y, w: area.w, h: Math.max(1, area.h - FOOTER_H - 2) };
+/**
+ * The footer's height while the trace cuts links and no zone slot is free: four lines of a
+ * partition's caption (the title, two sides, a cut group or the note) in its right half, and
+ * the notes wrapped in its left half.
+ */
+export const CAPTION_FOOTER_H = 4 * 13 + 6;
+
+/**
+ * Zone boxes on a grid over `area` (a footer kept below), each zone's cells inside it. With
+ * `captionH` (the trace cuts links) the footer grows to it unless the grid leaves a zone slot
+ * free, where the caption goes instead.
+ */
+export function layoutZones(zoning: Zoning, nNodes: number, area: Rect, captionH = 0): ZoneLayout {
+  const plain = zoneGrid(zoning, nNodes, area, FOOTER_H);
+  return captionH > FOOTER_H && !(plain.spare && plain.spare.h >= captionH) ? zoneGrid(zoning, nNodes, area, captionH) : plain;
+}
+
+function zoneGrid(zoning: Zoning, nNodes: number, area: Rect, footerH: number): ZoneLayout {
+  const footer = { x: area.x, y: area.y + area.h - footerH, w: area.w, h: footerH };
+  const grid = { x: area.x, y: area.y, w: area.w, h: Math.max(1, area.h - footerH - 2) };
   const n = zoning.zones.length;
   // zones share the area by their node counts only roughly: a grid of equal boxes reads best
   const cols = gridColumns(n, grid.w, grid.h, 1.6);
@@ -339,10 +355,10 @@ export const ROW_H = 18;
  * column that lists every zone with its counts (so failures elsewhere stay in sight, and a
  * message to another zone has somewhere to go).
  */
-export function layoutFocus(zoning: Zoning, focus: number, slotCounts: number[], area: Rect, layout: (slots: number[], r: Rect) => NodeBox[]): FocusLayout {
-  const footer = { x: area.x, y: area.y + area.h - FOOTER_H, w: area.w, h: FOOTER_H };
+export function layoutFocus(zoning: Zoning, focus: number, slotCounts: number[], area: Rect, layout: (slots: number[], r: Rect) => NodeBox[], footerH = FOOTER_H): FocusLayout {
+  const footer = { x: area.x, y: area.y + area.h - footerH, w: area.w, h: footerH };
   const colW = Math.round(Math.max(120, Math.min(190, area.w * 0.2)));
-  const col = { x: area.x + area.w - colW, y: area.y, w: colW, h: area.h - FOOTER_H - 2 };
+  const col = { x: area.x + area.w - colW, y: area.y, w: colW, h: area.h - footerH - 2 };
   const main = layout(slotCounts, { x: area.x, y: area.y, w: Math.max(1, area.w - colW - ZONE_GAP), h: col.h });
   const back = { x: col.x, y: col.y, w: col.w, h: ROW_H + 2 };
   const fit = Math.max(1, Math.floor((col.h - back.h - 4) / ROW_H));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Folder } from "../src/fold";
 import { GAP, captionStrip, gridColumns, layoutNodes, type Rect } from "../src/layout";
-import { captionPlace, cutArcs, partialText } from "../src/draw_partition";
+import { captionPlace, cutArcs, partialText, sideText } from "../src/draw_partition";
 import type { Scene } from "../src/scene";
 import { LinkDrops, badgeSpot, cutSegments, partialCuts, partitionSides } from "../src/partition";
 import { EventStore } from "../src/store";
@@ -303,5 +303,18 @@ describe("partition caption place", () => {
     const notes = { x: 900, y: 560, w: 380, h: 34 };
     const { place } = frame(16, 1280, 620, notes);
     expect(place!.x + place!.w).toBeLessThanOrEqual(notes.x);
+  });
+});
+
+describe("a side's caption line", () => {
+  const name = (n: number) => `n${n}`;
+  const zoneOf = (n: number) => Math.floor(n / 10);
+  const side = [...Array(66).keys(), ...Array.from({ length: 123 }, (_, k) => 67 + k)];
+  it("names the nodes when they fit, else their runs, else counts them with their zones", () => {
+    expect(sideText(1, [190, 191], name, zoneOf, () => true)).toBe("side B: n190, n191");
+    const byWidth = (w: number) => (t: string) => t.length <= w;
+    expect(sideText(0, side, name, zoneOf, byWidth(60))).toBe("side A: 189 nodes: n0–n65, n67–n189");
+    expect(sideText(0, [5, 3, 4, 9, 10, 11, 12], name, zoneOf, byWidth(30))).toBe("side A: 7 nodes: n3–n5, n9–n12");
+    expect(sideText(0, side, name, zoneOf, byWidth(20))).toBe("side A: 189 nodes in 19 zones");
   });
 });

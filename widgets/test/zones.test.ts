@@ -7,6 +7,7 @@ import { layoutNodes, type Rect } from "../src/layout";
 import { SceneBuilder, nodeStateName, statusName, type Filters } from "../src/scene";
 import { explicitZones } from "../src/zone_scene";
 import {
+  CAPTION_FOOTER_H,
   CELL_NAMED_H,
   assignZones,
   blockSize,
@@ -93,16 +94,21 @@ describe("zone layout", () => {
         fc.integer({ min: 300, max: 900 }),
         fc.integer({ min: 0, max: 2 }),
         fc.integer({ min: 0, max: 1000 }),
-        (n, width, height, style, seed) => {
+        fc.boolean(),
+        (n, width, height, style, seed, cut) => {
           const ns = names(n, style);
           const order = ns.map((_, i) => i);
           const zoning = assignZones(ns, order, () => undefined);
           // the stage beside the inspector, as the view gives it
           const area = { x: 10, y: 10, w: width * 0.72 - 20, h: height - 20 };
-          const lay = layoutZones(zoning, n, area);
+          // a trace that cuts links: a free zone slot or a footer tall enough for the caption
+          const lay = layoutZones(zoning, n, area, cut ? CAPTION_FOOTER_H : 0);
+          if (cut) check(lay.footer.h === CAPTION_FOOTER_H || (lay.spare !== null && lay.spare.h >= CAPTION_FOOTER_H), () => "no room for the partition's caption");
+          check(inside(lay.footer, area), () => "the footer leaves the area");
           const texts: TextBox[] = [];
           lay.zones.forEach((zb, i) => {
             check(inside(zb.box, area), () => `zone ${i} leaves the area`);
+            check(!overlaps(zb.box, lay.footer), () => `zone ${i} is over the footer`);
             for (let j = i + 1; j < lay.zones.length; j++) check(!overlaps(zb.box, lay.zones[j].box), () => `zones ${i} and ${j} overlap`);
             const hdr = fitHeader(zb.lines, headerParts(zoning.zones[zb.zone].name, randomCounts(seed + i)), measure);
             for (const t of hdr) check(inside(t, zb.box), () => `header text ${t.text} leaves zone ${i}`);
