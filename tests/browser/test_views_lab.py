@@ -22,7 +22,7 @@ import pytest
 import meshlab as ml
 
 from .jupyter_page import colour_share, kernel, open_notebook, wait_kernel
-from .test_spacetime import _messages, _pick_arrow, happens_before
+from .test_spacetime import _assert_caption_whole, _messages, _pick_arrow, happens_before
 
 NOTEBOOK = "views_lab.ipynb"
 T_FAIL = 6.95  # supervision-tree, seed 1: root/api and its workers wait for a restart
@@ -195,6 +195,9 @@ def test_space_time_causality_in_jupyterlab(lab, trace, artifacts):
     # something before or after it, and something concurrent, or the check would say little
     assert past or future
     assert len(past) + len(future) + 1 < trace.events.filter(kind="msg_send").height
+    # beside the inspector at 900 px the caption wraps: the focus and both counts, none cut
+    _assert_caption_whole(ds, f"message {msg_id} ", f"{len(future):,} after it (purple)")
+    page.mouse.move(0, 0)  # no tooltip over the caption
     page.locator(CANVAS).nth(0).screenshot(path=str(artifacts / "lab-spacetime-900-light.png"))
 
 
