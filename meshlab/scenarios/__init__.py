@@ -3,7 +3,7 @@
 >>> import meshlab as ml
 >>> ml.scenarios.names()  # doctest: +NORMALIZE_WHITESPACE
 ['ping-pong', 'ring', 'spawn-storm', 'supervision-tree', 'node-failure', 'partition',
- 'maintenance-drain', 'replica-repair', 'crash-loop', 'slow-node']
+ 'partial-partition', 'maintenance-drain', 'replica-repair', 'crash-loop', 'slow-node']
 >>> trace = ml.scenarios.run("ring", seed=3, until=0.5)
 >>> trace.meta.scenario, trace.meta.seed
 ('ring', 3)
@@ -15,6 +15,7 @@ from meshlab.scenarios import (
     crash_loop,
     maintenance_drain,
     node_failure,
+    partial_partition,
     partition,
     ping_pong,
     replica_repair,
@@ -36,6 +37,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     supervision_tree.SCENARIO,
     node_failure.SCENARIO,
     partition.SCENARIO,
+    partial_partition.SCENARIO,
     # MeshOS, the cluster-behaviour engine on the simulator (meshlab.meshos)
     maintenance_drain.SCENARIO,
     replica_repair.SCENARIO,
