@@ -115,6 +115,30 @@ def test_partial_partition_names_cut_links_and_bridges(
     context.close()
 
 
+@pytest.mark.parametrize(("width", "theme"), [(1280, "light"), (900, "dark")])
+def test_the_builtin_partial_partition_scenario(browser, tmp_path, artifacts, width, theme):
+    """`meshlab run partial-partition`: the same cuts as the 5-node case, drawn with n4 as
+    the bridge and the caption naming both groups, while the writer detours through n4."""
+    trace = ml.scenarios.run("partial-partition", seed=1)
+    name = f"partial-builtin-{theme}-{width}"
+    context, page, errors = open_replay(
+        browser, tmp_path, trace, name, time=T, width=width, scheme=theme
+    )
+    check_partial(page, trace, theme, bridge_marks=True)
+    assert sorted(attr(page, "partial-cuts").split()) == [
+        "n0~n2@n4", "n0~n3@n4", "n1~n2@n4", "n1~n3@n4"
+    ]  # fmt: skip
+    assert "n0, n1 ✂ n2, n3 · via n4" in attr(page, "caption-lines")
+    assert attr(page, "caption-cut") == "0"
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+    page.focus(CANVAS)
+    page.keyboard.press("End")
+    wait_attr(page, "partial-cuts", "v === ''")
+    assert attr(page, "bridges") == ""
+    assert not errors, errors
+    context.close()
+
+
 @pytest.mark.parametrize(("width", "theme"), [(1280, "dark"), (900, "light"), (900, "dark")])
 def test_full_partition_sides_in_both_themes(browser, tmp_path, artifacts, width, theme):
     trace = ml.scenarios.run("partition", seed=1)
