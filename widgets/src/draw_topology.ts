@@ -3,7 +3,7 @@ import { K } from "./kinds";
 import { fmtInt } from "./lod";
 import { fitLabels } from "./labels";
 import { GAP, HEADER, exitPoint, type Rect } from "./layout";
-import { DROP, EVENT_COLOR, HANDLER_ERROR, HUNG, INK, NODE_STYLE, inkOn, PARTITION, STATUS_COLOR, THEME } from "./palette";
+import { DROP, EVENT_COLOR, HANDLER_ERROR, HUNG, INK, NODE_STYLE, inkOn, PARTITION, STATUS_COLOR, THEME, VIEW } from "./palette";
 import type { Scene, SceneLine, SceneNode } from "./scene";
 import { cross } from "./shapes";
 import { paintZoneColumn, paintZoneFooter, paintZoneOverview } from "./draw_zones";
@@ -254,7 +254,7 @@ function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions):
     // A restarting actor waits for its restart (the dashed orange ring): red with a ✕ if its
     // life ended in a crash, hollow like a clean stop if its supervisor shut it down.
     const shutDown = a.status === "restarting" && !a.crashed;
-    ctx.fillStyle = a.status === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[a.status] ?? "#999");
+    ctx.fillStyle = a.status === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[a.status] ?? VIEW.noStatus);
     ctx.beginPath();
     if (a.system) ctx.rect(a.x - r, a.y - r, 2 * r, 2 * r);
     else ctx.arc(a.x, a.y, r, 0, Math.PI * 2);

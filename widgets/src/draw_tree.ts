@@ -8,7 +8,7 @@ import type { MeshState } from "./fold";
 import { HUNG_AFTER } from "./fold";
 import { N, S } from "./kinds";
 import { lastSegment } from "./labels";
-import { HANDLER_ERROR, HUNG, NODE_STYLE, STATUS_COLOR, THEME, typeColor } from "./palette";
+import { EVENT_COLOR, HANDLER_ERROR, HUNG, INK, NODE_STYLE, STATUS_COLOR, THEME, typeColor, VIEW } from "./palette";
 import type { Filters } from "./scene";
 import { cross } from "./shapes";
 import type { EventStore } from "./store";
@@ -204,7 +204,7 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
   ctx.textBaseline = "middle";
   ctx.textAlign = "center";
   // edges under everything: parent -> child, an arrowhead at the child
-  const edge = THEME.dark ? "#6c757d" : "#8d96a0";
+  const edge = VIEW.treeEdge;
   ctx.strokeStyle = edge;
   ctx.fillStyle = edge;
   ctx.lineWidth = 1.2;
@@ -259,7 +259,7 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
       ctx.fillStyle = typeColor(s.node[pic.actor[k]]);
       ctx.fillRect(x - r, y + r + 2, 2 * r, 2.5);
     }
-    if (p.line2[k]) line2Color[k] = c.failed ? STATUS_COLOR.failed : c.restarting ? "#b35900" : THEME.muted;
+    if (p.line2[k]) line2Color[k] = c.failed ? STATUS_COLOR.failed : c.restarting ? EVENT_COLOR.restartCount : THEME.muted;
   });
   // the texts last, grouped by font: setting a canvas font parses it, and a wrapped family has
   // hundreds of names
@@ -346,7 +346,7 @@ function paintGlyph(ctx: CanvasRenderingContext2D, a: number, x: number, y: numb
   const status = code === S.alive ? (busy ? "busy" : "idle") : code === S.failed ? "failed" : code === S.restarting ? "restarting" : code === S.stopped ? "stopped" : "absent";
   const crashed = s.failRow[a] >= 0;
   const shutDown = status === "restarting" && !crashed;
-  ctx.fillStyle = status === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[status] ?? "#999");
+  ctx.fillStyle = status === "restarting" ? STATUS_COLOR.failed : (STATUS_COLOR[status] ?? VIEW.noStatus);
   ctx.beginPath();
   if (store.actorSystem[a]) ctx.rect(x - r, y - r, 2 * r, 2 * r);
   else ctx.arc(x, y, r, 0, Math.PI * 2);
@@ -365,7 +365,7 @@ function paintGlyph(ctx: CanvasRenderingContext2D, a: number, x: number, y: numb
     ctx.setLineDash([]);
   }
   if (crashed && (status === "failed" || status === "restarting") && r >= 4) {
-    ctx.strokeStyle = "#fff";
+    ctx.strokeStyle = INK.onMark;
     ctx.lineWidth = Math.max(1.5, r / 4);
     cross(ctx, x, y, r * 0.45);
   }

@@ -5,7 +5,7 @@
 // the fitting functions of zones.ts, which never let two texts overlap, and is logged so the
 // view can publish where it went.
 import type { Rect } from "./layout";
-import { HUNG, NODE_STYLE, STATUS_COLOR, THEME } from "./palette";
+import { INK, NODE_STYLE, STATUS_COLOR, THEME, VIEW } from "./palette";
 import type { Scene, SceneNode } from "./scene";
 import type { SceneZones } from "./zone_scene";
 import { CELL_FONT_PX, CELL_NAMED_H, CELL_NAME_H, ZONE_FONT_PX, cellNameForms, cutEnd, cutStart, fitCellMark, fitCellNames, fitHeader, headerParts, namePrefix, type TextBox, type ZoneCounts } from "./zones";
@@ -30,13 +30,13 @@ function measureWith(ctx: CanvasRenderingContext2D, font: string, text: string):
 function ink(kind: string, node?: SceneNode): string {
   switch (kind) {
     case "failed":
-      return THEME.dark ? "#ff8787" : "#c92a2a";
+      return VIEW.zoneFailed;
     case "restarting":
-      return THEME.dark ? "#ffa94d" : "#b35900";
+      return VIEW.zoneRestarting;
     case "busy":
-      return THEME.dark ? "#8ce99a" : "#1f7a4d";
+      return VIEW.zoneBusy;
     case "hung":
-      return THEME.dark ? "#f06595" : HUNG;
+      return VIEW.zoneHung;
     case "state":
       return NODE_STYLE.other.text;
     case "cell":
@@ -109,12 +109,12 @@ export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: 
     const b = z.box;
     ctx.beginPath();
     ctx.roundRect(b.x, b.y, b.w, b.h, 6);
-    ctx.fillStyle = THEME.dark ? "#212428" : "#f8f9fa";
+    ctx.fillStyle = VIEW.zoneFill;
     ctx.fill();
     const c = z.counts;
     const alarm = c.down || c.failed ? ink("failed") : c.restarting ? ink("restarting") : "";
     ctx.lineWidth = alarm ? 2 : 1;
-    ctx.strokeStyle = alarm || (THEME.dark ? "#495057" : "#ced4da");
+    ctx.strokeStyle = alarm || VIEW.zoneEdge;
     ctx.stroke();
   }
   // cells, batched by style: one fill and one stroke for all cells that look alike
@@ -138,7 +138,7 @@ export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: 
   }
   ctx.setLineDash([]);
   // a dead node: a red cross over its cell
-  ctx.strokeStyle = THEME.dark ? "#ff6b6b" : "#d62828";
+  ctx.strokeStyle = INK.deadCross;
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   for (const n of sc.nodes) {
@@ -209,13 +209,13 @@ export function paintZoneColumn(ctx: CanvasRenderingContext2D, zs: SceneZones, o
     const b = zs.back;
     ctx.beginPath();
     ctx.roundRect(b.x, b.y, b.w, b.h, b.h / 2);
-    ctx.fillStyle = THEME.dark ? "#2b3035" : "#e9ecef";
+    ctx.fillStyle = VIEW.zoneBack;
     ctx.fill();
     const label = cutEnd("◂ all zones", b.w - 16, (s) => measure(s, true));
     if (label) drawText(ctx, { text: label, x: b.x + 8, y: b.y, w: measure(label, true), h: b.h, bold: true, ink: "text" }, ZONE_FONT_PX, THEME.text, out);
   }
   const row = (box: Rect, line: Rect, name: string, c: ZoneCounts, focused: boolean) => {
-    ctx.fillStyle = focused ? (THEME.dark ? "#343a40" : "#dee2e6") : THEME.dark ? "#212428" : "#f8f9fa";
+    ctx.fillStyle = focused ? VIEW.zoneFocus : VIEW.zoneFill;
     ctx.fillRect(box.x, box.y, box.w, box.h);
     // a stripe in the colour of the zone's worst trouble
     const alarm = c.down || c.failed ? ink("failed") : c.restarting ? ink("restarting") : c.other ? NODE_STYLE.other.stroke : "";

@@ -3,7 +3,7 @@
 import { actorAttrs, nodeAttrs, type Attrs } from "./attrs";
 import { HUNG_AFTER, busySince, isHung, type MeshState } from "./fold";
 import { K, KINDS, isMessageKind } from "./kinds";
-import { HANDLER_ERROR, HUNG, STATUS_COLOR, inkOn } from "./palette";
+import { HANDLER_ERROR, HUNG, STATUS_COLOR, inkOn, VIEW } from "./palette";
 import { nodeStateName, statusName } from "./scene";
 import { fmtTime } from "./scrubber";
 import type { EventStore } from "./store";
@@ -99,7 +99,7 @@ export function renderActor(
   const status = statusName(s, a, t);
   const cls = store.str(store.actorClass[a]);
   const table = h("table", { class: "ml-kv" });
-  const bg = STATUS_COLOR[status] ?? "#cccccc";
+  const bg = STATUS_COLOR[status] ?? VIEW.noStatus;
   const chip = h("span", { class: "ml-chip", style: `background:${bg};color:${inkOn(bg)}` }, status);
   table.append(row("status", chip));
   const since = busySince(s, a, t);

@@ -139,6 +139,86 @@ const DARK_INK: typeof LIGHT_INK = { ...LIGHT_INK, supervision: "#868e96", guide
 /** The current theme's ink (replaced in place by applyTheme). */
 export const INK: typeof LIGHT_INK = { ...LIGHT_INK };
 
+/**
+ * The grounds, edges and text of the views' own furniture, each measured against what it sits
+ * on (test/palette.test.ts): the zones view's zone boxes (fill, outline at 3:1 on the page and
+ * on the fill), its focused row and "all zones" pill, and the text inks of its counts (4.5:1 on
+ * the zone fill and on the focused row); the tree's edges (3:1 on the page); the bold caption
+ * line of a partition (4.5:1 on the page); the space-time view's playhead, its message-bar grey
+ * (3:1 on the page at the opacity the sent bars are drawn with) and its caption's note of
+ * bundled or scrolled lanes (4.5:1); the scrubber's density bars (3:1 on the strip); and the
+ * chip of an actor whose status has no colour of its own (3:1 on the page, its text by inkOn).
+ */
+const LIGHT_VIEW = {
+  zoneFill: "#f8f9fa",
+  zoneEdge: "#868e96",
+  zoneFocus: "#dee2e6",
+  zoneBack: "#e9ecef",
+  zoneFailed: "#b02525",
+  zoneRestarting: "#9c4d00",
+  zoneBusy: "#1b6b43",
+  zoneHung: "#a61e4d",
+  treeEdge: "#8a939c",
+  captionBold: "#5f3dc4",
+  playhead: "#e8590c",
+  bars: "#343a40",
+  captionNote: "#5c4400",
+  density: "#868e96",
+  noStatus: "#868e96",
+};
+const DARK_VIEW: typeof LIGHT_VIEW = {
+  zoneFill: "#212428",
+  zoneEdge: "#6c757d",
+  zoneFocus: "#343a40",
+  zoneBack: "#2b3035",
+  zoneFailed: "#ff8787",
+  zoneRestarting: "#ffa94d",
+  zoneBusy: "#8ce99a",
+  zoneHung: "#f783ac",
+  treeEdge: "#6c757d",
+  captionBold: "#e5dbff",
+  playhead: "#ff922b",
+  bars: "#ced4da",
+  captionNote: "#ffd43b",
+  density: "#adb5bd",
+  noStatus: "#868e96",
+};
+/** The current theme's view furniture (replaced in place by applyTheme). */
+export const VIEW: typeof LIGHT_VIEW = { ...LIGHT_VIEW };
+
+/**
+ * Faint guides no reading depends on, so they are exempt from 3:1 (the test only requires them
+ * to stay visible): the space-time axis's time gridlines, the shade outside the trace, a node
+ * band's tint and top line, and the lanes' lines (each lane is named at its left; its events
+ * are the marks on it), and the scrubber's hatching over the part of a trace not loaded yet.
+ */
+const LIGHT_GUIDE = {
+  grid: "#eceef0",
+  outside: "rgba(0,0,0,0.035)",
+  band: "rgba(0,0,0,0.045)",
+  bandLine: "#ced4da",
+  lane: "#c9ced4",
+  unloaded: "rgba(128,128,128,.28)",
+  unloadedGap: "rgba(128,128,128,.08)",
+};
+const DARK_GUIDE: typeof LIGHT_GUIDE = {
+  ...LIGHT_GUIDE,
+  grid: "#343a40",
+  outside: "rgba(255,255,255,0.04)",
+  band: "rgba(255,255,255,0.06)",
+  bandLine: "#495057",
+  lane: "#495057",
+};
+/** The current theme's guides (replaced in place by applyTheme). */
+export const GUIDE: typeof LIGHT_GUIDE = { ...LIGHT_GUIDE };
+
+/**
+ * The space-time view's causal past and future: Okabe–Ito blue and reddish purple, apart for
+ * colour-blind eyes, 3:1 on the page in both themes (the same shades serve both).
+ */
+export const PAST = "#0072b2";
+export const FUTURE = "#cc79a7";
+
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */
 export const MAINT_COLOR: Record<string, string> = {
   cordoned: "#862e9c",
@@ -209,6 +289,8 @@ export function applyTheme(dark: boolean): void {
   Object.assign(MARKER_COLOR, dark ? DARK_MARKERS : LIGHT_MARKERS);
   Object.assign(EVENT_COLOR, dark ? DARK_EVENT : LIGHT_EVENT);
   Object.assign(INK, dark ? DARK_INK : LIGHT_INK);
+  Object.assign(VIEW, dark ? DARK_VIEW : LIGHT_VIEW);
+  Object.assign(GUIDE, dark ? DARK_GUIDE : LIGHT_GUIDE);
   TYPE_PALETTE.splice(0, TYPE_PALETTE.length, ...(dark ? DARK_TYPES : LIGHT_TYPES));
   SIDE_COLOR.splice(0, SIDE_COLOR.length, ...(dark ? DARK_SIDES : LIGHT_SIDES));
   // module bindings, so every importer reads the current theme's shade

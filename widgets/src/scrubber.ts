@@ -1,7 +1,7 @@
 // The timeline under the canvas: an event-density strip, markers for failures, restarts, node
 // deaths and partitions (buttons, so they can be clicked and read), and the playhead.
 import { K } from "./kinds";
-import { MARKER_COLOR, THEME } from "./palette";
+import { GUIDE, MARKER_COLOR, THEME, VIEW } from "./palette";
 import type { EventStore } from "./store";
 
 /** What each marker colour means, in the order the legend shows them. */
@@ -248,7 +248,7 @@ export class Scrubber {
       this.unloaded = document.createElement("div");
       this.unloaded.className = "ml-unloaded";
       this.unloaded.title = "still loading";
-      this.unloaded.style.cssText = "position:absolute;top:0;bottom:0;right:0;pointer-events:none;background:repeating-linear-gradient(135deg,rgba(128,128,128,.28) 0 4px,rgba(128,128,128,.08) 4px 8px)";
+      this.unloaded.style.cssText = `position:absolute;top:0;bottom:0;right:0;pointer-events:none;background:repeating-linear-gradient(135deg,${GUIDE.unloaded} 0 4px,${GUIDE.unloadedGap} 4px 8px)`;
       this.el.insertBefore(this.unloaded, this.head);
     }
     this.unloaded.style.display = "";
@@ -269,7 +269,7 @@ export class Scrubber {
     const d = store.density(this.t0, this.t1, bins);
     let max = 0;
     for (const v of d) max = Math.max(max, v);
-    ctx.fillStyle = "#adb5bd";
+    ctx.fillStyle = VIEW.density;
     const bw = width / bins;
     for (let i = 0; i < bins; i++) {
       if (!d[i]) continue;

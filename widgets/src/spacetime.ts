@@ -9,7 +9,7 @@
 // This module lays out one frame and calls the painters in order: axis and rows
 // (spacetime_rows), handler slices (spacetime_handlers), messages (spacetime_arrows), lifecycle
 // marks (spacetime_marks), the playhead, and the caption (spacetime_caption).
-import { THEME } from "./palette";
+import { THEME, VIEW } from "./palette";
 import { paintMessages } from "./spacetime_arrows";
 import { captionHeight, captionLines, MAX_CAPTION_LINES, paintCaption } from "./spacetime_caption";
 import { AXIS_H, LABEL_W, type PaintInput, type Plot, type SpacetimeHit } from "./spacetime_frame";
@@ -134,7 +134,7 @@ function paintFrame(p: PaintInput, capH: number): SpacetimeHit {
   // the playhead
   const px = xOf(p.t);
   if (px >= plotX && px <= plotX + plotW) {
-    ctx.strokeStyle = "#e8590c";
+    ctx.strokeStyle = VIEW.playhead;
     ctx.lineWidth = 2;
     ctx.beginPath();
     ctx.moveTo(px, rowsTop - 6);

@@ -3,7 +3,7 @@
 // are drawn one by one, and a fuller window counts every message in its lanes' traffic bars and
 // draws one arrow in k. Arrows are batched by style (one stroke and one fill per style).
 import { C } from "./causal";
-import { DROP, THEME } from "./palette";
+import { DROP, THEME, VIEW } from "./palette";
 import { cross } from "./shapes";
 import { laneTraffic, thinStride } from "./spacetime_bundle";
 import { FUTURE, MAX_ARROWS, MAX_THIN_ARROWS, PAST, type MessagesShown, type PaintInput, type Plot, type SpacetimeHit } from "./spacetime_frame";
@@ -104,7 +104,7 @@ export function paintMessages(ctx: CanvasRenderingContext2D, p: PaintInput, P: P
     // one path per side and colour: tens of thousands of bars cost one fill, not one call each.
     // With a focus, the whole bar is faint and its past and future shares are drawn over it
     // from the lane's line out (past nearest the line, then future), in the focus's colours
-    const grey = THEME.dark ? "#ced4da" : "#495057";
+    const grey = VIEW.bars;
     const layers: [Map<number, Float32Array>, Map<number, Float32Array> | null, boolean, string, number][] = [
       [tr.sent, null, true, grey, dim ? 0.22 : 0.55],
       [tr.recd, null, false, grey, dim ? 0.14 : 0.3],

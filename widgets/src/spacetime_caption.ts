@@ -2,7 +2,7 @@
 // messages, whether they are bundled, what is filtered or scrolled out), so that nothing is ever
 // missing without a word; with a focus set, its legend and counts come first. It wraps onto as
 // many lines as it needs (up to MAX_CAPTION_LINES) and the frame keeps that height for it.
-import { THEME } from "./palette";
+import { THEME, VIEW } from "./palette";
 import { FONT, FUTURE, MAX_SLICES, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
 import { fit, fmt } from "./spacetime_text";
 
@@ -97,7 +97,7 @@ export function paintCaption(ctx: CanvasRenderingContext2D, p: PaintInput, h: Sp
     ctx.fillRect(18, y - 4, 8, 8);
   }
   lines.forEach((line, i) => {
-    ctx.fillStyle = p.causal && i === 0 ? THEME.text : h.bundled || h.maxScroll > 0 ? (THEME.dark ? "#ffd43b" : "#5c4400") : THEME.muted;
+    ctx.fillStyle = p.causal && i === 0 ? THEME.text : h.bundled || h.maxScroll > 0 ? VIEW.captionNote : THEME.muted;
     const w = width - 8 - (i ? 8 : x);
     if (ctx.measureText(line).width > w) cut = true;
     ctx.fillText(fit(ctx, line, w), i ? 8 : x, y);

@@ -17,9 +17,8 @@ export const LABEL_W = 150;
 export const AXIS_H = 28;
 /** Two lines of caption under the lanes: the least it takes (it wraps onto more when it needs). */
 export const CAPTION_H = 34;
-/** Okabe–Ito blue and reddish purple: the causal past and future, apart for colour-blind eyes. */
-export const PAST = "#0072b2";
-export const FUTURE = "#cc79a7";
+/** The causal past and future: measured with the palette. */
+export { FUTURE, PAST } from "./palette";
 export const FONT = "11px system-ui, 'Liberation Sans', sans-serif";
 
 export interface PaintInput {

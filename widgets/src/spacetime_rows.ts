@@ -2,7 +2,7 @@
 // the lanes' lines (the selected lane on top), and with a focus set, each actor's lane coloured
 // up to where the focus's causal past ends and from where its future begins.
 import type { CausalSet } from "./causal";
-import { THEME } from "./palette";
+import { GUIDE, THEME } from "./palette";
 import { FONT, FUTURE, LABEL_W, PAST, type Plot } from "./spacetime_frame";
 import type { LaneLayout } from "./spacetime_lanes";
 import { fit, fmt, niceStep, shortName } from "./spacetime_text";
@@ -10,7 +10,7 @@ import type { EventStore } from "./store";
 
 export function paintAxis(ctx: CanvasRenderingContext2D, s: EventStore, P: Plot, w0: number, w1: number): void {
   const { xOf, plotX, plotW, rowsTop, rowsBottom } = P;
-  const faint = THEME.dark ? "#343a40" : "#eceef0";
+  const faint = GUIDE.grid;
   ctx.font = FONT;
   ctx.textBaseline = "middle";
   ctx.textAlign = "center";
@@ -27,7 +27,7 @@ export function paintAxis(ctx: CanvasRenderingContext2D, s: EventStore, P: Plot,
     ctx.fillText(`${+tt.toFixed(6)}s`, x, 12);
   }
   // the trace's own start and end, so empty space outside it reads as outside
-  ctx.fillStyle = THEME.dark ? "rgba(255,255,255,0.04)" : "rgba(0,0,0,0.035)";
+  ctx.fillStyle = GUIDE.outside;
   if (xOf(s.t0) > plotX) ctx.fillRect(plotX, rowsTop, xOf(s.t0) - plotX, rowsBottom - rowsTop);
   if (xOf(s.t1) < plotX + plotW) ctx.fillRect(xOf(s.t1), rowsTop, plotX + plotW - xOf(s.t1), rowsBottom - rowsTop);
 }
@@ -43,9 +43,9 @@ export function paintRows(ctx: CanvasRenderingContext2D, layout: LaneLayout, P: 
     const h = geom.height[r];
     if (row.kind === "band") {
       // a band: a tinted strip across the whole width, its node's name and actor count
-      ctx.fillStyle = THEME.dark ? "rgba(255,255,255,0.06)" : "rgba(0,0,0,0.045)";
+      ctx.fillStyle = GUIDE.band;
       ctx.fillRect(0, top, width, h);
-      ctx.strokeStyle = THEME.dark ? "#495057" : "#ced4da";
+      ctx.strokeStyle = GUIDE.bandLine;
       ctx.lineWidth = 1;
       ctx.beginPath();
       ctx.moveTo(0, top + 0.5);
@@ -65,7 +65,7 @@ export function paintRows(ctx: CanvasRenderingContext2D, layout: LaneLayout, P: 
     }
   }
   // the lanes' lines, one path; the selected lane on top
-  ctx.strokeStyle = THEME.dark ? "#495057" : "#c9ced4";
+  ctx.strokeStyle = GUIDE.lane;
   ctx.lineWidth = 1;
   ctx.beginPath();
   for (let r = firstRow; r <= lastRow; r++) {

@@ -5,7 +5,7 @@ import { ActorTable, COLUMNS, COLUMN_TITLE, DEFAULT_QUERY, visibleRange, type Co
 import type { MeshState } from "./fold";
 import type { StatusName } from "./kinds";
 import { fmtInt } from "./lod";
-import { STATUS_COLOR } from "./palette";
+import { STATUS_COLOR, VIEW } from "./palette";
 import { fmtTime } from "./scrubber";
 import type { EventStore } from "./store";
 
@@ -216,7 +216,7 @@ export class ActorTableView {
       setText(cells[2], "textContent", row.node);
       if (cells[3].dataset.status !== row.status) {
         cells[3].dataset.status = row.status;
-        cells[3].innerHTML = `<span class="ml-st"><i style="background:${row.status === "stopped" ? "transparent;border:1.5px solid " + STATUS_COLOR.stopped : STATUS_COLOR[row.status] ?? "#999"}"></i>${row.status}</span>`;
+        cells[3].innerHTML = `<span class="ml-st"><i style="background:${row.status === "stopped" ? "transparent;border:1.5px solid " + STATUS_COLOR.stopped : STATUS_COLOR[row.status] ?? VIEW.noStatus}"></i>${row.status}</span>`;
       }
       setText(cells[4], "textContent", String(row.incarnation));
       setText(cells[5], "textContent", row.restarts ? String(row.restarts) : "");

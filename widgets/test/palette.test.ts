@@ -39,6 +39,18 @@ function closest(colours: string[], vision: Vision): [number, string] {
   return best;
 }
 
+/**
+ * `colour` drawn at `alpha` over `ground`, as one opaque #rrggbb. An rgba() colour brings its own
+ * alpha, multiplied by `alpha`.
+ */
+function over(colour: string, alpha: number, ground: string): string {
+  const rgba = /^rgba\((\d+),\s*(\d+),\s*(\d+),\s*([\d.]+)\)$/.exec(colour.replace(/\s+/g, ""));
+  const c = rgba ? [+rgba[1], +rgba[2], +rgba[3]] : [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
+  const a = rgba ? alpha * +rgba[4] : alpha;
+  const g = [1, 3, 5].map((i) => parseInt(ground.slice(i, i + 2), 16));
+  return "#" + c.map((x, i) => Math.round(x * a + g[i] * (1 - a)).toString(16).padStart(2, "0")).join("");
+}
+
 const indexed = (xs: string[], what: string) => Object.fromEntries(xs.map((c, i) => [`${what} ${i}`, c]));
 
 describe("colour science", () => {
@@ -117,6 +129,43 @@ for (const theme of ["light", "dark"] as const) {
       expect(lowContrast({ "label on a dead node": ink.downLabel }, { "node down": down }, TEXT)).toEqual([]);
       expect(lowContrast({ supervision: ink.supervision }, grounds())).toEqual([]);
       expect(lowContrast({ note: ink.noteText }, { "note fill": ink.noteFill }, TEXT)).toEqual([]);
+    });
+
+    it("draws the views' furniture (zones, tree edges, captions, playhead, bars, density) at 3:1, its text at 4.5:1", () => {
+      use();
+      const v = P.VIEW;
+      const page = { page: P.THEME.bg };
+      // a zone's outline is the only edge between its cells and the next zone's
+      expect(lowContrast({ "zone outline": v.zoneEdge }, { ...page, "zone fill": v.zoneFill })).toEqual([]);
+      // a zone's counts are text on the zone, on the focused row, and the pill's on its fill
+      const zoneInks = { failed: v.zoneFailed, restarting: v.zoneRestarting, busy: v.zoneBusy, hung: v.zoneHung, muted: P.THEME.muted, text: P.THEME.text, state: P.NODE_STYLE.other.text };
+      expect(lowContrast(zoneInks, { "zone fill": v.zoneFill, "focused row": v.zoneFocus }, TEXT)).toEqual([]);
+      expect(lowContrast({ "all zones": P.THEME.text }, { pill: v.zoneBack }, TEXT)).toEqual([]);
+      // the zone's alarm outline and the dead cell's cross
+      expect(lowContrast({ failed: v.zoneFailed, restarting: v.zoneRestarting }, { ...page, "zone fill": v.zoneFill })).toEqual([]);
+      expect(lowContrast({ "tree edge": v.treeEdge, playhead: v.playhead, "no status": v.noStatus }, page)).toEqual([]);
+      // the tree's second line of a restarting actor, the partition caption's bold line, the note of bundled lanes
+      expect(lowContrast({ "restarting line": P.EVENT_COLOR.restartCount, "caption bold": v.captionBold, "caption note": v.captionNote }, page, TEXT)).toEqual([]);
+      // a sent-message bar is the grey at 0.55 opacity over the page
+      expect(lowContrast({ "sent bars": over(v.bars, 0.55, P.THEME.bg) }, page)).toEqual([]);
+      expect(lowContrast({ density: v.density }, { strip: STRIP[theme] })).toEqual([]);
+      expect(lowContrast({ [`text on ${v.noStatus}`]: P.inkOn(v.noStatus) }, { chip: v.noStatus }, TEXT)).toEqual([]);
+    });
+
+    it("draws the causal past and future at 3:1 on the page, apart to colour-blind eyes", () => {
+      use();
+      expect(lowContrast({ past: P.PAST, future: P.FUTURE }, { page: P.THEME.bg })).toEqual([]);
+      for (const v of VISIONS) expect(difference(P.PAST, P.FUTURE, v)).toBeGreaterThan(MIN_DE.status);
+    });
+
+    it("leaves the guides faint but visible: nothing is read from them alone", () => {
+      use();
+      // exempt from 3:1 (palette.ts GUIDE says why); each must still differ from its ground
+      const g = P.GUIDE;
+      const solid = { grid: g.grid, "band line": g.bandLine, lane: g.lane, "outside shade": over(g.outside, 1, P.THEME.bg), "band tint": over(g.band, 1, P.THEME.bg) };
+      for (const [name, c] of Object.entries(solid)) expect(contrast(c, P.THEME.bg), name).toBeGreaterThan(1.04);
+      // the lanes' lines stay fainter than any mark drawn on them
+      expect(contrast(g.lane, P.THEME.bg)).toBeLessThan(GRAPHIC);
     });
 
     it("keeps statuses and message types apart under protanopia and deuteranopia", () => {
