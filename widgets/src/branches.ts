@@ -8,7 +8,7 @@ import type { AnyModel } from "@anywidget/types";
 import { attach } from "./channel";
 import { toBytes, type ChunkHeader } from "./decode";
 import type { Model, Traits } from "./model";
-import { MARKER_COLOR } from "./palette";
+import { cssVars, DARK_BRANCH, LIGHT_BRANCH, MARKER_COLOR } from "./palette";
 import { fmtTime } from "./scrubber";
 import { EventStore } from "./store";
 import { createView, type ViewHandle, type ViewOptions } from "./view";
@@ -85,18 +85,20 @@ export function otherMarkers(branches: BranchInfo[], shown: string): { branch: s
 }
 
 const CSS = `
-.ml-branches{display:flex;gap:6px;align-items:center;margin:0 0 4px 0;font:12px system-ui,sans-serif;color:#495057}
-.ml-branch-tab{font:12px system-ui,sans-serif;padding:2px 8px;border:1px solid #ced4da;border-radius:4px;background:#fff;color:#212529;cursor:pointer}
-.ml-branch-tab[aria-pressed="true"]{background:#1c7ed6;border-color:#1c7ed6;color:#fff}
-.ml-branch-hint{color:#868e96;margin-left:6px;display:inline-flex;align-items:center;gap:4px}
-.ml-branch-hint i{display:inline-block;width:7px;height:7px;border:2px solid #868e96;border-radius:50%;box-sizing:border-box}
-.ml-branch-hint b{display:inline-block;width:0;height:12px;border-left:2px dashed #1c7ed6;margin-left:6px}
+.ml-branch-host{${cssVars("br", LIGHT_BRANCH)}}
+.ml-branch-host:has(.ml-dark){${cssVars("br", DARK_BRANCH)}}
+.ml-branches{display:flex;gap:6px;align-items:center;margin:0 0 4px 0;font:12px system-ui,sans-serif;color:var(--ml-br-text)}
+.ml-branch-tab{font:12px system-ui,sans-serif;padding:2px 8px;border:1px solid var(--ml-br-tabEdge);border-radius:4px;background:var(--ml-br-tabFill);color:var(--ml-br-tabText);cursor:pointer}
+.ml-branch-tab[aria-pressed="true"]{background:var(--ml-br-on);border-color:var(--ml-br-on);color:var(--ml-br-onText)}
+.ml-branch-hint{color:var(--ml-br-hint);margin-left:6px;display:inline-flex;align-items:center;gap:4px}
+.ml-branch-hint i{display:inline-block;width:7px;height:7px;border:2px solid var(--ml-br-hint);border-radius:50%;box-sizing:border-box}
+.ml-branch-hint b{display:inline-block;width:0;height:12px;border-left:2px dashed var(--ml-br-on);margin-left:6px}
 .ml-branch-layer{position:absolute;left:0;right:0;top:0;bottom:0;pointer-events:none}
 .ml-ghost{position:absolute;top:27px;width:7px;height:7px;margin-left:-3.5px;border:2px solid;border-radius:50%;background:transparent;box-sizing:border-box;pointer-events:auto}
-.ml-diverge{position:absolute;top:0;height:36px;border-left:2px dashed #1c7ed6;margin-left:-1px;pointer-events:auto}
-.ml-diverge span{position:absolute;left:3px;top:11px;font:10px system-ui,sans-serif;color:#1c7ed6;white-space:nowrap;background:rgba(255,255,255,.8)}
-.ml-problem-text{margin:0 0 4px 0;font:12px system-ui,sans-serif;color:#c92a2a}
-.ml-problem{position:absolute;top:8px;height:28px;background:rgba(214,40,40,.22);border-left:2px solid #d62828;border-right:2px solid #d62828;min-width:3px;box-sizing:border-box;pointer-events:auto}
+.ml-diverge{position:absolute;top:0;height:36px;border-left:2px dashed var(--ml-br-on);margin-left:-1px;pointer-events:auto}
+.ml-diverge span{position:absolute;left:3px;top:11px;font:10px system-ui,sans-serif;color:var(--ml-br-on);white-space:nowrap;background:var(--ml-br-labelFill)}
+.ml-problem-text{margin:0 0 4px 0;font:12px system-ui,sans-serif;color:var(--ml-br-problemText)}
+.ml-problem{position:absolute;top:8px;height:28px;background:var(--ml-br-problemFill);border-left:2px solid var(--ml-br-problemEdge);border-right:2px solid var(--ml-br-problemEdge);min-width:3px;box-sizing:border-box;pointer-events:auto}
 `;
 
 /** The canvas with its branches: the view of the shown branch, the tabs and the overlay. */
@@ -187,7 +189,7 @@ export function mountBranches(el: HTMLElement, model0: Model, opts: ViewOptions 
       const g = document.createElement("div");
       g.className = "ml-ghost";
       g.style.left = `${percentAt(store, m.t).toFixed(3)}%`;
-      g.style.borderColor = MARKER_COLOR[m.kind] ?? "#868e96";
+      g.style.borderColor = MARKER_COLOR[m.kind] ?? "var(--ml-br-hint)";
       g.title = `${m.branch}: ${m.text}`;
       g.dataset.t = String(m.t);
       g.dataset.kind = m.kind;

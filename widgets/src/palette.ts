@@ -219,6 +219,44 @@ export const GUIDE: typeof LIGHT_GUIDE = { ...LIGHT_GUIDE };
 export const PAST = "#0072b2";
 export const FUTURE = "#cc79a7";
 
+/**
+ * The branch tabs above the canvas and the branch overlay on its scrubber, as CSS custom
+ * properties (branches.ts sets the dark ones where the canvas is dark): the tabs' text and
+ * the hint at 4.5:1 on the page, the pressed tab's text at 4.5:1 on its blue, the blue of the
+ * divergence line and its label at 4.5:1 on the page, the problem's text at 4.5:1 and its
+ * edges at 3:1. A tab's border is decoration (its text names it).
+ */
+export const LIGHT_BRANCH = {
+  text: "#495057",
+  tabEdge: "#ced4da",
+  tabFill: "#ffffff",
+  tabText: "#212529",
+  on: "#1971c2",
+  onText: "#ffffff",
+  hint: "#6c757d",
+  labelFill: "rgba(255,255,255,.8)",
+  problemText: "#c92a2a",
+  problemEdge: "#d62828",
+  problemFill: "rgba(214,40,40,.22)",
+};
+export const DARK_BRANCH: typeof LIGHT_BRANCH = {
+  text: "#ced4da",
+  tabEdge: "#495057",
+  tabFill: "#2f3337",
+  tabText: "#e9ecef",
+  on: "#4dabf7",
+  onText: "#1b1d20",
+  hint: "#a0a8b0",
+  labelFill: "rgba(27,29,32,.8)",
+  problemText: "#ff8787",
+  problemEdge: "#ff6b6b",
+  problemFill: "rgba(255,107,107,.22)",
+};
+/** `--ml-<prefix>-<name>:<colour>;` for each colour, to set on an element's style. */
+export function cssVars(prefix: string, colours: Record<string, string>): string {
+  return Object.entries(colours).map(([k, v]) => `--ml-${prefix}-${k}:${v};`).join("");
+}
+
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */
 export const MAINT_COLOR: Record<string, string> = {
   cordoned: "#862e9c",

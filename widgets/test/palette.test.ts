@@ -183,6 +183,25 @@ for (const theme of ["light", "dark"] as const) {
   });
 }
 
+describe("the branch tabs and overlay (CSS custom properties)", () => {
+  for (const [theme, c, page, strip] of [["light", P.LIGHT_BRANCH, "#ffffff", STRIP.light], ["dark", P.DARK_BRANCH, "#1b1d20", STRIP.dark]] as const) {
+    it(`reads at 4.5:1 and draws at 3:1 in the ${theme} theme`, () => {
+      expect(lowContrast({ text: c.text, hint: c.hint, "divergence label": c.on, problem: c.problemText }, { page }, TEXT)).toEqual([]);
+      expect(lowContrast({ "tab text": c.tabText }, { tab: c.tabFill }, TEXT)).toEqual([]);
+      expect(lowContrast({ "pressed tab text": c.onText }, { "pressed tab": c.on }, TEXT)).toEqual([]);
+      // the divergence label sits on its own translucent fill over the scrubber's strip
+      expect(lowContrast({ "divergence label": c.on }, { "label fill": over(c.labelFill, 1, strip) }, TEXT)).toEqual([]);
+      expect(lowContrast({ "divergence line": c.on, "problem edge": c.problemEdge }, { page, strip })).toEqual([]);
+    });
+  }
+
+  it("sets every colour as a custom property the stylesheet reads", () => {
+    const vars = P.cssVars("br", P.LIGHT_BRANCH);
+    expect(vars).toContain("--ml-br-on:#1971c2;");
+    expect(Object.keys(P.DARK_BRANCH)).toEqual(Object.keys(P.LIGHT_BRANCH));
+  });
+});
+
 it("switches every themed colour back and forth in place", () => {
   const light = { s: { ...P.STATUS_COLOR }, t: [...P.TYPE_PALETTE], m: { ...P.MARKER_COLOR }, p: P.PARTITION, d: P.DROP };
   P.applyTheme(true);
