@@ -257,6 +257,61 @@ export function cssVars(prefix: string, colours: Record<string, string>): string
   return Object.entries(colours).map(([k, v]) => `--ml-${prefix}-${k}:${v};`).join("");
 }
 
+/**
+ * The text of the canvas's HTML furniture (toolbar, inspector, legend, scrubber ticks, table)
+ * as CSS custom properties, `--ml-c-<name>`, set on the canvas and on its dark variant
+ * (styles.ts): each at 4.5:1 on the ground it sits on (page, toolbar, inspector panel, table
+ * head), the pressed toolbar button's white at 4.5:1 on its fill, the scrubber's playhead at
+ * 3:1 on its strip. Borders and hover fills stay literal in styles.ts: decoration, a control's
+ * text names it.
+ */
+export const LIGHT_CSS = {
+  text: "#222222",
+  page: "#ffffff",
+  bar: "#f8f9fa",
+  panel: "#fcfcfd",
+  time: "#333333",
+  subtitle: "#555555",
+  key: "#666666",
+  dim: "#707070",
+  link: "#1c64b4",
+  live: "#c92a2a",
+  tick: "#6c757d",
+  legend: "#555555",
+  legendTitle: "#6c757d",
+  empty: "#6c757d",
+  short: "#c2410c",
+  pending: "#6b4d00",
+  on: "#24466b",
+  onText: "#ffffff",
+  playhead: "#e8590c",
+  head: "#444444",
+  count: "#666666",
+};
+export const DARK_CSS: typeof LIGHT_CSS = {
+  text: "#e9ecef",
+  page: "#1b1d20",
+  bar: "#25282c",
+  panel: "#202327",
+  time: "#ced4da",
+  subtitle: "#ced4da",
+  key: "#a0a8b0",
+  dim: "#a0a8b0",
+  link: "#74c0fc",
+  live: "#ff8787",
+  tick: "#a0a8b0",
+  legend: "#ced4da",
+  legendTitle: "#a0a8b0",
+  empty: "#a0a8b0",
+  short: "#ff922b",
+  pending: "#ffd8a8",
+  on: "#46698d",
+  onText: "#e9ecef",
+  playhead: "#ff922b",
+  head: "#ced4da",
+  count: "#adb5bd",
+};
+
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */
 export const MAINT_COLOR: Record<string, string> = {
   cordoned: "#862e9c",

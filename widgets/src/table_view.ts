@@ -20,9 +20,9 @@ const TABLE_CSS = `
 .ml-table-bar{display:flex;gap:6px;align-items:center;padding:5px 8px;border-bottom:1px solid #eceff2;flex-wrap:wrap}
 .ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid #c9ced4;border-radius:4px;padding:2px 6px;background:#fff;color:#222}
 .ml-table-bar input{width:190px}
-.ml-table-count{color:#666;margin-left:auto}
+.ml-table-count{color:var(--ml-c-count);margin-left:auto}
 .ml-table-head,.ml-table-row{display:grid;grid-template-columns:minmax(92px,2.4fr) minmax(46px,1.2fr) minmax(32px,.8fr) 74px 30px 54px 54px 66px 70px;column-gap:6px;padding:0 8px;align-items:center}
-.ml-table-head{height:24px;border-bottom:1px solid #d5d9de;font-weight:600;font-size:11px;color:#444;background:#f8f9fa}
+.ml-table-head{height:24px;border-bottom:1px solid #d5d9de;font-weight:600;font-size:11px;color:var(--ml-c-head);background:var(--ml-c-bar)}
 .ml-table-head span{cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;user-select:none}
 .ml-table-head span:hover{color:#1c7ed6}
 .ml-table-head .ml-num,.ml-table-row .ml-num{text-align:right}
@@ -40,14 +40,13 @@ const TABLE_CSS = `
 .ml-table-head>:nth-child(5),.ml-table-head>:nth-child(9),.ml-table-row>:nth-child(5),.ml-table-row>:nth-child(9){display:none}
 }
 .ml-table-row .ml-st i{display:inline-block;width:9px;height:9px;border-radius:50%}
-.ml-table-empty{padding:16px;color:#888}
+.ml-table-empty{padding:16px;color:var(--ml-c-empty)}
 .ml-dark .ml-table-bar{border-color:#3a3f45}
 .ml-dark .ml-table-bar input,.ml-dark .ml-table-bar select{background:#2b2f34;color:#e9ecef;border-color:#495057}
-.ml-dark .ml-table-head{background:#25282c;color:#ced4da;border-color:#3a3f45}
+.ml-dark .ml-table-head{border-color:#3a3f45}
 .ml-dark .ml-table-row{border-color:#2b2f34}
 .ml-dark .ml-table-row:hover{background:#1c2733}
 .ml-dark .ml-table-row.ml-sel{background:#1c3a57}
-.ml-dark .ml-table-count{color:#adb5bd}
 `;
 
 export interface TableHandlers {

@@ -202,6 +202,25 @@ describe("the branch tabs and overlay (CSS custom properties)", () => {
   });
 });
 
+describe("the canvas's HTML furniture (CSS custom properties)", () => {
+  for (const [theme, c] of [["light", P.LIGHT_CSS], ["dark", P.DARK_CSS]] as const) {
+    it(`reads at 4.5:1 on its grounds in the ${theme} theme`, () => {
+      const { page, bar, panel } = c;
+      // text on the page (legend, ticks, empty note, deck), the toolbar and the inspector
+      expect(lowContrast({ text: c.text, legend: c.legend, "legend title": c.legendTitle, tick: c.tick, empty: c.empty, short: c.short, pending: c.pending, live: c.live, count: c.count }, { page }, TEXT)).toEqual([]);
+      expect(lowContrast({ time: c.time, text: c.text, live: c.live, "table head": c.head }, { toolbar: bar }, TEXT)).toEqual([]);
+      expect(lowContrast({ text: c.text, subtitle: c.subtitle, key: c.key, dim: c.dim, link: c.link, pending: c.pending }, { inspector: panel }, TEXT)).toEqual([]);
+      expect(lowContrast({ "pressed button": c.onText }, { "its fill": c.on }, TEXT)).toEqual([]);
+      expect(lowContrast({ playhead: c.playhead }, { strip: STRIP[theme] })).toEqual([]);
+    });
+  }
+
+  it("sets one custom property per colour, the same names in both themes", () => {
+    expect(Object.keys(P.DARK_CSS)).toEqual(Object.keys(P.LIGHT_CSS));
+    expect(P.cssVars("c", P.LIGHT_CSS)).toContain("--ml-c-tick:#6c757d;");
+  });
+});
+
 it("switches every themed colour back and forth in place", () => {
   const light = { s: { ...P.STATUS_COLOR }, t: [...P.TYPE_PALETTE], m: { ...P.MARKER_COLOR }, p: P.PARTITION, d: P.DROP };
   P.applyTheme(true);
