@@ -1,124 +1,26 @@
 // What the topology view shows at the playhead, computed from the store and the fold, with no
 // drawing: node regions, actor glyphs, messages in flight, drops, moments, cuts and, when there
-// is too much to draw one by one, per-node summaries and flow bands.
+// is too much to draw one by one, per-node summaries and flow bands. The frame's shapes are in
+// scene_types.ts, the per-node counts in scene_counts.ts, flows in scene_flows.ts, the footer's
+// notes and the caption's place in scene_notes.ts.
 import { flashWindow } from "./clock";
-import { busySince, HUNG_AFTER, isHung, STATUS_SLOTS, type Folder, type MeshState } from "./fold";
+import { HUNG_AFTER, isHung, type Folder } from "./fold";
 import { arcPoint, dropProgress, progress } from "./interp";
-import { K, N, S, type StatusName } from "./kinds";
+import { K, S } from "./kinds";
 import { captionStrip, center, exitPoint, GAP, gridColumns, layoutNodes, neighbours, nodeOrder, type NodeBox, type Rect } from "./layout";
-import { decideLod, flowWidth, fmtInt, type Lod } from "./lod";
+import { decideLod } from "./lod";
 import { Grow } from "./grow";
+import { addToZone, COUNT_STRIDE, countFromFold, IDX_ABSENT, IDX_BUSY, IDX_FAILED, IDX_HUNG, IDX_IDLE, IDX_RESTARTING, IDX_STOPPED, nodeCounts } from "./scene_counts";
+import { busiestZoneFlows, flowsBetween, ZONE_ANCHOR } from "./scene_flows";
+import { captionRoom, cutsLinks, zoneNotes } from "./scene_notes";
+import { nodeStateName, statusName } from "./scene_status";
+import type { Filters, Scene, SceneActor, SceneDrop, SceneFlow, SceneLine, SceneMoment, SceneMsg, SceneNode } from "./scene_types";
 import type { EventStore } from "./store";
 import { planBoxes, planPortals, planZones, sceneZones, type SceneZones, type ZoneOptions, type ZonePlan } from "./zone_scene";
 
-export interface Filters {
-  hideSystem: boolean;
-  actorClass: string; // "" = all
-  msgType: string; // "" = all
-  supervision: boolean;
-}
-
-export type NodeStateName = "unknown" | "up" | "down" | "left" | "other";
-
-export interface SceneNode {
-  idx: number;
-  name: string;
-  box: NodeBox;
-  state: NodeStateName;
-  label: string; // the state as text ("up", "DOWN", "maintenance")
-  counts: Record<StatusName, number>;
-  /** Of its busy actors, those in one handler for longer than the hung threshold. */
-  hung: number;
-}
-
-export interface SceneActor {
-  idx: number;
-  id: string;
-  x: number;
-  y: number;
-  r: number;
-  status: StatusName;
-  /** Its current life ended in a crash (drawn with a ✕); a shutdown for a restart did not. */
-  crashed: boolean;
-  /** Busy in one handler for longer than the hung threshold (contract v2). */
-  hung: boolean;
-  /** Handlers that raised while the actor lived on (contract v2), over all its lives. */
-  errors: number;
-  restarts: number;
-  incarnation: number;
-  system: boolean;
-  node: number;
-}
-
-export interface SceneMsg {
-  m: number;
-  x: number;
-  y: number;
-  tx: number; // a point a little behind, for the tail
-  ty: number;
-  color: string;
-}
-
-export interface SceneDrop {
-  m: number;
-  row: number;
-  x: number;
-  y: number;
-  age: number; // 0 just happened .. 1 about to fade
-}
-
-export interface SceneMoment {
-  row: number;
-  kind: number;
-  x: number;
-  y: number;
-  r: number;
-  box: Rect | null;
-  age: number;
-}
-
-export interface SceneLine {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-export interface SceneFlow extends SceneLine {
-  /** Node indexes at the ends (-1 where an end is a zone). */
-  from: number;
-  to: number;
-  /** The regions the flow runs between: two nodes, or zones when nodes are drawn in zones. */
-  fromBox: Rect;
-  toBox: Rect;
-  count: number;
-  rate: number;
-  width: number;
-  color: string;
-}
-
-export interface Scene {
-  t: number;
-  width: number;
-  height: number;
-  nodes: SceneNode[];
-  actors: SceneActor[];
-  msgs: SceneMsg[];
-  drops: SceneDrop[];
-  moments: SceneMoment[];
-  cuts: (SceneLine & { a: string; b: string; row: number; adjacent: boolean })[];
-  flows: SceneFlow[];
-  supervision: SceneLine[];
-  lod: Lod;
-  inFlight: number;
-  visibleActors: number;
-  /** Above ZONE_MIN nodes: the zones, their counts and where they are drawn; else null. */
-  zones: SceneZones | null;
-  /** Where a partition's caption goes: with zones, a free zone slot, else the right half of the
-   * footer line; without, the strip kept under a grid that has no empty cell (while links are
-   * cut); null: the partition layer writes it in the grid's empty cell. */
-  caption: Rect | null;
-}
+// what other files import from here
+export { nodeStateName, statusName } from "./scene_status";
+export type { Filters, NodeStateName, Scene, SceneActor, SceneDrop, SceneFlow, SceneLine, SceneMoment, SceneMsg, SceneNode } from "./scene_types";
 
 interface NodeLayout {
   names: string[];
@@ -133,67 +35,6 @@ interface NodeLayout {
   anchorBox: Map<number, Rect>;
   /** Kept under a full grid of nodes for a partition's caption (the trace cuts links), or null. */
   strip: Rect | null;
-}
-
-// Slots of a node's counts in SceneBuilder's per-frame table.
-const IDX_ABSENT = 0;
-const IDX_IDLE = 1;
-const IDX_BUSY = 2;
-const IDX_FAILED = 3;
-const IDX_RESTARTING = 4;
-const IDX_STOPPED = 5;
-const IDX_HUNG = 6;
-const COUNT_STRIDE = 7;
-/** Flow anchors: node indexes below ZONE_ANCHOR, zones above; a pair key is a * ANCHORS + b. */
-const ZONE_ANCHOR = 1 << 20;
-const ANCHORS = 1 << 22;
-/** At most this many flows between zones are drawn (the busiest). */
-const ZONE_FLOWS = 12;
-
-export function statusName(s: MeshState, a: number, t: number): StatusName {
-  switch (s.status[a]) {
-    case S.alive:
-      return Number.isNaN(busySince(s, a, t)) ? "idle" : "busy";
-    case S.failed:
-      return "failed";
-    case S.restarting:
-      return "restarting";
-    case S.stopped:
-      return "stopped";
-    default:
-      return "absent";
-  }
-}
-
-export function nodeStateName(s: MeshState, n: number): NodeStateName {
-  switch (s.nodeState[n]) {
-    case N.up:
-      return "up";
-    case N.down:
-      return "down";
-    case N.left:
-      return "left";
-    case N.other:
-      return "other";
-    default:
-      return "unknown";
-  }
-}
-
-/** What a zoned frame says it left out, in one line (the footer under the zones). */
-function zoneNotes(plan: ZonePlan, lod: Lod, visible: number, messages: number, pairs: number, drawn: number): string[] {
-  const z = plan.zoning;
-  const how = z.source === "block" ? "blocks of consecutive nodes" : z.source === "prefix" ? "by name prefix" : z.source === "meshos" ? "MeshOS zones" : "zone attribute";
-  const parts = [plan.focus >= 0 ? `zone ${z.zones[plan.focus].name}: ${z.zones[plan.focus].nodes.length} of ${z.zoneOf.length} nodes` : `${z.zoneOf.length} nodes in ${z.zones.length} zones (${how}) · wheel or double-click a zone to zoom`];
-  if (plan.focus >= 0 && lod.aggregateActors) parts.push(`${fmtInt(visible)} actors as per-node summaries`);
-  if (lod.flows) parts.push(`${fmtInt(messages)} messages in flight as flows between ${plan.focus >= 0 ? "nodes and zones" : "zones"}${drawn < pairs ? ` (the ${drawn} busiest of ${fmtInt(pairs)} pairs)` : ""}`);
-  return [parts.join(" · ")];
-}
-
-/** Whether the trace cuts a link anywhere (its markers hold every link_down). */
-function cutsLinks(store: EventStore): boolean {
-  for (let i = 0; i < store.markers.length; i++) if (store.kind.data[store.markers.data[i]] === K.link_down) return true;
-  return false;
 }
 
 /** Scratch buffers reused from frame to frame so playback does not churn the allocator. */
@@ -261,34 +102,6 @@ export class SceneBuilder {
     return this.layout;
   }
 
-  /**
-   * The frame's per-node counts from the fold: statuses kept by it, busy and hung decided at t
-   * over its list of possibly busy actors only.
-   */
-  private countFromFold(s: MeshState, t: number, nNodes: number): void {
-    const counts = this.counts;
-    const per = s.nodeCounts;
-    for (let i = 0; i < nNodes && i < s.nodeCap; i++) {
-      const c = i * COUNT_STRIDE;
-      const f = i * STATUS_SLOTS;
-      counts[c + IDX_IDLE] = per[f + S.alive];
-      counts[c + IDX_FAILED] = per[f + S.failed];
-      counts[c + IDX_RESTARTING] = per[f + S.restarting];
-      counts[c + IDX_STOPPED] = per[f + S.stopped];
-    }
-    for (let i = 0; i < s.busyLen; i++) {
-      const a = s.busy[i];
-      const node = s.node[a];
-      if (node < 0 || node >= nNodes || s.status[a] !== S.alive) continue;
-      const since = busySince(s, a, t);
-      if (since !== since) continue;
-      const c = node * COUNT_STRIDE;
-      counts[c + IDX_IDLE]--;
-      counts[c + IDX_BUSY]++;
-      if (t - since > HUNG_AFTER) counts[c + IDX_HUNG]++;
-    }
-  }
-
   build(
     store: EventStore,
     folder: Folder,
@@ -324,7 +137,7 @@ export class SceneBuilder {
     const filtered = f.hideSystem || Boolean(f.actorClass);
     let lazy = false;
     if (!filtered) {
-      this.countFromFold(s, t, nNodes);
+      countFromFold(counts, s, t, nNodes);
       for (let i = 0; i < nNodes; i++) {
         const c = i * COUNT_STRIDE;
         const n = counts[c + IDX_IDLE] + counts[c + IDX_BUSY] + counts[c + IDX_FAILED] + counts[c + IDX_RESTARTING] + counts[c + IDX_STOPPED];
@@ -398,16 +211,7 @@ export class SceneBuilder {
             : state === "unknown"
               ? "not joined"
               : state;
-      const c = i * COUNT_STRIDE;
-      const nc: Record<StatusName, number> = {
-        absent: counts[c + IDX_ABSENT],
-        idle: counts[c + IDX_IDLE],
-        busy: counts[c + IDX_BUSY],
-        failed: counts[c + IDX_FAILED],
-        restarting: counts[c + IDX_RESTARTING],
-        stopped: counts[c + IDX_STOPPED],
-      };
-      return { idx: i, name: names[i], box: boxOf[i] as NodeBox, state, label, counts: nc, hung: counts[c + IDX_HUNG] };
+      return { idx: i, name: names[i], box: boxOf[i] as NodeBox, state, label, counts: nodeCounts(counts, i), hung: counts[i * COUNT_STRIDE + IDX_HUNG] };
     });
     const aggregate = decideLod({ actors: visible, smallestCell, messages: 0 }).aggregateActors;
     const actors: SceneActor[] = [];
@@ -478,7 +282,7 @@ export class SceneBuilder {
     });
 
     const msgs: SceneMsg[] = [];
-    const flows: SceneFlow[] = [];
+    let flows: SceneFlow[] = [];
     if (!lod.flows) {
       for (const m of shown) {
         const e = endpoints(m);
@@ -494,63 +298,12 @@ export class SceneBuilder {
       // between nodes, or between zones when nodes are drawn in zones (flows between 200
       // cells would be a tangle): a flow's ends are anchors, a node's or its zone's region
       const { anchorId, anchorBox } = this.layout;
-      const byPair = new Map<number, { count: number; types: Map<number, number> }>();
-      for (const m of shown) {
-        const na = store.mSrcNode.data[m];
-        const dst = store.mDst.data[m];
-        const nb = store.mDstNode.data[m] >= 0 ? store.mDstNode.data[m] : dst >= 0 ? s.node[dst] : -1;
-        if (nb < 0 || na < 0 || na >= nNodes || nb >= nNodes) continue;
-        const a = anchorId[na];
-        const b = anchorId[nb];
-        if (a === b || a < 0 || b < 0) continue;
-        const key = a * ANCHORS + b;
-        let agg = byPair.get(key);
-        if (!agg) byPair.set(key, (agg = { count: 0, types: new Map() }));
-        agg.count++;
-        const ty = store.mType.data[m];
-        agg.types.set(ty, (agg.types.get(ty) ?? 0) + 1);
-      }
-      let max = 0;
-      for (const v of byPair.values()) max = Math.max(max, v.count);
-      // Little's law: arrivals per second = messages in flight / mean time in flight.
-      const meanLatency = store.latencyCount ? store.latencySum / store.latencyCount : 0;
-      for (const [key, v] of byPair) {
-        const a = Math.floor(key / ANCHORS);
-        const b = key % ANCHORS;
-        const ra = anchorBox.get(a);
-        const rb = anchorBox.get(b);
-        if (!ra || !rb) continue;
-        let best = -1;
-        let bestN = -1;
-        for (const [ty, c] of v.types) if (c > bestN) [best, bestN] = [ty, c];
-        const [x0, y0] = center(ra);
-        const [x1, y1] = center(rb);
-        flows.push({
-          from: a < ZONE_ANCHOR ? a : -1,
-          to: b < ZONE_ANCHOR ? b : -1,
-          fromBox: ra,
-          toBox: rb,
-          count: v.count,
-          rate: meanLatency > 0 ? v.count / meanLatency : 0,
-          width: flowWidth(v.count, max),
-          color: typeColor(this.typeIndex(store, best)),
-          x0,
-          y0,
-          x1,
-          y1,
-        });
-      }
+      flows = flowsBetween(store, s, shown, nNodes, anchorId, anchorBox, (ty) => typeColor(this.typeIndex(store, ty)));
     }
 
-    // Between zones, traffic from everyone to everyone is hundreds of bands over the cells'
-    // names: the busiest few are drawn, the footer says how many pairs there were.
+    // between zones only the busiest few; the footer says how many pairs there were
     const flowPairs = flows.length;
-    if (plan?.overview && flows.length > ZONE_FLOWS) {
-      flows.sort((a, b) => b.count - a.count || a.fromBox.x - b.fromBox.x || a.fromBox.y - b.fromBox.y);
-      flows.length = ZONE_FLOWS;
-      const max = flows[0].count;
-      for (const fl of flows) fl.width = flowWidth(fl.count, max, 10);
-    }
+    if (plan?.overview) busiestZoneFlows(flows);
 
     // moments (spawn, fail, restart, node changes) and drops, recent enough to still show
     const w = flashWindow(speed, store.t1 - store.t0);
@@ -621,24 +374,11 @@ export class SceneBuilder {
       zones = sceneZones(
         plan,
         (n) => nodeStateName(s, n),
-        (n, into) => {
-          const c = n * COUNT_STRIDE;
-          into.idle += counts[c + IDX_IDLE];
-          into.busy += counts[c + IDX_BUSY];
-          into.failed += counts[c + IDX_FAILED];
-          into.restarting += counts[c + IDX_RESTARTING];
-          into.stopped += counts[c + IDX_STOPPED];
-          into.hung += counts[c + IDX_HUNG];
-        },
+        (n, into) => addToZone(counts, n, into),
       );
       lod.notes = zoneNotes(plan, lod, visible, shown.length, flowPairs, flows.length);
-      if (s.links.size) {
-        // links are cut: the caption takes a free zone slot, else the footer's right half
-        const ft = zones.footer;
-        caption = zones.spare ?? { x: ft.x + ft.w / 2, y: ft.y, w: ft.w / 2, h: ft.h };
-        if (!zones.spare) zones.footer = { ...ft, w: ft.w / 2 - 8 };
-      }
-    } else if (strip && s.links.size) caption = strip;
+      if (s.links.size) caption = captionRoom(zones, null);
+    } else if (strip && s.links.size) caption = captionRoom(null, strip);
 
     return {
       t,
