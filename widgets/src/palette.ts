@@ -287,6 +287,14 @@ export const LIGHT_CSS = {
   playhead: "#e8590c",
   head: "#444444",
   count: "#666666",
+  strip: "#f8f9fa",
+  control: "#ffffff",
+  controlText: "#222222",
+  failFill: "#fff5f5",
+  tip: "rgba(33,37,41,.94)",
+  tipText: "#ffffff",
+  rowHover: "#eef4fb",
+  rowSel: "#d0ebff",
 };
 export const DARK_CSS: typeof LIGHT_CSS = {
   text: "#e9ecef",
@@ -310,6 +318,14 @@ export const DARK_CSS: typeof LIGHT_CSS = {
   playhead: "#ff922b",
   head: "#ced4da",
   count: "#adb5bd",
+  strip: "#25282c",
+  control: "#2f3337",
+  controlText: "#e9ecef",
+  failFill: "#3b1f22",
+  tip: "rgba(33,37,41,.94)",
+  tipText: "#ffffff",
+  rowHover: "#1c2733",
+  rowSel: "#1c3a57",
 };
 
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */

@@ -11,7 +11,7 @@ export const CSS = `
 .meshlab-canvas:focus-visible{box-shadow:0 0 0 2px #74c0fc}
 .meshlab-canvas *{box-sizing:border-box}
 .ml-toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:5px 8px;border-bottom:1px solid #eceff2;background:var(--ml-c-bar)}
-.ml-toolbar button,.ml-toolbar select{font:inherit;border:1px solid #c9ced4;background:#fff;border-radius:4px;padding:2px 7px;cursor:pointer;color:var(--ml-c-text)}
+.ml-toolbar button,.ml-toolbar select{font:inherit;border:1px solid #c9ced4;background:var(--ml-c-control);border-radius:4px;padding:2px 7px;cursor:pointer;color:var(--ml-c-controlText)}
 .ml-toolbar button:hover{background:#eef2f6}
 .ml-toolbar button svg{vertical-align:-1px}
 .ml-prev,.ml-next{display:inline-flex;align-items:center;gap:2px;font-size:11px}
@@ -30,7 +30,7 @@ export const CSS = `
 .ml-kv th{text-align:left;font-weight:normal;color:var(--ml-c-key);padding:1px 6px 1px 0;white-space:nowrap;vertical-align:top}
 .ml-kv td{padding:1px 0;word-break:break-all}
 .ml-chip{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;font-weight:600}
-.ml-failure{margin-top:8px;padding:6px;border:1px solid #f1aeb5;background:#fff5f5;border-radius:4px;word-break:break-word}
+.ml-failure{margin-top:8px;padding:6px;border:1px solid #f1aeb5;background:var(--ml-c-failFill);border-radius:4px;word-break:break-word}
 .ml-dim{color:var(--ml-c-dim)}
 .ml-link{font:inherit;border:none;background:none;padding:0;margin:0;min-width:0;width:auto;height:auto;line-height:inherit;display:inline;color:var(--ml-c-link);cursor:pointer;text-decoration:underline}
 .ml-recorder{margin:0;padding-left:18px;font-size:11px}
@@ -38,9 +38,9 @@ export const CSS = `
 .ml-actors{margin:0;padding-left:4px;list-style:none;font-size:11px}
 .ml-dot{display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:4px}
 .ml-scrubber{position:relative;height:52px;margin:6px 10px 0 10px;cursor:ew-resize;touch-action:none;user-select:none}
-.ml-density{position:absolute;left:0;right:0;top:8px;width:100%;height:28px;background:#f8f9fa;border-radius:3px}
+.ml-density{position:absolute;left:0;right:0;top:8px;width:100%;height:28px;background:var(--ml-c-strip);border-radius:3px}
 .ml-markers{position:absolute;left:0;right:0;top:0;height:10px}
-.ml-marker{position:absolute;top:0;width:9px;height:9px;margin-left:-4.5px;border:1px solid #fff;border-radius:2px;padding:0;cursor:pointer;transform:rotate(45deg)}
+.ml-marker{position:absolute;top:0;width:9px;height:9px;margin-left:-4.5px;border:1px solid var(--ml-c-page);border-radius:2px;padding:0;cursor:pointer;transform:rotate(45deg)}
 .ml-marker:hover{outline:2px solid #222}
 .ml-axis{position:absolute;left:0;right:0;top:36px;height:14px;pointer-events:none}
 .ml-tick{position:absolute;top:0;height:14px;border-left:1px solid #ced4da;padding-left:2px;font-size:9px;line-height:14px;color:var(--ml-c-tick);white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -52,7 +52,7 @@ export const CSS = `
 .ml-legend .ml-lg-group{gap:8px;padding-right:8px;border-right:1px solid #e3e6ea}
 .ml-legend .ml-lg-title{color:var(--ml-c-legendTitle)}
 .ml-dia{display:inline-block;width:8px;height:8px;border-radius:1px;transform:rotate(45deg);margin:0 2px}
-.ml-tip{position:absolute;pointer-events:none;background:rgba(33,37,41,.94);color:#fff;padding:4px 7px;border-radius:4px;
+.ml-tip{position:absolute;pointer-events:none;background:var(--ml-c-tip);color:var(--ml-c-tipText);padding:4px 7px;border-radius:4px;
   font-size:11px;max-width:320px;white-space:pre-line;z-index:5;display:none}
 .ml-empty{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:var(--ml-c-empty);pointer-events:none}
 .ml-deck{margin-bottom:6px}
@@ -62,14 +62,12 @@ export const CSS = `
 .ml-act-pending{color:var(--ml-c-pending)}
 .ml-dark.meshlab-canvas{border-color:#3a3f45}
 .ml-dark .ml-toolbar{border-color:#3a3f45}
-.ml-dark .ml-toolbar button,.ml-dark .ml-toolbar select{background:#2f3337;color:#e9ecef;border-color:#4a5057}
+.ml-dark .ml-toolbar button,.ml-dark .ml-toolbar select{border-color:#4a5057}
 .ml-dark .ml-toolbar button:hover{background:#3a3f45}
 .ml-dark .ml-toolbar button.ml-on{background:var(--ml-c-on);color:var(--ml-c-onText);border-color:var(--ml-c-on)}
 .ml-dark .ml-sep{background:#4a5057}
 .ml-dark .ml-inspector{border-color:#3a3f45}
-.ml-dark .ml-failure{background:#3b1f22;border-color:#8a3a42}
-.ml-dark .ml-density{background:#25282c}
-.ml-dark .ml-marker{border-color:#1b1d20}
+.ml-dark .ml-failure{border-color:#8a3a42}
 .ml-dark .ml-marker:hover{outline-color:#f8f9fa}
 .ml-dark .ml-tick{border-color:#4a5057}
 .ml-dark .ml-legend .ml-lg-group{border-color:#3a3f45}

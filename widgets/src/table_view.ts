@@ -18,7 +18,7 @@ const STATUSES: StatusName[] = ["idle", "busy", "failed", "restarting", "stopped
 const TABLE_CSS = `
 .ml-table{position:absolute;inset:0;overflow:hidden;display:flex;flex-direction:column;background:inherit;font-variant-numeric:tabular-nums;container-type:inline-size}
 .ml-table-bar{display:flex;gap:6px;align-items:center;padding:5px 8px;border-bottom:1px solid #eceff2;flex-wrap:wrap}
-.ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid #c9ced4;border-radius:4px;padding:2px 6px;background:#fff;color:#222}
+.ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid #c9ced4;border-radius:4px;padding:2px 6px;background:var(--ml-c-control);color:var(--ml-c-controlText)}
 .ml-table-bar input{width:190px}
 .ml-table-count{color:var(--ml-c-count);margin-left:auto}
 .ml-table-head,.ml-table-row{display:grid;grid-template-columns:minmax(92px,2.4fr) minmax(46px,1.2fr) minmax(32px,.8fr) 74px 30px 54px 54px 66px 70px;column-gap:6px;padding:0 8px;align-items:center}
@@ -28,8 +28,8 @@ const TABLE_CSS = `
 .ml-table-head .ml-num,.ml-table-row .ml-num{text-align:right}
 .ml-table-scroll{position:relative;flex:1;overflow:auto;min-height:0}
 .ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid #f1f3f5}
-.ml-table-row:hover{background:#eef4fb}
-.ml-table-row.ml-sel{background:#d0ebff}
+.ml-table-row:hover{background:var(--ml-c-rowHover)}
+.ml-table-row.ml-sel{background:var(--ml-c-rowSel)}
 .ml-table-row span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .ml-table-row .ml-st{display:inline-flex;align-items:center;gap:4px}
 .ml-table-row .ml-id{display:flex;min-width:0}
@@ -42,11 +42,9 @@ const TABLE_CSS = `
 .ml-table-row .ml-st i{display:inline-block;width:9px;height:9px;border-radius:50%}
 .ml-table-empty{padding:16px;color:var(--ml-c-empty)}
 .ml-dark .ml-table-bar{border-color:#3a3f45}
-.ml-dark .ml-table-bar input,.ml-dark .ml-table-bar select{background:#2b2f34;color:#e9ecef;border-color:#495057}
+.ml-dark .ml-table-bar input,.ml-dark .ml-table-bar select{border-color:#495057}
 .ml-dark .ml-table-head{border-color:#3a3f45}
 .ml-dark .ml-table-row{border-color:#2b2f34}
-.ml-dark .ml-table-row:hover{background:#1c2733}
-.ml-dark .ml-table-row.ml-sel{background:#1c3a57}
 `;
 
 export interface TableHandlers {

@@ -6,7 +6,7 @@ import * as P from "../src/palette";
 import { contrast, deltaE2000, difference, simulate, type Vision } from "./colour";
 
 /** The scrubber's density strip under the markers (styles.ts: .ml-density). */
-const STRIP = { light: "#f8f9fa", dark: "#25282c" };
+const STRIP = { light: P.LIGHT_CSS.strip, dark: P.DARK_CSS.strip };
 const GRAPHIC = 3;
 const TEXT = 4.5;
 /** Minimum CIEDE2000 between two colours of one set, for every vision simulated. */
@@ -212,6 +212,10 @@ describe("the canvas's HTML furniture (CSS custom properties)", () => {
       expect(lowContrast({ text: c.text, subtitle: c.subtitle, key: c.key, dim: c.dim, link: c.link, pending: c.pending }, { inspector: panel }, TEXT)).toEqual([]);
       expect(lowContrast({ "pressed button": c.onText }, { "its fill": c.on }, TEXT)).toEqual([]);
       expect(lowContrast({ playhead: c.playhead }, { strip: STRIP[theme] })).toEqual([]);
+      // controls, a failure's box, the tooltip, and a table row hovered or selected carry text
+      expect(lowContrast({ "control text": c.controlText }, { control: c.control }, TEXT)).toEqual([]);
+      expect(lowContrast({ text: c.text }, { failure: c.failFill, "row hovered": c.rowHover, "row selected": c.rowSel }, TEXT)).toEqual([]);
+      expect(lowContrast({ tip: c.tipText }, { "tip over the page": over(c.tip, 1, page) }, TEXT)).toEqual([]);
     });
   }
 
