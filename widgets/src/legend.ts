@@ -2,7 +2,7 @@
 // engine events) the deck's symbols. Rebuilt only when what it lists changes.
 import { HUNG_AFTER } from "./fold";
 import { linkColour } from "./draw_deck";
-import { BRIDGE, DROP, HANDLER_ERROR, HEAT, HUNG, MAINT_COLOR, MARKER_COLOR, PARTITION, STATUS_COLOR, THEME, TRANSIT, typeColor } from "./palette";
+import { BRIDGE, DROP, HANDLER_ERROR, HEAT, HUNG, inkOn, MAINT_COLOR, MARKER_COLOR, PARTITION, STATUS_COLOR, THEME, TRANSIT, typeColor } from "./palette";
 import { MARKER_NAMES } from "./scrubber";
 import type { EventStore } from "./store";
 
@@ -38,7 +38,7 @@ export class Legend {
     }
     parts.push(
       `<span><i class="ml-sw" style="background:${STATUS_COLOR.busy};outline:2.5px solid ${HUNG}"></i>hung (busy &gt; ${HUNG_AFTER} s in one handler)</span>` +
-        `<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:#fff;font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`,
+        `<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:${inkOn(HANDLER_ERROR)};font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`,
     );
     parts.push(
       `<span style="color:${DROP}">✕ dropped message (✕n→node: dropped between nodes)</span>` +
