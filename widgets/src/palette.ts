@@ -262,8 +262,9 @@ export function cssVars(prefix: string, colours: Record<string, string>): string
  * as CSS custom properties, `--ml-c-<name>`, set on the canvas and on its dark variant
  * (styles.ts): each at 4.5:1 on the ground it sits on (page, toolbar, inspector panel, table
  * head), the pressed toolbar button's white at 4.5:1 on its fill, the scrubber's playhead at
- * 3:1 on its strip. Borders and hover fills stay literal in styles.ts: decoration, a control's
- * text names it.
+ * 3:1 on its strip, the keyboard focus ring and a hovered marker's outline at 3:1 on the page.
+ * Borders, rules and hover fills (edge ... rowEdge) are decoration, a control's text names it:
+ * the test only requires them to differ from their ground.
  */
 export const LIGHT_CSS = {
   text: "#222222",
@@ -295,6 +296,19 @@ export const LIGHT_CSS = {
   tipText: "#ffffff",
   rowHover: "#eef4fb",
   rowSel: "#d0ebff",
+  focus: "#1971c2",
+  markerHover: "#222222",
+  headHover: "#1971c2",
+  edge: "#d5d9de",
+  rule: "#eceff2",
+  controlEdge: "#c9ced4",
+  controlHover: "#eef2f6",
+  sep: "#d5d9de",
+  failEdge: "#f1aeb5",
+  tickEdge: "#ced4da",
+  group: "#e3e6ea",
+  headEdge: "#d5d9de",
+  rowEdge: "#f1f3f5",
 };
 export const DARK_CSS: typeof LIGHT_CSS = {
   text: "#e9ecef",
@@ -326,6 +340,19 @@ export const DARK_CSS: typeof LIGHT_CSS = {
   tipText: "#ffffff",
   rowHover: "#1c2733",
   rowSel: "#1c3a57",
+  focus: "#74c0fc",
+  markerHover: "#f8f9fa",
+  headHover: "#74c0fc",
+  edge: "#3a3f45",
+  rule: "#3a3f45",
+  controlEdge: "#4a5057",
+  controlHover: "#3a3f45",
+  sep: "#4a5057",
+  failEdge: "#8a3a42",
+  tickEdge: "#4a5057",
+  group: "#3a3f45",
+  headEdge: "#3a3f45",
+  rowEdge: "#2b2f34",
 };
 
 /** A node's maintenance state (MeshOS): the region's outline and header badge. */

@@ -17,17 +17,17 @@ const STATUSES: StatusName[] = ["idle", "busy", "failed", "restarting", "stopped
 
 const TABLE_CSS = `
 .ml-table{position:absolute;inset:0;overflow:hidden;display:flex;flex-direction:column;background:inherit;font-variant-numeric:tabular-nums;container-type:inline-size}
-.ml-table-bar{display:flex;gap:6px;align-items:center;padding:5px 8px;border-bottom:1px solid #eceff2;flex-wrap:wrap}
-.ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid #c9ced4;border-radius:4px;padding:2px 6px;background:var(--ml-c-control);color:var(--ml-c-controlText)}
+.ml-table-bar{display:flex;gap:6px;align-items:center;padding:5px 8px;border-bottom:1px solid var(--ml-c-rule);flex-wrap:wrap}
+.ml-table-bar input,.ml-table-bar select{font:inherit;border:1px solid var(--ml-c-controlEdge);border-radius:4px;padding:2px 6px;background:var(--ml-c-control);color:var(--ml-c-controlText)}
 .ml-table-bar input{width:190px}
 .ml-table-count{color:var(--ml-c-count);margin-left:auto}
 .ml-table-head,.ml-table-row{display:grid;grid-template-columns:minmax(92px,2.4fr) minmax(46px,1.2fr) minmax(32px,.8fr) 74px 30px 54px 54px 66px 70px;column-gap:6px;padding:0 8px;align-items:center}
-.ml-table-head{height:24px;border-bottom:1px solid #d5d9de;font-weight:600;font-size:11px;color:var(--ml-c-head);background:var(--ml-c-bar)}
+.ml-table-head{height:24px;border-bottom:1px solid var(--ml-c-headEdge);font-weight:600;font-size:11px;color:var(--ml-c-head);background:var(--ml-c-bar)}
 .ml-table-head span{cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;user-select:none}
-.ml-table-head span:hover{color:#1c7ed6}
+.ml-table-head span:hover{color:var(--ml-c-headHover)}
 .ml-table-head .ml-num,.ml-table-row .ml-num{text-align:right}
 .ml-table-scroll{position:relative;flex:1;overflow:auto;min-height:0}
-.ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid #f1f3f5}
+.ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid var(--ml-c-rowEdge)}
 .ml-table-row:hover{background:var(--ml-c-rowHover)}
 .ml-table-row.ml-sel{background:var(--ml-c-rowSel)}
 .ml-table-row span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -41,10 +41,6 @@ const TABLE_CSS = `
 }
 .ml-table-row .ml-st i{display:inline-block;width:9px;height:9px;border-radius:50%}
 .ml-table-empty{padding:16px;color:var(--ml-c-empty)}
-.ml-dark .ml-table-bar{border-color:#3a3f45}
-.ml-dark .ml-table-bar input,.ml-dark .ml-table-bar select{border-color:#495057}
-.ml-dark .ml-table-head{border-color:#3a3f45}
-.ml-dark .ml-table-row{border-color:#2b2f34}
 `;
 
 export interface TableHandlers {

@@ -216,6 +216,14 @@ describe("the canvas's HTML furniture (CSS custom properties)", () => {
       expect(lowContrast({ "control text": c.controlText }, { control: c.control }, TEXT)).toEqual([]);
       expect(lowContrast({ text: c.text }, { failure: c.failFill, "row hovered": c.rowHover, "row selected": c.rowSel }, TEXT)).toEqual([]);
       expect(lowContrast({ tip: c.tipText }, { "tip over the page": over(c.tip, 1, page) }, TEXT)).toEqual([]);
+      // the keyboard focus ring and a hovered marker's outline must be seen; the table head's hovered title read
+      expect(lowContrast({ focus: c.focus, "marker hover": c.markerHover }, { page })).toEqual([]);
+      expect(lowContrast({ "head hovered": c.headHover }, { "table head": bar }, TEXT)).toEqual([]);
+      // borders, rules and hover fills are decoration (palette.ts LIGHT_CSS says why): only visible
+      const decor = { edge: c.edge, rule: c.rule, "control edge": c.controlEdge, "control hover": c.controlHover, sep: c.sep, "tick edge": c.tickEdge, group: c.group, "head edge": c.headEdge };
+      for (const [name, d] of Object.entries(decor)) expect(contrast(d, page), name).toBeGreaterThan(1.04);
+      expect(contrast(c.failEdge, c.failFill), "failure edge").toBeGreaterThan(1.04);
+      expect(contrast(c.rowEdge, page), "row edge").toBeGreaterThan(1.02);
     });
   }
 
