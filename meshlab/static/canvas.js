@@ -34,7 +34,7 @@ return true;`)}function tw(n){return typeof n!="bigint"?fn(n):`${fn(n)}n`}functi
 .ml-kv{border-collapse:collapse;width:100%}
 .ml-kv th{text-align:left;font-weight:normal;color:var(--ml-c-key);padding:1px 6px 1px 0;white-space:nowrap;vertical-align:top}
 .ml-kv td{padding:1px 0;word-break:break-all}
-.ml-chip{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;font-weight:600}
+.ml-chip{display:inline-block;padding:0 6px;border-radius:8px;font-weight:600}
 .ml-failure{margin-top:8px;padding:6px;border:1px solid var(--ml-c-failEdge);background:var(--ml-c-failFill);border-radius:4px;word-break:break-word}
 .ml-dim{color:var(--ml-c-dim)}
 .ml-link{font:inherit;border:none;background:none;padding:0;margin:0;min-width:0;width:auto;height:auto;line-height:inherit;display:inline;color:var(--ml-c-link);cursor:pointer;text-decoration:underline}
