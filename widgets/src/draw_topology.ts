@@ -6,6 +6,7 @@ import { GAP, HEADER, exitPoint, type Rect } from "./layout";
 import { DROP, EVENT_COLOR, HANDLER_ERROR, HUNG, INK, NODE_STYLE, inkOn, PARTITION, STATUS_COLOR, THEME, VIEW } from "./palette";
 import type { Scene, SceneLine, SceneNode } from "./scene";
 import { cross } from "./shapes";
+import { widthOf } from "./text_width";
 import { paintZoneColumn, paintZoneFooter, paintZoneOverview } from "./draw_zones";
 import { overlaps, type TextBox } from "./zones";
 
@@ -18,19 +19,6 @@ export interface PaintOptions {
 const F_NAME = "bold 12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
 const F_TEXT = "12px system-ui, -apple-system, 'Liberation Sans', sans-serif";
 const F_SMALL = "10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
-
-/** Text widths by font and text: node names and counts repeat from frame to frame. */
-const WIDTHS = new Map<string, number>();
-
-function widthOf(ctx: CanvasRenderingContext2D, font: string, text: string): number {
-  const key = font + "\u0000" + text;
-  let w = WIDTHS.get(key);
-  if (w === undefined) {
-    if (WIDTHS.size > 20000) WIDTHS.clear();
-    WIDTHS.set(key, (w = ctx.measureText(text).width));
-  }
-  return w;
-}
 
 function roundRect(ctx: CanvasRenderingContext2D, r: Rect, rad: number): void {
   ctx.beginPath();

@@ -11,6 +11,7 @@ import { lastSegment } from "./labels";
 import { EVENT_COLOR, HANDLER_ERROR, HUNG, INK, NODE_STYLE, STATUS_COLOR, THEME, typeColor, VIEW } from "./palette";
 import type { Filters } from "./scene";
 import { cross } from "./shapes";
+import { widthOf } from "./text_width";
 import type { EventStore } from "./store";
 import { MIN_CELL, MIN_ROW, placeItems, textY, tidyTree, type Placed } from "./tree";
 import { buildForest, chooseShown, hiddenCounts, SubtreeCounts, type FoldChoice, type Forest, type Shown } from "./tree_budget";
@@ -288,13 +289,13 @@ function paintNodeKey(ctx: CanvasRenderingContext2D, store: EventStore, width: n
   const y = 12;
   ctx.fillStyle = THEME.muted;
   ctx.fillText("node:", x, y);
-  x += ctx.measureText("node:").width + 6;
+  x += widthOf(ctx, FONT, "node:") + 6;
   const n = store.nodeCodes.length;
   for (let i = 0; i < n; i++) {
     const name = store.str(store.nodeCodes[i]);
-    const w = 14 + ctx.measureText(name).width + 10;
+    const w = 14 + widthOf(ctx, FONT, name) + 10;
     const rest = `+${n - i} more (hover an actor for its node)`;
-    if (x + w + (i < n - 1 ? ctx.measureText(rest).width : 0) > width) {
+    if (x + w + (i < n - 1 ? widthOf(ctx, FONT, rest) : 0) > width) {
       ctx.fillStyle = THEME.muted;
       ctx.fillText(rest, x, y);
       break;

@@ -7,24 +7,13 @@
 import type { Rect } from "./layout";
 import { INK, NODE_STYLE, STATUS_COLOR, THEME, VIEW } from "./palette";
 import type { Scene, SceneNode } from "./scene";
+import { widthOf } from "./text_width";
 import type { SceneZones } from "./zone_scene";
 import { CELL_FONT_PX, CELL_NAMED_H, CELL_NAME_H, ZONE_FONT_PX, cellNameForms, cutEnd, cutStart, fitCellMark, fitCellNames, fitHeader, headerParts, namePrefix, type TextBox, type ZoneCounts } from "./zones";
 
 const FAMILY = "system-ui, -apple-system, 'Liberation Sans', sans-serif";
 const fontOf = (px: number, bold: boolean) => `${bold ? "bold " : ""}${px}px ${FAMILY}`;
 
-/** Text widths by font and text (names and counts repeat from frame to frame). */
-const WIDTHS = new Map<string, number>();
-function measureWith(ctx: CanvasRenderingContext2D, font: string, text: string): number {
-  const key = font + "\u0000" + text;
-  let w = WIDTHS.get(key);
-  if (w === undefined) {
-    if (WIDTHS.size > 20000) WIDTHS.clear();
-    if (ctx.font !== font) ctx.font = font;
-    WIDTHS.set(key, (w = ctx.measureText(text).width));
-  }
-  return w;
-}
 
 /** Ink of a text by its kind, legible on both themes. */
 function ink(kind: string, node?: SceneNode): string {
@@ -93,7 +82,7 @@ function cellNames(ctx: CanvasRenderingContext2D, sc: Scene, zs: SceneZones): (T
   if (namesKey === first && namesFor.length <= sc.nodes.length) return namesFor;
   const prefixes = zs.zones.map((z) => (zs.source === "prefix" ? z.name : ""));
   const items = sc.nodes.map((n) => ({ node: n.idx, box: n.box as Rect, forms: cellNameForms(n.name, prefixes[zs.zoneOf[n.idx]] ?? namePrefix(n.name)) }));
-  namesFor = fitCellNames(items, (s, px) => measureWith(ctx, fontOf(px, false), s));
+  namesFor = fitCellNames(items, (s, px) => widthOf(ctx, fontOf(px, false), s));
   namesKey = first;
   return namesFor;
 }
@@ -103,7 +92,7 @@ export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: 
   ctx.save();
   ctx.textBaseline = "middle";
   ctx.textAlign = "left";
-  const measure = (s: string, bold: boolean) => measureWith(ctx, fontOf(ZONE_FONT_PX, bold), s);
+  const measure = (s: string, bold: boolean) => widthOf(ctx, fontOf(ZONE_FONT_PX, bold), s);
   // zone boxes: a red outline where a node is down or an actor failed, orange where one restarts
   for (const z of zs.zones) {
     const b = z.box;
@@ -173,7 +162,7 @@ export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: 
     if (nameBox) drawText(ctx, nameBox, CELL_FONT_PX, ink("cell", n), out);
     const marks = cellMarks(n);
     if (!marks) continue;
-    const fit = fitCellMark(b, nameBox, marks.text, (s) => measureWith(ctx, cellFont, s));
+    const fit = fitCellMark(b, nameBox, marks.text, (s) => widthOf(ctx, cellFont, s));
     if (fit && fit !== "flag") drawText(ctx, { ...fit, ink: marks.ink }, CELL_FONT_PX, ink(marks.ink), out);
     else if (fit === "flag") {
       // no room for the count: a corner flag in its colour (the bar says how many)
@@ -204,7 +193,7 @@ export function paintZoneColumn(ctx: CanvasRenderingContext2D, zs: SceneZones, o
   ctx.save();
   ctx.textBaseline = "middle";
   ctx.textAlign = "left";
-  const measure = (s: string, bold: boolean) => measureWith(ctx, fontOf(ZONE_FONT_PX, bold), s);
+  const measure = (s: string, bold: boolean) => widthOf(ctx, fontOf(ZONE_FONT_PX, bold), s);
   if (zs.back) {
     const b = zs.back;
     ctx.beginPath();
@@ -252,7 +241,7 @@ export function paintZoneFooter(ctx: CanvasRenderingContext2D, zs: SceneZones, n
   ctx.textAlign = "left";
   const font = fontOf(ZONE_FONT_PX, false);
   const f = zs.footer;
-  const measure = (s: string) => measureWith(ctx, font, s);
+  const measure = (s: string) => widthOf(ctx, font, s);
   const rows = Math.max(1, Math.floor((f.h - 4) / NOTE_LINE_H));
   const lines = rows > 1 ? wrapWords(notes.join(" · ").split(" · "), f.w - 4, measure) : [notes.join(" · ")];
   if (lines.length > rows) lines.splice(rows - 1, lines.length, lines.slice(rows - 1).join(" · "));
