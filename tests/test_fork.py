@@ -25,6 +25,7 @@ CHANGES = [
     ("node-failure", 1.0, ml.fork.crash("dispatcher")),
     ("partition", 3.0, ml.fork.heal()),
     ("partition", 1.0, ml.fork.prevent("link_down")),
+    ("partial-partition", 1.0, ml.fork.prevent("link_down", count=None)),
     ("ring", 0.2, ml.fork.partition([["n0"], ["n1", "n2"]])),
     ("ping-pong", 0.3, ml.fork.set_link(latency=0.01, loss=0.2)),
     ("supervision-tree", 0.5, ml.fork.set_supervisor("root", intensity=0)),
@@ -83,6 +84,34 @@ def test_prevent_a_crash_by_a_raising_handler_keeps_the_actor_alive():
     b_fails = _kinds(b, "actor_fail").filter(pl.col("actor") == actor)
     assert t not in b_fails["t"].to_list()
     assert a.diff(b).first.t == t
+
+
+def _links(run: ml.Run, kind: str) -> list[tuple[str, str]]:
+    return [(r["node"], r["peer"]) for r in _kinds(run, kind).iter_rows(named=True)]
+
+
+def test_prevent_link_down_takes_away_a_cut_as_it_does_a_partition():
+    # partial-partition cuts four links one by one (Mesh.cut) at t=2: each cut is one fault
+    a = ml.Run("partial-partition", seed=0)
+    cut = [("n0", "n2"), ("n0", "n3"), ("n1", "n2"), ("n1", "n3")]
+    assert _links(a, "link_down") == cut
+    every = a.fork(ml.fork.prevent("link_down", count=None), at=1.0)
+    assert _links(every, "link_down") == [] and _links(every, "link_up") == []
+    assert _kinds(every, "msg_drop").filter(pl.col("reason") == "partition").height == 0
+    first = a.fork(ml.fork.prevent("link_down"), at=1.0)
+    assert _links(first, "link_down") == cut[1:]
+    # node=: only the cuts with that node at one end
+    n0 = a.fork(ml.fork.prevent("link_down", node="n0", count=None), at=1.0)
+    assert _links(n0, "link_down") == cut[2:]
+    # and a partition: node= names a node the partition separates from another
+    p = ml.Run("partition", seed=1)
+    assert _kinds(p, "link_down").height > 0
+    kept = p.fork(ml.fork.prevent("link_down", node="n0"), at=1.0)
+    assert _kinds(kept, "link_down").height == 0
+    # a heal with node=: the heal while a link of that node is cut
+    healed = p.fork(ml.fork.prevent("link_up", node="n4"), at=3.0)
+    assert _kinds(healed, "link_up").height == 0
+    assert _kinds(healed, "link_down").height == _kinds(p, "link_down").height
 
 
 def test_lose_a_message_in_flight():

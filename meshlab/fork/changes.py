@@ -110,23 +110,42 @@ def _in_flight(mesh: Mesh, msg_id: int) -> bool:
 
 
 # ---- faults taken away -----------------------------------------------------------------------
-# What each kind of event is made by: the mesh method a scheduled fault calls.
-_PREVENTABLE = {
-    "node_down": "_down",
-    "node_up": "_up",
-    "node_leave": "_leave",
-    "link_down": "_partition",
-    "link_up": "_heal",
-    "actor_fail": "_crash",
-    "actor_stop": "_stop_id",
+# What each kind of event is made by: the mesh methods a scheduled fault calls. A link goes down
+# by a partition (many links at once) or by a cut of one link (``Mesh.cut``): both are faults.
+_PREVENTABLE: dict[str, tuple[str, ...]] = {
+    "node_down": ("_down",),
+    "node_up": ("_up",),
+    "node_leave": ("_leave",),
+    "link_down": ("_partition", "_cut_link"),
+    "link_up": ("_heal",),
+    "actor_fail": ("_crash",),
+    "actor_stop": ("_stop_id",),
 }
+
+
+def _links_of(mesh: Mesh, name: str, args: tuple[Any, ...], node: str) -> bool:
+    """Whether the link fault ``name(*args)`` would cut or restore a link of ``node``: a cut of
+    a link with ``node`` at one end; a partition that puts ``node`` and another node on
+    different sides (a node in no group is on the side of the others in none); a heal while a
+    link of ``node`` is cut."""
+    if name == "_cut_link":
+        return node in args[:2]
+    if name == "_partition":
+        side = {n: i for i, g in enumerate(args[0]) for n in g}
+        mine = side.get(node, -1)
+        return any(side.get(n, -1) != mine for n in mesh._nodes if n != node)
+    if name == "_heal":
+        return any(a == node for a, _ in mesh.net.cut)
+    return False
 
 
 @dataclass(frozen=True)
 class Prevent(Change):
     """The next ``count`` faults of ``kind`` (on ``node`` / of ``actor``) after the fork do not
     happen; ``count=None``: none of them. For ``actor_fail`` this covers an injected crash and a
-    handler that raises (the actor lives on, the handler's effects up to the raise stand)."""
+    handler that raises (the actor lives on, the handler's effects up to the raise stand). For
+    ``link_down`` a partition is one fault and so is each ``Mesh.cut`` of one link; with
+    ``node`` only those that cut a link of that node (for ``link_up``: a heal while one is cut)."""
 
     kind: str
     node: str | None = None
@@ -147,7 +166,8 @@ class Prevent(Change):
         if self.actor is not None:
             mesh._cell(self.actor)
         left = [self.count]  # per mesh: a Run may replay the same change many times
-        method = _PREVENTABLE[self.kind]
+        methods = _PREVENTABLE[self.kind]
+        links = self.kind in ("link_down", "link_up")
 
         def spend() -> bool:
             if left[0] is None:
@@ -158,10 +178,13 @@ class Prevent(Change):
             return True
 
         def veto(name: str, args: tuple[Any, ...]) -> bool:
-            if name != method:
+            if name not in methods:
                 return False
-            if self.node is not None and (not args or args[0] != self.node):
-                return False
+            if self.node is not None:
+                # a link fault names its node among its arguments (or not at all: a heal)
+                mine = _links_of(mesh, name, args, self.node) if links else args[:1] == (self.node,)
+                if not mine:
+                    return False
             if self.actor is not None and (not args or args[0] != self.actor):
                 return False
             return spend()
@@ -293,8 +316,9 @@ def prevent(
     kind: str, *, node: str | None = None, actor: str | None = None, count: int | None = 1
 ) -> Prevent:
     """A fault that did happen does not: the next ``count`` of ``kind`` (``node_down``,
-    ``node_up``, ``node_leave``, ``link_down`` (a partition), ``link_up`` (a heal),
-    ``actor_fail``, ``actor_stop``) on ``node`` or of ``actor`` after the fork."""
+    ``node_up``, ``node_leave``, ``link_down`` (a partition, or a ``Mesh.cut`` of one link),
+    ``link_up`` (a heal), ``actor_fail``, ``actor_stop``) on ``node`` or of ``actor`` after the
+    fork."""
     return Prevent(kind, node, actor, count)
 
 
