@@ -1,0 +1,26 @@
+// Actor names under the glyphs of the topology view.
+import { fitLabels } from "./labels";
+import { INK, THEME } from "./palette";
+import type { Scene } from "./scene";
+
+/** Actor names under the glyphs: the distinguishing end when space is short, never overlapping. */
+export function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<number>): void {
+  ctx.font = "10px system-ui, 'Liberation Sans', sans-serif";
+  ctx.textAlign = "center";
+  const cell = new Map(sc.nodes.map((n) => [n.idx, n.box.cell]));
+  const shown = sc.actors.filter((a) => a.r >= 6);
+  const widths = new Map<string, number>();
+  const measure = (s: string) => {
+    let w = widths.get(s);
+    if (w === undefined) widths.set(s, (w = ctx.measureText(s).width));
+    return w;
+  };
+  // The slot grid spaces glyphs one cell apart: a label narrower than that cannot reach its
+  // neighbour's; fitLabels also checks, for glyphs of different nodes or sizes.
+  const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3) }));
+  for (const l of fitLabels(items, measure)) {
+    ctx.fillStyle = downNodes.has(shown[l.idx].node) ? INK.downLabel : THEME.label;
+    ctx.fillText(l.text, l.x, l.y);
+  }
+  ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+}

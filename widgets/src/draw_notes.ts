@@ -1,0 +1,29 @@
+// The flat topology view's notes saying where detail was reduced (bottom right).
+import type { Rect } from "./layout";
+import { INK } from "./palette";
+import type { Scene } from "./scene";
+import { NOTES_FONT } from "./topology_fonts";
+
+/** Where the notes saying detail was reduced are drawn (bottom right), or null without notes;
+ * the partition caption keeps clear of it. */
+export function notesBox(ctx: CanvasRenderingContext2D, sc: Scene): Rect | null {
+  if (!sc.lod.notes.length) return null;
+  ctx.font = NOTES_FONT;
+  const w = Math.max(...sc.lod.notes.map((n) => ctx.measureText(`aggregated: ${n}`).width)) + 12;
+  const k = sc.lod.notes.length;
+  return { x: sc.width - w - 4, y: sc.height - 6 - 16 * k, w, h: 16 * k + 2 };
+}
+
+/** Say when detail was reduced. */
+export function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
+  const box = notesBox(ctx, sc);
+  if (box) {
+    ctx.font = NOTES_FONT;
+    ctx.textAlign = "right";
+    const lines = sc.lod.notes.map((n) => `aggregated: ${n}`);
+    ctx.fillStyle = INK.noteFill;
+    ctx.fillRect(box.x, box.y, box.w, box.h);
+    ctx.fillStyle = INK.noteText;
+    lines.forEach((l, i) => ctx.fillText(l, sc.width - 10, sc.height - 14 - 16 * (lines.length - 1 - i)));
+  }
+}
