@@ -111,6 +111,29 @@ def test_traits_and_validation():
         ml.Canvas([1, 2, 3])
 
 
+def test_view_from_python_reaches_every_display_a_tab_only_its_own():
+    """canvas.view is the view last chosen, from Python or by a display's tab (docs/canvas.md,
+    "Two displays of one canvas"). A change syncs to every display as a trait; assigning the
+    value the trait already holds syncs nothing, so Python sends every display a "view"
+    message instead; what a page sets is never sent back out."""
+    canvas = ml.Canvas(ml.scenarios.run("node-failure", seed=1), view="tree")
+    sent: list[dict] = []
+    canvas.send = lambda content, buffers=None: sent.append(content)
+    assert sent == []  # the initial view is the trait's value, no message
+    canvas.view = "spacetime"  # a change: the trait sync carries it
+    assert canvas.view == "spacetime" and sent == []
+    canvas.set_state({"view": "table"})  # a tab clicked in one display
+    assert canvas.view == "table" and sent == []
+    canvas.set_state({"view": "table"})  # the same from another page: still its own choice
+    assert sent == []
+    canvas.view = "table"  # Python asks for the view the trait already holds
+    assert sent == [{"type": "view", "view": "table"}]
+    with pytest.raises(traitlets.TraitError, match="view"):
+        canvas.view = "3d"
+    assert len(sent) == 1
+    canvas.close()
+
+
 def test_save_html_is_self_contained(tmp_path):
     trace = ml.scenarios.run("partition", seed=1)
     canvas = ml.Canvas(trace, time=2.0)

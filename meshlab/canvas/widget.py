@@ -140,16 +140,19 @@ class Canvas(anywidget.AnyWidget):
         self._lock = threading.Lock()  # guards what is pulled, encoded and sent
         self._encoding = threading.Lock()  # held by whoever runs the encoder: one at a time
         self._sending = threading.Lock()  # chunks go out in order, one sender at a time
-        self._pending: list[pl.DataFrame] = []  # pulled, not yet encoded
-        self._rest: list[pl.Series] = []  # per pending frame: min t of its rows from each on
+        # Pulled frames not yet wholly encoded, each with the min t of its rows from each on
+        # (what a chunk's t_rest says is still to come); the encoder's place is _offset, the
+        # rows of the head frame already in chunks, and nothing else says where it is.
+        self._pending: list[tuple[pl.DataFrame, pl.Series]] = []
+        self._offset = 0
         self._pulled_rows = 0
-        self._encoded_rows = 0
         # Nothing is sent before the page asks (a chunk sent before its model is up is lost);
         # then chunks [0, _sent) went out, and a sync moves _sent to what the page has.
         self._synced = False
         self._sent = 0
         self._encoder_thread: threading.Thread | None = None
         self._closed = False
+        self._page_sets = True  # until __init__ is done: its traits are no Python assignment
         self._timer: threading.Timer | None = None
         self._last_flush = 0.0
         self._t_range: tuple[float, float] | None = None
@@ -179,6 +182,7 @@ class Canvas(anywidget.AnyWidget):
             **extra,
             **kwargs,
         )
+        self._page_sets = False
         self.on_msg(self._on_msg)
         # A trace of one chunk is encoded at once; a bigger one in the background, each chunk
         # sent as it is ready, so the page draws the start while the rest is still encoding.
@@ -201,9 +205,23 @@ class Canvas(anywidget.AnyWidget):
 
     @traitlets.validate("view")
     def _check_view(self, proposal):
-        if proposal["value"] not in VIEWS:
+        v = proposal["value"]
+        if v not in VIEWS:
             raise traitlets.TraitError(f"view must be one of {', '.join(VIEWS)}")
-        return proposal["value"]
+        if v == self.view and not self._page_sets:
+            # Python assigns the view the trait already holds: traitlets syncs nothing, yet a
+            # display switched by its own tab may show another one. Every display takes it.
+            self.send({"type": "view", "view": v})
+        return v
+
+    def set_state(self, sync_data):
+        # What a page sets (a click on a view tab) is that display's choice: it goes to the
+        # trait, never back out to the other displays (see _check_view).
+        self._page_sets = True
+        try:
+            super().set_state(sync_data)
+        finally:
+            self._page_sets = False
 
     @traitlets.validate("branch")
     def _check_branch(self, proposal):
@@ -222,7 +240,8 @@ class Canvas(anywidget.AnyWidget):
     @property
     def rows(self) -> int:
         """Events encoded for the browser so far (all of them once :meth:`wait` returns)."""
-        return self._encoded_rows
+        with self._lock:
+            return sum(c.header["rows"] for c in self._chunks)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -253,9 +272,8 @@ class Canvas(anywidget.AnyWidget):
                 self._t_range = (lo, hi)
             else:
                 self._t_range = (min(self._t_range[0], lo), max(self._t_range[1], hi))
-            self._pending.append(events)
-            # min t from each row on: what a chunk's t_rest says is still to come
-            self._rest.append(events["t"].cast(pl.Float64).reverse().cum_min().reverse())
+            rest = events["t"].cast(pl.Float64).reverse().cum_min().reverse()
+            self._pending.append((events, rest))
             self._pulled_rows += events.height
 
     def _drain(self) -> None:
@@ -272,14 +290,11 @@ class Canvas(anywidget.AnyWidget):
                 with self._lock:
                     if not self._pending or self._closed:
                         return
-                    frame, rest = self._pending[0], self._rest[0]
-                    done = self._encoded_rows - (
-                        self._pulled_rows - sum(f.height for f in self._pending)
-                    )
-                    later = [float(r[0]) for r in self._rest[1:] if r.len()]
+                    frame, rest = self._pending[0]
+                    done = self._offset
+                    later = [float(r[0]) for _, r in self._pending[1:]]
                 part = frame.slice(done, self._encoder.rows_per_chunk)
                 new = self._encoder.encode(part)
-                end = done + part.height
                 with self._lock:
                     assert self._t_range is not None  # set by the pull that queued the frame
                     row = done
@@ -292,10 +307,10 @@ class Canvas(anywidget.AnyWidget):
                         if t_rest is not None:
                             c.header["t_rest"] = t_rest
                     self._chunks.extend(new)
-                    self._encoded_rows += part.height
-                    if end >= frame.height:
+                    self._offset = row
+                    if row >= frame.height:
                         self._pending.pop(0)
-                        self._rest.pop(0)
+                        self._offset = 0
                 self._send_pending()
 
     def _send_pending(self) -> None:
