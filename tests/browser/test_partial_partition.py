@@ -213,6 +213,67 @@ def test_partition_caption_covers_no_region(browser, tmp_path, artifacts, case, 
         w,
         h,
     )
+    # a long side is named by its runs of nodes, as the zoned caption names it; a short one by name
+    lines = attr(page, "caption-lines").split("\n")
+    if case == "split-16":
+        assert "side A: 8 nodes: n0–n7" in lines and "side B: 8 nodes: n8–n15" in lines, lines
+    elif case == "split-5":
+        assert "side A: n0, n1" in lines and "side B: n2, n3, n4" in lines, lines
+    elif case == "16-halves":
+        assert "n0–n6 ✂ n8–n14 · via n7, n15" in lines, lines
+    assert attr(page, "caption-cut") == "0", lines
     page.screenshot(path=str(artifacts / f"{name}.png"))
     assert not errors, errors
     context.close()
+
+
+def set_time(page, t: float) -> None:
+    """Move the playhead to t and wait for the frame drawn there."""
+    page.evaluate("(t) => window.meshlabReplay.view.setTime(t)", t)
+    wait_attr(page, "time", f"Math.abs(parseFloat(v) - {t}) < 1e-9")
+
+
+@pytest.mark.parametrize(
+    ("width", "theme"), [(1280, "light"), (1280, "dark"), (900, "light"), (900, "dark")]
+)
+def test_caption_room_only_from_the_first_cut_to_the_last_heal(
+    browser, tmp_path, artifacts, width, theme
+):
+    """16 nodes fill their grid, so the caption needs a strip under it: before the cut at t=2 and
+    after the heal at t=5 the regions take the whole height; from the cut to the heal the grid
+    stands still above the strip (no jump while playing through the cut)."""
+    trace = ml.scenarios.run("partition", seed=1, nodes=16)
+    name = f"caption-room-{theme}-{width}"
+    context, page, errors = open_replay(
+        browser, tmp_path, trace, name, time=1.0, width=width, scheme=theme
+    )
+    height = page.eval_on_selector(f"{CANVAS} canvas.ml-main", "c => c.clientHeight")
+    set_time(page, 1.0)
+    _, before = boxes_of(page)
+    assert attr(page, "caption-box") == ""
+    # no strip: the last row of regions ends at the canvas's margin
+    assert max(y + h for _, y, _, h in before.values()) > height - 12, before
+    page.screenshot(path=str(artifacts / f"{name}-1-before.png"))
+    set_time(page, 3.0)
+    caption, during = boxes_of(page)
+    assert caption and during != before
+    assert all(caption[1] >= y + h for _, y, _, h in during.values()), (caption, during)
+    page.screenshot(path=str(artifacts / f"{name}-2-cut.png"))
+    for t in (2.0, 4.99):
+        set_time(page, t)
+        assert boxes_of(page)[1] == during, t
+    set_time(page, 5.5)
+    assert attr(page, "caption-box") == "" and boxes_of(page)[1] == before
+    page.screenshot(path=str(artifacts / f"{name}-3-healed.png"))
+    assert not errors, errors
+    context.close()
+
+
+def boxes_of(page) -> tuple[tuple[float, ...] | None, dict[str, tuple[float, ...]]]:
+    """The caption's box (None when there is none) and each region's box."""
+    regions = {}
+    for entry in attr(page, "region-boxes").split(";"):
+        name, xywh = entry.split(":")
+        regions[name] = tuple(float(v) for v in xywh.split(","))
+    box = attr(page, "caption-box")
+    return (tuple(float(v) for v in box.split(",")) if box else None), regions

@@ -23,7 +23,8 @@ import type { EventStore } from "./store";
 // what other files import from here
 export { BADGE_FONT, badgeText, type Badge } from "./partition_badges";
 export { arcMiddle, cutArcs, type CutArc } from "./partition_arcs";
-export { captionPlace, partialText, sideText } from "./partition_caption";
+export { captionPlace } from "./partition_caption";
+export { nodeList, nodeRuns, partialText, sideText } from "./partition_names";
 export { sideColor } from "./partition_sides";
 
 export interface PartitionPicture {

@@ -58,8 +58,8 @@ export const CAPTION_MIN_H = 40;
 
 /**
  * The strip kept under the grid for a partition's caption when n regions leave no roomy empty
- * cell in their grid in `area` (e.g. 16 in 4 x 4), or null. Decided from the sizes and
- * whether the trace ever cuts a link, never from the playhead, so a scrub never moves a region.
+ * cell in their grid in `area` (e.g. 16 in 4 x 4), or null. Decided from the sizes; the scene
+ * asks for it only from the trace's first cut to its last heal (partition_span.ts).
  */
 export function captionStrip(n: number, area: Rect): Rect | null {
   if (n < 2) return null;

@@ -3,16 +3,14 @@
 // empty cells) and how it shrinks, wraps into columns or counts what does not fit.
 import { notesBox } from "./draw_topology";
 import { GAP, type Rect } from "./layout";
-import { fmtInt } from "./lod";
 import { sideName, type PartialCut, type Sides } from "./partition";
+import { partialText, sideText } from "./partition_names";
 import { sideColor } from "./partition_sides";
 import { PARTITION, THEME, VIEW } from "./palette";
 import type { Scene } from "./scene";
 
 /** At most this many cut groups are named in the caption; the rest are counted. */
 const CAPTION_GROUPS = 8;
-/** At most this many bridges are named in a caption line; the rest are counted. */
-const CAPTION_VIA = 4;
 /** Space between two columns of caption lines. */
 const COL_GAP = 14;
 
@@ -72,6 +70,11 @@ export function paintCaption(ctx: CanvasRenderingContext2D, sc: Scene, sides: Si
     if (!sc.nodes.length) return null;
     const place = captionPlace(sc, notesBox(ctx, sc));
     if (!place) return null;
+    // a side named as the zoned caption names it: by name when few, else by its runs of nodes
+    // ("side A: 8 nodes: n0–n7") when shorter, else counted
+    ctx.font = font(11);
+    const fits = (t: string) => ctx.measureText(t).width + 27 <= place.w;
+    for (const l of lines) if (l.side !== undefined) l.text = sideText(l.side, sides.groups[l.side], (n) => name(n), null, fits);
     // lines run down, then on in columns side by side (a strip under the grid is wide and
     // low); roomy lines with the notes, else without them, else compact lines, else what does
     // not fit is counted (the notes are in the legend too)
@@ -167,40 +170,6 @@ export function captionPlace(sc: Scene, notes: Rect | null = null): Rect | null 
   // the notes saying detail was reduced (bottom right) keep their corner
   if (place && notes && notes.y < place.y + place.h && place.y < notes.y + notes.h && notes.x < place.x + place.w) place = { ...place, w: notes.x - 6 - place.x };
   return place && place.w >= 80 && place.h >= 20 ? place : null;
-}
-
-/**
- * A side's caption line: its nodes by name when they fit, else their runs of consecutive nodes
- * ("side A: 120 nodes: n0–n119"), else how many nodes in how many zones (hovering the side's
- * outline names them all).
- */
-export function sideText(i: number, g: number[], name: (n: number) => string, zoneOf: (n: number) => number, fits: (t: string) => boolean): string {
-  const full = `side ${sideName(i)}: ${g.map(name).join(", ")}`;
-  if (fits(full)) return full;
-  const sorted = [...g].sort((a, b) => a - b);
-  const runs: string[] = [];
-  for (let k = 0; k < sorted.length; ) {
-    let e = k;
-    while (e + 1 < sorted.length && sorted[e + 1] === sorted[e] + 1) e++;
-    runs.push(e > k ? `${name(sorted[k])}–${name(sorted[e])}` : name(sorted[k]));
-    k = e + 1;
-  }
-  const count = `side ${sideName(i)}: ${fmtInt(g.length)} node${g.length === 1 ? "" : "s"}`;
-  const ranged = `${count}: ${runs.join(", ")}`;
-  if (fits(ranged)) return ranged;
-  const zones = new Set(g.map(zoneOf)).size;
-  return `${count} in ${fmtInt(zones)} zone${zones === 1 ? "" : "s"}`;
-}
-
-/** "n0, n1 ✂ n2, n3 · via n4": a cut group in the caption, bridges cut short after a few. */
-export function partialText(g: PartialCut, name: (n: number) => string): string {
-  const list = (ns: number[]) => `${ns.slice(0, CAPTION_VIA).map(name).join(", ")}${ns.length > CAPTION_VIA ? ` +${ns.length - CAPTION_VIA} more` : ""}`;
-  const via = g.via.length
-    ? `via ${list(g.via)}`
-    : g.route.length
-      ? `via ${g.route.map(name).join(" → ")}`
-      : "";
-  return `${list(g.x)} ✂ ${list(g.y)}${via ? ` · ${via}` : ""}`;
 }
 
 export function fmtT(t: number): string {

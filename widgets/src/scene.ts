@@ -12,7 +12,8 @@ import { decideLod } from "./lod";
 import { Grow } from "./grow";
 import { addToZone, COUNT_STRIDE, countFromFold, IDX_ABSENT, IDX_BUSY, IDX_FAILED, IDX_HUNG, IDX_IDLE, IDX_RESTARTING, IDX_STOPPED, nodeCounts } from "./scene_counts";
 import { busiestZoneFlows, flowsBetween, ZONE_ANCHOR } from "./scene_flows";
-import { captionRoom, cutsLinks, zoneNotes } from "./scene_notes";
+import { keepsCaption } from "./partition_span";
+import { captionRoom, zoneNotes } from "./scene_notes";
 import { nodeStateName, statusName } from "./scene_status";
 import type { Filters, Scene, SceneActor, SceneDrop, SceneFlow, SceneLine, SceneMoment, SceneMsg, SceneNode } from "./scene_types";
 import type { EventStore } from "./store";
@@ -33,7 +34,7 @@ interface NodeLayout {
   /** Where a flow to or from each node index ends: the node, or its zone (ZONE_ANCHOR + zone). */
   anchorId: Int32Array;
   anchorBox: Map<number, Rect>;
-  /** Kept under a full grid of nodes for a partition's caption (the trace cuts links), or null. */
+  /** Kept under a full grid of nodes for a partition's caption (see partition_span.ts), or null. */
   strip: Rect | null;
 }
 
@@ -59,15 +60,15 @@ export class SceneBuilder {
   /** Per node, its actors by status (STATUS_INDEX order) and its hung actors: one frame's counts. */
   private counts = new Int32Array(0);
 
-  private layoutFor(store: EventStore, area: Rect, metaNodes: string[], zo: ZoneOptions): NodeLayout {
+  private layoutFor(store: EventStore, area: Rect, metaNodes: string[], zo: ZoneOptions, caption: boolean): NodeLayout {
     // Slots only ever grow with the rows indexed, so the row count stands for all of them.
-    const key = `${store.n}|${store.nodeCodes.length}|${area.x},${area.y},${area.w},${area.h}|${metaNodes.join("\u0001")}|${zo.focus}|${zo.meta ? Object.keys(zo.meta).length : 0}`;
+    const key = `${store.n}|${store.nodeCodes.length}|${area.x},${area.y},${area.w},${area.h}|${metaNodes.join("\u0001")}|${zo.focus}|${zo.meta ? Object.keys(zo.meta).length : 0}|${caption ? 1 : 0}`;
     if (key === this.layoutKey) return this.layout;
     const nNodes = store.nodeCodes.length;
     const names = store.nodeCodes.map((c) => store.str(c));
     const order = nodeOrder(names, metaNodes);
-    // a trace that cuts links keeps room for the partition's caption under the zones
-    const plan = planZones(store, names, order, area, { ...zo, caption: cutsLinks(store) }, layoutNodes);
+    // from the first cut to the last heal the zones keep room for the partition's caption
+    const plan = planZones(store, names, order, area, { ...zo, caption }, layoutNodes);
     let boxOf: (NodeBox | undefined)[];
     let portal: (Rect | undefined)[] = new Array(nNodes);
     let strip: Rect | null = null;
@@ -75,8 +76,8 @@ export class SceneBuilder {
       boxOf = planBoxes(plan, nNodes);
       portal = planPortals(plan, nNodes);
     } else {
-      // a trace that cuts links gets a caption: under the grid when no cell of it is free
-      strip = cutsLinks(store) ? captionStrip(nNodes, area) : null;
+      // from the first cut to the last heal a caption: under the grid when no cell of it is free
+      strip = caption ? captionStrip(nNodes, area) : null;
       const boxes = layoutNodes(
         order.map((i) => store.nodeSlots[i].length),
         strip ? { ...area, h: area.h - strip.h - GAP } : area,
@@ -115,7 +116,7 @@ export class SceneBuilder {
   ): Scene {
     const s = folder.stateAt(t);
     const nNodes = store.nodeCodes.length;
-    const { names, order, boxOf, portal, plan, strip } = this.layoutFor(store, area, metaNodes, zo);
+    const { names, order, boxOf, portal, plan, strip } = this.layoutFor(store, area, metaNodes, zo, keepsCaption(store, t, s.links.size));
 
     // actors
     const nActors = store.actorCodes.length;

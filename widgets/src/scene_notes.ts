@@ -1,9 +1,7 @@
 // What a zoned topology frame says it left out (the footer's notes), and where a partition's
-// caption goes: a trace that cuts links keeps room for it.
-import { K } from "./kinds";
+// caption goes (when room is kept for it: partition_span.ts).
 import type { Rect } from "./layout";
 import { fmtInt, type Lod } from "./lod";
-import type { EventStore } from "./store";
 import type { SceneZones, ZonePlan } from "./zone_scene";
 
 /** What a zoned frame says it left out, in one line (the footer under the zones). */
@@ -14,12 +12,6 @@ export function zoneNotes(plan: ZonePlan, lod: Lod, visible: number, messages: n
   if (plan.focus >= 0 && lod.aggregateActors) parts.push(`${fmtInt(visible)} actors as per-node summaries`);
   if (lod.flows) parts.push(`${fmtInt(messages)} messages in flight as flows between ${plan.focus >= 0 ? "nodes and zones" : "zones"}${drawn < pairs ? ` (the ${drawn} busiest of ${fmtInt(pairs)} pairs)` : ""}`);
   return [parts.join(" · ")];
-}
-
-/** Whether the trace cuts a link anywhere (its markers hold every link_down). */
-export function cutsLinks(store: EventStore): boolean {
-  for (let i = 0; i < store.markers.length; i++) if (store.kind.data[store.markers.data[i]] === K.link_down) return true;
-  return false;
 }
 
 /**

@@ -11,7 +11,8 @@ export interface ZoneOptions {
   focus: string;
   /** Node name -> zone, as MeshOS's desired state lists them (meta.meshos.zones). */
   meta?: Record<string, string>;
-  /** The trace cuts links: the footer grows to hold a partition's caption (CAPTION_FOOTER_H). */
+  /** Room for a partition's caption (first cut to last heal, partition_span.ts): the footer
+   * grows to hold it (CAPTION_FOOTER_H). */
   caption?: boolean;
 }
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Folder } from "../src/fold";
+import { keepsCaption } from "../src/partition_span";
+import { SceneBuilder, type Filters } from "../src/scene";
 import { GAP, captionStrip, gridColumns, layoutNodes, type Rect } from "../src/layout";
-import { captionPlace, cutArcs, partialText, sideText } from "../src/draw_partition";
+import { captionPlace, cutArcs, nodeList, nodeRuns, partialText, sideText } from "../src/draw_partition";
+import { paintCaption } from "../src/partition_caption";
+import { fakeContext } from "./dom_stubs";
 import type { Scene } from "../src/scene";
 import { LinkDrops, badgeSpot, cutSegments, partialCuts, partitionSides } from "../src/partition";
 import { EventStore } from "../src/store";
@@ -164,7 +168,7 @@ describe("partial partitions", () => {
     const { groups } = cuts(16, [[0, 9]]);
     expect(groups.length).toBe(1);
     expect(groups[0].via).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15]);
-    expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0 ✂ n9 · via n1, n2, n3, n4 +10 more");
+    expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0 ✂ n9 · via n1–n8, n10–n15");
   });
 
   it("gives the detour when the two ends share no neighbour: a chain n0 - n1 - n2 - n3", () => {
@@ -258,7 +262,7 @@ describe("partial partitions", () => {
     // the bundle's ends are a region of each group
     expect(groups[0].x).toContain(arcs[0].a);
     expect(groups[0].y).toContain(arcs[0].b);
-    expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0, n1, n2, n3 +3 more ✂ n8, n9, n10, n11 +3 more · via n7, n15");
+    expect(partialText(groups[0], (n) => `n${n}`)).toBe("n0–n6 ✂ n8–n14 · via n7, n15");
   });
 });
 
@@ -312,9 +316,118 @@ describe("a side's caption line", () => {
   const side = [...Array(66).keys(), ...Array.from({ length: 123 }, (_, k) => 67 + k)];
   it("names the nodes when they fit, else their runs, else counts them with their zones", () => {
     expect(sideText(1, [190, 191], name, zoneOf, () => true)).toBe("side B: n190, n191");
+    // runs when shorter than the names, even when the names would fit
+    expect(sideText(0, [0, 1, 2, 3, 4, 5, 6, 7], name, zoneOf, () => true)).toBe("side A: 8 nodes: n0–n7");
+    expect(sideText(0, [0, 2, 4, 6, 8], name, zoneOf, () => true)).toBe("side A: n0, n2, n4, n6, n8");
     const byWidth = (w: number) => (t: string) => t.length <= w;
     expect(sideText(0, side, name, zoneOf, byWidth(60))).toBe("side A: 189 nodes: n0–n65, n67–n189");
     expect(sideText(0, [5, 3, 4, 9, 10, 11, 12], name, zoneOf, byWidth(30))).toBe("side A: 7 nodes: n3–n5, n9–n12");
     expect(sideText(0, side, name, zoneOf, byWidth(20))).toBe("side A: 189 nodes in 19 zones");
+  });
+});
+
+describe("nodes named by their runs", () => {
+  const name = (n: number) => `n${n}`;
+  it("makes runs of three or more consecutively numbered names, in natural order", () => {
+    expect(nodeRuns([9, 10, 11, 2, 0, 1, 5, 6], name)).toEqual(["n0–n2", "n5", "n6", "n9–n11"]);
+    // runs follow the names, not the node indexes: index order here is n3, n1, n2, n0
+    const scrambled = ["n3", "n1", "n2", "n0"];
+    expect(nodeRuns([0, 1, 2, 3], (n) => scrambled[n])).toEqual(["n0–n3"]);
+    expect(nodeRuns([0, 1, 2], (n) => ["n0", "n1", "n3"][n])).toEqual(["n0", "n1", "n3"]);
+    // a run keeps to one prefix; names without a number stay as they are
+    expect(nodeRuns([0, 1, 2, 3, 4], (n) => ["a1", "a2", "b3", "b4", "gateway"][n])).toEqual(["a1", "a2", "b3", "b4", "gateway"]);
+    expect(nodeRuns([0, 1, 2, 3], (n) => ["rack-07", "rack-08", "rack-09", "rack-10"][n])).toEqual(["rack-07–rack-10"]);
+  });
+
+  it("lists at most a few runs and counts the nodes past them", () => {
+    const odd = Array.from({ length: 10 }, (_, k) => 2 * k);
+    expect(nodeList(odd, name)).toBe("n0, n2, n4, n6 +6 more");
+    expect(nodeList([...Array(8).keys(), 10, 11, 12, 20, 30, 40], name)).toBe("n0–n7, n10–n12, n20, n30 +1 more");
+  });
+
+  it("counts a side without zones when neither its names nor its runs fit", () => {
+    const side = Array.from({ length: 20 }, (_, k) => 2 * k);
+    expect(sideText(2, side, name, null, (t) => t.length <= 40)).toBe("side C: 20 nodes");
+    expect(sideText(0, [0, 1, 2, 3, 4, 5, 6, 7], name, null, (t) => t.length <= 60)).toBe("side A: 8 nodes: n0–n7");
+  });
+});
+
+describe("the flat caption", () => {
+  /** A 16-node topology at `w` x 620 with a caption strip, split into n0–n7 | n8–n15. */
+  function painted(w: number, split: number[][]) {
+    const area = { x: 0, y: 0, w, h: 620 };
+    const strip = captionStrip(16, area)!;
+    const boxes = layoutNodes(new Array(16).fill(3), { ...area, h: area.h - strip.h - GAP }, gridColumns(16, area.w, area.h));
+    const sc = { caption: strip, zones: null, width: w, height: 620, lod: { notes: [] }, nodes: boxes.map((box, idx) => ({ idx, box })) } as unknown as Scene;
+    const links = new Map<number, number>();
+    for (const a of split[0]) for (const b of split[1]) links.set(key(a, b), 0);
+    const sides = partitionSides([...Array(16).keys()], links);
+    const ctx = fakeContext({} as HTMLCanvasElement);
+    return paintCaption(ctx, sc, sides, [], 2, (n) => `n${n}`)!;
+  }
+
+  it("names a long side by its runs, as the zoned caption does, at 1280 and 900 px", () => {
+    const halves = [[...Array(8).keys()], Array.from({ length: 8 }, (_, k) => 8 + k)];
+    for (const w of [1280, 900]) {
+      const drawn = painted(w, halves);
+      expect(drawn.lines).toContain("side A: 8 nodes: n0–n7");
+      expect(drawn.lines).toContain("side B: 8 nodes: n8–n15");
+      expect(drawn.cut).toBe(false);
+    }
+    // scattered sides, where runs save nothing, stay by name
+    const evens = [0, 2, 4, 6, 8, 10, 12, 14];
+    const drawn = painted(1280, [evens, evens.map((n) => n + 1)]);
+    expect(drawn.lines).toContain("side A: n0, n2, n4, n6, n8, n10, n12, n14");
+  });
+});
+
+describe("the caption's room over a replay", () => {
+  /** n nodes joined at 0, one actor each, `cuts` as [from, to, side A's last index]. */
+  function cutRun(n: number, cuts: [number, number | null, number][]): Ev[] {
+    const names = Array.from({ length: n }, (_, i) => `n${i}`);
+    const evs: Ev[] = names.map((node) => ({ t: 0, kind: "node_join" as const, node }));
+    names.forEach((node) => evs.push({ t: 0, kind: "actor_spawn", node, actor: `r@${node}` }));
+    for (const [from, to, last] of cuts) {
+      for (let a = 0; a <= last; a++) {
+        for (let b = last + 1; b < n; b++) {
+          evs.push({ t: from, kind: "link_down", node: names[a], peer: names[b], reason: "partition" });
+          if (to !== null) evs.push({ t: to, kind: "link_up", node: names[a], peer: names[b], reason: "heal" });
+        }
+      }
+    }
+    evs.push({ t: 9, kind: "actor_stop", node: "n0", actor: "r@n0", reason: "shutdown" });
+    return evs.sort((x, y) => x.t - y.t);
+  }
+  const plain: Filters = { hideSystem: false, actorClass: "", msgType: "", supervision: false };
+  const area = { x: 0, y: 0, w: 1260, h: 600 };
+
+  it("is kept from the first cut to the last heal, and while a link is cut", () => {
+    const store = storeOf(cutRun(5, [[2, 3, 1], [5, 6, 2]]));
+    const folder = new Folder(store);
+    const keeps = (t: number) => keepsCaption(store, t, folder.stateAt(t).links.size);
+    expect([0, 1.99, 2, 2.5, 3, 4, 5.5, 5.99, 6, 8].map(keeps)).toEqual([false, false, true, true, true, true, true, true, false, false]);
+    // a cut never healed keeps it to the end
+    const open = storeOf(cutRun(5, [[2, null, 1]]));
+    const f2 = new Folder(open);
+    expect([1, 2, 8.5].map((t) => keepsCaption(open, t, f2.stateAt(t).links.size))).toEqual([false, true, true]);
+  });
+
+  it("moves the 16-node grid only as the first cut begins and as the last heal ends it", () => {
+    const store = storeOf(cutRun(16, [[2, 3, 7], [5, 6, 7]]));
+    const folder = new Folder(store);
+    const builder = new SceneBuilder();
+    const at = (t: number) => builder.build(store, folder, t, area, plain, 1, [], () => "#000");
+    const boxes = (t: number) => JSON.stringify(at(t).nodes.map((n) => n.box));
+    // before the cut and after the heal the regions take the whole height: no strip
+    expect(at(1).caption).toBeNull();
+    expect(at(7).caption).toBeNull();
+    expect(boxes(1)).toBe(boxes(7));
+    expect(Math.max(...at(1).nodes.map((n) => n.box.y + n.box.h))).toBeCloseTo(area.h, 0);
+    // from the first cut to the last heal the grid stands still above the strip, also between the two cuts
+    const during = boxes(2);
+    expect(during).not.toBe(boxes(1));
+    for (const t of [2.5, 3.5, 4.9, 5, 5.9]) expect(boxes(t), `t=${t}`).toBe(during);
+    expect(at(2.5).caption).not.toBeNull();
+    expect(at(4).caption).toBeNull(); // between the cuts the strip is kept but says nothing
   });
 });
