@@ -1,5 +1,5 @@
 // A fold state's place among the keyframes (keyframes.ts), and the marks of what it changed since.
-import type { MeshState } from "./fold";
+import type { MeshState } from "./fold_state";
 
 /**
  * A fold state tied to the keyframes: `kf` is the keyframe it was last put exactly at, `atActor`

@@ -1,7 +1,7 @@
 // The delta records of the keyframes (keyframes.ts): each entity's values at the keyframes it
 // changed in, packed an entry to a cache line or two.
 import { N } from "./kinds";
-import type { MeshState } from "./fold";
+import type { MeshState } from "./fold_state";
 
 /**
  * Entity values recorded at keyframes, one entry per (entity, keyframe it changed in). `prev`
