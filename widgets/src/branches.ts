@@ -11,6 +11,7 @@ import type { Model, Traits } from "./model";
 import { cssVars, DARK_BRANCH, LIGHT_BRANCH, MARKER_COLOR } from "./palette";
 import { fmtTime } from "./scrubber";
 import { EventStore } from "./store";
+import type { DisplayState } from "./controller";
 import { createView, type ViewHandle, type ViewOptions } from "./view";
 
 /** One branch as meshlab/canvas/branches.py describes it. */
@@ -41,6 +42,7 @@ type BranchModel = AnyModel<BranchTraits>;
 type Buffers = (ArrayBuffer | ArrayBufferView)[];
 
 const branchStores = new WeakMap<Model, Map<string, EventStore>>();
+const branchOff = new WeakMap<Model, () => void>();
 
 /** The store of branch `name` (the main one is the channel's), asking the kernel for its events. */
 export function branchStore(model: Model, name: string, main: string): EventStore {
@@ -50,13 +52,15 @@ export function branchStore(model: Model, name: string, main: string): EventStor
     const all = new Map<string, EventStore>();
     stores = all;
     branchStores.set(model, all);
-    model.on("msg:custom", (msg: { type?: string; branch?: string; index?: number }, buffers?: Buffers) => {
+    const onMsg = (msg: { type?: string; branch?: string; index?: number }, buffers?: Buffers) => {
       if (msg?.type !== "branch_chunk" || !msg.branch) return;
       const store = all.get(msg.branch);
       if (!store || msg.index !== store.chunks) return; // a resend of what it has, or a gap
       const buf = buffers && buffers[0];
       store.appendChunk(msg as unknown as ChunkHeader, buf ? toBytes(buf) : new Uint8Array(0));
-    });
+    };
+    model.on("msg:custom", onMsg);
+    branchOff.set(model, () => model.off("msg:custom", onMsg));
   }
   let store = stores.get(name);
   if (!store) {
@@ -65,6 +69,13 @@ export function branchStore(model: Model, name: string, main: string): EventStor
     model.send({ type: "sync", have: 0, branch: name });
   }
   return store;
+}
+
+/** Stop listening for the branches' chunks and forget their stores (the model is closed). */
+export function detachBranches(model: Model): void {
+  branchOff.get(model)?.();
+  branchOff.delete(model);
+  branchStores.delete(model);
 }
 
 /** Where a time falls along the scrubber, in percent (the scrubber's own formula). */
@@ -130,6 +141,7 @@ export function mountBranches(el: HTMLElement, model0: Model, opts: ViewOptions 
   let watch: MutationObserver | null = null;
   const abort = new AbortController();
   opts.signal?.addEventListener("abort", () => destroy(), { signal: abort.signal });
+  const display: DisplayState = { view: null }; // the view this display shows, kept across branches
 
   function show(): void {
     const name = String(model.get("branch") || main());
@@ -137,7 +149,7 @@ export function mountBranches(el: HTMLElement, model0: Model, opts: ViewOptions 
     view?.destroy();
     watch?.disconnect();
     shown = name;
-    view = createView(slot, model0, branchStore(model0, name, main()), { signal: abort.signal });
+    view = createView(slot, model0, branchStore(model0, name, main()), { signal: abort.signal, display });
     wrap.dataset.branch = name;
     layer = document.createElement("div");
     layer.className = "ml-branch-layer";

@@ -2,6 +2,12 @@
 // followed live, pushed to the kernel at most five times a second), the selection, and the
 // synced traits read with their defaults. No DOM: the view shell and the input handler call it,
 // and it says when a frame is needed through `invalidate`.
+//
+// The view shown is the one thing a display keeps for itself (DisplayState): the same canvas
+// shown twice in a notebook is two displays of one model, and a tab clicked in one switches that
+// one only. The `view` trait is the view last chosen: the kernel setting it switches every
+// display, a display's tab or `v` key writes it (so Python reads the last choice) without
+// switching the others. The playhead, selection, playback and filters stay shared.
 import { allLoaded, progressOf, spanOf } from "./channel";
 import { advance, clampSpeed, due, nextSpeed } from "./clock";
 import type { DesiredMeta } from "./deck";
@@ -12,10 +18,32 @@ import type { EventStore } from "./store";
 
 export const SYNC_GAP_MS = 200; // playhead updates to the kernel: at most five per second
 
-/** Traits whose change only needs a redraw (time and view have their own handling too). */
-const REDRAW_ON = ["selected", "playing", "speed", "view", "lanes", "hide_system", "supervision", "class_filter", "type_filter", "meta"] as const;
+/** Traits whose change only needs a redraw (time and view have their own handling). */
+const REDRAW_ON = ["selected", "playing", "speed", "lanes", "hide_system", "supervision", "class_filter", "type_filter", "meta"] as const;
 
 const NO_DESIRED: DesiredMeta = {};
+
+/** What one display keeps for itself, unsynced. A display that rebuilds its view (a branch
+ * switch) hands the same object to the new one, so it keeps showing what it showed. */
+export interface DisplayState {
+  /** The view this display shows; null until the display opens (then the `view` trait's). */
+  view: string | null;
+}
+
+/**
+ * Models one of whose displays is writing `view` from its own tab right now. The model's change
+ * event fires synchronously inside `set` (Backbone's, the in-page model's), so every display of
+ * the model sees the flag and the others keep their view; a change from the kernel arrives on
+ * its own and switches them all. (A host that fired the event later would make every display
+ * follow the tab, as one synced trait would.)
+ */
+const choosing = new WeakSet<object>();
+
+/** The kernel's message that every display shows `view` (Python assigned the value the trait already held). */
+interface ViewMessage {
+  type?: string;
+  view?: unknown;
+}
 
 export class Controller {
   /** The playhead: this view's, pushed to the kernel's `time`. */
@@ -36,14 +64,29 @@ export class Controller {
     private readonly invalidate: () => void,
     /** The names of the registered views; the first is the default. */
     private readonly views: readonly string[],
+    /** This display's own state (kept across the views it rebuilds). */
+    readonly display: DisplayState = { view: null },
   ) {
     this.t = Number(model.get("time")) || 0;
     this.ownTime = this.t;
+    display.view ??= String(model.get("view") ?? "");
   }
 
-  /** Follow the model and the store until `signal` aborts. `onView` runs when the view changes. */
+  /** Follow the model and the store until `signal` aborts. `onView` runs when the kernel switches the view. */
   listen(signal: AbortSignal, onView: () => void): void {
     const { model } = this;
+    const show = (v: unknown) => {
+      this.display.view = String(v ?? "");
+      onView();
+      this.invalidate();
+    };
+    // a display's own tab (this one's or another's) leaves the others as they are
+    const onViewTrait = () => {
+      if (!choosing.has(model)) show(model.get("view"));
+    };
+    const onMsg = (msg: ViewMessage) => {
+      if (msg?.type === "view" && typeof msg.view === "string") show(msg.view);
+    };
     const onTime = () => {
       const v = Number(model.get("time"));
       if (!Number.isFinite(v) || v === this.ownTime) return;
@@ -52,9 +95,10 @@ export class Controller {
       this.following = false;
       this.invalidate();
     };
-    const subs: [string, () => void][] = [["change:time", onTime], ["change:view", onView]];
+    const subs: [string, () => void][] = [["change:time", onTime], ["change:view", onViewTrait]];
     for (const name of REDRAW_ON) subs.push([`change:${name}`, this.invalidate]);
     for (const [event, cb] of subs) model.on(event, cb);
+    model.on("msg:custom", onMsg);
     const offStore = this.store.onChange(() => {
       if (this.meta().live && this.following) this.t = this.store.t1;
       this.invalidate();
@@ -63,6 +107,7 @@ export class Controller {
       "abort",
       () => {
         for (const [event, cb] of subs) model.off(event, cb);
+        model.off("msg:custom", onMsg);
         offStore();
       },
       { once: true },
@@ -77,8 +122,9 @@ export class Controller {
   speed(): number {
     return clampSpeed(Number(this.model.get("speed")) || 1);
   }
+  /** The view this display shows (the first registered for a name it does not know). */
   view(): string {
-    const v = this.model.get("view");
+    const v = this.display.view ?? "";
     return this.views.includes(v) ? v : this.views[0];
   }
   lanes(): LaneMode {
@@ -140,7 +186,11 @@ export class Controller {
 
   /** Play or pause; playing again from the end starts at the beginning. */
   togglePlay(): void {
-    if (!this.playing() && this.t >= this.store.t1) this.t = this.store.t0;
+    if (!this.playing() && this.t >= this.store.t1) {
+      this.t = this.store.t0;
+      // now, before `playing`: another display of the model still at the end would stop it
+      this.pushTime(true);
+    }
     this.setTraits({ playing: !this.playing() });
   }
 
@@ -157,9 +207,21 @@ export class Controller {
     this.setTraits({ speed: nextSpeed(this.speed(), dir) });
   }
 
+  /** Show `v` in this display (its tab, its `v` key) and write it to the trait for Python to read; the other displays keep theirs. */
+  chooseView(v: string): void {
+    this.display.view = v;
+    choosing.add(this.model);
+    try {
+      this.setTraits({ view: v });
+    } finally {
+      choosing.delete(this.model);
+    }
+    this.invalidate();
+  }
+
   nextView(): void {
     const i = this.views.indexOf(this.view());
-    this.setTraits({ view: this.views[(i + 1) % this.views.length] });
+    this.chooseView(this.views[(i + 1) % this.views.length]);
   }
 
   select(sel: Selection): void {

@@ -1,7 +1,7 @@
 // anywidget entry: `initialize` once per model (the data path), `render` once per view. Both
 // hand anywidget their cleanup; a view also ends when anywidget aborts its signal.
 import type { AnyWidget } from "@anywidget/types";
-import { mountBranches } from "./branches";
+import { detachBranches, mountBranches } from "./branches";
 import { attach, detach } from "./channel";
 import type { Traits } from "./model";
 
@@ -10,7 +10,10 @@ export { mountStandalone } from "./standalone";
 const widget: AnyWidget<Traits> = {
   initialize({ model }) {
     attach(model);
-    return () => detach(model);
+    return () => {
+      detach(model);
+      detachBranches(model);
+    };
   },
   render({ model, el, signal }) {
     const view = mountBranches(el, model, { signal }); // one view, or one per branch shown

@@ -4,7 +4,7 @@
 // only when something changed or the clock runs. Every listener is tied to one AbortSignal:
 // destroy() aborts it.
 import { allLoaded, completeAt, progressOf, spanOf } from "./channel";
-import { Controller } from "./controller";
+import { Controller, type DisplayState } from "./controller";
 import { engineIn, type Deck } from "./deck";
 import { DeckCache } from "./deck_cache";
 import { Folder, busySince, isHung } from "./fold";
@@ -49,6 +49,8 @@ export interface ViewHandle {
 export interface ViewOptions {
   /** Destroy the view when this aborts (anywidget's render signal). */
   signal?: AbortSignal;
+  /** The display's own state, when the display rebuilds its view (a branch switch) and keeps it. */
+  display?: DisplayState;
 }
 
 /** One actor as the tests compare it with Trace.state_at (see ViewHandle.statusAt). */
@@ -87,7 +89,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
   const folder = new Folder(store);
   signal.addEventListener("abort", () => folder.detach(), { once: true });
   const loop = new FrameLoop({ tick: (now, dt) => ctl.tick(now, dt), draw, busy: () => ctl.busy() }, signal);
-  const ctl = new Controller(model, store, loop.invalidate, VIEWS.map((v) => v.name));
+  const ctl = new Controller(model, store, loop.invalidate, VIEWS.map((v) => v.name), opts.display);
   const deck = new DeckCache(store);
   const cx: ViewContext = { store, folder, builder: new SceneBuilder(), ctl, deck, root, stage, signal, invalidate: loop.invalidate };
   const renderers = new Map(VIEWS.map((v) => [v.name, v.create(cx)]));
@@ -107,7 +109,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
       step: (dir) => ctl.step(dir),
       marker: (dir) => ctl.marker(dir),
       speed: (x) => ctl.setTraits({ speed: x }),
-      view: (v) => ctl.setTraits({ view: v }),
+      view: (v) => ctl.chooseView(v), // this display only (controller.ts)
       toggle: (name, on) => ctl.setTraits({ [name]: on }),
       filter: (name, value) => ctl.setTraits({ [name]: value }),
       follow: () => ctl.follow(),
@@ -229,6 +231,7 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
     });
     frames++;
     root.dataset.time = String(t);
+    root.dataset.view = view;
     root.dataset.rows = String(store.n);
     root.dataset.frame = String(frames);
     root.dataset.selected = String(model.get("selected") || "");
