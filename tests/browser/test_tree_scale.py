@@ -2,7 +2,9 @@
 to what fits, every hidden actor and failure counted on a folded root or a "+N more" stub (the
 counts checked against Trace.state_at), a failed actor drawn rather than folded away, node
 membership switched to grouping, a stub's tooltip and a double-click on it; a family of 300
-workers wrapped into rows under its supervisor."""
+workers wrapped into rows under its supervisor, and a mixed family (300 workers and three
+sub-supervisors) wrapping its workers while the sub-supervisors stand beside them, folded or
+unfolded, in light and dark."""
 
 from __future__ import annotations
 
@@ -25,12 +27,14 @@ def _wait(page, js: str) -> None:
     )
 
 
-def _open_at_failure(browser, tmp_path, trace, name, *, width, loaded, k):
-    """The tree view of ``trace`` as an HTML replay at ``width`` x 800, waited on until ready
-    (or, with ``loaded``, every chunk in) and moved to just after its ``k``-th actor failure;
-    (page, the page's uncaught errors, that failure's row, its time)."""
+def _open_at_failure(browser, tmp_path, trace, name, *, width, loaded, k, scheme="light"):
+    """The tree view of ``trace`` as an HTML replay at ``width`` x 800 in the ``scheme`` colour
+    scheme, waited on until ready (or, with ``loaded``, every chunk in) and moved to just after
+    its ``k``-th actor failure; (page, the page's uncaught errors, that failure's row, its time)."""
     path = ml.Canvas(trace, view="tree").save_html(tmp_path / f"{name}.html")
-    page = browser.new_page(viewport={"width": width, "height": 800}, bypass_csp=True)
+    page = browser.new_page(
+        viewport={"width": width, "height": 800}, bypass_csp=True, color_scheme=scheme
+    )
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
@@ -124,5 +128,69 @@ def test_wide_family_wraps_into_rows_under_its_supervisor(browser, tmp_path, art
     page.evaluate(f"(a) => {MODEL}.set('selected', a)", fail["actor"])
     _wait(page, "d.selectedXy")
     page.screenshot(path=str(artifacts / f"tree-wide-family-{width}.png"))
+    assert not errors, errors
+    page.close()
+
+
+def _mixed_family_trace() -> ml.Trace:
+    """sup with 300 workers (w0..w299) and three sub-supervisors (w300..w302) of four workers
+    each (w303..w314); the six synthetic crashes (w309..w314) are all under sub-supervisors."""
+    base = synthetic_trace(actors=315, nodes=4, messages=2_000, span=30.0, failures=6, seed=2)
+    sub = {f"w{303 + j}": f"w{300 + j // 4}" for j in range(12)}
+    ev = base.events.with_columns(
+        pl.when(pl.col("kind").cast(str).is_in(["actor_spawn", "actor_restart"]))
+        .then(pl.col("actor").replace_strict(sub, default=pl.col("parent")))
+        .otherwise(pl.col("parent"))
+        .alias("parent")
+    )
+    return ml.Trace(ev, base.meta)
+
+
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(1280, "light"), (900, "dark"), (1280, "dark"), (900, "light")]
+)
+def test_mixed_family_wraps_its_workers_beside_its_supervisors(
+    browser, tmp_path, artifacts, width, scheme
+):
+    trace = _mixed_family_trace()
+    page, errors, fail, t = _open_at_failure(
+        browser, tmp_path, trace, "mixed", width=width, loaded=False, k=0, scheme=scheme
+    )
+    assert page.get_attribute(CANVAS, "data-theme") == scheme
+    # the workers wrap into rows; the family is mixed: its sub-supervisors stand beside the block
+    _wait(page, "d.treeWrapped === '1' && d.treeMixed === '1'")
+    assert int(page.get_attribute(CANVAS, "data-tree-rows")) >= 4
+    state = trace.state_at(t).actors
+    down = state.filter(pl.col("status").is_in(["failed", "restarting"]))["actor"].to_list()
+    assert fail["actor"] in down
+    # each sub-supervisor is drawn, folded, with what it hides counted: its four workers and
+    # their failures, as Trace.state_at has them
+    folds = {f[0]: f for f in json.loads(page.get_attribute(CANVAS, "data-tree-folds"))}
+    for j in range(3):
+        kids = [f"w{303 + 4 * j + i}" for i in range(4)]
+        _, present, failed, restarting, _busy = folds[f"w{300 + j}"]
+        assert present == 4
+        assert failed + restarting == sum(a in down for a in kids)
+    # every worker of sup's block is drawn or counted on the one stub under sup
+    shown = int(page.get_attribute(CANVAS, "data-tree-shown"))
+    stub = [f for f in folds.values() if f[0] == "more:sup"]
+    assert len(stub) <= 1
+    drawn = shown - 1 - 3 - len(stub)  # sup, the sub-supervisors and the stub are not in the block
+    assert drawn + sum(f[1] for f in stub) == 300
+    page.screenshot(path=str(artifacts / f"tree-mixed-family-{width}-{scheme}-folded.png"))
+    # unfold the sub-supervisor whose worker crashed: its workers are drawn under it, the
+    # others stay folded beside it, and the block still wraps
+    owner = f"w{300 + (int(fail['actor'][1:]) - 303) // 4}"
+    page.evaluate(f"(a) => {MODEL}.set('selected', a)", owner)
+    _wait(page, "d.selectedXy")
+    x, y, _r = map(float, page.get_attribute(CANVAS, "data-selected-xy").split(","))
+    box = page.locator(f"{CANVAS} canvas.ml-main").bounding_box()
+    page.mouse.dblclick(box["x"] + x, box["y"] + y)
+    _wait(page, f"!JSON.parse(d.treeFolds).some(f => f[0] === '{owner}')")
+    _wait(page, "d.treeWrapped === '1' && d.treeMixed === '1'")
+    page.evaluate(f"(a) => {MODEL}.set('selected', a)", fail["actor"])
+    _wait(page, "d.selectedXy")  # the crashed worker is drawn under its supervisor
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(artifacts / f"tree-mixed-family-{width}-{scheme}.png"))
     assert not errors, errors
     page.close()

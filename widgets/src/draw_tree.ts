@@ -15,6 +15,7 @@ import { widthOf } from "./text_width";
 import type { EventStore } from "./store";
 import { MIN_CELL, MIN_ROW, placeItems, textY, tidyTree, type Placed } from "./tree";
 import { buildForest, chooseShown, hiddenCounts, SubtreeCounts, type FoldChoice, type Forest, type Shown } from "./tree_budget";
+import { FlagTracker, type LifecycleIndex } from "./tree_flags";
 
 export type NodeMode = "band" | "group";
 
@@ -27,6 +28,8 @@ export interface TreeModel {
   /** Actor index -> item, -1 when filtered out. */
   itemOf: Int32Array;
   counts: SubtreeCounts;
+  /** Keeps `counts` at the latest frame's state. */
+  tracker: FlagTracker;
 }
 
 export function buildModel(store: EventStore, f: Filters, mode: NodeMode, key: string): TreeModel {
@@ -57,44 +60,18 @@ export function buildModel(store: EventStore, f: Filters, mode: NodeMode, key: s
   });
   for (let g = 0; g < groups; g++) actorOf[actors.length + g] = -(g + 1);
   const forest = buildForest(parent);
-  return { key, forest, actorOf, itemOf, counts: new SubtreeCounts(forest) };
+  const counts = new SubtreeCounts(forest);
+  return { key, forest, actorOf, itemOf, counts, tracker: new FlagTracker({ actorOf, itemOf }, counts) };
 }
 
 /**
- * Count, at t, the present, failed, restarting and busy actors of every subtree: one pass over
- * the items in preorder, writing the prefix sums directly. Returns a signature of what the
- * choice of shown items depends on (which actors are present, which are down).
+ * Bring the counts of every subtree to state `s` at t, at the cost of the actors whose flags
+ * changed since the last frame (tree_flags.ts). Returns a signature of what the choice of shown
+ * items depends on (which actors are present, which are down).
  */
-export function updateFlags(m: TreeModel, s: MeshState, t: number): string {
-  const { pre, n } = m.forest;
-  const sums = m.counts.sums;
-  const actorOf = m.actorOf;
-  let nPresent = 0;
-  let nFailed = 0;
-  let nRestarting = 0;
-  let nBusy = 0;
-  let downSig = 0;
-  for (let q = 0; q < n; q++) {
-    const i = pre[q];
-    const a = actorOf[i];
-    if (a >= 0 && a < s.cap && s.node[a] >= 0) {
-      const code = s.status[a];
-      if (code !== S.absent) {
-        nPresent++;
-        if (code === S.failed || code === S.restarting) {
-          if (code === S.failed) nFailed++;
-          else nRestarting++;
-          downSig = (downSig * 31 + i + 1) | 0;
-        } else if (code === S.alive && (s.busyUntil[a] > t || s.open[a] > 0)) nBusy++; // busySince, inlined
-      }
-    }
-    const o = 4 * (q + 1);
-    sums[o] = nPresent;
-    sums[o + 1] = nFailed;
-    sums[o + 2] = nRestarting;
-    sums[o + 3] = nBusy;
-  }
-  return `${nPresent}|${nFailed + nRestarting}|${downSig}`;
+export function updateFlags(m: TreeModel, s: MeshState, t: number, store: EventStore, index: LifecycleIndex): string {
+  index.sync();
+  return m.tracker.update(s, t, store, index);
 }
 
 export interface TreePicture {
@@ -139,7 +116,7 @@ export function pictureOf(
 ): TreePicture {
   const budget = { leaves: Math.max(2, Math.floor(rect.w / MIN_CELL)), depth: Math.max(1, Math.floor(rect.h / MIN_ROW)) };
   const shown = chooseShown(m.forest, m.counts, budget, choice);
-  const lay = tidyTree({ parent: shown.parent, wrap: shown.wrap });
+  const lay = tidyTree({ parent: shown.parent, wrap: shown.wrap, block: shown.block });
   const actor = shown.item.map((i) => (i < 0 ? -1 : m.actorOf[i] >= 0 ? m.actorOf[i] : -1));
   const tagNode = shown.item.map((i) => (i >= 0 && m.actorOf[i] < 0 ? -m.actorOf[i] - 1 : -1));
   // grouped by node, the top level is the nodes' tags: how many of them have actors present
@@ -281,30 +258,58 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
   ctx.restore();
 }
 
-/** The key of the node bands, along the top: a swatch and the name of each node that fits. */
-function paintNodeKey(ctx: CanvasRenderingContext2D, store: EventStore, width: number): void {
-  ctx.font = FONT;
-  ctx.textAlign = "left";
-  let x = 14;
-  const y = 12;
-  ctx.fillStyle = THEME.muted;
-  ctx.fillText("node:", x, y);
-  x += widthOf(ctx, FONT, "node:") + 6;
+interface NodeKey {
+  key: string;
+  /** Each node that fits: its index, its name and where its swatch starts. */
+  items: [number, string, number][];
+  /** "+N more ..." and where it starts, when not every node fits. */
+  rest: string;
+  restX: number;
+}
+
+/** The node key's layout, per store: the same on every frame until the nodes or the width change. */
+const NODE_KEYS = new WeakMap<EventStore, NodeKey>();
+
+function nodeKeyOf(ctx: CanvasRenderingContext2D, store: EventStore, width: number): NodeKey {
   const n = store.nodeCodes.length;
+  const key = `${n}|${width}`;
+  const cached = NODE_KEYS.get(store);
+  if (cached?.key === key) return cached;
+  const out: NodeKey = { key, items: [], rest: "", restX: 0 };
+  let x = 14 + widthOf(ctx, FONT, "node:") + 6;
   for (let i = 0; i < n; i++) {
     const name = store.str(store.nodeCodes[i]);
     const w = 14 + widthOf(ctx, FONT, name) + 10;
     const rest = `+${n - i} more (hover an actor for its node)`;
     if (x + w + (i < n - 1 ? widthOf(ctx, FONT, rest) : 0) > width) {
-      ctx.fillStyle = THEME.muted;
-      ctx.fillText(rest, x, y);
+      out.rest = rest;
+      out.restX = x;
       break;
     }
+    out.items.push([i, name, x]);
+    x += w;
+  }
+  NODE_KEYS.set(store, out);
+  return out;
+}
+
+/** The key of the node bands, along the top: a swatch and the name of each node that fits. */
+function paintNodeKey(ctx: CanvasRenderingContext2D, store: EventStore, width: number): void {
+  const key = nodeKeyOf(ctx, store, width);
+  ctx.font = FONT;
+  ctx.textAlign = "left";
+  const y = 12;
+  ctx.fillStyle = THEME.muted;
+  ctx.fillText("node:", 14, y);
+  for (const [i, name, x] of key.items) {
     ctx.fillStyle = typeColor(i);
     ctx.fillRect(x, y - 1.5, 10, 3);
     ctx.fillStyle = THEME.label;
     ctx.fillText(name, x + 14, y);
-    x += w;
+  }
+  if (key.rest) {
+    ctx.fillStyle = THEME.muted;
+    ctx.fillText(key.rest, key.restX, y);
   }
   ctx.textAlign = "center";
 }

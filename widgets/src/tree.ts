@@ -4,15 +4,20 @@
 // horizontal run lies between two rows, so an edge never crosses a glyph or a label. A family
 // too wide for the width wraps: its children (all leaves) fill a block of `wrap` columns, row
 // under row, and the parent's edge runs down a trunk on a column boundary (where no glyph or
-// label reaches) to a run above each row. Pure (positions only), so the no-overlap rules are
-// tested without a canvas.
+// label reaches) to a run above each row. A family of workers and supervisors (a mixed family)
+// wraps its workers into a block and lays the supervisors' subtrees out tidily beside it, the
+// block's trunk on the boundary between the two. Pure (positions only), so the no-overlap
+// rules are tested without a canvas.
 
 export interface TreeIn {
   /** Parent of each item as an index into the same list, -1 for a root. */
   parent: number[];
-  /** Per item: wrap its children into rows of this many columns (0: one row). Only a family
-   * of leaves wraps; otherwise the value is ignored. */
+  /** Per item: wrap its children into rows of this many columns (0: one row). Only leaves
+   * wrap; otherwise the value is ignored. */
   wrap?: number[];
+  /** Per wrapped item: how many of its children, the first ones, wrap (all of them when not
+   * given); the others are drawn as subtrees beside the block. */
+  block?: number[];
 }
 
 export interface TreeLayout {
@@ -25,13 +30,15 @@ export interface TreeLayout {
   children: number[][];
   /** Per item: the columns of its wrapped family's rows, 0 when its children are on one row. */
   wrap: number[];
+  /** Per wrapped item: how many of its children (the first ones) are in the wrapped block. */
+  block: number[];
 }
 
 /**
  * Lay out a forest. A parent that is not in the list (or a cycle) makes an item a root, so
  * every item is placed exactly once.
  */
-export function tidyTree({ parent, wrap: wrapIn }: TreeIn): TreeLayout {
+export function tidyTree({ parent, wrap: wrapIn, block: blockIn }: TreeIn): TreeLayout {
   const n = parent.length;
   const children: number[][] = Array.from({ length: n }, () => []);
   const roots: number[] = [];
@@ -40,12 +47,18 @@ export function tidyTree({ parent, wrap: wrapIn }: TreeIn): TreeLayout {
     if (p >= 0 && p < n && p !== i && !reaches(parent, p, i)) children[p].push(i);
     else roots.push(i);
   }
-  // a family wraps only when it is wider than its rows and every child is a leaf
+  // a block wraps only when it is wider than its rows and every child in it is a leaf
   const wrap = new Array<number>(n).fill(0);
+  const block = new Array<number>(n).fill(0);
   if (wrapIn) {
     for (let i = 0; i < n; i++) {
       const w = Math.floor(wrapIn[i] ?? 0);
-      if (w >= 1 && children[i].length > w && children[i].every((c) => !children[c].length)) wrap[i] = w;
+      const c = children[i];
+      const b = blockIn?.[i] ? Math.min(c.length, Math.floor(blockIn[i])) : c.length;
+      if (w >= 1 && b > w && c.slice(0, b).every((k) => !children[k].length)) {
+        wrap[i] = w;
+        block[i] = b;
+      }
     }
   }
   const x = new Array<number>(n).fill(0);
@@ -68,13 +81,19 @@ export function tidyTree({ parent, wrap: wrapIn }: TreeIn): TreeLayout {
       if (wrap[i]) {
         // the block: child j at column j % w of row j / w; the parent centred over a full row
         const w = wrap[i];
-        c.forEach((k, j) => {
-          x[k] = col + (j % w) + 0.5;
-          depth[k] = d + 1 + Math.floor(j / w);
-        });
+        const b = block[i];
+        for (let j = 0; j < b; j++) {
+          x[c[j]] = col + (j % w) + 0.5;
+          depth[c[j]] = d + 1 + Math.floor(j / w);
+        }
         x[i] = col + w / 2;
         col += w;
-        depths = Math.max(depths, d + 2 + Math.floor((c.length - 1) / w));
+        depths = Math.max(depths, d + 2 + Math.floor((b - 1) / w));
+        if (b === c.length) continue;
+        // a mixed family: the supervisors' subtrees to the right of the block, the parent
+        // centred over its first and last child as in any family
+        stack.push([i, d, true]);
+        for (let k = c.length - 1; k >= b; k--) stack.push([c[k], d + 1, false]);
         continue;
       }
       if (!c.length) {
@@ -86,7 +105,7 @@ export function tidyTree({ parent, wrap: wrapIn }: TreeIn): TreeLayout {
       for (let k = c.length - 1; k >= 0; k--) stack.push([c[k], d + 1, false]);
     }
   }
-  return { x, depth, columns: col, depths, children, wrap };
+  return { x, depth, columns: col, depths, children, wrap, block };
 }
 
 /** Does following parents from `from` reach `target` (a cycle if `target` is its child)? */
@@ -127,19 +146,21 @@ export function placeTree(
 /** Parent -> child elbows: down from `below` px under the parent's glyph, across at the middle
  * of the gap between the rows, down to just above the child. A child on a wrapped row is reached
  * down the family's trunk, on the column boundary left of the parent (or under it, when the
- * block is an even number of columns wide): no glyph or label comes near a boundary. */
+ * block is an even number of columns wide), or, in a mixed family, on the boundary between the
+ * block and the supervisors' subtrees: no glyph or label comes near a boundary. */
 function elbowsOf(lay: TreeLayout, px: number[], py: number[], r: number, below: number, cell: number, rowH: number): Elbow[] {
   const elbows: Elbow[] = [];
   // the middle of the gap above a row: under the texts of the row above, over the child's glyph
   const gapAbove = (c: number) => (py[c] - rowH + r + below + py[c] - r - 3) / 2;
   lay.children.forEach((kids, p) => {
     const w = lay.wrap[p];
-    const trunk = w % 2 ? px[p] - cell / 2 : px[p];
+    const b = lay.block[p];
+    const trunk = w && b < kids.length ? px[kids[0]] + (w - 0.5) * cell : w % 2 ? px[p] - cell / 2 : px[p];
     for (let j = 0; j < kids.length; j++) {
       const c = kids[j];
       const yTop = py[p] + r + below;
       const yBottom = py[c] - r - 3;
-      if (!w || j < w) {
+      if (!w || j < w || j >= b) {
         const mid = (yTop + yBottom) / 2;
         elbows.push({ from: p, to: c, points: [[px[p], yTop], [px[p], mid], [px[c], mid], [px[c], yBottom]] });
         continue;

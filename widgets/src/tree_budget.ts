@@ -7,8 +7,14 @@
 // counting the rest. The user's own folds (double-click, `c`) override the budget either way.
 //
 // Pure and independent of drawing: the forest is built once per set of actors and filters, the
-// per-frame status counts are prefix sums over its preorder (one pass over the actors), and the
-// choice of what is shown walks only the shown items and their child lists.
+// per-status counts of its subtrees are kept item by item over its preorder (tree_counts.ts,
+// tree_flags.ts: a scrub step costs the actors that changed), and the choice of what is shown
+// walks only the shown items and their child lists.
+import type { CountName, SubtreeCounts } from "./tree_counts";
+
+export { SLOT, SubtreeCounts, type CountName, type ItemFlags } from "./tree_counts";
+
+const NAMES: CountName[] = ["present", "failed", "restarting", "busy"];
 
 /** A forest over items 0..n-1 with its preorder, so a subtree is one contiguous range. */
 export interface Forest {
@@ -21,6 +27,9 @@ export interface Forest {
   pre: Int32Array;
   at: Int32Array;
   size: Int32Array;
+  /** Children of each item that have children of their own: a family's supervisors, found
+   * without scanning a family of 100,000 workers. */
+  branches: number[][];
 }
 
 /** A parent that is out of range, the item itself or part of a cycle makes an item a root. */
@@ -72,113 +81,8 @@ export function buildForest(parent: ArrayLike<number>): Forest {
     for (const c of children[i]) s += size[c];
     size[i] = s;
   }
-  return { n, roots, children, parent: up, pre, at, size };
-}
-
-/** Per-item flags at one time: 1 = present (spawned, not filtered), and what it is doing. */
-export interface ItemFlags {
-  present: Uint8Array;
-  failed: Uint8Array;
-  restarting: Uint8Array;
-  busy: Uint8Array;
-}
-
-export type CountName = keyof ItemFlags;
-/** Slots of the counts, interleaved in `SubtreeCounts.sums`. */
-export const SLOT: Record<CountName, number> = { present: 0, failed: 1, restarting: 2, busy: 3 };
-const NAMES: CountName[] = ["present", "failed", "restarting", "busy"];
-
-/**
- * Prefix sums of the flags in preorder, four to a row (`sums[4 * (q + 1) + slot]` counts the
- * first q + 1 items of the preorder): any subtree's counts in O(1). Filled in one pass, by
- * `update` or directly by a caller that computes the flags as it walks `pre` (no flag arrays).
- */
-export class SubtreeCounts {
-  readonly sums: Int32Array;
-  constructor(private readonly f: Forest) {
-    this.sums = new Int32Array(4 * (f.n + 1));
-  }
-
-  update(flags: ItemFlags): void {
-    const { pre, n } = this.f;
-    const s = this.sums;
-    let p = 0;
-    let fa = 0;
-    let re = 0;
-    let bu = 0;
-    for (let q = 0; q < n; q++) {
-      const i = pre[q];
-      p += flags.present[i];
-      fa += flags.failed[i];
-      re += flags.restarting[i];
-      bu += flags.busy[i];
-      const o = 4 * (q + 1);
-      s[o] = p;
-      s[o + 1] = fa;
-      s[o + 2] = re;
-      s[o + 3] = bu;
-    }
-  }
-
-  /** Counted over every item. */
-  total(name: CountName): number {
-    return this.sums[4 * this.f.n + SLOT[name]];
-  }
-
-  /** Counted over item i's descendants (itself excluded). */
-  below(i: number, name: CountName): number {
-    const a = this.f.at[i];
-    const k = SLOT[name];
-    return this.sums[4 * (a + this.f.size[i]) + k] - this.sums[4 * (a + 1) + k];
-  }
-
-  /** Counted over item i's whole subtree (itself included). */
-  within(i: number, name: CountName): number {
-    const a = this.f.at[i];
-    const k = SLOT[name];
-    return this.sums[4 * (a + this.f.size[i]) + k] - this.sums[4 * a + k];
-  }
-
-  /** Item i itself is present. */
-  present(i: number): boolean {
-    const a = 4 * this.f.at[i];
-    return this.sums[a + 4] - this.sums[a] > 0;
-  }
-
-  /**
-   * Up to `limit` failed or restarting items below item i (all items for i = -1), in preorder:
-   * each found by a binary search on the prefix sums, so the cost is the failures found, not
-   * the subtree's size.
-   */
-  downItems(i: number, limit: number): number[] {
-    const s = this.sums;
-    const downAt = (q: number) => s[4 * q + 1] + s[4 * q + 2]; // over the first q items
-    let lo = i < 0 ? 0 : this.f.at[i] + 1;
-    const end = i < 0 ? this.f.n : this.f.at[i] + this.f.size[i];
-    const out: number[] = [];
-    while (out.length < limit && lo < end && downAt(end) > downAt(lo)) {
-      // the first q in [lo, end) whose item is down: downAt(q + 1) > downAt(lo)
-      const base = downAt(lo);
-      let a = lo;
-      let b = end - 1;
-      while (a < b) {
-        const mid = (a + b) >>> 1;
-        if (downAt(mid + 1) > base) b = mid;
-        else a = mid + 1;
-      }
-      out.push(this.f.pre[a]);
-      lo = a + 1;
-    }
-    return out;
-  }
-
-  /** Failed or restarting actors in item i's subtree (itself included). */
-  down(i: number): number {
-    const s = this.sums;
-    const a = 4 * this.f.at[i];
-    const e = 4 * (this.f.at[i] + this.f.size[i]);
-    return s[e + 1] - s[a + 1] + s[e + 2] - s[a + 2];
-  }
+  const branches = children.map((c) => c.filter((k) => children[k].length > 0));
+  return { n, roots, children, parent: up, pre, at, size, branches };
 }
 
 export interface Budget {
@@ -203,6 +107,11 @@ export interface Shown {
   stubShown: number[][];
   /** Per shown index: its children wrap into rows of this many columns (0: one row). */
   wrap: number[];
+  /**
+   * Per shown index with `wrap`: how many of its children (the first ones, all leaves of the
+   * picture) fill the wrapped block; the rest are supervisors drawn as subtrees beside it.
+   */
+  block: number[];
 }
 
 export interface FoldChoice {
@@ -221,7 +130,7 @@ const NO_CHOICE: FoldChoice = { open: new Set(), closed: new Set() };
  * in their subtree first — and a stub for the rest. Items over the depth budget stay folded.
  */
 export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, choice: FoldChoice = NO_CHOICE): Shown {
-  const out: Shown = { item: [], parent: [], depth: [], folded: [], stubOf: [], stubShown: [], wrap: [] };
+  const out: Shown = { item: [], parent: [], depth: [], folded: [], stubOf: [], stubShown: [], wrap: [], block: [] };
   const eligible = (c: number) => counts.within(c, "present") > 0;
   const kidsOf = (i: number): number[] => {
     const all = i < 0 ? f.roots : f.children[i];
@@ -240,8 +149,44 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
     out.stubOf.push(-1);
     out.stubShown.push([]);
     out.wrap.push(0);
+    out.block.push(0);
     if (item >= 0) queue.push(k);
     return k;
+  };
+  /**
+   * Up to `take` of `kids` (children of `parentItem`), after `first` (always shown): those whose
+   * subtrees hold failures first, otherwise in spawn order, so the picture does not reshuffle;
+   * none of `skip`. The scans stop as soon as they have what they need (a parent may have
+   * 100,000 children).
+   */
+  const pick = (parentItem: number, kids: number[], take: number, first: number[], skip: ReadonlySet<number>): number[] => {
+    const shown = first.slice(0, take);
+    const isShown = new Set<number>(shown);
+    if (downBelow(parentItem) > 0) {
+      // the children whose subtrees hold the first failures: walk up from each failure
+      for (const d of counts.downItems(parentItem, 4 * take)) {
+        let c = d;
+        while (f.parent[c] !== parentItem && f.parent[c] >= 0) c = f.parent[c];
+        if (f.parent[c] !== parentItem || isShown.has(c) || skip.has(c) || shown.length >= take) continue;
+        shown.push(c);
+        isShown.add(c);
+      }
+      shown.sort((a, b) => f.at[a] - f.at[b]);
+    }
+    for (let q = 0; q < kids.length && shown.length < take; q++) if (!isShown.has(kids[q]) && !skip.has(kids[q])) shown.push(kids[q]);
+    return shown;
+  };
+  /** A stub under shown index `at` for the children of `parentItem` other than `shown`. */
+  const pushStub = (parentItem: number, at: number, shown: number[]): void => {
+    const s = push(-1, at);
+    out.stubOf[s] = parentItem;
+    out.stubShown[s] = shown;
+  };
+  /** Shown indexes from `first` on are the rows of a block `w` columns wide under `at`. */
+  const toRows = (at: number, first: number, w: number): void => {
+    out.wrap[at] = w;
+    out.block[at] = out.item.length - first;
+    for (let k = first; k < out.item.length; k++) out.depth[k] = out.depth[at] + 1 + Math.floor((k - first) / w);
   };
   /**
    * Show `kids` under shown index `at` (-1: as roots), at most `room` columns on at most `rows`
@@ -252,44 +197,51 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
       for (const c of kids) push(c, at);
       return kids.length;
     }
-    // wrapped, the children are leaves of the picture: one with children of its own is folded
-    const wrapTo = (first: number): number => {
-      out.wrap[at] = room;
-      for (let k = first; k < out.item.length; k++) {
-        out.depth[k] = out.depth[at] + 1 + Math.floor((k - first) / room);
-        if (out.item[k] >= 0 && kidsOf(out.item[k]).length) out.folded[k] = true;
+    const wraps = at >= 0 && rows > 1 && room >= 2;
+    // a family's supervisors (children with children present) are drawn as subtrees beside
+    // the block its workers wrap into, on the block's first row
+    const branches = at >= 0 ? f.branches[parentItem].filter((c) => kidsOf(c).length > 0) : [];
+    if (wraps && branches.length && branches.length <= room - 2 && branches.length < kids.length) {
+      // the supervisors the user unfolded keep room for their children: the columns are left
+      // out of what this family takes, for their own unfold to use
+      const opened = branches.filter((c) => choice.open.has(c));
+      let extra = 0;
+      for (const c of opened) extra += Math.min(kidsOf(c).length, Math.max(3, Math.floor(room / (2 * opened.length)))) - 1;
+      extra = Math.min(extra, room - branches.length - 2);
+      const w = room - branches.length - extra;
+      const isBranch = new Set(branches);
+      const leaves = kids.length - branches.length;
+      const first = out.item.length;
+      if (leaves <= w * rows) {
+        for (const c of kids) if (!isBranch.has(c)) push(c, at);
+      } else {
+        const shown = pick(parentItem, kids, w * rows - 1, [], isBranch);
+        for (const c of shown) push(c, at);
+        pushStub(parentItem, at, [...shown, ...branches]);
       }
+      toRows(at, first, w);
+      for (const c of branches) push(c, at);
+      return room - extra;
+    }
+    // wrapped, the children are leaves of the picture: one with children of its own is folded;
+    // the user's unfold of a child keeps the family on one row (its subtree needs the rows)
+    const open = branches.filter((c) => choice.open.has(c));
+    const wrapAll = wraps && !open.length;
+    const wrapTo = (first: number): number => {
+      toRows(at, first, room);
+      for (let k = first; k < out.item.length; k++) if (out.item[k] >= 0 && kidsOf(out.item[k]).length) out.folded[k] = true;
       return room;
     };
-    const wraps = at >= 0 && rows > 1 && room >= 2 && !kids.some((c) => choice.open.has(c));
-    if (wraps && kids.length <= room * rows) {
+    if (wrapAll && kids.length <= room * rows) {
       const first = out.item.length;
       for (const c of kids) push(c, at);
       return wrapTo(first);
     }
-    // failures first, otherwise in spawn order, so the picture does not reshuffle; the scans
-    // stop as soon as they have what they need (a parent may have 100,000 children)
-    const take = Math.max(1, (wraps ? room * rows : room) - 1);
-    const shown: number[] = [];
-    const isShown = new Set<number>();
-    if (downBelow(parentItem) > 0) {
-      // the children whose subtrees hold the first failures: walk up from each failure
-      for (const d of counts.downItems(parentItem, 4 * take)) {
-        let c = d;
-        while (f.parent[c] !== parentItem && f.parent[c] >= 0) c = f.parent[c];
-        if (f.parent[c] !== parentItem || isShown.has(c) || shown.length >= take) continue;
-        shown.push(c);
-        isShown.add(c);
-      }
-      shown.sort((a, b) => f.at[a] - f.at[b]);
-    }
-    for (let q = 0; q < kids.length && shown.length < take; q++) if (!isShown.has(kids[q])) shown.push(kids[q]);
+    const shown = pick(parentItem, kids, Math.max(1, (wrapAll ? room * rows : room) - 1), open, new Set());
     const first = out.item.length;
     for (const c of shown) push(c, at);
-    const s = push(-1, at);
-    out.stubOf[s] = parentItem;
-    out.stubShown[s] = shown;
-    return wraps ? wrapTo(first) : shown.length + 1;
+    pushStub(parentItem, at, shown);
+    return wrapAll ? wrapTo(first) : shown.length + 1;
   };
   /** Rows left under shown index k for a wrapped family. */
   const rowsUnder = (k: number) => Math.max(1, budget.depth - out.depth[k] - 1);
@@ -316,14 +268,40 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
   // counts saying what they hide) and a stub for the rest
   let left = budget.leaves - leaves;
   const share = Math.max(2, Math.floor(left / Math.max(1, later.length)));
+  // children shown here are folded, but for those the user unfolded: they get the width left
+  const opened: number[] = [];
+  const foldFrom = (first: number) => {
+    for (let q = first; q < queue.length; q++) {
+      const k = queue[q];
+      if (out.folded[k] || !kidsOf(out.item[k]).length) continue;
+      if (choice.open.has(out.item[k])) opened.push(k);
+      else out.folded[k] = true;
+    }
+  };
+  /** Unfold the user's unfolded items found so far, within what is left (their family kept room). */
+  const openUp = () => {
+    while (opened.length) {
+      const k = opened.shift()!;
+      if (left < 1 || out.depth[k] + 1 >= budget.depth) {
+        out.folded[k] = true;
+        continue;
+      }
+      const kids = kidsOf(out.item[k]);
+      const first = queue.length;
+      left -= addChildren(out.item[k], k, kids, Math.min(kids.length, left + 1), rowsUnder(k)) - 1;
+      foldFrom(first);
+    }
+  };
   for (const [item, k, kids] of later) {
     if (left < 2) break;
     const room = Math.min(left, share) + 1; // the item's own column is reused by its children
     const first = queue.length;
     out.folded[k] = false;
     left -= addChildren(item, k, kids, room, rowsUnder(k)) - 1;
-    for (let q = first; q < queue.length; q++) if (kidsOf(out.item[queue[q]]).length) out.folded[queue[q]] = true;
+    foldFrom(first);
+    openUp();
   }
+  for (const k of opened) out.folded[k] = true;
   return out;
 }
 

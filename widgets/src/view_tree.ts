@@ -2,13 +2,15 @@
 // (draw_tree.ts); a double-click (or `c` on the selection) folds or unfolds a subtree, and a
 // button in the corner switches node membership between a colour band and grouping by node.
 // The forest is built once per set of actors and filters, the layout once per fold state and
-// set of present and failed actors, so a scrub costs one pass over the actors' flags.
+// set of present and failed actors, and the counts follow the playhead at the cost of the
+// actors that changed (tree_flags.ts), so a scrub step costs what changed and what is drawn.
 import { buildModel, paintTree, pictureOf, updateFlags, type NodeMode, type TreeModel, type TreePicture } from "./draw_tree";
 import type { MeshState } from "./fold";
 import { fmtTime } from "./scrubber";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
 import { statusName } from "./scene";
 import { hiddenCounts } from "./tree_budget";
+import { LifecycleIndex } from "./tree_flags";
 
 class TreeRenderer implements Renderer {
   readonly foldsToPlayhead = true;
@@ -25,8 +27,13 @@ class TreeRenderer implements Renderer {
   private readonly button: HTMLButtonElement;
   private readonly widths = new Map<string, number>();
   private measureCtx: CanvasRenderingContext2D | null = null;
+  /** The store's lifecycle rows by fold position: what a scrub step looks at. */
+  private readonly lifecycle: LifecycleIndex;
 
   constructor(private readonly cx: ViewContext) {
+    this.lifecycle = new LifecycleIndex(cx.store);
+    const off = cx.store.onChange((dirty) => this.lifecycle.dirty(dirty));
+    cx.signal.addEventListener("abort", off, { once: true });
     const b = document.createElement("button");
     b.className = "ml-tree-mode";
     b.style.cssText = "position:absolute;top:4px;right:6px;z-index:2;font:11px system-ui,'Liberation Sans',sans-serif;padding:1px 6px;display:none;cursor:pointer";
@@ -74,7 +81,7 @@ class TreeRenderer implements Renderer {
     const mkey = `${store.n}|${store.actorCodes.length}|${store.nodeCodes.length}|${f.filters.hideSystem}|${f.filters.actorClass}|${this.mode}`;
     if (this.model?.key !== mkey) this.model = buildModel(store, f.filters, this.mode, mkey);
     const m = this.model;
-    const sig = updateFlags(m, s, f.t);
+    const sig = updateFlags(m, s, f.t, store, this.lifecycle);
     const rect = { x: 14, y: 24, w: w - 28, h: h - 30 };
     const pkey = `${mkey}|${sig}|${this.version}|${rect.w}x${rect.h}`;
     if (pkey !== this.picKey || !this.pic) {
@@ -91,6 +98,10 @@ class TreeRenderer implements Renderer {
     // rows drawn, and how many families wrap onto several of them
     root.dataset.treeRows = String(pic.shown.depth.reduce((m, d) => Math.max(m, d + 1), 0));
     root.dataset.treeWrapped = String(pic.shown.wrap.filter((w) => w > 0).length);
+    // of those, the families of workers and supervisors: supervisors' subtrees beside the block
+    const kids = new Array<number>(pic.shown.item.length).fill(0);
+    for (const p of pic.shown.parent) if (p >= 0) kids[p]++;
+    root.dataset.treeMixed = String(pic.shown.block.filter((b, k) => b > 0 && b < kids[k]).length);
     const k = pic.actor.indexOf(f.selectedActor);
     if (f.selectedActor >= 0 && k >= 0) root.dataset.selectedXy = `${pic.place.px[k].toFixed(1)},${pic.place.py[k].toFixed(1)},${pic.place.r.toFixed(1)}`;
     else delete root.dataset.selectedXy;
@@ -111,6 +122,8 @@ class TreeRenderer implements Renderer {
     // the fold to t (shared with every view) and the tree's own work, apart, for the benchmark
     root.dataset.treeFoldMs = (t1 - t0).toFixed(2);
     root.dataset.treeMs = (performance.now() - t1).toFixed(2);
+    // how the counts followed: in one pass over every actor, or over the lifecycle rows between
+    root.dataset.treeCounts = m.tracker.stats.full ? "full" : String(m.tracker.stats.rows);
   }
 
   /** The shown index under (x, y): a glyph (with its rings) or its text lines. */

@@ -118,6 +118,86 @@ describe("tidy supervision tree", () => {
     expect(wrapped).toBeGreaterThan(50); // the runs did wrap families
   }, 120_000);
 
+  it("wraps a mixed family: workers in rows, supervisors' subtrees tidy beside them, nothing overlaps or crosses", () => {
+    // a random forest, plus families hung under new supervisors: workers first (the block),
+    // then sub-supervisors, each with a small subtree of its own
+    const mixed = fc.record({
+      parent: forest,
+      families: fc.array(
+        fc.record({
+          at: fc.double({ min: 0, max: 0.999, noNaN: true }),
+          workers: fc.integer({ min: 3, max: 120 }),
+          wrap: fc.integer({ min: 1, max: 14 }),
+          subs: fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      cellExtra: fc.integer({ min: 0, max: 40 }),
+      rowExtra: fc.integer({ min: 0, max: 70 }),
+    });
+    let wrapped = 0;
+    fc.assert(
+      fc.property(mixed, ({ parent: base, families, cellExtra, rowExtra }) => {
+        const parent = [...base];
+        const wrap: number[] = [];
+        const block: number[] = [];
+        for (const fam of families) {
+          const p = parent.push(Math.floor(fam.at * base.length)) - 1;
+          wrap[p] = fam.wrap;
+          block[p] = fam.workers;
+          for (let j = 0; j < fam.workers; j++) parent.push(p);
+          for (const kids of fam.subs) {
+            const sup = parent.push(p) - 1;
+            for (const grand of kids) {
+              const k = parent.push(sup) - 1;
+              for (let g = 0; g < grand; g++) parent.push(k);
+            }
+          }
+        }
+        const lay = tidyTree({ parent, wrap, block });
+        const rect = { x: 14, y: 24, w: lay.columns * (MIN_CELL + cellExtra), h: lay.depths * (MIN_ROW + rowExtra) };
+        const names = parent.map((_p, i) => [`root/sup/worker-${i} ↻3`, `worker-${i}`, `…${String(i).slice(-3)}`]);
+        const counts = parent.map((_p, i) => (lay.children[i].length ? [] : ["+1,234 · 5 failed", "+1k · 5 down", "5 down"]));
+        const p = placeItems(lay, rect, names, counts, (t) => [...t].length * 6);
+        const boxes = itemBoxes(p);
+        const bad: string[] = [];
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) if (boxes[i].owner !== boxes[j].owner && overlaps(boxes[i], boxes[j])) bad.push(`${boxes[i].owner} overlaps ${boxes[j].owner}`);
+        for (let i = 0; i < parent.length; i++) {
+          const kids = lay.children[i];
+          if (!lay.wrap[i]) {
+            // outside a block, a child is one row under its parent
+            for (const c of kids) if (lay.depth[c] !== lay.depth[i] + 1) bad.push(`${c} not one row under ${i}`);
+            continue;
+          }
+          if (lay.block[i] < kids.length) wrapped++;
+          const rows = new Map<number, number>();
+          kids.forEach((c, j) => {
+            if (lay.depth[c] <= lay.depth[i]) bad.push(`${c} above its parent ${i}`);
+            if (j >= lay.block[i]) {
+              // a supervisor beside the block: on the block's first row, right of every worker
+              if (lay.depth[c] !== lay.depth[i] + 1) bad.push(`supervisor ${c} not on the first row`);
+              if (lay.x[c] < lay.x[kids[lay.block[i] - 1]]) bad.push(`supervisor ${c} left of the block`);
+            } else rows.set(lay.depth[c], (rows.get(lay.depth[c]) ?? 0) + 1);
+          });
+          for (const v of rows.values()) if (v > lay.wrap[i]) bad.push(`a row of ${v} > ${lay.wrap[i]}`);
+        }
+        for (const e of p.elbows) {
+          for (let k = 1; k < e.points.length; k++) {
+            for (const b of boxes) {
+              if (b.owner !== e.from && b.owner !== e.to && segmentHits(b, e.points[k - 1], e.points[k])) bad.push(`edge ${e.from}->${e.to} hits ${b.owner}`);
+            }
+          }
+          const end = e.points[e.points.length - 1];
+          if (!(end[1] > e.points[0][1]) || Math.abs(end[0] - p.px[e.to]) > 1e-9) bad.push(`edge ${e.from}->${e.to} does not end above its child`);
+        }
+        expect(bad.slice(0, 5)).toEqual([]);
+      }),
+      { seed: 29, numRuns: 80 },
+    );
+    expect(wrapped).toBeGreaterThan(50); // the runs did wrap mixed families
+  }, 120_000);
+
   it("survives a cycle or a missing parent by making roots", () => {
     const lay = tidyTree({ parent: [1, 0, 7, -1] });
     expect(lay.x.every((v) => Number.isFinite(v))).toBe(true);

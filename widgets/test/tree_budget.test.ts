@@ -17,7 +17,7 @@ function rng(seed: number): () => number {
   };
 }
 
-/** A random forest of `n` items in one of four shapes, with random statuses. */
+/** A random forest of `n` items in one of five shapes, with random statuses. */
 function randomTree(seed: number, n: number, shape: number): { parent: Int32Array; flags: ItemFlags } {
   const r = rng(seed);
   const parent = new Int32Array(n);
@@ -27,7 +27,12 @@ function randomTree(seed: number, n: number, shape: number): { parent: Int32Arra
     else if (shape === 0) parent[i] = Math.floor(r() * i); // random recursive: shallow, bushy
     else if (shape === 1) parent[i] = Math.floor(r() * Math.min(i, 1 + Math.sqrt(n) / 4)); // a few supervisors, very wide
     else if (shape === 2) parent[i] = Math.max(0, i - 1 - Math.floor(r() * 3)); // long chains
-    else parent[i] = i < 9 ? 0 : Math.floor(r() * 9); // one root, eight supervisors with all the workers
+    else if (shape === 3) parent[i] = i < 9 ? 0 : Math.floor(r() * 9); // one root, eight supervisors with all the workers
+    else {
+      // mixed families: supervisors under earlier supervisors, the workers mostly under the first few
+      const sups = Math.max(3, Math.floor(Math.sqrt(n) / 2));
+      parent[i] = i < sups ? Math.floor(r() * i) : Math.floor(r() * Math.min(sups, 1 + r() * 5));
+    }
   }
   const flags: ItemFlags = { present: new Uint8Array(n), failed: new Uint8Array(n), restarting: new Uint8Array(n), busy: new Uint8Array(n) };
   for (let i = 0; i < n; i++) {
@@ -65,7 +70,7 @@ describe("supervision tree folded to a budget", () => {
         counts.update(flags);
         const budget = { leaves: Math.max(2, Math.floor(w / MIN_CELL)), depth: Math.max(1, Math.floor(h / MIN_ROW)) };
         const sh = chooseShown(f, counts, budget);
-        const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap });
+        const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap, block: sh.block });
         // within the budget: columns and rows
         expect(lay.columns).toBeLessThanOrEqual(budget.leaves);
         expect(lay.depths).toBeLessThanOrEqual(budget.depth);
@@ -104,7 +109,7 @@ describe("supervision tree folded to a budget", () => {
         counts.update(flags);
         const rect = { x: 14, y: 24, w, h };
         const sh = chooseShown(f, counts, { leaves: Math.max(2, Math.floor(w / MIN_CELL)), depth: Math.max(1, Math.floor(h / MIN_ROW)) });
-        const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap });
+        const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap, block: sh.block });
         const forms1 = sh.item.map((i, k) => (i < 0 ? countForms(hiddenCounts(sh, k, counts), true)[0] : [`root/sup-${i}/worker-${i} ↻2`, `worker-${i}`, `…${String(i).slice(-3)}`]));
         const forms2 = sh.item.map((_i, k) => (sh.folded[k] || sh.item[k] < 0 ? countForms(hiddenCounts(sh, k, counts), sh.item[k] < 0)[1] : []));
         const p = placeItems(lay, rect, forms1, forms2, charW);
@@ -130,6 +135,64 @@ describe("supervision tree folded to a budget", () => {
       }),
       { seed: 5, numRuns: 20 },
     );
+  }, 120_000);
+
+  it("wraps mixed families (workers and supervisors) within the budget: nothing overlaps or crosses, every actor accounted for", () => {
+    let mixed = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 20, max: 30_000 }),
+        fc.integer({ min: 300, max: 2000 }),
+        fc.integer({ min: 200, max: 1000 }),
+        fc.array(fc.double({ min: 0, max: 0.999, noNaN: true }), { maxLength: 3 }),
+        (seed, n, w, h, opens) => {
+          const { parent, flags } = randomTree(seed, n, 4);
+          const f = buildForest(parent);
+          const counts = new SubtreeCounts(f);
+          counts.update(flags);
+          const budget = { leaves: Math.max(2, Math.floor(w / MIN_CELL)), depth: Math.max(1, Math.floor(h / MIN_ROW)) };
+          // the user's unfolds of random supervisors
+          const sups = Math.max(3, Math.floor(Math.sqrt(n) / 2));
+          const open = new Set(opens.map((u) => Math.floor(u * Math.min(sups, n))));
+          const sh = chooseShown(f, counts, budget, { open, closed: new Set() });
+          const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap, block: sh.block });
+          const bad: string[] = [];
+          if (!open.size && lay.columns > budget.leaves) bad.push(`${lay.columns} columns > ${budget.leaves}`);
+          if (lay.depths > budget.depth) bad.push(`${lay.depths} rows > ${budget.depth}`);
+          sh.block.forEach((b, k) => {
+            if (b && b < lay.children[k].length) mixed++;
+          });
+          // every present actor and failure once: drawn, or counted on a folded item or a stub
+          let present = 0;
+          let failed = 0;
+          sh.item.forEach((i, k) => {
+            if (i >= 0) {
+              present += flags.present[i];
+              failed += flags.failed[i];
+            }
+            const c = hiddenCounts(sh, k, counts);
+            present += c.present;
+            failed += c.failed;
+          });
+          if (present !== counts.total("present")) bad.push(`present ${present} != ${counts.total("present")}`);
+          if (failed !== counts.total("failed")) bad.push(`failed ${failed} != ${counts.total("failed")}`);
+          const rect = { x: 14, y: 24, w, h };
+          const forms1 = sh.item.map((i, k) => (i < 0 ? countForms(hiddenCounts(sh, k, counts), true)[0] : [`root/sup-${i}/worker-${i} ↻2`, `worker-${i}`, `…${String(i).slice(-3)}`]));
+          const forms2 = sh.item.map((_i, k) => (sh.folded[k] || sh.item[k] < 0 ? countForms(hiddenCounts(sh, k, counts), sh.item[k] < 0)[1] : []));
+          const p = placeItems(lay, rect, forms1, forms2, charW);
+          const boxes = itemBoxes(p);
+          for (let i = 0; i < boxes.length; i++)
+            for (let j = i + 1; j < boxes.length; j++) if (boxes[i].owner !== boxes[j].owner && overlaps(boxes[i], boxes[j])) bad.push(`${boxes[i].owner} overlaps ${boxes[j].owner}`);
+          for (const e of p.elbows)
+            for (let s = 1; s < e.points.length; s++)
+              for (const b of boxes) if (b.owner !== e.from && b.owner !== e.to && segmentHits(b, e.points[s - 1], e.points[s])) bad.push(`edge ${e.from}->${e.to} hits ${b.owner}`);
+          expect(bad.slice(0, 5)).toEqual([]);
+        },
+      ),
+      { seed: 31, numRuns: 40 },
+    );
+    expect(mixed).toBeGreaterThan(5); // the runs did draw mixed families
   }, 120_000);
 
   it("shows a failure among 20,000 children of one supervisor, and counts the rest on a stub", () => {
@@ -188,7 +251,7 @@ describe("supervision tree folded to a budget", () => {
     expect(sh.item).not.toContain(-1); // nothing hidden: no stub
     const k = sh.item.indexOf(1);
     expect(sh.wrap[k]).toBe(28);
-    const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap });
+    const lay = tidyTree({ parent: sh.parent, wrap: sh.wrap, block: sh.block });
     expect(lay.columns).toBe(28);
     expect(lay.depths).toBe(2 + Math.ceil(300 / 28));
     // rows of 28 in spawn order (all fit: nothing is moved forward), the supervisor centred
