@@ -4,8 +4,10 @@
 One lab session, one notebook, one kernel for every test here. Each step waits on a signal the
 page publishes (data-* attributes of each view, the kernel's traits), never on a sleep:
 - the tree shows every actor alive at the playhead, as ``Trace.state_at`` counts them;
-- both views follow the playhead, selection and view the kernel sets, and a click or a toolbar
-  button in one reaches the kernel and the other;
+- both views follow the playhead, selection and view the kernel sets, and a click on a glyph, an
+  inspector link or a filter in one reaches the kernel and the other; a view tab or the ``v`` key
+  switches its own view only (the kernel's ``canvas.view`` reads the last choice), and the kernel
+  assigning the view it already holds brings the other along;
 - a click on an arrow in the space-time view highlights exactly the causal past and future a
   happens-before search over the trace finds (as test_spacetime.py does in the replay);
 - keys pressed in a canvas drive it and never reach the notebook's shortcuts (``c`` and ``v``
@@ -140,11 +142,24 @@ def test_two_views_of_one_model_follow_the_kernel_and_each_other(lab):
     page.mouse.click(x, y)
     wait_kernel(page, "print(canvas.selected)", f"out === {actor!r}")
     _both(page, f"d.selected === {actor!r}")
-    # the first view's toolbar switches both views (and the kernel's trait)
+    # a view tab in the first view switches that view only; the kernel reads the last choice
     page.locator(CANVAS).nth(0).scroll_into_view_if_needed()
     page.click(f"{CANVAS} >> nth=0 >> .ml-view-spacetime")
     wait_kernel(page, "print(canvas.view)", "out === 'spacetime'")
-    _both(page, "!!d.stWindow")
+    _wait(page, 0, "d.view === 'spacetime' && !!d.stWindow && d.ready === '1'")
+    _wait(page, 1, "d.view === 'tree'")
+    # ... and the second stays on its own, though the playhead and selection still move it
+    kernel(page, "canvas.time = 3.0")
+    _both(page, "parseFloat(d.time) === 3")
+    assert _ds(page, 1)["view"] == "tree" and _ds(page, 1)["selected"] == actor
+    # the first view's toolbar shows its view pressed, the second's its own
+    for n, name in ((0, "spacetime"), (1, "tree")):
+        pressed = page.locator(CANVAS).nth(n).locator(".ml-toolbar button.ml-on")
+        assert pressed.count() == 1 and f"ml-view-{name}" in pressed.get_attribute("class")
+    # the kernel assigning the view the trait already holds brings the second along
+    kernel(page, "canvas.view = 'spacetime'")
+    _both(page, "d.view === 'spacetime' && !!d.stWindow")
+    kernel(page, f"canvas.time = {T_FAIL}")
     _view(page, "tree")
     kernel(page, "canvas.selected = ''")
 
@@ -196,7 +211,7 @@ def test_space_time_causality_in_jupyterlab(lab, trace, artifacts):
     assert past or future
     assert len(past) + len(future) + 1 < trace.events.filter(kind="msg_send").height
     # beside the inspector at 900 px the caption wraps: the focus and both counts, none cut
-    _assert_caption_whole(ds, f"message {msg_id} ", f"{len(future):,} after it (purple)")
+    _assert_caption_whole(ds, f"message {msg_id} ", f"{len(future):,} after")
     page.mouse.move(0, 0)  # no tooltip over the caption
     page.locator(CANVAS).nth(0).screenshot(path=str(artifacts / "lab-spacetime-900-light.png"))
 
@@ -223,13 +238,15 @@ def test_keys_drive_the_canvas_not_the_notebook(lab, trace):
     _wait(page, 0, "d.treeHidden === '0'")
     page.keyboard.press("v")  # the next view (in the notebook: paste the copied cell)
     wait_kernel(page, "print(canvas.view)", "out === 'spacetime'")
+    _wait(page, 0, "d.view === 'spacetime'")
+    assert _ds(page, 1)["view"] == "tree"  # the key's display only
     page.keyboard.press("Escape")  # deselects (in the notebook: leave edit mode)
     wait_kernel(page, "print(repr(canvas.selected))", "out === \"''\"")
     # nothing happened to the notebook: no cell pasted, the same cell active
     assert page.evaluate(f"{NOTEBOOK_JS}.widgets.length") == cells
     assert page.evaluate(f"{NOTEBOOK_JS}.activeCellIndex") == active
     # the wheel zooms the space-time window and does not scroll the notebook
-    _both(page, "!!d.stWindow")
+    _wait(page, 0, "!!d.stWindow")
     t0, t1, *_ = map(float, _ds(page, 0)["stWindow"].split())
     scroller = "document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer').scrollTop"
     top = page.evaluate(scroller)

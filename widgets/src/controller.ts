@@ -31,13 +31,14 @@ export interface DisplayState {
 }
 
 /**
- * Models one of whose displays is writing `view` from its own tab right now. The model's change
- * event fires synchronously inside `set` (Backbone's, the in-page model's), so every display of
- * the model sees the flag and the others keep their view; a change from the kernel arrives on
- * its own and switches them all. (A host that fired the event later would make every display
- * follow the tab, as one synced trait would.)
+ * True while a display writes `view` from its own tab. The model's change event fires
+ * synchronously inside `set` (Backbone's, the in-page model's), so the other displays of the
+ * model see it and keep their view; a change from the kernel arrives on its own and switches
+ * them all. One flag for the page, not one per model object: anywidget hands each display its
+ * own proxy of the one model, and only that model's listeners run inside the `set`. (A host
+ * that fired the event later would make every display follow the tab, as one synced trait would.)
  */
-const choosing = new WeakSet<object>();
+let choosing = false;
 
 /** The kernel's message that every display shows `view` (Python assigned the value the trait already held). */
 interface ViewMessage {
@@ -82,7 +83,7 @@ export class Controller {
     };
     // a display's own tab (this one's or another's) leaves the others as they are
     const onViewTrait = () => {
-      if (!choosing.has(model)) show(model.get("view"));
+      if (!choosing) show(model.get("view"));
     };
     const onMsg = (msg: ViewMessage) => {
       if (msg?.type === "view" && typeof msg.view === "string") show(msg.view);
@@ -210,11 +211,11 @@ export class Controller {
   /** Show `v` in this display (its tab, its `v` key) and write it to the trait for Python to read; the other displays keep theirs. */
   chooseView(v: string): void {
     this.display.view = v;
-    choosing.add(this.model);
+    choosing = true;
     try {
       this.setTraits({ view: v });
     } finally {
-      choosing.delete(this.model);
+      choosing = false;
     }
     this.invalidate();
   }
