@@ -6,11 +6,14 @@ by one. Every wait is on a data-* signal the canvas sets; screenshots go to test
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
 import polars as pl
 import pytest
+
+import meshlab as ml
 
 from . import replay_page
 from .replay_page import CANVAS
@@ -40,15 +43,33 @@ def text_boxes(page) -> list[tuple[float, float, float, float]]:
     return [tuple(map(float, b.split(","))) for b in raw.split(";") if b]  # type: ignore[misc]
 
 
+def texts(page) -> list[str]:
+    """What each of data-text-boxes says, in the same order."""
+    raw = page.get_attribute(CANVAS, "data-texts") or ""
+    return raw.split("\n") if raw else []
+
+
 def assert_no_overlap(page) -> int:
+    # the last frame was laid out for the canvas as it is now (the page may still reflow as
+    # the legend and the inspector fill in)
+    wait(
+        page,
+        "(() => { const c = document.querySelector('canvas.ml-main'); const r ="
+        " c.getBoundingClientRect(); return d.textArea ==="
+        " `${Math.round(r.width)}x${Math.round(r.height)}`; })()",
+    )
     boxes = text_boxes(page)
+    said = texts(page)
+    assert len(said) == len(boxes), (len(said), len(boxes))
     canvas = page.locator(f"{CANVAS} canvas.ml-main").bounding_box()
     for i, (x, y, w, h) in enumerate(boxes):
-        assert x >= 0 and y >= 0 and x + w <= canvas["width"] + 0.5, (x, y, w, h)
-        assert y + h <= canvas["height"] + 0.5, (x, y, w, h)
-        for x2, y2, w2, h2 in boxes[i + 1 :]:
+        assert x >= 0 and y >= 0 and x + w <= canvas["width"] + 0.5, (said[i], x, y, w, h)
+        assert y + h <= canvas["height"] + 0.5, (said[i], x, y, w, h)
+        for j, (x2, y2, w2, h2) in enumerate(boxes[i + 1 :], i + 1):
             apart = x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y
-            assert apart, f"text at {(x, y, w, h)} overlaps text at {(x2, y2, w2, h2)}"
+            assert apart, (
+                f"{said[i]!r} at {(x, y, w, h)} overlaps {said[j]!r} at {(x2, y2, w2, h2)}"
+            )
     return len(boxes)
 
 
@@ -187,6 +208,85 @@ def test_zones_at_60_nodes_and_none_at_16(browser, tmp_path, artifacts):
         assert page.get_attribute(CANVAS, "data-zones") == ""
         assert assert_no_overlap(page) >= 16  # every node's name in its header
         page.screenshot(path=str(artifacts / "zones-16-900-light.png"))
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+# Every text the topology, zones and deck painters draw (names, headers, counts, summaries, flow
+# counts, actor names, restart counts, badges, the deck's chips, drain line and copy labels)
+# reports its box; none overlaps another, from a dozen actors to 100,000.
+@functools.cache
+def scale_case(case: str):
+    """(trace, time) of each size: a dozen actors with restarts and failures, a MeshOS drain
+    with its badges and a copy in transit, 2,000 actors on 16 nodes and 100,000 on 200 (both
+    with a node in maintenance, one down, a cut and a copy in transit)."""
+    if case == "12":
+        return ml.scenarios.run("supervision-tree", seed=1), 7.0105
+    if case == "drain":
+        return ml.scenarios.run("maintenance-drain", seed=1), 16.6
+    if case == "2000":
+        # 1,999 workers and the system actor: 2,000, drawn one by one where the cells allow
+        return zoned_trace(actors=1_999, nodes=16, cut=3, meshos=True), T
+    return zoned_trace(actors=100_000, nodes=200, cut=10, meshos=True), T
+
+
+@pytest.mark.parametrize("case", ["12", "drain", "2000", "100000"])
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(1280, "light"), (900, "dark"), (900, "light"), (1280, "dark")]
+)
+def test_no_text_overlaps_another_from_12_to_100000_actors(
+    browser, tmp_path, artifacts, case, width, scheme
+):
+    trace, t = scale_case(case)
+    context, page, errors = replay_page.open_replay(
+        browser,
+        tmp_path,
+        trace,
+        f"scale{case}",
+        width=width,
+        scheme=scheme,
+        time=t,
+        ready_timeout=90_000,
+    )
+    try:
+        wait(page, f"Math.abs(parseFloat(d.time) - {t}) < 1e-9 && d.texts !== undefined")
+        n = assert_no_overlap(page)
+        said = texts(page)
+        page.screenshot(path=str(artifacts / f"scale-{case}-{width}-{scheme}.png"))
+        if case == "12":
+            # every actor's name and its restart counts are among the texts checked
+            assert n >= 12 + 3, said
+            assert sum(x.startswith("↻") for x in said) >= 1, said
+            assert "worker-1" in said or "root/api/worker-1" in said, said
+        elif case == "drain":
+            assert page.get_attribute(CANVAS, "data-transit") == "1"
+            # the deck's badges (daemons, heat) and the copy's label are checked too
+            assert sum(x.startswith("◆") for x in said) >= 4, said
+            assert any(x.startswith("model ") and x.endswith("%") for x in said), said
+        elif case == "2000":
+            assert page.get_attribute(CANVAS, "data-zones") == ""
+            assert page.get_attribute(CANVAS, "data-transit") == "1"
+            assert n >= 16 + 1, said  # node names and at least the copy or a badge
+        else:
+            zones = json.loads(page.get_attribute(CANVAS, "data-zones"))["zones"]
+            assert n >= 20, said  # the zone headers at least (cells too low for names at 900)
+            # the zone of the node in maintenance names it in its header, at every width
+            z = next(z for z in zones if "n100" in z["nodes"])
+            x, y, w, _h = z["box"]
+            head = [
+                s
+                for s, (bx, by, bw, bh) in zip(said, text_boxes(page), strict=True)
+                if x <= bx and bx + bw <= x + w + 0.5 and y <= by < y + 2 * 15 + 2
+            ]
+            assert any("n100" in s and s != "n100" and "–" not in s for s in head), head
+            # zoomed into that zone: its nodes' summaries, the deck over them, the side column
+            box = page.locator(f"{CANVAS} canvas.ml-main").bounding_box()
+            page.mouse.move(box["x"] + x + w / 2, box["y"] + y + z["box"][3] / 2)
+            page.mouse.wheel(0, -120)
+            wait(page, f"d.zoneFocus === '{z['name']}'")
+            assert assert_no_overlap(page) >= 20
+            page.screenshot(path=str(artifacts / f"scale-{case}-{width}-{scheme}-zoomed.png"))
         assert not errors, errors
     finally:
         context.close()

@@ -12,10 +12,14 @@ from meshlab.trace.core import Trace
 T_MAINT, T_DOWN, T_CUT = 8.0, 12.0, 14.0
 
 
-def zoned_trace(*, actors: int, nodes: int, seed: int = 2, cut: int = 0) -> Trace:
+def zoned_trace(
+    *, actors: int, nodes: int, seed: int = 2, cut: int = 0, meshos: bool = False
+) -> Trace:
     """``actors`` workers on ``nodes`` nodes over 30 s; after t = 14 node n{nodes//3} is down,
     n{nodes//2} in maintenance, a dozen actors failed for good, and with ``cut`` the last
-    ``cut`` nodes are partitioned from the rest."""
+    ``cut`` nodes are partitioned from the rest. With ``meshos`` a MeshOS engine's rows too: a
+    copy of the maintained node's blob pulled to its neighbour from t = 18 to 24, so the deck
+    draws its outline, heat badges and the copy in transit."""
     base = synthetic_trace(
         actors=actors, nodes=nodes, messages=6_000, span=30.0, failures=24, seed=seed
     )
@@ -30,6 +34,14 @@ def zoned_trace(*, actors: int, nodes: int, seed: int = 2, cut: int = 0) -> Trac
         {"t": T_MAINT, "kind": "node_state", "node": names[nodes // 2], "reason": "maintenance"},
         {"t": T_DOWN, "kind": "node_down", "node": names[nodes // 3], "reason": "crash"},
     ]
+    if meshos:
+        src, dst = names[nodes // 2], names[nodes // 2 + 1]
+        copy = {"msg_type": "pull_replica", "msg_id": 1, "node": dst}
+        rows += [
+            {"t": 0.0, "kind": "replica_add", "node": src, "msg_type": "model", "reason": "seed"},
+            {"t": 18.0, "kind": "action_start", **copy, "parent": "model", "peer": src},
+            {"t": 24.0, "kind": "action_end", **copy, "reason": "ok", "duration": 6.0},
+        ]
     side = names[nodes - cut :] if cut else []
     for a in side:
         for b in names[: nodes - cut]:

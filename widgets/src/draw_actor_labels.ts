@@ -2,9 +2,13 @@
 import { fitLabels } from "./labels";
 import { INK, THEME } from "./palette";
 import type { Scene } from "./scene";
+import type { TextBox } from "./zones";
+
+/** A label's box is this tall (10 px text, centred on its y). */
+const LABEL_H = 11;
 
 /** Actor names under the glyphs: the distinguishing end when space is short, never overlapping. */
-export function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<number>): void {
+export function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes: Set<number>, texts: TextBox[]): void {
   ctx.font = "10px system-ui, 'Liberation Sans', sans-serif";
   ctx.textAlign = "center";
   const cell = new Map(sc.nodes.map((n) => [n.idx, n.box.cell]));
@@ -18,9 +22,11 @@ export function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes:
   // The slot grid spaces glyphs one cell apart: a label narrower than that cannot reach its
   // neighbour's; fitLabels also checks, for glyphs of different nodes or sizes.
   const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3) }));
-  for (const l of fitLabels(items, measure)) {
+  // clear of the texts already drawn (headers, flow counts, restart counts, badges)
+  for (const l of fitLabels(items, measure, LABEL_H, 3, texts)) {
     ctx.fillStyle = downNodes.has(shown[l.idx].node) ? INK.downLabel : THEME.label;
     ctx.fillText(l.text, l.x, l.y);
+    texts.push({ text: l.text, x: l.x - l.w / 2, y: l.y - LABEL_H / 2, w: l.w, h: LABEL_H, bold: false, ink: "label" });
   }
   ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
 }

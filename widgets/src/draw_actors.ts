@@ -6,10 +6,21 @@ import type { Scene } from "./scene";
 import { cross } from "./shapes";
 import { paintLabels } from "./draw_actor_labels";
 import type { PaintOptions } from "./draw_topology";
+import { widthOf } from "./text_width";
+import { overlaps, type TextBox } from "./zones";
 
-/** Actor glyphs with their marks and labels. */
-export function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): void {
+const F_BADGE = "bold 8px system-ui, 'Liberation Sans', sans-serif";
+const F_RESTARTS = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+
+/**
+ * Actor glyphs with their marks and labels. Each text (a handler error's "!", a restart count,
+ * a name) goes where it runs into no text already drawn, and is added to `texts`: where glyphs
+ * crowd (2,000 actors) a restart count with no room is left to the dashed ring, the inspector
+ * and the table.
+ */
+export function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, texts: TextBox[]): void {
   const labels = sc.actors.length <= 80;
+  const restarts: TextBox[] = [];
   const downNodes = new Set(sc.nodes.filter((n) => n.state === "down").map((n) => n.idx));
   for (const a of sc.actors) {
     const r = a.r;
@@ -49,8 +60,10 @@ export function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOp
       ctx.stroke();
       hourglass(ctx, a.x - r - 2, a.y - r - 2, Math.max(4, Math.min(7, r * 0.6)));
     }
-    if (a.errors > 0 && r >= 4) {
+    const badge = { text: "!", x: a.x + r * 0.8 - 4.5, y: a.y + r * 0.8 - 4.5, w: 9, h: 9, bold: true, ink: "badge" };
+    if (a.errors > 0 && r >= 4 && !texts.some((t) => overlaps(t, badge))) {
       // a handler raised and the actor lived on: a small red "!" badge
+      texts.push(badge);
       const bx = a.x + r * 0.8;
       const by = a.y + r * 0.8;
       ctx.fillStyle = HANDLER_ERROR;
@@ -58,7 +71,7 @@ export function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOp
       ctx.arc(bx, by, 4.5, 0, Math.PI * 2);
       ctx.fill();
       ctx.fillStyle = inkOn(HANDLER_ERROR);
-      ctx.font = "bold 8px system-ui, 'Liberation Sans', sans-serif";
+      ctx.font = F_BADGE;
       ctx.textAlign = "center";
       ctx.fillText("!", bx, by + 0.5);
       ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
@@ -71,14 +84,21 @@ export function paintActors(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOp
       ctx.stroke();
     }
     if (a.restarts > 0 && r >= 3) {
-      ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
-      ctx.textAlign = "left";
-      ctx.fillStyle = EVENT_COLOR.restartCount;
-      ctx.fillText(`↻${a.restarts}`, a.x + r + 1, a.y - r);
-      ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+      const text = `↻${a.restarts}`;
+      restarts.push({ text, x: a.x + r + 1, y: a.y - r - 5, w: widthOf(ctx, F_RESTARTS, text), h: 10, bold: true, ink: "restarting" });
     }
   }
-  if (labels) paintLabels(ctx, sc, downNodes);
+  // restart counts over the glyphs, each where it runs into no other text
+  ctx.font = F_RESTARTS;
+  ctx.textAlign = "left";
+  ctx.fillStyle = EVENT_COLOR.restartCount;
+  for (const t of restarts) {
+    if (texts.some((p) => overlaps(p, t))) continue;
+    texts.push(t);
+    ctx.fillText(t.text, t.x, t.y + 5);
+  }
+  ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
+  if (labels) paintLabels(ctx, sc, downNodes, texts);
 }
 
 /** A small hourglass centred at (x, y), `h` tall: the mark of a hung actor. */

@@ -3,9 +3,10 @@
 // of a draining region, slow and suspect links of the RTT map, copies in transit along the
 // links, and a drift badge for the mesh.
 import { SLOW_RTT, type Deck, type DeckLink } from "./deck";
-import { HEADER } from "./layout";
+import { HEADER, type NodeBox } from "./layout";
 import { EVENT_COLOR, HEAT, MAINT_COLOR, STATUS_COLOR, THEME, TRANSIT, inkOn } from "./palette";
 import type { Scene } from "./scene";
+import { overlaps, type TextBox } from "./zones";
 
 const FONT = "10px system-ui, 'Liberation Sans', sans-serif";
 const BOLD = "bold 10px system-ui, 'Liberation Sans', sans-serif";
@@ -64,7 +65,6 @@ export function arc(a: Rect, b: Rect): { x0: number; y0: number; cx: number; cy:
   return { x0, y0, cx, cy, x1, y1, mx: ((x0 + x1) / 2 + cx) / 2, my: ((y0 + y1) / 2 + cy) / 2 };
 }
 
-/** A rounded badge ending at xRight; returns where the next one (to its left) ends, or xRight when it did not fit past `minX`. */
 /** The drain line for a small region: how many things are left and the estimate. */
 export function drainShort(nd: Deck["nodes"] extends Map<string, infer V> ? V : never): string {
   const left = nd.replicas.length + nd.daemonsLeft.length;
@@ -81,10 +81,30 @@ export function holdText(nd: Deck["nodes"] extends Map<string, infer V> ? V : ne
   return `${what} for ${fmtSecs(last.until - t)}${more}`;
 }
 
-function chip(ctx: CanvasRenderingContext2D, text: string, xRight: number, y: number, fill: string, minX: number, fg = inkOn(fill)): number {
+/**
+ * Where a node's maintenance outline is stroked (the path's rectangle, its width and corner).
+ * A region with a header takes it inside its border, clear of the header's text (which starts
+ * 8 px in). A zone's cell has its name on its first line 1 px under its top: an outline inside
+ * would cross the name's letters, so it goes outside the cell, in the gap between cells.
+ */
+export function maintenanceOutline(b: NodeBox): { x: number; y: number; w: number; h: number; lineWidth: number; radius: number } {
+  const cell = b.inner.y < b.y + HEADER;
+  if (cell) return { x: b.x - 1.5, y: b.y - 1.5, w: b.w + 3, h: b.h + 3, lineWidth: 2, radius: 2 };
+  return { x: b.x + 1.5, y: b.y + 1.5, w: b.w - 3, h: b.h - 3, lineWidth: 3, radius: 7 };
+}
+
+/** Does a box run into no text placed so far? */
+const free = (texts: TextBox[], box: { x: number; y: number; w: number; h: number }) => !texts.some((t) => overlaps(t, box));
+
+/** A rounded badge ending at xRight; returns where the next one (to its left) ends, or xRight
+ * when it did not fit past `minX` or would run into a text already drawn. */
+function chip(ctx: CanvasRenderingContext2D, texts: TextBox[], text: string, xRight: number, y: number, fill: string, minX: number, fg = inkOn(fill)): number {
   ctx.font = BOLD;
   const w = ctx.measureText(text).width + 8;
   if (xRight - w < minX) return xRight;
+  const box = { text, x: xRight - w, y: y - 7, w, h: 14, bold: true, ink: "chip" };
+  if (!free(texts, box)) return xRight;
+  texts.push(box);
   ctx.fillStyle = fill;
   ctx.beginPath();
   ctx.roundRect(xRight - w, y - 7, w, 14, 7);
@@ -95,7 +115,12 @@ function chip(ctx: CanvasRenderingContext2D, text: string, xRight: number, y: nu
   return xRight - w - 3;
 }
 
-export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck): void {
+/**
+ * Paint the deck over the scene. Every text it writes (badges, the drain or hold line, link
+ * labels, a copy's name, the drift badge) goes where it runs into none of `texts` (the texts the
+ * topology already drew) and is added to them; a text with no room is left to the inspector.
+ */
+export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck, texts: TextBox[] = []): void {
   ctx.save();
   ctx.textBaseline = "middle";
   const byName = new Map(sc.nodes.map((n) => [n.name, n]));
@@ -106,11 +131,12 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
     const mc = MAINT_COLOR[nd.maintenance];
     if (mc) {
       // the maintenance state as the region's outline: thick, dashed while only cordoned
+      const o = maintenanceOutline(b);
       ctx.strokeStyle = mc;
-      ctx.lineWidth = 3;
+      ctx.lineWidth = o.lineWidth;
       ctx.setLineDash(nd.maintenance === "cordoned" ? [7, 4] : []);
       ctx.beginPath();
-      ctx.roundRect(b.x + 1.5, b.y + 1.5, b.w - 3, b.h - 3, 7);
+      ctx.roundRect(o.x, o.y, o.w, o.h, o.radius);
       ctx.stroke();
       ctx.setLineDash([]);
     }
@@ -128,14 +154,14 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
       const side = ctx.measureText("side W").width + 10;
       if (b.w > side + 60) x -= side + 2;
     }
-    if (nd.heat > 0) x = chip(ctx, `⚡${nd.heat}`, x, y, HEAT, minX);
+    if (nd.heat > 0) x = chip(ctx, texts, `⚡${nd.heat}`, x, y, HEAT, minX);
     // a saturated node (a daemon reporting a load at or over capacity)
-    if (nd.load >= 1) x = chip(ctx, `load ${nd.load.toFixed(1)}`, x, y, STATUS_COLOR.failed, minX);
+    if (nd.load >= 1) x = chip(ctx, texts, `load ${nd.load.toFixed(1)}`, x, y, STATUS_COLOR.failed, minX);
     const dn = nd.daemons;
     if (dn.up + dn.down > 0) {
-      x = chip(ctx, `◆${dn.up}${dn.down ? `/${dn.up + dn.down}` : ""}`, x, y, dn.down ? STATUS_COLOR.failed : EVENT_COLOR.daemonChip, minX);
+      x = chip(ctx, texts, `◆${dn.up}${dn.down ? `/${dn.up + dn.down}` : ""}`, x, y, dn.down ? STATUS_COLOR.failed : EVENT_COLOR.daemonChip, minX);
     }
-    if (mc) chip(ctx, MAINT_SHORT[nd.maintenance] ?? nd.maintenance, x, y, mc, minX);
+    if (mc) chip(ctx, texts, MAINT_SHORT[nd.maintenance] ?? nd.maintenance, x, y, mc, minX);
     // foot of the region: what is still on a draining node and how long until it is safe, or
     // what is held down there (crash-loop gating, backoff, an avoided node) and until when
     let line = nd.draining ? drainText(nd) : holdText(nd, deck.t);
@@ -146,8 +172,11 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
       // too small even for that: the outline and the inspector say it
       if (ctx.measureText(line).width > b.w - 18 || b.h < 60) line = "";
     }
-    if (line) {
-      const w = Math.min(b.w - 8, ctx.measureText(line).width + 10);
+    const foot = { text: line, x: b.x + 4, y: b.y + b.h - 18, w: Math.min(b.w - 8, ctx.measureText(line).width + 10), h: 14, bold: false, ink: "deck" };
+    // over an actor's name or a summary's counts it is left to the inspector
+    if (line && free(texts, foot)) {
+      texts.push(foot);
+      const w = foot.w;
       ctx.fillStyle = THEME.panel;
       ctx.fillRect(b.x + 4, b.y + b.h - 18, w, 14);
       ctx.fillStyle = mc ?? EVENT_COLOR.drainText;
@@ -187,6 +216,9 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
         const b = n.box;
         if (mx + w / 2 > b.x && mx - w / 2 < b.x + b.w && y + 7 > b.y && y - 7 < b.y + HEADER) y = b.y + HEADER + 8;
       }
+      const box = { text, x: mx - w / 2, y: y - 7, w, h: 14, bold: true, ink: "deck" };
+      if (!free(texts, box)) continue;
+      texts.push(box);
       ctx.fillStyle = THEME.panel;
       ctx.fillRect(mx - w / 2, y - 7, w, 14);
       ctx.fillStyle = linkColour(l);
@@ -222,9 +254,13 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
     ctx.fill();
     ctx.stroke();
     ctx.font = BOLD;
+    const label = `${c.blob} ${Math.round(c.progress * 100)}%`;
+    const box = { text: label, x: px + 8, y: py - 13, w: ctx.measureText(label).width, h: 12, bold: true, ink: "deck" };
+    if (!free(texts, box)) continue;
+    texts.push(box);
     ctx.textAlign = "left";
     ctx.fillStyle = THEME.text;
-    ctx.fillText(`${c.blob} ${Math.round(c.progress * 100)}%`, px + 8, py - 7);
+    ctx.fillText(label, px + 8, py - 7);
   }
 
   // drift: blobs short of their desired count, top right of the canvas
@@ -233,13 +269,19 @@ export function paintDeck(ctx: CanvasRenderingContext2D, sc: Scene, deck: Deck):
     ctx.font = BOLD;
     const text = `drift: ${short.map((d) => `${d.blob} ${d.actual}/${d.desired}${d.inFlight ? ` (+${d.inFlight} moving)` : ""}`).join(", ")}`;
     const w = Math.min(sc.width - 20, ctx.measureText(text).width + 12);
-    ctx.fillStyle = STATUS_COLOR.restarting;
-    ctx.beginPath();
-    ctx.roundRect(sc.width - w - 6, sc.height - 40, w, 16, 8);
-    ctx.fill();
-    ctx.fillStyle = inkOn(STATUS_COLOR.restarting);
-    ctx.textAlign = "left";
-    ctx.fillText(text, sc.width - w, sc.height - 31.5, w - 10);
+    // bottom right, moved up past any text there (the notes, a caption, a summary's counts)
+    let y = sc.height - 40;
+    while (y > 0 && !free(texts, { x: sc.width - w - 6, y, w, h: 16 })) y -= 18;
+    if (y > 0) {
+      texts.push({ text, x: sc.width - w - 6, y, w, h: 16, bold: true, ink: "deck" });
+      ctx.fillStyle = STATUS_COLOR.restarting;
+      ctx.beginPath();
+      ctx.roundRect(sc.width - w - 6, y, w, 16, 8);
+      ctx.fill();
+      ctx.fillStyle = inkOn(STATUS_COLOR.restarting);
+      ctx.textAlign = "left";
+      ctx.fillText(text, sc.width - w, y + 8.5, w - 10);
+    }
   }
   ctx.restore();
 }

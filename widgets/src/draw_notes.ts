@@ -3,6 +3,7 @@ import type { Rect } from "./layout";
 import { INK } from "./palette";
 import type { Scene } from "./scene";
 import { NOTES_FONT } from "./topology_fonts";
+import type { TextBox } from "./zones";
 
 /** Where the notes saying detail was reduced are drawn (bottom right), or null without notes;
  * the partition caption keeps clear of it. */
@@ -15,7 +16,7 @@ export function notesBox(ctx: CanvasRenderingContext2D, sc: Scene): Rect | null 
 }
 
 /** Say when detail was reduced. */
-export function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
+export function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene, texts: TextBox[]): void {
   const box = notesBox(ctx, sc);
   if (box) {
     ctx.font = NOTES_FONT;
@@ -24,6 +25,11 @@ export function paintNotes(ctx: CanvasRenderingContext2D, sc: Scene): void {
     ctx.fillStyle = INK.noteFill;
     ctx.fillRect(box.x, box.y, box.w, box.h);
     ctx.fillStyle = INK.noteText;
-    lines.forEach((l, i) => ctx.fillText(l, sc.width - 10, sc.height - 14 - 16 * (lines.length - 1 - i)));
+    lines.forEach((l, i) => {
+      const y = sc.height - 14 - 16 * (lines.length - 1 - i);
+      const w = ctx.measureText(l).width;
+      ctx.fillText(l, sc.width - 10, y);
+      texts.push({ text: l, x: sc.width - 10 - w, y: y - 7, w, h: 14, bold: false, ink: "note" });
+    });
   }
 }

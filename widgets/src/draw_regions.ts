@@ -76,7 +76,7 @@ export function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintO
   sc.nodes.forEach((n, i) => {
     const label = `· ${n.label}`;
     const lw = widthOf(ctx, F_TEXT, label);
-    if (ends[i] + lw > n.box.x + n.box.w - 4) return;
+    if (ends[i] + lw > (o.headerEnd?.get(n.idx) ?? n.box.x + n.box.w - 4)) return;
     ctx.fillStyle = NODE_STYLE[n.state].text;
     ctx.fillText(label, ends[i], n.box.y + HEADER / 2 + 1);
     texts.push({ text: label, x: ends[i], y: n.box.y + 4, w: lw, h: HEADER - 8, bold: false, ink: "cell" });
@@ -84,6 +84,6 @@ export function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintO
 
   // aggregated actors: one stacked bar per node, and its counts, kept inside the region
   if (sc.lod.aggregateActors) {
-    for (const n of sc.nodes) drawSummary(ctx, n);
+    for (const n of sc.nodes) drawSummary(ctx, n, texts);
   }
 }

@@ -5,6 +5,7 @@ import { HUNG, INK, STATUS_COLOR, THEME } from "./palette";
 import type { SceneNode } from "./scene";
 import { widthOf } from "./text_width";
 import { F_SMALL, F_TEXT } from "./topology_fonts";
+import type { TextBox } from "./zones";
 
 const SUMMARY_ORDER = ["busy", "idle", "restarting", "failed", "stopped"] as const;
 // In a small region the counts that explain trouble come first.
@@ -12,8 +13,9 @@ const SUMMARY_URGENT = ["failed", "restarting", "busy", "stopped", "idle"] as co
 
 /** A node's actors as a stacked bar with their counts, clipped to the node's region: a roomy
  * region spells each status out, a small one shows coloured counts on one line, most urgent
- * first, so a summary never spills onto its neighbours. */
-export function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
+ * first, so a summary never spills onto its neighbours. Each text's box (as far as the region
+ * shows it) is added to `texts`. */
+export function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode, texts: TextBox[]): void {
   const total = SUMMARY_ORDER.reduce((acc, k) => acc + n.counts[k], 0);
   if (!total) return;
   // a region narrower than its padding (200 nodes at notebook width) has no room for its name
@@ -60,18 +62,29 @@ export function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
   const ink = n.state === "down" ? INK.downLabel : THEME.text;
   ctx.textAlign = "left";
   const right = r.x + r.w;
+  // each text's box, as much of it as the clip lets show
+  const put = (text: string, x: number, ty: number, px: number) => {
+    const w = widthOf(ctx, px === 10 ? F_SMALL : F_TEXT, text);
+    const box = { x, y: ty - px / 2 - 1, w, h: px + 2 };
+    const x0 = clip ? Math.max(box.x, r.x) : box.x;
+    const y0 = clip ? Math.max(box.y, r.y) : box.y;
+    const x1 = clip ? Math.min(box.x + box.w, r.x + r.w) : box.x + box.w;
+    const y1 = clip ? Math.min(box.y + box.h, r.y + r.h) : box.y + box.h;
+    if (x1 > x0 && y1 > y0) texts.push({ text, x: x0, y: y0, w: x1 - x0, h: y1 - y0, bold: false, ink: "summary" });
+    ctx.fillText(text, x, ty);
+  };
   const swatch = (k: (typeof SUMMARY_ORDER)[number], at: number, ty: number, label: string) => {
     const side = roomy ? 9 : 7;
     ctx.fillStyle = STATUS_COLOR[k];
     ctx.fillRect(at, ty - side + 1, side, side);
     ctx.fillStyle = ink;
-    ctx.fillText(label, at + side + 3, ty);
+    put(label, at + side + 3, ty, roomy ? 12 : 10);
     return at + side + (roomy ? 11 : 7) + widthOf(ctx, roomy ? F_TEXT : F_SMALL, label);
   };
   if (roomy) {
     const ty = y + bh + 14;
     ctx.fillStyle = ink;
-    ctx.fillText(`${fmtInt(total)} actors`, r.x, ty);
+    put(`${fmtInt(total)} actors`, r.x, ty, 12);
     let x2 = r.x;
     for (const k of SUMMARY_ORDER) {
       if (!n.counts[k]) continue;
@@ -81,7 +94,7 @@ export function drawSummary(ctx: CanvasRenderingContext2D, n: SceneNode): void {
     }
     if (n.hung) {
       ctx.fillStyle = HUNG;
-      ctx.fillText(`⚠ ${fmtInt(n.hung)} hung`, r.x, ty + 32);
+      put(`⚠ ${fmtInt(n.hung)} hung`, r.x, ty + 32, 12);
     }
   } else if (!bare) {
     const ty = y + bh + 11;

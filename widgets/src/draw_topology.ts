@@ -20,14 +20,19 @@ export interface PaintOptions {
   selectedActor: number; // actor index or -1
   selectedNode: number; // node index or -1
   hoverActor: number;
+  /** Where a region's header text must end, by node index (a chip drawn later takes the rest). */
+  headerEnd?: Map<number, number>;
+  /** Texts another layer draws later (a partition's side chips): kept clear of, and returned. */
+  reserved?: TextBox[];
 }
 
 /**
- * Paint the scene; returns the boxes of the texts that say what is where (node and zone names,
- * their states and counts, the notes), for the view to publish: none of them overlap.
+ * Paint the scene; returns the boxes of every text drawn (node and zone names, their states and
+ * counts, summaries, flow counts, actor names, restart counts, badges, the notes), for the view
+ * to publish and the deck to keep clear of: none of them overlap.
  */
 export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions): TextBox[] {
-  const texts: TextBox[] = [];
+  const texts: TextBox[] = o.reserved ? o.reserved.slice() : [];
   ctx.save();
   ctx.fillStyle = THEME.bg;
   ctx.fillRect(0, 0, sc.width, sc.height);
@@ -41,7 +46,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
 
   paintMoving(ctx, sc, o, texts);
   if (zones) paintZoneFooter(ctx, zones, sc.lod.notes, texts);
-  else paintNotes(ctx, sc);
+  else paintNotes(ctx, sc, texts);
   ctx.restore();
   return texts;
 }
@@ -50,6 +55,6 @@ export function paintTopology(ctx: CanvasRenderingContext2D, sc: Scene, o: Paint
 function paintMoving(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, texts: TextBox[]): void {
   paintLinks(ctx, sc, texts);
   // actors (none in the zone overview: its cells count them)
-  if (!sc.lod.aggregateActors && !(sc.zones && sc.zones.focus < 0)) paintActors(ctx, sc, o);
+  if (!sc.lod.aggregateActors && !(sc.zones && sc.zones.focus < 0)) paintActors(ctx, sc, o, texts);
   paintTransient(ctx, sc);
 }

@@ -147,7 +147,7 @@ export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: 
   ctx.stroke();
   // headers
   for (const z of zs.zones) {
-    for (const t of fitHeader(z.lines, headerParts(z.name, z.counts), measure)) drawText(ctx, t, ZONE_FONT_PX, ink(t.ink), out);
+    for (const t of fitHeader(z.lines, headerParts(z.name, z.counts, z.maintenance), measure)) drawText(ctx, t, ZONE_FONT_PX, ink(t.ink), out);
   }
   // cells: names, the status bar along the foot, failures counted where the name leaves room
   const names = cellNames(ctx, sc, zs);
@@ -203,7 +203,7 @@ export function paintZoneColumn(ctx: CanvasRenderingContext2D, zs: SceneZones, o
     const label = cutEnd("◂ all zones", b.w - 16, (s) => measure(s, true));
     if (label) drawText(ctx, { text: label, x: b.x + 8, y: b.y, w: measure(label, true), h: b.h, bold: true, ink: "text" }, ZONE_FONT_PX, THEME.text, out);
   }
-  const row = (box: Rect, line: Rect, name: string, c: ZoneCounts, focused: boolean) => {
+  const row = (box: Rect, line: Rect, name: string, c: ZoneCounts, focused: boolean, maintenance: string[]) => {
     ctx.fillStyle = focused ? VIEW.zoneFocus : VIEW.zoneFill;
     ctx.fillRect(box.x, box.y, box.w, box.h);
     // a stripe in the colour of the zone's worst trouble
@@ -217,12 +217,12 @@ export function paintZoneColumn(ctx: CanvasRenderingContext2D, zs: SceneZones, o
       ctx.lineWidth = 1.5;
       ctx.strokeRect(box.x + 0.75, box.y + 0.75, box.w - 1.5, box.h - 1.5);
     }
-    for (const t of fitHeader([line], headerParts(name, c), measure)) drawText(ctx, t, ZONE_FONT_PX, ink(t.ink), out);
+    for (const t of fitHeader([line], headerParts(name, c, maintenance), measure)) drawText(ctx, t, ZONE_FONT_PX, ink(t.ink), out);
   };
-  for (const z of zs.zones) row(z.box, z.lines[0], z.name, z.counts, z.idx === zs.focus);
+  for (const z of zs.zones) row(z.box, z.lines[0], z.name, z.counts, z.idx === zs.focus, z.maintenance);
   if (zs.more && zs.moreCounts) {
     const m = zs.more;
-    row(m, { x: m.x + 4, y: m.y, w: m.w - 8, h: m.h }, `+${zs.hidden.length} zones`, zs.moreCounts, false);
+    row(m, { x: m.x + 4, y: m.y, w: m.w - 8, h: m.h }, `+${zs.hidden.length} zones`, zs.moreCounts, false, []);
   }
   ctx.restore();
 }

@@ -9,6 +9,14 @@ export interface LabelIn {
   maxW: number; // the widest this label may be (about the spacing of its glyphs)
 }
 
+/** A text already drawn that labels keep clear of: top-left, width, height. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export interface LabelOut {
   idx: number; // index into the input
   text: string;
@@ -48,12 +56,16 @@ export function labelForms(id: string, maxW: number, measure: (s: string) => num
  * wider than its `maxW`; a label that would touch one already placed tries its shorter forms, then
  * is left out (its full id stays on hover and in the inspector). When one full id does not fit,
  * every label shows last segments, in every node, so that the picture never mixes short labels
- * with full paths.
+ * with full paths. A label that would run into one of `taken` (texts drawn before) is treated
+ * as one that would touch a placed label.
  */
-export function fitLabels(items: LabelIn[], measure: (s: string) => number, height = 11, gap = 3): LabelOut[] {
+export function fitLabels(items: LabelIn[], measure: (s: string) => number, height = 11, gap = 3, taken: Box[] = []): LabelOut[] {
   const placed: LabelOut[] = [];
+  // a label centred on (x, y), `height` tall, runs into a text drawn before it (`taken`)
+  const onTaken = (x: number, y: number, w: number) =>
+    taken.some((b) => x - w / 2 < b.x + b.w && b.x < x + w / 2 && y - height / 2 < b.y + b.h && b.y < y + height / 2);
   const hits = (x: number, y: number, w: number) =>
-    placed.some((p) => Math.abs(p.y - y) < height && x - w / 2 < p.x + p.w / 2 + gap && p.x - p.w / 2 < x + w / 2 + gap);
+    placed.some((p) => Math.abs(p.y - y) < height && x - w / 2 < p.x + p.w / 2 + gap && p.x - p.w / 2 < x + w / 2 + gap) || onTaken(x, y, w);
   const short = items.some((it) => measure(it.id) > it.maxW);
   items.forEach((it, idx) => {
     const forms = labelForms(it.id, it.maxW, measure);

@@ -376,6 +376,7 @@ export class SceneBuilder {
         plan,
         (n) => nodeStateName(s, n),
         (n, into) => addToZone(counts, n, into),
+        (n) => names[n],
       );
       lod.notes = zoneNotes(plan, lod, visible, shown.length, flowPairs, flows.length);
       if (s.links.size) caption = captionRoom(zones, null);

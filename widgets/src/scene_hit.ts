@@ -96,6 +96,8 @@ function zoneTip(sc: Scene, x: number, y: number): string {
 export function publishZones(root: HTMLElement, sc: Scene, store: EventStore, texts: TextBox[]): void {
   const zs = sc.zones;
   root.dataset.textBoxes = texts.map((t) => `${t.x.toFixed(1)},${t.y.toFixed(1)},${t.w.toFixed(1)},${t.h.toFixed(1)}`).join(";");
+  // what each of those boxes says, in the same order, one a line (a test names what overlapped)
+  root.dataset.texts = texts.map((t) => t.text).join("\n");
   if (!zs) {
     root.dataset.zones = "";
     root.dataset.zoneFocus = "";

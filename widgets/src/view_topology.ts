@@ -6,10 +6,36 @@ import { BADGE_FONT, PartitionLayer } from "./draw_partition";
 import { paintTopology } from "./draw_topology";
 import { zoneAt } from "./draw_zones";
 import { defaultWindow } from "./flows";
+import { HEADER } from "./layout";
+import { sideName, type Sides } from "./partition";
 import { typeColor } from "./palette";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
 import type { Scene } from "./scene";
 import { hitActor, hitNode, publishSelected, publishZones, sceneTip } from "./scene_hit";
+import type { TextBox } from "./zones";
+
+/**
+ * Where the partition layer writes a side's letter chip ("side A") at the right end of a
+ * region's header, as partition_sides.ts and partition_chip.ts place it: the header's state
+ * label keeps clear of it. None on zone cells (they have no header).
+ */
+function sideChips(ctx: CanvasRenderingContext2D, sc: Scene, sides: Sides | null): { node: number; box: TextBox }[] {
+  if (!sides || sides.groups.length < 2 || (sc.zones && sc.zones.focus < 0)) return [];
+  const out: { node: number; box: TextBox }[] = [];
+  ctx.save();
+  ctx.font = "bold 11px system-ui, -apple-system, 'Liberation Sans', sans-serif";
+  for (const n of sc.nodes) {
+    const i = sides.sideOf.get(n.idx);
+    if (i === undefined || i < 0) continue;
+    const text = `side ${sideName(i)}`;
+    const lw = ctx.measureText(text).width + 10;
+    const right = n.box.x + n.box.w - 4;
+    if (right - lw < n.box.x + 60) continue;
+    out.push({ node: n.idx, box: { text, x: right - lw, y: n.box.y + 4, w: lw, h: HEADER - 8, bold: true, ink: "chip" } });
+  }
+  ctx.restore();
+  return out;
+}
 
 /** After a zoom, the rest of the wheel gesture is swallowed (it would scroll the page). */
 const WHEEL_SETTLE_MS = 400;
@@ -40,24 +66,33 @@ class TopologyRenderer implements Renderer {
     // in the zone overview a selected actor is not drawn: its node's cell is outlined instead
     const actorNode = f.selectedActor >= 0 && f.selectedActor < folder.state.cap ? folder.state.node[f.selectedActor] : -1;
     const selectedNode = sc.zones && sc.zones.focus < 0 && f.selectedNode < 0 ? actorNode : f.selectedNode;
-    const texts = paintTopology(f.ctx, sc, { selectedActor: f.selectedActor, selectedNode, hoverActor: f.hoverActor });
+    const chips = sideChips(f.ctx, sc, pic.sides);
+    const headerEnd = new Map(chips.map((c) => [c.node, c.box.x - 3]));
+    // the side chips the partition layer draws at the headers' right ends are texts too
+    const reserved = chips.map((c) => c.box);
+    const texts = paintTopology(f.ctx, sc, { selectedActor: f.selectedActor, selectedNode, hoverActor: f.hoverActor, headerEnd, reserved });
     this.partition.paint(f.ctx, sc);
-    if (sc.caption && pic.sides && pic.sides.groups.length > 1) {
-      // the partition's caption, written inside the place the scene kept for it
-      const c = sc.caption;
-      texts.push({ text: "partition", x: c.x + 4, y: c.y + 1, w: c.w - 8, h: c.h - 2, bold: false, ink: "text" });
-    }
     this.partition.publish(root);
+    if (sc.caption && pic.sides && pic.sides.groups.length > 1 && root.dataset.captionBox) {
+      // the partition's caption, where the layer wrote it (inside the place the scene kept for
+      // it, clear of the notes)
+      const [x, y, w, h] = root.dataset.captionBox.split(",").map(Number);
+      texts.push({ text: "partition", x, y, w, h, bold: false, ink: "text" });
+    }
     const b0 = pic.badges[0];
     root.dataset.dropBadgeXy = b0 ? `${(b0.x + b0.w / 2).toFixed(1)},${(b0.y + b0.h / 2).toFixed(1)}` : "";
     root.dataset.dropBadges = pic.badges.map((b) => `${store.str(store.nodeCodes[b.drop.from])}>${store.str(store.nodeCodes[b.drop.to])}:${b.drop.count}`).join(" ");
     // the deck changes with the playhead and the data; a redraw for a hover reuses it
     const d = f.engine ? deck.at(f.t, () => folder.state, ctl.desired()) : null;
-    if (d) paintDeck(f.ctx, sc, d);
+    // the partition's drop counts are texts too: the deck's keep clear of them
+    for (const b of pic.badges) texts.push({ text: `×${b.drop.count}`, x: b.x, y: b.y, w: b.w, h: b.h, bold: true, ink: "text" });
+    if (d) paintDeck(f.ctx, sc, d, texts);
     root.dataset.transit = String(d?.transit.length ?? 0);
     root.dataset.lod = sc.lod.aggregateActors || sc.lod.flows ? "aggregate" : "detail";
     publishSelected(root, sc, f.selectedActor);
     publishZones(root, sc, store, texts);
+    // the canvas size the text boxes were laid out for (a test waits until it is the canvas's)
+    root.dataset.textArea = `${Math.round(f.w)}x${Math.round(f.h)}`;
     root.dataset.inFlight = String(sc.inFlight);
   }
 

@@ -24,6 +24,9 @@ export interface SceneZone {
   lines: Rect[];
   nodes: number[];
   counts: ZoneCounts;
+  /** Names of its nodes in maintenance (another state than up, down or left), in display order:
+   * the header names them. */
+  maintenance: string[];
 }
 
 export interface SceneZones {
@@ -118,17 +121,21 @@ export function planPortals(plan: ZonePlan, nNodes: number): (Rect | undefined)[
   return out;
 }
 
-/** The frame's zones with their counts, from per-node counts and states. */
-export function sceneZones(plan: ZonePlan, stateOf: (n: number) => NodeStateName, countOf: (n: number, into: ZoneCounts) => void): SceneZones {
+/** The frame's zones with their counts, from per-node counts and states (`nameOf`: a node's
+ * name, for the header to name the nodes in maintenance). */
+export function sceneZones(plan: ZonePlan, stateOf: (n: number) => NodeStateName, countOf: (n: number, into: ZoneCounts) => void, nameOf: (n: number) => string = String): SceneZones {
   const { zoning } = plan;
-  const counts = zoning.zones.map((z) => {
+  const maint: string[][] = zoning.zones.map(() => []);
+  const counts = zoning.zones.map((z, zi) => {
     const c = zeroCounts();
     for (const n of z.nodes) {
       c.nodes++;
       const st = stateOf(n);
       if (st === "down") c.down++;
-      else if (st === "other") c.other++;
-      else if (st === "left") c.left++;
+      else if (st === "other") {
+        c.other++;
+        maint[zi].push(nameOf(n));
+      } else if (st === "left") c.left++;
       countOf(n, c);
     }
     return c;
@@ -136,11 +143,11 @@ export function sceneZones(plan: ZonePlan, stateOf: (n: number) => NodeStateName
   const base = { source: zoning.source, focus: plan.focus, zoneOf: zoning.zoneOf };
   if (plan.overview) {
     const ov = plan.overview;
-    const zones = ov.zones.map((zb) => ({ idx: zb.zone, name: zoning.zones[zb.zone].name, box: zb.box, lines: zb.lines, nodes: zoning.zones[zb.zone].nodes, counts: counts[zb.zone] }));
+    const zones = ov.zones.map((zb) => ({ idx: zb.zone, name: zoning.zones[zb.zone].name, box: zb.box, lines: zb.lines, nodes: zoning.zones[zb.zone].nodes, counts: counts[zb.zone], maintenance: maint[zb.zone] }));
     return { ...base, zones, back: null, hidden: [], more: null, moreCounts: null, footer: ov.footer, spare: ov.spare };
   }
   const zm = plan.zoomed!;
-  const zones = zm.rows.map((r) => ({ idx: r.zone, name: zoning.zones[r.zone].name, box: r.box, lines: [r.line], nodes: zoning.zones[r.zone].nodes, counts: counts[r.zone] }));
+  const zones = zm.rows.map((r) => ({ idx: r.zone, name: zoning.zones[r.zone].name, box: r.box, lines: [r.line], nodes: zoning.zones[r.zone].nodes, counts: counts[r.zone], maintenance: maint[r.zone] }));
   let moreCounts: ZoneCounts | null = null;
   if (zm.hidden.length) {
     moreCounts = zeroCounts();

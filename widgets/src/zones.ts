@@ -207,11 +207,41 @@ function fmt(n: number, short = false): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** A zone header's parts, most urgent first, each with a long and a short form. */
-export function headerParts(name: string, c: ZoneCounts): { long: string; short: string; ink: string; bold?: boolean }[] {
-  const parts: { long: string; short: string; ink: string; bold?: boolean }[] = [{ long: name, short: name, ink: "text", bold: true }];
-  if (c.down) parts.push({ long: `${c.down} down`, short: `${c.down}↓`, ink: "failed", bold: true });
-  if (c.other) parts.push({ long: `${c.other} in maintenance`, short: `${c.other} maint`, ink: "state", bold: true });
+/** One part of a zone header: its forms from the longest to the tiniest, its ink. */
+export interface HeaderPart {
+  long: string;
+  short: string;
+  /** A last resort for a narrow header (notebook width): e.g. `⚒n100` for a node in maintenance. */
+  tiny?: string;
+  ink: string;
+  bold?: boolean;
+  /** A part the header must show (a node down, a node in maintenance): the zone's name is cut
+   * to its start to make room for it rather than leave it out. */
+  urgent?: boolean;
+}
+
+/**
+ * How the header names the nodes in maintenance (in another state than up, down or left):
+ * by name when one or two, else counted with the first name; at its tiniest `⚒n100` or
+ * `⚒3 n100…`, so that a narrow header still says which node it is.
+ */
+export function maintenancePart(count: number, names: string[]): HeaderPart {
+  const k = Math.max(count, names.length);
+  if (!names.length) return { long: `${k} in maintenance`, short: `${k} maint`, ink: "state", bold: true, urgent: true };
+  const first = names[0];
+  if (k === 1) return { long: `${first} in maintenance`, short: `${first} maint`, tiny: `⚒${first}`, ink: "state", bold: true, urgent: true };
+  const long = k === 2 ? `${names.join(", ")} in maintenance` : `${k} in maintenance: ${first}, …`;
+  return { long, short: `${k} maint: ${first}…`, tiny: `⚒${k} ${first}…`, ink: "state", bold: true, urgent: true };
+}
+
+/**
+ * A zone header's parts, most urgent first, each with a long and a short form. `maintenance`
+ * names the zone's nodes in maintenance, in display order (the header names them).
+ */
+export function headerParts(name: string, c: ZoneCounts, maintenance: string[] = []): HeaderPart[] {
+  const parts: HeaderPart[] = [{ long: name, short: name, ink: "text", bold: true }];
+  if (c.down) parts.push({ long: `${c.down} down`, short: `${c.down}↓`, ink: "failed", bold: true, urgent: true });
+  if (c.other) parts.push(maintenancePart(c.other, maintenance));
   if (c.left) parts.push({ long: `${c.left} left`, short: `${c.left} left`, ink: "muted" });
   if (c.failed) parts.push({ long: `✕ ${fmt(c.failed)} failed`, short: `✕${fmt(c.failed, true)}`, ink: "failed", bold: true });
   if (c.restarting) parts.push({ long: `↻ ${fmt(c.restarting)} restarting`, short: `↻${fmt(c.restarting, true)}`, ink: "restarting", bold: true });
@@ -226,11 +256,35 @@ export function headerParts(name: string, c: ZoneCounts): { long: string; short:
 
 /**
  * The header text of one zone, in its lines: each part in its long form while it fits, else
- * its short form, else on the next line; what fits nowhere is left out (the counts stay in the
- * zone's tooltip and its cells' bars). The name is cut to its end when even it is too wide.
+ * its short form, else its tiny form, else on the next line; what fits nowhere is left out (the
+ * counts stay in the zone's tooltip and its cells' bars). The name is cut to its end when even
+ * it is too wide. An urgent part (a node down or in maintenance) that fits nowhere cuts the
+ * name to its start (`n100…`) until it fits: a narrow header still says which node is down.
  */
-export function fitHeader(lines: Rect[], parts: ReturnType<typeof headerParts>, measure: (s: string, bold: boolean) => number): TextBox[] {
+export function fitHeader(lines: Rect[], parts: HeaderPart[], measure: (s: string, bold: boolean) => number): TextBox[] {
+  const first = fitParts(lines, parts, measure);
+  const urgent = parts.filter((p) => p.urgent).length;
+  if (!urgent || first.urgent === urgent || !parts.length || !lines.length) return first.out;
+  // the urgent parts in their tiniest forms, then the name cut shorter and shorter
+  const tiniest = (p: HeaderPart): HeaderPart => {
+    const t = p.tiny ?? p.short;
+    return { ...p, long: t, short: t, tiny: undefined };
+  };
+  const rest = parts.slice(1).map((p) => (p.urgent ? tiniest(p) : p));
+  const name = parts[0];
+  const bold = Boolean(name.bold);
+  for (let k = name.long.length; k >= 2; k--) {
+    const cut = k === name.long.length ? name.long : `${name.long.slice(0, k)}…`;
+    if (measure(cut, bold) > lines[0].w) continue;
+    const next = fitParts(lines, [{ ...name, long: cut, short: cut, tiny: undefined }, ...rest], measure);
+    if (next.urgent === urgent) return next.out;
+  }
+  return first.out;
+}
+
+function fitParts(lines: Rect[], parts: HeaderPart[], measure: (s: string, bold: boolean) => number): { out: TextBox[]; urgent: number } {
   const out: TextBox[] = [];
+  let urgent = 0;
   const SEP = 6;
   let li = 0;
   let x = lines.length ? lines[0].x : 0;
@@ -238,24 +292,31 @@ export function fitHeader(lines: Rect[], parts: ReturnType<typeof headerParts>, 
     while (li < lines.length) {
       const L = lines[li];
       const room = L.x + L.w - x;
-      const wl = measure(p.long, Boolean(p.bold));
-      const ws = p.short === p.long ? wl : measure(p.short, Boolean(p.bold));
-      // a part takes its long form on a fresh line, its short form after others
-      const text = wl <= room ? p.long : ws <= room ? p.short : "";
+      const bold = Boolean(p.bold);
+      // a part takes its long form on a fresh line, its shorter forms after others
+      let text = "";
+      let w = 0;
+      for (const form of p.tiny ? [p.long, p.short, p.tiny] : [p.long, p.short]) {
+        const fw = measure(form, bold);
+        if (fw <= room) {
+          [text, w] = [form, fw];
+          break;
+        }
+      }
       if (text) {
-        const w = text === p.long ? wl : ws;
-        out.push({ text, x, y: L.y, w, h: L.h, bold: Boolean(p.bold), ink: p.ink });
+        out.push({ text, x, y: L.y, w, h: L.h, bold, ink: p.ink });
+        if (p.urgent) urgent++;
         x += w + SEP;
         break;
       }
       if (x === L.x) {
         // not even alone on a line: cut the name to its end, drop any other part
         if (out.length === 0) {
-          const cut = cutEnd(p.long, L.w, (s) => measure(s, Boolean(p.bold)));
+          const cut = cutEnd(p.long, L.w, (s) => measure(s, bold));
           if (cut) {
-            const w = measure(cut, Boolean(p.bold));
-            out.push({ text: cut, x, y: L.y, w, h: L.h, bold: Boolean(p.bold), ink: p.ink });
-            x += w + SEP;
+            const cw = measure(cut, bold);
+            out.push({ text: cut, x, y: L.y, w: cw, h: L.h, bold, ink: p.ink });
+            x += cw + SEP;
           }
         }
         break;
@@ -265,7 +326,7 @@ export function fitHeader(lines: Rect[], parts: ReturnType<typeof headerParts>, 
     }
     if (li >= lines.length) break;
   }
-  return out;
+  return { out, urgent };
 }
 
 /** The start of `s` and an ellipsis that fit `maxW` ("" if not even two characters do). */

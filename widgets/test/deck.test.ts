@@ -5,12 +5,14 @@
 // is tests/browser/test_deck.py.
 import { describe, expect, it } from "vitest";
 import { deckAt, hasEngine, type DesiredMeta } from "../src/deck";
-import { drainShort, drainText, holdText, linkColour, linkText } from "../src/draw_deck";
+import { drainShort, drainText, holdText, linkColour, linkText, maintenanceOutline } from "../src/draw_deck";
 import { stabilityText } from "../src/inspector_deck";
 import { Folder } from "../src/fold";
 import { K } from "../src/kinds";
 import { MARKER_COLOR, NODE_STYLE, THEME, applyTheme, prefersDark } from "../src/palette";
 import { bucketMarkers } from "../src/scrubber";
+import { HEADER, layoutNodes } from "../src/layout";
+import { CELL_GAP, assignZones, cellNameForms, fitCellNames, layoutZones, overlaps } from "../src/zones";
 import { storeOf, type Ev } from "./helpers";
 
 const MB = 1_000_000;
@@ -314,5 +316,58 @@ describe("theme", () => {
     }
     expect(NODE_STYLE.up.fill).toBe("#eef4fb");
     expect(MARKER_COLOR.node_down).toBe("#212529");
+  });
+});
+
+describe("the maintenance outline keeps a node's name legible", () => {
+  /** The band a stroke of the outline paints: its path's rectangle grown and shrunk by half its width. */
+  const band = (o: ReturnType<typeof maintenanceOutline>) => {
+    const h = o.lineWidth / 2;
+    const outer = { x: o.x - h, y: o.y - h, w: o.w + 2 * h, h: o.h + 2 * h };
+    const inner = { x: o.x + h, y: o.y + h, w: o.w - 2 * h, h: o.h - 2 * h };
+    return { outer, inner };
+  };
+  /** Does the band run over a text box (any part of the box outside its inner hole)? */
+  const covers = (o: ReturnType<typeof maintenanceOutline>, t: { x: number; y: number; w: number; h: number }) => {
+    const { outer, inner } = band(o);
+    if (!overlaps(outer, t)) return false;
+    return !(t.x >= inner.x && t.y >= inner.y && t.x + t.w <= inner.x + inner.w && t.y + t.h <= inner.y + inner.h);
+  };
+  const measure = (s: string, px: number) => s.length * px * 0.58;
+
+  it("in the smallest zone cells the outline runs outside the cell, never over its name", () => {
+    // 200 nodes at notebook width and at 1280, 60 and 400 nodes: cells from ~20 to ~80 px
+    let checked = 0;
+    for (const [nodes, w, h] of [
+      [200, 600, 500],
+      [200, 960, 440],
+      [60, 600, 480],
+      [400, 600, 500],
+    ]) {
+      const names = Array.from({ length: nodes }, (_, i) => `n${i}`);
+      const order = names.map((_, i) => i);
+      const zl = layoutZones(assignZones(names, order, () => undefined), nodes, { x: 0, y: 0, w, h });
+      const cells = order.map((i) => ({ node: i, box: zl.cells[i]!, forms: cellNameForms(names[i], "") }));
+      const named = fitCellNames(cells, measure);
+      checked += named.length;
+      for (const t of named) {
+        const o = maintenanceOutline(zl.cells[t.node]!);
+        expect(covers(o, t), `${nodes} nodes ${w}x${h}: ${t.text}`).toBe(false);
+        // outside the cell, within half the gap to the next one
+        expect(band(o).outer.x).toBeGreaterThanOrEqual(zl.cells[t.node]!.x - CELL_GAP);
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
+  });
+
+  it("a region with a header keeps it inside its border, clear of the header's text", () => {
+    const boxes = layoutNodes([3, 3, 12, 40, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2], { x: 0, y: 0, w: 600, h: 500 });
+    for (const b of boxes) {
+      const o = maintenanceOutline(b);
+      expect(o.x).toBeGreaterThan(b.x);
+      // the header's name starts 8 px in and sits between 4 px under the top and 4 px over the
+      // header's foot (draw_regions.ts)
+      expect(covers(o, { x: b.x + 8, y: b.y + 4, w: Math.max(1, b.w - 16), h: HEADER - 8 })).toBe(false);
+    }
   });
 });

@@ -188,6 +188,51 @@ describe("zone layout", () => {
   });
 });
 
+describe("a zone header names its nodes in maintenance", () => {
+  // a zone of the 200-node picture at notebook width: a 107 px box, one 97 px header line
+  const narrow = { x: 0, y: 0, w: 97, h: 15 };
+  const c = { ...zeroCounts(), nodes: 10, other: 1, busy: 3, idle: 900 };
+
+  it("by name, in full where there is room", () => {
+    const wide = fitHeader([{ ...narrow, w: 600 }], headerParts("n100–n109", c, ["n100"]), measure);
+    expect(wide.map((x) => x.text).slice(0, 2)).toEqual(["n100–n109", "n100 in maintenance"]);
+    expect(wide[1].ink).toBe("state");
+  });
+
+  it("at notebook width, abbreviated, the zone's name cut to its start to make room", () => {
+    const t = fitHeader([narrow], headerParts("n100–n109", c, ["n100"]), measure);
+    const maint = t.find((x) => x.ink === "state");
+    expect(maint?.text).toBe("⚒n100");
+    // the name keeps its start (the block's first node), cut with an ellipsis
+    expect(t[0].text.startsWith("n100")).toBe(true);
+    expect(t[0].text.endsWith("…")).toBe(true);
+    for (const x of t) expect(x.x + x.w).toBeLessThanOrEqual(narrow.x + narrow.w + 1e-9);
+    noOverlap(t);
+    // without anything urgent the name is never cut
+    const calm = fitHeader([narrow], headerParts("n100–n109", { ...c, other: 0 }), measure);
+    expect(calm[0].text).toBe("n100–n109");
+  });
+
+  it("several: counted with the first name", () => {
+    const three = { ...c, other: 3 };
+    const names = ["rack2-n4", "rack2-n7", "rack2-n9"];
+    const wide = fitHeader([{ ...narrow, w: 600 }], headerParts("rack2", three, names), measure);
+    expect(wide[1].text).toBe("3 in maintenance: rack2-n4, …");
+    const two = fitHeader([{ ...narrow, w: 600 }], headerParts("rack2", { ...c, other: 2 }, names.slice(0, 2)), measure);
+    expect(two[1].text).toBe("rack2-n4, rack2-n7 in maintenance");
+    const t = fitHeader([{ ...narrow, w: 130 }], headerParts("rack2", three, names), measure);
+    expect(t.find((x) => x.ink === "state")?.text).toMatch(/^(⚒3 rack2-n4…|3 maint: rack2-n4…)$/);
+  });
+
+  it("a node down and one in maintenance both stay in a narrow header", () => {
+    const both = { ...c, down: 1 };
+    const t = fitHeader([narrow], headerParts("n100–n109", both, ["n100"]), measure);
+    expect(t.some((x) => x.text === "1↓")).toBe(true);
+    expect(t.some((x) => x.text === "⚒n100")).toBe(true);
+    noOverlap(t);
+  });
+});
+
 describe("zones from the trace", () => {
   it("a node's zone attribute wins over MeshOS's desired zones; either over name prefixes", () => {
     const evs = [
