@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections import defaultdict
 
 import polars as pl
@@ -39,13 +40,20 @@ def _ds(page) -> dict:
     return page.evaluate(f"() => Object.assign({{}}, document.querySelector('{CANVAS}').dataset)")
 
 
-def _assert_caption_whole(ds: dict, *says: str) -> None:
-    """The caption wrapped onto the lines it needs, none cut with …, and says each of `says`."""
+def _assert_caption_whole(ds: dict, *says: str, full: tuple[str, ...] = ()) -> None:
+    """The caption wrapped onto the lines it needs, at most 3 (compact where its statements in
+    full would take more), none cut with …, and says each of `says`; its tooltip holds every
+    statement in full, among them each of `full`."""
+    lines = ds["stCaption"].split("\n")
     assert ds["stCaptionCut"] == "0", ds["stCaption"]
-    assert int(ds["stCaptionLines"]) == max(2, len(ds["stCaption"].split("\n")))
+    assert int(ds["stCaptionLines"]) == max(2, len(lines))
+    assert len(lines) <= 3, ds["stCaption"]
     flat = ds["stCaption"].replace("\n", " ")
     for s in says:
         assert s in flat, (s, ds["stCaption"])
+    tip = ds["stCaptionTip"].split("\n")
+    for s in full:
+        assert any(s in line for line in tip), (s, tip)
 
 
 def _messages(trace) -> pl.DataFrame:
@@ -234,7 +242,13 @@ def test_two_thousand_actors_are_bands_and_nothing_is_cut(browser, tmp_path, art
     # every message of the window is counted: drawn one by one or in a bundle, never dropped
     assert int(ds["stMessages"]) == m.height
     assert ds["stBundled"] == "1" and 0 < int(ds["stDrawn"]) < m.height
-    _assert_caption_whole(ds, f"{m.height:,} messages", "arrows: 1 in ", "green strip = busy")
+    _assert_caption_whole(
+        ds,
+        f"{m.height:,} messages",
+        "arrows",
+        "1 in ",
+        full=("arrows: 1 in ", "zoom in (wheel) for all", "green strip = busy"),
+    )
     page.locator(CANVAS).screenshot(path=str(artifacts / f"spacetime-2000-{size[0]}.png"))
     page.close()
 
@@ -344,17 +358,23 @@ def test_crowded_bars_show_the_focus_share(browser, tmp_path, artifacts, size, s
     # the focus reaches well beyond its own two bands
     assert sum(b[1] + b[2] for b in got.values()) > 20
     assert sum(1 for b in got.values() if b[1] + b[2] + b[4] + b[5]) > 4
-    # every statement of the caption is there whole at 900 px too: the focus, its legend, what
-    # is thinned 1 in k and what the colours mean
+    # at 900 px too the caption names the focus and counts its past and future, and what is
+    # thinned 1 in k, in at most 3 lines; its tooltip says every statement in full: the legend,
+    # what the colours of a bar mean, how to see every arrow
     _assert_caption_whole(
         ds,
         f"message {msg_id} ",
-        f"{len(past):,} message",
-        f"{len(future):,} after it (purple)",
-        "the rest concurrent (faded)",
-        "blue / purple share of a bar: in the focus's past / future",
-        "of the past and future 1 in ",
-        "zoom in (wheel) for all",
+        f"{len(past):,} ",
+        f"{len(future):,} after",
+        "arrows",
+        full=(
+            f"{len(past):,} message",
+            f"{len(future):,} after it (purple)",
+            "the rest concurrent (faded)",
+            "blue / purple share of a bar: in the focus's past / future",
+            "of the past and future 1 in ",
+            "zoom in (wheel) for all",
+        ),
     )
     page.mouse.move(0, 0)  # no tooltip over the picture
     page.locator(CANVAS).screenshot(
@@ -374,7 +394,23 @@ def test_sixteen_nodes_with_a_focus(browser, tmp_path, artifacts, scenario, size
     past, future = happens_before(trace, msg_id)
     assert int(ds["stPast"]) == len(past) and int(ds["stFuture"]) == len(future)
     assert ds["stFocusDrawn"] == "1"
-    _assert_caption_whole(ds, f"{len(future):,} after it (purple)", "click empty plot to clear")
+    _assert_caption_whole(
+        ds,
+        f"{len(future):,} after",
+        full=(f"{len(future):,} after it (purple)", "click empty plot to clear"),
+    )
+    if scenario == "partition":
+        # 16 closed bands: all in view, no row scrolled out under the caption
+        assert int(ds["stRows"]) == 16 and ds["stMaxScroll"] == "0", ds["stCaption"]
+        assert not re.search(r"\brows \d", ds["stCaption"]), ds["stCaption"]
+    # hovering the caption shows its statements in full
+    box = page.locator(f"{CANVAS} canvas.ml-main").bounding_box()
+    page.mouse.move(box["x"] + 60, box["y"] + box["height"] - 8)
+    page.wait_for_selector(f"{CANVAS} .ml-tip:visible")
+    tip = page.inner_text(f"{CANVAS} .ml-tip")
+    assert "click empty plot to clear" in tip and f"{len(future):,} after it (purple)" in tip, tip
+    if scenario == "partition":
+        page.screenshot(path=str(artifacts / f"spacetime-16-tip-{size[0]}-{scheme}.png"))
     page.mouse.move(0, 0)
     page.locator(CANVAS).screenshot(
         path=str(artifacts / f"spacetime-16-{scenario}-{size[0]}-{scheme}.png")

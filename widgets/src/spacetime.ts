@@ -19,7 +19,7 @@ import { paintMarks } from "./spacetime_marks";
 import { paintAxis, paintCausalLanes, paintRows } from "./spacetime_rows";
 
 export { MAX_ACTOR_LANES, type LaneMode } from "./spacetime_lanes";
-export { captionHeight, captionParts, MAX_CAPTION_LINES, wrapParts } from "./spacetime_caption";
+export { captionHeight, captionLines, captionParts, captionStatements, COMPACT_LINES, MAX_CAPTION_LINES, wrapParts } from "./spacetime_caption";
 export { AXIS_H, CAPTION_H, FUTURE, LABEL_W, MAX_ARROWS, MAX_SLICES, MAX_THIN_ARROWS, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
 export { fmt, niceStep, shortName } from "./spacetime_text";
 export { placeWindow } from "./spacetime_window";
@@ -39,7 +39,10 @@ export function paintSpacetime(p: PaintInput): SpacetimeHit {
     hit = paintFrame(p, captionHeight(n));
   }
   hit.captionLines = n;
-  hit.caption = captionLines(p.ctx, p, hit, p.width).lines.join("\n");
+  const text = captionLines(p.ctx, p, hit, p.width);
+  hit.caption = text.lines.join("\n");
+  hit.captionTip = text.tip;
+  hit.captionTop = p.height - captionHeight(n);
   p.ctx.save();
   hit.captionCut = paintCaption(p.ctx, p, hit, p.width, p.height, captionHeight(n));
   p.ctx.restore();
@@ -110,6 +113,8 @@ function paintFrame(p: PaintInput, capH: number): SpacetimeHit {
     captionLines: 2,
     captionCut: false,
     caption: "",
+    captionTip: "",
+    captionTop: height,
     arrows: { x0: [], y0: [], x1: [], y1: [], m: [] },
     slices: { x0: [], x1: [], y: [], h: [], i: [] },
     marks: { x: [], y: [], row: [] },

@@ -41,6 +41,8 @@ export interface PaintInput {
   causal: CausalSet | null;
   /** The focus's name for the caption ("message 12 ping a → b"). */
   focusLabel: string;
+  /** A shorter name for a compact caption ("message 12 (ping)"), else the same. */
+  focusShort?: string;
   /** Lines the last frame's caption took: this frame is laid out for them first. */
   captionLines?: number;
 }
@@ -97,6 +99,10 @@ export interface SpacetimeHit extends PlotGeometry, MessagesShown {
   captionCut: boolean;
   /** The caption's text, its lines joined with newlines. */
   caption: string;
+  /** Every statement of the caption in full, one a line: its tooltip. */
+  captionTip: string;
+  /** Where the caption's strip begins (y). */
+  captionTop: number;
   /** Hit geometry: arrows (message index), slices, marks (row). */
   arrows: { x0: number[]; y0: number[]; x1: number[]; y1: number[]; m: number[] };
   slices: { x0: number[]; x1: number[]; y: number[]; h: number[]; i: number[] };

@@ -103,6 +103,7 @@ class SpacetimeRenderer implements Renderer {
       selectedRow: selRow,
       causal: this.causal,
       focusLabel: this.focusLabel(),
+      focusShort: this.focusLabel(true),
       captionLines: this.hit?.captionLines,
     });
     this.scroll = this.hit.scroll;
@@ -122,6 +123,9 @@ class SpacetimeRenderer implements Renderer {
     ds.stCaptionLines = String(h.captionLines);
     ds.stCaptionCut = h.captionCut ? "1" : "0";
     ds.stCaption = h.caption;
+    ds.stCaptionTip = h.captionTip;
+    // how far the rows scroll: 0 when every row is in view
+    ds.stMaxScroll = String(Math.round(h.maxScroll));
     ds.stWindow = `${h.tOf(h.plotX)} ${h.tOf(h.plotX + h.plotW)} ${h.plotX} ${h.plotX + h.plotW}`;
     // row geometry while it is small enough to read: [kind, label, y, open]
     ds.stRowsAt =
@@ -159,14 +163,16 @@ class SpacetimeRenderer implements Renderer {
     }
   }
 
-  private focusLabel(): string {
+  /** The focus's name; `short`: a message without its ends (its arrow is drawn, the tooltip names them). */
+  private focusLabel(short = false): string {
     const s = this.cx.store;
     const f = this.focus;
     if (!f) return "";
     const name = (a: number) => (a >= 0 ? s.str(s.actorCodes[a]) : "?");
     if (f.kind === "message") {
       const row = s.mSendRow.data[f.m];
-      return `message ${s.msgId.data[row]} (${s.str(s.mType.data[f.m]) || "?"}) ${name(s.mSrc.data[f.m])} → ${name(s.mDst.data[f.m])}`;
+      const what = `message ${s.msgId.data[row]} (${s.str(s.mType.data[f.m]) || "?"})`;
+      return short ? what : `${what} ${name(s.mSrc.data[f.m])} → ${name(s.mDst.data[f.m])}`;
     }
     const k = s.kind.data[f.row];
     const what = k === K.msg_handle || k === K.handler_start ? `handler ${s.str(s.msgType.data[f.row])}` : KIND_WORD[k] ?? "event";
@@ -210,6 +216,8 @@ class SpacetimeRenderer implements Renderer {
 
   tip(x: number, y: number): string {
     const h = this.hit;
+    // the caption: every statement in full (a compact caption leaves legends and how-tos here)
+    if (h && y >= h.captionTop) return h.captionTip;
     const hit = this.pick(x, y);
     if (!h || !hit) return "";
     const s = this.cx.store;

@@ -6,6 +6,8 @@ import { laneTraffic, thinStride } from "../src/spacetime_bundle";
 import { layoutLanes, rowGeometry } from "../src/spacetime_lanes";
 import { buildSlices } from "../src/spacetime_slices";
 import type { EventStore } from "../src/store";
+import { captionLines, captionParts, COMPACT_LINES, type PaintInput, type SpacetimeHit } from "../src/spacetime";
+import { fakeContext } from "./dom_stubs";
 import { type Ev, randomRun, rng, storeOf } from "./helpers";
 
 const NOFILTER = { hideSystem: false, actorClass: "", msgType: "", supervision: false };
@@ -298,5 +300,76 @@ describe("handler slices", () => {
     // the open one overlaps every later window
     const [out, count] = sl.index.query(100, 200, new Int32Array(4));
     expect(Array.from(out.subarray(0, count))).toEqual([1]);
+  });
+});
+
+describe("the space-time caption", () => {
+  // the 16-node partition trace at 900 px, a heartbeat in focus: the most a caption says at once
+  const hit = {
+    messages: 3498,
+    timers: 198,
+    bundled: true,
+    peakPerBar: 30,
+    stride: 16,
+    causalStride: 16,
+    slicesInWindow: 3498,
+    hiddenMessages: 0,
+    marksCut: false,
+    maxScroll: 12,
+    firstRow: 0,
+    lastRow: 14,
+    layout: { hidden: 0, rows: new Array(16) },
+  } as unknown as SpacetimeHit;
+  const input = (ctx: CanvasRenderingContext2D) =>
+    ({ ctx, causal: { pastCount: 1, futureCount: 17680 }, focusLabel: "message 224 (heartbeat) detector@n11 → detector@n12", focusShort: "message 224 (heartbeat)" }) as unknown as PaintInput;
+
+  it("is compact in at most 3 lines at a notebook's 600 px, every statement in full in its tooltip", () => {
+    const ctx = fakeContext({} as HTMLCanvasElement); // 6 px a character
+    const full = captionParts(hit, true);
+    for (const width of [598, 700]) {
+      const c = captionLines(ctx, input(ctx), hit, width);
+      expect(c.compact).toBe(true);
+      expect(c.lines.length, c.lines.join("\n")).toBeLessThanOrEqual(COMPACT_LINES);
+      for (const l of c.lines) expect(ctx.measureText(l).width).toBeLessThanOrEqual(width - 16);
+      const text = c.lines.join(" ");
+      // the same facts and counts, shorter
+      for (const fact of ["message 224 (heartbeat)", "1 before (blue)", "17,680 after (purple)", "3,300 messages", "≤ 30 a bar", "arrows 1 in 16", "198 timers", "3,498 handlers", "rows 1–15 of 16"]) expect(text).toContain(fact);
+      // what it leaves out (legends, how-tos) is in the tooltip, with every statement in full
+      expect(text).not.toContain("click empty plot");
+      const tip = c.tip.split("\n");
+      for (const s of full) expect(tip).toContain(s);
+      expect(tip).toContain("click empty plot to clear");
+      expect(tip).toContain("blue / purple share of a bar: in the focus's past / future");
+    }
+    // where the statements in full fit in 3 lines, they are drawn
+    const wide = captionLines(ctx, input(ctx), { ...hit, maxScroll: 0 } as SpacetimeHit, 1400);
+    expect(wide.compact).toBe(false);
+    expect(wide.lines.join(" · ")).toContain("click empty plot to clear");
+  });
+
+  it("needs at most 3 lines at 600 px for whatever a frame holds, 4 with a filter on or lifecycle marks cut", () => {
+    const ctx = fakeContext({} as HTMLCanvasElement);
+    const r = rng(4);
+    for (let i = 0; i < 300; i++) {
+      const h = {
+        ...hit,
+        messages: Math.floor(r() * 2e6),
+        timers: Math.floor(r() * 2e4),
+        bundled: r() < 0.5,
+        peakPerBar: Math.floor(r() * 1e4),
+        stride: 2 ** Math.floor(r() * 12),
+        causalStride: 2 ** Math.floor(r() * 12),
+        slicesInWindow: Math.floor(r() * 1e6),
+        hiddenMessages: r() < 0.3 ? Math.floor(r() * 1e5) : 0,
+        marksCut: r() < 0.2,
+        maxScroll: r() < 0.5 ? 10 : 0,
+        lastRow: 14 + Math.floor(r() * 2000),
+        layout: { hidden: r() < 0.3 ? Math.floor(r() * 1e5) : 0, rows: new Array(2000) },
+      } as unknown as SpacetimeHit;
+      const p = r() < 0.5 ? input(ctx) : ({ ctx, causal: null, focusLabel: "" } as unknown as PaintInput);
+      const c = captionLines(ctx, p, h, 598);
+      const rare = h.marksCut || h.hiddenMessages || h.layout.hidden;
+      expect(c.lines.length, c.lines.join("\n")).toBeLessThanOrEqual(rare ? COMPACT_LINES + 1 : COMPACT_LINES);
+    }
   });
 });
