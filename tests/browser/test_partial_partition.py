@@ -277,3 +277,37 @@ def boxes_of(page) -> tuple[tuple[float, ...] | None, dict[str, tuple[float, ...
         regions[name] = tuple(float(v) for v in xywh.split(","))
     box = attr(page, "caption-box")
     return (tuple(float(v) for v in box.split(",")) if box else None), regions
+
+
+@pytest.mark.parametrize(
+    ("width", "theme"), [(1280, "light"), (1280, "dark"), (900, "light"), (900, "dark")]
+)
+def test_a_fork_that_prevents_the_cuts_draws_no_partition(
+    browser, tmp_path, artifacts, width, theme
+):
+    """`prevent("link_down", count=None)` takes away partial-partition's four `Mesh.cut`s: its
+    branch shows no cut link, bridge, side or caption at t=3, where the base shows them."""
+    base = ml.Run("partial-partition", seed=1)
+    fork = base.fork(ml.fork.prevent("link_down", count=None), at=1.0)
+    name = f"partial-prevented-{theme}-{width}"
+    context, page, errors = open_replay(
+        browser,
+        tmp_path,
+        base,
+        name,
+        time=T,
+        width=width,
+        scheme=theme,
+        branches={"prevented": fork},
+    )
+    wait_attr(page, "partial-cuts", "v !== ''")
+    assert "n0, n1 ✂ n2, n3 · via n4" in attr(page, "caption-lines")
+    page.locator(".ml-branch-tab").nth(1).click()
+    page.wait_for_selector(f"[data-branch='prevented'] {CANVAS}[data-ready='1']")
+    wait_attr(page, "time", f"parseFloat(v) === {T}")
+    wait_attr(page, "partial-cuts", "v === ''")
+    assert attr(page, "bridges") == "" and attr(page, "sides") == ""
+    assert attr(page, "caption-box") == "" and attr(page, "drop-badges") == ""
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+    assert not errors, errors
+    context.close()
