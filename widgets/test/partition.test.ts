@@ -406,10 +406,10 @@ describe("the caption's room over a replay", () => {
     const folder = new Folder(store);
     const keeps = (t: number) => keepsCaption(store, t, folder.stateAt(t).links.size);
     expect([0, 1.99, 2, 2.5, 3, 4, 5.5, 5.99, 6, 8].map(keeps)).toEqual([false, false, true, true, true, true, true, true, false, false]);
-    // a cut never healed keeps it to the end
-    const open = storeOf(cutRun(5, [[2, null, 1]]));
+    // a cut never healed keeps it to the end, from the first cut on: no second jump at 6
+    const open = storeOf(cutRun(5, [[2, 3, 1], [6, null, 1]]));
     const f2 = new Folder(open);
-    expect([1, 2, 8.5].map((t) => keepsCaption(open, t, f2.stateAt(t).links.size))).toEqual([false, true, true]);
+    expect([1, 2, 4, 5.5, 6, 8.5].map((t) => keepsCaption(open, t, f2.stateAt(t).links.size))).toEqual([false, true, true, true, true, true]);
   });
 
   it("moves the 16-node grid only as the first cut begins and as the last heal ends it", () => {
