@@ -21,7 +21,9 @@ export function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes:
   };
   // The slot grid spaces glyphs one cell apart: a label narrower than that cannot reach its
   // neighbour's; fitLabels also checks, for glyphs of different nodes or sizes.
-  const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8, maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3) }));
+  // under a ring (restarting, hung) the name moves down by the ring's reach, so the ring does
+  // not cross its letters
+  const items = shown.map((a) => ({ id: a.id, x: a.x, y: a.y + a.r + 8 + (a.status === "restarting" || a.hung ? 4 : 0), maxW: Math.max(24, (cell.get(a.node) ?? 60) - 3) }));
   // clear of the texts already drawn (headers, flow counts, restart counts, badges)
   for (const l of fitLabels(items, measure, LABEL_H, 3, texts)) {
     ctx.fillStyle = downNodes.has(shown[l.idx].node) ? INK.downLabel : THEME.label;
