@@ -183,6 +183,23 @@ describe("actor labels", () => {
     );
     expect(out.map((l) => l.text)).toEqual(["shard-0", "shard-1", "client"]);
   });
+  it("keeps clear of texts drawn before it, with a shorter form or not at all", () => {
+    const items = [
+      { id: "root/store/shard-0", x: 100, y: 50, maxW: 120 },
+      { id: "root/store/shard-1", x: 300, y: 50, maxW: 120 },
+    ];
+    // a restart count over the full id of the first, a header over the whole second
+    const taken = [
+      { x: 140, y: 44, w: 14, h: 10 },
+      { x: 250, y: 40, w: 100, h: 20 },
+    ];
+    const out = fitLabels(items, measure, 11, 3, taken);
+    expect(out.map((l) => [l.idx, l.text])).toEqual([[0, "shard-0"]]);
+    for (const l of out)
+      for (const b of taken) expect(l.x + l.w / 2 <= b.x || b.x + b.w <= l.x - l.w / 2 || l.y + 5.5 <= b.y || b.y + b.h <= l.y - 5.5).toBe(true);
+    // without them, the same labels in full
+    expect(fitLabels(items, measure).map((l) => l.text)).toEqual(["root/store/shard-0", "root/store/shard-1"]);
+  });
   it("never lets two labels overlap", () => {
     // "pool/worker-2" and "pool/worker-5" side by side, 75 px apart, each allowed 80 px
     const out = fitLabels(
