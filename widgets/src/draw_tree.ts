@@ -265,17 +265,25 @@ interface NodeKey {
   /** "+N more ..." and where it starts, when not every node fits. */
   rest: string;
   restX: number;
+  /** The key painted once, at the canvas's scale (null where no canvas can be made). */
+  image: HTMLCanvasElement | null;
 }
 
-/** The node key's layout, per store: the same on every frame until the nodes or the width change. */
+/**
+ * The node key, per store: laid out and painted once into a canvas of its own until the nodes,
+ * the width, the scale or the theme change, then copied on every frame (setting a canvas's font
+ * and colours for 200 names costs more than the rest of the tree's paint).
+ */
 const NODE_KEYS = new WeakMap<EventStore, NodeKey>();
+const KEY_H = 20;
 
 function nodeKeyOf(ctx: CanvasRenderingContext2D, store: EventStore, width: number): NodeKey {
   const n = store.nodeCodes.length;
-  const key = `${n}|${width}`;
+  const scale = ctx.getTransform().a || 1;
+  const key = `${n}|${width}|${scale}|${THEME.dark}|${THEME.label}|${THEME.muted}`;
   const cached = NODE_KEYS.get(store);
   if (cached?.key === key) return cached;
-  const out: NodeKey = { key, items: [], rest: "", restX: 0 };
+  const out: NodeKey = { key, items: [], rest: "", restX: 0, image: null };
   let x = 14 + widthOf(ctx, FONT, "node:") + 6;
   for (let i = 0; i < n; i++) {
     const name = store.str(store.nodeCodes[i]);
@@ -289,14 +297,22 @@ function nodeKeyOf(ctx: CanvasRenderingContext2D, store: EventStore, width: numb
     out.items.push([i, name, x]);
     x += w;
   }
+  const image = typeof document === "undefined" ? null : document.createElement("canvas");
+  const ic = image?.getContext("2d");
+  if (image && ic && width > 0) {
+    image.width = Math.ceil(width * scale);
+    image.height = Math.ceil(KEY_H * scale);
+    ic.scale(scale, scale);
+    drawNodeKey(ic, out);
+    out.image = image;
+  }
   NODE_KEYS.set(store, out);
   return out;
 }
 
-/** The key of the node bands, along the top: a swatch and the name of each node that fits. */
-function paintNodeKey(ctx: CanvasRenderingContext2D, store: EventStore, width: number): void {
-  const key = nodeKeyOf(ctx, store, width);
+function drawNodeKey(ctx: CanvasRenderingContext2D, key: NodeKey): void {
   ctx.font = FONT;
+  ctx.textBaseline = "middle";
   ctx.textAlign = "left";
   const y = 12;
   ctx.fillStyle = THEME.muted;
@@ -312,6 +328,13 @@ function paintNodeKey(ctx: CanvasRenderingContext2D, store: EventStore, width: n
     ctx.fillText(key.rest, key.restX, y);
   }
   ctx.textAlign = "center";
+}
+
+/** The key of the node bands, along the top: a swatch and the name of each node that fits. */
+function paintNodeKey(ctx: CanvasRenderingContext2D, store: EventStore, width: number): void {
+  const key = nodeKeyOf(ctx, store, width);
+  if (key.image) ctx.drawImage(key.image, 0, 0, key.image.width / (ctx.getTransform().a || 1), KEY_H);
+  else drawNodeKey(ctx, key);
 }
 
 function paintTag(ctx: CanvasRenderingContext2D, x: number, y: number, p: Placed, _k: number, node: number, s: MeshState): void {

@@ -58,12 +58,12 @@ class TreeRenderer implements Renderer {
     this.cx.invalidate();
   }
 
+  /** Width of a label in the bold font, which `paint` sets once around the layout that measures. */
   private measure = (s: string): number => {
     let w = this.widths.get(s);
     if (w === undefined) {
-      const ctx = this.measureCtx!;
-      ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
-      this.widths.set(s, (w = ctx.measureText(s).width));
+      if (this.widths.size > 20_000) this.widths.clear();
+      this.widths.set(s, (w = this.measureCtx!.measureText(s).width));
     }
     return w;
   };
@@ -86,7 +86,11 @@ class TreeRenderer implements Renderer {
     const pkey = `${mkey}|${sig}|${this.version}|${rect.w}x${rect.h}`;
     if (pkey !== this.picKey || !this.pic) {
       const toItems = (set: Set<number>) => new Set([...set].map((a) => (a >= 0 ? m.itemOf[a] : m.actorOf.length + a)).filter((i) => i >= 0 && i < m.actorOf.length));
+      // the font once for the whole layout: setting a canvas font parses it
+      ctx.save();
+      ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
       this.pic = pictureOf(m, store, s, rect, { open: toItems(this.open), closed: toItems(this.closed) }, this.measure);
+      ctx.restore();
       this.picKey = pkey;
       root.dataset.treeLayouts = String(Number(root.dataset.treeLayouts ?? 0) + 1);
     }
