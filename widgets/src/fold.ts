@@ -35,6 +35,8 @@ export class Folder {
   readonly detach: () => void;
   /** Jumps that started from a full copy (the builder or a snapshot). */
   copies = 0;
+  /** Jumps that folded on from the working state as it was, with no keyframe restored. */
+  forward = 0;
 
   constructor(store: EventStore, spacing = 4096, options: BuilderOptions = {}) {
     this.store = store;
@@ -75,6 +77,11 @@ export class Folder {
   /** How jumps were served: by walking deltas (near) or from a checkpoint (full); actors loaded by the last. */
   get restores(): { near: number; full: number; loaded: number } {
     return this.keys.kf.stats;
+  }
+
+  /** The longest idle slice of keyframe building so far, in ms. */
+  get longestIdleSliceMs(): number {
+    return this.keys.longestSliceMs;
   }
 
   /** Row up to which keyframes are built (the last keyframe's row). */
@@ -129,6 +136,7 @@ export class Folder {
       this.copies++;
     }
     if (walk) kf.restore(w, k);
+    else if (!from) this.forward++;
     if (s.row < rows) {
       for (let p = s.row; p < rows; p++) applyRow(s, st, st.rowAt(p));
       s.row = rows;

@@ -125,7 +125,7 @@ export class Keyframes {
   }
 
   /** Entries of the deltas after keyframe i up to keyframe j >= i: what walking them costs. */
-  private between(i: number, j: number): number {
+  between(i: number, j: number): number {
     return this.actorEnd(j) - this.actorEnd(i) + this.nodeEnd(j) - this.nodeEnd(i);
   }
 

@@ -16,19 +16,30 @@ import type { EventStore } from "./store";
  */
 export const KEYFRAME_BUDGET = 128 * 1024 * 1024;
 /** The longest one idle-time slice of keyframe building runs, in ms. */
-const SLICE_MS = 6;
+const SLICE_MS = 4;
+/** Entries an idle slice's walk toward a new copy's keyframe takes at a time. */
+const WALK_STEP = 4096;
+
+/** A full copy being made in idle time: `copy` becomes `from` piece by piece, then walks to `want`. */
+interface CopyJob {
+  copy: Cursor;
+  from: Cursor;
+  want: number;
+  /** The next piece of the copy's columns, -1 once copied. */
+  piece: number;
+}
 
 type Idle = { cancel(): void };
 
 /** Run `fn` when the page is idle (requestIdleCallback in a browser, a timer elsewhere). */
-function whenIdle(fn: (deadline: number) => void): Idle {
+function whenIdle(fn: (deadline: number) => void, ms: number): Idle {
   const g = globalThis as { requestIdleCallback?: (cb: (d: { timeRemaining(): number }) => void, o?: object) => number; cancelIdleCallback?: (h: number) => void };
   if (g.requestIdleCallback && g.cancelIdleCallback) {
     const cancel = g.cancelIdleCallback;
-    const h = g.requestIdleCallback((d) => fn(performance.now() + Math.min(SLICE_MS, Math.max(1, d.timeRemaining()))));
+    const h = g.requestIdleCallback((d) => fn(performance.now() + Math.min(ms, Math.max(1, d.timeRemaining()))));
     return { cancel: () => cancel(h) };
   }
-  const h = setTimeout(() => fn(performance.now() + SLICE_MS), 0);
+  const h = setTimeout(() => fn(performance.now() + ms), 0);
   return { cancel: () => clearTimeout(h) };
 }
 
@@ -39,6 +50,8 @@ export interface BuilderOptions {
   idle?: boolean;
   /** Keep full copies of the state beside the keyframes. */
   snapshots?: boolean;
+  /** The longest an idle slice goes on, in ms (SLICE_MS; 0: one short step of each kind, for tests). */
+  sliceMs?: number;
 }
 
 /**
@@ -51,11 +64,16 @@ export class KeyframeBuilder {
   readonly kf = new Keyframes(STATUS_SLOTS);
   /**
    * Full copies of the state at some keyframes, in keyframe order, a far jump's other starting
-   * points: one every `snapEvery` keyframes, as many as the budget holds beside the keyframes
-   * (none when one copy would not fit), thinned and spaced twice as far when it runs out.
+   * points: one every `snapEvery` keyframes, and halfway between them while the budget has room
+   * (none when one copy would not fit); past it those halfway go first, then every second, the
+   * rest spaced twice as far.
    */
   snaps: Cursor[] = [];
   private snapEvery = 8;
+  /** The full copy being made in idle time, a piece per step, before it joins `snaps`. */
+  private job: CopyJob | null = null;
+  /** The longest idle slice so far, in ms (the page's responsiveness while keyframes build). */
+  longestSliceMs = 0;
   private readonly store: EventStore;
   private readonly cursors: Cursor[];
   /** Events between keyframes: fixed, doubled only when the keyframes outgrow `budget`. */
@@ -64,17 +82,18 @@ export class KeyframeBuilder {
   private idle: Idle | null = null;
   private detached = false;
   private readonly useSnaps: boolean;
-  private readonly idleBuild: boolean;
   /** Keyframe merges so far (each doubled the spacing). */
   merges = 0;
   /** Stop following the store (the view that owned the keyframes is gone). */
   readonly detach: () => void;
 
-  constructor(store: EventStore, spacing: number, cursors: Cursor[], { budget = KEYFRAME_BUDGET, idle = true, snapshots = true }: BuilderOptions = {}) {
+  private readonly sliceMs: number;
+
+  constructor(store: EventStore, spacing: number, cursors: Cursor[], { budget = KEYFRAME_BUDGET, idle = true, snapshots = true, sliceMs = SLICE_MS }: BuilderOptions = {}) {
     this.store = store;
+    this.sliceMs = sliceMs;
     this.cursors = cursors;
     this.useSnaps = snapshots;
-    this.idleBuild = idle;
     this.spacing = spacing;
     this.budget = budget;
     const off = store.onChange((dirty) => {
@@ -114,6 +133,7 @@ export class KeyframeBuilder {
       if (c.s.row > dirtyFromRow) this.kf.restore(c, Math.min(c.kf, k));
     }
     this.kf.truncate(k);
+    this.job = null;
     while (this.snaps.length && this.snaps[this.snaps.length - 1].kf > k) this.snaps.pop();
   }
 
@@ -122,85 +142,150 @@ export class KeyframeBuilder {
     this.idle = whenIdle((deadline) => {
       this.idle = null;
       if (this.detached) return;
-      if (!this.build(this.store.n, deadline) || this.fillCopy()) this.scheduleBuild();
-    });
+      const t0 = performance.now();
+      const more = this.slice(deadline);
+      this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - t0);
+      if (more) this.scheduleBuild();
+    }, this.sliceMs);
   }
 
   /**
-   * Make one full copy that keyframes built by a jump (which makes none) are missing: the state
-   * put exactly on that keyframe, from the builder or the nearest copy. Returns whether another
-   * may be missing.
+   * One idle slice: go on with the copy being made, build keyframes, then start the next copy
+   * missing, until `deadline`. Each step between checks of the clock is short (512 events, a
+   * piece of a copy, a walk of a few thousand entries, a keyframe appended); merging the
+   * keyframes under the budget, rare, is the one that is not. Returns whether work is left.
    */
-  private fillCopy(): boolean {
-    if (!this.useSnaps) return false;
-    const last = this.kf.count - 1;
-    let want = -1;
-    let at = 0; // where it goes in `snaps`
-    for (let j = this.snapEvery; j <= last; j += this.snapEvery) {
-      while (at < this.snaps.length && this.snaps[at].kf < j) at++;
-      if (at < this.snaps.length && this.snaps[at].kf - j < this.snapEvery) continue;
-      if (at > 0 && j - this.snaps[at - 1].kf < this.snapEvery) continue;
-      want = j;
-      break;
+  private slice(deadline: number): boolean {
+    for (let first = true; ; first = false) {
+      if (!first && performance.now() > deadline) return true;
+      if (this.job) {
+        if (!this.stepJob(deadline)) return true;
+        continue;
+      }
+      if (!this.build(this.store.n, deadline)) return true;
+      if (!this.job && !this.startFill()) return false;
     }
-    if (want < 0 || this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) return false;
-    const st = this.store;
-    const near = [this.builder, ...this.snaps.slice(Math.max(0, at - 1), at + 1)];
-    let from = near[0];
-    for (const c of near) if (this.kf.nearCost(c, want) < this.kf.nearCost(from, want)) from = c;
-    const c = new Cursor(new MeshState());
-    from.ensure(st.actorCodes.length, st.nodeCodes.length);
-    c.copyFrom(from);
-    this.kf.restore(c, want);
-    this.snaps.splice(at, 0, c);
+  }
+
+  /**
+   * Start making one full copy that is missing: at a multiple of `snapEvery` keyframes (which
+   * keyframes built by a waiting jump may lack), else, while the budget has room, halfway
+   * between two of them. The state is put exactly on that keyframe from the builder or the
+   * nearest copy. Returns whether a copy was started.
+   */
+  private startFill(): boolean {
+    if (!this.useSnaps || this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) return false;
+    const last = this.kf.count - 1;
+    for (const step of [this.snapEvery, this.snapEvery >> 1]) {
+      if (step < 1) break;
+      let at = 0; // where it goes in `snaps`
+      for (let j = step; j <= last; j += step) {
+        while (at < this.snaps.length && this.snaps[at].kf < j) at++;
+        if (at < this.snaps.length && this.snaps[at].kf - j < step) continue;
+        if (at > 0 && j - this.snaps[at - 1].kf < step) continue;
+        const near = [this.builder, ...this.snaps.slice(Math.max(0, at - 1), at + 1)];
+        let from = near[0];
+        for (const c of near) if (this.kf.nearCost(c, j) < this.kf.nearCost(from, j)) from = c;
+        const st = this.store;
+        from.ensure(st.actorCodes.length, st.nodeCodes.length);
+        this.job = { copy: new Cursor(new MeshState()), from, want: j, piece: 0 };
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Go on with the copy being made: its columns piece by piece, then a walk to its keyframe a few
+   * thousand entries at a time; once there it joins the copies. Returns whether it is done.
+   */
+  private stepJob(deadline: number): boolean {
+    const job = this.job!;
+    const c = job.copy;
+    let moved = false; // one step at least per call, whatever the clock says
+    if (job.piece >= 0) {
+      job.piece = c.copyFromUntil(job.from, deadline, job.piece);
+      if (job.piece >= 0) return false;
+      moved = true;
+    }
+    const kf = this.kf;
+    while (c.kf !== job.want || c.s.row !== kf.rows[job.want]) {
+      if (moved && performance.now() > deadline) return false;
+      moved = true;
+      // the farthest keyframe toward the goal within a few thousand entries (at least one)
+      const dir = job.want > c.kf ? 1 : job.want < c.kf ? -1 : 0;
+      let k = c.kf + dir;
+      while (k !== job.want && kf.between(Math.min(c.kf, k + dir), Math.max(c.kf, k + dir)) <= WALK_STEP) k += dir;
+      kf.restore(c, k);
+    }
+    this.job = null;
+    if (this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) return true;
+    let at = 0;
+    while (at < this.snaps.length && this.snaps[at].kf < job.want) at++;
+    if (this.snaps[at]?.kf !== job.want) this.snaps.splice(at, 0, c);
     return true;
   }
 
   /**
    * Fold the builder forward, recording a keyframe every `spacing` events, until the next one
-   * would lie past `rows`; stop early (returning false) once performance.now() passes
-   * `deadline`, in slices of a few thousand events.
+   * would lie past `rows`. With a `deadline` (idle time): stop early, returning false, once
+   * performance.now() passes it or a full copy is due (made piece by piece by the next steps of
+   * the slice). Without (a jump waits): to the end, copying the state where a copy is due, so
+   * that the jumps after a cold one find copies too.
    */
   build(rows: number, deadline = Infinity): boolean {
     const st = this.store;
     const b = this.builder;
+    const idle = deadline !== Infinity;
+    if (!idle && this.job?.from === b && this.kf.lastRow + this.spacing <= rows) this.job = null;
     this.ensure();
     for (;;) {
       const next = this.kf.lastRow + this.spacing;
       if (next > rows) return true;
-      const stop = deadline === Infinity ? next : Math.min(next, b.s.row + 2048);
+      const stop = idle ? Math.min(next, b.s.row + 512) : next;
       for (let p = b.s.row; p < stop; p++) applyRow(b.s, st, st.rowAt(p));
       b.s.row = stop;
       if (stop === next) {
         pruneBusy(b.s, st.ts.data[next - 1]);
         this.kf.append(b);
         this.fitBudget();
-        // a jump that waits for keyframes pays no copies when idle time can make them
-        if (deadline !== Infinity || !this.idleBuild) this.snapshot();
+        this.snapshot(idle);
+        if (this.job) return false;
       }
-      if (deadline !== Infinity && performance.now() > deadline) return false;
+      if (idle && performance.now() > deadline) return false;
     }
   }
 
-  /** Keep a full copy of the builder, just put on a new keyframe, if one is due and fits. */
-  private snapshot(): void {
+  /**
+   * Keep a full copy of the builder, just put on a new keyframe, if one is due there and fits:
+   * at once, or (`later`) as the job of the next steps of an idle slice.
+   */
+  private snapshot(later: boolean): void {
     const b = this.builder;
-    if (!this.useSnaps) return;
-    const last = this.snaps[this.snaps.length - 1];
-    if (b.kf - (last ? last.kf : 0) < this.snapEvery) return;
+    if (!this.useSnaps || b.kf % this.snapEvery !== 0) return;
     if (this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) {
       // no room left beside the keyframes: space the copies twice as far
       if (this.snaps.length > 1) this.thinSnapshots();
       return;
     }
     const c = new Cursor(new MeshState());
+    if (later) {
+      this.job = { copy: c, from: b, want: b.kf, piece: 0 };
+      return;
+    }
     c.copyFrom(b);
     this.snaps.push(c);
   }
 
+  /** Drop the copies made halfway between two due ones, else every second, spaced twice as far. */
   private thinSnapshots(): void {
-    this.snaps = this.snaps.filter((_c, i) => i % 2 === 1);
+    const due = this.snaps.filter((c) => c.kf % this.snapEvery === 0);
+    if (due.length < this.snaps.length) {
+      this.snaps = due;
+      return;
+    }
     this.snapEvery *= 2;
+    this.snaps = this.snaps.filter((c) => c.kf % this.snapEvery === 0);
   }
 
   /**
@@ -217,6 +302,7 @@ export class KeyframeBuilder {
       }
       if (this.kf.count <= 3) return;
       const before = this.kf.bytes;
+      this.job = null;
       this.kf.merge([this.builder, ...this.cursors], st.actorCodes.length, st.nodeCodes.length);
       this.spacing *= 2;
       this.merges++;

@@ -1,6 +1,17 @@
 // A fold state's place among the keyframes (keyframes.ts), and the marks of what it changed since.
 import type { MeshState } from "./fold_state";
 
+/** Values of one column a piece of a copy made in idle time holds (256 KB to 512 KB). */
+const PIECE = 65536;
+
+type Arr = Uint8Array | Int32Array | Uint32Array | Float64Array;
+
+/** The state's columns a copy holds, per actor and per node. */
+const STATE_COLUMNS = [
+  "status", "incarnation", "node", "processed", "mailbox", "lastHandler", "procTime", "busyUntil", "handleT", "open", "startT", "errors",
+  "errorRow", "restarts", "failRow", "lifeRow", "inBusy", "isChanged", "nodeState", "nodeReason", "nodeRow", "nodeCounts", "isChangedNode",
+] as const;
+
 /**
  * A fold state tied to the keyframes: `kf` is the keyframe it was last put exactly at, `atActor`
  * / `atNode` each entity's entry holding its value at that keyframe (-1: unseen), and the
@@ -23,19 +34,40 @@ export class Cursor {
    * column, cheaper than loading actor by actor when most of them differ.
    */
   copyFrom(o: Cursor): void {
+    this.copyFromUntil(o, Infinity);
+  }
+
+  /**
+   * The same in pieces of at most PIECE values of a column, so that an idle slice can stop
+   * between them: copy from piece `from` on (at least one) until performance.now() passes
+   * `deadline`; returns the piece to go on from, or -1 once the copy is whole. Neither state
+   * may change in between.
+   */
+  copyFromUntil(o: Cursor, deadline: number, from = 0): number {
     const s = this.s;
     const t = o.s;
-    this.ensure(t.cap, t.nodeCap);
-    for (const [a, b] of [
-      [s.status, t.status], [s.incarnation, t.incarnation], [s.node, t.node], [s.processed, t.processed],
-      [s.mailbox, t.mailbox], [s.lastHandler, t.lastHandler], [s.procTime, t.procTime], [s.busyUntil, t.busyUntil],
-      [s.handleT, t.handleT], [s.open, t.open], [s.startT, t.startT], [s.errors, t.errors], [s.errorRow, t.errorRow],
-      [s.restarts, t.restarts], [s.failRow, t.failRow], [s.lifeRow, t.lifeRow], [s.inBusy, t.inBusy],
-      [s.isChanged, t.isChanged], [s.nodeState, t.nodeState], [s.nodeReason, t.nodeReason], [s.nodeRow, t.nodeRow],
-      [s.nodeCounts, t.nodeCounts], [s.isChangedNode, t.isChangedNode], [this.atActor, o.atActor], [this.atNode, o.atNode],
-    ] as [Int32Array, Int32Array][]) {
-      a.set(b.subarray(0, Math.min(a.length, b.length)));
+    if (from === 0 && s.cap === 0 && t.cap > 0) {
+      // a new copy: each column is made (blank, as every value is written) right before its
+      // first piece, so that a copy in idle time touches its memory a piece at a time
+      s.cap = t.cap;
+      s.nodeCap = t.nodeCap;
+    } else this.ensure(t.cap, t.nodeCap);
+    let piece = 0;
+    const cols: [Record<string, Arr>, string, Arr][] = STATE_COLUMNS.map((key) => [s as unknown as Record<string, Arr>, key, t[key]]);
+    cols.push([this as unknown as Record<string, Arr>, "atActor", o.atActor], [this as unknown as Record<string, Arr>, "atNode", o.atNode]);
+    for (const [holder, key, b] of cols) {
+      if (holder[key].length === 0 && b.length > 0 && piece >= from) holder[key] = new (b.constructor as new (n: number) => Arr)(b.length);
+      const a = holder[key];
+      const n = Math.min(a.length, b.length);
+      for (let lo = 0; lo < n; lo += PIECE, piece++) {
+        if (piece < from) continue;
+        if (piece > from && deadline !== Infinity && performance.now() > deadline) return piece;
+        a.set(b.subarray(lo, Math.min(n, lo + PIECE)) as never, lo);
+      }
     }
+    if (s.busy.length < t.busy.length) s.busy = new Int32Array(t.busy.length);
+    if (s.changed.length < t.changed.length) s.changed = new Int32Array(t.changed.length);
+    if (s.changedNodes.length < t.changedNodes.length) s.changedNodes = new Int32Array(t.changedNodes.length);
     s.busy.set(t.busy.subarray(0, t.busyLen));
     s.busyLen = t.busyLen;
     s.changed.set(t.changed.subarray(0, t.changedLen));
@@ -46,6 +78,7 @@ export class Cursor {
     s.linkEdits = t.linkEdits;
     s.row = t.row;
     this.kf = o.kf;
+    return -1;
   }
 
   ensure(actors: number, nodes: number): void {

@@ -3,19 +3,28 @@
 import { N } from "./kinds";
 import type { MeshState } from "./fold_state";
 
+/** Entries per segment of a pool's values (a power of two): 1.25 MB of an actor pool. */
+const SEG_SHIFT = 14;
+const SEG = 1 << SEG_SHIFT;
+const SEG_MASK = SEG - 1;
+
 /**
  * Entity values recorded at keyframes, one entry per (entity, keyframe it changed in). `prev`
  * links an entry to the same entity's previous entry (-1: none, the entity is unseen before),
  * which is what a move backwards restores. An entry's fields lie together (`stride` float64
  * slots, integers two to a slot), so loading one entity reads one or two cache lines, not one
- * per field: a far jump loads entries scattered over the whole pool.
+ * per field: a far jump loads entries scattered over the whole pool. The values are held in
+ * segments of SEG entries, added one at a time, so that growing never copies more than the first
+ * (a copy of tens of MB would stall the idle slice that appends a keyframe).
  */
 export abstract class Pool {
   ent: Int32Array = new Int32Array(0);
   prev: Int32Array = new Int32Array(0);
-  f64 = new Float64Array(0);
-  i32 = new Int32Array(0);
+  /** Segment j holds entries [j * SEG, (j + 1) * SEG): as float64 slots and, over the same bytes, int32. */
+  f64s: Float64Array[] = [];
+  i32s: Int32Array[] = [];
   length = 0;
+  /** Entries `ent` and `prev` have room for. */
   cap = 0;
   /** Float64 slots per entry. */
   abstract readonly stride: number;
@@ -27,17 +36,26 @@ export abstract class Pool {
 
   protected room(): number {
     if (this.length === this.cap) this.reserve(Math.max(1024, this.cap * 2));
-    return this.length++;
+    const e = this.length++;
+    const seg = e >> SEG_SHIFT;
+    if (seg >= this.f64s.length || (seg === 0 && e * this.stride >= this.f64s[0].length)) this.addRoom(seg);
+    return e;
   }
 
-  /** Room for exactly `cap` entries. */
+  /** A new segment, or (the first, so that a small pool stays small) segment 0 twice as long. */
+  private addRoom(seg: number): void {
+    const w = this.stride;
+    const entries = seg > 0 ? SEG : Math.min(SEG, Math.max(1024, ((this.f64s[0]?.length ?? 0) / w) * 2));
+    const f64 = new Float64Array(entries * w);
+    if (seg === 0 && this.f64s.length) f64.set(this.f64s[0]);
+    this.f64s[seg] = f64;
+    this.i32s[seg] = new Int32Array(f64.buffer);
+  }
+
+  /** Room in `ent` and `prev` for exactly `cap` entries (the values' segments come as needed). */
   reserve(cap: number): void {
     this.ent = sized(this.ent, cap);
     this.prev = sized(this.prev, cap);
-    const f64 = new Float64Array(cap * this.stride);
-    f64.set(this.f64.subarray(0, this.length * this.stride));
-    this.f64 = f64;
-    this.i32 = new Int32Array(f64.buffer);
     this.cap = cap;
   }
 
@@ -56,13 +74,16 @@ export abstract class Pool {
     this.ent[n] = from.ent[e];
     this.prev[n] = prev;
     const w = this.stride;
-    this.f64.set(from.f64.subarray(e * w, e * w + w), n * w);
+    const at = (e & SEG_MASK) * w;
+    this.f64s[n >> SEG_SHIFT].set(from.f64s[e >> SEG_SHIFT].subarray(at, at + w), (n & SEG_MASK) * w);
     return n;
   }
 
   /** Bytes allocated. */
   get bytes(): number {
-    return this.cap * (8 + 8 * this.stride);
+    let b = this.cap * 8;
+    for (const f of this.f64s) b += f.byteLength;
+    return b;
   }
 }
 
@@ -81,14 +102,14 @@ export class ActorPool extends Pool {
   readonly stride = 10;
 
   protected put(e: number, s: MeshState, i: number): void {
-    const f = e * 10;
-    const f64 = this.f64;
+    const f = (e & SEG_MASK) * 10;
+    const f64 = this.f64s[e >> SEG_SHIFT];
     f64[f] = s.procTime[i];
     f64[f + 1] = s.busyUntil[i];
     f64[f + 2] = s.handleT[i];
     f64[f + 3] = s.startT[i];
-    const n = e * 20 + 8;
-    const i32 = this.i32;
+    const n = f * 2 + 8;
+    const i32 = this.i32s[e >> SEG_SHIFT];
     i32[n] = s.status[i];
     i32[n + 1] = s.incarnation[i];
     i32[n + 2] = s.node[i];
@@ -124,14 +145,14 @@ export class ActorPool extends Pool {
       s.lifeRow[i] = -1;
       return;
     }
-    const f = e * 10;
-    const f64 = this.f64;
+    const f = (e & SEG_MASK) * 10;
+    const f64 = this.f64s[e >> SEG_SHIFT];
     s.procTime[i] = f64[f];
     s.busyUntil[i] = f64[f + 1];
     s.handleT[i] = f64[f + 2];
     s.startT[i] = f64[f + 3];
-    const n = e * 20 + 8;
-    const i32 = this.i32;
+    const n = f * 2 + 8;
+    const i32 = this.i32s[e >> SEG_SHIFT];
     s.status[i] = i32[n];
     s.incarnation[i] = i32[n + 1];
     s.node[i] = i32[n + 2];
@@ -159,12 +180,13 @@ export class NodePool extends Pool {
   }
 
   protected put(e: number, s: MeshState, i: number): void {
-    const n = e * this.stride * 2;
+    const n = (e & SEG_MASK) * this.stride * 2;
     const w = this.slots;
-    this.i32[n] = s.nodeState[i];
-    this.i32[n + 1] = s.nodeReason[i];
-    this.i32[n + 2] = s.nodeRow[i];
-    this.i32.set(s.nodeCounts.subarray(i * w, i * w + w), n + 3);
+    const i32 = this.i32s[e >> SEG_SHIFT];
+    i32[n] = s.nodeState[i];
+    i32[n + 1] = s.nodeReason[i];
+    i32[n + 2] = s.nodeRow[i];
+    i32.set(s.nodeCounts.subarray(i * w, i * w + w), n + 3);
   }
 
   load(e: number, s: MeshState, i: number): void {
@@ -176,10 +198,11 @@ export class NodePool extends Pool {
       s.nodeCounts.fill(0, i * w, i * w + w);
       return;
     }
-    const n = e * this.stride * 2;
-    s.nodeState[i] = this.i32[n];
-    s.nodeReason[i] = this.i32[n + 1];
-    s.nodeRow[i] = this.i32[n + 2];
-    s.nodeCounts.set(this.i32.subarray(n + 3, n + 3 + w), i * w);
+    const n = (e & SEG_MASK) * this.stride * 2;
+    const i32 = this.i32s[e >> SEG_SHIFT];
+    s.nodeState[i] = i32[n];
+    s.nodeReason[i] = i32[n + 1];
+    s.nodeRow[i] = i32[n + 2];
+    s.nodeCounts.set(i32.subarray(n + 3, n + 3 + w), i * w);
   }
 }

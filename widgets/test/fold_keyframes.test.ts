@@ -234,7 +234,7 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     folder.detach();
   });
 
-  it("a jump that cannot wait for idle time builds the keyframes it needs, the copies come later", async () => {
+  it("a jump that cannot wait for idle time builds the keyframes it needs and the copies due, idle time the ones halfway", async () => {
     const evs = bigRun(8, 500, 10_000, 0);
     const store = new EventStore();
     const folder = new Folder(store, 256);
@@ -243,9 +243,10 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     store.appendChunk(c.header, c.bytes);
     same(store, folder.foldTo(store.n), plain(store, store.n), "cold jump");
     expect(folder.keyframeCount).toBe(Math.floor(store.n / 256));
-    expect(folder.snapshotCount).toBe(0);
-    // idle time then puts a copy on every 8th keyframe, each exactly the state there
-    await vi.waitFor(() => expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 8)), { timeout: 10_000, interval: 5 });
+    // a copy on every 8th keyframe at once, so that the jumps after a cold one start near one
+    expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 8));
+    // idle time then adds one halfway between them (the budget has room), each exactly the state there
+    await vi.waitFor(() => expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 4)), { timeout: 10_000, interval: 5 });
     const r = rng(9);
     for (let i = 0; i < 60; i++) {
       const rows = Math.floor(r() * (store.n + 1));
@@ -254,4 +255,88 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     expect(folder.copies).toBeGreaterThan(5);
     folder.detach();
   });
+  it("a jump forward near the working state folds on from it, exactly (fast-check: random steps, chunks, times out of order)", () => {
+    let forward = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 3999 }), { maxLength: 8 }),
+        fc.constantFrom(0, 0.02, 0.2),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 600 })), { minLength: 10, maxLength: 40 }),
+        (seed, cuts, jitter, steps) => {
+          const evs = bigRun(seed, 120, 4000, jitter);
+          const store = new EventStore();
+          const folder = new Folder(store, 64, { idle: false });
+          const enc = new Encoder();
+          const bounds = [0, ...cuts.sort((a, b) => a - b), evs.length];
+          const r = rng(seed + 7);
+          let at = 0;
+          for (let i = 0; i + 1 < bounds.length; i++) {
+            const { header, bytes } = enc.chunk(evs.slice(bounds[i], bounds[i + 1]));
+            store.appendChunk(header, bytes);
+            // a few steps forward (a scrub or playback) and now and then a far jump, after each chunk
+            for (const [far, by] of steps.slice(0, 6 + (i % 5))) {
+              at = far ? Math.floor(r() * (store.n + 1)) : Math.min(store.n, at + by);
+              same(store, folder.foldTo(at), plain(store, at), `seed ${seed}, chunk ${i}, at ${at}`);
+            }
+          }
+          forward += folder.forward;
+        },
+      ),
+      { numRuns: 30, seed: 20261208 },
+    );
+    // short steps fold on from the working state (with ~100 actors a copy is cheap, so a step
+    // past a keyframe may start from the builder's copy instead)
+    expect(forward).toBeGreaterThan(30);
+  }, 120_000);
+
+  it("a forward jump past keyframes walks or replays from the working state, equal to a fresh fold", () => {
+    const evs = bigRun(12, 300, 8000, 0.05);
+    const store = new EventStore();
+    const enc = new Encoder();
+    for (const part of [evs.slice(0, 3000), evs.slice(3000, 5500), evs.slice(5500)]) {
+      const c = enc.chunk(part);
+      store.appendChunk(c.header, c.bytes);
+    }
+    const folder = new Folder(store, 128, { idle: false });
+    const r = rng(13);
+    let at = Math.floor(store.n / 3);
+    for (let i = 0; i < 150; i++) {
+      // forward by 0 to ~3 keyframes' worth, past keyframe boundaries, then back now and then
+      at = i % 10 === 9 ? Math.floor(r() * store.n) : Math.min(store.n, at + Math.floor(r() * 400));
+      same(store, folder.foldTo(at), plain(store, at), `step ${i} to ${at}`);
+    }
+    expect(folder.forward).toBeGreaterThan(50);
+  });
+
+  it("build in idle slices that stop after every short step (a piece of a copy, a walk, 512 events) and stay exact, jumps and chunks in between", async () => {
+    const evs = bigRun(14, 400, 12_000, 0.02);
+    const store = new EventStore();
+    const folder = new Folder(store, 128, { sliceMs: 0 });
+    const enc = new Encoder();
+    const r = rng(15);
+    const bounds = [0, 4000, 7000, 9500, evs.length];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      const c = enc.chunk(evs.slice(bounds[i], bounds[i + 1]));
+      store.appendChunk(c.header, c.bytes);
+      // let idle time run a while (copies half made), then jump: the builder may move under them
+      for (let j = 0; j < 20; j++) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (j % 5 === 4) {
+          const rows = Math.floor(r() * (store.n + 1));
+          same(store, folder.foldTo(rows), plain(store, rows), `chunk ${i}, tick ${j}, at ${rows}`);
+        }
+      }
+    }
+    const last = Math.floor(store.n / 128) * 128;
+    await vi.waitFor(() => expect(folder.builtRows).toBe(last), { timeout: 20_000, interval: 5 });
+    // copies on every 8th keyframe and halfway between: every 4th, once idle time is done
+    await vi.waitFor(() => expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 4)), { timeout: 20_000, interval: 5 });
+    for (let i = 0; i < 80; i++) {
+      const rows = Math.floor(r() * (store.n + 1));
+      same(store, folder.foldTo(rows), plain(store, rows), `jump ${i} to ${rows}`);
+    }
+    expect(folder.copies).toBeGreaterThan(5);
+    folder.detach();
+  }, 60_000);
 });
