@@ -3,6 +3,7 @@
 import { touchActorOf, touchNodeOf } from "./keyframes_cursor";
 import { K, N, S } from "./kinds";
 import type { EventStore } from "./store";
+import { R_DISCARDED, R_ERROR, R_SHUTDOWN, R_UP } from "./store_rows";
 import { STATUS_SLOTS, markBusy, type MeshState } from "./fold_state";
 
 /** Move actor `a` to `status` on `node`, keeping the per-node counts. */
@@ -46,7 +47,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         s.busyUntil[a] = -Infinity;
       } else {
         // only a supervisor's shutdown is part of a restart; a normal stop stays a stop
-        const restart = st.restartFollows.has(row) && st.str(st.reason.data[row]) === "shutdown";
+        const restart = st.restartFollows.has(row) && st.reasonHas(row, R_SHUTDOWN);
         setStatus(s, a, restart ? S.restarting : S.stopped, s.node[a]);
         s.busyUntil[a] = -Infinity;
       }
@@ -70,7 +71,7 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         s.handleT[a] = st.t.data[row];
         s.busyUntil[a] = st.t.data[row] + dur;
         if (dur > 0) markBusy(s, a);
-        if (isError(st, row)) noteError(s, a, row);
+        if (st.reasonHas(row, R_ERROR)) noteError(s, a, row);
       } else if (k === K.handler_start) {
         // v2: a handler started, its duration unknown until its handler_end
         s.mailbox[a]--;
@@ -84,8 +85,8 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
         const d = st.duration.data[row];
         s.procTime[a] += Number.isFinite(d) ? d : 0;
         s.open[a]--;
-        if (isError(st, row)) noteError(s, a, row);
-      } else if (st.str(st.reason.data[row]) === "discarded" && s.mailbox[a] > 0) {
+        if (st.reasonHas(row, R_ERROR)) noteError(s, a, row);
+      } else if (st.reasonHas(row, R_DISCARDED) && s.mailbox[a] > 0) {
         s.mailbox[a]--;
         touchActorOf(s, a);
       }
@@ -112,18 +113,12 @@ export function applyRow(s: MeshState, st: EventStore, row: number): void {
   else if (k === K.node_down) s.nodeState[n] = N.down;
   else if (k === K.node_leave) s.nodeState[n] = N.left;
   else {
-    const r = st.reason.data[row];
-    if (st.str(r) === "up") s.nodeState[n] = N.up;
+    if (st.reasonHas(row, R_UP)) s.nodeState[n] = N.up;
     else {
       s.nodeState[n] = N.other;
-      s.nodeReason[n] = r;
+      s.nodeReason[n] = st.reason.data[row];
     }
   }
-}
-
-/** A handler's outcome `error: <text>` (v2): it raised and the actor lived on. */
-function isError(st: EventStore, row: number): boolean {
-  return st.str(st.reason.data[row]).startsWith("error");
 }
 
 function noteError(s: MeshState, a: number, row: number): void {

@@ -5,6 +5,16 @@ import { Grow } from "./grow";
 import { Column } from "./store_columns";
 import { FoldOrder } from "./store_order";
 
+/** Bits of StoreRows.reasonBits: what the fold asks of a string used as a reason. */
+export const R_ERROR = 1; // a handler's outcome `error: <text>` (v2)
+export const R_DISCARDED = 2; // a drop that empties the mailbox
+export const R_SHUTDOWN = 4; // a supervisor's stop that is part of a restart
+export const R_UP = 8; // a node_state back to up
+
+function reasonBitsOf(s: string): number {
+  return (s.startsWith("error") ? R_ERROR : 0) | (s === "discarded" ? R_DISCARDED : 0) | (s === "shutdown" ? R_SHUTDOWN : 0) | (s === "up" ? R_UP : 0);
+}
+
 export class StoreRows extends FoldOrder {
   strings: string[] = [];
   chunks = 0;
@@ -31,6 +41,19 @@ export class StoreRows extends FoldOrder {
 
   str(code: number): string {
     return code >= 0 ? (this.strings[code] ?? "?") : "";
+  }
+
+  /**
+   * Per string code, its R_* bits, so that the fold asks a row's reason with an array read
+   * instead of comparing strings (a handler's error was a startsWith per msg_handle).
+   */
+  private reasonBits = new Uint8Array(0);
+  private flagged = 0;
+
+  /** Whether row's reason has the R_* `bit`. */
+  reasonHas(row: number, bit: number): boolean {
+    const c = this.reason.data[row];
+    return c >= 0 && c < this.flagged && (this.reasonBits[c] & bit) !== 0;
   }
 
   /**
@@ -71,6 +94,12 @@ export class StoreRows extends FoldOrder {
   /** Widen the per-string-code tables to the strings known; returns their new size, 0 if unchanged. */
   protected growCodeTables(): number {
     const n = this.strings.length;
+    if (n > this.reasonBits.length) {
+      const bits = new Uint8Array(Math.max(n, this.reasonBits.length * 2, 64));
+      bits.set(this.reasonBits);
+      this.reasonBits = bits;
+    }
+    for (; this.flagged < n; this.flagged++) this.reasonBits[this.flagged] = reasonBitsOf(this.strings[this.flagged]);
     if (n <= this.nodeByCode.length) return 0;
     const cap = Math.max(n, this.nodeByCode.length * 2, 64);
     for (const name of ["nodeByCode", "actorByCode"] as const) {
