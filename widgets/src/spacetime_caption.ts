@@ -2,12 +2,14 @@
 // messages, whether they are bundled, what is filtered or scrolled out), so that nothing is ever
 // missing without a word; with a focus set, its legend and counts come first. Each statement has
 // a full form and a compact one: where the full caption would take more than COMPACT_LINES lines
-// (a notebook's ~600 px of canvas), the compact forms are drawn, the same facts and counts with
+// (a notebook's ~600 px of canvas), or would scroll rows out that the compact caption leaves in
+// view, the compact forms are drawn, the same facts and counts with
 // the legends and how-tos ("click empty plot to clear", "shift+wheel scrolls") left to the
 // caption's tooltip, which always holds every statement in full; an ⓘ says it is there. The
 // frame keeps the height the lines take (up to MAX_CAPTION_LINES), so the rows keep theirs.
 import { THEME, VIEW } from "./palette";
-import { FONT, FUTURE, MAX_SLICES, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
+import { AXIS_H, FONT, FUTURE, MAX_SLICES, PAST, type PaintInput, type SpacetimeHit } from "./spacetime_frame";
+import { rowGeometry } from "./spacetime_lanes";
 import { fit, fmt } from "./spacetime_text";
 
 /** One statement of the caption: in full, and compact (null: said only in the tooltip). */
@@ -118,8 +120,11 @@ export interface CaptionText {
   tip: string;
 }
 
-/** The caption's lines at this width: the statements in full when they take at most
- * COMPACT_LINES lines, else compact. */
+/**
+ * The caption's lines at this width: the statements in full when they take at most COMPACT_LINES
+ * lines and leave the rows their room (or the compact caption would not either), else compact.
+ * Decided from the frame's size and rows, not from the last frame, so it never flips between two.
+ */
 export function captionLines(ctx: CanvasRenderingContext2D, p: PaintInput, h: SpacetimeHit, width: number): CaptionText {
   ctx.font = FONT;
   const all = [...focusStatements(p), ...captionStatements(h, p.causal !== null)];
@@ -132,9 +137,15 @@ export function captionLines(ctx: CanvasRenderingContext2D, p: PaintInput, h: Sp
     measure,
     width - 8 - x,
   );
-  if (full.length <= COMPACT_LINES) return { lines: full, x, compact: false, tip };
   const short = all.flatMap((s) => (s.short === null ? [] : [s.short]));
-  return { lines: wrapParts(short, width - 16, measure, width - 8 - x - INFO_W), x, compact: true, tip };
+  const compact = wrapParts(short, width - 16, measure, width - 8 - x - INFO_W);
+  // every row in view under a caption of n lines (none scrolled out)
+  const rowsFit = (n: number) => {
+    const room = p.height - captionHeight(n) - AXIS_H;
+    return rowGeometry(p.layout.rows, room).total <= room;
+  };
+  if (full.length <= COMPACT_LINES && (rowsFit(full.length) || !rowsFit(compact.length))) return { lines: full, x, compact: false, tip };
+  return { lines: compact, x, compact: true, tip };
 }
 
 /** Paints the caption in the strip of captionHeight(lines) at the bottom; true when it had to be cut. */

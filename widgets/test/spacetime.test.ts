@@ -320,8 +320,10 @@ describe("the space-time caption", () => {
     lastRow: 14,
     layout: { hidden: 0, rows: new Array(16) },
   } as unknown as SpacetimeHit;
-  const input = (ctx: CanvasRenderingContext2D) =>
-    ({ ctx, causal: { pastCount: 1, futureCount: 17680 }, focusLabel: "message 224 (heartbeat) detector@n11 → detector@n12", focusShort: "message 224 (heartbeat)" }) as unknown as PaintInput;
+  /** 16 closed bands, one lane each (at least 12 px a lane). */
+  const bands = Array.from({ length: 16 }, () => ({ kind: "band", open: false }));
+  const input = (ctx: CanvasRenderingContext2D, height = 700) =>
+    ({ ctx, height, layout: { rows: bands }, causal: { pastCount: 1, futureCount: 17680 }, focusLabel: "message 224 (heartbeat) detector@n11 → detector@n12", focusShort: "message 224 (heartbeat)" }) as unknown as PaintInput;
 
   it("is compact in at most 3 lines at a notebook's 600 px, every statement in full in its tooltip", () => {
     const ctx = fakeContext({} as HTMLCanvasElement); // 6 px a character
@@ -345,6 +347,15 @@ describe("the space-time caption", () => {
     const wide = captionLines(ctx, input(ctx), { ...hit, maxScroll: 0 } as SpacetimeHit, 1400);
     expect(wide.compact).toBe(false);
     expect(wide.lines.join(" · ")).toContain("click empty plot to clear");
+    // unless their third line would scroll a band out that the compact caption leaves in view:
+    // 16 lanes of 12 px need 192 px, 260 - 28 (axis) - 48 (3 lines) leaves 184, - 34 (2) 198
+    const tight = captionLines(ctx, input(ctx, 260), { ...hit, maxScroll: 0 } as SpacetimeHit, 1100);
+    expect(captionLines(ctx, input(ctx, 400), { ...hit, maxScroll: 0 } as SpacetimeHit, 1100).lines.length).toBe(3);
+    expect(tight.compact).toBe(true);
+    expect(tight.lines.length).toBeLessThanOrEqual(2);
+    // where no caption leaves every row in view (2,000 lanes), the statements in full
+    const many = { ...input(ctx), layout: { rows: Array.from({ length: 2000 }, () => ({ kind: "actor" })) } } as unknown as PaintInput;
+    expect(captionLines(ctx, many, hit, 1400).compact).toBe(false);
   });
 
   it("needs at most 3 lines at 600 px for whatever a frame holds, 4 with a filter on or lifecycle marks cut", () => {
@@ -366,7 +377,7 @@ describe("the space-time caption", () => {
         lastRow: 14 + Math.floor(r() * 2000),
         layout: { hidden: r() < 0.3 ? Math.floor(r() * 1e5) : 0, rows: new Array(2000) },
       } as unknown as SpacetimeHit;
-      const p = r() < 0.5 ? input(ctx) : ({ ctx, causal: null, focusLabel: "" } as unknown as PaintInput);
+      const p = r() < 0.5 ? input(ctx) : ({ ctx, height: 700, layout: { rows: bands }, causal: null, focusLabel: "" } as unknown as PaintInput);
       const c = captionLines(ctx, p, h, 598);
       const rare = h.marksCut || h.hiddenMessages || h.layout.hidden;
       expect(c.lines.length, c.lines.join("\n")).toBeLessThanOrEqual(rare ? COMPACT_LINES + 1 : COMPACT_LINES);
