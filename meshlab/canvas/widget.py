@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time as _time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,10 @@ class Canvas(anywidget.AnyWidget):
     branch = traitlets.Unicode("base").tag(sync=True)
     branches = traitlets.List(traitlets.Dict()).tag(sync=True)
     problem = traitlets.Dict().tag(sync=True)
+    # Names this model to the page: anywidget hands each display its own proxy object of the
+    # model, and the page keeps one store of events per key (widgets/src/channel.ts), not one
+    # per display. Not state: no replay carries it.
+    _model_key = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -181,6 +186,7 @@ class Canvas(anywidget.AnyWidget):
             },
             **extra,
             **kwargs,
+            _model_key=uuid.uuid4().hex,
         )
         self._page_sets = False
         self.on_msg(self._on_msg)

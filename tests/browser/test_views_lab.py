@@ -32,6 +32,8 @@ CELLS = [
     "import meshlab as ml\n"
     "trace = ml.scenarios.run('supervision-tree', seed=1)\n"
     f"canvas = ml.Canvas(trace, time={T_FAIL}, view='tree')\n"
+    "asks = []  # what the page asks the kernel for\n"
+    "canvas.on_msg(lambda _w, content, _b: asks.append(content))\n"
     "canvas",
     "canvas  # the same model again: a second view",
 ]
@@ -130,6 +132,9 @@ def test_tree_in_jupyterlab_at_notebook_width(lab, trace, artifacts):
 
 def test_two_views_of_one_model_follow_the_kernel_and_each_other(lab):
     page = lab
+    # one store of events for the page: anywidget hands each view its own proxy of the model,
+    # and the data path finds the one store by the model's key, so the trace is asked for once
+    assert kernel(page, "print(asks)").strip() == "[{'type': 'sync', 'have': 0}]"
     # the kernel's playhead reaches both views
     kernel(page, "canvas.time = 3.0")
     _both(page, "parseFloat(d.time) === 3")

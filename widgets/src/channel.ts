@@ -27,7 +27,25 @@ type Announced = Pick<ChunkHeader, "rows_total"> & { t_rest?: number | null; t_s
 
 const NOTHING: Progress = { rest: Infinity, total: 0, t0: NaN, t1: NaN };
 const progresses = new WeakMap<EventStore, Progress>();
-const stores = new WeakMap<Model, { store: EventStore; off: () => void }>();
+
+// One store per model, whichever object the model comes as. anywidget hands `initialize` and
+// each display its own proxy of the one model (to drop a display's listeners with it), so a
+// store kept per object would be one per proxy: each asking the kernel for the whole trace and
+// holding it again. The kernel names its model in the `_model_key` trait; a model without one
+// (the in-page model of a replay) is its own key.
+type Channel = { store: EventStore; off: () => void };
+const byKey = new Map<string, Channel>();
+const byObject = new WeakMap<Model, Channel>();
+
+function keyOf(model: Model): string | null {
+  const k = model.get("_model_key");
+  return typeof k === "string" && k ? k : null;
+}
+
+function channelOf(model: Model): Channel | undefined {
+  const k = keyOf(model);
+  return k === null ? byObject.get(model) : byKey.get(k);
+}
 
 /** What is known of the data still to come into `store`. */
 export function progressOf(store: EventStore): Progress {
@@ -66,7 +84,7 @@ export function spanOf(store: EventStore): [number, number] {
 }
 
 export function attach(model: Model): EventStore {
-  const existing = stores.get(model);
+  const existing = channelOf(model);
   if (existing) return existing.store;
   const store = new EventStore();
   let asked = -1;
@@ -86,13 +104,18 @@ export function attach(model: Model): EventStore {
     if (store.appendChunk(header, buf ? toBytes(buf) : new Uint8Array(0))) noteChunk(store, header as Announced);
   };
   model.on("msg:custom", onMsg);
-  stores.set(model, { store, off: () => model.off("msg:custom", onMsg) });
+  const channel = { store, off: () => model.off("msg:custom", onMsg) };
+  const k = keyOf(model);
+  if (k === null) byObject.set(model, channel);
+  else byKey.set(k, channel);
   ask();
   return store;
 }
 
 /** Stop listening for chunks and forget the model's store (the model is closed). */
 export function detach(model: Model): void {
-  stores.get(model)?.off();
-  stores.delete(model);
+  channelOf(model)?.off();
+  const k = keyOf(model);
+  if (k === null) byObject.delete(model);
+  else byKey.delete(k);
 }

@@ -19,6 +19,8 @@ export interface Traits {
   type_filter: string;
   meta: Meta;
   height: number;
+  /** Names the kernel's model: anywidget hands each display its own proxy of it (channel.ts). Not state: no replay carries it. */
+  _model_key?: string;
 }
 
 export type Model = AnyModel<Traits>;

@@ -34,11 +34,31 @@ function chunks(branch?: string): EmbeddedChunk[] {
   return out;
 }
 
-/** The in-page model with a kernel's voice: a trait set from Python, a custom message. */
+/** The in-page model with a kernel's voice: a trait set from Python, a custom message; it
+ * records what the page asks for. */
 class KernelModel extends LocalModel {
+  syncs = 0;
   fromKernel(msg: unknown): void {
     this.emit("msg:custom", msg, []);
   }
+  send(content: unknown): void {
+    if ((content as { type?: string })?.type === "sync") this.syncs++;
+    super.send(content);
+  }
+}
+
+/** What anywidget hands `initialize` and each display: its own object over the one model
+ * (anywidget's modelProxy, which drops a display's listeners with it). */
+function proxy(model: LocalModel): Model {
+  return {
+    get: model.get.bind(model),
+    set: model.set.bind(model),
+    save_changes: model.save_changes.bind(model),
+    send: model.send.bind(model),
+    on: model.on.bind(model),
+    off: model.off.bind(model),
+    widget_manager: model.widget_manager,
+  } as unknown as Model;
 }
 
 function sized(view: ViewHandle): ViewHandle {
@@ -178,6 +198,28 @@ describe("two displays of one model", () => {
 });
 
 describe("the anywidget entry", () => {
+  it("initialize and every display, each with its own proxy of the model, share one store and ask once", async () => {
+    const all = chunks();
+    const model = new KernelModel({ ...STATE, _model_key: "k1" }, all);
+    const def = typeof widget === "function" ? await widget() : widget;
+    await def.initialize?.({ model: proxy(model), experimental: {} } as never);
+    const [a, b] = [proxy(model), proxy(model)].map((m) => display(m));
+    for (let i = 0; i < 20 && a.store.chunks < all.length; i++) await tick();
+    runFrames();
+    expect(a.store).toBe(b.store);
+    expect(model.syncs).toBe(1);
+    expect(a.store.chunks).toBe(all.length);
+    expect(a.store.n).toBe(all.reduce((n, c) => n + c.header.rows, 0)); // each row once
+    // another canvas in the page has its own
+    const other = new KernelModel({ ...STATE, _model_key: "k2" }, chunks());
+    const c = display(proxy(other));
+    expect(c.store).not.toBe(a.store);
+    expect(other.syncs).toBe(1);
+    // a model without the key (a replay's in-page model) is its own key: proxies of it do not share
+    const bare = new KernelModel(STATE, chunks());
+    expect(display(proxy(bare)).store).not.toBe(display(proxy(bare)).store);
+  });
+
   it("initialize returns the cleanup of the data path; render returns the display's", async () => {
     const model = new KernelModel({ ...STATE, branch: "base", branches: [{ name: "base", label: "", diverges: null, markers: [] }, { name: "b", label: "", diverges: 1, markers: [] }] }, chunks());
     const outer = new AbortController();
