@@ -90,7 +90,9 @@ class Canvas(anywidget.AnyWidget):
     or ``""``), ``playing``, ``speed`` (0.1 to 100), ``view`` (``"topology"``,
     ``"tree"``, ``"spacetime"``, ``"flows"`` or ``"table"``), ``lanes`` (``"auto"``,
     ``"actors"``, ``"nodes"``), ``hide_system``, ``supervision``, ``class_filter`` and
-    ``type_filter``.
+    ``type_filter``. Shown twice in a notebook, the displays share all of them but the view:
+    a view tab switches its own display (``view`` reads the last choice), while ``view`` set
+    from Python switches every display (docs/canvas.md, "Two displays of one canvas").
 
     Examples
     --------
