@@ -200,7 +200,15 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
     const wraps = at >= 0 && rows > 1 && room >= 2;
     // a family's supervisors (children with children present) are drawn as subtrees beside
     // the block its workers wrap into, on the block's first row
-    const branches = at >= 0 ? f.branches[parentItem].filter((c) => kidsOf(c).length > 0) : [];
+    // (the scan stops past what the width could stand beside a block: a parent may have
+    // thousands of supervisors)
+    const branches: number[] = [];
+    if (at >= 0) {
+      for (const c of f.branches[parentItem]) {
+        if (branches.length > room - 2) break;
+        if (kidsOf(c).length) branches.push(c);
+      }
+    }
     if (wraps && branches.length && branches.length <= room - 2 && branches.length < kids.length) {
       // the supervisors the user unfolded keep room for their children: the columns are left
       // out of what this family takes, for their own unfold to use
@@ -225,7 +233,9 @@ export function chooseShown(f: Forest, counts: SubtreeCounts, budget: Budget, ch
     }
     // wrapped, the children are leaves of the picture: one with children of its own is folded;
     // the user's unfold of a child keeps the family on one row (its subtree needs the rows)
-    const open = branches.filter((c) => choice.open.has(c));
+    const open: number[] = [];
+    for (const c of choice.open) if (c >= 0 && c < f.n && f.parent[c] === parentItem && kidsOf(c).length) open.push(c);
+    open.sort((a, b) => f.at[a] - f.at[b]);
     const wrapAll = wraps && !open.length;
     const wrapTo = (first: number): number => {
       toRows(at, first, room);
