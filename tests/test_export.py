@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -363,10 +367,59 @@ def test_spans_reach_a_real_otlp_http_endpoint_on_loopback():
     )
 
 
-def test_an_endpoint_that_is_down_is_one_clear_error():
-    trace = ml.scenarios.run("ring", seed=1, until=0.2)
-    with pytest.raises(ConnectionError, match="refused a batch"):
-        otel.send(trace, "http://127.0.0.1:9/v1/traces", timeout=1)
+def _closed_port() -> int:
+    """A loopback port nobody listens on: bound once to learn a free number, then closed."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_endpoint_that_is_down_is_one_clear_error_at_once(tmp_path):
+    trace = ml.scenarios.run("node-failure", seed=2)
+    path = trace.save(tmp_path / "st.parquet")
+    url = f"http://127.0.0.1:{_closed_port()}/v1/traces"
+    started = time.perf_counter()
+    with pytest.raises(ConnectionError, match=r"cannot reach the OTLP endpoint .*refused"):
+        otel.send(trace, url, timeout=10)
+    # one refused connect, not the exporter's retries with back-off up to the 10 s timeout
+    assert time.perf_counter() - started < 5
+    out = subprocess.run(
+        [sys.executable, "-m", "meshlab", "export", str(path), "--format", "otlp",
+         "--endpoint", url],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.splitlines() == [
+        f"meshlab: error: cannot reach the OTLP endpoint {url} (Connection refused); "
+        "start a collector there or check the URL"
+    ]
+
+
+class _Refuser(BaseHTTPRequestHandler):
+    """An OTLP/HTTP endpoint that answers every batch 400 (a malformed request, no retry)."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_endpoint_that_refuses_the_spans_is_one_line_without_the_exporters_log(capfd):
+    server = HTTPServer(("127.0.0.1", 0), _Refuser)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        trace = ml.scenarios.run("ring", seed=1, until=0.2)
+        with pytest.raises(ConnectionError, match="refused a batch"):
+            otel.send(trace, f"http://127.0.0.1:{server.server_port}/v1/traces", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert capfd.readouterr().err == ""  # the SDK's "Failed to export span batch" kept quiet
 
 
 # Mermaid and ShiViz ----------------------------------------------------------------------------
@@ -450,7 +503,10 @@ def test_the_export_command_writes_each_format_and_says_what_is_wrong(tmp_path):
     assert (tmp_path / "r.md").read_text().startswith("```mermaid\nsequenceDiagram\n")
     for args, message in (
         (["--out", str(tmp_path / "x.txt")], "cannot tell the export format"),
-        (["--out", str(tmp_path / "x.json"), "--start", "1"], "--start only apply to"),
+        (["--out", str(tmp_path / "x.json"), "--end", "0.3"],
+         "--end only applies to --format mermaid or shiviz, not chrome-json"),
+        (["--out", str(tmp_path / "x.json"), "--start", "0", "--end", "1"],
+         "--start and --end only apply to --format mermaid or shiviz"),
         (["--out", str(tmp_path / "nope" / "x.json")], "does not exist"),
         (["--format", "mermaid", "--out", str(tmp_path / "m.mmd"), "--actors", "zz"],
          "actor(s) zz are not in this trace"),

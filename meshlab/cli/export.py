@@ -44,7 +44,10 @@ def run(args) -> int:
         if args.format not in (None, "otlp") or args.out is not None:
             raise CliError("--endpoint sends OpenTelemetry spans; use it with --format otlp "
                            "and without --out")  # fmt: skip
-        n = otel.send(load(path), args.endpoint)
+        try:
+            n = otel.send(load(path), args.endpoint)
+        except ImportError as exc:
+            raise CliError(str(exc)) from None
         print(f"sent {n:,} spans to {args.endpoint}")
         return 0
     if args.out is None:
@@ -60,8 +63,12 @@ def run(args) -> int:
     if args.actors:
         options["actors"] = [a.strip() for a in args.actors.split(",") if a.strip()]
     if options and fmt not in WINDOWED:
-        flags = ", ".join(f"--{k}" for k in options)
-        raise CliError(f"{flags} only apply to {' and '.join(WINDOWED)}, not {fmt}")
+        flags = " and ".join(f"--{k}" for k in options)
+        verb = "applies" if len(options) == 1 else "apply"
+        raise CliError(
+            f"{flags} only {verb} to --format {' or '.join(WINDOWED)}, not {fmt}; "
+            "leave it out or choose one of those"
+        )
     try:
         export(load(path), fmt, out, **options)
     except ImportError as exc:

@@ -20,9 +20,13 @@ exporter you pass (the SDK's ``InMemorySpanExporter`` in tests).
 from __future__ import annotations
 
 import json
+import logging
+import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -304,18 +308,56 @@ def write(trace, out: str | Path) -> int:
 
 
 def send(trace, endpoint: str, *, timeout: float = 10.0) -> int:
-    """Send the spans to an OTLP/HTTP endpoint (``http://host:4318/v1/traces``)."""
+    """Send the spans to an OTLP/HTTP endpoint (``http://host:4318/v1/traces``).
+
+    Raises ``ConnectionError`` with one line when the endpoint cannot be reached (checked with
+    one TCP connect first, so a refused port fails at once instead of after the exporter's
+    retries) or refuses a batch; the exporter's own retry and failure log lines are kept quiet
+    while it sends, since the error says the same once."""
     try:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     except ImportError:
         raise ImportError(
             "sending to an OTLP endpoint needs: pip install opentelemetry-exporter-otlp-proto-http"
         ) from None
+    _check_reachable(endpoint, timeout)
     exporter = OTLPSpanExporter(endpoint=endpoint, timeout=timeout)
+    with _quiet("opentelemetry"):
+        try:
+            return export(trace, exporter)
+        finally:
+            exporter.shutdown()
+
+
+def _check_reachable(endpoint: str, timeout: float) -> None:
+    """One TCP connect to the endpoint's host and port; ``ConnectionError`` if it fails."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"the OTLP endpoint must be an http:// or https:// URL, got {endpoint!r} "
+            "(for example http://localhost:4318/v1/traces)"
+        )
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        return export(trace, exporter)
+        socket.create_connection((parts.hostname, port), timeout=min(timeout, 5.0)).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ConnectionError(
+            f"cannot reach the OTLP endpoint {endpoint} ({reason}); start a collector "
+            "there or check the URL"
+        ) from None
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Silence a logger tree for the duration (its child loggers inherit the level)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
     finally:
-        exporter.shutdown()
+        logger.setLevel(level)
 
 
 def read_json_lines(path: str | Path) -> list[dict]:
