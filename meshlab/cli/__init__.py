@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
@@ -54,6 +55,17 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"meshlab: warning: {message}", file=sys.stderr)
 
 
+def _reader_gone() -> int:
+    """stdout's reader closed the pipe (``meshlab info x | head``): end quietly, as a Unix tool
+    killed by SIGPIPE does, with its exit status 128 + 13. stdout is pointed at /dev/null so the
+    interpreter's last flush of what is still buffered cannot fail again (Python's docs on
+    SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
+
+
 def main(argv: list[str] | None = None) -> int:
     try:  # Ctrl-C while the commands' modules load is 130 too, not a traceback
         parser = build_parser()
@@ -62,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     warnings.showwarning = _one_line_warning
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except CliError as exc:
         print(f"meshlab: error: {exc}", file=sys.stderr)
         return 2

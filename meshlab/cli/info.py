@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from meshlab.cli.names import natural_key, node_list
 from meshlab.cli.traces import open_trace
 
 
@@ -42,7 +43,9 @@ def describe(path: Path, trace=None) -> dict:
         "source": meta.source,
         "scenario": meta.scenario,
         "seed": meta.seed,
-        "nodes": sorted(set(meta.nodes) | set(ev["node"].unique().to_list())),
+        "nodes": sorted(
+            set(meta.nodes) | set(ev["node"].drop_nulls().unique().to_list()), key=natural_key
+        ),
         # the fold's state of each node after the last event: a node that went down and came
         # back counts as up
         "nodes_at_end": dict(
@@ -85,12 +88,12 @@ def run(args) -> int:
             "scenario",
             f"{facts['scenario'] or '-'}   seed {facts['seed']}   source {facts['source']}",
         ),
-        ("nodes", f"{len(facts['nodes'])}: {', '.join(facts['nodes'])}"),
-        ("at end", ", ".join(f"{n} {s}" for s, n in facts["nodes_at_end"].items()) or "-"),
+        ("nodes", f"{len(facts['nodes']):,}: {node_list(facts['nodes'])}"),
+        ("at end", ", ".join(f"{n:,} {s}" for s, n in facts["nodes_at_end"].items()) or "-"),
         ("events", f"{facts['events']:,}{span}"),
         ("by kind", by_kind),
-        ("actors", f"{facts['actors']:,} ({facts['system_actors']} system)"),
-        ("failures", f"{facts['failures']:,} ({facts['propagated_failures']} propagated)"),
+        ("actors", f"{facts['actors']:,} ({facts['system_actors']:,} system)"),
+        ("failures", f"{facts['failures']:,} ({facts['propagated_failures']:,} propagated)"),
         ("restarts", f"{facts['restarts']:,}"),
         ("drops", drops),
     ]

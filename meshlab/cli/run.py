@@ -54,17 +54,17 @@ def summary(trace, elapsed: float | None = None) -> str:
     ev = trace.events
     counts = dict(ev.group_by("kind").len().iter_rows())
     drops = ev.filter(pl.col("kind") == "msg_drop").group_by("reason").len().sort("reason")
-    drop_text = ", ".join(f"{r} {n}" for r, n in drops.iter_rows()) or "none"
+    drop_text = ", ".join(f"{r} {n:,}" for r, n in drops.iter_rows()) or "none"
     span = ev["t"].max() if ev.height else 0.0
     m = trace.meta
     lines = [
         f"{m.scenario} seed={m.seed}: {len(trace):,} events over {span:.3f}s virtual"
         + (f" in {elapsed:.2f}s wall" if elapsed is not None else ""),
         f"  nodes     {_node_line(trace, counts, span)}",
-        f"  actors    {ev.filter(pl.col('actor').is_not_null())['actor'].n_unique()} "
-        f"({counts.get('actor_spawn', 0)} spawned, {counts.get('actor_stop', 0)} stops)",
-        f"  failures  {counts.get('actor_fail', 0)}",
-        f"  restarts  {counts.get('actor_restart', 0)}",
+        f"  actors    {ev.filter(pl.col('actor').is_not_null())['actor'].n_unique():,} "
+        f"({counts.get('actor_spawn', 0):,} spawned, {counts.get('actor_stop', 0):,} stops)",
+        f"  failures  {counts.get('actor_fail', 0):,}",
+        f"  restarts  {counts.get('actor_restart', 0):,}",
         f"  messages  {counts.get('msg_send', 0):,} sent, {counts.get('msg_recv', 0):,} delivered",
         f"  drops     {counts.get('msg_drop', 0):,} ({drop_text})",
     ]
@@ -78,9 +78,9 @@ def _node_line(trace, counts: dict[str, int], end: float) -> str:
 
     nodes = trace.state_at(end).nodes
     states = nodes.group_by(pl.col("state").fill_null("not joined")).len().sort("state")
-    at_end = ", ".join(f"{n} {s}" for s, n in states.iter_rows()) or "none"
+    at_end = ", ".join(f"{n:,} {s}" for s, n in states.iter_rows()) or "none"
     return (
-        f"{len(trace.meta.nodes) or nodes.height}: {at_end} at the end (during the run: "
-        f"{counts.get('node_down', 0)} went down, {counts.get('node_up', 0)} came back up, "
-        f"{counts.get('node_leave', 0)} left)"
+        f"{len(trace.meta.nodes) or nodes.height:,}: {at_end} at the end (during the run: "
+        f"{counts.get('node_down', 0):,} went down, {counts.get('node_up', 0):,} came back up, "
+        f"{counts.get('node_leave', 0):,} left)"
     )

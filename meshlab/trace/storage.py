@@ -158,7 +158,7 @@ def read(path: str | Path, *, recover: bool = False) -> Loaded:
         if not recover or exc.partial_events is None or exc.meta is None:
             raise
         warnings.warn(
-            f"{exc}; recovered the {exc.partial_events.height} events before the damage",
+            f"{exc}; recovered the {exc.partial_events.height:,} events before the damage",
             TraceDamageWarning,
             stacklevel=3,
         )
@@ -470,14 +470,15 @@ def read_log(path: Path) -> Loaded:
                 batches.append(_decode_batch(payload))
             except Exception as exc:  # polars and numpy raise several types on bad input
                 raise TraceCorruptError(
-                    f"{path}: frame {number} at byte {at} is not a valid event batch ({exc})"
+                    f"{path}: frame {number:,} at byte {at:,} is not a valid event batch ({exc})"
                 ) from None
     except TraceCorruptError as exc:
         raise TraceCorruptError(str(exc), partial_events=partial(), meta=meta) from None
     except _Truncated as cut:
         warnings.warn(
-            f"{path} ends inside frame {cut.number} (byte {cut.offset}): dropped the last "
-            f"{cut.dropped} bytes, kept the {sum(b.height for b in batches)} events before them",
+            f"{path} ends inside frame {cut.number:,} (byte {cut.offset:,}): dropped the last "
+            f"{cut.dropped:,} bytes, kept the {sum(b.height for b in batches):,} events "
+            "before them",
             TraceDamageWarning,
             stacklevel=3,
         )
@@ -499,7 +500,7 @@ def _frames(path: Path, data: bytes, offset: int) -> Iterator[tuple[int, int, di
         length, crc, head_crc = _HEAD.unpack_from(data, offset)
         if zlib.crc32(data[offset : offset + 8]) != head_crc:
             raise TraceCorruptError(
-                f"{path}: frame {number} at byte {offset} has a damaged frame head"
+                f"{path}: frame {number:,} at byte {offset:,} has a damaged frame head"
             )
         body_at = offset + _HEAD.size
         if body_at + length > end:
@@ -507,16 +508,17 @@ def _frames(path: Path, data: bytes, offset: int) -> Iterator[tuple[int, int, di
         body = data[body_at : body_at + length]
         if zlib.crc32(body) != crc:
             raise TraceCorruptError(
-                f"{path}: frame {number} at byte {offset} fails its checksum (the file is damaged)"
+                f"{path}: frame {number:,} at byte {offset:,} fails its checksum "
+                "(the file is damaged)"
             )
         try:
             payload = msgpack.unpackb(body, raw=False)
         except Exception as exc:  # msgpack raises several types for malformed input
             raise TraceCorruptError(
-                f"{path}: frame {number} at byte {offset} is not msgpack ({exc})"
+                f"{path}: frame {number:,} at byte {offset:,} is not msgpack ({exc})"
             ) from None
         if not isinstance(payload, dict):
-            raise TraceCorruptError(f"{path}: frame {number} at byte {offset} is not a map")
+            raise TraceCorruptError(f"{path}: frame {number:,} at byte {offset:,} is not a map")
         yield number, offset, payload
         number += 1
         offset = body_at + length
