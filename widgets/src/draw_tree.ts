@@ -13,7 +13,7 @@ import type { Filters } from "./scene";
 import { cross } from "./shapes";
 import { widthOf } from "./text_width";
 import type { EventStore } from "./store";
-import { MIN_CELL, MIN_ROW, placeItems, textY, tidyTree, type Placed } from "./tree";
+import { MIN_CELL, MIN_ROW, pickTexts, placeItems, textY, tidyTree, type Placed } from "./tree";
 import { buildForest, chooseShown, hiddenCounts, SubtreeCounts, type FoldChoice, type Forest, type Shown } from "./tree_budget";
 import { FlagTracker, type LifecycleIndex } from "./tree_flags";
 
@@ -83,9 +83,14 @@ export interface TreePicture {
   tagNode: number[];
   /** Actors hidden by folds (present, not drawn). */
   hidden: number;
+  /** Grouped by node: the node tags with actors present (0 in band mode). */
+  groupedRoots: number;
+  /** The counts' version the texts were worded at (refreshTexts). */
+  countsVersion: number;
 }
 
-const fmt = (n: number) => n.toLocaleString("en-US");
+/** A count with thousands separators, as en-US writes it (toLocaleString costs microseconds). */
+const fmt = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 const short = (n: number) => (n < 1000 ? String(n) : n < 10_000 ? `${(n / 1000).toFixed(1)}k` : `${Math.round(n / 1000)}k`);
 
 /**
@@ -123,41 +128,61 @@ export function pictureOf(
   const groupedRoots = m.actorOf.length && m.actorOf[m.actorOf.length - 1] < 0 ? m.forest.roots.filter((r) => m.actorOf[r] < 0 && m.counts.within(r, "present") > 0).length : 0;
   const forms1: string[][] = [];
   const forms2: string[][] = [];
+  const pic = { shown, actor, tagNode, groupedRoots };
   shown.item.forEach((_i, k) => {
-    const c = hiddenCounts(shown, k, m.counts);
-    if (tagNode[k] >= 0) {
-      const name = store.str(store.nodeCodes[tagNode[k]]);
-      forms1.push([name]);
-      forms2.push(shown.folded[k] ? countForms(c, false)[1] : []);
-    } else if (actor[k] < 0 && shown.stubOf[k] < 0 && groupedRoots) {
-      // grouped by node, the top level's stub stands for nodes: say how many, then their actors
-      const nodes = groupedRoots - shown.parent.filter((p, j) => p < 0 && j !== k).length;
-      forms1.push([`+${fmt(nodes)} nodes`, `+${short(nodes)} nodes`, `+${short(nodes)}`]);
-      forms2.push([`${fmt(c.present)} actors`, `${short(c.present)} actors`, short(c.present)]);
-    } else if (actor[k] < 0) {
-      const [a, b] = countForms(c, true);
-      forms1.push(a);
-      forms2.push(b);
-    } else {
-      const a = actor[k];
-      const id = store.str(store.actorCodes[a]);
-      const seg = lastSegment(id);
-      const rs = s.restarts[a] ? ` ↻${s.restarts[a]}` : "";
-      forms1.push([...new Set([`${seg}${rs}`, seg, seg.length > 6 ? `…${seg.slice(-5)}` : seg, seg.length > 3 ? `…${seg.slice(-3)}` : seg])]);
-      // grouped by node, a child of a supervisor on another node hangs from its own node's tag:
-      // its second line names that supervisor, so the link is not lost
-      const up = m.forest.parent[shown.item[k]];
-      const sup = store.actorParent[a];
-      const away = up >= 0 && m.actorOf[up] < 0 && sup >= 0 ? lastSegment(store.str(sup)) : "";
-      forms2.push(shown.folded[k] ? countForms(c, false)[1] : away ? [`↑ ${away}`, `↑${away}`] : []);
-    }
+    const [a, b] = formsOf(pic, k, m, store, s);
+    forms1.push(a);
+    forms2.push(b);
   });
   const place = placeItems(lay, rect, forms1, forms2, measure);
   let shownPresent = 0;
   shown.item.forEach((i) => {
     if (i >= 0 && m.counts.present(i)) shownPresent++;
   });
-  return { shown, place, actor, tagNode, hidden: m.counts.total("present") - shownPresent };
+  return { ...pic, place, hidden: m.counts.total("present") - shownPresent, countsVersion: m.counts.version };
+}
+
+/** The text forms of shown index k, from the most to the least informative: line 1's and line 2's. */
+function formsOf(pic: Pick<TreePicture, "shown" | "actor" | "tagNode" | "groupedRoots">, k: number, m: TreeModel, store: EventStore, s: MeshState): [string[], string[]] {
+  const { shown, actor, tagNode, groupedRoots } = pic;
+  const c = hiddenCounts(shown, k, m.counts);
+  if (tagNode[k] >= 0) return [[store.str(store.nodeCodes[tagNode[k]])], shown.folded[k] ? countForms(c, false)[1] : []];
+  if (actor[k] < 0 && shown.stubOf[k] < 0 && groupedRoots) {
+    // grouped by node, the top level's stub stands for nodes: say how many, then their actors
+    const nodes = groupedRoots - shown.parent.filter((p, j) => p < 0 && j !== k).length;
+    return [
+      [`+${fmt(nodes)} nodes`, `+${short(nodes)} nodes`, `+${short(nodes)}`],
+      [`${fmt(c.present)} actors`, `${short(c.present)} actors`, short(c.present)],
+    ];
+  }
+  if (actor[k] < 0) return countForms(c, true);
+  const a = actor[k];
+  const seg = lastSegment(store.str(store.actorCodes[a]));
+  const rs = s.restarts[a] ? ` ↻${s.restarts[a]}` : "";
+  const one = [...new Set([`${seg}${rs}`, seg, seg.length > 6 ? `…${seg.slice(-5)}` : seg, seg.length > 3 ? `…${seg.slice(-3)}` : seg])];
+  // grouped by node, a child of a supervisor on another node hangs from its own node's tag:
+  // its second line names that supervisor, so the link is not lost
+  const up = m.forest.parent[shown.item[k]];
+  const sup = store.actorParent[a];
+  const away = up >= 0 && m.actorOf[up] < 0 && sup >= 0 ? lastSegment(store.str(sup)) : "";
+  return [one, shown.folded[k] ? countForms(c, false)[1] : away ? [`↑ ${away}`, `↑${away}`] : []];
+}
+
+/**
+ * Re-word the count lines of folded items and stubs when the counts changed since the picture
+ * was laid out (busy actors come and go, a failed actor becomes restarting, without a new
+ * layout): each picks again among its forms within the same column range, so nothing it
+ * avoided overlapping is overlapped. The cost is the folded items and stubs drawn.
+ */
+export function refreshTexts(pic: TreePicture, m: TreeModel, store: EventStore, s: MeshState, measure: (s: string) => number): void {
+  if (pic.countsVersion === m.counts.version) return;
+  pic.countsVersion = m.counts.version;
+  const { shown } = pic;
+  for (let k = 0; k < shown.item.length; k++) {
+    if (!(shown.item[k] < 0 || shown.folded[k])) continue;
+    const [a, b] = formsOf(pic, k, m, store, s);
+    pickTexts(pic.place, k, a, b, measure);
+  }
 }
 
 export interface PaintTreeOptions {

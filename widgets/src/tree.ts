@@ -236,30 +236,29 @@ export function placeItems(
       if (hi[k] > hi[i]) hi[i] = hi[k];
     }
   }
-  const pick = (forms: string[], maxW: number): [string, number] => {
+  const elbows = elbowsOf(lay, px, py, r, 5 + 2 * TEXT_LINE + 2, cell, rowH); // below both text lines
+  const p: Placed = { px, py, r, cell, rowH, lo, hi, line1: [], line2: [], w1: [], w2: [], elbows };
+  for (let i = 0; i < n; i++) pickTexts(p, i, forms1[i] ?? [], forms2[i] ?? [], measure);
+  return p;
+}
+
+/**
+ * Choose item i's text lines: for each, the most informative of its forms that fits the item's
+ * column range. A parent's text may use its whole range, but never more than two leaf columns
+ * past its glyph on either side, so it stays read as its own. Also called on its own when what
+ * a folded item counts changed, without a new layout: the widths stay within the same range.
+ */
+export function pickTexts(p: Placed, i: number, forms1: string[], forms2: string[], measure: (s: string) => number): void {
+  const maxW = Math.min(p.hi[i] - p.lo[i], 2 * Math.min(p.px[i] - p.lo[i], p.hi[i] - p.px[i])) - 4;
+  const pick = (forms: string[]): [string, number] => {
     for (const f of forms) {
       const w = measure(f);
       if (w <= maxW) return [f, w];
     }
     return ["", 0];
   };
-  const line1: string[] = [];
-  const line2: string[] = [];
-  const w1: number[] = [];
-  const w2: number[] = [];
-  for (let i = 0; i < n; i++) {
-    // a parent's text may use its whole range, but never more than two leaf columns past its
-    // glyph on either side, so it stays read as its own
-    const maxW = Math.min(hi[i] - lo[i], 2 * Math.min(px[i] - lo[i], hi[i] - px[i])) - 4;
-    const [a, aw] = pick(forms1[i] ?? [], maxW);
-    const [b, bw] = pick(forms2[i] ?? [], maxW);
-    line1.push(a);
-    line2.push(b);
-    w1.push(aw);
-    w2.push(bw);
-  }
-  const elbows = elbowsOf(lay, px, py, r, 5 + 2 * TEXT_LINE + 2, cell, rowH); // below both text lines
-  return { px, py, r, cell, rowH, lo, hi, line1, line2, w1, w2, elbows };
+  [p.line1[i], p.w1[i]] = pick(forms1);
+  [p.line2[i], p.w2[i]] = pick(forms2);
 }
 
 /** Centre y of an item's first and second text line. */

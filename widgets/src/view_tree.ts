@@ -4,7 +4,7 @@
 // The forest is built once per set of actors and filters, the layout once per fold state and
 // set of present and failed actors, and the counts follow the playhead at the cost of the
 // actors that changed (tree_flags.ts), so a scrub step costs what changed and what is drawn.
-import { buildModel, paintTree, pictureOf, updateFlags, type NodeMode, type TreeModel, type TreePicture } from "./draw_tree";
+import { buildModel, paintTree, pictureOf, refreshTexts, updateFlags, type NodeMode, type TreeModel, type TreePicture } from "./draw_tree";
 import type { MeshState } from "./fold";
 import { fmtTime } from "./scrubber";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
@@ -58,15 +58,31 @@ class TreeRenderer implements Renderer {
     this.cx.invalidate();
   }
 
-  /** Width of a label in the bold font, which `paint` sets once around the layout that measures. */
+  /** The bold font is set on the context (by a measure, until `measured`). */
+  private fontSet = false;
+
+  /** Width of a label in the bold font: set once for all the measures of a frame, when one misses. */
   private measure = (s: string): number => {
     let w = this.widths.get(s);
     if (w === undefined) {
+      const ctx = this.measureCtx!;
+      if (!this.fontSet) {
+        // setting a canvas font parses it: once, and only when a width is not known yet
+        ctx.save();
+        ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
+        this.fontSet = true;
+      }
       if (this.widths.size > 20_000) this.widths.clear();
-      this.widths.set(s, (w = this.measureCtx!.measureText(s).width));
+      this.widths.set(s, (w = ctx.measureText(s).width));
     }
     return w;
   };
+
+  /** Put back the context's font after the measures of a frame. */
+  private measured(): void {
+    if (this.fontSet) this.measureCtx!.restore();
+    this.fontSet = false;
+  }
 
   paint(f: Frame): void {
     const t0 = performance.now();
@@ -86,15 +102,14 @@ class TreeRenderer implements Renderer {
     const pkey = `${mkey}|${sig}|${this.version}|${rect.w}x${rect.h}`;
     if (pkey !== this.picKey || !this.pic) {
       const toItems = (set: Set<number>) => new Set([...set].map((a) => (a >= 0 ? m.itemOf[a] : m.actorOf.length + a)).filter((i) => i >= 0 && i < m.actorOf.length));
-      // the font once for the whole layout: setting a canvas font parses it
-      ctx.save();
-      ctx.font = "bold 10px system-ui, 'Liberation Sans', sans-serif";
       this.pic = pictureOf(m, store, s, rect, { open: toItems(this.open), closed: toItems(this.closed) }, this.measure);
-      ctx.restore();
       this.picKey = pkey;
       root.dataset.treeLayouts = String(Number(root.dataset.treeLayouts ?? 0) + 1);
     }
     const pic = this.pic;
+    // the count lines of folded items and stubs follow the counts between layouts
+    refreshTexts(pic, m, store, s, this.measure);
+    this.measured();
     paintTree(ctx, pic, m, store, s, { selectedActor: f.selectedActor, hoverActor: f.hoverActor, mode: this.mode, t: f.t, keyWidth: w - 130 });
     root.dataset.treeHidden = String(pic.hidden);
     root.dataset.treeShown = String(pic.shown.item.length);

@@ -4,12 +4,12 @@
 // keyframe restores in between, filters and grouping by node, and rows arriving out of order.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildModel, updateFlags, type TreeModel } from "../src/draw_tree";
+import { buildModel, countForms, pictureOf, refreshTexts, updateFlags, type TreeModel } from "../src/draw_tree";
 import { busySince, Folder, type MeshState } from "../src/fold";
 import { K, S } from "../src/kinds";
 import type { Filters } from "../src/scene";
 import { EventStore } from "../src/store";
-import { buildForest, type Forest } from "../src/tree_budget";
+import { buildForest, hiddenCounts, type Forest } from "../src/tree_budget";
 import { BUSY, FAILED, PRESENT, RESTARTING, SubtreeCounts, type CountName } from "../src/tree_counts";
 import { LifecycleIndex } from "../src/tree_flags";
 import { Encoder, rng, storeOf, type Ev } from "./helpers";
@@ -242,5 +242,39 @@ describe("subtree counts following the playhead", () => {
       }),
       { seed: 23, numRuns: 40 },
     );
+  });
+});
+
+describe("a folded subtree's count line between layouts", () => {
+  it("follows the busy count without a new layout, within the same column", () => {
+    const evs: Ev[] = [{ t: 0, kind: "node_join", node: "n0" }];
+    evs.push({ t: 0, kind: "actor_spawn", node: "n0", actor: "sup", msg_type: "Sup" });
+    for (let i = 0; i < 300; i++) evs.push({ t: 0, kind: "actor_spawn", node: "n0", actor: `w${i}`, parent: "sup", msg_type: "Worker" });
+    // 120 workers busy over [1, 2), then 7 of them over [3, 4)
+    for (let i = 0; i < 120; i++) evs.push({ t: 1, kind: "msg_handle", node: "n0", actor: `w${i}`, msg_type: "work", duration: 1 });
+    for (let i = 0; i < 7; i++) evs.push({ t: 3, kind: "msg_handle", node: "n0", actor: `w${i + 200}`, msg_type: "work", duration: 1 });
+    const store = storeOf(evs);
+    const folder = new Folder(store, 64, { idle: false });
+    const m = buildModel(store, { hideSystem: false, actorClass: "", msgType: "", supervision: false }, "band", "k");
+    const index = new LifecycleIndex(store);
+    const measure = (s: string) => [...s].length * 6;
+    const rect = { x: 14, y: 24, w: 600, h: 300 };
+    const choice = { open: new Set<number>(), closed: new Set<number>() };
+    const sig1 = updateFlags(m, folder.stateAt(1.5), 1.5, store, index);
+    const pic = pictureOf(m, store, folder.stateAt(1.5), rect, choice, measure);
+    const stub = pic.shown.item.indexOf(-1);
+    expect(stub).toBeGreaterThan(0);
+    const was = pic.place.line2[stub];
+    expect(was).toMatch(/busy/);
+    const sig2 = updateFlags(m, folder.stateAt(3.5), 3.5, store, index);
+    expect(sig2).toBe(sig1); // the same actors present and down: no new layout
+    const c = hiddenCounts(pic.shown, stub, m.counts);
+    expect(c.busy).toBe(7);
+    refreshTexts(pic, m, store, folder.stateAt(3.5), measure);
+    const now = pic.place.line2[stub];
+    expect(now).not.toBe(was);
+    expect(countForms(c, true)[1]).toContain(now);
+    // within the stub's own column range, as at layout time
+    expect(measure(now)).toBeLessThanOrEqual(pic.place.hi[stub] - pic.place.lo[stub]);
   });
 });
