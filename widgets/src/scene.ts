@@ -13,7 +13,7 @@ import { Grow } from "./grow";
 import { addToZone, COUNT_STRIDE, countFromFold, IDX_ABSENT, IDX_BUSY, IDX_FAILED, IDX_HUNG, IDX_IDLE, IDX_RESTARTING, IDX_STOPPED, nodeCounts } from "./scene_counts";
 import { busiestZoneFlows, flowsBetween, ZONE_ANCHOR } from "./scene_flows";
 import { keepsCaption } from "./partition_span";
-import { captionRoom, zoneNotes } from "./scene_notes";
+import { captionRoom, noteLinesFor, notesRoom, zoneNotes } from "./scene_notes";
 import { nodeStateName, statusName } from "./scene_status";
 import type { Filters, Scene, SceneActor, SceneDrop, SceneFlow, SceneLine, SceneMoment, SceneMsg, SceneNode } from "./scene_types";
 import type { EventStore } from "./store";
@@ -60,9 +60,15 @@ export class SceneBuilder {
   /** Per node, its actors by status (STATUS_INDEX order) and its hung actors: one frame's counts. */
   private counts = new Int32Array(0);
 
+  /** Note lines a flat grid keeps room for, per store (scene_notes.ts: it only grows). */
+  private noteLines = 0;
+  private noteStore: EventStore | null = null;
+
   private layoutFor(store: EventStore, area: Rect, metaNodes: string[], zo: ZoneOptions, caption: boolean): NodeLayout {
+    if (store !== this.noteStore) [this.noteStore, this.noteLines] = [store, 0];
+    this.noteLines = Math.max(this.noteLines, noteLinesFor(store.actorCodes.length));
     // Slots only ever grow with the rows indexed, so the row count stands for all of them.
-    const key = `${store.n}|${store.nodeCodes.length}|${area.x},${area.y},${area.w},${area.h}|${metaNodes.join("\u0001")}|${zo.focus}|${zo.meta ? Object.keys(zo.meta).length : 0}|${caption ? 1 : 0}`;
+    const key = `${store.n}|${store.nodeCodes.length}|${area.x},${area.y},${area.w},${area.h}|${metaNodes.join("\u0001")}|${zo.focus}|${zo.meta ? Object.keys(zo.meta).length : 0}|${caption ? 1 : 0}|${this.noteLines}`;
     if (key === this.layoutKey) return this.layout;
     const nNodes = store.nodeCodes.length;
     const names = store.nodeCodes.map((c) => store.str(c));
@@ -76,13 +82,15 @@ export class SceneBuilder {
       boxOf = planBoxes(plan, nNodes);
       portal = planPortals(plan, nNodes);
     } else {
+      // the notes saying detail was reduced get their own room under the grid (scene_notes.ts)
+      const grid = { ...area, h: area.h - notesRoom(this.noteLines) };
       // from the first cut to the last heal a caption: under the grid when no cell of it is free
-      strip = caption ? captionStrip(nNodes, area) : null;
+      strip = caption ? captionStrip(nNodes, grid) : null;
       const boxes = layoutNodes(
         order.map((i) => store.nodeSlots[i].length),
-        strip ? { ...area, h: area.h - strip.h - GAP } : area,
+        strip ? { ...grid, h: grid.h - strip.h - GAP } : grid,
         // the grid keeps its columns (no empty cell appears beside the strip)
-        gridColumns(nNodes, area.w, area.h),
+        gridColumns(nNodes, grid.w, grid.h),
       );
       boxOf = new Array(nNodes);
       order.forEach((i, k) => (boxOf[i] = boxes[k]));
@@ -281,6 +289,11 @@ export class SceneBuilder {
       smallestCell: visible ? smallestCell : Infinity,
       messages: shown.length,
     });
+    if (!plan && lod.notes.length > this.noteLines) {
+      // more notes than the grid kept room for: widen the room and lay the frame out again
+      this.noteLines = lod.notes.length;
+      return this.build(store, folder, t, area, f, speed, metaNodes, typeColor, zo);
+    }
 
     const msgs: SceneMsg[] = [];
     let flows: SceneFlow[] = [];

@@ -14,7 +14,7 @@ import { paintMessages } from "./spacetime_arrows";
 import { captionHeight, captionLines, MAX_CAPTION_LINES, paintCaption } from "./spacetime_caption";
 import { AXIS_H, LABEL_W, type PaintInput, type Plot, type SpacetimeHit } from "./spacetime_frame";
 import { paintHandlers } from "./spacetime_handlers";
-import { rowGeometry } from "./spacetime_lanes";
+import { rowGeometry, rowsInSight } from "./spacetime_lanes";
 import { paintMarks } from "./spacetime_marks";
 import { paintAxis, paintCausalLanes, paintRows } from "./spacetime_rows";
 
@@ -64,24 +64,18 @@ function paintFrame(p: PaintInput, capH: number): SpacetimeHit {
   const rowsTop = AXIS_H;
   const rowsBottom = height - capH;
   const geom = rowGeometry(rows, rowsBottom - rowsTop);
-  const maxScroll = Math.max(0, geom.total - (rowsBottom - rowsTop));
-  const scroll = Math.min(maxScroll, Math.max(0, p.scroll));
+  // whole rows only, the scroll on a row's top (spacetime_lanes.ts): none is cut in two
+  const sight = rowsInSight(geom, Math.max(0, p.scroll), rowsBottom - rowsTop);
+  const { maxScroll, scroll } = sight;
   const rowY = (r: number) => rowsTop + geom.top[r] - scroll + geom.height[r] / 2;
-  let firstRow = rows.length;
-  let lastRow = -1;
-  for (let r = 0; r < rows.length; r++) {
-    const y0 = rowsTop + geom.top[r] - scroll;
-    if (y0 + geom.height[r] > rowsTop && y0 < rowsBottom) {
-      firstRow = Math.min(firstRow, r);
-      lastRow = r;
-    }
-  }
+  const firstRow = sight.last >= 0 ? sight.first : rows.length;
+  const lastRow = sight.last;
   const P: Plot = { plotX, plotW, xOf, tOf, rowsTop, rowsBottom, geom, scroll, maxScroll, rowY, firstRow, lastRow, dim: p.causal !== null };
 
   paintAxis(ctx, s, P, p.w0, p.w1);
   ctx.save();
   ctx.beginPath();
-  ctx.rect(0, rowsTop, width, rowsBottom - rowsTop);
+  ctx.rect(0, rowsTop, width, (maxScroll > 0 ? sight.bottom : rowsBottom - rowsTop));
   ctx.clip();
   paintRows(ctx, layout, P, width, p.selectedRow);
   if (p.causal) paintCausalLanes(ctx, s, layout, P, p.causal);

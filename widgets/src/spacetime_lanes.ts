@@ -110,7 +110,22 @@ export function rowGeometry(rows: Row[], avail: number, minLane = 12, maxLane = 
     if (r.kind === "band" && r.open) titles++;
     else lanes++;
   }
-  const laneH = lanes ? Math.max(minLane, Math.min(maxLane, (avail - titles * TITLE_H) / lanes)) : 0;
+  let laneH = lanes ? Math.max(minLane, Math.min(maxLane, (avail - titles * TITLE_H) / lanes)) : 0;
+  if (lanes && laneH * lanes + titles * TITLE_H > avail + 0.5) {
+    // the rows scroll: the lanes share the room with the rows that fit whole at the smallest
+    // height, so the first page ends on a row's edge instead of cutting the next row in two
+    let y = 0;
+    let fitLanes = 0;
+    let fitTitles = 0;
+    for (const r of rows) {
+      const title = r.kind === "band" && r.open;
+      if (y + (title ? TITLE_H : minLane) > avail + 0.5) break;
+      y += title ? TITLE_H : minLane;
+      if (title) fitTitles++;
+      else fitLanes++;
+    }
+    if (fitLanes) laneH = Math.max(minLane, Math.min(maxLane, (avail - fitTitles * TITLE_H) / fitLanes));
+  }
   const top = new Float64Array(rows.length);
   const height = new Float64Array(rows.length);
   let y = 0;
@@ -120,4 +135,52 @@ export function rowGeometry(rows: Row[], avail: number, minLane = 12, maxLane = 
     y += height[i];
   });
   return { top, height, total: y };
+}
+
+/** The rows in sight, whole: the scroll snapped to a row's top, and the first and last rows. */
+export interface RowsInSight {
+  scroll: number;
+  maxScroll: number;
+  first: number;
+  /** -1 when no row is in sight. */
+  last: number;
+  /** Where the last whole row ends, from the top of the lanes area. */
+  bottom: number;
+}
+
+/**
+ * Which rows a lanes area of height `avail` shows whole when scrolled to about `scroll`. The
+ * scroll goes to the nearest row's top (never past the top of the last page, the one from which
+ * every remaining row fits), and a row the area's bottom would cut is not drawn: the caption's
+ * "rows a–b of n" counts the rows shown, and every one is shown whole.
+ */
+export function rowsInSight(geom: RowGeometry, scroll: number, avail: number): RowsInSight {
+  const n = geom.top.length;
+  if (!n) return { scroll: 0, maxScroll: 0, first: 0, last: -1, bottom: 0 };
+  const eps = 0.5;
+  let lastPage = 0;
+  if (geom.total > avail + eps) {
+    lastPage = n - 1;
+    while (lastPage > 0 && geom.total - geom.top[lastPage - 1] <= avail + eps) lastPage--;
+  }
+  const maxScroll = geom.top[lastPage];
+  // the nearest row top at or before the last page
+  let first = 0;
+  while (first < lastPage && geom.top[first + 1] <= scroll + geom.height[first] / 2) first++;
+  const top = geom.top[first];
+  let last = first - 1;
+  while (last + 1 < n && geom.top[last + 1] + geom.height[last + 1] <= top + avail + eps) last++;
+  const bottom = last >= first ? geom.top[last] + geom.height[last] - top : 0;
+  return { scroll: top, maxScroll, first, last, bottom };
+}
+
+/** The scroll that moves the rows by whole rows: `delta` pixels of a wheel, at least one row. */
+export function stepRows(geom: RowGeometry, scroll: number, delta: number): number {
+  const n = geom.top.length;
+  if (!n || !delta) return scroll;
+  let at = 0;
+  while (at + 1 < n && geom.top[at + 1] <= scroll + 0.5) at++;
+  const by = Math.max(1, Math.round(Math.abs(delta) / 24));
+  const to = Math.max(0, Math.min(n - 1, at + Math.sign(delta) * by));
+  return geom.top[to];
 }

@@ -24,6 +24,10 @@ export const CSS = `
 .ml-stage{position:relative;flex:1;min-width:0}
 .ml-stage canvas{position:absolute;inset:0;width:100%;height:100%;cursor:default}
 .ml-inspector{width:270px;border-left:1px solid var(--ml-c-rule);padding:8px 10px 12px;overflow:auto;background:var(--ml-c-panel)}
+.ml-stacked.meshlab-canvas{height:auto!important}
+.ml-stacked .ml-body{flex-direction:column;flex:none}
+.ml-stacked .ml-stage{flex:none}
+.ml-stacked .ml-inspector{width:auto;border-left:none;border-top:1px solid var(--ml-c-rule);overflow:visible}
 .ml-inspector .ml-title{font-size:13px;margin-bottom:6px;word-break:break-all}
 .ml-inspector .ml-subtitle{margin:8px 0 3px;font-weight:600;color:var(--ml-c-subtitle)}
 .ml-kv{border-collapse:collapse;width:100%}

@@ -26,8 +26,9 @@ const TABLE_CSS = `
 .ml-table-head span{cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;user-select:none}
 .ml-table-head span:hover{color:var(--ml-c-headHover)}
 .ml-table-head .ml-num,.ml-table-row .ml-num{text-align:right}
-.ml-table-scroll{position:relative;flex:1;overflow:auto;min-height:0}
-.ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid var(--ml-c-rowEdge)}
+.ml-table-body{position:relative;flex:1;min-height:0}
+.ml-table-scroll{position:relative;overflow:auto;scroll-snap-type:y mandatory}
+.ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid var(--ml-c-rowEdge);scroll-snap-align:start}
 .ml-table-row:hover{background:var(--ml-c-rowHover)}
 .ml-table-row.ml-sel{background:var(--ml-c-rowSel)}
 .ml-table-row span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -52,6 +53,8 @@ export class ActorTableView {
   readonly table = new ActorTable();
   query: TableQuery = { ...DEFAULT_QUERY };
   private readonly scroll: HTMLDivElement;
+  /** The room under the header; the rows' scroller takes the whole rows it holds. */
+  private readonly body: HTMLDivElement;
   private readonly spacer: HTMLDivElement;
   private readonly head: HTMLDivElement;
   private readonly count: HTMLSpanElement;
@@ -109,7 +112,10 @@ export class ActorTableView {
       const row = (e.target as HTMLElement).closest(".ml-table-row") as HTMLElement | null;
       if (row?.dataset.actor) this.h.selectActor(Number(row.dataset.actor));
     }, on);
-    el.append(style, bar, this.head, this.scroll);
+    this.body = document.createElement("div");
+    this.body.className = "ml-table-body";
+    this.body.append(this.scroll);
+    el.append(style, bar, this.head, this.body);
     this.headers();
   }
 
@@ -152,10 +158,11 @@ export class ActorTableView {
       const i = selected >= 0 ? tb.indexOf(selected) : -1;
       if (i >= 0) {
         const top = i * ROW_H;
-        if (top < this.scroll.scrollTop || top + ROW_H > this.scroll.scrollTop + this.scroll.clientHeight) this.scroll.scrollTop = Math.max(0, top - this.scroll.clientHeight / 2);
+        if (top < this.scroll.scrollTop || top + ROW_H > this.scroll.scrollTop + this.scroll.clientHeight) this.scroll.scrollTop = Math.max(0, top - Math.floor(this.scroll.clientHeight / 2 / ROW_H) * ROW_H);
       }
       changed = true;
     }
+    this.fitRows();
     const [first, last] = visibleRange(this.scroll.scrollTop, this.scroll.clientHeight || 400, ROW_H, tb.length);
     const key = `${tb.computed}:${first}:${last}:${this.selected}:${t}`;
     if (!changed && key === this.drawnKey) return;
@@ -218,6 +225,20 @@ export class ActorTableView {
       setText(cells[8], "textContent", Number.isNaN(row.busySince) ? "" : fmtTime(row.busySince));
     });
     this.el.dataset.ready = "1";
+  }
+
+  /**
+   * Size the rows' scroller to the whole rows its room holds (a horizontal scrollbar's height
+   * added), so that with the rows snapping to its top no row is ever cut at its bottom edge:
+   * a half row there ran under the scrubber's markers.
+   */
+  private fitRows(): void {
+    const room = this.body.clientHeight;
+    if (room <= 0) return;
+    const bar = this.scroll.offsetHeight - this.scroll.clientHeight;
+    const h = Math.max(ROW_H, Math.floor((room - bar) / ROW_H) * ROW_H) + bar;
+    setText(this.scroll.style, "height", `${h}px`);
+    this.el.dataset.rowsInSight = String(Math.floor((h - bar) / ROW_H));
   }
 
   show(on: boolean): void {

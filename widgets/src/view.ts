@@ -9,6 +9,7 @@ import { engineIn, type Deck } from "./deck";
 import { DeckCache } from "./deck_cache";
 import { Folder, busySince, isHung } from "./fold";
 import { FrameLoop } from "./frames";
+import { stackedStageHeight, stacksInspector } from "./frame_layout";
 import { Input } from "./input";
 import { InspectorPanel } from "./inspector_panel";
 import { Legend } from "./legend";
@@ -131,6 +132,16 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
   root.append(style, toolbar.el, body, scrubber.el, legend.el);
   el.append(root);
   root.style.height = `${Number(model.get("height")) || 520}px`;
+  root.dataset.layout = "side";
+
+  /** Stack the inspector under the plot when the canvas itself is narrow (frame_layout.ts). */
+  function fitLayout(width: number): void {
+    const stacked = stacksInspector(width);
+    if (root.classList.contains("ml-stacked") === stacked) return;
+    root.classList.toggle("ml-stacked", stacked);
+    stage.style.height = stacked ? `${stackedStageHeight(Number(model.get("height")) || 520)}px` : "";
+    root.dataset.layout = stacked ? "stacked" : "side";
+  }
 
   // -- one frame ---------------------------------------------------------------------------------
   let stageW = 0;
@@ -258,10 +269,12 @@ export function createView(el: HTMLElement, model: Model, store: EventStore, opt
     const ro = new ResizeObserver((entries) => {
       for (const e of entries) {
         if (e.target === stage) [stageW, stageH] = [e.contentRect.width, e.contentRect.height];
+        else if (e.target === root) fitLayout(e.contentRect.width);
         else scrubber.width = e.contentRect.width;
       }
       loop.invalidate();
     });
+    ro.observe(root);
     ro.observe(stage);
     ro.observe(scrubber.el);
     signal.addEventListener("abort", () => ro.disconnect(), { once: true });

@@ -10,7 +10,7 @@ import { typeColor } from "./palette";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
 import { LABEL_W, paintSpacetime, placeWindow, type SpacetimeHit } from "./spacetime";
 import { SpacetimeData } from "./spacetime_data";
-import { layoutLanes, type LaneLayout, type LaneMode } from "./spacetime_lanes";
+import { layoutLanes, stepRows, type LaneLayout, type LaneMode } from "./spacetime_lanes";
 
 type Focus = { kind: "message"; m: number } | { kind: "event"; actor: number; row: number };
 
@@ -287,7 +287,9 @@ class SpacetimeRenderer implements Renderer {
   wheel(e: WheelEvent): boolean {
     const h = this.hit;
     if (e.shiftKey) {
-      this.scroll = Math.max(0, this.scroll + (e.deltaY || e.deltaX));
+      // by whole rows (spacetime_lanes.ts): the frame shows whole rows only
+      const delta = e.deltaY || e.deltaX;
+      this.scroll = h ? stepRows(h.geom, h.scroll, delta) : Math.max(0, this.scroll + delta);
       this.cx.invalidate();
       return true;
     }
