@@ -90,24 +90,34 @@ def open_page(browser):
 @contextlib.contextmanager
 def jupyter_server(tmp_path_factory, app: str = "lab"):
     """A Jupyter server (``lab`` or ``notebook``) on 127.0.0.1 in an isolated config, serving a
-    folder with the test notebooks; yields its URL and stops it afterwards."""
+    folder with the test notebooks; yields its URL and config folder and stops it afterwards."""
     root = tmp_path_factory.mktemp(app)
     for nb in HERE.glob("*.ipynb"):
         shutil.copy(nb, root / nb.name)
     cfg = tmp_path_factory.mktemp(f"{app}-config")
     with launch.jupyter_server(root, cfg, app, fail=pytest.fail) as url:
-        yield url
+        yield url, cfg
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab_server(tmp_path_factory):
+    """The session's one JupyterLab server (a start costs seconds of CPU); see ``jupyter``."""
+    with jupyter_server(tmp_path_factory, "lab") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def jupyter(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 serving a folder with the test notebooks."""
-    with jupyter_server(tmp_path_factory, "lab") as url:
-        yield url
+def jupyter(jupyter_lab_server):
+    """A JupyterLab server on 127.0.0.1 serving a folder with the test notebooks. The session
+    shares one server; after each module it is put back to what a fresh one shows: no
+    kernels, no saved workspace (open tabs), no changed user settings (a theme)."""
+    url, cfg = jupyter_lab_server
+    yield url
+    launch.reset_jupyter(url, cfg)
 
 
 @pytest.fixture(scope="module")
 def notebook7(tmp_path_factory):
     """A Jupyter Notebook 7 server on 127.0.0.1 serving a folder with the test notebooks."""
-    with jupyter_server(tmp_path_factory, "notebook") as url:
+    with jupyter_server(tmp_path_factory, "notebook") as (url, _):
         yield url

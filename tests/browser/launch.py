@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -49,6 +50,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _quiet_settings(cfg: Path) -> None:
+    """The user settings a test server starts with: no news, no update checks."""
+    notif = cfg / "settings" / "@jupyterlab" / "apputils-extension"
+    notif.mkdir(parents=True, exist_ok=True)
+    (notif / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+
+
+def reset_jupyter(url: str, cfg: Path) -> None:
+    """Put a running server of :func:`jupyter_server` back to what a fresh one shows: its
+    sessions and kernels shut down, its saved workspaces (the open tabs a page restores) and
+    the user settings written since its start (a theme) removed."""
+
+    def call(path: str, method: str = "GET") -> list:
+        req = urllib.request.Request(f"{url}{path}", method=method)
+        with urllib.request.urlopen(req, timeout=60) as r:
+            body = r.read()
+        return json.loads(body) if body else []
+
+    for session in call("/api/sessions"):
+        call(f"/api/sessions/{session['id']}", "DELETE")  # shuts its kernel down too
+    for kernel in call("/api/kernels"):
+        call(f"/api/kernels/{kernel['id']}", "DELETE")
+    for sub in ("workspaces", "settings"):
+        shutil.rmtree(cfg / sub, ignore_errors=True)
+        (cfg / sub).mkdir()
+    _quiet_settings(cfg)
+
+
 def _raise(message: str) -> NoReturn:
     raise RuntimeError(message)
 
@@ -78,11 +109,7 @@ def jupyter_server(
         env[var] = str(cfg / sub)
     # The kernel must find this checkout's meshlab and the real ipykernel: use this Python.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    notif = cfg / "settings" / "@jupyterlab" / "apputils-extension"
-    notif.mkdir(parents=True, exist_ok=True)
-    (notif / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    _quiet_settings(cfg)
     port = free_port()
     log_path = cfg / "server.log"
     module, *app_args = APPS[app]
