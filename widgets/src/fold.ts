@@ -74,6 +74,16 @@ export class Folder {
     return this.keys.snaps.length;
   }
 
+  /** Rows at which the full copies stand (each a keyframe's). */
+  get snapshotRows(): number[] {
+    return this.keys.snaps.map((c) => c.s.row);
+  }
+
+  /** Idle time has nothing left to do (keyframes built, copies where they help most). */
+  get settled(): boolean {
+    return this.keys.settled;
+  }
+
   /** How jumps were served: by walking deltas (near) or from a checkpoint (full); actors loaded by the last. */
   get restores(): { near: number; full: number; loaded: number } {
     return this.keys.kf.stats;

@@ -64,9 +64,9 @@ export class KeyframeBuilder {
   readonly kf = new Keyframes(STATUS_SLOTS);
   /**
    * Full copies of the state at some keyframes, in keyframe order, a far jump's other starting
-   * points: one every `snapEvery` keyframes, and halfway between them while the budget has room
-   * (none when one copy would not fit); past it those halfway go first, then every second, the
-   * rest spaced twice as far.
+   * points: one every `snapEvery` keyframes as the builder passes (while the budget has room),
+   * then in idle time more where jumps need them most, moved there when the budget is full
+   * (startFill); over the budget every second one goes and the builder's are spaced twice as far.
    */
   snaps: Cursor[] = [];
   private snapEvery = 8;
@@ -107,6 +107,11 @@ export class KeyframeBuilder {
       this.idle = null;
     };
     if (idle && store.n) this.scheduleBuild();
+  }
+
+  /** Nothing left for idle time to do: keyframes built, no copy being made or missing. */
+  get settled(): boolean {
+    return !this.idle && !this.job;
   }
 
   /** Bytes of the full copies (about 100 per actor each). */
@@ -168,31 +173,84 @@ export class KeyframeBuilder {
   }
 
   /**
-   * Start making one full copy that is missing: at a multiple of `snapEvery` keyframes (which
-   * keyframes built by a waiting jump may lack), else, while the budget has room, halfway
-   * between two of them. The state is put exactly on that keyframe from the builder or the
-   * nearest copy. Returns whether a copy was started.
+   * Start making the full copy that helps a jump most. Jumps land anywhere in time (a scrub): one
+   * to a time in keyframe m's span restores m, walking the entries from the nearest copy, so a
+   * gap between two copies (the start and the builder at the frontier count as ends) costs the
+   * sum over its keyframes of their time span times that walk (`gapCost`); keyframes that share
+   * one time (a burst of spawns) cost nothing. The new copy splits the costliest gap where the
+   * two halves cost least, while the budget has room; when it has none, the copy whose removal
+   * adds least is dropped first if that adds under half of what the split saves. A gap of fewer
+   * entries than 1/32 of the actors is not worth a copy. Returns whether a copy was started.
    */
   private startFill(): boolean {
-    if (!this.useSnaps || this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) return false;
-    const last = this.kf.count - 1;
-    for (const step of [this.snapEvery, this.snapEvery >> 1]) {
-      if (step < 1) break;
-      let at = 0; // where it goes in `snaps`
-      for (let j = step; j <= last; j += step) {
-        while (at < this.snaps.length && this.snaps[at].kf < j) at++;
-        if (at < this.snaps.length && this.snaps[at].kf - j < step) continue;
-        if (at > 0 && j - this.snaps[at - 1].kf < step) continue;
-        const near = [this.builder, ...this.snaps.slice(Math.max(0, at - 1), at + 1)];
-        let from = near[0];
-        for (const c of near) if (this.kf.nearCost(c, j) < this.kf.nearCost(from, j)) from = c;
-        const st = this.store;
-        from.ensure(st.actorCodes.length, st.nodeCodes.length);
-        this.job = { copy: new Cursor(new MeshState()), from, want: j, piece: 0 };
-        return true;
+    if (!this.useSnaps || this.kf.count < 3) return false;
+    const kf = this.kf;
+    const st = this.store;
+    const ends = () => [0, ...this.snaps.map((c) => c.kf), kf.count - 1];
+    const worst = (at: number[]) => {
+      let g = -1;
+      let most = 0;
+      for (let x = 0; x + 1 < at.length; x++) {
+        if (at[x + 1] - at[x] < 2 || kf.between(at[x], at[x + 1]) * 32 <= this.builder.s.cap) continue;
+        const c = this.gapCost(at[x], at[x + 1]);
+        if (c > most) [g, most] = [x, c];
       }
+      return g;
+    };
+    const split = (lo: number, hi: number) => {
+      let best = lo + 1;
+      let least = Infinity;
+      const step = Math.max(1, Math.floor((hi - lo) / 64));
+      for (let m = lo + 1; m < hi; m += step) {
+        const c = this.gapCost(lo, m) + this.gapCost(m, hi);
+        if (c < least) [best, least] = [m, c];
+      }
+      return { want: best, saves: this.gapCost(lo, hi) - least };
+    };
+    let at = ends();
+    let g = worst(at);
+    if (g < 0) return false;
+    if (kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) {
+      let r = -1; // the copy (index in snaps) whose removal adds least
+      let least = Infinity;
+      for (let x = 1; x + 1 < at.length; x++) {
+        const adds = this.gapCost(at[x - 1], at[x + 1]) - this.gapCost(at[x - 1], at[x]) - this.gapCost(at[x], at[x + 1]);
+        if (adds < least) [r, least] = [x - 1, adds];
+      }
+      if (r < 0 || least * 2 >= split(at[g], at[g + 1]).saves) return false;
+      this.snaps.splice(r, 1);
+      if (kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) return false;
+      at = ends();
+      g = worst(at);
+      if (g < 0) return false;
     }
-    return false;
+    const [lo, hi] = [at[g], at[g + 1]];
+    const { want, saves } = split(lo, hi);
+    if (!(saves > 0)) return false;
+    const near = [this.builder, ...this.snaps.filter((c) => c.kf === lo || c.kf === hi)];
+    let from = near[0];
+    for (const c of near) if (kf.nearCost(c, want) < kf.nearCost(from, want)) from = c;
+    from.ensure(st.actorCodes.length, st.nodeCodes.length);
+    this.job = { copy: new Cursor(new MeshState()), from, want, piece: 0 };
+    return true;
+  }
+
+  /**
+   * What jumps into the gap between copies at keyframes lo < hi cost, summed over its keyframes:
+   * each one's span in time times the entries walked to it from the nearer end.
+   */
+  private gapCost(lo: number, hi: number): number {
+    const kf = this.kf;
+    const st = this.store;
+    const n = st.n;
+    const ts = st.ts.data;
+    const timeAt = (k: number) => (n ? ts[Math.min(n - 1, kf.rows[k])] : 0);
+    let cost = 0;
+    for (let m = lo; m < hi; m++) {
+      const span = timeAt(m + 1) - timeAt(m);
+      if (span > 0) cost += span * Math.min(kf.between(lo, m), kf.between(m, hi));
+    }
+    return cost;
   }
 
   /**
@@ -263,11 +321,8 @@ export class KeyframeBuilder {
   private snapshot(later: boolean): void {
     const b = this.builder;
     if (!this.useSnaps || b.kf % this.snapEvery !== 0) return;
-    if (this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) {
-      // no room left beside the keyframes: space the copies twice as far
-      if (this.snaps.length > 1) this.thinSnapshots();
-      return;
-    }
+    // no room left beside the keyframes: idle time moves copies to where they help most
+    if (this.kf.bytes + this.snapshotBytes + this.snapSize() > this.budget) return;
     const c = new Cursor(new MeshState());
     if (later) {
       this.job = { copy: c, from: b, want: b.kf, piece: 0 };
@@ -277,15 +332,10 @@ export class KeyframeBuilder {
     this.snaps.push(c);
   }
 
-  /** Drop the copies made halfway between two due ones, else every second, spaced twice as far. */
+  /** Drop every second copy, and space the ones a build makes twice as far. */
   private thinSnapshots(): void {
-    const due = this.snaps.filter((c) => c.kf % this.snapEvery === 0);
-    if (due.length < this.snaps.length) {
-      this.snaps = due;
-      return;
-    }
+    this.snaps = this.snaps.filter((_c, i) => i % 2 === 1);
     this.snapEvery *= 2;
-    this.snaps = this.snaps.filter((c) => c.kf % this.snapEvery === 0);
   }
 
   /**

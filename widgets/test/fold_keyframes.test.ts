@@ -245,8 +245,10 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     expect(folder.keyframeCount).toBe(Math.floor(store.n / 256));
     // a copy on every 8th keyframe at once, so that the jumps after a cold one start near one
     expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 8));
-    // idle time then adds one halfway between them (the budget has room), each exactly the state there
-    await vi.waitFor(() => expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 4)), { timeout: 10_000, interval: 5 });
+    // idle time then adds more between them (the budget has room), each exactly the state there
+    const due = folder.snapshotCount;
+    await vi.waitFor(() => expect(folder.settled).toBe(true), { timeout: 20_000, interval: 5 });
+    expect(folder.snapshotCount).toBeGreaterThan(due);
     const r = rng(9);
     for (let i = 0; i < 60; i++) {
       const rows = Math.floor(r() * (store.n + 1));
@@ -330,8 +332,9 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     }
     const last = Math.floor(store.n / 128) * 128;
     await vi.waitFor(() => expect(folder.builtRows).toBe(last), { timeout: 20_000, interval: 5 });
-    // copies on every 8th keyframe and halfway between: every 4th, once idle time is done
-    await vi.waitFor(() => expect(folder.snapshotCount).toBe(Math.floor(folder.keyframeCount / 4)), { timeout: 20_000, interval: 5 });
+    // copies on every 8th keyframe and more between them, once idle time is done
+    await vi.waitFor(() => expect(folder.settled).toBe(true), { timeout: 20_000, interval: 5 });
+    expect(folder.snapshotCount).toBeGreaterThan(Math.floor(folder.keyframeCount / 8));
     for (let i = 0; i < 80; i++) {
       const rows = Math.floor(r() * (store.n + 1));
       same(store, folder.foldTo(rows), plain(store, rows), `jump ${i} to ${rows}`);
@@ -339,4 +342,35 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
     expect(folder.copies).toBeGreaterThan(5);
     folder.detach();
   }, 60_000);
+
+  it("with the budget full, idle time moves the copies to where jumps in time land, off keyframes that share one time", async () => {
+    // 3,000 actors spawned at t = 0 (a third of the keyframes, all at one time), then traffic over 10 s
+    const r = rng(16);
+    const evs: Ev[] = [{ t: 0, kind: "node_join", node: "n0" }];
+    for (let i = 0; i < 3000; i++) evs.push({ t: 0, kind: "actor_spawn", node: "n0", actor: `a${i}` });
+    for (let i = 0; i < 6000; i++) {
+      const a = `a${Math.floor(r() * 3000)}`;
+      evs.push({ t: (i + 1) * (10 / 6000), kind: i % 2 ? "msg_handle" : "msg_recv", node: "n0", actor: a, msg_type: "ping", duration: 1e-3 });
+    }
+    const store = new EventStore();
+    const c = new Encoder().chunk(evs);
+    store.appendChunk(c.header, c.bytes);
+    const probe = new Folder(store, 256, { idle: false, snapshots: false });
+    probe.foldTo(store.n);
+    // room for four copies beside the keyframes, fewer than a build makes (every 8th of 35)
+    const budget = probe.keyframeBytes + Math.floor(4.5 * (3001 * 100 + 16 * 64));
+    const folder = new Folder(store, 256, { budget });
+    await vi.waitFor(() => expect(folder.settled).toBe(true), { timeout: 20_000, interval: 5 });
+    expect(folder.snapshotCount).toBe(4);
+    expect(folder.keyframeBytes + folder.snapshotBytes).toBeLessThanOrEqual(budget);
+    // none stands inside t = 0 (a keyframe with more events at 0 after it, where no jump in
+    // time lands; the build put one on the 8th): all four serve the 10 s of traffic
+    const inside = folder.snapshotRows.filter((row) => store.ts.data[row] === 0);
+    expect(inside, `copies at rows ${folder.snapshotRows}`).toEqual([]);
+    for (let i = 0; i < 60; i++) {
+      const rows = Math.floor(r() * (store.n + 1));
+      same(store, folder.foldTo(rows), plain(store, rows), `jump ${i} to ${rows}`);
+    }
+    folder.detach();
+  });
 });
