@@ -134,11 +134,13 @@ export class KeyframeBuilder {
   invalidate(dirtyFromRow: number): void {
     this.ensure();
     const k = this.kf.find(dirtyFromRow);
+    // a copy under way stays good unless its keyframe goes or its source moves back
+    const job = this.job;
+    if (job && (job.want > k || job.from.s.row > dirtyFromRow)) this.job = null;
     for (const c of [this.builder, ...this.cursors]) {
       if (c.s.row > dirtyFromRow) this.kf.restore(c, Math.min(c.kf, k));
     }
     this.kf.truncate(k);
-    this.job = null;
     while (this.snaps.length && this.snaps[this.snaps.length - 1].kf > k) this.snaps.pop();
   }
 
@@ -259,8 +261,13 @@ export class KeyframeBuilder {
    */
   private stepJob(deadline: number): boolean {
     const job = this.job!;
-    const c = job.copy;
     let moved = false; // one step at least per call, whatever the clock says
+    if (job.piece > 0 && (job.from.s.cap !== job.copy.s.cap || job.from.s.nodeCap !== job.copy.s.nodeCap)) {
+      // the source grew for actors or nodes a new chunk named: copy it again at its new size
+      job.copy = new Cursor(new MeshState());
+      job.piece = 0;
+    }
+    const c = job.copy;
     if (job.piece >= 0) {
       job.piece = c.copyFromUntil(job.from, deadline, job.piece);
       if (job.piece >= 0) return false;

@@ -330,6 +330,13 @@ describe("keyframes as deltas", { timeout: 60_000 }, () => {
         }
       }
     }
+    // a chunk naming 700 new actors while a copy is under way: its source grows, it starts over
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const t = store.t1;
+    const more = enc.chunk(Array.from({ length: 700 }, (_, i) => ({ t: t + i * 1e-3, kind: "actor_spawn" as const, node: "n1", actor: `new${i}` })));
+    store.appendChunk(more.header, more.bytes);
+    for (let j = 0; j < 10; j++) await new Promise((resolve) => setTimeout(resolve, 0));
+    same(store, folder.foldTo(store.n), plain(store, store.n), "after the new actors");
     const last = Math.floor(store.n / 128) * 128;
     await vi.waitFor(() => expect(folder.builtRows).toBe(last), { timeout: 20_000, interval: 5 });
     // copies on every 8th keyframe and more between them, once idle time is done
