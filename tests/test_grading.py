@@ -33,6 +33,7 @@ def graded(tmp_path_factory):
     (folder / "dave.py").write_text(BROKEN_INIT)
     (folder / "erin.py").write_text(HOG)
     (folder / "gina.py").write_text(SYNTAX)
+    (folder / "hank.ipynb").write_text(STARTER.read_text()[:300])  # cut off mid-JSON
     (folder / "notes.txt").write_text("not a submission")
     out = folder / "grades"
     outcomes = grade_folder(
@@ -43,7 +44,7 @@ def graded(tmp_path_factory):
 
 def test_every_submission_gets_a_row_and_a_feedback_file(graded):
     _, out, by = graded
-    assert sorted(by) == ["alice", "carol", "dave", "erin", "gina"]
+    assert sorted(by) == ["alice", "carol", "dave", "erin", "gina", "hank"]
     csv = (out / "scores.csv").read_text().splitlines()
     assert csv[0] == (
         "student,score,status,no_crashes,no_unexplained_drops,at_most_one,no_gap,eventually_agree"
@@ -71,6 +72,11 @@ def test_bad_submissions_score_zero_without_stopping_the_batch(graded):
     assert by["dave"].score == 0 and "KeyError: 'oops'" in by["dave"].feedback
     assert by["erin"].status == "memory" and "400 MB" in by["erin"].feedback
     assert by["gina"].status == "no answer" and "SyntaxError" in by["gina"].feedback
+    assert by["hank"].status == "unreadable notebook" and by["hank"].score == 0
+    assert by["hank"].feedback.startswith(
+        "hank: not graded — hank.ipynb is not a readable notebook (its JSON breaks at line "
+    )
+    assert "open it in Jupyter and save it again" in by["hank"].feedback
 
 
 def test_grading_again_writes_the_same_files(graded, tmp_path):

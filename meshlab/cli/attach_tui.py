@@ -12,6 +12,7 @@ reasoned about alone; :func:`main` draws it and reads keys.
 from __future__ import annotations
 
 import curses
+import textwrap
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,7 +165,7 @@ class Board:
         try:
             reply = self.live.control(action, timeout=3.0, **args)
         except PermissionError as exc:
-            self.message = f"control {action} refused (give --token): {exc}"
+            self.message = _refusal(action, str(exc))
             return
         except (RuntimeError, TimeoutError, ConnectionError, ValueError) as exc:
             self.message = f"control {action} failed: {exc}"
@@ -253,6 +254,17 @@ class Board:
         return lines
 
 
+def _refusal(action: str, reason: str) -> str:
+    """The node's refusal as what to do, short enough for the status line of a narrow terminal
+    (the node's own sentence, with its URL, ran past 110 columns and lost its advice)."""
+    if "disabled" in reason:
+        return (
+            f"control {action} refused: this node allows no control; "
+            "restart it with MESHLAB_TOKEN set"
+        )
+    return f"control {action} refused: no or wrong token; attach again with --token"
+
+
 def _fit(text: str, width: int) -> str:
     if len(text) < width:
         return text.ljust(width)
@@ -312,7 +324,9 @@ def _draw(stdscr, board: Board) -> None:
     for i, line in enumerate(header):
         put(i, line, curses.A_BOLD if i == 0 else 0)
     top = len(header) + 1
-    room = height - top - 2
+    # the status message wraps onto a second line rather than lose its end (the advice)
+    message = textwrap.wrap(board.message, max(1, width - 1))[:2] or [""]
+    room = height - top - 1 - len(message)
     if board.view == "table":
         for i, (text, selected) in enumerate(board.table(room)):
             put(top + i, text, curses.A_REVERSE if selected else (curses.A_BOLD if i == 0 else 0))
@@ -320,6 +334,7 @@ def _draw(stdscr, board: Board) -> None:
         lines = board.detail_lines() if board.view == "detail" else board.control_lines()
         for i, text in enumerate(lines[:room]):
             put(top + i, text, curses.A_BOLD if i == 0 else 0)
-    put(height - 2, board.message)
+    for i, line in enumerate(message):
+        put(height - 1 - len(message) + i, line)
     put(height - 1, HELP_TABLE if board.view == "table" else HELP_DETAIL, curses.A_DIM)
     stdscr.refresh()

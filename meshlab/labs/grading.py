@@ -49,7 +49,7 @@ class Outcome:
     """What grading one submission gave."""
 
     student: str
-    status: str  # graded, no answer, timeout, memory, crashed
+    status: str  # graded, no answer, unreadable notebook, timeout, memory, crashed
     score: float = 0.0  # percent
     points: dict[str, float] = field(default_factory=dict)  # check -> earned over all seeds
     feedback: str = ""
@@ -198,7 +198,7 @@ def write_outputs(outcomes: list[Outcome], *, lab: str, seeds: Sequence[int], ou
 
 # the child process -------------------------------------------------------------------------
 def _grade_here(lab: str, path: str, seeds: list[int]) -> dict[str, Any]:
-    from meshlab.labs.loading import load_answer
+    from meshlab.labs.loading import UnreadableNotebook, load_answer
 
     module = lab_module(lab)
     student = Path(path).stem
@@ -206,6 +206,9 @@ def _grade_here(lab: str, path: str, seeds: list[int]) -> dict[str, Any]:
         answer = load_answer(Path(path), name=module.ANSWER)
     except MemoryError:
         raise  # the parent reports the limit
+    except UnreadableNotebook as exc:  # the file, not the code in it: say so, not "no answer"
+        return {"status": "unreadable notebook", "score": 0.0, "points": {},
+                "feedback": f"{student}: not graded — {exc}"}  # fmt: skip
     except Exception as exc:  # the student's code did not load: a score of 0, and why
         return {"status": "no answer", "score": 0.0, "points": {},
                 "feedback": f"{student}: not graded — {type(exc).__name__}: {exc}"}  # fmt: skip

@@ -49,10 +49,30 @@ def load_answer(path: str | Path, *, name: str = "Candidate") -> Any:
     return namespace[name]
 
 
+class UnreadableNotebook(ValueError):
+    """A handed-in ``.ipynb`` that is not a notebook's JSON (cut off, edited by hand)."""
+
+
+def _notebook_cells(path: Path) -> list[dict[str, Any]]:
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return [c for c in cells if c["cell_type"] == "code"]
+    except json.JSONDecodeError as exc:
+        why = f"its JSON breaks at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except UnicodeDecodeError:
+        why = "it is not UTF-8 text"
+    except (KeyError, TypeError):
+        why = "it is JSON but has no list of cells"
+    raise UnreadableNotebook(
+        f"{path.name} is not a readable notebook ({why}); open it in Jupyter and save it "
+        "again, or hand in the answer as a .py file"
+    )
+
+
 def _run_notebook_cells(path: Path, name: str) -> dict[str, Any]:
     import meshlab as ml
 
-    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    cells = _notebook_cells(path)
     tagged = [c for c in cells if TAG in c.get("metadata", {}).get("tags", [])]
     chosen = tagged or [
         c for c in cells if f"class {name}" in _source(c) or f"def {name}" in _source(c)

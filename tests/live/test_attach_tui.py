@@ -138,4 +138,22 @@ def test_control_without_the_token_says_what_to_do(servers, terminal):
     term.wait_for(lambda s: "CONTROL" in s)
     term.keys("1")
     screen = term.wait_for(lambda s: "control pause refused" in s)
-    assert "give --token" in screen
+    assert "control pause refused: no or wrong token; attach again with --token" in screen
+
+
+def test_control_on_a_node_without_control_says_what_to_do_in_80_columns(servers, terminal):
+    """The refusal of a node started without a token fits the status line, advice whole."""
+    srv = servers.start("ring", seed=1, speed=0.5)
+    term = Terminal(_attach(srv.url), width=80)
+    try:
+        term.wait_for(lambda s: "ACTOR▲" in s and "ring" in s)
+        term.keys("c")
+        term.wait_for(lambda s: "CONTROL" in s)
+        term.keys("4")
+        screen = term.wait_for(lambda s: "refused" in s)
+        assert (
+            "control kill_node refused: this node allows no control; restart it with "
+            "MESHLAB_TOKEN set" in " ".join(line.strip() for line in screen.splitlines())
+        )
+    finally:
+        term.close()
