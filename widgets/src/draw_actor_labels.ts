@@ -32,3 +32,22 @@ export function paintLabels(ctx: CanvasRenderingContext2D, sc: Scene, downNodes:
   }
   ctx.font = "12px system-ui, 'Liberation Sans', sans-serif";
 }
+
+/** The boxes of the actors' names among `texts`. */
+export function nameBoxes(texts: TextBox[]): TextBox[] {
+  return texts.filter((t) => t.ink === "label");
+}
+
+/**
+ * Clip what is drawn next to everywhere but the actors' names (each box and 1 px around it):
+ * a ring, a message or a curve passing a name breaks off at its letters instead of crossing
+ * them, like a road under a town's name on a map. The caller saves and restores the context.
+ */
+export function clipOutNames(ctx: CanvasRenderingContext2D, names: TextBox[]): void {
+  if (!names.length) return;
+  ctx.beginPath();
+  ctx.rect(-1e5, -1e5, 2e5, 2e5);
+  // each name wound the other way, so the non-zero rule leaves it (and any overlap) out
+  for (const b of names) ctx.rect(b.x + b.w + 1, b.y - 1, -(b.w + 2), b.h + 2);
+  ctx.clip();
+}

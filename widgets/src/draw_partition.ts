@@ -14,6 +14,8 @@ import { fmtInt } from "./lod";
 import { LinkDrops, cutSegments, partialCuts, partitionSides, sideName, type CutSegment, type PartialCut, type Sides } from "./partition";
 import { arcMiddle, cutArcs, nearCurve, type CutArc } from "./partition_arcs";
 import { paintBadges, placeBadges, type Badge } from "./partition_badges";
+import { CHIP_FONT, chipWants, paintChips, placeHeaderChips, type HeaderChip } from "./partition_chip";
+import { headerRooms } from "./draw_regions";
 import { fmtT, paintCaption } from "./partition_caption";
 import { paintPartial } from "./partition_partial";
 import { paintSides } from "./partition_sides";
@@ -36,11 +38,13 @@ export interface PartitionPicture {
   /** Cut links inside a side, grouped, and their curves. */
   partial: PartialCut[];
   arcs: CutArc[];
+  /** The chips at the headers' right ends (sides, cut ends, bridges), drawn and reported as placed. */
+  chips: HeaderChip[];
 }
 
 export class PartitionLayer {
   private readonly drops: LinkDrops;
-  picture: PartitionPicture = { sides: null, since: NaN, segments: [], badges: [], partial: [], arcs: [] };
+  picture: PartitionPicture = { sides: null, since: NaN, segments: [], badges: [], partial: [], arcs: [], chips: [] };
   private state: MeshState | null = null;
   /** Where the caption was last written, or null (for `data-caption-box`). */
   private captionBox: Rect | null = null;
@@ -56,9 +60,10 @@ export class PartitionLayer {
 
   /**
    * What to draw at t. Drops are counted per link since its cut began while it is cut, else
-   * over the trailing `w` seconds, so after a heal the badges clear.
+   * over the trailing `w` seconds, so after a heal the badges clear. `measure` is a text's width
+   * in `font` (the badges' font when none is given).
    */
-  build(sc: Scene, s: MeshState, t: number, w: number, measure: (text: string) => number): PartitionPicture {
+  build(sc: Scene, s: MeshState, t: number, w: number, measure: (text: string, font?: string) => number): PartitionPicture {
     const st = this.store;
     this.state = s;
     const present: number[] = [];
@@ -90,7 +95,9 @@ export class PartitionLayer {
     const partial = sides ? partialCuts(present, s.links, sides) : [];
     // every cut is drawn here (sides, cut line, curves): the scene's scissors per link go
     if (sides) sc.cuts = [];
-    this.picture = { sides, since, segments, badges, partial, arcs: cutArcs(partial, boxOf) };
+    const wants = chipWants(sc, sides, partial, (n) => this.name(n));
+    const chips = wants.size ? placeHeaderChips(headerRooms(sc, (font, text) => measure(text, font)), wants, (text) => measure(text, CHIP_FONT)) : [];
+    this.picture = { sides, since, segments, badges, partial, arcs: cutArcs(partial, boxOf), chips };
     return this.picture;
   }
 
@@ -117,11 +124,11 @@ export class PartitionLayer {
     ctx.save();
     ctx.textBaseline = "middle";
     const split = !!sides && sides.groups.length > 1;
-    // the header's right end, from the right: a side chip, then a partial cut's chip
-    const chipRight = new Map<number, number>();
-    if (sides && split) paintSides(ctx, sc, sides, segments, chipRight);
+    if (sides && split) paintSides(ctx, sc, sides, segments);
     const name = (n: number) => this.name(n);
-    if (partial.length) paintPartial(ctx, sc, partial, arcs, split, chipRight, name);
+    if (partial.length) paintPartial(ctx, sc, partial, arcs, split);
+    // the headers' chips over the curves, so a chip stays readable where a curve leaves its region
+    paintChips(ctx, this.picture.chips);
     if (sides && (split || partial.length)) {
       const drawn = paintCaption(ctx, sc, sides, partial, this.picture.since, name);
       if (drawn) [this.captionBox, this.captionLines, this.captionCut] = [drawn.box, drawn.lines, drawn.cut];

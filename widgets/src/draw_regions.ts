@@ -11,6 +11,11 @@ import { drawSummary } from "./draw_summary";
 import type { PaintOptions } from "./draw_topology";
 import { F_NAME, F_TEXT } from "./topology_fonts";
 import type { TextBox } from "./zones";
+import type { HeaderRoom } from "./partition_chip";
+
+/** Where a region's header text starts, and the gap between its name and its state word. */
+const NAME_X = 8;
+const STATE_GAP = 4;
 
 /** Node regions drawn one by one: header, summary or actor glyphs. */
 export function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, texts: TextBox[]): void {
@@ -63,20 +68,22 @@ export function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintO
     const w = widthOf(ctx, F_NAME, n.name);
     // a name that would run past half the gap to the next region (200 nodes at notebook
     // width) would run over its neighbour's name: left to the tooltip and the inspector
-    if (8 + w > n.box.w + GAP / 2 - 1) {
+    if (NAME_X + w > n.box.w + GAP / 2 - 1) {
       ends.push(Infinity);
       continue;
     }
     ctx.fillStyle = NODE_STYLE[n.state].text;
-    ctx.fillText(n.name, n.box.x + 8, n.box.y + HEADER / 2 + 1);
-    texts.push({ text: n.name, x: n.box.x + 8, y: n.box.y + 4, w, h: HEADER - 8, bold: true, ink: "cell" });
-    ends.push(n.box.x + 12 + w);
+    ctx.fillText(n.name, n.box.x + NAME_X, n.box.y + HEADER / 2 + 1);
+    texts.push({ text: n.name, x: n.box.x + NAME_X, y: n.box.y + 4, w, h: HEADER - 8, bold: true, ink: "cell" });
+    ends.push(n.box.x + NAME_X + w + STATE_GAP);
   }
   ctx.font = F_TEXT;
   sc.nodes.forEach((n, i) => {
-    const label = `· ${n.label}`;
+    // the state word before the header's chips: cut short ("· maint…") only where the chips,
+    // at their shortest, leave no room for it in full
+    const label = stateWord(n.label, (o.headerEnd?.get(n.idx) ?? n.box.x + n.box.w - 4) - ends[i], (t) => widthOf(ctx, F_TEXT, t));
+    if (!label) return;
     const lw = widthOf(ctx, F_TEXT, label);
-    if (ends[i] + lw > (o.headerEnd?.get(n.idx) ?? n.box.x + n.box.w - 4)) return;
     ctx.fillStyle = NODE_STYLE[n.state].text;
     ctx.fillText(label, ends[i], n.box.y + HEADER / 2 + 1);
     texts.push({ text: label, x: ends[i], y: n.box.y + 4, w: lw, h: HEADER - 8, bold: false, ink: "cell" });
@@ -86,4 +93,27 @@ export function paintRegions(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintO
   if (sc.lod.aggregateActors) {
     for (const n of sc.nodes) drawSummary(ctx, n, texts);
   }
+}
+
+
+/**
+ * Each region's header as paintRegions lays it out (where the name ends, the state word's full
+ * width), for the partition layer to place its chips after: `measure` is a text's width in a font.
+ */
+export function headerRooms(sc: Scene, measure: (font: string, text: string) => number): HeaderRoom[] {
+  return sc.nodes.map((n) => ({ node: n.idx, box: n.box, nameEnd: n.box.x + NAME_X + measure(F_NAME, n.name), stateW: measure(F_TEXT, n.label) }));
+}
+
+/**
+ * A region's state word in `room` px: "· maintenance", else the word alone (the bold name
+ * before it sets it apart), else, as a last resort, its start and an ellipsis ("maint…", at
+ * least two letters), else "" (the region's colours still say its state).
+ */
+export function stateWord(label: string, room: number, measure: (text: string) => number): string {
+  for (const t of [`· ${label}`, label]) if (measure(t) <= room) return t;
+  for (let k = label.length - 1; k >= 2; k--) {
+    const t = `${label.slice(0, k)}…`;
+    if (measure(t) <= room) return t;
+  }
+  return "";
 }

@@ -4,6 +4,7 @@
 // (draw_actor_labels.ts), moments, messages and drops (draw_transient.ts), the notes
 // (draw_notes.ts); zones are drawn by draw_zones.ts.
 import { paintActors } from "./draw_actors";
+import { nameBoxes } from "./draw_actor_labels";
 import { paintLinks } from "./draw_links";
 import { paintNotes } from "./draw_notes";
 import { paintRegions } from "./draw_regions";
@@ -56,5 +57,6 @@ function paintMoving(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, 
   paintLinks(ctx, sc, texts);
   // actors (none in the zone overview: its cells count them)
   if (!sc.lod.aggregateActors && !(sc.zones && sc.zones.focus < 0)) paintActors(ctx, sc, o, texts);
-  paintTransient(ctx, sc);
+  // over the names' boxes nothing passing is drawn (a drop's cross steps off them)
+  paintTransient(ctx, sc, nameBoxes(texts));
 }

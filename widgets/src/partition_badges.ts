@@ -99,11 +99,15 @@ export function paintBadges(ctx: CanvasRenderingContext2D, badges: Badge[], name
     ctx.stroke();
     ctx.fillStyle = DROP;
     ctx.textAlign = "center";
-    const text = b.more.length ? `✕${fmtInt(b.drop.count + b.more.reduce((n, d) => n + d.count, 0))}→${b.more.length + 1} more` : badgeText(b.drop, name(b.drop.to));
-    ctx.fillText(text, b.x + b.w / 2, b.y + b.h / 2 + 0.5);
+    ctx.fillText(badgeLabel(b, name), b.x + b.w / 2, b.y + b.h / 2 + 0.5);
   }
 }
 
 export function badgeText(d: LinkDrop, to: string): string {
   return `✕${fmtInt(d.count)}→${to}`;
+}
+
+/** What a badge says: its link's count and receiver, or the count of the links it sums. */
+export function badgeLabel(b: Badge, name: (n: number) => string): string {
+  return b.more.length ? `✕${fmtInt(b.drop.count + b.more.reduce((n, d) => n + d.count, 0))}→${b.more.length + 1} more` : badgeText(b.drop, name(b.drop.to));
 }

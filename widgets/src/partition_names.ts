@@ -87,3 +87,25 @@ export function partialText(g: PartialCut, name: (n: number) => string): string 
   const via = g.via.length ? `via ${nodeList(g.via, name)}` : g.route.length ? `via ${g.route.map(name).join(" → ")}` : "";
   return `${nodeList(g.x, name)} ✂ ${nodeList(g.y, name)}${via ? ` · ${via}` : ""}`;
 }
+
+/**
+ * A cut end's chip: the nodes it cannot reach directly, from the most to the least telling form.
+ * Their runs or names ("✂ n8–n14", "✂ n2, n3"), the first run and how many more nodes
+ * ("✂ n8–n14 +1"), how many nodes ("✂ 9 nodes"), the bare count ("✂ 9"): the header takes the
+ * first that fits; the caption and the curves' tooltips name them all.
+ */
+export function cutChipForms(peers: number[], name: (n: number) => string): string[] {
+  const runs = nodeRuns(peers, name);
+  const forms = [`✂ ${runs.join(", ")}`];
+  if (runs.length > 1) {
+    const [a, b] = runs[0].split("–");
+    const first = b === undefined ? 1 : numbered(b)![1] - numbered(a)![1] + 1;
+    forms.push(`✂ ${runs[0]} +${fmtInt(peers.length - first)}`);
+  }
+  if (peers.length > 1) forms.push(`✂ ${fmtInt(peers.length)} nodes`);
+  forms.push(`✂ ${fmtInt(peers.length)}`);
+  // a shorter form only where it is shorter (one node: its name may be shorter than a count)
+  const out = [forms[0]];
+  for (const f of forms.slice(1)) if (f.length < out[out.length - 1].length) out.push(f);
+  return out;
+}

@@ -1,22 +1,19 @@
 // A partial partition (a cut link inside a side: its ends still reach each other through a third
-// node) on the topology view: the ends outlined dashed with a chip naming whom they cannot
-// reach, the few bridges outlined with a "bridge" chip, and the cut curves between the regions.
+// node) on the topology view: the ends outlined dashed, the few bridges outlined, and the cut
+// curves between the regions (the chips naming whom an end cannot reach and the bridges' chips
+// are placed with the other header chips, partition_chip.ts).
 import { fmtInt } from "./lod";
 import type { PartialCut } from "./partition";
 import { arcMiddle, type CutArc } from "./partition_arcs";
-import { chip } from "./partition_chip";
+import { BRIDGE_MARKS } from "./partition_chip";
 import { strokeCut } from "./draw_cut";
 import { BRIDGE, PARTITION, inkOn } from "./palette";
 import type { Scene } from "./scene";
 
-/** A cut group's bridges are marked on their regions when there are at most this many (the
- * few nodes everything goes through); more are only named in the caption. */
-const BRIDGE_MARKS = 3;
-
 /**
- * A partial partition: the ends of cut links outlined dashed with a chip naming whom they
- * cannot reach, the few bridges outlined with a "bridge" chip, and a dashed curve per cut link
- * (or per block of many) between the two regions, over a halo so it reads across regions.
+ * A partial partition: the ends of cut links outlined dashed, the few bridges outlined, and a
+ * dashed curve per cut link (or per block of many) between the two regions, over a halo so it
+ * reads across regions.
  */
 export function paintPartial(
   ctx: CanvasRenderingContext2D,
@@ -24,8 +21,6 @@ export function paintPartial(
   partial: PartialCut[],
   arcs: CutArc[],
   split: boolean,
-  chipRight: Map<number, number>,
-  name: (n: number) => string,
 ): void {
   const bridges = new Set(partial.flatMap((g) => (g.via.length <= BRIDGE_MARKS ? g.via : [])));
   const cannot = new Map<number, number[]>();
@@ -70,17 +65,5 @@ export function paintPartial(
       ctx.textAlign = "center";
       ctx.fillText(label, mx, my + 0.5);
     }
-  }
-  for (const n of sc.nodes) {
-    let right: number | null = chipRight.get(n.idx) ?? n.box.x + n.box.w - 4;
-    const peers = cannot.get(n.idx);
-    if (peers) {
-      const names = peers.sort((a, b) => a - b).map((p) => name(p));
-      // a few peers by name when they fit, else how many (the caption names them)
-      const text = names.length <= 3 ? `✂ ${names.join(" ")}` : `✂ ${names.length} nodes`;
-      right = chip(ctx, n.box, right, text, PARTITION) ?? chip(ctx, n.box, right, `✂ ${peers.length}`, PARTITION);
-    }
-    // the short form when the long one has no room
-    if (bridges.has(n.idx) && right !== null && chip(ctx, n.box, right, "⇄ bridge", BRIDGE) === null) chip(ctx, n.box, right, "⇄", BRIDGE);
   }
 }

@@ -1,25 +1,21 @@
 // A partition's sides on the topology view: each side's regions outlined and tinted in its
-// colour with a letter chip in the header, and the dashed cut line between the sides.
+// colour, and the dashed cut line between the sides (the letter chips in the headers are placed
+// with the other header chips, partition_chip.ts).
 import type { CutSegment, Sides } from "./partition";
-import { sideName } from "./partition";
-import { chip } from "./partition_chip";
 import { PARTITION, SIDE_COLOR } from "./palette";
 import type { Scene } from "./scene";
 
 export const sideColor = (i: number) => SIDE_COLOR[i % SIDE_COLOR.length];
 
-/**
- * Paints the sides and the cut line between them; `chipRight` gets, per region with a side chip,
- * where the next chip to its left must end.
- */
-export function paintSides(ctx: CanvasRenderingContext2D, sc: Scene, sides: Sides, segments: CutSegment[], chipRight: Map<number, number>): void {
-  // each side: its regions outlined in its colour, a letter chip at the header's right
+/** Paints the sides and the cut line between them. */
+export function paintSides(ctx: CanvasRenderingContext2D, sc: Scene, sides: Sides, segments: CutSegment[]): void {
+  // each side: its regions outlined in its colour
   for (const n of sc.nodes) {
     const i = sides.sideOf.get(n.idx);
     if (i === undefined) continue;
     const c = sideColor(i);
     ctx.strokeStyle = c;
-    // zone cells sit 3 px apart and have a name line, not a header: a thin outline, no chip
+    // zone cells sit 3 px apart and have a name line, not a header: a thin outline
     const cell = sc.zones !== null && sc.zones.focus < 0;
     ctx.lineWidth = cell ? 2 : 3;
     if (cell) ctx.strokeRect(n.box.x - 1, n.box.y - 1, n.box.w + 2, n.box.h + 2);
@@ -28,8 +24,6 @@ export function paintSides(ctx: CanvasRenderingContext2D, sc: Scene, sides: Side
     ctx.fillStyle = c;
     ctx.fillRect(n.box.x, n.box.y, n.box.w, n.box.h);
     ctx.globalAlpha = 1;
-    const at = cell ? null : chip(ctx, n.box, n.box.x + n.box.w - 4, `side ${sideName(i)}`, c);
-    if (at !== null) chipRight.set(n.idx, at);
   }
   // the cut line between the sides
   ctx.strokeStyle = PARTITION;

@@ -3,39 +3,19 @@
 // in zones; the wheel or a double-click zooms into one zone and back out.
 import { paintDeck } from "./draw_deck";
 import { BADGE_FONT, PartitionLayer } from "./draw_partition";
+import { headerEnds } from "./partition_chip";
+import { badgeLabel } from "./partition_badges";
+import { clipOutNames, nameBoxes } from "./draw_actor_labels";
+import { markBoxes } from "./draw_transient";
+import type { TextBox } from "./zones";
+import { widthOf } from "./text_width";
 import { paintTopology } from "./draw_topology";
 import { zoneAt } from "./draw_zones";
 import { defaultWindow } from "./flows";
-import { HEADER } from "./layout";
-import { sideName, type Sides } from "./partition";
 import { typeColor } from "./palette";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
 import type { Scene } from "./scene";
 import { hitActor, hitNode, publishSelected, publishZones, sceneTip } from "./scene_hit";
-import type { TextBox } from "./zones";
-
-/**
- * Where the partition layer writes a side's letter chip ("side A") at the right end of a
- * region's header, as partition_sides.ts and partition_chip.ts place it: the header's state
- * label keeps clear of it. None on zone cells (they have no header).
- */
-function sideChips(ctx: CanvasRenderingContext2D, sc: Scene, sides: Sides | null): { node: number; box: TextBox }[] {
-  if (!sides || sides.groups.length < 2 || (sc.zones && sc.zones.focus < 0)) return [];
-  const out: { node: number; box: TextBox }[] = [];
-  ctx.save();
-  ctx.font = "bold 11px system-ui, -apple-system, 'Liberation Sans', sans-serif";
-  for (const n of sc.nodes) {
-    const i = sides.sideOf.get(n.idx);
-    if (i === undefined || i < 0) continue;
-    const text = `side ${sideName(i)}`;
-    const lw = ctx.measureText(text).width + 10;
-    const right = n.box.x + n.box.w - 4;
-    if (right - lw < n.box.x + 60) continue;
-    out.push({ node: n.idx, box: { text, x: right - lw, y: n.box.y + 4, w: lw, h: HEADER - 8, bold: true, ink: "chip" } });
-  }
-  ctx.restore();
-  return out;
-}
 
 /** After a zoom, the rest of the wheel gesture is swallowed (it would scroll the page). */
 const WHEEL_SETTLE_MS = 400;
@@ -58,20 +38,28 @@ class TopologyRenderer implements Renderer {
     const meta = ctl.meta() as { meshos?: { zones?: Record<string, string> } };
     const sc = builder.build(store, folder, f.t, { x: 10, y: 10, w: f.w - 20, h: f.h - 20 }, f.filters, ctl.speed(), f.metaNodes, typeColor, { focus: this.focus, meta: meta.meshos?.zones });
     this.scene = sc;
-    f.ctx.font = BADGE_FONT;
-    const pic = this.partition.build(sc, folder.state, f.t, defaultWindow(store.t1 - store.t0), (s) => f.ctx.measureText(s).width);
+    const pic = this.partition.build(sc, folder.state, f.t, defaultWindow(store.t1 - store.t0), (s, font = BADGE_FONT) => widthOf(f.ctx, font, s));
     // the sides and the count per link replace the cut scissors and the crosses between nodes
     if (pic.sides?.clean) sc.cuts = [];
     sc.drops = sc.drops.filter((d) => !this.partition.counted(d.m));
     // in the zone overview a selected actor is not drawn: its node's cell is outlined instead
     const actorNode = f.selectedActor >= 0 && f.selectedActor < folder.state.cap ? folder.state.node[f.selectedActor] : -1;
     const selectedNode = sc.zones && sc.zones.focus < 0 && f.selectedNode < 0 ? actorNode : f.selectedNode;
-    const chips = sideChips(f.ctx, sc, pic.sides);
-    const headerEnd = new Map(chips.map((c) => [c.node, c.box.x - 3]));
-    // the side chips the partition layer draws at the headers' right ends are texts too
-    const reserved = chips.map((c) => c.box);
+    // the chips the partition layer draws at the headers' right ends, as it placed them: the
+    // headers' state words end before them, and they are texts too
+    const headerEnd = headerEnds(pic.chips);
+    const nodeName = (n: number) => store.str(store.nodeCodes[n]);
+    // so are the partition's drop counts, placed under the headers: the actors' names and the
+    // deck's texts keep clear of them
+    const reserved = [...pic.chips.map((c) => c.box), ...pic.badges.map((b): TextBox => ({ text: badgeLabel(b, nodeName), x: b.x, y: b.y, w: b.w, h: b.h, bold: true, ink: "text" }))];
     const texts = paintTopology(f.ctx, sc, { selectedActor: f.selectedActor, selectedNode, hoverActor: f.hoverActor, headerEnd, reserved });
+    // the partition's curves and the deck's lines break off at the actors' names, as the
+    // rings, messages and drops under them do
+    const names = nameBoxes(texts);
+    f.ctx.save();
+    clipOutNames(f.ctx, names);
     this.partition.paint(f.ctx, sc);
+    f.ctx.restore();
     this.partition.publish(root);
     if (sc.caption && pic.sides && pic.sides.groups.length > 1 && root.dataset.captionBox) {
       // the partition's caption, where the layer wrote it (inside the place the scene kept for
@@ -84,9 +72,17 @@ class TopologyRenderer implements Renderer {
     root.dataset.dropBadges = pic.badges.map((b) => `${store.str(store.nodeCodes[b.drop.from])}>${store.str(store.nodeCodes[b.drop.to])}:${b.drop.count}`).join(" ");
     // the deck changes with the playhead and the data; a redraw for a hover reuses it
     const d = f.engine ? deck.at(f.t, () => folder.state, ctl.desired()) : null;
-    // the partition's drop counts are texts too: the deck's keep clear of them
-    for (const b of pic.badges) texts.push({ text: `×${b.drop.count}`, x: b.x, y: b.y, w: b.w, h: b.h, bold: true, ink: "text" });
-    if (d) paintDeck(f.ctx, sc, d, texts);
+    if (d) {
+      f.ctx.save();
+      clipOutNames(f.ctx, names);
+      paintDeck(f.ctx, sc, d, texts);
+      f.ctx.restore();
+    }
+    // the passing marks (rings, messages, drops) where actors' names are drawn, for a test to
+    // check the names against: what each is, and its box
+    const marks = names.length ? markBoxes(sc) : [];
+    root.dataset.marks = marks.map((m) => m.text).join(" ");
+    root.dataset.markBoxes = marks.map((m) => [m.x, m.y, m.w, m.h].map((v) => v.toFixed(1)).join(",")).join(";");
     root.dataset.transit = String(d?.transit.length ?? 0);
     root.dataset.lod = sc.lod.aggregateActors || sc.lod.flows ? "aggregate" : "detail";
     publishSelected(root, sc, f.selectedActor);
