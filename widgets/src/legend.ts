@@ -46,7 +46,7 @@ export class Legend {
     if (has("hung")) parts.push(`<span><i class="ml-sw" style="background:${STATUS_COLOR.busy};outline:2.5px solid ${HUNG}"></i>hung (busy &gt; ${HUNG_AFTER} s in one handler)</span>`);
     if (has("handlerError"))
       parts.push(`<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:${inkOn(HANDLER_ERROR)};font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`);
-    if (has("drop")) parts.push(`<span style="color:${DROP}">✕ dropped message (✕n→node: dropped between nodes)</span>`);
+    if (has("drop")) parts.push(`<span style="color:${DROP}" title="a dropped message; ✕n→node: n messages dropped between two nodes">✕ dropped (✕n→node: between nodes)</span>`);
     if (has("partition"))
       parts.push(
         `<span style="color:${PARTITION}">▭ side A ┆ side B: a partition's sides; ⌒┄ a cut link between nodes that still reach each other</span>` +

@@ -50,7 +50,7 @@ export const CSS = `
 .ml-tick{position:absolute;top:0;height:14px;border-left:1px solid var(--ml-c-tickEdge);padding-left:2px;font-size:9px;line-height:14px;color:var(--ml-c-tick);white-space:nowrap;font-variant-numeric:tabular-nums}
 .ml-tick-end{border-left:none;border-right:1px solid var(--ml-c-tickEdge);padding:0 2px 0 0;transform:translateX(-100%)}
 .ml-playhead{position:absolute;top:2px;bottom:12px;width:2px;margin-left:-1px;background:var(--ml-c-playhead);pointer-events:none}
-.ml-legend{display:flex;flex-wrap:wrap;gap:10px;padding:3px 10px 6px;color:var(--ml-c-legend);font-size:11px}
+.ml-legend{display:flex;flex-wrap:wrap;gap:2px 9px;padding:3px 10px 6px;color:var(--ml-c-legend);font-size:11px}
 .ml-legend span{display:inline-flex;align-items:center;gap:3px}
 .ml-sw{display:inline-block;width:10px;height:10px;border-radius:5px}
 .ml-legend .ml-lg-group{gap:8px;padding-right:8px;border-right:1px solid var(--ml-c-group)}

@@ -126,6 +126,10 @@ class SpacetimeRenderer implements Renderer {
     ds.stCaptionTip = h.captionTip;
     // how far the rows scroll: 0 when every row is in view
     ds.stMaxScroll = String(Math.round(h.maxScroll));
+    // the rows drawn (whole ones only): first, last, their top and bottom, and where the lanes
+    // area ends (tests hold every drawn row inside it and the caption's "rows a–b" to them)
+    const edge = (r: number, end: number) => (r >= 0 && r < h.geom.top.length ? h.rowsTop + h.geom.top[r] + end * h.geom.height[r] - h.scroll : -1);
+    ds.stSight = [h.firstRow, h.lastRow, edge(h.firstRow, 0), edge(h.lastRow, 1), h.rowsBottom, edge(h.lastRow + 1, 1)].map((v) => Math.round(v * 10) / 10).join(",");
     ds.stWindow = `${h.tOf(h.plotX)} ${h.tOf(h.plotX + h.plotW)} ${h.plotX} ${h.plotX + h.plotW}`;
     // row geometry while it is small enough to read: [kind, label, y, open]
     ds.stRowsAt =
