@@ -115,27 +115,39 @@ def schedule(seed: int) -> dict[str, Any]:
     }
 
 
-def build(actor_cls: type[Actor], *, seed: int = 0) -> Mesh:
-    """The mesh with a participant of ``actor_cls`` on each node, before any fault."""
+def build(actor_cls: type[Actor], *, seed: int = 0, loss: float | None = None) -> Mesh:
+    """The mesh with a participant of ``actor_cls`` on each node, before any fault.
+
+    ``loss`` replaces the seed's message loss (``0.0``: every message arrives).
+    """
     if not (isinstance(actor_cls, type) and issubclass(actor_cls, Actor)):
         raise TypeError(f"the lab needs a subclass of meshlab.Actor, got {actor_cls!r}")
-    loss = schedule(seed)["loss"]
+    loss = _loss(seed, loss)
     mesh = Mesh(seed=seed, nodes=NODES, latency=LATENCY, loss=loss, scenario="leader-election")
     for me, node in zip(PARTICIPANTS, NODES, strict=True):
         mesh.spawn(actor_cls, [p for p in PARTICIPANTS if p != me], name=me, node=node)
     return mesh
 
 
-def run(actor_cls: type[Actor], *, seed: int = 0, until: float | None = None) -> Trace:
+def run(
+    actor_cls: type[Actor],
+    *,
+    seed: int = 0,
+    until: float | None = None,
+    loss: float | None = None,
+) -> Trace:
     """Run the lab's scenario with ``actor_cls`` and return its trace.
 
     The run goes from fault to fault of :func:`schedule`; at each, the target is read from
     the events so far (who sent ``lead`` last), so the faults are as deterministic as the
-    protocol itself. ``meta.params`` records the schedule and whom it hit.
+    protocol itself. ``meta.params`` records the schedule and whom it hit. ``loss`` replaces
+    the seed's message loss: ``loss=0.0`` runs the same timeline with every message arriving,
+    to tell what the crash and the partition do from what a lost message does (the grader
+    always uses the seed's loss).
     """
-    plan = schedule(seed)
+    plan = {**schedule(seed), "loss": _loss(seed, loss)}
     end = plan["until"] if until is None else until
-    mesh = build(actor_cls, seed=seed)
+    mesh = build(actor_cls, seed=seed, loss=plan["loss"])
     mesh.params.update(plan)
     crashed: str | None = None
     minority: list[str] | None = None
@@ -212,6 +224,15 @@ def grade(actor_cls: type[Actor], *, seeds: Iterable[int] = SEEDS) -> Grade:
         seeds=seeds,
         title=f"leader election, {getattr(actor_cls, '__name__', actor_cls)}",
     )
+
+
+def _loss(seed: int, loss: float | None) -> float:
+    """The seed's message loss, or ``loss`` in its place (a probability, 0 to 1)."""
+    if loss is None:
+        return float(schedule(seed)["loss"])
+    if isinstance(loss, bool) or not isinstance(loss, int | float) or not 0.0 <= loss <= 1.0:
+        raise ValueError(f"loss must be a probability from 0 to 1, got {loss!r}")
+    return float(loss)
 
 
 def _leader_node(mesh: Mesh) -> str | None:
