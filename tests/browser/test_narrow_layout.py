@@ -13,6 +13,8 @@ import pytest
 import meshlab as ml
 from meshlab.canvas.synthetic import synthetic_trace
 
+from .jupyter_page import open_notebook
+
 CANVAS = ".meshlab-canvas"
 MODEL = "window.meshlabReplay.model"
 T_FAIL = 6.95  # supervision-tree, seed 1: root/api restarting, its failure in the inspector
@@ -337,3 +339,35 @@ def test_the_legend_lists_only_what_the_trace_has(
     # a dozen actors' legend is one row at 1280 px (it took four), two at 900
     assert rows <= (1 if width == 1280 else 2), legend
     page.locator(CANVAS).screenshot(path=str(artifacts / f"narrow-legend-{trace}-{width}.png"))
+
+
+def test_jupyterlab_at_900_px_with_the_file_browser_open(browser, jupyter, artifacts):
+    """The case as reported: notebook 01's canvas in JupyterLab at a 900 px window with the file
+    browser open is ~470 px wide; its inspector goes under the plot, its failure box whole."""
+    cells = [
+        "import meshlab as ml\ntrace = ml.scenarios.run('supervision-tree', seed=1)",
+        "canvas = ml.Canvas(trace, time=7.0, selected='root/api')\ncanvas",
+    ]
+    page, errors = open_notebook(
+        browser, jupyter, "narrow_layout.ipynb", cells, width=900, height=900
+    )
+    try:
+        page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
+        page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=90_000)
+        page.locator(CANVAS).scroll_into_view_if_needed()
+        w = page.evaluate(f"() => document.querySelector('{CANVAS}').getBoundingClientRect().width")
+        assert w < 640, w  # the file browser takes its share of the window
+        page.wait_for_selector(f"{CANVAS}[data-layout='stacked']")
+        page.wait_for_function(DRAWN_AT_SIZE)
+        stage = _rect(page, f"{CANVAS} .ml-stage")
+        insp = _rect(page, f"{CANVAS} .ml-inspector")
+        assert stage[2] - stage[0] >= w - 3 and insp[1] >= stage[3] - 0.5
+        failure = _rect(page, f"{CANVAS} .ml-failure")
+        assert _inside(failure, insp), (failure, insp)
+        assert "root cause" in page.inner_text(f"{CANVAS} .ml-failure")
+        texts = page.get_attribute(CANVAS, "data-texts").split("\n")
+        assert not [t for t in texts if t.startswith("…")], texts
+        page.locator(CANVAS).screenshot(path=str(artifacts / "narrow-lab-900-filebrowser.png"))
+        assert not [e for e in errors if "meshlab" in e.lower()], errors
+    finally:
+        page.close()
