@@ -79,7 +79,7 @@ class Trace:
     def digest(self) -> str:
         """SHA-256 of the events and metadata: equal digests mean byte-identical traces."""
         h = hashlib.sha256()
-        for chunk in storage.log_chunks(self._events, self.meta):
+        for chunk in storage.log_chunks(self._events, self.meta, storage.DIGEST_FRAME_ROWS):
             h.update(chunk)
         return h.hexdigest()
 

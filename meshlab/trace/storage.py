@@ -11,6 +11,9 @@ The log (``.mlog``) is what a recorder writes while a run is going on::
     frame: batch   {"rows": n, "columns": {name: column, ...}}
     frame: batch   ...
 
+``save`` writes batches of ``LOG_FRAME_ROWS`` (2,048) events, so a file cut short keeps every
+frame before the cut; a recorder writes a frame per batch it receives.
+
 Each frame is ``length:u32 | crc32(payload):u32 | crc32(first 8 bytes):u32 | payload`` (little
 endian), the payload being one msgpack map. The checksum of the frame head means a damaged
 length is caught as damage instead of being mistaken for a cut-off end. A batch column is
@@ -64,7 +67,12 @@ _CHECKED_COLUMNS = ("seq", "t", "incarnation", "msg_id", "size", "duration")
 SUFFIXES = (".parquet", ".mlog")
 
 _HEAD = struct.Struct("<III")
-_LOG_BATCH_ROWS = 1 << 20  # rows per batch frame in to_log_bytes: bounds memory per frame
+# Rows per batch frame in a written log: a log cut short (a copy stopped early, a full disk)
+# keeps every frame before the cut, so a frame is kept small, ~150 KB; the reader decodes
+# consecutive frames together (_DECODE_ROWS) so small frames cost little to read.
+LOG_FRAME_ROWS = 2048
+DIGEST_FRAME_ROWS = 1 << 20  # the framing Trace.digest() hashes: fixed, so digests stay valid
+_DECODE_ROWS = 1 << 20
 _PARQUET_ROW_GROUP = 1 << 22  # large groups read faster in parallel; 4M rows is ~60 MB on disk
 _DICTIONARY_COLUMNS = ("kind", *(c for c, t in SCHEMA.items() if t == pl.String()))
 _COLUMN_ENCODING = {
@@ -325,11 +333,15 @@ def to_log_bytes(events: pl.DataFrame, meta: TraceMeta) -> bytes:
     return b"".join(log_chunks(events, meta))
 
 
-def log_chunks(events: pl.DataFrame, meta: TraceMeta) -> Iterator[bytes]:
-    """The ``.mlog`` bytes of a trace, a frame at a time (what :func:`to_log_bytes` joins)."""
+def log_chunks(
+    events: pl.DataFrame, meta: TraceMeta, rows: int = LOG_FRAME_ROWS
+) -> Iterator[bytes]:
+    """The ``.mlog`` bytes of a trace, a frame of ``rows`` events at a time (what
+    :func:`to_log_bytes` joins). The frames depend on the events alone, so the same trace always
+    gives the same bytes."""
     yield MAGIC + _header_frame(meta)
-    for start in range(0, events.height, _LOG_BATCH_ROWS):
-        yield _batch_frame(events.slice(start, _LOG_BATCH_ROWS))
+    for start in range(0, events.height, rows):
+        yield _batch_frame(events.slice(start, rows))
 
 
 class LogWriter:
@@ -464,14 +476,22 @@ def read_log(path: Path) -> Loaded:
     def partial() -> pl.DataFrame:
         return _concat(batches)
 
+    group: list[tuple[int, int, dict[str, Any]]] = []  # frames read, not yet decoded
+
+    def decode() -> None:
+        frames_read = group[:]
+        group.clear()
+        _decode_group(path, frames_read, batches)
+
     try:
-        for number, at, payload in frames:
-            try:
-                batches.append(_decode_batch(payload))
-            except Exception as exc:  # polars and numpy raise several types on bad input
-                raise TraceCorruptError(
-                    f"{path}: frame {number:,} at byte {at:,} is not a valid event batch ({exc})"
-                ) from None
+        try:
+            for frame in frames:
+                group.append(frame)
+                if sum(_rows_of(p) for _, _, p in group) >= _DECODE_ROWS:
+                    decode()
+        finally:  # the frames read before a cut or a damaged frame are kept
+            if group:
+                decode()
     except TraceCorruptError as exc:
         raise TraceCorruptError(str(exc), partial_events=partial(), meta=meta) from None
     except _Truncated as cut:
@@ -543,6 +563,76 @@ def _read_header(path: Path, header: dict[str, Any]) -> TraceMeta:
         if isinstance(exc, ContractError):
             raise
         raise TraceCorruptError(f"{path}: its header's metadata is unreadable ({exc})") from None
+
+
+def _rows_of(payload: dict[str, Any]) -> int:
+    rows = payload.get("rows")
+    return rows if isinstance(rows, int) else 0
+
+
+def _decode_group(
+    path: Path, group: list[tuple[int, int, dict[str, Any]]], batches: list[pl.DataFrame]
+) -> None:
+    """Consecutive frames decoded as one batch and appended to ``batches`` (joining their
+    columns' bytes is cheap, building polars columns per frame is not). On any problem each
+    frame is decoded alone, so the frames before a bad one are kept and the error names it."""
+    if len(group) > 1:
+        try:
+            batches.append(_decode_batch(_merge([p for _, _, p in group])))
+            return
+        except Exception:  # decode frame by frame below
+            pass
+    for number, at, payload in group:
+        try:
+            batches.append(_decode_batch(payload))
+        except Exception as exc:  # polars and numpy raise several types on bad input
+            raise TraceCorruptError(
+                f"{path}: frame {number:,} at byte {at:,} is not a valid event batch ({exc})"
+            ) from None
+
+
+def _merge(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """Batch payloads as one: bytes joined, string codes shifted into the joined values."""
+    rows = [p["rows"] for p in payloads]
+    if not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows):
+        raise ValueError("a frame's row count is not a count")
+    columns: dict[str, Any] = {}
+    for name in COLUMNS:
+        cols = [p["columns"][name] for p in payloads]
+        kind = cols[0]["type"]
+        if any(c["type"] != kind for c in cols):
+            raise ValueError(f"column {name!r} changes its encoding between frames")
+        valids = [c.get("valid") for c in cols]
+        if kind == "str":
+            values: list[Any] = []
+            codes: list[np.ndarray] = []
+            for c, n, v in zip(cols, rows, valids, strict=True):
+                own = c["values"]
+                if not own and n:  # all null in this frame: its codes point at a placeholder
+                    own = [""]
+                    if v is None:
+                        valids[len(codes)] = bytes(n)
+                code = np.frombuffer(c["codes"], dtype="<u4")
+                if code.size != n or (n and int(code.max()) >= len(own)):
+                    raise ValueError(f"column {name!r} has codes that do not fit their frame")
+                codes.append((code + len(values)).astype("<u4"))
+                values.extend(own)
+            merged: dict[str, Any] = {
+                "type": kind, "values": values, "codes": np.concatenate(codes).tobytes()
+            }  # fmt: skip
+        else:
+            width = 1 if kind == "kind" else _NUMERIC_TYPES[kind].itemsize
+            if any(len(c["data"]) != n * width for c, n in zip(cols, rows, strict=True)):
+                raise ValueError(f"column {name!r} has a frame of the wrong length")
+            merged = {"type": kind, "data": b"".join(c["data"] for c in cols)}
+        if any(v is not None and len(v) != n for v, n in zip(valids, rows, strict=True)):
+            raise ValueError(f"column {name!r} has a validity mask of the wrong length")
+        if any(v is not None for v in valids):
+            merged["valid"] = b"".join(
+                b"\x01" * n if v is None else v for v, n in zip(valids, rows, strict=True)
+            )
+        columns[name] = merged
+    return {"rows": sum(rows), "columns": columns}
 
 
 def _decode_batch(payload: dict[str, Any]) -> pl.DataFrame:
