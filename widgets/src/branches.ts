@@ -5,7 +5,7 @@
 // the scrubber an overlay draws the other branches' markers (hollow), where the shown branch
 // parts from the main run, and a check problem's time range; the tabs above say which is shown.
 import type { AnyModel } from "@anywidget/types";
-import { attach } from "./channel";
+import { attach, PerModel } from "./channel";
 import { toBytes, type ChunkHeader } from "./decode";
 import type { Model, Traits } from "./model";
 import { cssVars, DARK_BRANCH, LIGHT_BRANCH, MARKER_COLOR } from "./palette";
@@ -41,12 +41,16 @@ interface BranchTraits extends Traits {
 type BranchModel = AnyModel<BranchTraits>;
 type Buffers = (ArrayBuffer | ArrayBufferView)[];
 
-const branchStores = new WeakMap<Model, Map<string, EventStore>>();
-const branchOff = new WeakMap<Model, () => void>();
+// Per model, as the main run's store (channel.ts): every display's proxy of a model finds the
+// same branch stores, so a branch is asked for and held once in the page.
+const branchStores = new PerModel<Map<string, EventStore>>();
+const branchOff = new PerModel<() => void>();
 
-/** The store of branch `name` (the main one is the channel's), asking the kernel for its events. */
-export function branchStore(model: Model, name: string, main: string): EventStore {
-  if (!name || name === main) return attach(model);
+/**
+ * Listen for the branches' chunks (from `initialize`: anywidget drops a display's listeners with
+ * the display, and the stores outlive any one display). Returns the branch stores.
+ */
+export function attachBranches(model: Model): Map<string, EventStore> {
   let stores = branchStores.get(model);
   if (!stores) {
     const all = new Map<string, EventStore>();
@@ -62,6 +66,13 @@ export function branchStore(model: Model, name: string, main: string): EventStor
     model.on("msg:custom", onMsg);
     branchOff.set(model, () => model.off("msg:custom", onMsg));
   }
+  return stores;
+}
+
+/** The store of branch `name` (the main one is the channel's), asking the kernel for its events. */
+export function branchStore(model: Model, name: string, main: string): EventStore {
+  if (!name || name === main) return attach(model);
+  const stores = attachBranches(model);
   let store = stores.get(name);
   if (!store) {
     store = new EventStore();

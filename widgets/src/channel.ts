@@ -33,19 +33,35 @@ const progresses = new WeakMap<EventStore, Progress>();
 // store kept per object would be one per proxy: each asking the kernel for the whole trace and
 // holding it again. The kernel names its model in the `_model_key` trait; a model without one
 // (the in-page model of a replay) is its own key.
-type Channel = { store: EventStore; off: () => void };
-const byKey = new Map<string, Channel>();
-const byObject = new WeakMap<Model, Channel>();
-
 function keyOf(model: Model): string | null {
   const k = model.get("_model_key");
   return typeof k === "string" && k ? k : null;
 }
 
-function channelOf(model: Model): Channel | undefined {
-  const k = keyOf(model);
-  return k === null ? byObject.get(model) : byKey.get(k);
+/** A map from models in which every proxy of one kernel model is the same key. */
+export class PerModel<T> {
+  private readonly byKey = new Map<string, T>();
+  private readonly byObject = new WeakMap<Model, T>();
+
+  get(model: Model): T | undefined {
+    const k = keyOf(model);
+    return k === null ? this.byObject.get(model) : this.byKey.get(k);
+  }
+
+  set(model: Model, value: T): void {
+    const k = keyOf(model);
+    if (k === null) this.byObject.set(model, value);
+    else this.byKey.set(k, value);
+  }
+
+  delete(model: Model): void {
+    const k = keyOf(model);
+    if (k === null) this.byObject.delete(model);
+    else this.byKey.delete(k);
+  }
 }
+
+const channels = new PerModel<{ store: EventStore; off: () => void }>();
 
 /** What is known of the data still to come into `store`. */
 export function progressOf(store: EventStore): Progress {
@@ -84,7 +100,7 @@ export function spanOf(store: EventStore): [number, number] {
 }
 
 export function attach(model: Model): EventStore {
-  const existing = channelOf(model);
+  const existing = channels.get(model);
   if (existing) return existing.store;
   const store = new EventStore();
   let asked = -1;
@@ -104,18 +120,13 @@ export function attach(model: Model): EventStore {
     if (store.appendChunk(header, buf ? toBytes(buf) : new Uint8Array(0))) noteChunk(store, header as Announced);
   };
   model.on("msg:custom", onMsg);
-  const channel = { store, off: () => model.off("msg:custom", onMsg) };
-  const k = keyOf(model);
-  if (k === null) byObject.set(model, channel);
-  else byKey.set(k, channel);
+  channels.set(model, { store, off: () => model.off("msg:custom", onMsg) });
   ask();
   return store;
 }
 
 /** Stop listening for chunks and forget the model's store (the model is closed). */
 export function detach(model: Model): void {
-  channelOf(model)?.off();
-  const k = keyOf(model);
-  if (k === null) byObject.delete(model);
-  else byKey.delete(k);
+  channels.get(model)?.off();
+  channels.delete(model);
 }

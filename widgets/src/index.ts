@@ -1,7 +1,7 @@
 // anywidget entry: `initialize` once per model (the data path), `render` once per view. Both
 // hand anywidget their cleanup; a view also ends when anywidget aborts its signal.
 import type { AnyWidget } from "@anywidget/types";
-import { detachBranches, mountBranches } from "./branches";
+import { attachBranches, detachBranches, mountBranches } from "./branches";
 import { attach, detach } from "./channel";
 import type { Traits } from "./model";
 
@@ -10,6 +10,7 @@ export { mountStandalone } from "./standalone";
 const widget: AnyWidget<Traits> = {
   initialize({ model }) {
     attach(model);
+    attachBranches(model); // a canvas without branches only listens: nothing is asked for
     return () => {
       detach(model);
       detachBranches(model);

@@ -38,27 +38,40 @@ function chunks(branch?: string): EmbeddedChunk[] {
  * records what the page asks for. */
 class KernelModel extends LocalModel {
   syncs = 0;
+  branchSyncs: string[] = [];
   fromKernel(msg: unknown): void {
     this.emit("msg:custom", msg, []);
   }
   send(content: unknown): void {
-    if ((content as { type?: string })?.type === "sync") this.syncs++;
+    const msg = content as { type?: string; branch?: string };
+    if (msg?.type === "sync" && msg.branch) this.branchSyncs.push(msg.branch);
+    else if (msg?.type === "sync") this.syncs++;
     super.send(content);
   }
 }
 
+type Cb = (...args: any[]) => void; // eslint-disable-line @typescript-eslint/no-explicit-any -- anywidget's own handler type
+
 /** What anywidget hands `initialize` and each display: its own object over the one model
- * (anywidget's modelProxy, which drops a display's listeners with it). */
-function proxy(model: LocalModel): Model {
+ * (anywidget's modelProxy); `drop()` removes every listener added through it, as anywidget does
+ * when the display goes. */
+function proxy(model: LocalModel): Model & { drop(): void } {
+  const added: [string, Cb][] = [];
   return {
     get: model.get.bind(model),
     set: model.set.bind(model),
     save_changes: model.save_changes.bind(model),
     send: model.send.bind(model),
-    on: model.on.bind(model),
-    off: model.off.bind(model),
+    on: (name: string, cb: Cb) => {
+      added.push([name, cb]);
+      model.on(name, cb);
+    },
+    off: (name: string, cb: Cb) => model.off(name, cb),
     widget_manager: model.widget_manager,
-  } as unknown as Model;
+    drop: () => {
+      for (const [name, cb] of added.splice(0)) model.off(name, cb);
+    },
+  } as unknown as Model & { drop(): void };
 }
 
 function sized(view: ViewHandle): ViewHandle {
@@ -198,6 +211,35 @@ describe("two displays of one model", () => {
 });
 
 describe("the anywidget entry", () => {
+  it("every display of a canvas with branches shares each branch's store, past the display that asked for it", async () => {
+    const branches = [
+      { name: "base", label: "the run", diverges: null, markers: [] },
+      { name: "what-if", label: "the fork", diverges: 0.5, markers: [] },
+    ];
+    const fork = chunks("what-if");
+    const model = new KernelModel({ ...STATE, _model_key: "k3", branch: "base", branches, problem: {} }, [...chunks(), ...fork]);
+    const def = typeof widget === "function" ? await widget() : widget;
+    await def.initialize?.({ model: proxy(model), experimental: {} } as never);
+    const [pa, pb] = [proxy(model), proxy(model)];
+    const mount = (m: Model) => {
+      const el = document.createElement("div");
+      document.body.append(el);
+      return mountBranches(el, m);
+    };
+    const a = mount(pa);
+    const b = mount(pb);
+    for (let i = 0; i < 20 && !a.store.n; i++) await tick();
+    expect(model.syncs).toBe(1);
+    // the first display switches the branch (both show it), and goes before its chunks arrive
+    (a.root.parentElement?.parentElement?.querySelector('.ml-branch-tab[data-name="what-if"]') as HTMLButtonElement).click();
+    expect(model.branchSyncs).toEqual(["what-if"]); // asked for once, for both displays
+    a.destroy();
+    pa.drop();
+    for (let i = 0; i < 20 && b.store.chunks < fork.length; i++) await tick();
+    expect(b.store.chunks).toBe(fork.length);
+    expect(b.store.n).toBe(fork.reduce((n, c) => n + c.header.rows, 0));
+  });
+
   it("initialize and every display, each with its own proxy of the model, share one store and ask once", async () => {
     const all = chunks();
     const model = new KernelModel({ ...STATE, _model_key: "k1" }, all);
