@@ -19,6 +19,7 @@ from .test_flows_partition_table import (
     open_replay,
     wait_attr,
 )
+from .test_topology_zones import assert_no_overlap, text_boxes, texts
 
 # the cut links' colour (palette.ts PARTITION) in each theme, and the bridges' (BRIDGE)
 CUT_RGB = {"light": (0x7B, 0x2C, 0xBF), "dark": (0xB1, 0x97, 0xFC)}
@@ -308,6 +309,75 @@ def test_a_fork_that_prevents_the_cuts_draws_no_partition(
     wait_attr(page, "partial-cuts", "v === ''")
     assert attr(page, "bridges") == "" and attr(page, "sides") == ""
     assert attr(page, "caption-box") == "" and attr(page, "drop-badges") == ""
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+    assert not errors, errors
+    context.close()
+
+
+# What each region's header chips say (from data-texts, as placed by the one function that
+# also draws them): a cut end names the nodes it cannot reach as runs, a few bridges are marked,
+# each side's regions carry its letter.
+CHIPS = {
+    "16-halves": {
+        **{f"n{i}": ["✂ n8–n14"] for i in range(7)},
+        **{f"n{i}": ["✂ n0–n6"] for i in range(8, 15)},
+        "n7": ["✂ n15", "⇄"],
+        "n15": ["✂ n7", "⇄"],
+    },
+    "builtin": {"n0": ["✂ n2, n3"], "n1": ["✂ n2, n3"], "n2": ["✂ n0, n1"], "n3": ["✂ n0, n1"]},
+    "split-16": {
+        **{f"n{i}": ["side A"] for i in range(8)},
+        **{f"n{i}": ["side B"] for i in range(8, 16)},
+    },
+}
+
+
+@pytest.mark.parametrize("case", ["16-halves", "builtin", "split-16"])
+@pytest.mark.parametrize(
+    ("width", "theme"), [(1280, "light"), (900, "dark"), (900, "light"), (1280, "dark")]
+)
+def test_header_chips_name_runs_and_no_text_overlaps(
+    browser, tmp_path, artifacts, case, width, theme
+):
+    """The chips on the nodes' headers say which nodes a node is cut from as runs ("✂ n8–n14",
+    not "✂ 7 nodes"), or its side; they are reported with every other text (data-text-boxes,
+    data-texts), each inside its region's header, and no text overlaps another."""
+    if case == "builtin":
+        trace = ml.scenarios.run("partial-partition", seed=1)
+    elif case == "split-16":
+        trace = ml.scenarios.run("partition", seed=1, nodes=16)
+    else:
+        trace = partial_trace(*CASES[case][:2])
+    name = f"chips-{case}-{theme}-{width}"
+    context, page, errors = open_replay(
+        browser, tmp_path, trace, name, time=T, width=width, scheme=theme
+    )
+    wait_attr(page, "sides" if case == "split-16" else "partial-cuts", "v !== ''")
+    assert_no_overlap(page)
+    said, where = texts(page), text_boxes(page)
+    _caption, regions = boxes(page)
+    got: dict[str, list[str]] = {}
+    for text, (x, y, w, h) in zip(said, where, strict=True):
+        if not (text.startswith(("✂ ", "⇄", "side ")) or text in ("A", "B")):
+            continue
+        # each chip sits in one region's header, at its right end
+        owner = [
+            n for n, (rx, ry, rw, _rh) in regions.items()
+            if rx <= x and x + w <= rx + rw and ry <= y and y + h <= ry + 22
+        ]  # fmt: skip
+        assert len(owner) == 1, (text, (x, y, w, h), owner)
+        # a bridge's chip in full where the header has room, else its arrows alone
+        got.setdefault(owner[0], []).append("⇄" if text == "⇄ bridge" else text)
+    want = CHIPS[case]
+    if width < 1000 and case == "split-16":
+        # at notebook width every side chip may be its letter alone (never mixed in one frame)
+        forms = {t for ts in got.values() for t in ts}
+        assert forms in ({"side A", "side B"}, {"A", "B"}), forms
+    else:
+        assert {n: got.get(n) for n in want} == want, got
+    # every header still reads its name and its state word in full
+    assert all(n in said for n in regions), said
+    assert said.count("· up") + said.count("up") == len(regions), said
     page.screenshot(path=str(artifacts / f"{name}.png"))
     assert not errors, errors
     context.close()

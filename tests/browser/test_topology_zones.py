@@ -73,6 +73,92 @@ def assert_no_overlap(page) -> int:
     return len(boxes)
 
 
+# The actors' names as the canvas writes them (draw_actor_labels.ts) and their ink per theme
+# (THEME.label), to render a name alone on its ground and compare it with the canvas.
+LABEL_FONT = "10px system-ui, 'Liberation Sans', sans-serif"
+LABEL_INK = {"light": "#444444", "dark": "#ced4da"}
+
+
+def mark_boxes(page) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The passing marks (rings, bursts, messages, drops) the canvas drew, with their boxes."""
+    kinds = (page.get_attribute(CANVAS, "data-marks") or "").split()
+    raw = page.get_attribute(CANVAS, "data-mark-boxes") or ""
+    boxes = [tuple(map(float, b.split(","))) for b in raw.split(";") if b]
+    assert len(kinds) == len(boxes), (kinds, boxes)
+    return list(zip(kinds, boxes, strict=True))  # type: ignore[arg-type]
+
+
+def meets(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def assert_names_clear_of_marks(page, scheme: str) -> int:
+    """No passing mark crosses an actor's name: a drop's cross is never on a name's box, and
+    where a ring, a burst or a message's box meets a name's, the name's pixels are those of the
+    name written alone on its ground (so no stroke of the mark is in them). Returns how many
+    names a mark's box met."""
+    said = texts(page)
+    names = [
+        (t, b)
+        for t, b in zip(said, text_boxes(page), strict=True)
+        # actors' names: 11 px high, under a glyph (headers and chips are 14 px, counts 10)
+        if b[3] == 11.0
+    ]
+    assert names, said
+    marks = mark_boxes(page)
+    for kind, m in marks:
+        if kind == "drop":
+            for t, b in names:
+                assert not meets(m, b), f"a drop's cross at {m} is on {t!r} at {b}"
+    crossed = [(t, b) for t, b in names if any(meets(m, b) for _k, m in marks)]
+    if not crossed:
+        return 0
+    bad = page.evaluate(
+        """([names, font, ink]) => {
+      const c = document.querySelector('.meshlab-canvas canvas.ml-main');
+      const s = c.width / c.getBoundingClientRect().width;
+      const main = c.getContext('2d');
+      const out = [];
+      for (const [text, [x, y, w, h]] of names) {
+        const X = Math.floor(x * s), Y = Math.floor(y * s);
+        const W = Math.ceil((x + w) * s) - X, H = Math.ceil((y + h) * s) - Y;
+        const got = main.getImageData(X, Y, W, H).data;
+        // the ground: the colour most pixels of the box have (the letters cover fewer)
+        const seen = new Map();
+        for (let i = 0; i < got.length; i += 4) {
+          const k = (got[i] << 16) | (got[i + 1] << 8) | got[i + 2];
+          seen.set(k, (seen.get(k) || 0) + 1);
+        }
+        const ground = [...seen].sort((a, b) => b[1] - a[1])[0][0];
+        const scratch = document.createElement('canvas');
+        scratch.width = c.width;
+        scratch.height = c.height;
+        const g = scratch.getContext('2d');
+        g.fillStyle = '#' + ground.toString(16).padStart(6, '0');
+        g.fillRect(0, 0, scratch.width, scratch.height);
+        g.setTransform(s, 0, 0, s, 0, 0);
+        g.font = font;
+        g.fillStyle = ink;
+        g.textAlign = 'center';
+        g.textBaseline = 'middle';
+        g.fillText(text, x + w / 2, y + h / 2);
+        const want = g.getImageData(X, Y, W, H).data;
+        let off = 0;
+        for (let i = 0; i < got.length; i += 4) {
+          const d = Math.max(Math.abs(got[i] - want[i]), Math.abs(got[i + 1] - want[i + 1]),
+                             Math.abs(got[i + 2] - want[i + 2]));
+          if (d > 64) off++;
+        }
+        if (off > 2) out.push(`${text}: ${off} pixels differ from the name alone`);
+      }
+      return out;
+    }""",
+        [[[t, list(b)] for t, b in crossed], LABEL_FONT, LABEL_INK[scheme]],
+    )
+    assert not bad, bad
+    return len(crossed)
+
+
 def assert_partition_caption_whole(page, zones: list[dict]) -> None:
     """The partition's caption says since when and each side (its nodes by name, by runs or
     counted), none of its lines clipped, and covers no zone box."""
@@ -259,6 +345,11 @@ def test_no_text_overlaps_another_from_12_to_100000_actors(
             assert n >= 12 + 3, said
             assert sum(x.startswith("↻") for x in said) >= 1, said
             assert "worker-1" in said or "root/api/worker-1" in said, said
+            # at t = 7.0105 a drop and the rings of a restart and a failure pass worker-2's
+            # and api's names: none of them crosses a name
+            kinds = [k for k, _m in mark_boxes(page)]
+            assert "drop" in kinds and "ring" in kinds and "burst" in kinds, kinds
+            assert assert_names_clear_of_marks(page, scheme) >= 2
         elif case == "drain":
             assert page.get_attribute(CANVAS, "data-transit") == "1"
             # the deck's badges (daemons, heat) and the copy's label are checked too
@@ -268,6 +359,7 @@ def test_no_text_overlaps_another_from_12_to_100000_actors(
             assert page.get_attribute(CANVAS, "data-zones") == ""
             assert page.get_attribute(CANVAS, "data-transit") == "1"
             assert n >= 16 + 1, said  # node names and at least the copy or a badge
+            assert_maintenance_and_side_both_read(page, "n8")
         else:
             zones = json.loads(page.get_attribute(CANVAS, "data-zones"))["zones"]
             assert n >= 20, said  # the zone headers at least (cells too low for names at 900)
@@ -290,3 +382,26 @@ def test_no_text_overlaps_another_from_12_to_100000_actors(
         assert not errors, errors
     finally:
         context.close()
+
+
+def assert_maintenance_and_side_both_read(page, node: str) -> None:
+    """A node in maintenance on a side of a partition: its header shows its name, its state
+    word in full and its side's chip, each in its own box (the no-overlap check holds them
+    apart)."""
+    regions = dict(
+        (name, tuple(map(float, xywh.split(","))))
+        for name, xywh in (
+            e.split(":") for e in page.get_attribute(CANVAS, "data-region-boxes").split(";")
+        )
+    )
+    x, y, w, _h = regions[node]
+    header = [
+        t
+        for t, (bx, by, bw, _bh) in zip(texts(page), text_boxes(page), strict=True)
+        if x <= bx and bx + bw <= x + w and y <= by < y + 22
+    ]
+    assert node in header, header
+    assert "· maintenance" in header or "maintenance" in header, header
+    sides = page.get_attribute(CANVAS, "data-sides").split("|")
+    letter = "AB"[next(i for i, g in enumerate(sides) if node in g.split(","))]
+    assert f"side {letter}" in header or letter in header, header
