@@ -45,8 +45,13 @@ core: setup
 # Jupyter refuses to run as root unless told; containers and fresh machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# The getting-started notebook is the server's default URL, so every URL Jupyter prints opens
+# it, on a machine with no browser too (a notebook given as an argument opens only in a browser
+# Jupyter starts itself; the printed URLs then open the Launcher). notebooks/ is the root the
+# file browser shows. tests/browser/test_make_lab.py opens the printed URL in Chromium.
 lab: setup core
-	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/01-getting-started.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=notebooks \
+	  --LabApp.default_url=/lab/tree/01-getting-started.ipynb
 
 # Headless alternative to `make lab`: a self-contained HTML replay of a built-in scenario.
 replay: setup core
