@@ -371,3 +371,24 @@ def test_jupyterlab_at_900_px_with_the_file_browser_open(browser, jupyter, artif
         assert not [e for e in errors if "meshlab" in e.lower()], errors
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "has", "lacks"),
+    [
+        ("partition", ("side A", "partition", "healed"), ("bridge", "cut link between nodes")),
+        ("partial-partition", ("bridge", "cut link between nodes"), ("side A",)),
+        ("node-failure", ("node death",), ("side A", "bridge", "partition")),
+    ],
+)
+def test_the_legend_names_the_partition_the_trace_has(
+    open_page, tmp_path, artifacts, scenario, has, lacks
+):
+    trace = ml.scenarios.run(scenario, seed=1)
+    page = _open(open_page, tmp_path, trace, scenario, 932)
+    legend = page.inner_text(f"{CANVAS} .ml-legend")
+    for s in has:
+        assert s in legend, (s, legend)
+    for s in lacks:
+        assert s not in legend, (s, legend)
+    page.locator(CANVAS).screenshot(path=str(artifacts / f"narrow-legend-{scenario}-900.png"))

@@ -47,9 +47,10 @@ export class Legend {
     if (has("handlerError"))
       parts.push(`<span><i class="ml-sw" style="background:${HANDLER_ERROR};border-radius:50%;color:${inkOn(HANDLER_ERROR)};font:bold 8px sans-serif;text-align:center;line-height:10px">!</i>handler error</span>`);
     if (has("drop")) parts.push(`<span style="color:${DROP}" title="a dropped message; ✕n→node: n messages dropped between two nodes">✕ dropped (✕n→node: between nodes)</span>`);
-    if (has("partition"))
+    if (has("sides")) parts.push(`<span style="color:${PARTITION}">▭ side A ┆ side B: a partition's sides</span>`);
+    if (has("partial"))
       parts.push(
-        `<span style="color:${PARTITION}">▭ side A ┆ side B: a partition's sides; ⌒┄ a cut link between nodes that still reach each other</span>` +
+        `<span style="color:${PARTITION}">⌒┄ a cut link between nodes that still reach each other</span>` +
           `<span style="color:${BRIDGE}">⇄ bridge: a node both ends of a cut link still reach</span>`,
       );
     if (has("system")) parts.push("<span>■ system actor</span>");

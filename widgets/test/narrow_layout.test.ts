@@ -164,11 +164,28 @@ describe("the legend", () => {
     ];
     const kinds = new TraceKinds();
     kinds.scan(storeOf(more));
-    expect([...kinds.marks]).toEqual(expect.arrayContaining(["partition", "drop", "hung", "failed"]));
+    // 3 nodes, n0 cut from n1 only: both still reach n2, a partial partition (no sides)
+    expect([...kinds.marks]).toEqual(expect.arrayContaining(["partial", "drop", "hung", "failed"]));
+    expect(kinds.marks.has("sides")).toBe(false);
+    // n0 cut from both others: two sides, and no cut link inside a side
+    // (both links cut at one time: the picture never shows the first alone)
+    const splitStore = storeOf([
+      ...evs,
+      { t: 100, kind: "link_down", node: "n0", peer: "n1", reason: "partition" },
+      { t: 100, kind: "link_down", node: "n0", peer: "n2", reason: "partition" },
+    ]);
+    const split = new TraceKinds();
+    split.scan(splitStore);
+    expect(split.marks.has("sides")).toBe(true);
+    const l2 = new Legend();
+    l2.render(splitStore, false);
+    expect(l2.el.textContent).toContain("side A");
+    expect(l2.el.textContent).not.toContain("bridge");
     expect(kinds.markers.has("partition")).toBe(true);
     legend.render(storeOf(more), false);
     const t2 = legend.el.textContent ?? "";
-    const order = ["failure", "partition", "idle", "hung", "✕ dropped", "side A", "bridge"].map((s) => t2.indexOf(s));
+    expect(t2).not.toContain("side A"); // a partial partition has no sides
+    const order = ["failure", "partition", "idle", "hung", "✕ dropped", "cut link", "bridge"].map((s) => t2.indexOf(s));
     expect(order.every((x) => x >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
