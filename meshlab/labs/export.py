@@ -15,9 +15,24 @@ from meshlab.labs import LABS, lab_module
 
 SOURCE = Path(__file__).resolve().parents[2] / "notebooks" / "labs"
 
+# meshlab is installed from its source: the name `meshlab` on PyPI is not known to be this
+# project, so the README never says `pip install meshlab`.
 README = """# {title}
 
-Open `{notebook}` in Jupyter (with meshlab installed: `pip install meshlab`) and follow it.
+## Install
+
+The lab runs in JupyterLab, with meshlab installed from its source: from the git repository
+your teacher names (put its URL in place of REPOSITORY-URL), or from a checkout of it. The
+name `meshlab` on PyPI may belong to another project.
+
+```sh
+python -m pip install jupyterlab "meshlab @ git+https://REPOSITORY-URL"   # from the repository
+python -m pip install jupyterlab -e path/to/meshlab                        # from a checkout
+```
+
+## Work
+
+Open `{notebook}` in JupyterLab (`jupyter lab {notebook}`) and follow it.
 Edit only the cell tagged `answer` (it defines `{answer}`): the grader reads that cell alone,
 runs the lab on seeds you have not seen, each twice, and scores it as the notebook explains.
 
