@@ -130,7 +130,7 @@ def test_tree_in_jupyterlab_at_notebook_width(lab, trace, artifacts):
     _both(page, "d.selected === ''")
 
 
-def test_two_views_of_one_model_follow_the_kernel_and_each_other(lab):
+def test_two_views_of_one_model_follow_the_kernel_and_each_other(lab, artifacts):
     page = lab
     # one store of events for the page: anywidget hands each view its own proxy of the model,
     # and the data path finds the one store by the model's key, so the trace is asked for once
@@ -161,6 +161,8 @@ def test_two_views_of_one_model_follow_the_kernel_and_each_other(lab):
     for n, name in ((0, "spacetime"), (1, "tree")):
         pressed = page.locator(CANVAS).nth(n).locator(".ml-toolbar button.ml-on")
         assert pressed.count() == 1 and f"ml-view-{name}" in pressed.get_attribute("class")
+    for n in (0, 1):  # each display as it stands: space-time above, the tree below
+        page.locator(CANVAS).nth(n).screenshot(path=str(artifacts / f"lab-two-displays-{n}.png"))
     # the kernel assigning the view the trait already holds brings the second along
     kernel(page, "canvas.view = 'spacetime'")
     _both(page, "d.view === 'spacetime' && !!d.stWindow")
