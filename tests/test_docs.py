@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,25 @@ def test_cli_md_names_every_command_option_and_choice(name):
             if not re.search(rf"(?<![\w-]){re.escape(str(choice))}(?![\w-])", text):
                 missing.append(f"{action.dest}={choice}")
     assert not missing, f"docs/cli.md does not mention {name}'s {', '.join(missing)}"
+
+
+def test_install_md_lists_every_runtime_dependency():
+    """docs/install.md's sentence names each package of pyproject's dependencies."""
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    text = (ROOT / "docs" / "install.md").read_text()
+    listed = re.search(r"The runtime dependencies are (.*?)\.", text, flags=re.S)
+    assert listed, "docs/install.md has no sentence listing the runtime dependencies"
+    for dep in deps:
+        name = re.match(r"[A-Za-z0-9_.-]+", dep)[0]
+        assert re.search(rf"\b{re.escape(name)}\b", listed[1]), f"install.md lacks {name}"
+
+
+def test_export_md_names_the_extra_that_brings_the_export_packages():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    text = (ROOT / "docs" / "export.md").read_text()
+    for package in ("perfetto", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http",
+                    "opentelemetry-exporter-otlp-json-file"):  # fmt: skip
+        [extra] = [e for e, deps in extras.items() if any(d.startswith(package) for d in deps)]
+        assert f"`{package}`" in text and f"`{extra}` extra" in text
