@@ -102,3 +102,36 @@ def test_the_schedule_varies_with_the_seed():
     plans = [lab.schedule(s) for s in range(10)]
     assert len({p["db_down"] for p in plans}) == 10
     assert len({tuple(p["poison"]) for p in plans}) == 10
+
+
+def _what_if(service):
+    """The notebook's what-if on seed 0: the run, and its fork without the outage."""
+    plan = lab.schedule(0)
+    base = ml.Run(lambda seed: lab.build(service, seed=seed), seed=0, until=plan["until"])
+    return base, base.fork(ml.fork.prevent("node_down", node="ndb"), at=plan["db_down"] - 0.5)
+
+
+def after_fork(diff, what):
+    row = diff.counts.filter(diff.counts["what"] == what)
+    return int(row["a"][0]), int(row["b"][0])
+
+
+def test_the_what_if_has_nothing_to_compare_for_the_starting_tree(starter):
+    # why the notebook's what-if cell does not fork the starting tree, and says so: it gave up
+    # before the fork's time, so both runs fail nothing and restart nothing after it
+    plan = lab.schedule(0)
+    gave_up = lab.checks(lab.run(starter, seed=0))[0].problems
+    assert gave_up and gave_up[0].t < plan["db_down"] - 0.5
+    diff = ml.Run.diff(*_what_if(starter))
+    assert after_fork(diff, "failures") == (0, 0) and after_fork(diff, "restarts") == (0, 0)
+
+
+def test_the_what_if_answers_the_question_for_the_solution(solution):
+    # docs/teaching.md's figures: without the outage, half the failures and every dead letter
+    # go, and the requests lost to the outage are answered
+    diff = ml.Run.diff(*_what_if(solution))
+    assert after_fork(diff, "failures") == (8, 4)
+    assert after_fork(diff, "restarts") == (8, 4)
+    assert after_fork(diff, "drops") == (46, 0)
+    resp = diff.messages.filter(diff.messages["msg_type"] == "resp")
+    assert int(resp["b"][0]) - int(resp["a"][0]) == 47
