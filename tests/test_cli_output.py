@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import meshlab as ml
-from meshlab.cli.names import natural_key, node_list
+from meshlab.cli.names import natural_key, node_list, node_states
 
 
 def meshlab(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -35,6 +35,10 @@ def test_node_names_sort_naturally_and_number_runs_are_summarised():
     assert node_list(["n0", "n1", "n3", "n4", "n5", "gw"]) == "gw, n0, n1, n3–n5"
     many = [f"n{i}" for i in range(0, 400, 2)]  # no two consecutive: no run to fold
     assert node_list(many) == "n0, n2, n4, n6, n8, n10 and 194 more"
+    # attach's NODES line: each node by name while few, grouped by state past that
+    assert node_states({"n10": "up", "n2": "down"}) == "n2 down  n10 up"
+    states = {f"n{i}": "down" if i in (7, 8) else "up" for i in range(1000)}
+    assert node_states(states) == "up 998: n0–n6, n9–n999  down 2: n7, n8"
 
 
 def test_info_names_many_nodes_in_one_short_line_with_separators(wide):

@@ -12,6 +12,7 @@ import sys
 import time
 
 from meshlab.cli import CliError
+from meshlab.cli.names import node_states
 
 CLEAR = "\x1b[H\x1b[2J"
 
@@ -98,15 +99,15 @@ def render(live, tracker, before: dict, interval: float, elapsed: float) -> str:
     for s in live.servers:
         reason = f"  ({s['reason']})" if s["status"] != "live" and s["reason"] else ""
         lines.append(
-            f"{s['name'] or '?':<16}{s['status']:<10}{s['next_seq']:>10}  {s['url']}" + reason
+            f"{s['name'] or '?':<16}{s['status']:<10}{s['next_seq']:>10,}  {s['url']}" + reason
         )
     lines.append("")
-    nodes = "  ".join(f"{n} {state}" for n, state in sorted(tracker.nodes.items()))
+    nodes = node_states(tracker.nodes)
     lines.append(f"NODES    {nodes or '(none yet)'}")
     by_status: dict[str, int] = {}
     for (_node, status), n in tracker.actors_by_status().items():
         by_status[status] = by_status.get(status, 0) + n
-    actors = "  ".join(f"{k} {v}" for k, v in sorted(by_status.items()))
+    actors = "  ".join(f"{k} {v:,}" for k, v in sorted(by_status.items()))
     lines.append(f"ACTORS   {actors or '(none yet)'}")
     rates: dict[str, float] = {}
     for (node, outcome), n in tracker.messages.items():

@@ -19,6 +19,8 @@ from typing import Any
 
 import polars as pl
 
+from meshlab.cli.names import node_states
+
 COLUMNS = ("actor", "node", "status", "mailbox", "processed", "restarts")
 WIDTHS = {"actor": 34, "node": 10, "status": 10, "mailbox": 9, "processed": 11, "restarts": 9}
 NUMERIC = {"mailbox", "processed", "restarts"}
@@ -180,7 +182,7 @@ class Board:
         live = self.live
         mode = "FOLLOWING" if self.follow else f"FROZEN ({self.pending:,} new events)"
         servers = "  ".join(f"{s['name'] or '?'} {s['status']}" for s in live.servers)
-        nodes = "  ".join(f"{n} {s}" for n, s in sorted(self.tracker.nodes.items()))
+        nodes = node_states(self.tracker.nodes)
         elapsed = time.monotonic() - self.started
         return [
             f"meshlab attach  {mode}  events {self.seen:,}  {elapsed:5.1f} s   {servers}",

@@ -57,3 +57,20 @@ def node_list(names: Iterable[str], shown: int = SHOWN) -> str:
         return ", ".join(text for text, _ in items)
     rest = sum(n for _, n in items[shown:])
     return ", ".join(text for text, _ in items[:shown]) + f" and {rest:,} more"
+
+
+def node_states(states: dict[str, str], shown: int = SHOWN) -> str:
+    """Each node with its state, in natural order; past ``shown`` nodes, grouped by state.
+
+    >>> node_states({"n10": "up", "n2": "down", "n1": "up"})
+    'n1 up  n2 down  n10 up'
+    >>> node_states({f"n{i}": "down" if i == 7 else "up" for i in range(200)})
+    'up 199: n0–n6, n8–n199  down 1: n7'
+    """
+    if len(states) <= shown:
+        return "  ".join(f"{n} {states[n]}" for n in sorted(states, key=natural_key))
+    groups: dict[str, list[str]] = {}
+    for name, state in states.items():
+        groups.setdefault(str(state), []).append(name)
+    order = sorted(groups, key=lambda s: (-len(groups[s]), s))  # the most common state first
+    return "  ".join(f"{s} {len(groups[s]):,}: {node_list(groups[s])}" for s in order)
