@@ -27,8 +27,8 @@ const TABLE_CSS = `
 .ml-table-head span:hover{color:var(--ml-c-headHover)}
 .ml-table-head .ml-num,.ml-table-row .ml-num{text-align:right}
 .ml-table-body{position:relative;flex:1;min-height:0}
-.ml-table-scroll{position:relative;overflow:auto;scroll-snap-type:y mandatory}
-.ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid var(--ml-c-rowEdge);scroll-snap-align:start}
+.ml-table-scroll{position:relative;overflow:auto}
+.ml-table-row{position:absolute;left:0;right:0;height:${ROW_H}px;cursor:pointer;border-bottom:1px solid var(--ml-c-rowEdge)}
 .ml-table-row:hover{background:var(--ml-c-rowHover)}
 .ml-table-row.ml-sel{background:var(--ml-c-rowSel)}
 .ml-table-row span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -108,6 +108,14 @@ export class ActorTableView {
     this.spacer = document.createElement("div");
     this.scroll.append(this.spacer);
     this.scroll.addEventListener("scroll", () => this.onChange(), on);
+    // a scroll comes to rest on a row's top, so the scroller (whole rows tall: fitRows) shows no
+    // half row; done when it ends, not by CSS scroll snapping, which snaps only to the rows in
+    // the page and so pulled a far jump back to them
+    this.scroll.addEventListener("scrollend", () => {
+      const top = this.scroll.scrollTop;
+      const to = Math.round(top / ROW_H) * ROW_H;
+      if (Math.abs(to - top) > 0.5 && to <= this.scroll.scrollHeight - this.scroll.clientHeight) this.scroll.scrollTop = to;
+    }, on);
     this.scroll.addEventListener("click", (e) => {
       const row = (e.target as HTMLElement).closest(".ml-table-row") as HTMLElement | null;
       if (row?.dataset.actor) this.h.selectActor(Number(row.dataset.actor));
@@ -229,7 +237,7 @@ export class ActorTableView {
 
   /**
    * Size the rows' scroller to the whole rows its room holds (a horizontal scrollbar's height
-   * added), so that with the rows snapping to its top no row is ever cut at its bottom edge:
+   * added), so that with a scroll resting on a row's top no row is ever cut at its bottom edge:
    * a half row there ran under the scrubber's markers.
    */
   private fitRows(): void {
