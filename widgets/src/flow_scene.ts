@@ -31,6 +31,8 @@ export interface FlowLine {
   type: number; // dominant type code
   /** The link between the two ends' nodes is cut at the playhead: what is sent is dropped. */
   cut: boolean;
+  /** Opacity by strength: a weak edge is thin and faint, so the busiest stand out. */
+  alpha: number;
   x0: number;
   y0: number;
   x1: number;
@@ -47,6 +49,11 @@ export interface FlowScene {
   /** Messages between actors of one node, per node index (node mode only). */
   within: Map<number, number>;
   maxRate: number;
+  /** Edges with messages in the window that are not drawn (weaker than the FLOW_KEEP busiest), and
+   * their messages: the caption says so. */
+  hidden: { edges: number; messages: number; aside: number };
+  /** Messages on all edges between distinct dots in the window. */
+  total: number;
   /** Cut links, one straight dashed chord per pair of dots, drawn as the topology draws a cut. */
   cuts: CutChord[];
   /** Partition side of each dot's index while the cut splits the mesh (empty otherwise). */
@@ -181,21 +188,59 @@ export function rateWidth(rate: number, max: number, maxW = 14): number {
   return Math.max(1.5, (maxW * Math.sqrt(rate)) / Math.sqrt(max));
 }
 
-/** Edges between placed dots; an edge whose end is not placed (filtered out) is left out. */
-export function flowLines(dots: FlowDot[], edges: { values(): Iterable<FlowEdge> }, w: number, maxW = 14, cut: (from: number, to: number) => boolean = () => false): { lines: FlowLine[]; within: Map<number, number>; maxRate: number } {
+/** At most this many edges are drawn for n dots: all of a ring or a sparse mesh, the busiest of a
+ * dense one (every ordered pair of 16 nodes is 240 bands, a solid mass). */
+export const flowKeep = (n: number): number => Math.min(150, Math.max(60, 2 * n));
+
+/** Opacity of an edge with `count` messages when the busiest has `max`: 0.2 (faint) .. 0.8. */
+export const edgeAlpha = (count: number, max: number): number => (max > 0 ? 0.2 + 0.6 * Math.sqrt(count / max) : 0.8);
+
+/**
+ * Edges between placed dots; an edge whose end is not placed (filtered out) is left out. Only the
+ * `keep` busiest are drawn; the rest are counted in `hidden`, never dropped silently. Edges
+ * `aside` (between zones other than the one zoomed into) are counted in `hidden.aside` alone.
+ */
+export function flowLines(
+  dots: FlowDot[],
+  edges: { values(): Iterable<FlowEdge> },
+  w: number,
+  maxW = 14,
+  cut: (from: number, to: number) => boolean = () => false,
+  keep = Infinity,
+  aside: (from: number, to: number) => boolean = () => false,
+): { lines: FlowLine[]; within: Map<number, number>; maxRate: number; hidden: { edges: number; messages: number; aside: number }; total: number } {
   const at = new Map(dots.map((d) => [d.idx, d]));
   const within = new Map<number, number>();
   let max = 0;
-  for (const e of edges.values()) if (e.from !== e.to && at.has(e.from) && at.has(e.to)) max = Math.max(max, e.count);
-  const lines: FlowLine[] = [];
+  let total = 0;
+  const between: FlowEdge[] = [];
+  let asideN = 0;
   for (const e of edges.values()) {
+    if (!e.count) continue;
     if (e.from === e.to) {
       within.set(e.from, (within.get(e.from) ?? 0) + e.count);
       continue;
     }
-    const a = at.get(e.from);
-    const b = at.get(e.to);
-    if (!a || !b) continue;
+    if (!at.has(e.from) || !at.has(e.to)) continue;
+    if (aside(e.from, e.to)) {
+      asideN++;
+      continue;
+    }
+    max = Math.max(max, e.count);
+    total += e.count;
+    between.push(e);
+  }
+  const hidden = { edges: 0, messages: 0, aside: asideN };
+  if (between.length > keep) {
+    between.sort((p, q) => q.count - p.count || p.from - q.from || p.to - q.to);
+    for (let i = keep; i < between.length; i++) hidden.messages += between[i].count;
+    hidden.edges = between.length - keep;
+    between.length = keep;
+  }
+  const lines: FlowLine[] = [];
+  for (const e of between) {
+    const a = at.get(e.from)!;
+    const b = at.get(e.to)!;
     // from the rim of one glyph to the rim of the other, so arrowheads stay visible
     const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
     const ux = (b.x - a.x) / len;
@@ -208,6 +253,7 @@ export function flowLines(dots: FlowDot[], edges: { values(): Iterable<FlowEdge>
       width: rateWidth(e.count, max, maxW),
       type: dominantType(e),
       cut: cut(e.from, e.to),
+      alpha: edgeAlpha(e.count, max),
       x0: a.x + ux * (a.r + 2),
       y0: a.y + uy * (a.r + 2),
       x1: b.x - ux * (b.r + 3),
@@ -216,7 +262,7 @@ export function flowLines(dots: FlowDot[], edges: { values(): Iterable<FlowEdge>
   }
   // thin over thick, so a quiet edge is never hidden under a busy one
   lines.sort((p, q) => q.width - p.width || p.from - q.from || p.to - q.to);
-  return { lines, within, maxRate: max / w };
+  return { lines, within, maxRate: max / w, hidden, total };
 }
 
 /** Distance from (x, y) to an edge's curve, sampled: the hover test. */

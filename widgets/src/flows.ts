@@ -126,6 +126,11 @@ export class EdgeTable implements FlowEdges {
     return id;
   }
 
+  /** The record of edge `id` (an id from idOf or bump). */
+  rec(id: number): FlowEdge {
+    return this.recs[id];
+  }
+
   /** Undo one bump of type `ty` on edge `id`. */
   unbump(id: number, ty: number): void {
     const e = this.recs[id];
@@ -352,25 +357,41 @@ export class FlowWindow {
 
   /** Rate, types and latency of one edge, from the messages in the window (on hover only). */
   detail(from: number, to: number, byNode: boolean): FlowDetail | null {
+    const id = (byNode ? this.nodeEdges : this.actorEdges).idOf(from, to);
+    return id < 0 ? null : this.detailOf([id], byNode);
+  }
+
+  /**
+   * Rate, types and latency of several edges taken as one (the node edges between two zones),
+   * by their ids; null when none has messages.
+   */
+  detailOf(ids: number[], byNode: boolean): FlowDetail | null {
     const edges = byNode ? this.nodeEdges : this.actorEdges;
-    const key = edges.idOf(from, to);
-    const e = key < 0 ? undefined : edges.get(pairKey(from, to));
-    if (!e) return null;
+    const want = new Set(ids.filter((id) => id >= 0));
+    if (!want.size) return null;
+    let count = 0;
+    const byType = new Map<number, number>();
+    for (const id of want) {
+      const e = edges.rec(id);
+      count += e.count;
+      for (const [ty, n] of e.types) if (n > 0) byType.set(ty, (byType.get(ty) ?? 0) + n);
+    }
+    if (!count) return null;
     const keys = byNode ? this.nKey : this.aKey;
     const c = this.src;
     const lat: number[] = [];
     let dropped = 0;
     for (let p = this.lo; p < this.hi; p++) {
       const m = this.byStart[p];
-      if (keys[m] !== key || c.mEndRow.data[m] < 0 || c.mEnd.data[m] > this.t) continue;
+      if (!want.has(keys[m]) || c.mEndRow.data[m] < 0 || c.mEnd.data[m] > this.t) continue;
       if (c.mDropped.data[m]) dropped++;
       else lat.push(c.mEnd.data[m] - c.mStart.data[m]);
     }
     lat.sort((a, b) => a - b);
-    const types = [...e.types].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const types = [...byType].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     return {
-      count: e.count,
-      rate: e.count / this.w,
+      count,
+      rate: count / this.w,
       types,
       delivered: lat.length,
       dropped,

@@ -1,7 +1,10 @@
 // The flows view ("who talks to whom"): actors on a circle in traffic order, edges for the
 // messages of a trailing window, thickness by rate and colour by type; nodes instead past a few
-// hundred actors. The wheel widens or narrows the window; hover an edge for its latency.
+// hundred actors, and the topology's zones past ZONE_MIN nodes (a click on a zone shows its
+// nodes, the "‹ all zones" button or a double-click on empty space goes back). The wheel widens
+// or narrows the window; hover an edge for its latency.
 import { FlowsRenderer } from "./draw_flows";
+import { ZONE_DOT } from "./flow_anchors";
 import { defaultWindow } from "./flows";
 import { typeColor } from "./palette";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
@@ -11,14 +14,17 @@ class FlowsView implements Renderer {
   private readonly flows: FlowsRenderer;
   private painted = false;
   private window = 0; // trace seconds, 0 = the default
+  /** The zone zoomed into, by name ("" for all zones). */
+  private focus = "";
 
   constructor(private readonly cx: ViewContext) {
     this.flows = new FlowsRenderer(cx.store);
   }
 
   paint(f: Frame): void {
-    const { store, folder, builder, root } = this.cx;
+    const { store, folder, builder, root, ctl } = this.cx;
     const s = folder.stateAt(f.t);
+    const meta = ctl.meta() as { meshos?: { zones?: Record<string, string> } };
     this.flows.paint(f.ctx, s, {
       t: f.t,
       area: { x: 10, y: 10, w: f.w - 20, h: f.h - 20 },
@@ -30,6 +36,8 @@ class FlowsView implements Renderer {
       hoverActor: f.hoverActor,
       typeIndex: (code) => builder.typeIndex(store, code),
       typeColor,
+      zoneFocus: this.focus,
+      zoneMeta: meta.meshos?.zones,
     });
     this.painted = true;
     const sc = this.flows.scene!;
@@ -40,7 +48,25 @@ class FlowsView implements Renderer {
     root.dataset.flowMs = this.flows.updateMs.toFixed(3);
     root.dataset.flowTouched = String(this.flows.win.touched); // messages added or removed
     // for tests: the edges as from>to:count, and where the selected actor is drawn
-    const name = (i: number) => store.str(sc.byNode ? store.nodeCodes[i] : store.actorCodes[i]);
+    const name = (i: number) => this.flows.dotName(i, sc.byNode);
+    // every text drawn (data-texts says what each box holds) and the size they were laid out
+    // for, as the topology publishes them: a test proves that none overlaps another
+    const texts = this.flows.texts;
+    root.dataset.textBoxes = texts.map((t) => `${t.x.toFixed(1)},${t.y.toFixed(1)},${t.w.toFixed(1)},${t.h.toFixed(1)}`).join(";");
+    root.dataset.texts = texts.map((t) => t.text).join("\n");
+    root.dataset.textArea = `${Math.round(f.w)}x${Math.round(f.h)}`;
+    // edges with traffic not drawn (weaker than the busiest shown) and labels with no room
+    root.dataset.flowHidden = `${sc.hidden.edges},${sc.hidden.messages},${sc.total}`;
+    root.dataset.flowLabels = `${sc.dots.length - this.flows.labelsLeftOut}/${sc.dots.length}`;
+    const zs = this.flows.zones;
+    root.dataset.flowZoneFocus = zs && zs.focus >= 0 ? zs.zoning.zones[zs.focus].name : "";
+    root.dataset.flowZones = zs
+      ? JSON.stringify({
+          source: zs.zoning.source,
+          zones: zs.zoning.zones.map((z) => ({ name: z.name, nodes: z.nodes.length })),
+          back: zs.back ? [zs.back.x, zs.back.y, zs.back.w, zs.back.h] : null,
+        })
+      : "";
     root.dataset.flowEdges = sc.lines.map((l) => `${name(l.from)}>${name(l.to)}:${l.count}`).sort().join(" ");
     // the cut links drawn (a~b, once per pair) and each dot's partition side, as the topology's data-sides
     root.dataset.flowCuts = sc.cuts.map((c) => `${name(c.a)}~${name(c.b)}`).join(" ");
@@ -67,9 +93,10 @@ class FlowsView implements Renderer {
     if (!this.painted) return "";
     const { store } = this.cx;
     const hit = this.flows.hitDot(x, y);
+    if (this.flows.hitBack(x, y)) return "back to all zones";
     if (hit) {
       const [i, byNode] = hit;
-      return byNode ? store.str(store.nodeCodes[i]) : `${store.str(store.actorCodes[i])}\n${store.str(store.actorClass[i])}`;
+      return byNode ? this.flows.dotTip(i) : `${store.str(store.actorCodes[i])}\n${store.str(store.actorClass[i])}`;
     }
     return this.flows.tip(x, y);
   }
@@ -77,9 +104,23 @@ class FlowsView implements Renderer {
   click(x: number, y: number): void {
     if (!this.painted) return;
     const { ctl } = this.cx;
+    if (this.flows.hitBack(x, y)) return this.zoom("");
     const hit = this.flows.hitDot(x, y);
     if (!hit) return ctl.select({ kind: "none" });
+    // a zone's dot opens the zone: its nodes on the circle, the other zones around them
+    if (hit[1] && hit[0] >= ZONE_DOT) return this.zoom(this.flows.zones?.zoning.zones[hit[0] - ZONE_DOT]?.name ?? "");
     return hit[1] ? ctl.selectNode(hit[0]) : ctl.selectActor(hit[0]);
+  }
+
+  dblclick(x: number, y: number): void {
+    if (this.painted && this.focus && !this.flows.hitDot(x, y)) this.zoom("");
+  }
+
+  /** Zoom into a zone by name ("" for all zones). */
+  private zoom(name: string): void {
+    if (name === this.focus) return;
+    this.focus = name;
+    this.cx.invalidate();
   }
 
   wheel(e: WheelEvent): boolean {
@@ -99,6 +140,6 @@ class FlowsView implements Renderer {
 export const flowsView: ViewModule = {
   name: "flows",
   label: "flows",
-  title: "who talks to whom: message rates between actors over a trailing window; wheel widens it (v)",
+  title: "who talks to whom: message rates between actors over a trailing window; wheel widens it, a click on a zone opens it (v)",
   create: (cx) => new FlowsView(cx),
 };

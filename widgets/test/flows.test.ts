@@ -241,7 +241,7 @@ describe("flow layout", () => {
     ]);
     expect(maxRate).toBe(100);
     // the two directions bow apart: hovering each one's middle finds that one
-    const sc = { byNode: false, cx: 0, cy: 0, radius: 100, dots, lines, within: new Map(), maxRate, cuts: [], sideOf: new Map() };
+    const sc = { byNode: false, cx: 0, cy: 0, radius: 100, dots, lines, within: new Map(), maxRate, hidden: { edges: 0, messages: 0, aside: 0 }, total: 0, cuts: [], sideOf: new Map() };
     for (const l of lines) {
       const dx = l.x1 - l.x0;
       const dy = l.y1 - l.y0;
@@ -325,7 +325,7 @@ describe("the flows view's node rings", () => {
 
 describe("cut links in the flows view", () => {
   const dots = [0, 1, 2, 3].map((idx) => ({ idx, x: 100 * idx, y: 0, r: 10, lx: 0, ly: 0, align: "center" as const }));
-  const line = (from: number, to: number, cut: boolean) => ({ from, to, x0: 0, y0: 0, x1: 0, y1: 0, width: 2, type: 0, count: 1, rate: 1, cut });
+  const line = (from: number, to: number, cut: boolean) => ({ from, to, x0: 0, y0: 0, x1: 0, y1: 0, width: 2, type: 0, count: 1, rate: 1, cut, alpha: 1 });
   it("draws one chord per cut pair, rim to rim, between actors only where a flow crosses the cut", () => {
     const lines = [line(0, 2, true), line(2, 0, true), line(1, 2, false), line(3, 1, true)];
     const cuts = cutChords(dots, lines, false, () => true);
