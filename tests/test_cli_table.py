@@ -3,6 +3,7 @@ code, reproduced by running ``meshlab`` (numbers aside) on files named as in the
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -62,7 +63,7 @@ def files(tmp_path_factory) -> Path:
 
 
 def test_the_table_has_the_rows_this_test_checks():
-    assert set(_table()) == {0, 1, 2, 130}
+    assert set(_table()) == {0, 1, 2, 130, 141}
 
 
 @pytest.mark.parametrize("command", ["info", "replay"])
@@ -125,3 +126,22 @@ def test_row_130_ctrl_c_and_serve_stopping_on_it(files):
     assert _interrupted(["run", "ping-pong", "--until", "1e9"], files, "started") == 130
     # serve's Ctrl-C is how it is stopped: a clean end, once it listens
     assert _interrupted(OPENERS["serve"]("r.mlog"), files, "listening") == 0
+
+
+def test_row_141_a_reader_that_went_away(files):
+    """``meshlab info r.mlog | head``, the reader gone before the first line: a quiet end."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "meshlab", "info", "r.mlog"],
+            cwd=files, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert out.returncode == 141
+    assert out.stderr.splitlines() == [_warning_line(files)]  # the cut log's warning, no error
+
+
+def _warning_line(files: Path) -> str:
+    return _meshlab(OPENERS["info"]("r.mlog"), files).stderr.splitlines()[0]
