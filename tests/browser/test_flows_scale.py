@@ -158,7 +158,15 @@ def test_flows_200_nodes_in_zones(browser, mesh200, artifacts, width, scheme):
     # flows between zones: every edge is between two zones' names
     edges = attr(page, "flow-edges").split()
     assert edges and all(re.fullmatch(r"n\d+–n\d+>n\d+–n\d+:\d+", e) for e in edges), edges[:4]
+    # hover the busiest band: the rate, types and latency of the messages between two zones
+    mx, my = (float(v) for v in attr(page, "flow-mid").split(","))
+    page.mouse.move(*canvas_xy(page, mx, my))
+    page.wait_for_selector(f"{CANVAS} .ml-tip:visible")
+    tip = page.inner_text(f"{CANVAS} .ml-tip")
+    assert re.search(r"n\d+–n\d+ → n\d+–n\d+: [\d.]+/s", tip), tip
+    assert "types: " in tip and "p50" in tip and "p99" in tip, tip
     page.screenshot(path=str(artifacts / f"flows-scale-200-zones-{width}-{scheme}.png"))
+    page.mouse.move(0, 0)
 
     # a click on a zone's dot opens it: its ten nodes on the circle among the other zones
     name = "n20–n29"
