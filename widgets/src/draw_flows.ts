@@ -304,8 +304,11 @@ export class FlowsRenderer {
     const reach = labelReach(probe, measure, area);
     const gap = 10;
     const fit = (rDot: number) => Math.max(20, Math.min(area.w / 2 - rDot - gap - reach.w, h / 2 - rDot - gap - reach.h));
-    const n = Math.max(1, ids.length);
-    const dotMax = (radius: number) => Math.max(byNode ? 6 : 3, Math.min(byNode ? 34 : 11, (Math.PI * radius) / n - (byNode ? 6 : 3)));
+    // places on the circle: a dot each, and an empty one between two chains of traffic
+    let n = Math.max(1, ids.length);
+    if (group) for (let k = 0; k < ids.length; k++) if (group(ids[k]) !== group(ids[(k + 1) % ids.length])) n++;
+    // neighbours' rings (status, side: up to 6 px past the dot) do not touch
+    const dotMax = (radius: number) => Math.max(byNode ? 6 : 3, Math.min(byNode ? 34 : 11, (Math.PI * radius) / n - 7));
     let radius = fit(byNode ? 34 : 11);
     const rMax = dotMax(radius);
     radius = fit(rMax);
