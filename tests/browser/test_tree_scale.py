@@ -194,3 +194,48 @@ def test_mixed_family_wraps_its_workers_beside_its_supervisors(
     page.screenshot(path=str(artifacts / f"tree-mixed-family-{width}-{scheme}.png"))
     assert not errors, errors
     page.close()
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [900, 1280])
+def test_every_restarted_actor_shows_its_restart_count(browser, tmp_path, artifacts, width, scheme):
+    # supervision-tree, seed 1, t=7.0105: every worker, shard and the cruncher has restarted.
+    # At 900 px "worker-0 ↻2" is wider than its column: the count goes under the name, not away
+    trace = ml.scenarios.run("supervision-tree", seed=1)
+    t = 7.0105
+    path = ml.Canvas(trace, view="tree").save_html(tmp_path / "st.html")
+    page = browser.new_page(
+        viewport={"width": width, "height": 800}, bypass_csp=True, color_scheme=scheme
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector(f"{CANVAS}[data-ready='1'][data-tree-shown]", timeout=60_000)
+    page.evaluate(f"(t) => {MODEL}.set('time', t)", t)
+    _wait(page, f"Math.abs(parseFloat(d.time) - {t}) < 1e-9 && d.treeTexts")
+    assert page.get_attribute(CANVAS, "data-theme") == scheme
+    actors = trace.state_at(t).actors
+    restarted = dict(actors.filter(pl.col("restarts") > 0).select("actor", "restarts").iter_rows())
+    assert len(restarted) >= 8, restarted  # api, jobs, three workers, three shards, cruncher
+    texts = json.loads(page.get_attribute(CANVAS, "data-tree-texts"))
+    drawn: dict[str, list[str]] = {}
+    for name, text, *_box in texts:
+        drawn.setdefault(name, []).append(text)
+    for actor, n in restarted.items():
+        lines = drawn.get(actor, [])
+        # exactly once, beside the name or under it
+        assert sum(f"↻{n}" in line for line in lines) == 1, (actor, n, lines)
+        assert any(not line.startswith("↻") for line in lines), lines  # its name too
+    # and no text runs into another
+    boxes = [tuple(b[2:]) for b in texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b), (texts[i], b)
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(artifacts / f"tree-restart-counts-{width}-{scheme}.png"))
+    assert not errors, errors
+    page.close()

@@ -87,6 +87,8 @@ export interface TreePicture {
   groupedRoots: number;
   /** The counts' version the texts were worded at (refreshTexts). */
   countsVersion: number;
+  /** Per shown index: the actor's restarts its name line was worded with (refreshTexts). */
+  restarts: number[];
 }
 
 /** A count with thousands separators, as en-US writes it (toLocaleString costs microseconds). */
@@ -139,7 +141,8 @@ export function pictureOf(
   shown.item.forEach((i) => {
     if (i >= 0 && m.counts.present(i)) shownPresent++;
   });
-  return { ...pic, place, hidden: m.counts.total("present") - shownPresent, countsVersion: m.counts.version };
+  const restarts = actor.map((a) => (a >= 0 ? s.restarts[a] : 0));
+  return { ...pic, place, hidden: m.counts.total("present") - shownPresent, countsVersion: m.counts.version, restarts };
 }
 
 /** The text forms of shown index k, from the most to the least informative: line 1's and line 2's. */
@@ -158,30 +161,40 @@ function formsOf(pic: Pick<TreePicture, "shown" | "actor" | "tagNode" | "grouped
   if (actor[k] < 0) return countForms(c, true);
   const a = actor[k];
   const seg = lastSegment(store.str(store.actorCodes[a]));
-  const rs = s.restarts[a] ? ` ↻${s.restarts[a]}` : "";
-  const one = [...new Set([`${seg}${rs}`, seg, seg.length > 6 ? `…${seg.slice(-5)}` : seg, seg.length > 3 ? `…${seg.slice(-3)}` : seg])];
+  const names = [...new Set([seg, seg.length > 6 ? `…${seg.slice(-5)}` : seg, seg.length > 3 ? `…${seg.slice(-3)}` : seg])];
   // grouped by node, a child of a supervisor on another node hangs from its own node's tag:
   // its second line names that supervisor, so the link is not lost
   const up = m.forest.parent[shown.item[k]];
   const sup = store.actorParent[a];
   const away = up >= 0 && m.actorOf[up] < 0 && sup >= 0 ? lastSegment(store.str(sup)) : "";
-  return [one, shown.folded[k] ? countForms(c, false)[1] : away ? [`↑ ${away}`, `↑${away}`] : []];
+  const two = shown.folded[k] ? countForms(c, false)[1] : away ? [`↑ ${away}`, `↑${away}`] : [];
+  const rs = s.restarts[a] ? `↻${s.restarts[a]}` : "";
+  if (!rs) return [names, two];
+  // the restart count is never dropped for want of width: beside the whole name when it fits,
+  // else on the second line when that is free (pickTexts drops it there when line 1 holds it),
+  // else beside a shortened name
+  if (!two.length) return [[`${seg} ${rs}`, ...names], [rs]];
+  return [[...new Set([`${seg} ${rs}`, ...names.slice(1).map((n) => `${n} ${rs}`), rs])], two];
 }
 
 /**
  * Re-word the count lines of folded items and stubs when the counts changed since the picture
  * was laid out (busy actors come and go, a failed actor becomes restarting, without a new
- * layout): each picks again among its forms within the same column range, so nothing it
- * avoided overlapping is overlapped. The cost is the folded items and stubs drawn.
+ * layout), and an actor's name line when its restarts did (a jump of the playhead across a
+ * restart need not change which actors are down): each picks again among its forms within the
+ * same column range, so nothing it avoided overlapping is overlapped. The cost is the items drawn.
  */
 export function refreshTexts(pic: TreePicture, m: TreeModel, store: EventStore, s: MeshState, measure: (s: string) => number): void {
-  if (pic.countsVersion === m.counts.version) return;
+  const recount = pic.countsVersion !== m.counts.version;
   pic.countsVersion = m.counts.version;
   const { shown } = pic;
   for (let k = 0; k < shown.item.length; k++) {
-    if (!(shown.item[k] < 0 || shown.folded[k])) continue;
-    const [a, b] = formsOf(pic, k, m, store, s);
-    pickTexts(pic.place, k, a, b, measure);
+    const a = pic.actor[k];
+    const restarted = a >= 0 && pic.restarts[k] !== s.restarts[a];
+    if (!restarted && !(recount && (shown.item[k] < 0 || shown.folded[k]))) continue;
+    if (a >= 0) pic.restarts[k] = s.restarts[a];
+    const [one, two] = formsOf(pic, k, m, store, s);
+    pickTexts(pic.place, k, one, two, measure);
   }
 }
 
@@ -269,6 +282,8 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
   ctx.font = FONT;
   ctx.fillStyle = THEME.label;
   for (let k = 0; k < n; k++) if (p.line1[k] && pic.tagNode[k] < 0) ctx.fillText(p.line1[k], p.px[k], textY(p, k, 1));
+  // a restart count moved under its name, in the name's font and colour
+  for (let k = 0; k < n; k++) if (line2Restart(p, k)) ctx.fillText(p.line2[k], p.px[k], textY(p, k, 2));
   ctx.font = BOLD;
   for (let k = 0; k < n; k++) {
     if (!p.line1[k] || pic.tagNode[k] < 0) continue;
@@ -276,12 +291,15 @@ export function paintTree(ctx: CanvasRenderingContext2D, pic: TreePicture, m: Tr
     ctx.fillText(p.line1[k], p.px[k], textY(p, k, 1));
   }
   for (let k = 0; k < n; k++) {
-    if (!p.line2[k]) continue;
+    if (!p.line2[k] || line2Restart(p, k)) continue;
     ctx.fillStyle = line2Color[k];
     ctx.fillText(p.line2[k], p.px[k], textY(p, k, 2));
   }
   ctx.restore();
 }
+
+/** Is item k's second line its restart count, moved there from beside a name too wide for both? */
+const line2Restart = (p: Placed, k: number) => p.line2[k].startsWith("↻");
 
 interface NodeKey {
   key: string;

@@ -259,6 +259,8 @@ export function pickTexts(p: Placed, i: number, forms1: string[], forms2: string
   };
   [p.line1[i], p.w1[i]] = pick(forms1);
   [p.line2[i], p.w2[i]] = pick(forms2);
+  // line 2 may carry what line 1 holds when it is wide enough (a restart count): not twice
+  if (p.line2[i] && p.line1[i].endsWith(` ${p.line2[i]}`)) [p.line2[i], p.w2[i]] = ["", 0];
 }
 
 /** Centre y of an item's first and second text line. */

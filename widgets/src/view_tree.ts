@@ -10,6 +10,7 @@ import { fmtTime } from "./scrubber";
 import type { Frame, Renderer, ViewContext, ViewModule } from "./renderer";
 import { statusName } from "./scene";
 import { hiddenCounts } from "./tree_budget";
+import { TEXT_LINE, textY } from "./tree";
 import { LifecycleIndex } from "./tree_flags";
 
 class TreeRenderer implements Renderer {
@@ -137,6 +138,19 @@ class TreeRenderer implements Renderer {
       if (item < 0 && !stubXy) stubXy = `${pic.place.px[k].toFixed(1)},${pic.place.py[k].toFixed(1)}`;
     });
     root.dataset.treeFolds = JSON.stringify(folds.slice(0, 100));
+    // each actor's text lines as drawn, with their boxes (x, y, w, h), for the legibility tests
+    const texts: [string, string, number, number, number, number][] = [];
+    const p = pic.place;
+    for (let k = 0; k < pic.actor.length && texts.length < 400; k++) {
+      if (pic.actor[k] < 0) continue;
+      const name = store.str(store.actorCodes[pic.actor[k]]);
+      for (const [n, line, tw] of [[1, p.line1[k], p.w1[k]], [2, p.line2[k], p.w2[k]]] as const) {
+        if (!line) continue;
+        const y = textY(p, k, n) - TEXT_LINE / 2;
+        texts.push([name, line, +(p.px[k] - tw / 2).toFixed(1), +y.toFixed(1), +tw.toFixed(1), TEXT_LINE]);
+      }
+    }
+    root.dataset.treeTexts = JSON.stringify(texts);
     root.dataset.treeStubXy = stubXy;
     // the fold to t (shared with every view) and the tree's own work, apart, for the benchmark
     root.dataset.treeFoldMs = (t1 - t0).toFixed(2);
