@@ -358,6 +358,10 @@ def test_header_chips_name_runs_and_no_text_overlaps(
     _caption, regions = boxes(page)
     got: dict[str, list[str]] = {}
     for text, (x, y, w, h) in zip(said, where, strict=True):
+        if text.endswith(" links"):
+            # a bundle's label, on its curve where it covers no text (checked above)
+            got.setdefault("bundles", []).append(text)
+            continue
         if not (text.startswith(("✂ ", "⇄", "side ")) or text in ("A", "B")):
             continue
         # each chip sits in one region's header, at its right end
@@ -375,6 +379,8 @@ def test_header_chips_name_runs_and_no_text_overlaps(
         assert forms in ({"side A", "side B"}, {"A", "B"}), forms
     else:
         assert {n: got.get(n) for n in want} == want, got
+    # the 49 links between the halves are one curve, labelled once
+    assert got.get("bundles", []) == (["✂ 49 links"] if case == "16-halves" else []), got
     # every header still reads its name and its state word in full
     assert all(n in said for n in regions), said
     assert said.count("· up") + said.count("up") == len(regions), said

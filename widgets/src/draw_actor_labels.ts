@@ -39,7 +39,8 @@ export function nameBoxes(texts: TextBox[]): TextBox[] {
 }
 
 /**
- * Clip what is drawn next to everywhere but the actors' names (each box and 1 px around it):
+ * Clip what is drawn next to everywhere but the actors' names (each box and 1 px around it; any
+ * text boxes, for the partition's curves):
  * a ring, a message or a curve passing a name breaks off at its letters instead of crossing
  * them, like a road under a town's name on a map. The caller saves and restores the context.
  */

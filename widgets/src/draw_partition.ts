@@ -21,6 +21,7 @@ import { paintPartial } from "./partition_partial";
 import { paintSides } from "./partition_sides";
 import type { Scene } from "./scene";
 import type { EventStore } from "./store";
+import type { TextBox } from "./zones";
 
 // what other files import from here
 export { BADGE_FONT, badgeText, type Badge } from "./partition_badges";
@@ -116,7 +117,8 @@ export class PartitionLayer {
     return a >= 0 && b >= 0 && a !== b;
   }
 
-  paint(ctx: CanvasRenderingContext2D, sc: Scene): void {
+  /** Paints the picture; `texts` (the texts drawn before) as paintPartial takes them. */
+  paint(ctx: CanvasRenderingContext2D, sc: Scene, texts: TextBox[] = []): void {
     const { sides, segments, badges, partial, arcs } = this.picture;
     this.captionBox = null;
     this.captionLines = [];
@@ -126,7 +128,7 @@ export class PartitionLayer {
     const split = !!sides && sides.groups.length > 1;
     if (sides && split) paintSides(ctx, sc, sides, segments);
     const name = (n: number) => this.name(n);
-    if (partial.length) paintPartial(ctx, sc, partial, arcs, split);
+    if (partial.length) paintPartial(ctx, sc, partial, arcs, split, texts);
     // the headers' chips over the curves, so a chip stays readable where a curve leaves its region
     paintChips(ctx, this.picture.chips);
     if (sides && (split || partial.length)) {

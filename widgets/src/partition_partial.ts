@@ -4,16 +4,22 @@
 // are placed with the other header chips, partition_chip.ts).
 import { fmtInt } from "./lod";
 import type { PartialCut } from "./partition";
-import { arcMiddle, type CutArc } from "./partition_arcs";
+import type { CutArc } from "./partition_arcs";
 import { BRIDGE_MARKS } from "./partition_chip";
 import { strokeCut } from "./draw_cut";
 import { BRIDGE, PARTITION, inkOn } from "./palette";
 import type { Scene } from "./scene";
+import { clipOutNames } from "./draw_actor_labels";
+import { widthOf } from "./text_width";
+import { overlaps, type TextBox } from "./zones";
+
+const BUNDLE_FONT = "bold 10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
 
 /**
  * A partial partition: the ends of cut links outlined dashed, the few bridges outlined, and a
  * dashed curve per cut link (or per block of many) between the two regions, over a halo so it
- * reads across regions.
+ * reads across regions. `texts` are the texts drawn before: the curves break off around them,
+ * and a bundle's label goes where it covers none and is added to them.
  */
 export function paintPartial(
   ctx: CanvasRenderingContext2D,
@@ -21,6 +27,7 @@ export function paintPartial(
   partial: PartialCut[],
   arcs: CutArc[],
   split: boolean,
+  texts: TextBox[] = [],
 ): void {
   const bridges = new Set(partial.flatMap((g) => (g.via.length <= BRIDGE_MARKS ? g.via : [])));
   const cannot = new Map<number, number[]>();
@@ -45,25 +52,43 @@ export function paintPartial(
       ctx.strokeRect(n.box.x - 2.5, n.box.y - 2.5, n.box.w + 5, n.box.h + 5);
     }
   }
-  // the curves under the chips, so a chip stays readable where a curve leaves its region
+  // the curves under the chips, so a chip stays readable where a curve leaves its region, and
+  // broken off around the texts drawn before (a header's name and state, an actor's name)
+  ctx.save();
+  clipOutNames(ctx, texts);
   for (const c of arcs) {
     ctx.beginPath();
     ctx.moveTo(c.x0, c.y0);
     ctx.quadraticCurveTo(c.cx, c.cy, c.x1, c.y1);
     strokeCut(ctx, c, c.count > 1);
-    if (c.count > 1) {
-      // a bundle says how many links it stands for, at its middle
-      const [mx, my] = arcMiddle(c);
-      const label = `✂ ${fmtInt(c.count)} links`;
-      ctx.font = "bold 10px system-ui, -apple-system, 'Liberation Sans', sans-serif";
-      const w = ctx.measureText(label).width + 10;
+  }
+  ctx.restore();
+  ctx.font = BUNDLE_FONT;
+  for (const c of arcs) {
+    if (c.count <= 1) continue;
+    // a bundle says how many links it stands for, on its curve: at its middle, else the nearest
+    // point along it where the label covers no text; nowhere, it is left to the caption
+    const label = `✂ ${fmtInt(c.count)} links`;
+    const w = widthOf(ctx, BUNDLE_FONT, label) + 10;
+    for (const at of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+      const [mx, my] = curvePoint(c, at);
+      const box: TextBox = { text: label, x: mx - w / 2, y: my - 8, w, h: 16, bold: true, ink: "chip" };
+      if (texts.some((t) => overlaps(t, box))) continue;
+      texts.push(box);
       ctx.fillStyle = PARTITION;
       ctx.beginPath();
-      ctx.roundRect(mx - w / 2, my - 8, w, 16, 8);
+      ctx.roundRect(box.x, box.y, w, 16, 8);
       ctx.fill();
       ctx.fillStyle = inkOn(PARTITION);
       ctx.textAlign = "center";
       ctx.fillText(label, mx, my + 0.5);
+      break;
     }
   }
+}
+
+/** The point at `t` (0 to 1) along a cut's curve. */
+function curvePoint(c: CutArc, t: number): [number, number] {
+  const u = 1 - t;
+  return [u * u * c.x0 + 2 * u * t * c.cx + t * t * c.x1, u * u * c.y0 + 2 * u * t * c.cy + t * t * c.y1];
 }

@@ -58,7 +58,7 @@ class TopologyRenderer implements Renderer {
     const names = nameBoxes(texts);
     f.ctx.save();
     clipOutNames(f.ctx, names);
-    this.partition.paint(f.ctx, sc);
+    this.partition.paint(f.ctx, sc, texts);
     f.ctx.restore();
     this.partition.publish(root);
     if (sc.caption && pic.sides && pic.sides.groups.length > 1 && root.dataset.captionBox) {
