@@ -18,6 +18,7 @@ from meshlab.canvas.synthetic import synthetic_trace
 from .replay_page import CANVAS
 
 SIZES = [(1280, "light"), (900, "dark")]
+ALL_SIZES = [(1280, "light"), (1280, "dark"), (900, "light"), (900, "dark")]
 
 
 def attr(page, name: str) -> str:
@@ -84,7 +85,7 @@ def canvas_xy(page, x: float, y: float) -> tuple[float, float]:
 def test_flows_few_actors_every_name_written(browser, tmp_path, artifacts, scenario, t):
     trace = ml.scenarios.run(scenario, seed=1)
     path = ml.Canvas(trace, height=620, time=t, view="flows").save_html(tmp_path / "s.html")
-    for width, scheme in SIZES:
+    for width, scheme in ALL_SIZES:
         context, page, errors = open_html(browser, path, width, scheme)
         said = texts_on_canvas(page)
         n = len(dots(page))
@@ -104,7 +105,7 @@ def mesh16(tmp_path_factory):
     return ml.Canvas(trace, height=620, time=15.0, view="flows").save_html(out)
 
 
-@pytest.mark.parametrize("width,scheme", SIZES)
+@pytest.mark.parametrize("width,scheme", ALL_SIZES)
 def test_flows_16_nodes_legible(browser, mesh16, artifacts, width, scheme):
     context, page, errors = open_html(browser, mesh16, width, scheme)
     wait(page, "d.lod === 'aggregate'")
