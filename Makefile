@@ -13,7 +13,8 @@ BINDER_VENV := .venv-binder
 BINDER_STAMP := $(BINDER_VENV)/.installed-stamp
 NB_RUNNER := 'pytest>=8' 'nbval>=0.11' 'pytest-timeout>=2.3'
 
-.PHONY: setup core lab test test-notebooks test-pure sanitize replay bench lint docs clean
+.PHONY: setup core lab test check test-widgets test-notebooks test-pure sanitize replay bench lint
+.PHONY: docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -60,14 +61,32 @@ replay: setup core
 	$(BIN)/meshlab replay build/supervision-tree.parquet --html build/supervision-tree.html
 	@echo "open build/supervision-tree.html in a browser"
 
-test: setup core $(NODE_STAMP) $(BINDER_STAMP)
+# `make test` runs in four steps; within a step, jobs that do not depend on each other run at
+# once (make -j), each job's output printed whole when it ends. A failed job fails the step.
+#   1. the installs: .venv (then the C core), widgets/node_modules, the binder venv
+#   2. the static checks: ruff and mypy | tsc, eslint and vitest
+#   3. the suite on two pytest-xdist workers (conftest.py keeps a module's tests in one worker;
+#      the groups go out in collection order, the long browser modules first),
+#      then the Ray tests alone: a Ray cluster started beside other work on a 2-core machine
+#      can miss the window its raylet has to register
+#   4. the notebooks in the binder venv | the pure-Python core | the sanitizer build
+JOBS := $(MAKE) --no-print-directory -j3 --output-sync=target
+
+test:
+	$(JOBS) setup core $(NODE_STAMP) $(BINDER_STAMP)
+	$(JOBS) check test-widgets
+	$(BIN)/python -m pytest tests meshlab -q -m "not ray" \
+	  -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest tests -q -m ray
+	$(JOBS) test-notebooks test-pure sanitize
+
+check: setup
 	$(BIN)/ruff check $(PY_TREES)
 	$(BIN)/ruff format --check $(PY_TREES)
 	$(BIN)/mypy
+
+test-widgets: $(NODE_STAMP)
 	cd widgets && npm run --silent typecheck && npm run --silent lint && npm run --silent test
-	$(BIN)/python -m pytest tests meshlab -q
-	$(MAKE) --no-print-directory test-notebooks
-	$(MAKE) --no-print-directory test-pure sanitize
 
 # Every notebook (tutorials, labs, lab solutions) run top to bottom in the binder venv, on a
 # kernel of that venv (--nbval-current-env: never a kernel spec found elsewhere on the machine).

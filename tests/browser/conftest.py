@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts"
 # MESHLAB_CHROMIUM names another browser binary (or a missing one, to see the skip notice)
 CHROMIUM = os.environ.get("MESHLAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# the root conftest.py counts the skips that say this (it runs where pytest-xdist reports)
 NO_CHROMIUM = "Chromium is not installed (apt-get install -y chromium fonts-liberation)"
 
 
@@ -26,22 +27,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-def pytest_terminal_summary(terminalreporter):
-    """A green run that skipped the browser tests must say so, loudly, at the end."""
-    skipped = [
-        r for r in terminalreporter.stats.get("skipped", []) if NO_CHROMIUM in str(r.longrepr)
-    ]
-    if skipped:
-        terminalreporter.write_line(
-            f"NOTE: {len(skipped)} browser tests were SKIPPED because Chromium is not "
-            "installed; nothing was checked in a browser. Install it with "
-            "`apt-get install -y chromium fonts-liberation` and run again (with CI set, "
-            "they fail instead of skipping).",
-            yellow=True,
-            bold=True,
-        )
 
 
 @pytest.fixture(scope="session")
