@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 import meshlab as ml
+from meshlab.canvas.synthetic import synthetic_trace
 
 from . import replay_page
 from .replay_page import CANVAS
@@ -405,3 +406,73 @@ def assert_maintenance_and_side_both_read(page, node: str) -> None:
     sides = page.get_attribute(CANVAS, "data-sides").split("|")
     letter = "AB"[next(i for i, g in enumerate(sides) if node in g.split(","))]
     assert f"side {letter}" in header or letter in header, header
+
+
+# The pixels of each text box the canvas reports, at its device scale, as bytes per box.
+BOX_PIXELS = """(boxes) => {
+  const c = document.querySelector('.meshlab-canvas canvas.ml-main');
+  const s = c.width / c.getBoundingClientRect().width;
+  const g = c.getContext('2d');
+  return boxes.map(([x, y, w, h]) => {
+    const X = Math.floor(x * s), Y = Math.floor(y * s);
+    return Array.from(g.getImageData(X, Y, Math.ceil((x + w) * s) - X,
+                                     Math.ceil((y + h) * s) - Y).data).join(',');
+  });
+}"""
+
+
+@functools.cache
+def busy_zones_trace():
+    return synthetic_trace(
+        actors=100_000, nodes=200, messages=300_000, span=30.0, failures=300, seed=2
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(1280, "light"), (900, "dark"), (900, "light"), (1280, "dark")]
+)
+def test_messages_in_flight_never_cross_a_zone_text(browser, tmp_path, artifacts, width, scheme):
+    # 100,000 actors on 200 nodes with 300,000 messages: at t=15 hundreds are in flight between
+    # the cells, and their dots and lines passed over the headers ("n30–n3●"). Each header
+    # text's pixels must be the same with every message drawn and with none.
+    t = 15.0
+    context, page, errors = replay_page.open_replay(
+        browser,
+        tmp_path,
+        busy_zones_trace(),
+        "busy",
+        width=width,
+        scheme=scheme,
+        time=t,
+        ready_timeout=90_000,
+    )
+    try:
+        wait(page, f"Math.abs(parseFloat(d.time) - {t}) < 1e-9 && d.zones && d.texts")
+        assert_no_overlap(page)
+        assert int(page.get_attribute(CANVAS, "data-in-flight")) > 50
+        zones = json.loads(page.get_attribute(CANVAS, "data-zones"))["zones"]
+        assert len(zones) >= 10
+        # the zones' texts: their headers (a line high, 15 px) and their cells' names (12 px)
+        heads = [
+            (s, b)
+            for s, b in zip(texts(page), text_boxes(page), strict=True)
+            if any(
+                z[0] <= b[0] and b[0] + b[2] <= z[0] + z[2] + 0.5 and z[1] <= b[1] < z[1] + z[3]
+                for z in (zz["box"] for zz in zones)
+            )
+        ]
+        assert sum(b[3] > 12.5 for _s, b in heads) >= len(zones), heads
+        boxes = [list(b) for _s, b in heads]
+        page.screenshot(path=str(artifacts / f"zones-messages-{width}-{scheme}.png"))
+        with_msgs = page.evaluate(BOX_PIXELS, boxes)
+        whole = page.evaluate(BOX_PIXELS, [[0, 0, width - 300, 500]])
+        # the same frame with no message drawn (a message type no message has)
+        page.evaluate("() => window.meshlabReplay.model.set('type_filter', 'no such type')")
+        wait(page, "d.inFlight === '0'")
+        without = page.evaluate(BOX_PIXELS, boxes)
+        assert page.evaluate(BOX_PIXELS, [[0, 0, width - 300, 500]]) != whole  # messages were drawn
+        crossed = [s for (s, _b), a, b in zip(heads, with_msgs, without, strict=True) if a != b]
+        assert not crossed, f"messages drawn over the zones' texts {crossed}"
+        assert not errors, errors
+    finally:
+        context.close()

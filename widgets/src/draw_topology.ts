@@ -11,7 +11,7 @@ import { paintRegions } from "./draw_regions";
 import { paintTransient } from "./draw_transient";
 import { THEME } from "./palette";
 import type { Scene } from "./scene";
-import { paintZoneColumn, paintZoneFooter, paintZoneOverview } from "./draw_zones";
+import { clipOutZoneHeaders, paintZoneColumn, paintZoneFooter, paintZoneOverview } from "./draw_zones";
 import type { TextBox } from "./zones";
 
 // what other files import from here
@@ -57,6 +57,10 @@ function paintMoving(ctx: CanvasRenderingContext2D, sc: Scene, o: PaintOptions, 
   paintLinks(ctx, sc, texts);
   // actors (none in the zone overview: its cells count them)
   if (!sc.lod.aggregateActors && !(sc.zones && sc.zones.focus < 0)) paintActors(ctx, sc, o, texts);
-  // over the names' boxes nothing passing is drawn (a drop's cross steps off them)
+  // over the names' boxes nothing passing is drawn (a drop's cross steps off them), nor over
+  // the zones' headers and cells' names
+  ctx.save();
+  if (sc.zones) clipOutZoneHeaders(ctx, sc.zones, texts);
   paintTransient(ctx, sc, nameBoxes(texts));
+  ctx.restore();
 }

@@ -178,6 +178,37 @@ export function paintZoneOverview(ctx: CanvasRenderingContext2D, sc: Scene, zs: 
   ctx.restore();
 }
 
+/**
+ * Where the zones' headers are written: each zone's header lines in the overview; zoomed, the
+ * side column's rows, its button back and its last row. Nothing passing (messages in flight,
+ * their lines, rings, drops) is drawn there: a dot over "n30–n39" made it read "n30–n3●".
+ */
+export function zoneHeaderBands(zs: SceneZones): Rect[] {
+  if (zs.focus < 0) return zs.zones.flatMap((z) => z.lines);
+  const out = zs.zones.map((z) => z.box);
+  if (zs.back) out.push(zs.back);
+  if (zs.more) out.push(zs.more);
+  return out;
+}
+
+/**
+ * Clip what is drawn next to everywhere but the headers' bands and the texts already drawn (a
+ * cell's name and count: a message's line breaks off at its letters, as at an actor's name).
+ * The caller saves and restores.
+ */
+export function clipOutZoneHeaders(ctx: CanvasRenderingContext2D, zs: SceneZones, texts: TextBox[]): void {
+  // one clip for the bands and one for the texts (a header's text lies in its band: two boxes
+  // wound the other way over the same pixels would count -1, inside the non-zero rule's clip);
+  // the boxes of each never overlap one another
+  for (const boxes of [zoneHeaderBands(zs), texts]) {
+    ctx.beginPath();
+    ctx.rect(-1e5, -1e5, 2e5, 2e5);
+    // each box wound the other way, so the non-zero rule leaves it out
+    for (const b of boxes) ctx.rect(b.x + b.w + 1, b.y - 1, -(b.w + 2), b.h + 2);
+    ctx.clip();
+  }
+}
+
 /** A cell's count of its worst trouble: failed, else restarting, else hung actors. */
 function cellMarks(n: SceneNode): { text: string; ink: string } | null {
   if (n.counts.failed) return { text: `✕${short(n.counts.failed)}`, ink: "failed" };
