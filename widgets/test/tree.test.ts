@@ -205,3 +205,16 @@ describe("tidy supervision tree", () => {
   });
 });
 
+
+describe("a restart count on the line under a name too wide for both", () => {
+  // eight leaves in 480 px: 60 px columns; 6 px a character
+  const lay = tidyTree({ parent: [-1, 0, 0, 0, 0, 0, 0, 0, 0] });
+  const rect = { x: 0, y: 0, w: 480, h: 200 };
+  const measure = (t: string) => [...t].length * 6;
+  it("stays beside the name when both fit, and goes under it when they do not", () => {
+    const forms = (name: string): [string[], string[]] => [[`${name} ↻2`, name, `…${name.slice(-3)}`], ["↻2"]];
+    const p = placeItems(lay, rect, [[], forms("api")[0], forms("worker-0")[0]], [[], forms("api")[1], forms("worker-0")[1]], measure);
+    expect([p.line1[1], p.line2[1]]).toEqual(["api ↻2", ""]);
+    expect([p.line1[2], p.line2[2]]).toEqual(["worker-0", "↻2"]);
+  });
+});
