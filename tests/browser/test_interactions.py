@@ -78,7 +78,8 @@ def test_keyboard_map_in_a_real_page(page, sup, artifacts):
     # v: the next view, in toolbar order; the toolbar's button follows
     page.keyboard.press("v")
     _wait(page, "m.get('view') === 'tree'")
-    assert "ml-on" in (page.get_attribute(f"{CANVAS} .ml-view-tree", "class") or "")
+    # the toolbar redraws after the model changes: wait for it rather than race it
+    page.wait_for_selector(f"{CANVAS} .ml-view-tree.ml-on")
     # c folds the selection's subtree in the tree view, and unfolds it
     page.evaluate(f"{MODEL}.set('time', {T_FAIL})")
     page.evaluate(f"{MODEL}.set('selected', 'root/api')")
