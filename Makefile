@@ -65,10 +65,10 @@ replay: setup core
 # once (make -j), each job's output printed whole when it ends. A failed job fails the step.
 #   1. the installs: .venv (then the C core), widgets/node_modules, the binder venv
 #   2. the static checks: ruff and mypy | tsc, eslint and vitest
-#   3. the suite on two pytest-xdist workers (conftest.py keeps a module's tests in one worker;
-#      the groups go out in collection order, the long browser modules first),
-#      then the Ray tests alone: a Ray cluster started beside other work on a 2-core machine
-#      can miss the window its raylet has to register
+#   3. the suite on two pytest-xdist workers, a module's tests in one worker (its module-scoped
+#      fixtures made once), the modules handed out in collection order (the long browser ones
+#      first); then the Ray tests alone: a Ray cluster started beside other work on a 2-core
+#      machine can miss the window its raylet has to register
 #   4. the notebooks in the binder venv | the pure-Python core | the sanitizer build
 JOBS := $(MAKE) --no-print-directory -j3 --output-sync=target
 
@@ -76,7 +76,7 @@ test:
 	$(JOBS) setup core $(NODE_STAMP) $(BINDER_STAMP)
 	$(JOBS) check test-widgets
 	$(BIN)/python -m pytest tests meshlab -q -m "not ray" \
-	  -n 2 --dist loadgroup --no-loadscope-reorder
+	  -n 2 --dist loadfile --no-loadscope-reorder
 	$(BIN)/python -m pytest tests -q -m ray
 	$(JOBS) test-notebooks test-pure sanitize
 

@@ -13,24 +13,6 @@ import os
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # Ray then uses 127.0.0.1 throughout
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) a module's tests run in
-    one worker, so a module-scoped fixture (a JupyterLab page, a trace) is made once; the
-    tests that start a Ray cluster (``make test`` runs them alone, after) run in one worker
-    and first, so no two Ray clusters share the machine. Without xdist nothing changes."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    import pytest
-
-    ray = [item for item in items if item.get_closest_marker("ray")]
-    rest = [item for item in items if not item.get_closest_marker("ray")]
-    for item in ray:
-        item.add_marker(pytest.mark.xdist_group("ray"))
-    for item in rest:
-        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-    items[:] = ray + rest
-
-
 def pytest_terminal_summary(terminalreporter):
     """A green run that skipped the browser tests must say so, loudly, at the end. (Here,
     not in tests/browser/conftest.py: with pytest-xdist only this file is loaded where the
