@@ -119,10 +119,14 @@ export function layoutCells(count: number, r: Rect): Rect[] {
   if (!count) return [];
   const cols = gridColumns(count, r.w, r.h, 1.8);
   const rows = Math.ceil(count / cols);
-  const w = Math.max(1, (r.w - CELL_GAP * (cols - 1)) / cols);
-  const h = Math.max(1, Math.min((r.h - CELL_GAP * (rows - 1)) / rows, w * 1.2, 80));
+  // the gaps narrow where they would leave a cell under a pixel (many nodes in a small zone),
+  // and a cell is under a pixel only where the rect has less than one per cell: never past it
+  const gx = Math.min(CELL_GAP, Math.max(0, (r.w - cols) / Math.max(1, cols - 1)));
+  const gy = Math.min(CELL_GAP, Math.max(0, (r.h - rows) / Math.max(1, rows - 1)));
+  const w = (r.w - gx * (cols - 1)) / cols;
+  const h = Math.min((r.h - gy * (rows - 1)) / rows, w * 1.2, 80);
   const out: Rect[] = [];
-  for (let i = 0; i < count; i++) out.push({ x: r.x + (i % cols) * (w + CELL_GAP), y: r.y + Math.floor(i / cols) * (h + CELL_GAP), w, h });
+  for (let i = 0; i < count; i++) out.push({ x: r.x + (i % cols) * (w + gx), y: r.y + Math.floor(i / cols) * (h + gy), w, h });
   return out;
 }
 

@@ -144,8 +144,21 @@ describe("zone layout", () => {
           if (style === 0 && cells.every((c) => c.box.h >= CELL_NAMED_H && c.box.w >= 30)) expect(cellNames.length).toBe(n);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 150, examples: [[361, 600, 302, 1, 0, true]] },
     );
+  });
+
+  it("many nodes in a small zone: the gaps between cells narrow so the cells stay in its body", () => {
+    // 46 racks of 8 in a 412 × 282 stage cut by a partition: a zone's body is 4.7 px tall, two
+    // rows of cells with a 3 px gap between them ran out of it
+    const ns = names(361, 1);
+    const zoning = assignZones(ns, ns.map((_, i) => i), () => undefined);
+    const lay = layoutZones(zoning, 361, { x: 10, y: 10, w: 600 * 0.72 - 20, h: 282 }, CAPTION_FOOTER_H);
+    const zb = lay.zones[0];
+    expect(zb.body.h).toBeLessThan(5);
+    for (const node of zoning.zones[0].nodes) expect(inside(lay.cells[node]!, zb.body)).toBe(true);
+    const cells = zoning.zones[0].nodes.map((node) => lay.cells[node]!);
+    for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) expect(overlaps(cells[i], cells[j])).toBe(false);
   });
 
   it("zoomed into a zone: its nodes at full detail, every zone listed or summed, no overlap", { timeout: 30_000 }, () => {
