@@ -161,9 +161,12 @@ function zoneGrid(zoning: Zoning, nNodes: number, area: Rect, footerH: number): 
     const box = { x: grid.x + (i % cols) * (w + ZONE_GAP), y: grid.y + Math.floor(i / cols) * (h + ZONE_GAP), w, h };
     // two header lines when the cells keep room for their names under them, else one
     const nLines = h - 2 * LINE_H - 2 * ZONE_PAD >= 2 * CELL_NAME_H * Math.ceil(z.nodes.length / gridColumns(z.nodes.length, w, h, 1.8)) ? 2 : 1;
+    // the 2 px above and below the header shrink in a zone barely a line tall (50 zones on a
+    // short page cut by a partition: 16.8 px), so that its header stays inside it
+    const pad = Math.max(0, Math.min(2, (h - nLines * LINE_H) / 2));
     const lines: Rect[] = [];
-    for (let k = 0; k < nLines; k++) lines.push({ x: box.x + ZONE_PAD, y: box.y + 2 + k * LINE_H, w: w - 2 * ZONE_PAD, h: LINE_H });
-    const top = 2 + nLines * LINE_H + 2;
+    for (let k = 0; k < nLines; k++) lines.push({ x: box.x + ZONE_PAD, y: box.y + pad + k * LINE_H, w: w - 2 * ZONE_PAD, h: LINE_H });
+    const top = pad + nLines * LINE_H + pad;
     const body = { x: box.x + ZONE_PAD, y: box.y + top, w: Math.max(1, w - 2 * ZONE_PAD), h: Math.max(1, h - top - ZONE_PAD) };
     layoutCells(z.nodes.length, body).forEach((c, k) => (cells[z.nodes[k]] = cellBox(c.x, c.y, c.w, c.h)));
     return { zone: i, box, lines, body };

@@ -144,7 +144,7 @@ describe("zone layout", () => {
           if (style === 0 && cells.every((c) => c.box.h >= CELL_NAMED_H && c.box.w >= 30)) expect(cellNames.length).toBe(n);
         },
       ),
-      { numRuns: 150, examples: [[361, 600, 302, 1, 0, true]] },
+      { numRuns: 150, examples: [[361, 600, 302, 1, 0, true], [400, 600, 338, 1, 0, true]] },
     );
   });
 
@@ -159,6 +159,16 @@ describe("zone layout", () => {
     for (const node of zoning.zones[0].nodes) expect(inside(lay.cells[node]!, zb.body)).toBe(true);
     const cells = zoning.zones[0].nodes.map((node) => lay.cells[node]!);
     for (let i = 0; i < cells.length; i++) for (let j = i + 1; j < cells.length; j++) expect(overlaps(cells[i], cells[j])).toBe(false);
+  });
+
+  it("a zone barely a line tall keeps its header inside it", () => {
+    // 50 racks on a 600 × 338 page cut by a partition: zones 16.8 px tall, under the 2 + 15 px
+    // a header line took
+    const ns = names(400, 1);
+    const zoning = assignZones(ns, ns.map((_, i) => i), () => undefined);
+    const lay = layoutZones(zoning, 400, { x: 10, y: 10, w: 600 * 0.72 - 20, h: 318 }, CAPTION_FOOTER_H);
+    expect(lay.zones[0].box.h).toBeLessThan(17);
+    for (const zb of lay.zones) for (const l of zb.lines) expect(inside(l, zb.box)).toBe(true);
   });
 
   it("zoomed into a zone: its nodes at full detail, every zone listed or summed, no overlap", { timeout: 30_000 }, () => {
