@@ -50,6 +50,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def isolated_env(cfg: Path) -> dict[str, str]:
+    """This process's environment with Jupyter's config, data, runtime, settings and workspaces
+    under ``cfg``: a server started with it reads nothing of the user's own Jupyter setup."""
+    env = dict(os.environ)
+    for var, sub in (
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+    ):
+        (cfg / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(cfg / sub)
+    return env
+
+
 def _quiet_settings(cfg: Path) -> None:
     """The user settings a test server starts with: no news, no update checks."""
     notif = cfg / "settings" / "@jupyterlab" / "apputils-extension"
@@ -97,16 +113,7 @@ def jupyter_server(
     data, runtime and settings under ``cfg`` (its log in ``cfg/server.log``); yields its URL
     and stops it afterwards. If it has not answered within ``timeout`` seconds, or it exited,
     ``fail`` is called with the log (a test passes ``pytest.fail``)."""
-    env = dict(os.environ)
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-    ):
-        (cfg / sub).mkdir(parents=True, exist_ok=True)
-        env[var] = str(cfg / sub)
+    env = isolated_env(cfg)
     # The kernel must find this checkout's meshlab and the real ipykernel: use this Python.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     _quiet_settings(cfg)

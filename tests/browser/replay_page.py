@@ -23,6 +23,12 @@ def open_replay(
     at ``width`` x 800 in ``scheme`` and wait for data-ready; (context, page, errors), the page's
     uncaught errors collected in ``errors``."""
     path = ml.Canvas(trace, height=620, **state).save_html(tmp_path / f"{name}.html")
+    return open_html(browser, path, width=width, scheme=scheme, ready_timeout=ready_timeout)
+
+
+def open_html(browser, path, *, width=1280, scheme="light", ready_timeout=30_000):
+    """Open the HTML replay at ``path`` at ``width`` x 800 in ``scheme`` and wait for
+    data-ready; (context, page, errors), as open_replay."""
     context = browser.new_context(
         viewport={"width": width, "height": 800}, color_scheme=scheme, bypass_csp=True
     )

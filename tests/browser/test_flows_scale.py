@@ -15,6 +15,7 @@ import pytest
 import meshlab as ml
 from meshlab.canvas.synthetic import synthetic_trace
 
+from . import replay_page
 from .replay_page import CANVAS
 
 SIZES = [(1280, "light"), (900, "dark")]
@@ -33,15 +34,7 @@ def wait(page, js: str) -> None:
 
 
 def open_html(browser, path, width: int, scheme: str):
-    context = browser.new_context(
-        viewport={"width": width, "height": 800}, color_scheme=scheme, bypass_csp=True
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_selector(f"{CANVAS}[data-ready='1']", timeout=90_000)
-    return context, page, errors
+    return replay_page.open_html(browser, path, width=width, scheme=scheme, ready_timeout=90_000)
 
 
 def texts_on_canvas(page) -> list[str]:

@@ -7,7 +7,6 @@ with a token Jupyter generates, takes the URL it prints for 127.0.0.1 and opens 
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -42,16 +41,7 @@ def lab_command() -> list[str]:
 
 def test_the_url_make_lab_prints_opens_the_getting_started_notebook(browser, tmp_path):
     port = launch.free_port()
-    env = dict(os.environ)
-    for var, sub in (
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-    ):
-        (tmp_path / sub).mkdir()
-        env[var] = str(tmp_path / sub)
+    env = launch.isolated_env(tmp_path)
     env["BROWSER"] = "false"  # as on a machine with no browser, should --no-browser be ignored
     command = [
         *lab_command(),
